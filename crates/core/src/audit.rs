@@ -1,0 +1,259 @@
+//! The audit chain: canonical encoding of events, their hashes, and verification.
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::model::{AuditEvent, NewEvent};
+use crate::time::{self, Time};
+
+/// The `prev_hash` of the first event.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Builds a [`NewEvent`]; the store assigns `seq`, `prev_hash` and `hash`.
+#[derive(Clone, Debug)]
+pub struct EventBuilder {
+    event: NewEvent,
+    details: Map<String, Value>,
+}
+
+impl EventBuilder {
+    pub fn new(id: String, at: Time, actor: &str, kind: &str) -> EventBuilder {
+        EventBuilder {
+            event: NewEvent {
+                id,
+                at: time::truncate(at),
+                actor: actor.to_string(),
+                kind: kind.to_string(),
+                ..NewEvent::default()
+            },
+            details: Map::new(),
+        }
+    }
+    pub fn subject(mut self, s: impl Into<String>) -> Self {
+        self.event.subject = Some(s.into());
+        self
+    }
+    pub fn action(mut self, s: impl Into<String>) -> Self {
+        self.event.action = Some(s.into());
+        self
+    }
+    pub fn resource(mut self, s: impl Into<String>) -> Self {
+        self.event.resource = Some(s.into());
+        self
+    }
+    pub fn decision(mut self, s: impl Into<String>) -> Self {
+        self.event.decision = Some(s.into());
+        self
+    }
+    pub fn request(mut self, id: impl Into<String>) -> Self {
+        self.event.request_id = Some(id.into());
+        self
+    }
+    pub fn grant(mut self, id: impl Into<String>) -> Self {
+        self.event.grant_id = Some(id.into());
+        self
+    }
+    pub fn detail(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.details.insert(key.to_string(), value.into());
+        self
+    }
+    pub fn build(mut self) -> NewEvent {
+        self.event.details = canonical_json(&Value::Object(self.details));
+        self.event
+    }
+}
+
+/// JSON text with object keys sorted and no whitespace (serde_json's map is ordered).
+pub fn canonical_json(value: &Value) -> String {
+    value.to_string()
+}
+
+fn field(out: &mut Vec<u8>, value: Option<&str>) {
+    match value {
+        None => out.push(b'-'),
+        Some(v) => {
+            out.extend_from_slice(v.len().to_string().as_bytes());
+            out.push(b':');
+            out.extend_from_slice(v.as_bytes());
+        }
+    }
+    out.push(b';');
+}
+
+/// The canonical encoding: every stored field but the hash, length-prefixed, in a fixed order.
+pub fn encode(seq: i64, event: &NewEvent) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256 + event.details.len());
+    field(&mut out, Some(&seq.to_string()));
+    field(&mut out, Some(&event.id));
+    field(&mut out, Some(&time::format(event.at)));
+    field(&mut out, Some(&event.actor));
+    field(&mut out, Some(&event.kind));
+    field(&mut out, event.subject.as_deref());
+    field(&mut out, event.action.as_deref());
+    field(&mut out, event.resource.as_deref());
+    field(&mut out, event.decision.as_deref());
+    field(&mut out, event.request_id.as_deref());
+    field(&mut out, event.grant_id.as_deref());
+    field(&mut out, Some(&event.details));
+    out
+}
+
+/// `hash = SHA-256(prev_hash ‖ encode(seq, event))`, hex.
+pub fn hash(prev_hash: &str, seq: i64, event: &NewEvent) -> String {
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(encode(seq, event));
+    hex::encode(h.finalize())
+}
+
+/// Places `event` after `(prev_seq, prev_hash)` in the chain.
+pub fn seal(prev_seq: i64, prev_hash: &str, event: NewEvent) -> AuditEvent {
+    let seq = prev_seq + 1;
+    let hash = hash(prev_hash, seq, &event);
+    AuditEvent {
+        seq,
+        id: event.id,
+        at: event.at,
+        actor: event.actor,
+        kind: event.kind,
+        subject: event.subject,
+        action: event.action,
+        resource: event.resource,
+        decision: event.decision,
+        request_id: event.request_id,
+        grant_id: event.grant_id,
+        details: event.details,
+        prev_hash: prev_hash.to_string(),
+        hash,
+    }
+}
+
+fn unsealed(e: &AuditEvent) -> NewEvent {
+    NewEvent {
+        id: e.id.clone(),
+        at: e.at,
+        actor: e.actor.clone(),
+        kind: e.kind.clone(),
+        subject: e.subject.clone(),
+        action: e.action.clone(),
+        resource: e.resource.clone(),
+        decision: e.decision.clone(),
+        request_id: e.request_id.clone(),
+        grant_id: e.grant_id.clone(),
+        details: e.details.clone(),
+    }
+}
+
+/// Why an event does not verify.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Break {
+    pub seq: i64,
+    pub reason: String,
+}
+
+/// Verifies a chain incrementally, page by page, in `seq` order.
+#[derive(Clone, Debug)]
+pub struct Verifier {
+    pub last_seq: i64,
+    pub last_hash: String,
+    pub events: u64,
+}
+
+impl Default for Verifier {
+    fn default() -> Self {
+        Verifier { last_seq: 0, last_hash: GENESIS.to_string(), events: 0 }
+    }
+}
+
+impl Verifier {
+    /// Checks the next event; the first failure names its `seq`.
+    pub fn push(&mut self, e: &AuditEvent) -> Result<(), Break> {
+        if e.seq != self.last_seq + 1 {
+            return Err(Break {
+                seq: e.seq,
+                reason: format!("expected seq {} after {}, found {}", self.last_seq + 1, self.last_seq, e.seq),
+            });
+        }
+        if e.prev_hash != self.last_hash {
+            return Err(Break {
+                seq: e.seq,
+                reason: "prev_hash does not match the hash of the event before".into(),
+            });
+        }
+        let expected = hash(&self.last_hash, e.seq, &unsealed(e));
+        if expected != e.hash {
+            return Err(Break { seq: e.seq, reason: "hash does not match the event's contents".into() });
+        }
+        self.last_seq = e.seq;
+        self.last_hash = e.hash.clone();
+        self.events += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::from_millis;
+
+    fn chain(n: usize) -> Vec<AuditEvent> {
+        let mut out: Vec<AuditEvent> = Vec::new();
+        for i in 0..n {
+            let ev = EventBuilder::new(format!("ev{i}"), from_millis(i as i64 * 1000), "alice", "check.denied")
+                .subject("user:alice")
+                .detail("n", i as u64)
+                .build();
+            let (seq, prev) = out.last().map_or((0, GENESIS.to_string()), |e| (e.seq, e.hash.clone()));
+            out.push(seal(seq, &prev, ev));
+        }
+        out
+    }
+
+    #[test]
+    fn an_intact_chain_verifies() {
+        let mut v = Verifier::default();
+        for e in chain(5) {
+            v.push(&e).unwrap();
+        }
+        assert_eq!(v.events, 5);
+    }
+
+    #[test]
+    fn any_changed_field_is_caught_at_its_seq() {
+        let base = chain(5);
+        let edits: Vec<fn(&mut AuditEvent)> = vec![
+            |e| e.actor = "mallory".into(),
+            |e| e.kind = "check.allowed".into(),
+            |e| e.subject = None,
+            |e| e.decision = Some("allow".into()),
+            |e| e.details = "{\"n\":99}".into(),
+            |e| e.at = from_millis(1),
+            |e| e.id = "other".into(),
+        ];
+        for edit in edits {
+            let mut events = base.clone();
+            edit(&mut events[2]);
+            let mut v = Verifier::default();
+            let err = events.iter().try_for_each(|e| v.push(e)).unwrap_err();
+            assert_eq!(err.seq, 3);
+        }
+    }
+
+    #[test]
+    fn a_removed_event_is_caught() {
+        let mut events = chain(4);
+        events.remove(1);
+        let mut v = Verifier::default();
+        let err = events.iter().try_for_each(|e| v.push(e)).unwrap_err();
+        assert_eq!(err.seq, 3);
+    }
+
+    #[test]
+    fn details_are_canonical() {
+        let e = EventBuilder::new("x".into(), from_millis(0), "a", "k")
+            .detail("zeta", 1)
+            .detail("alpha", "two")
+            .build();
+        assert_eq!(e.details, r#"{"alpha":"two","zeta":1}"#);
+    }
+}

@@ -1,0 +1,481 @@
+//! The TOML configuration: raw file shape, validation into a [`Config`], and the model types
+//! it holds (users, roles, guardrails, bindings, policies).
+
+pub mod lint;
+mod raw;
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+
+use regex::Regex;
+use sha2::{Digest, Sha256};
+
+use crate::action::{Action, ActionPattern};
+use crate::duration::Duration;
+use crate::resource::{Resource, ResourcePattern};
+use crate::subject::{Subject, parse_name};
+use crate::time::{self, Time};
+
+/// A configuration problem: which file, which key, and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}: `{}`: {}", self.file, self.key, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub name: String,
+    pub groups: Vec<String>,
+}
+
+/// One permission: any of `actions` on any of `resources`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Permission {
+    pub actions: Vec<ActionPattern>,
+    pub resources: Vec<ResourcePattern>,
+}
+
+impl Permission {
+    pub fn allows(&self, action: &Action, resource: &Resource) -> bool {
+        self.actions.iter().any(|a| a.matches(action)) && self.resources.iter().any(|r| r.matches(resource))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Role {
+    pub name: String,
+    pub description: Option<String>,
+    pub permissions: Vec<Permission>,
+}
+
+impl Role {
+    pub fn allows(&self, action: &Action, resource: &Resource) -> bool {
+        self.permissions.iter().any(|p| p.allows(action, resource))
+    }
+
+    /// Every (action pattern, resource pattern) pair the role grants.
+    pub fn pairs(&self) -> impl Iterator<Item = (&ActionPattern, &ResourcePattern)> {
+        self.permissions
+            .iter()
+            .flat_map(|p| p.actions.iter().flat_map(move |a| p.resources.iter().map(move |r| (a, r))))
+    }
+
+    /// Ordering key for "smallest role first": fewer pairs, then narrower patterns, then name.
+    pub fn size(&self) -> (usize, u32, &str) {
+        let breadth = self.pairs().map(|(a, r)| a.breadth() + r.breadth()).sum();
+        (self.pairs().count(), breadth, &self.name)
+    }
+}
+
+/// A deny rule that beats every allow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Guardrail {
+    pub name: String,
+    pub actions: Vec<ActionPattern>,
+    pub resources: Vec<ResourcePattern>,
+    /// Empty: applies to everyone.
+    pub subjects: Vec<Subject>,
+    pub reason: String,
+}
+
+impl Guardrail {
+    pub fn applies_to(&self, user: &str, groups: &[String]) -> bool {
+        self.subjects.is_empty() || self.subjects.iter().any(|s| s.covers(user, groups))
+    }
+    pub fn matches(&self, action: &Action, resource: &Resource) -> bool {
+        self.actions.iter().any(|a| a.matches(action)) && self.resources.iter().any(|r| r.matches(resource))
+    }
+}
+
+/// A standing assignment of roles to subjects, permanent or until `expires_at`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Binding {
+    pub subjects: Vec<Subject>,
+    pub roles: Vec<String>,
+    pub expires_at: Option<Time>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub approvers: Vec<Subject>,
+    pub min_approvals: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub name: String,
+    pub requesters: Vec<Subject>,
+    pub roles: Vec<String>,
+    pub max_duration: Duration,
+    pub default_duration: Duration,
+    pub require_reason: bool,
+    /// Matched against the whole ticket.
+    pub ticket_pattern: Option<Regex>,
+    pub ticket_pattern_text: Option<String>,
+    pub request_ttl: Duration,
+    pub steps: Vec<Step>,
+    pub break_glass: bool,
+}
+
+impl Policy {
+    pub fn covers_requester(&self, user: &str, groups: &[String]) -> bool {
+        self.requesters.iter().any(|s| s.covers(user, groups))
+    }
+    pub fn offers(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+}
+
+/// A validated configuration. Every name it refers to exists; every pattern parsed.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub file: String,
+    pub listen: Option<String>,
+    pub database: Option<String>,
+    pub users: Vec<User>,
+    pub roles: Vec<Role>,
+    pub guardrails: Vec<Guardrail>,
+    pub bindings: Vec<Binding>,
+    pub policies: Vec<Policy>,
+    /// SHA-256 of the file's text, recorded with `policy.loaded`.
+    pub hash: String,
+    user_index: HashMap<String, usize>,
+    role_index: HashMap<String, usize>,
+    policy_index: HashMap<String, usize>,
+}
+
+const NO_GROUPS: &[String] = &[];
+
+impl Config {
+    /// Parses and validates `text`; `file` names it in errors.
+    pub fn parse(file: &str, text: &str) -> Result<Config, ConfigError> {
+        let raw: raw::RawConfig = toml::from_str(text).map_err(|e| ConfigError {
+            file: file.to_string(),
+            key: String::new(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        let mut v = Validator { file, errors: Vec::new() };
+        let config = v.config(raw, hex::encode(Sha256::digest(text.as_bytes())));
+        match v.errors.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(config),
+        }
+    }
+
+    pub fn user(&self, name: &str) -> Option<&User> {
+        self.user_index.get(name).map(|&i| &self.users[i])
+    }
+    pub fn groups_of(&self, user: &str) -> &[String] {
+        self.user(user).map_or(NO_GROUPS, |u| &u.groups)
+    }
+    pub fn role(&self, name: &str) -> Option<&Role> {
+        self.role_index.get(name).map(|&i| &self.roles[i])
+    }
+    pub fn role_position(&self, name: &str) -> Option<usize> {
+        self.role_index.get(name).copied()
+    }
+    pub fn policy(&self, name: &str) -> Option<&Policy> {
+        self.policy_index.get(name).map(|&i| &self.policies[i])
+    }
+
+    /// Every user a subject stands for.
+    pub fn users_of(&self, subject: &Subject) -> Vec<&str> {
+        self.users
+            .iter()
+            .filter(|u| subject.covers(&u.name, &u.groups))
+            .map(|u| u.name.as_str())
+            .collect()
+    }
+}
+
+struct Validator<'a> {
+    file: &'a str,
+    errors: Vec<ConfigError>,
+}
+
+impl Validator<'_> {
+    fn err(&mut self, key: String, message: String) {
+        self.errors.push(ConfigError { file: self.file.to_string(), key, message });
+    }
+
+    fn subjects(&mut self, key: &str, raw: &[String], users: &HashMap<String, usize>, groups: &BTreeSet<String>) -> Vec<Subject> {
+        let mut out = Vec::new();
+        for (i, s) in raw.iter().enumerate() {
+            let k = format!("{key}[{i}]");
+            match Subject::parse(s) {
+                Ok(Subject::User(u)) if !users.contains_key(&u) => {
+                    self.err(k, format!("unknown user `{u}`; users are declared under [[users]]"))
+                }
+                Ok(Subject::Group(g)) if !groups.contains(&g) => self.err(
+                    k,
+                    format!("unknown group `{g}`; no user in [[users]] belongs to it"),
+                ),
+                Ok(s) => out.push(s),
+                Err(e) => self.err(k, e),
+            }
+        }
+        out
+    }
+
+    fn patterns(&mut self, key: &str, actions: &[String], resources: &[String]) -> (Vec<ActionPattern>, Vec<ResourcePattern>) {
+        if actions.is_empty() {
+            self.err(format!("{key}.actions"), "must list at least one action".into());
+        }
+        if resources.is_empty() {
+            self.err(format!("{key}.resources"), "must list at least one resource".into());
+        }
+        let mut a = Vec::new();
+        for (i, s) in actions.iter().enumerate() {
+            match ActionPattern::parse(s) {
+                Ok(p) => a.push(p),
+                Err(e) => self.err(format!("{key}.actions[{i}]"), e),
+            }
+        }
+        let mut r = Vec::new();
+        for (i, s) in resources.iter().enumerate() {
+            match ResourcePattern::parse(s) {
+                Ok(p) => r.push(p),
+                Err(e) => self.err(format!("{key}.resources[{i}]"), e),
+            }
+        }
+        (a, r)
+    }
+
+    fn duration(&mut self, key: String, raw: Option<&str>) -> Option<Duration> {
+        let s = raw?;
+        match Duration::parse(s) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.err(key, e);
+                None
+            }
+        }
+    }
+
+    fn roles_ref(&mut self, key: &str, owner: &str, raw: &[String], roles: &HashMap<String, usize>) -> Vec<String> {
+        if raw.is_empty() {
+            self.err(key.to_string(), "must list at least one role".into());
+        }
+        let mut out = Vec::new();
+        for (i, r) in raw.iter().enumerate() {
+            if roles.contains_key(r) {
+                out.push(r.clone());
+            } else {
+                self.err(format!("{key}[{i}]"), format!("unknown role `{r}` in {owner}"));
+            }
+        }
+        out
+    }
+
+    fn config(&mut self, raw: raw::RawConfig, hash: String) -> Config {
+        if let Some(listen) = &raw.server.listen
+            && listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            self.err("server.listen".into(), format!("`{listen}` is not an address like `127.0.0.1:7070`"));
+        }
+        if let Some(db) = &raw.server.database
+            && !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://"))
+        {
+            self.err(
+                "server.database".into(),
+                format!("`{db}` is not a database url; use `sqlite://FILE` or `postgres://...`"),
+            );
+        }
+
+        // Users and the groups they define.
+        let mut users = Vec::new();
+        let mut user_index = HashMap::new();
+        let mut groups = BTreeSet::new();
+        for (i, u) in raw.users.into_iter().enumerate() {
+            let key = format!("users[{i}]");
+            if let Err(e) = parse_name("user", &u.name) {
+                self.err(format!("{key}.name"), e);
+                continue;
+            }
+            if user_index.insert(u.name.clone(), users.len()).is_some() {
+                self.err(format!("{key}.name"), format!("duplicate user `{}`", u.name));
+                continue;
+            }
+            for (j, g) in u.groups.iter().enumerate() {
+                match parse_name("group", g) {
+                    Ok(g) => {
+                        groups.insert(g);
+                    }
+                    Err(e) => self.err(format!("{key}.groups[{j}]"), e),
+                }
+            }
+            users.push(User { name: u.name, groups: u.groups });
+        }
+
+        // Roles.
+        let mut roles = Vec::new();
+        let mut role_index = HashMap::new();
+        for (i, r) in raw.roles.into_iter().enumerate() {
+            let key = format!("roles[{i}]");
+            if let Err(e) = parse_name("role", &r.name) {
+                self.err(format!("{key}.name"), e);
+                continue;
+            }
+            if role_index.contains_key(&r.name) {
+                self.err(format!("{key}.name"), format!("duplicate role `{}`", r.name));
+                continue;
+            }
+            if r.permissions.is_empty() {
+                self.err(format!("{key}.permissions"), format!("role `{}` has no permissions", r.name));
+            }
+            let permissions = r
+                .permissions
+                .iter()
+                .enumerate()
+                .map(|(j, p)| {
+                    let (actions, resources) = self.patterns(&format!("{key}.permissions[{j}]"), &p.actions, &p.resources);
+                    Permission { actions, resources }
+                })
+                .collect();
+            role_index.insert(r.name.clone(), roles.len());
+            roles.push(Role { name: r.name, description: r.description, permissions });
+        }
+
+        // Guardrails.
+        let mut guardrails: Vec<Guardrail> = Vec::new();
+        for (i, g) in raw.guardrails.into_iter().enumerate() {
+            let key = format!("guardrails[{i}]");
+            if guardrails.iter().any(|x| x.name == g.name) {
+                self.err(format!("{key}.name"), format!("duplicate guardrail `{}`", g.name));
+            }
+            if g.reason.trim().is_empty() {
+                self.err(format!("{key}.reason"), "a guardrail needs a reason people can read".into());
+            }
+            let (actions, resources) = self.patterns(&key, &g.actions, &g.resources);
+            let subjects = self.subjects(&format!("{key}.subjects"), &g.subjects, &user_index, &groups);
+            guardrails.push(Guardrail { name: g.name, actions, resources, subjects, reason: g.reason });
+        }
+
+        // Bindings.
+        let mut bindings = Vec::new();
+        for (i, b) in raw.bindings.into_iter().enumerate() {
+            let key = format!("bindings[{i}]");
+            if b.subjects.is_empty() {
+                self.err(format!("{key}.subjects"), "must list at least one subject".into());
+            }
+            let subjects = self.subjects(&format!("{key}.subjects"), &b.subjects, &user_index, &groups);
+            let roles = self.roles_ref(&format!("{key}.roles"), "a binding", &b.roles, &role_index);
+            let expires_at = match b.expires_at.as_ref().map(raw::time_text) {
+                None => None,
+                Some(text) => match time::parse(&text) {
+                    Ok(t) => Some(t),
+                    Err(e) => {
+                        self.err(format!("{key}.expires_at"), e);
+                        None
+                    }
+                },
+            };
+            bindings.push(Binding { subjects, roles, expires_at });
+        }
+
+        // Policies.
+        let mut policies = Vec::new();
+        let mut policy_index = HashMap::new();
+        for (i, p) in raw.policies.into_iter().enumerate() {
+            let key = format!("policies[{i}]");
+            if let Err(e) = parse_name("policy", &p.name) {
+                self.err(format!("{key}.name"), e);
+            }
+            if policy_index.contains_key(&p.name) {
+                self.err(format!("{key}.name"), format!("duplicate policy `{}`", p.name));
+                continue;
+            }
+            let owner = format!("policy `{}`", p.name);
+            if p.requesters.is_empty() {
+                self.err(format!("{key}.requesters"), "must list at least one subject".into());
+            }
+            let requesters = self.subjects(&format!("{key}.requesters"), &p.requesters, &user_index, &groups);
+            let roles = self.roles_ref(&format!("{key}.roles"), &owner, &p.roles, &role_index);
+            let max = self.duration(format!("{key}.max_duration"), Some(&p.max_duration));
+            let default = self.duration(format!("{key}.default_duration"), p.default_duration.as_deref());
+            let ttl = self.duration(format!("{key}.request_ttl"), p.request_ttl.as_deref());
+            let max_duration = max.unwrap_or(Duration::HOUR);
+            let default_duration = match default {
+                Some(d) if d > max_duration => {
+                    self.err(
+                        format!("{key}.default_duration"),
+                        format!("default_duration `{d}` is longer than max_duration `{max_duration}`"),
+                    );
+                    max_duration
+                }
+                Some(d) => d,
+                None => max_duration.min(Duration::HOUR),
+            };
+            let (ticket_pattern, ticket_pattern_text) = match p.ticket_pattern {
+                None => (None, None),
+                Some(text) => match regex::RegexBuilder::new(&format!("^(?:{text})$")).size_limit(1 << 20).build() {
+                    Ok(re) => (Some(re), Some(text)),
+                    Err(e) => {
+                        let reason = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+                        self.err(format!("{key}.ticket_pattern"), format!("`{text}` is not a valid regex: {reason}"));
+                        (None, None)
+                    }
+                },
+            };
+            let mut steps = Vec::new();
+            for (j, s) in p.steps.iter().enumerate() {
+                let skey = format!("{key}.steps[{j}]");
+                if s.approvers.is_empty() {
+                    self.err(format!("{skey}.approvers"), "must list at least one subject".into());
+                }
+                let approvers = self.subjects(&format!("{skey}.approvers"), &s.approvers, &user_index, &groups);
+                let min_approvals = s.min_approvals.unwrap_or(1);
+                if min_approvals == 0 {
+                    self.err(format!("{skey}.min_approvals"), "must be at least 1; a policy with no steps approves at once".into());
+                }
+                steps.push(Step { approvers, min_approvals: min_approvals.max(1) });
+            }
+            policy_index.insert(p.name.clone(), policies.len());
+            policies.push(Policy {
+                name: p.name,
+                requesters,
+                roles,
+                max_duration,
+                default_duration,
+                require_reason: p.require_reason.unwrap_or(true),
+                ticket_pattern,
+                ticket_pattern_text,
+                request_ttl: ttl.unwrap_or(Duration::DAY),
+                steps,
+                break_glass: p.break_glass.unwrap_or(false),
+            });
+        }
+
+        Config {
+            file: self.file.to_string(),
+            listen: raw.server.listen,
+            database: raw.server.database,
+            users,
+            roles,
+            guardrails,
+            bindings,
+            policies,
+            hash,
+            user_index,
+            role_index,
+            policy_index,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

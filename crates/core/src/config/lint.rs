@@ -1,0 +1,103 @@
+//! `wicket policy check`: warnings about a configuration that is valid but likely wrong.
+
+use std::collections::BTreeSet;
+
+use super::{Config, Role};
+
+/// One warning: which part of the configuration, and why it looks wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lint {
+    pub key: String,
+    pub message: String,
+}
+
+fn pair_set(role: &Role) -> BTreeSet<(String, String)> {
+    role.pairs().map(|(a, r)| (a.to_string(), r.to_string())).collect()
+}
+
+/// True when every pair of `inner` is within some permission of `outer`.
+fn contained(inner: &Role, outer: &Role) -> bool {
+    inner
+        .pairs()
+        .all(|(a, r)| outer.pairs().any(|(oa, or)| a.within(oa) && r.within(or)))
+}
+
+/// Every warning for `config`, in file order.
+pub fn lint(config: &Config) -> Vec<Lint> {
+    let mut out = Vec::new();
+    for (i, a) in config.roles.iter().enumerate() {
+        for b in &config.roles[i + 1..] {
+            if pair_set(a) == pair_set(b) {
+                out.push(Lint {
+                    key: format!("roles.{}", b.name),
+                    message: format!("role `{}` has the same permissions as role `{}`", b.name, a.name),
+                });
+            } else if contained(a, b) {
+                out.push(Lint {
+                    key: format!("roles.{}", a.name),
+                    message: format!("role `{}` is contained in role `{}`", a.name, b.name),
+                });
+            } else if contained(b, a) {
+                out.push(Lint {
+                    key: format!("roles.{}", b.name),
+                    message: format!("role `{}` is contained in role `{}`", b.name, a.name),
+                });
+            }
+        }
+    }
+    for role in &config.roles {
+        for g in config.guardrails.iter().filter(|g| g.subjects.is_empty()) {
+            let useless = role.pairs().all(|(a, r)| {
+                g.actions.iter().any(|ga| a.within(ga)) && g.resources.iter().any(|gr| r.within(gr))
+            });
+            if useless {
+                out.push(Lint {
+                    key: format!("roles.{}", role.name),
+                    message: format!("guardrail `{}` denies everything role `{}` allows; the role is useless", g.name, role.name),
+                });
+            }
+        }
+    }
+    for policy in &config.policies {
+        let requesters: BTreeSet<&str> = policy.requesters.iter().flat_map(|s| config.users_of(s)).collect();
+        for requester in &requesters {
+            let mut all_reviewers = BTreeSet::new();
+            let mut needed = 0usize;
+            for (n, step) in policy.steps.iter().enumerate() {
+                let eligible: BTreeSet<&str> = step
+                    .approvers
+                    .iter()
+                    .flat_map(|s| config.users_of(s))
+                    .filter(|u| u != requester)
+                    .collect();
+                if eligible.len() < step.min_approvals as usize {
+                    out.push(Lint {
+                        key: format!("policies.{}.steps[{n}]", policy.name),
+                        message: format!(
+                            "policy `{}` cannot be satisfied when `{requester}` requests: step {} needs {} approver(s) other than the requester and has {}",
+                            policy.name,
+                            n + 1,
+                            step.min_approvals,
+                            eligible.len()
+                        ),
+                    });
+                }
+                needed += step.min_approvals as usize;
+                all_reviewers.extend(eligible);
+            }
+            if all_reviewers.len() < needed && policy.steps.iter().enumerate().all(|(_, s)| {
+                s.approvers.iter().flat_map(|x| config.users_of(x)).filter(|u| u != requester).count() >= s.min_approvals as usize
+            }) {
+                out.push(Lint {
+                    key: format!("policies.{}", policy.name),
+                    message: format!(
+                        "policy `{}` cannot be satisfied when `{requester}` requests: its steps need {needed} distinct approvers and only {} exist (a person reviews a request once)",
+                        policy.name,
+                        all_reviewers.len()
+                    ),
+                });
+            }
+        }
+    }
+    out
+}

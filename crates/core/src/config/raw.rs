@@ -1,0 +1,102 @@
+//! The configuration file's shape exactly as written; unknown keys are errors.
+
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    #[serde(default)]
+    pub server: RawServer,
+    #[serde(default)]
+    pub users: Vec<RawUser>,
+    #[serde(default)]
+    pub roles: Vec<RawRole>,
+    #[serde(default)]
+    pub guardrails: Vec<RawGuardrail>,
+    #[serde(default)]
+    pub bindings: Vec<RawBinding>,
+    #[serde(default)]
+    pub policies: Vec<RawPolicy>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServer {
+    pub listen: Option<String>,
+    pub database: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUser {
+    pub name: String,
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRole {
+    pub name: String,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub permissions: Vec<RawPermission>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPermission {
+    pub actions: Vec<String>,
+    pub resources: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGuardrail {
+    pub name: String,
+    pub actions: Vec<String>,
+    pub resources: Vec<String>,
+    #[serde(default)]
+    pub subjects: Vec<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBinding {
+    pub subjects: Vec<String>,
+    pub roles: Vec<String>,
+    /// A TOML datetime or an RFC 3339 string.
+    pub expires_at: Option<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    pub name: String,
+    pub requesters: Vec<String>,
+    pub roles: Vec<String>,
+    pub max_duration: String,
+    pub default_duration: Option<String>,
+    pub require_reason: Option<bool>,
+    pub ticket_pattern: Option<String>,
+    pub request_ttl: Option<String>,
+    #[serde(default)]
+    pub steps: Vec<RawStep>,
+    pub break_glass: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub approvers: Vec<String>,
+    pub min_approvals: Option<u32>,
+}
+
+/// The text of a TOML datetime or string, for RFC 3339 parsing.
+pub fn time_text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string().trim_matches('"').to_string(),
+    }
+}

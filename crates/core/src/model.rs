@@ -1,0 +1,262 @@
+//! The records wicket keeps: requests, reviews, grants, anomalies, tokens, audit events.
+
+use serde::{Deserialize, Serialize};
+
+use crate::duration::Duration;
+use crate::time::Time;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RequestState {
+    Pending,
+    Approved,
+    Denied,
+    Cancelled,
+    Expired,
+}
+
+impl RequestState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestState::Pending => "pending",
+            RequestState::Approved => "approved",
+            RequestState::Denied => "denied",
+            RequestState::Cancelled => "cancelled",
+            RequestState::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<RequestState, String> {
+        Ok(match s {
+            "pending" => RequestState::Pending,
+            "approved" => RequestState::Approved,
+            "denied" => RequestState::Denied,
+            "cancelled" => RequestState::Cancelled,
+            "expired" => RequestState::Expired,
+            _ => {
+                return Err(format!(
+                    "unknown request state `{s}`; use pending, approved, denied, cancelled or expired"
+                ));
+            }
+        })
+    }
+
+    pub fn is_terminal(self) -> bool {
+        self != RequestState::Pending
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Approve,
+    Deny,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Approve => "approve",
+            Verdict::Deny => "deny",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Verdict, String> {
+        match s {
+            "approve" => Ok(Verdict::Approve),
+            "deny" => Ok(Verdict::Deny),
+            _ => Err(format!("unknown review decision `{s}`")),
+        }
+    }
+}
+
+/// One reviewer's verdict on one step of a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    pub request_id: String,
+    pub reviewer: String,
+    pub step: u32,
+    pub decision: Verdict,
+    pub comment: Option<String>,
+    pub at: Time,
+}
+
+/// An access request and everything decided about it so far.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: String,
+    pub requester: String,
+    pub roles: Vec<String>,
+    pub policy: String,
+    pub reason: Option<String>,
+    pub ticket: Option<String>,
+    pub duration: Duration,
+    pub start_at: Option<Time>,
+    pub break_glass: bool,
+    /// Set for resource-based requests: the action and resource the requester asked for.
+    pub action: Option<String>,
+    pub resource: Option<String>,
+    pub state: RequestState,
+    /// Index of the approval step now deciding (equal to the step count once approved).
+    pub step: u32,
+    pub created_at: Time,
+    /// A pending request not decided by then expires.
+    pub pending_until: Time,
+    pub decided_at: Option<Time>,
+    pub reviews: Vec<Review>,
+    /// Bumped by every transition; a store writes a transition only over the version it read.
+    pub version: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GrantStatus {
+    Scheduled,
+    Active,
+    Expired,
+    Revoked,
+}
+
+impl GrantStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantStatus::Scheduled => "scheduled",
+            GrantStatus::Active => "active",
+            GrantStatus::Expired => "expired",
+            GrantStatus::Revoked => "revoked",
+        }
+    }
+    pub fn parse(s: &str) -> Result<GrantStatus, String> {
+        Ok(match s {
+            "scheduled" => GrantStatus::Scheduled,
+            "active" => GrantStatus::Active,
+            "expired" => GrantStatus::Expired,
+            "revoked" => GrantStatus::Revoked,
+            _ => {
+                return Err(format!(
+                    "unknown grant status `{s}`; use scheduled, active, expired or revoked"
+                ));
+            }
+        })
+    }
+}
+
+/// One role for one user over `[starts_at, expires_at)`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub id: String,
+    /// The user name (without the `user:` prefix).
+    pub user: String,
+    pub role: String,
+    pub request_id: String,
+    pub starts_at: Time,
+    pub expires_at: Time,
+    pub revoked_at: Option<Time>,
+    pub revoked_by: Option<String>,
+    pub revoke_reason: Option<String>,
+}
+
+impl Grant {
+    /// The status at `now`; revocation wins, then the window decides.
+    pub fn status(&self, now: Time) -> GrantStatus {
+        if self.revoked_at.is_some_and(|r| r <= now) {
+            GrantStatus::Revoked
+        } else if now < self.starts_at {
+            GrantStatus::Scheduled
+        } else if now < self.expires_at {
+            GrantStatus::Active
+        } else {
+            GrantStatus::Expired
+        }
+    }
+
+    pub fn is_active(&self, now: Time) -> bool {
+        self.status(now) == GrantStatus::Active
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Severity, String> {
+        match s {
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            _ => Err(format!("unknown severity `{s}`; use low, medium or high")),
+        }
+    }
+}
+
+/// Something unusual that happened during an access window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anomaly {
+    pub id: String,
+    pub at: Time,
+    pub rule: String,
+    pub severity: Severity,
+    pub subject: String,
+    pub request_id: Option<String>,
+    pub grant_id: Option<String>,
+    pub summary: String,
+}
+
+/// A bearer token as stored: only its SHA-256 is kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub id: String,
+    pub user: String,
+    pub hash: String,
+    pub created_at: Time,
+    pub expires_at: Option<Time>,
+    pub created_by: String,
+    pub revoked_at: Option<Time>,
+}
+
+/// An audit event before the store gives it a place in the chain.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewEvent {
+    pub id: String,
+    pub at: Time,
+    pub actor: String,
+    pub kind: String,
+    pub subject: Option<String>,
+    pub action: Option<String>,
+    pub resource: Option<String>,
+    pub decision: Option<String>,
+    pub request_id: Option<String>,
+    pub grant_id: Option<String>,
+    /// Canonical JSON text (object keys sorted, no whitespace).
+    pub details: String,
+}
+
+/// An event in the chain: `hash` = SHA-256(`prev_hash` ‖ canonical encoding).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub seq: i64,
+    pub id: String,
+    pub at: Time,
+    pub actor: String,
+    pub kind: String,
+    pub subject: Option<String>,
+    pub action: Option<String>,
+    pub resource: Option<String>,
+    pub decision: Option<String>,
+    pub request_id: Option<String>,
+    pub grant_id: Option<String>,
+    pub details: String,
+    pub prev_hash: String,
+    pub hash: String,
+}

@@ -1,0 +1,345 @@
+//! The request state machine: create, review, cancel, expire, revoke. Each transition checks
+//! every rule and returns the [`Changes`] to write, audit events included.
+
+mod changes;
+mod create;
+
+use serde_json::json;
+
+use crate::audit::EventBuilder;
+use crate::config::{Config, Policy};
+use crate::error::WicketError;
+use crate::model::{Anomaly, Grant, GrantStatus, Request, RequestState, Review, Severity, Verdict};
+use crate::time::{self, Time};
+
+pub use changes::{Changes, NewGrant, RequestWrite, Revocation};
+pub use create::{NewRequest, create};
+
+/// The longest reason or comment accepted, in bytes.
+pub const MAX_TEXT: usize = 4096;
+/// The longest ticket accepted, in bytes.
+pub const MAX_TICKET: usize = 256;
+/// The most roles one request may name.
+pub const MAX_ROLES: usize = 32;
+
+/// Where new ids come from; the server draws them at random, tests count.
+pub trait IdSource {
+    /// A fresh id starting with `prefix` (`req`, `gr`, `ev`, `an`, `tok`).
+    fn next_id(&mut self, prefix: &str) -> String;
+}
+
+/// The actor name of wicket's own background work.
+pub const SYSTEM: &str = "wicket";
+
+fn user_subject(user: &str) -> String {
+    format!("user:{user}")
+}
+
+fn policy_of<'c>(config: &'c Config, request: &Request) -> Result<&'c Policy, WicketError> {
+    config.policy(&request.policy).ok_or_else(|| {
+        WicketError::conflict(
+            "policy_removed",
+            format!("policy `{}` of request `{}` no longer exists", request.policy, request.id),
+        )
+    })
+}
+
+fn ensure_pending(request: &Request, now: Time) -> Result<(), WicketError> {
+    if request.state != RequestState::Pending {
+        return Err(WicketError::conflict(
+            "request_decided",
+            format!("request `{}` is already {}", request.id, request.state.as_str()),
+        ));
+    }
+    if now >= request.pending_until {
+        return Err(WicketError::conflict(
+            "request_expired",
+            format!(
+                "request `{}` expired at {} without a decision",
+                request.id,
+                time::format(request.pending_until)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Approves `request` at `now`: one grant per role over `[max(now, start_at), +duration)`.
+fn approve(config: &Config, request: &mut Request, now: Time, actor: &str, ids: &mut dyn IdSource, changes: &mut Changes) {
+    request.state = RequestState::Approved;
+    request.decided_at = Some(now);
+    request.step = policy_of(config, request).map_or(request.step, |p| p.steps.len() as u32);
+    // The clock starts at approval; a scheduled window is never extended by a late approval.
+    let starts_at = request.start_at.map_or(now, |s| s.max(now));
+    let expires_at = request.start_at.unwrap_or(starts_at) + request.duration.to_chrono();
+    let mut grant_ids = Vec::new();
+    for role in &request.roles {
+        let grant = Grant {
+            id: ids.next_id("gr"),
+            user: request.requester.clone(),
+            role: role.clone(),
+            request_id: request.id.clone(),
+            starts_at,
+            expires_at,
+            revoked_at: None,
+            revoked_by: None,
+            revoke_reason: None,
+        };
+        grant_ids.push(grant.id.clone());
+        let active = grant.starts_at <= now;
+        changes.grants.push(NewGrant { grant, activation_recorded: active });
+    }
+    changes.events.push(
+        EventBuilder::new(ids.next_id("ev"), now, actor, "request.approved")
+            .subject(user_subject(&request.requester))
+            .request(&request.id)
+            .detail("roles", json!(request.roles))
+            .detail("grants", json!(grant_ids))
+            .detail("starts_at", time::format(starts_at))
+            .detail("expires_at", time::format(expires_at))
+            .build(),
+    );
+    for g in &changes.grants {
+        if g.activation_recorded {
+            changes.events.push(
+                EventBuilder::new(ids.next_id("ev"), now, actor, "grant.activated")
+                    .subject(user_subject(&g.grant.user))
+                    .request(&request.id)
+                    .grant(&g.grant.id)
+                    .detail("role", g.grant.role.clone())
+                    .detail("starts_at", time::format(g.grant.starts_at))
+                    .detail("expires_at", time::format(g.grant.expires_at))
+                    .build(),
+            );
+        }
+    }
+}
+
+/// Records one reviewer's verdict on the current step of a pending request.
+pub fn review(
+    config: &Config,
+    request: &Request,
+    reviewer: &str,
+    verdict: Verdict,
+    comment: Option<String>,
+    now: Time,
+    ids: &mut dyn IdSource,
+) -> Result<Changes, WicketError> {
+    ensure_pending(request, now)?;
+    if comment.as_ref().is_some_and(|c| c.len() > MAX_TEXT) {
+        return Err(WicketError::invalid("comment_too_long", format!("comment is longer than {MAX_TEXT} bytes")));
+    }
+    // INVARIANT: the requester never reviews their own request, even when listed as approver.
+    if reviewer == request.requester {
+        return Err(WicketError::forbidden(
+            "self_review",
+            format!("`{reviewer}` requested `{}` and cannot review it", request.id),
+        ));
+    }
+    let policy = policy_of(config, request)?;
+    let step_no = request.step as usize;
+    let Some(step) = policy.steps.get(step_no) else {
+        return Err(WicketError::conflict("request_decided", format!("request `{}` has no step left to review", request.id)));
+    };
+    let groups = config.groups_of(reviewer);
+    if !step.approvers.iter().any(|s| s.covers(reviewer, groups)) {
+        let approvers: Vec<String> = step.approvers.iter().map(ToString::to_string).collect();
+        return Err(WicketError::forbidden(
+            "not_an_approver",
+            format!(
+                "`{reviewer}` is not an approver of step {} of policy `{}` (approvers: {})",
+                step_no + 1,
+                policy.name,
+                approvers.join(", ")
+            ),
+        ));
+    }
+    if request.reviews.iter().any(|r| r.reviewer == reviewer) {
+        return Err(WicketError::conflict(
+            "already_reviewed",
+            format!("`{reviewer}` already reviewed request `{}`", request.id),
+        ));
+    }
+    let mut next = request.clone();
+    next.version += 1;
+    let review = Review {
+        request_id: request.id.clone(),
+        reviewer: reviewer.to_string(),
+        step: request.step,
+        decision: verdict,
+        comment,
+        at: now,
+    };
+    next.reviews.push(review.clone());
+    let mut changes = Changes { reviews: vec![review.clone()], ..Changes::default() };
+    changes.events.push(
+        EventBuilder::new(ids.next_id("ev"), now, reviewer, "review.added")
+            .subject(user_subject(&request.requester))
+            .request(&request.id)
+            .decision(verdict.as_str())
+            .detail("step", step_no + 1)
+            .detail("comment", review.comment.clone().unwrap_or_default())
+            .build(),
+    );
+    match verdict {
+        Verdict::Deny => {
+            next.state = RequestState::Denied;
+            next.decided_at = Some(now);
+            changes.events.push(
+                EventBuilder::new(ids.next_id("ev"), now, reviewer, "request.denied")
+                    .subject(user_subject(&request.requester))
+                    .request(&request.id)
+                    .detail("step", step_no + 1)
+                    .build(),
+            );
+        }
+        Verdict::Approve => {
+            let approvals = next
+                .reviews
+                .iter()
+                .filter(|r| r.step == request.step && r.decision == Verdict::Approve)
+                .count();
+            if approvals >= step.min_approvals as usize {
+                next.step += 1;
+                if next.step as usize >= policy.steps.len() {
+                    approve(config, &mut next, now, reviewer, ids, &mut changes);
+                }
+            }
+        }
+    }
+    changes.request = Some(RequestWrite::Update { request: next, expected_version: request.version });
+    Ok(changes)
+}
+
+/// Cancels a pending request; only its requester may.
+pub fn cancel(request: &Request, actor: &str, comment: Option<String>, now: Time, ids: &mut dyn IdSource) -> Result<Changes, WicketError> {
+    if actor != request.requester {
+        return Err(WicketError::forbidden(
+            "not_the_requester",
+            format!("only `{}` may cancel request `{}`", request.requester, request.id),
+        ));
+    }
+    if request.state != RequestState::Pending {
+        return Err(WicketError::conflict(
+            "request_decided",
+            format!("request `{}` is already {}", request.id, request.state.as_str()),
+        ));
+    }
+    let mut next = request.clone();
+    next.version += 1;
+    next.state = RequestState::Cancelled;
+    next.decided_at = Some(now);
+    let event = EventBuilder::new(ids.next_id("ev"), now, actor, "request.cancelled")
+        .subject(user_subject(actor))
+        .request(&request.id)
+        .detail("comment", comment.unwrap_or_default())
+        .build();
+    Ok(Changes {
+        request: Some(RequestWrite::Update { request: next, expected_version: request.version }),
+        events: vec![event],
+        ..Changes::default()
+    })
+}
+
+/// Expires a pending request whose `pending_until` has passed; `None` when it has not.
+pub fn expire(request: &Request, now: Time, ids: &mut dyn IdSource) -> Option<Changes> {
+    if request.state != RequestState::Pending || now < request.pending_until {
+        return None;
+    }
+    let mut next = request.clone();
+    next.version += 1;
+    next.state = RequestState::Expired;
+    next.decided_at = Some(now);
+    let event = EventBuilder::new(ids.next_id("ev"), now, SYSTEM, "request.expired")
+        .subject(user_subject(&request.requester))
+        .request(&request.id)
+        .detail("reason", "not decided within the request ttl")
+        .build();
+    Some(Changes {
+        request: Some(RequestWrite::Update { request: next, expected_version: request.version }),
+        events: vec![event],
+        ..Changes::default()
+    })
+}
+
+/// Revokes a grant at once. The holder may release their own; others need `may_revoke_others`
+/// (the `wicket:grants.revoke` power).
+pub fn revoke(
+    grant: &Grant,
+    actor: &str,
+    may_revoke_others: bool,
+    reason: Option<String>,
+    now: Time,
+    ids: &mut dyn IdSource,
+) -> Result<Changes, WicketError> {
+    let own = actor == grant.user;
+    if !own && !may_revoke_others {
+        return Err(WicketError::forbidden(
+            "missing_power",
+            format!("revoking another user's grant needs `wicket:grants.revoke` on `wicket`; `{actor}` lacks it"),
+        ));
+    }
+    let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+    if reason.as_ref().is_some_and(|r| r.len() > MAX_TEXT) {
+        return Err(WicketError::invalid("reason_too_long", format!("reason is longer than {MAX_TEXT} bytes")));
+    }
+    let reason = match reason {
+        Some(r) => r,
+        None if own => "released by the holder".to_string(),
+        None => return Err(WicketError::policy("reason_required", "revoking another user's grant needs a reason")),
+    };
+    match grant.status(now) {
+        GrantStatus::Revoked => {
+            return Err(WicketError::conflict("grant_revoked", format!("grant `{}` is already revoked", grant.id)));
+        }
+        GrantStatus::Expired => {
+            return Err(WicketError::conflict("grant_expired", format!("grant `{}` has already expired", grant.id)));
+        }
+        GrantStatus::Scheduled | GrantStatus::Active => {}
+    }
+    let event = EventBuilder::new(ids.next_id("ev"), now, actor, "grant.revoked")
+        .subject(user_subject(&grant.user))
+        .request(&grant.request_id)
+        .grant(&grant.id)
+        .detail("role", grant.role.clone())
+        .detail("reason", reason.clone())
+        .build();
+    Ok(Changes {
+        revocation: Some(Revocation { grant_id: grant.id.clone(), at: now, by: actor.to_string(), reason }),
+        events: vec![event],
+        ..Changes::default()
+    })
+}
+
+/// The `high` anomaly every break-glass request raises.
+fn break_glass_anomaly(request: &Request, grant_id: Option<String>, now: Time, ids: &mut dyn IdSource) -> (Anomaly, crate::model::NewEvent) {
+    let anomaly = Anomaly {
+        id: ids.next_id("an"),
+        at: now,
+        rule: "break_glass".into(),
+        severity: Severity::High,
+        subject: user_subject(&request.requester),
+        request_id: Some(request.id.clone()),
+        grant_id,
+        summary: format!(
+            "`{}` used break-glass for `{}` ({}); review after the fact",
+            request.requester,
+            request.roles.join("`, `"),
+            request.duration
+        ),
+    };
+    let mut event = EventBuilder::new(ids.next_id("ev"), now, SYSTEM, "anomaly.flagged")
+        .subject(anomaly.subject.clone())
+        .request(&request.id)
+        .detail("anomaly_id", anomaly.id.clone())
+        .detail("rule", anomaly.rule.clone())
+        .detail("severity", anomaly.severity.as_str())
+        .detail("summary", anomaly.summary.clone());
+    if let Some(g) = &anomaly.grant_id {
+        event = event.grant(g);
+    }
+    (anomaly, event.build())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,132 @@
+//! The shared state of a running server: configuration, store, decision index, audit writer.
+
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+
+use chrono::Utc;
+use wicket_core::workflow::{Changes, IdSource};
+use wicket_core::{Action, Config, Decision, Grant, Index, Request, Resource, Time, WicketError, decide, powers, time};
+use wicket_store::{Store, StoreError};
+
+use crate::audit_writer::AuditWriter;
+use crate::auth::TokenCache;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::RandomIds;
+use crate::metrics::Metrics;
+
+/// How often a transition is retried after losing a race to a concurrent writer.
+const MAX_ATTEMPTS: usize = 32;
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub index: Arc<RwLock<Index>>,
+    pub audit: AuditWriter,
+    pub tokens: TokenCache,
+    pub metrics: Arc<Metrics>,
+}
+
+/// The current time as wicket keeps it (UTC, milliseconds).
+pub fn now() -> Time {
+    time::truncate(Utc::now())
+}
+
+impl App {
+    pub fn new(config: Arc<Config>, store: Arc<dyn Store>, index: Index) -> App {
+        let metrics = Arc::new(Metrics::default());
+        App {
+            audit: AuditWriter::start(store.clone(), metrics.clone()),
+            config,
+            store,
+            index: Arc::new(RwLock::new(index)),
+            tokens: TokenCache::default(),
+            metrics,
+        }
+    }
+
+    pub fn index(&self) -> RwLockReadGuard<'_, Index> {
+        // A poisoned lock only means a writer panicked mid-update of plain maps; reading on is safe.
+        self.index.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Applies committed grants and revocations to the decision index.
+    pub fn apply_to_index(&self, changes: &Changes) {
+        let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
+        for g in &changes.grants {
+            index.upsert_grant(&g.grant);
+        }
+        if let Some(r) = &changes.revocation {
+            index.remove_grant(&r.grant_id);
+        }
+    }
+
+    pub fn decide(&self, user: &str, action: &Action, resource: &Resource, now: Time) -> Decision {
+        decide(&self.index(), user, action, resource, now)
+    }
+
+    /// True when `user` holds `power` (a `wicket:*` action on resource `wicket`) now.
+    pub fn has_power(&self, user: &str, power: &str) -> bool {
+        match (Action::parse(power), Resource::parse(powers::RESOURCE)) {
+            (Ok(a), Ok(r)) => self.decide(user, &a, &r, now()).allowed,
+            _ => false,
+        }
+    }
+
+    /// 403 unless `user` holds `power`, naming the power and the role to request.
+    pub fn require_power(&self, user: &str, power: &str) -> ApiResult<()> {
+        if self.has_power(user, power) {
+            return Ok(());
+        }
+        let mut message = format!("`{user}` lacks `{power}` on `{}`", powers::RESOURCE);
+        if let (Ok(a), Ok(r)) = (Action::parse(power), Resource::parse(powers::RESOURCE)) {
+            let d = self.decide(user, &a, &r, now());
+            if let Some(first) = d.requestable.first() {
+                message.push_str(&format!("; request role `{}` under policy `{}`", first.role, first.policy));
+            }
+        }
+        Err(ApiError::forbidden("missing_power", message))
+    }
+
+    /// Commits a write set and brings the index up to date.
+    pub async fn commit(&self, changes: Changes) -> Result<(), StoreError> {
+        let events = self.store.commit(changes.clone()).await?;
+        self.metrics.audit_events(events.len());
+        self.apply_to_index(&changes);
+        Ok(())
+    }
+
+    /// Loads request `id`, computes a transition with `f` and commits it; when a concurrent
+    /// writer got there first, reloads and tries again, so `f` always sees the latest state.
+    pub async fn transition<F>(&self, id: &str, f: F) -> ApiResult<Request>
+    where
+        F: Fn(&Request, Time, &mut dyn IdSource) -> Result<Changes, WicketError>,
+    {
+        for _ in 0..MAX_ATTEMPTS {
+            let request = self
+                .store
+                .get_request(id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("unknown_request", format!("unknown request `{id}`")))?;
+            let changes = f(&request, now(), &mut RandomIds)?;
+            let after = changes.request().cloned().unwrap_or(request);
+            match self.commit(changes).await {
+                Ok(()) => return Ok(after),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "contended",
+            format!("request `{id}` is changing too fast; try again"),
+        ))
+    }
+
+    pub async fn grants_of_request(&self, id: &str) -> ApiResult<Vec<Grant>> {
+        Ok(self
+            .store
+            .list_grants(&wicket_store::GrantFilter { request_id: Some(id.to_string()), ..Default::default() })
+            .await?)
+    }
+}

@@ -1,0 +1,75 @@
+//! Group commit for audit events that belong to no other write (checks): callers wait until
+//! their event is durable, and concurrent events share one transaction.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+use wicket_core::NewEvent;
+use wicket_store::Store;
+
+use crate::metrics::Metrics;
+
+/// Events waiting beyond this are refused rather than queued without bound.
+const QUEUE: usize = 65_536;
+/// The most events one transaction carries.
+const BATCH: usize = 1024;
+
+type Ack = oneshot::Sender<Result<(), String>>;
+
+/// A handle to the writer task; cheap to clone.
+#[derive(Clone)]
+pub struct AuditWriter {
+    tx: mpsc::Sender<(NewEvent, Ack)>,
+}
+
+impl AuditWriter {
+    pub fn start(store: Arc<dyn Store>, metrics: Arc<Metrics>) -> AuditWriter {
+        let (tx, mut rx) = mpsc::channel::<(NewEvent, Ack)>(QUEUE);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(BATCH);
+            while rx.recv_many(&mut batch, BATCH).await > 0 {
+                let (events, acks): (Vec<NewEvent>, Vec<Ack>) = batch.drain(..).unzip();
+                let n = events.len();
+                let result = store.append_events(events).await.map(|_| ()).map_err(|e| {
+                    tracing::error!(error = %e, events = n, "audit append failed");
+                    "the audit log could not be written".to_string()
+                });
+                if result.is_ok() {
+                    metrics.audit_events(n);
+                    metrics.audit_batch();
+                }
+                for ack in acks {
+                    let _ = ack.send(result.clone());
+                }
+            }
+        });
+        AuditWriter { tx }
+    }
+
+    /// Appends `event` and waits until it is committed.
+    pub async fn append(&self, event: NewEvent) -> Result<(), String> {
+        let (ack, done) = oneshot::channel();
+        self.tx
+            .send((event, ack))
+            .await
+            .map_err(|_| "the audit writer has stopped".to_string())?;
+        done.await.map_err(|_| "the audit writer has stopped".to_string())?
+    }
+
+    /// Appends `events` and waits until all are committed; they share group commits.
+    pub async fn append_all(&self, events: Vec<NewEvent>) -> Result<(), String> {
+        let mut waits = Vec::with_capacity(events.len());
+        for event in events {
+            let (ack, done) = oneshot::channel();
+            self.tx
+                .send((event, ack))
+                .await
+                .map_err(|_| "the audit writer has stopped".to_string())?;
+            waits.push(done);
+        }
+        for done in waits {
+            done.await.map_err(|_| "the audit writer has stopped".to_string())??;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,108 @@
+//! Bearer-token authentication: the `Caller` extractor and a cache of verified tokens.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use subtle::ConstantTimeEq;
+use wicket_core::TokenRecord;
+
+use crate::app::{App, now};
+use crate::error::ApiError;
+use crate::ids::token_hash;
+
+/// Tokens already read from the store, by hash. Revocation through this server evicts at once.
+#[derive(Clone, Default)]
+pub struct TokenCache {
+    inner: Arc<RwLock<HashMap<String, TokenRecord>>>,
+}
+
+/// Entries beyond this are dropped wholesale; the store is the source of truth.
+const CACHE_MAX: usize = 100_000;
+
+impl TokenCache {
+    fn get(&self, hash: &str) -> Option<TokenRecord> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner()).get(hash).cloned()
+    }
+    fn put(&self, record: TokenRecord) {
+        let mut map = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= CACHE_MAX {
+            map.clear();
+        }
+        map.insert(record.hash.clone(), record);
+    }
+    /// Forgets token `id` (after a revocation).
+    pub fn evict(&self, id: &str) {
+        self.inner.write().unwrap_or_else(|e| e.into_inner()).retain(|_, r| r.id != id);
+    }
+}
+
+/// The authenticated user making a request.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user: String,
+    pub token_id: String,
+}
+
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
+        ApiError::unauthorized(
+            "missing_token",
+            "missing bearer token; send `Authorization: Bearer TOKEN` (create one with `wicket token create USER`)",
+        )
+    })?;
+    let value = header
+        .to_str()
+        .map_err(|_| ApiError::unauthorized("invalid_token", "the authorization header is not valid text"))?;
+    let (scheme, token) = value
+        .split_once(' ')
+        .ok_or_else(|| ApiError::unauthorized("invalid_token", "the authorization header must be `Bearer TOKEN`"))?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::unauthorized("invalid_token", "the authorization scheme must be `Bearer`"));
+    }
+    Ok(token.trim())
+}
+
+impl FromRequestParts<App> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Caller, ApiError> {
+        let token = bearer(parts)?;
+        let invalid = || ApiError::unauthorized("invalid_token", "the token is not valid");
+        if !token.starts_with("wkt_") || token.len() > 128 {
+            return Err(invalid());
+        }
+        let hash = token_hash(token);
+        let record = match app.tokens.get(&hash) {
+            Some(r) => r,
+            None => {
+                let r = app.store.find_token(&hash).await?.ok_or_else(invalid)?;
+                app.tokens.put(r.clone());
+                r
+            }
+        };
+        // The lookup is by hash; compare again in constant time so no path depends on timing.
+        if !bool::from(record.hash.as_bytes().ct_eq(hash.as_bytes())) {
+            return Err(invalid());
+        }
+        let now = now();
+        if record.revoked_at.is_some_and(|t| t <= now) {
+            return Err(ApiError::unauthorized("token_revoked", "the token has been revoked"));
+        }
+        if record.expires_at.is_some_and(|t| t <= now) {
+            return Err(ApiError::unauthorized(
+                "token_expired",
+                "the token has expired; create a new one with `wicket token create USER`",
+            ));
+        }
+        if app.config.user(&record.user).is_none() {
+            return Err(ApiError::unauthorized(
+                "unknown_user",
+                format!("the token belongs to `{}`, who is no longer in the configuration", record.user),
+            ));
+        }
+        Ok(Caller { user: record.user, token_id: record.id })
+    }
+}

@@ -1,0 +1,19 @@
+//! Wicket's server: the HTTP API, authentication, the decision index kept current from the
+//! store, and background jobs.
+
+pub mod admin;
+pub mod app;
+pub mod audit_writer;
+pub mod auth;
+pub mod body;
+pub mod error;
+pub mod ids;
+pub mod jobs;
+pub mod metrics;
+pub mod open;
+pub mod routes;
+pub mod serve;
+pub mod view;
+
+pub use app::App;
+pub use serve::{Running, ServeOptions, serve, spawn};

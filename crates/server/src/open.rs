@@ -1,0 +1,36 @@
+//! Opening what a server stands on: the configuration file and the store it names.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use wicket_core::Config;
+use wicket_store::Store;
+use wicket_store::sqlite::SqliteStore;
+
+/// Reads and validates the configuration file.
+pub fn load_config(path: &Path) -> Result<Config> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading the configuration file {}", path.display()))?;
+    Config::parse(&path.display().to_string(), &text).map_err(anyhow::Error::new)
+}
+
+/// The database url: the command line's, else the configuration's, else `sqlite://wicket.db`.
+pub fn database_url(config: &Config, database: Option<&str>) -> String {
+    database
+        .map(str::to_string)
+        .or_else(|| config.database.clone())
+        .unwrap_or_else(|| "sqlite://wicket.db".to_string())
+}
+
+/// Opens (and migrates) the store the url names.
+pub async fn open_store(config: &Config, database: Option<&str>) -> Result<Arc<dyn Store>> {
+    let url = database_url(config, database);
+    if url.starts_with("sqlite:") {
+        let store = SqliteStore::open(&url).await.with_context(|| format!("opening the database `{url}`"))?;
+        return Ok(Arc::new(store));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        bail!("PostgreSQL storage is not available in this version; use `sqlite://FILE`");
+    }
+    bail!("unsupported database url `{url}`; use `sqlite://FILE`")
+}

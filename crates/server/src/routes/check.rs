@@ -1,0 +1,124 @@
+//! `POST /v1/check` and `/v1/check/batch`: decisions from the in-memory index, audited when
+//! denied or allowed through a grant.
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use wicket_core::audit::EventBuilder;
+use wicket_core::{Action, Decision, NewEvent, Resource, Subject, Time, powers};
+
+use crate::app::{App, now};
+use crate::auth::Caller;
+use crate::body::JsonBody;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::new_id;
+
+/// The most checks one batch may carry.
+pub const MAX_BATCH: usize = 1000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckBody {
+    subject: Option<String>,
+    action: String,
+    resource: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchBody {
+    checks: Vec<CheckBody>,
+}
+
+#[derive(Serialize)]
+pub struct BatchResult {
+    results: Vec<Decision>,
+}
+
+/// The user a check is about: the caller, or another user with `wicket:check.others`.
+fn subject_user(app: &App, caller: &Caller, subject: Option<&str>) -> ApiResult<String> {
+    let user = match subject {
+        None => return Ok(caller.user.clone()),
+        Some(s) if s.contains(':') => match Subject::parse(s) {
+            Ok(Subject::User(u)) => u,
+            Ok(Subject::Group(_)) => {
+                return Err(ApiError::bad_request("invalid_subject", format!("checks are about users; `{s}` is a group")));
+            }
+            Err(e) => return Err(ApiError::bad_request("invalid_subject", e)),
+        },
+        Some(s) => s.to_string(),
+    };
+    if user != caller.user {
+        app.require_power(&caller.user, powers::CHECK_OTHERS)?;
+    }
+    Ok(user)
+}
+
+fn parse(body: &CheckBody) -> ApiResult<(Action, Resource)> {
+    let action = Action::parse(&body.action).map_err(|e| ApiError::bad_request("invalid_action", e))?;
+    let resource = Resource::parse(&body.resource).map_err(|e| ApiError::bad_request("invalid_resource", e))?;
+    Ok((action, resource))
+}
+
+/// The audit event a check leaves: every denial, and every allow that used a grant.
+fn event(caller: &Caller, user: &str, action: &Action, resource: &Resource, d: &Decision, at: Time) -> Option<NewEvent> {
+    let via_grant = d.via.as_ref().and_then(|v| v.grant_id.clone());
+    if d.allowed && via_grant.is_none() {
+        return None;
+    }
+    let kind = if d.allowed { "check.allowed" } else { "check.denied" };
+    let mut e = EventBuilder::new(new_id("ev"), at, &caller.user, kind)
+        .subject(format!("user:{user}"))
+        .action(action.as_str())
+        .resource(resource.as_str())
+        .decision(if d.allowed { "allow" } else { "deny" })
+        .detail("reason", d.reason.clone());
+    if let Some(g) = via_grant {
+        e = e.grant(g);
+    }
+    Some(e.build())
+}
+
+fn audit_unavailable(message: String) -> ApiError {
+    ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "audit_unavailable", message)
+}
+
+pub async fn check(State(app): State<App>, caller: Caller, JsonBody(body): JsonBody<CheckBody>) -> ApiResult<Json<Decision>> {
+    let user = subject_user(&app, &caller, body.subject.as_deref())?;
+    let (action, resource) = parse(&body)?;
+    let at = now();
+    let decision = app.decide(&user, &action, &resource, at);
+    app.metrics.check(decision.allowed);
+    if let Some(e) = event(&caller, &user, &action, &resource, &decision, at) {
+        app.audit.append(e).await.map_err(audit_unavailable)?;
+    }
+    Ok(Json(decision))
+}
+
+pub async fn batch(State(app): State<App>, caller: Caller, JsonBody(body): JsonBody<BatchBody>) -> ApiResult<Json<BatchResult>> {
+    if body.checks.len() > MAX_BATCH {
+        return Err(ApiError::bad_request("batch_too_large", format!("a batch may carry at most {MAX_BATCH} checks")));
+    }
+    let mut parsed = Vec::with_capacity(body.checks.len());
+    for (i, c) in body.checks.iter().enumerate() {
+        let user = subject_user(&app, &caller, c.subject.as_deref())
+            .map_err(|e| ApiError { message: format!("checks[{i}]: {}", e.message), ..e })?;
+        let (a, r) = parse(c).map_err(|e| ApiError { message: format!("checks[{i}]: {}", e.message), ..e })?;
+        parsed.push((user, a, r));
+    }
+    let at = now();
+    let results: Vec<Decision> = {
+        let index = app.index();
+        parsed.iter().map(|(u, a, r)| wicket_core::decide(&index, u, a, r, at)).collect()
+    };
+    let events: Vec<NewEvent> = parsed
+        .iter()
+        .zip(&results)
+        .filter_map(|((u, a, r), d)| {
+            app.metrics.check(d.allowed);
+            event(&caller, u, a, r, d, at)
+        })
+        .collect();
+    app.audit.append_all(events).await.map_err(audit_unavailable)?;
+    Ok(Json(BatchResult { results }))
+}

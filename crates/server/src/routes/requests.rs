@@ -1,0 +1,179 @@
+//! Access requests: create, list, show, approve, deny, cancel.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use wicket_core::workflow::{self, NewRequest};
+use wicket_core::{Request, RequestState, Verdict, powers};
+use wicket_store::RequestFilter;
+
+use crate::app::{App, now};
+use crate::auth::Caller;
+use crate::body::{JsonBody, OptionalJsonBody, QueryParams};
+use crate::error::{ApiError, ApiResult};
+use crate::ids::RandomIds;
+use crate::view::{GrantView, Items, RequestView};
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommentBody {
+    comment: Option<String>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    state: Option<String>,
+    mine: Option<bool>,
+    reviewable: Option<bool>,
+    requester: Option<String>,
+    limit: Option<i64>,
+}
+
+/// The request with its grants and its policy's step count.
+pub async fn view(app: &App, request: Request) -> ApiResult<RequestView> {
+    let now = now();
+    let grants = app.grants_of_request(&request.id).await?.into_iter().map(|g| GrantView::new(g, now)).collect();
+    let steps = app.config.policy(&request.policy).map_or(0, |p| p.steps.len());
+    Ok(RequestView { request, steps, grants })
+}
+
+/// True when `user` may review `request` now: pending, not theirs, approver of the current
+/// step, not yet reviewed.
+fn reviewable_by(app: &App, request: &Request, user: &str) -> bool {
+    let now = now();
+    if request.state != RequestState::Pending || now >= request.pending_until || request.requester == user {
+        return false;
+    }
+    if request.reviews.iter().any(|r| r.reviewer == user) {
+        return false;
+    }
+    let groups = app.config.groups_of(user);
+    app.config
+        .policy(&request.policy)
+        .and_then(|p| p.steps.get(request.step as usize))
+        .is_some_and(|s| s.approvers.iter().any(|a| a.covers(user, groups)))
+}
+
+/// True when `user` may see `request`: its requester, an approver of any of its steps, or a
+/// holder of `wicket:requests.read`.
+fn visible_to(app: &App, request: &Request, user: &str) -> bool {
+    if request.requester == user {
+        return true;
+    }
+    let groups = app.config.groups_of(user);
+    let approver = app
+        .config
+        .policy(&request.policy)
+        .is_some_and(|p| p.steps.iter().any(|s| s.approvers.iter().any(|a| a.covers(user, groups))));
+    approver || app.has_power(user, powers::REQUESTS_READ)
+}
+
+pub async fn create(
+    State(app): State<App>,
+    caller: Caller,
+    JsonBody(body): JsonBody<NewRequest>,
+) -> ApiResult<(StatusCode, Json<RequestView>)> {
+    let changes = {
+        let index = app.index();
+        workflow::create(&index, &caller.user, &body, now(), &mut RandomIds)?
+    };
+    let request = changes.request().cloned().ok_or_else(ApiError::internal)?;
+    app.commit(changes).await?;
+    app.metrics.request_created();
+    Ok((StatusCode::CREATED, Json(view(&app, request).await?)))
+}
+
+pub async fn list(State(app): State<App>, caller: Caller, QueryParams(q): QueryParams<ListQuery>) -> ApiResult<Json<Items<RequestView>>> {
+    let state = q
+        .state
+        .as_deref()
+        .map(RequestState::parse)
+        .transpose()
+        .map_err(|e| ApiError::bad_request("invalid_query", e))?;
+    let all_power = app.has_power(&caller.user, powers::REQUESTS_READ);
+    let requester = if q.mine == Some(true) {
+        Some(caller.user.clone())
+    } else if let Some(r) = q.requester {
+        if r != caller.user && !all_power {
+            app.require_power(&caller.user, powers::REQUESTS_READ)?;
+        }
+        Some(r)
+    } else {
+        None
+    };
+    let reviewable = q.reviewable == Some(true);
+    let filter = RequestFilter {
+        state: if reviewable { Some(RequestState::Pending) } else { state },
+        requester,
+        limit: q.limit,
+    };
+    let requests = app.store.list_requests(&filter).await?;
+    let mut items = Vec::new();
+    for r in requests {
+        let keep = if reviewable {
+            reviewable_by(&app, &r, &caller.user)
+        } else {
+            all_power || r.requester == caller.user || reviewable_by(&app, &r, &caller.user)
+        };
+        if keep {
+            items.push(view(&app, r).await?);
+        }
+    }
+    Ok(Json(Items { items }))
+}
+
+pub async fn show(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<RequestView>> {
+    let request = app
+        .store
+        .get_request(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("unknown_request", format!("unknown request `{id}`")))?;
+    if !visible_to(&app, &request, &caller.user) {
+        return Err(ApiError::forbidden(
+            "not_visible",
+            format!("`{}` may not see request `{id}`; that takes `{}`", caller.user, powers::REQUESTS_READ),
+        ));
+    }
+    Ok(Json(view(&app, request).await?))
+}
+
+async fn review(app: App, caller: Caller, id: String, verdict: Verdict, comment: Option<String>) -> ApiResult<Json<RequestView>> {
+    let config = app.config.clone();
+    let request = app
+        .transition(&id, |r, now, ids| workflow::review(&config, r, &caller.user, verdict, comment.clone(), now, ids))
+        .await?;
+    app.metrics.review();
+    Ok(Json(view(&app, request).await?))
+}
+
+pub async fn approve(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody<CommentBody>,
+) -> ApiResult<Json<RequestView>> {
+    review(app, caller, id, Verdict::Approve, body.comment).await
+}
+
+pub async fn deny(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody<CommentBody>,
+) -> ApiResult<Json<RequestView>> {
+    review(app, caller, id, Verdict::Deny, body.comment).await
+}
+
+pub async fn cancel(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody<CommentBody>,
+) -> ApiResult<Json<RequestView>> {
+    let request = app
+        .transition(&id, |r, now, ids| workflow::cancel(r, &caller.user, body.comment.clone(), now, ids))
+        .await?;
+    Ok(Json(view(&app, request).await?))
+}

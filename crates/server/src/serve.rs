@@ -1,0 +1,119 @@
+//! Starting and stopping a server: open the store, load the index, bind, run the jobs, and
+//! shut down gracefully on SIGTERM or Ctrl-C.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use wicket_core::audit::EventBuilder;
+use wicket_core::{Config, Index};
+
+use crate::app::{App, now};
+use crate::ids::new_id;
+use crate::open::{load_config, open_store};
+use crate::{jobs, routes};
+
+/// What `wicket serve` was told on its command line.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    pub config_path: PathBuf,
+    pub listen: Option<String>,
+    pub database: Option<String>,
+}
+
+/// A server running in this process.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub app: App,
+    stop: watch::Sender<bool>,
+    http: JoinHandle<std::io::Result<()>>,
+    jobs: JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting, finishes requests in flight, stops the jobs.
+    pub async fn shutdown(self) -> Result<()> {
+        let _ = self.stop.send(true);
+        self.http.await.context("joining the http server")?.context("serving http")?;
+        self.jobs.await.context("joining the background jobs")?;
+        Ok(())
+    }
+}
+
+/// Opens the store, records `policy.loaded`, loads live grants into the index, binds `listen`
+/// (port 0 picks a free port) and starts serving.
+pub async fn spawn(config: Config, database: Option<&str>, listen: &str) -> Result<Running> {
+    let config = Arc::new(config);
+    let store = open_store(&config, database).await?;
+    let at = now();
+    let event = EventBuilder::new(new_id("ev"), at, "wicket", "policy.loaded")
+        .detail("file", config.file.clone())
+        .detail("hash", config.hash.clone())
+        .detail("roles", config.roles.len())
+        .detail("policies", config.policies.len())
+        .build();
+    store.append_events(vec![event]).await.context("recording policy.loaded")?;
+    let mut index = Index::new(config.clone());
+    for g in store.live_grants(at).await.context("loading grants")? {
+        index.upsert_grant(&g);
+    }
+    let app = App::new(config, store, index);
+    let listener = TcpListener::bind(listen).await.with_context(|| format!("binding `{listen}`"))?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = watch::channel(false);
+    let router = routes::router(app.clone());
+    let mut http_stop = stopped.clone();
+    let http = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = http_stop.changed().await;
+            })
+            .await
+    });
+    let jobs = tokio::spawn(jobs::run(app.clone(), stopped));
+    Ok(Running { addr, app, stop, http, jobs })
+}
+
+/// `wicket serve`: runs until SIGTERM or Ctrl-C.
+pub async fn serve(opts: ServeOptions) -> Result<()> {
+    let config = load_config(&opts.config_path)?;
+    let listen = opts
+        .listen
+        .clone()
+        .or_else(|| config.listen.clone())
+        .unwrap_or_else(|| "127.0.0.1:7070".to_string());
+    let running = spawn(config, opts.database.as_deref(), &listen).await?;
+    if !running.addr.ip().is_loopback() {
+        tracing::warn!(addr = %running.addr, "serving plain HTTP on a non-loopback address; tokens cross the network in clear text");
+    }
+    println!("listening on http://{}", running.addr);
+    tracing::info!(addr = %running.addr, "wicket is serving");
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.shutdown().await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,62 @@
+//! Persistence: the [`Store`] trait every backend implements, and the SQLite backend.
+//!
+//! The server only ever talks to `dyn Store`; a PostgreSQL backend implements the same trait.
+
+pub mod error;
+pub mod filter;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use wicket_core::workflow::Changes;
+use wicket_core::{Anomaly, AuditEvent, Grant, NewEvent, Request, Time, TokenRecord};
+
+pub use error::StoreError;
+pub use filter::{AnomalyFilter, AuditFilter, GrantFilter, RequestFilter};
+
+/// What every storage backend provides.
+///
+/// Every write method applies its whole effect, audit events included, in one transaction,
+/// and appends the events to the one hash chain in `seq` order.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Applies a transition in one transaction and returns the events as sealed in the chain.
+    /// A `RequestWrite::Update` over a stale version, a revocation of an already revoked grant,
+    /// or a second review by the same reviewer is [`StoreError::Conflict`], and nothing is written.
+    async fn commit(&self, changes: Changes) -> Result<Vec<AuditEvent>, StoreError>;
+
+    /// Appends events that belong to no other write (checks, policy loads) in one transaction.
+    async fn append_events(&self, events: Vec<NewEvent>) -> Result<Vec<AuditEvent>, StoreError>;
+
+    async fn get_request(&self, id: &str) -> Result<Option<Request>, StoreError>;
+    /// Newest first, with their reviews.
+    async fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<Request>, StoreError>;
+
+    async fn get_grant(&self, id: &str) -> Result<Option<Grant>, StoreError>;
+    /// Newest first.
+    async fn list_grants(&self, filter: &GrantFilter) -> Result<Vec<Grant>, StoreError>;
+
+    /// Every grant not revoked whose `expires_at` is after `now` (scheduled or active), without
+    /// a page limit: the server loads them into its decision index at start.
+    async fn live_grants(&self, now: Time) -> Result<Vec<Grant>, StoreError>;
+
+    /// Marks up to `limit` pending requests whose `pending_until` is at or before `now` as
+    /// expired (one `request.expired` event each, actor `wicket`) and returns them.
+    async fn expire_requests(&self, now: Time, limit: i64) -> Result<Vec<Request>, StoreError>;
+    /// Records `grant.activated` for up to `limit` grants that started by `now` and were not
+    /// recorded yet, and returns them.
+    async fn record_activations(&self, now: Time, limit: i64) -> Result<Vec<Grant>, StoreError>;
+    /// Records `grant.expired` for up to `limit` unrevoked grants whose `expires_at` is at or
+    /// before `now` and were not recorded yet, and returns them. Each expiry is recorded once.
+    async fn record_expiries(&self, now: Time, limit: i64) -> Result<Vec<Grant>, StoreError>;
+
+    /// Events in `seq` order.
+    async fn list_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError>;
+    /// The last event's `(seq, hash)`, if any.
+    async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError>;
+
+    async fn find_token(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError>;
+    async fn get_token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError>;
+
+    /// Newest first.
+    async fn list_anomalies(&self, filter: &AnomalyFilter) -> Result<Vec<Anomaly>, StoreError>;
+}
