@@ -166,11 +166,7 @@ fn match_segments(pattern: &[Segment], path: &[&str]) -> bool {
                     next[j] = reachable;
                 }
             }
-            Segment::One => {
-                for j in 1..=path.len() {
-                    next[j] = dp[j - 1];
-                }
-            }
+            Segment::One => next[1..].copy_from_slice(&dp[..path.len()]),
             Segment::Literal(l) => {
                 for j in 1..=path.len() {
                     next[j] = dp[j - 1] && path[j - 1] == l;

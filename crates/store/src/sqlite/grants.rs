@@ -1,0 +1,182 @@
+//! Grants in SQLite: insert, revoke once, read, and find those whose start or end is due.
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use wicket_core::Grant;
+use wicket_core::workflow::{NewGrant, Revocation};
+
+use super::codec::{self, millis};
+use crate::StoreError;
+use crate::filter::{self, GrantFilter};
+
+const COLUMNS: &str =
+    "id, user_name, role, request_id, starts_at, expires_at, revoked_at, revoked_by, revoke_reason";
+
+pub(super) async fn insert(conn: &mut SqliteConnection, new: &NewGrant) -> Result<(), StoreError> {
+    let g = &new.grant;
+    sqlx::query(&format!(
+        "INSERT INTO grants ({COLUMNS}, activation_recorded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(g.id.as_str())
+    .bind(g.user.as_str())
+    .bind(g.role.as_str())
+    .bind(g.request_id.as_str())
+    .bind(millis(g.starts_at))
+    .bind(millis(g.expires_at))
+    .bind(codec::opt_millis(g.revoked_at))
+    .bind(g.revoked_by.as_deref())
+    .bind(g.revoke_reason.as_deref())
+    .bind(new.activation_recorded)
+    .execute(conn)
+    .await
+    .map_err(|e| codec::conflict_if_unique(e, || format!("grant `{}` already exists", g.id)))?;
+    Ok(())
+}
+
+/// Revokes a grant that is not revoked yet; a missing or already revoked grant is a conflict.
+pub(super) async fn revoke(conn: &mut SqliteConnection, r: &Revocation) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "UPDATE grants SET revoked_at = ?, revoked_by = ?, revoke_reason = ? \
+         WHERE id = ? AND revoked_at IS NULL",
+    )
+    .bind(millis(r.at))
+    .bind(r.by.as_str())
+    .bind(r.reason.as_str())
+    .bind(r.grant_id.as_str())
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 1 {
+        return Ok(());
+    }
+    Err(StoreError::Conflict(match get(conn, &r.grant_id).await? {
+        Some(_) => format!("grant `{}` is already revoked", r.grant_id),
+        None => format!("grant `{}` does not exist", r.grant_id),
+    }))
+}
+
+pub(super) async fn get(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> Result<Option<Grant>, StoreError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM grants WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Grants matching `f`, newest (latest start) first.
+pub(super) async fn list(
+    conn: &mut SqliteConnection,
+    f: &GrantFilter,
+) -> Result<Vec<Grant>, StoreError> {
+    let mut q: QueryBuilder<'_, Sqlite> =
+        QueryBuilder::new(format!("SELECT {COLUMNS} FROM grants WHERE 1 = 1"));
+    if let Some(user) = &f.user {
+        q.push(" AND user_name = ").push_bind(user.as_str());
+    }
+    if let Some(request_id) = &f.request_id {
+        q.push(" AND request_id = ").push_bind(request_id.as_str());
+    }
+    if let Some(at) = f.live_at {
+        q.push(" AND revoked_at IS NULL AND expires_at > ")
+            .push_bind(millis(at));
+    }
+    q.push(" ORDER BY starts_at DESC, rowid DESC LIMIT ")
+        .push_bind(filter::limit(f.limit));
+    let rows = q.build().fetch_all(conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Every unrevoked grant with `expires_at` after `now_ms`, without a page limit.
+pub(super) async fn live(
+    conn: &mut SqliteConnection,
+    now_ms: i64,
+) -> Result<Vec<Grant>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM grants WHERE revoked_at IS NULL AND expires_at > ? ORDER BY starts_at, rowid"
+    );
+    let rows = sqlx::query(&sql).bind(now_ms).fetch_all(conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// What a sweep looks for, and the flag it sets once recorded.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Due {
+    /// Started, activation not recorded, and not revoked before it started.
+    Activation,
+    /// Ended, not revoked, expiry not recorded.
+    Expiry,
+}
+
+impl Due {
+    fn condition(self) -> &'static str {
+        match self {
+            Due::Activation => {
+                "activation_recorded = 0 AND starts_at <= ? \
+                 AND (revoked_at IS NULL OR revoked_at > starts_at) ORDER BY starts_at, rowid"
+            }
+            Due::Expiry => {
+                "expiry_recorded = 0 AND revoked_at IS NULL AND expires_at <= ? \
+                 ORDER BY expires_at, rowid"
+            }
+        }
+    }
+
+    fn flag(self) -> &'static str {
+        match self {
+            Due::Activation => "activation_recorded",
+            Due::Expiry => "expiry_recorded",
+        }
+    }
+}
+
+/// Up to `limit` grants whose `due` moment is at or before `now_ms` and not yet recorded,
+/// the longest overdue first.
+pub(super) async fn due(
+    conn: &mut SqliteConnection,
+    due: Due,
+    now_ms: i64,
+    limit: i64,
+) -> Result<Vec<Grant>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM grants WHERE {} LIMIT ?",
+        due.condition()
+    );
+    let rows = sqlx::query(&sql)
+        .bind(now_ms)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Marks `due` as recorded for grant `id`.
+pub(super) async fn mark(
+    conn: &mut SqliteConnection,
+    due: Due,
+    id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "UPDATE grants SET {} = 1 WHERE id = ?",
+        due.flag()
+    ))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn from_row(row: &SqliteRow) -> Result<Grant, StoreError> {
+    Ok(Grant {
+        id: row.try_get("id")?,
+        user: row.try_get("user_name")?,
+        role: row.try_get("role")?,
+        request_id: row.try_get("request_id")?,
+        starts_at: codec::time(row, "starts_at")?,
+        expires_at: codec::time(row, "expires_at")?,
+        revoked_at: codec::opt_time(row, "revoked_at")?,
+        revoked_by: row.try_get("revoked_by")?,
+        revoke_reason: row.try_get("revoke_reason")?,
+    })
+}
