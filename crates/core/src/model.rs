@@ -243,7 +243,7 @@ pub struct NewEvent {
 }
 
 /// An event in the chain: `hash` = SHA-256(`prev_hash` ‖ canonical encoding).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AuditEvent {
     pub seq: i64,
     pub id: String,
@@ -256,7 +256,17 @@ pub struct AuditEvent {
     pub decision: Option<String>,
     pub request_id: Option<String>,
     pub grant_id: Option<String>,
+    /// Canonical JSON text; serialized as the JSON value it holds.
+    #[serde(serialize_with = "details_as_json")]
     pub details: String,
     pub prev_hash: String,
     pub hash: String,
+}
+
+/// Writes stored details as JSON, not as a string holding JSON (a string if it is not JSON).
+fn details_as_json<S: serde::Serializer>(details: &str, s: S) -> Result<S::Ok, S::Error> {
+    match serde_json::from_str::<serde_json::Value>(details) {
+        Ok(v) => v.serialize(s),
+        Err(_) => s.serialize_str(details),
+    }
 }

@@ -5,14 +5,14 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use wicket_core::audit::Verifier;
-use wicket_core::{Anomaly, Severity, powers, time};
+use wicket_core::{Anomaly, AuditEvent, Severity, powers, time};
 use wicket_store::{AnomalyFilter, AuditFilter, Store, StoreError};
 
 use crate::app::App;
 use crate::auth::Caller;
 use crate::body::QueryParams;
 use crate::error::{ApiError, ApiResult};
-use crate::view::{EventView, Items};
+use crate::view::Items;
 
 const DEFAULT_PAGE: i64 = 100;
 const VERIFY_PAGE: i64 = 1000;
@@ -30,7 +30,7 @@ pub struct AuditQuery {
 
 #[derive(Serialize)]
 pub struct Page {
-    items: Vec<EventView>,
+    items: Vec<AuditEvent>,
     next_after: Option<i64>,
 }
 
@@ -53,7 +53,7 @@ pub async fn list(State(app): State<App>, caller: Caller, QueryParams(q): QueryP
     };
     let events = app.store.list_events(&filter).await?;
     let next_after = (events.len() as i64 == limit).then(|| events.last().map(|e| e.seq)).flatten();
-    Ok(Json(Page { items: events.into_iter().map(EventView::from).collect(), next_after }))
+    Ok(Json(Page { items: events, next_after }))
 }
 
 /// The result of verifying the whole chain.
