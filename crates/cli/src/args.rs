@@ -1,0 +1,85 @@
+//! The command line: global options and the command tree (each command's own arguments live
+//! next to its code under `commands/`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::commands::audit::AuditCommand;
+use crate::commands::check::CheckArgs;
+use crate::commands::grant::GrantCommand;
+use crate::commands::policy::PolicyCommand;
+use crate::commands::request::RequestCommand;
+use crate::commands::serve::ServeArgs;
+use crate::commands::token::TokenCommand;
+use crate::output::Format;
+
+/// Temporary, approved, least-privilege access to production.
+#[derive(Debug, Parser)]
+#[command(name = "wicket", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct Global {
+    /// The wicket server to talk to
+    #[arg(
+        long,
+        global = true,
+        env = "WICKET_SERVER",
+        default_value = "http://127.0.0.1:7070",
+        value_name = "URL"
+    )]
+    pub server: String,
+    /// Your API token (mint one with `wicket token create USER`)
+    #[arg(
+        long,
+        global = true,
+        env = "WICKET_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
+    /// The configuration file, for `serve` and the offline commands
+    #[arg(
+        long,
+        global = true,
+        env = "WICKET_CONFIG",
+        default_value = "wicket.toml",
+        value_name = "FILE"
+    )]
+    pub config: PathBuf,
+    /// How to print results
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub output: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the wicket server
+    Serve(ServeArgs),
+    /// Mint and revoke API tokens
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Check a configuration file
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Verify, list and export the audit log
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Show who you are: groups, standing roles, active grants, wicket powers
+    Whoami,
+    /// Ask whether an action on a resource is allowed now (exit 0 allowed, 1 denied)
+    Check(CheckArgs),
+    /// Ask for access, and review other people's requests
+    #[command(subcommand)]
+    Request(RequestCommand),
+    /// List and revoke grants
+    #[command(subcommand)]
+    Grant(GrantCommand),
+}

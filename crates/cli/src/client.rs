@@ -1,0 +1,134 @@
+//! The HTTP client of the API: base URL, bearer token, JSON in and out, and errors a person
+//! can act on.
+
+mod error;
+
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use reqwest::{Method, RequestBuilder};
+use serde_json::Value;
+
+use crate::args::Global;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub struct Client {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Client {
+    /// A client for `--server` with `--token`; fails with a hint when there is no token.
+    pub fn new(global: &Global) -> Result<Client> {
+        let token = match global.token.as_deref().map(str::trim) {
+            Some(t) if !t.is_empty() => t.to_string(),
+            _ => bail!(
+                "no API token: pass `--token TOKEN` or set `WICKET_TOKEN`; \
+                 an administrator mints one with `wicket token create USER`"
+            ),
+        };
+        let base = base_url(&global.server)?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .user_agent(concat!("wicket-cli/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Client { base, token, http })
+    }
+
+    /// `GET path?query`; query pairs with no value are left out.
+    pub async fn get(&self, path: &str, query: &[(&str, Option<String>)]) -> Result<Value> {
+        let query: Vec<(&str, &str)> = query
+            .iter()
+            .filter_map(|(k, v)| v.as_deref().map(|v| (*k, v)))
+            .collect();
+        self.send(self.request(Method::GET, path).query(&query))
+            .await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Value> {
+        self.send(self.request(Method::POST, path).json(body)).await
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+    }
+
+    async fn send(&self, request: RequestBuilder) -> Result<Value> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| error::transport(&self.base, &e))?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| error::transport(&self.base, &e))?;
+        if !status.is_success() {
+            return Err(error::api(&self.base, status, &bytes));
+        }
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&bytes).map_err(|_| error::not_json(&self.base, status))
+    }
+}
+
+/// `--server` without a trailing slash; a bare `host:port` gets `http://`.
+fn base_url(server: &str) -> Result<String> {
+    let server = server.trim().trim_end_matches('/');
+    if server.is_empty() {
+        bail!("`--server` is empty; pass a url like `http://127.0.0.1:7070`");
+    }
+    if server.starts_with("https://") {
+        bail!(
+            "`{server}`: this wicket build speaks plain http only; \
+             use an `http://` address (or a local TLS-terminating proxy)"
+        );
+    }
+    if server.starts_with("http://") {
+        return Ok(server.to_string());
+    }
+    if server.contains("://") {
+        bail!("`{server}` is not an http url; pass one like `http://127.0.0.1:7070`");
+    }
+    Ok(format!("http://{server}"))
+}
+
+/// One path segment from user input (an id), percent-encoded so it stays one segment.
+pub fn segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_urls() {
+        assert_eq!(base_url("http://h:1/").unwrap(), "http://h:1");
+        assert_eq!(base_url("127.0.0.1:7070").unwrap(), "http://127.0.0.1:7070");
+        assert!(base_url("https://h").is_err());
+        assert!(base_url("ftp://h").is_err());
+    }
+
+    #[test]
+    fn ids_stay_one_segment() {
+        assert_eq!(segment("req_01AB-x"), "req_01AB-x");
+        assert_eq!(segment("../x?y"), "..%2Fx%3Fy");
+    }
+}

@@ -1,0 +1,112 @@
+//! `wicket grant list` and `wicket grant revoke`.
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use clap::Subcommand;
+use serde_json::json;
+
+use crate::api::{Grant, Items, decode};
+use crate::args::Global;
+use crate::client::{Client, segment};
+use crate::commands::subject;
+use crate::exit::Verdict;
+use crate::output::{self, Format, Table, outln, when};
+
+#[derive(Debug, Subcommand)]
+pub enum GrantCommand {
+    /// List grants: your own, or everyone's with `wicket:requests.read`
+    List {
+        /// Only grants in this status
+        #[arg(long, value_parser = ["scheduled", "active", "expired", "revoked"])]
+        status: Option<String>,
+        /// Only grants of this user (`alice` or `user:alice`)
+        #[arg(long)]
+        subject: Option<String>,
+    },
+    /// End a grant now: your own, or anyone's with `wicket:grants.revoke`
+    Revoke {
+        /// The grant (`gr_...`)
+        id: String,
+        /// Why, for the audit log
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+pub async fn run(global: &Global, cmd: GrantCommand) -> Result<Verdict> {
+    let client = Client::new(global)?;
+    match cmd {
+        GrantCommand::List {
+            status,
+            subject: who,
+        } => {
+            let query = [("status", status), ("subject", who.as_deref().map(subject))];
+            let answer = client.get("/v1/grants", &query).await?;
+            match global.output {
+                Format::Json => output::json(&answer)?,
+                Format::Human => {
+                    print_table(&decode::<Items<Grant>>(&answer, "list of grants")?.items)?
+                }
+            }
+        }
+        GrantCommand::Revoke { id, reason } => {
+            let path = format!("/v1/grants/{}/revoke", segment(&id));
+            let answer = client.post(&path, &json!({ "reason": reason })).await?;
+            match global.output {
+                Format::Json => output::json(&answer)?,
+                Format::Human => {
+                    let g: Grant = decode(&answer, "grant")?;
+                    outln!(
+                        "grant {} revoked: {} no longer holds {}",
+                        g.id,
+                        g.user,
+                        g.role
+                    );
+                }
+            }
+        }
+    }
+    Ok(Verdict::Yes)
+}
+
+pub fn print_table(grants: &[Grant]) -> Result<()> {
+    if grants.is_empty() {
+        outln!("no grants");
+        return Ok(());
+    }
+    let now = Utc::now();
+    let mut table = Table::new(&["ID", "USER", "ROLE", "STATUS", "EXPIRES"]);
+    for g in grants {
+        table.row(vec![
+            g.id.clone(),
+            g.user.clone(),
+            g.role.clone(),
+            g.status.clone(),
+            expiry(g, now),
+        ]);
+    }
+    table.print()
+}
+
+/// When the grant ends or ended: `in 42m`, `starts in 5m, for 1h`, `3m ago`, `revoked 2m ago`.
+pub fn expiry(g: &Grant, now: DateTime<Utc>) -> String {
+    match g.status.as_str() {
+        "revoked" => format!(
+            "revoked {}",
+            g.revoked_at
+                .as_deref()
+                .map_or("-".into(), |at| when::relative(at, now))
+        ),
+        "scheduled" => match (when::parse(&g.starts_at), when::parse(&g.expires_at)) {
+            (Some(start), Some(end)) => {
+                format!(
+                    "starts {}, for {}",
+                    when::relative(&g.starts_at, now),
+                    when::span((end - start).num_seconds())
+                )
+            }
+            _ => when::relative(&g.expires_at, now),
+        },
+        _ => when::relative(&g.expires_at, now),
+    }
+}

@@ -1,0 +1,62 @@
+//! `wicket token create` (offline, straight into the database) and `wicket token revoke` (HTTP).
+
+use anyhow::Result;
+use clap::Subcommand;
+use serde_json::json;
+
+use super::config_file;
+use crate::args::Global;
+use crate::client::{Client, segment};
+use crate::exit::Verdict;
+use crate::output::{self, Format, outln};
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Mint a token for USER in the database and print it (only it, for `$(...)`)
+    Create {
+        /// A user declared in the configuration
+        user: String,
+        /// How long the token lives, like `8h` or `30d` (default: until revoked)
+        #[arg(long, value_name = "DURATION")]
+        ttl: Option<String>,
+        /// Database url (default: the configuration's)
+        #[arg(long, env = "WICKET_DATABASE", value_name = "URL")]
+        database: Option<String>,
+    },
+    /// Revoke a token by its id (`tok_...`)
+    Revoke { id: String },
+}
+
+pub async fn run(global: &Global, cmd: TokenCommand) -> Result<Verdict> {
+    match cmd {
+        TokenCommand::Create {
+            user,
+            ttl,
+            database,
+        } => {
+            let config = config_file(global)?;
+            let token = wicket_server::admin::create_token(
+                config,
+                database.as_deref(),
+                &user,
+                ttl.as_deref(),
+            )
+            .await?;
+            match global.output {
+                Format::Human => outln!("{token}"),
+                Format::Json => output::json(&json!({ "user": user, "token": token }))?,
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            let client = Client::new(global)?;
+            let answer = client
+                .post(&format!("/v1/tokens/{}/revoke", segment(&id)), &json!({}))
+                .await?;
+            match global.output {
+                Format::Human => outln!("token {id} revoked"),
+                Format::Json => output::json(&answer)?,
+            }
+        }
+    }
+    Ok(Verdict::Yes)
+}

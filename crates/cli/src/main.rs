@@ -1,0 +1,30 @@
+//! The `wicket` binary: parses the command line, runs one command, and turns its outcome into
+//! an exit code (0 yes, 1 a "no" answer, 2 an error).
+
+mod api;
+mod args;
+mod client;
+mod commands;
+mod exit;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            return exit::report(&anyhow::Error::new(e).context("starting the async runtime"));
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(verdict) => verdict.code(),
+        Err(e) => exit::report(&e),
+    }
+}

@@ -1,0 +1,208 @@
+//! One access request's whole life against a real `wicket serve`: ask, two approvals, allowed,
+//! revoked, denied, a verified audit chain; then a tampered row breaks the chain.
+
+use std::process::Stdio;
+
+use crate::support::{Server, command, fixture, json, wicket};
+
+const ORDERS: &str = "postgres/prod/orders/public/orders";
+
+#[test]
+fn a_request_from_ask_to_revoke_and_a_tampered_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let config = fixture("wicket.toml");
+    let server = Server::start(&config, &database);
+    let (alice, bob, carol) = (
+        server.token("alice"),
+        server.token("bob"),
+        server.token("carol"),
+    );
+
+    // Denied, with the role to request.
+    let out = server
+        .wicket(&alice, &["check", "db:select", ORDERS])
+        .expect_code(1);
+    assert!(out.stdout.starts_with("denied: "), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("wicket request create orders-db-read --reason"),
+        "{out:?}"
+    );
+
+    // Ask, then two steps of approval.
+    let out = server
+        .wicket(
+            &alice,
+            &[
+                "request",
+                "create",
+                "orders-db-read",
+                "--reason",
+                "INC-7 orders stuck",
+                "--ticket",
+                "INC-7",
+                "--output",
+                "json",
+            ],
+        )
+        .expect_code(0);
+    let request = json(&out.stdout);
+    let id = request["id"].as_str().unwrap().to_string();
+    assert_eq!(request["state"], "pending");
+    let out = server
+        .wicket(&alice, &["request", "approve", &id])
+        .expect_code(2);
+    assert!(out.stderr.contains("cannot review"), "{out:?}");
+    let out = server
+        .wicket(&bob, &["request", "approve", &id, "--comment", "ok"])
+        .expect_code(0);
+    assert!(out.stdout.contains("step 2/2"), "{out:?}");
+    let out = server
+        .wicket(&carol, &["request", "list", "--reviewable"])
+        .expect_code(0);
+    assert!(
+        out.stdout.contains(&id) && out.stdout.contains("2/2"),
+        "{out:?}"
+    );
+    let out = server
+        .wicket(&carol, &["request", "approve", &id])
+        .expect_code(0);
+    assert!(out.stdout.contains("is approved"), "{out:?}");
+
+    // Allowed now, through the grant.
+    let out = server
+        .wicket(&alice, &["check", "db:select", ORDERS])
+        .expect_code(0);
+    assert!(out.stdout.starts_with("allowed: "), "{out:?}");
+    let out = server
+        .wicket(&alice, &["request", "show", &id, "--output", "json"])
+        .expect_code(0);
+    let grant = json(&out.stdout)["grants"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = server
+        .wicket(&alice, &["grant", "list", "--status", "active"])
+        .expect_code(0);
+    assert!(
+        out.stdout.contains(&grant) && out.stdout.contains("in 1h"),
+        "{out:?}"
+    );
+
+    // Revoked: denied again.
+    server
+        .wicket(&carol, &["grant", "revoke", &grant, "--reason", "done"])
+        .expect_code(0);
+    server
+        .wicket(&alice, &["check", "db:select", ORDERS])
+        .expect_code(1);
+
+    // `--wait` returns when the request is decided, and times out when it is not.
+    let waiting = command()
+        .args([
+            "request",
+            "create",
+            "orders-db-read",
+            "--reason",
+            "again",
+            "--ticket",
+            "INC-8",
+            "--wait",
+            "--timeout",
+            "60s",
+        ])
+        .env("WICKET_SERVER", &server.url)
+        .env("WICKET_TOKEN", &alice)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let second = loop {
+        let out = server
+            .wicket(
+                &bob,
+                &["request", "list", "--reviewable", "--output", "json"],
+            )
+            .expect_code(0);
+        if let Some(r) = json(&out.stdout)["items"]
+            .as_array()
+            .and_then(|items| items.first().cloned())
+        {
+            break r["id"].as_str().unwrap().to_string();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    server
+        .wicket(&bob, &["request", "approve", &second])
+        .expect_code(0);
+    server
+        .wicket(&carol, &["request", "approve", &second])
+        .expect_code(0);
+    let out = waiting.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("is approved"),
+        "{out:?}"
+    );
+    let out = server
+        .wicket(
+            &alice,
+            &[
+                "request",
+                "create",
+                "orders-db-read",
+                "--reason",
+                "x",
+                "--ticket",
+                "INC-9",
+                "--wait",
+                "--timeout",
+                "1s",
+            ],
+        )
+        .expect_code(1);
+    assert!(out.stderr.contains("still pending"), "{out:?}");
+
+    // The audit log: exported page by page, and a sound chain.
+    let out = server.wicket(&carol, &["audit", "export"]).expect_code(0);
+    let seqs: Vec<i64> = out
+        .stdout
+        .lines()
+        .map(|l| json(l)["seq"].as_i64().unwrap())
+        .collect();
+    assert!(
+        seqs.len() > 10 && seqs.windows(2).all(|w| w[1] == w[0] + 1),
+        "{seqs:?}"
+    );
+    let out = server.offline(&["audit", "verify"]).expect_code(0);
+    assert!(out.stdout.starts_with("audit chain ok: "), "{out:?}");
+
+    // Tampered: one actor rewritten.
+    server.stop();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut db = sqlx::SqliteConnection::connect(&database).await.unwrap();
+        let done = sqlx::query("UPDATE audit_events SET actor = 'mallory' WHERE seq = 3")
+            .execute(&mut db)
+            .await
+            .unwrap();
+        assert_eq!(done.rows_affected(), 1);
+        db.close().await.unwrap();
+    });
+    let config = config.to_str().unwrap();
+    let out = wicket(&[
+        "audit",
+        "verify",
+        "--database",
+        &database,
+        "--config",
+        config,
+    ])
+    .expect_code(1);
+    assert!(
+        out.stdout.contains("audit chain broken at seq 3"),
+        "{out:?}"
+    );
+}

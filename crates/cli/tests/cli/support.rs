@@ -1,0 +1,164 @@
+//! Running the built `wicket` binary: one-shot commands, and a server child process that is
+//! killed when its guard drops.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_wicket");
+
+/// A path under `tests/fixtures/`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// `wicket` with none of the caller's `WICKET_*` settings leaking in.
+pub fn command() -> Command {
+    let mut cmd = Command::new(BIN);
+    for var in [
+        "WICKET_SERVER",
+        "WICKET_TOKEN",
+        "WICKET_CONFIG",
+        "WICKET_DATABASE",
+        "RUST_LOG",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// What a finished command left behind.
+#[derive(Debug)]
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    /// Panics with the whole output unless the exit code is `code`.
+    #[track_caller]
+    pub fn expect_code(self, code: i32) -> Out {
+        assert_eq!(self.code, code, "expected exit {code}, got {self:#?}");
+        self
+    }
+}
+
+pub fn run(cmd: &mut Command) -> Out {
+    let out = cmd.output().unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Parses one JSON document from a command's output.
+pub fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+pub fn wicket(args: &[&str]) -> Out {
+    run(command().args(args))
+}
+
+/// A `wicket serve` child process; killed on drop.
+pub struct Server {
+    child: Child,
+    pub url: String,
+    config: PathBuf,
+    database: String,
+}
+
+impl Server {
+    /// Starts `wicket serve --listen 127.0.0.1:0` and waits for `listening on http://ADDR`.
+    pub fn start(config: &Path, database: &str) -> Server {
+        let mut child = command()
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database",
+                database,
+                "--config",
+            ])
+            .arg(config)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        // Reads the address, then keeps draining stdout so the server never writes to a closed pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(addr.to_string());
+                }
+            }
+        });
+        let mut server = Server {
+            child,
+            url: String::new(),
+            config: config.to_path_buf(),
+            database: database.to_string(),
+        };
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => server.url = url,
+            Err(_) => panic!(
+                "`wicket serve` did not say where it listens: {:?}",
+                server.child.try_wait()
+            ),
+        }
+        server
+    }
+
+    /// A command against this server as the holder of `token`.
+    pub fn wicket(&self, token: &str, args: &[&str]) -> Out {
+        run(command()
+            .args(args)
+            .env("WICKET_SERVER", &self.url)
+            .env("WICKET_TOKEN", token))
+    }
+
+    /// `wicket token create USER` against this server's database.
+    pub fn token(&self, user: &str) -> String {
+        let out = self.offline(&["token", "create", user]).expect_code(0);
+        let token = out.stdout.trim().to_string();
+        assert!(
+            token.starts_with("wkt_") && !token.contains('\n'),
+            "{out:?}"
+        );
+        token
+    }
+
+    /// An offline command (`--config`, `--database`) on this server's files.
+    pub fn offline(&self, args: &[&str]) -> Out {
+        run(command()
+            .args(args)
+            .arg("--database")
+            .arg(&self.database)
+            .arg("--config")
+            .arg(&self.config))
+    }
+
+    pub fn stop(mut self) {
+        self.kill();
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
