@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::commands::audit::AuditCommand;
 use crate::commands::check::CheckArgs;
+use crate::commands::connect::ConnectArgs;
 use crate::commands::grant::GrantCommand;
 use crate::commands::policy::PolicyCommand;
 use crate::commands::request::RequestCommand;
@@ -82,4 +83,6 @@ pub enum Command {
     /// List and revoke grants
     #[command(subcommand)]
     Grant(GrantCommand),
+    /// Open psql through the gateway with a fresh short-lived token
+    Connect(ConnectArgs),
 }

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod check;
+pub mod connect;
 pub mod grant;
 pub mod policy;
 pub mod request;
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli) -> Result<Verdict> {
         Command::Check(args) => check::run(global, args).await,
         Command::Request(cmd) => request::run(global, cmd).await,
         Command::Grant(cmd) => grant::run(global, cmd).await,
+        Command::Connect(args) => connect::run(global, args).await,
     }
 }
 

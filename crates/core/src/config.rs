@@ -1,6 +1,7 @@
 //! The TOML configuration: raw file shape, validation into a [`Config`], and the model types
 //! it holds (users, roles, guardrails, bindings, policies).
 
+mod gateway;
 pub mod lint;
 mod raw;
 
@@ -15,6 +16,8 @@ use crate::duration::Duration;
 use crate::resource::{Resource, ResourcePattern};
 use crate::subject::{Subject, parse_name};
 use crate::time::{self, Time};
+
+pub use gateway::{DEFAULT_STATEMENT_MAX_BYTES, GatewayConfig, PasswordSource, PgTarget, TlsFiles, Upstream};
 
 /// A configuration problem: which file, which key, and what is wrong with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,10 +77,12 @@ impl Role {
             .flat_map(|p| p.actions.iter().flat_map(move |a| p.resources.iter().map(move |r| (a, r))))
     }
 
-    /// Ordering key for "smallest role first": fewer pairs, then narrower patterns, then name.
-    pub fn size(&self) -> (usize, u32, &str) {
-        let breadth = self.pairs().map(|(a, r)| a.breadth() + r.breadth()).sum();
-        (self.pairs().count(), breadth, &self.name)
+    /// Ordering key for "smallest role first": the broadest pair, then fewer pairs, then
+    /// narrower patterns overall, then name. The broadest pair comes first so that a role of
+    /// `*` on `**` (one pair) never ranks below a role of two exact actions on one database.
+    pub fn size(&self) -> (u32, usize, u32, &str) {
+        let breadths = || self.pairs().map(|(a, r)| a.breadth() + r.breadth());
+        (breadths().max().unwrap_or(0), self.pairs().count(), breadths().sum(), &self.name)
     }
 }
 
@@ -151,6 +156,8 @@ pub struct Config {
     pub guardrails: Vec<Guardrail>,
     pub bindings: Vec<Binding>,
     pub policies: Vec<Policy>,
+    /// `[[gateway.postgres]]` targets.
+    pub gateway: GatewayConfig,
     /// SHA-256 of the file's text, recorded with `policy.loaded`.
     pub hash: String,
     user_index: HashMap<String, usize>,
@@ -200,6 +207,11 @@ impl Config {
             .map(|u| u.name.as_str())
             .collect()
     }
+}
+
+/// Compiles a ticket pattern with a size limit, so a huge one is an error, not a slow start.
+fn compile_ticket_pattern(pattern: &str) -> Result<Regex, regex::Error> {
+    regex::RegexBuilder::new(pattern).size_limit(1 << 20).build()
 }
 
 struct Validator<'a> {
@@ -422,7 +434,11 @@ impl Validator<'_> {
             };
             let (ticket_pattern, ticket_pattern_text) = match p.ticket_pattern {
                 None => (None, None),
-                Some(text) => match regex::RegexBuilder::new(&format!("^(?:{text})$")).size_limit(1 << 20).build() {
+                // The text must be a regex on its own, so that it cannot close the group and
+                // escape the anchors (`a)|(b` would make `^(?:a)|(b)$`).
+                Some(text) => match compile_ticket_pattern(&text)
+                    .and_then(|_| compile_ticket_pattern(&format!("^(?:{text})$")))
+                {
                     Ok(re) => (Some(re), Some(text)),
                     Err(e) => {
                         let reason = e.to_string().lines().last().unwrap_or_default().trim().to_string();
@@ -460,6 +476,8 @@ impl Validator<'_> {
             });
         }
 
+        let gateway = self.gateway(raw.gateway);
+
         Config {
             file: self.file.to_string(),
             listen: raw.server.listen,
@@ -469,6 +487,7 @@ impl Validator<'_> {
             guardrails,
             bindings,
             policies,
+            gateway,
             hash,
             user_index,
             role_index,

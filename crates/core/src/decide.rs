@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::action::Action;
-use crate::index::Index;
+use crate::index::{Index, Owner, Path};
 use crate::resource::Resource;
 use crate::time::Time;
 
@@ -44,37 +44,50 @@ impl Decision {
 
 /// Decides a check at `now`. Deny by default; a matching guardrail beats every allow;
 /// standing bindings (unexpired) and grants active at `now` allow.
+///
+/// The index's rule table yields the roles and guardrails that match the action and resource
+/// (only the rules under the resource's literal prefixes are looked at); the user's own
+/// standing entries and grants are then looked up among those roles.
 pub fn decide(index: &Index, user: &str, action: &Action, resource: &Resource, now: Time) -> Decision {
     let config = index.config();
-    let Some(u) = config.user(user) else {
+    let Some(entry) = index.user(user) else {
         return Decision::deny(format!("unknown user `{user}`"));
     };
-    // INVARIANT: a guardrail that matches denies, whatever else holds.
-    if let Some(g) = config
-        .guardrails
-        .iter()
-        .find(|g| g.applies_to(user, &u.groups) && g.matches(action, resource))
-    {
+    let groups = &config.users[entry.user].groups;
+    let mut roles: Vec<u32> = Vec::new();
+    let mut guardrail: Option<usize> = None;
+    index.rules().visit(action, Path::new(resource).segments(), |owner| match owner {
+        Owner::Role(r) => roles.push(r),
+        Owner::Guardrail(g) => {
+            let g = g as usize;
+            if guardrail.is_none_or(|first| g < first) && config.guardrails[g].applies_to(user, groups) {
+                guardrail = Some(g);
+            }
+        }
+    });
+    // INVARIANT: a guardrail that matches denies, whatever else holds; the first in file order is named.
+    if let Some(g) = guardrail.map(|g| &config.guardrails[g]) {
         let mut d = Decision::deny(format!("denied by guardrail `{}`: {}", g.name, g.reason));
         d.guardrail = Some(g.name.clone());
         return d;
     }
-    for s in index.standing_of(user) {
-        if s.expires_at.is_none_or(|e| now < e) && config.roles[s.role].allows(action, resource) {
-            return Decision {
-                allowed: true,
-                reason: format!("allowed by standing role `{}`", config.roles[s.role].name),
-                via: Some(Via { role: config.roles[s.role].name.clone(), grant_id: None, expires_at: s.expires_at }),
-                guardrail: None,
-                requestable: Vec::new(),
-            };
-        }
+    roles.sort_unstable();
+    roles.dedup();
+    if let Some(s) = entry.first_standing(&roles, now) {
+        let role = &config.roles[s.role].name;
+        return Decision {
+            allowed: true,
+            reason: format!("allowed by standing role `{role}`"),
+            via: Some(Via { role: role.clone(), grant_id: None, expires_at: s.expires_at }),
+            guardrail: None,
+            requestable: Vec::new(),
+        };
     }
     // INVARIANT: only a grant whose window holds `now` allows; the longest-lasting one is named.
-    let best = index
-        .grants_of(user)
+    let best = entry
+        .grants()
         .iter()
-        .filter(|g| g.starts_at <= now && now < g.expires_at && config.roles[g.role].allows(action, resource))
+        .filter(|g| g.starts_at <= now && now < g.expires_at && roles.binary_search(&(g.role as u32)).is_ok())
         .max_by_key(|g| g.expires_at);
     if let Some(g) = best {
         let role = &config.roles[g.role].name;
@@ -87,7 +100,7 @@ pub fn decide(index: &Index, user: &str, action: &Action, resource: &Resource, n
         };
     }
     let mut d = Decision::deny(format!("no role of `{user}` allows `{action}` on `{resource}`"));
-    d.requestable = requestable(index, user, action, resource);
+    d.requestable = offered(index, user, groups, &roles);
     if !d.requestable.is_empty() {
         let names: Vec<&str> = d.requestable.iter().map(|r| r.role.as_str()).collect();
         d.reason.push_str(&format!("; you may request `{}`", names.join("`, `")));
@@ -98,23 +111,37 @@ pub fn decide(index: &Index, user: &str, action: &Action, resource: &Resource, n
 /// The roles `user` may request under some policy that would allow `action` on `resource`,
 /// smallest first, each with the first policy (in file order) that offers it.
 pub fn requestable(index: &Index, user: &str, action: &Action, resource: &Resource) -> Vec<Requestable> {
-    let config = index.config();
-    let groups = config.groups_of(user);
-    let mut found: Vec<(usize, &str)> = Vec::new();
-    for policy in config.policies.iter().filter(|p| p.covers_requester(user, groups)) {
-        for role in &policy.roles {
-            if let Some(pos) = config.role_position(role)
-                && !found.iter().any(|(r, _)| *r == pos)
-                && config.roles[pos].allows(action, resource)
-            {
-                found.push((pos, &policy.name));
-            }
+    let mut roles: Vec<u32> = Vec::new();
+    index.rules().visit(action, Path::new(resource).segments(), |owner| {
+        if let Owner::Role(r) = owner {
+            roles.push(r);
         }
-    }
-    found.sort_by(|a, b| config.roles[a.0].size().cmp(&config.roles[b.0].size()));
+    });
+    roles.sort_unstable();
+    roles.dedup();
+    offered(index, user, index.config().groups_of(user), &roles)
+}
+
+/// Of `roles` (each allowing the check), those some policy covering `user` offers, smallest
+/// first, each with the first such policy in file order.
+fn offered(index: &Index, user: &str, groups: &[String], roles: &[u32]) -> Vec<Requestable> {
+    let config = index.config();
+    let rules = index.rules();
+    let mut found: Vec<(u32, usize)> = roles
+        .iter()
+        .filter_map(|&r| {
+            let policy = rules
+                .offers(r)
+                .iter()
+                .map(|&p| p as usize)
+                .find(|&p| config.policies[p].covers_requester(user, groups))?;
+            Some((r, policy))
+        })
+        .collect();
+    found.sort_by_key(|&(r, _)| rules.rank(r));
     found
         .into_iter()
-        .map(|(r, p)| Requestable { role: config.roles[r].name.clone(), policy: p.to_string() })
+        .map(|(r, p)| Requestable { role: config.roles[r as usize].name.clone(), policy: config.policies[p].name.clone() })
         .collect()
 }
 

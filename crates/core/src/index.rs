@@ -1,11 +1,18 @@
 //! The in-memory decision index: roles, standing bindings and live grants by user.
 
+mod matcher;
+mod rules;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::config::Config;
 use crate::model::Grant;
+use crate::subject::Subject;
 use crate::time::Time;
+
+pub(crate) use matcher::Path;
+pub(crate) use rules::{Owner, Rules};
 
 /// A standing role of a user, from a binding to the user or one of their groups.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,52 +30,123 @@ pub struct LiveGrant {
     pub expires_at: Time,
 }
 
+/// What the index holds for one configured user.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct UserEntry {
+    /// Position in `config.users`.
+    pub(crate) user: usize,
+    /// In binding order, then role order within the binding.
+    standing: Vec<Standing>,
+    /// `(role, position in standing)`, sorted: where a role's standing entries are.
+    by_role: Box<[(u32, u32)]>,
+    grants: Vec<LiveGrant>,
+}
+
+impl UserEntry {
+    /// The first standing entry (in binding order) for one of `roles` (sorted) that has not
+    /// expired at `now`.
+    pub(crate) fn first_standing(&self, roles: &[u32], now: Time) -> Option<&Standing> {
+        let mut best: Option<u32> = None;
+        for &role in roles {
+            let start = self.by_role.partition_point(|&(r, _)| r < role);
+            let live = self.by_role[start..]
+                .iter()
+                .take_while(|&&(r, _)| r == role)
+                .map(|&(_, pos)| pos)
+                .find(|&pos| self.standing[pos as usize].expires_at.is_none_or(|e| now < e));
+            if let Some(pos) = live {
+                best = Some(best.map_or(pos, |b| b.min(pos)));
+            }
+        }
+        best.map(|pos| &self.standing[pos as usize])
+    }
+
+    pub(crate) fn grants(&self) -> &[LiveGrant] {
+        &self.grants
+    }
+}
+
 /// Everything `decide` needs, kept current by the server as writes happen.
 #[derive(Clone, Debug)]
 pub struct Index {
     config: Arc<Config>,
-    standing: HashMap<String, Vec<Standing>>,
-    grants: HashMap<String, Vec<LiveGrant>>,
-    grant_owner: HashMap<String, String>,
+    rules: Arc<Rules>,
+    users: HashMap<String, UserEntry>,
+    /// Grant id to the position of its user in `config.users`.
+    grant_owner: HashMap<String, u32>,
 }
 
 impl Index {
     /// An index of `config`'s roles and bindings, with no grants yet.
     pub fn new(config: Arc<Config>) -> Index {
-        let mut standing: HashMap<String, Vec<Standing>> = HashMap::new();
-        for user in &config.users {
-            for binding in &config.bindings {
-                if binding.subjects.iter().any(|s| s.covers(&user.name, &user.groups)) {
-                    for role in &binding.roles {
-                        if let Some(role) = config.role_position(role) {
-                            standing
-                                .entry(user.name.clone())
-                                .or_default()
-                                .push(Standing { role, expires_at: binding.expires_at });
-                        }
+        let positions: HashMap<&str, usize> = config.users.iter().enumerate().map(|(i, u)| (u.name.as_str(), i)).collect();
+        let mut members: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, user) in config.users.iter().enumerate() {
+            for group in &user.groups {
+                members.entry(group).or_default().push(i);
+            }
+        }
+        let mut standing: Vec<Vec<Standing>> = vec![Vec::new(); config.users.len()];
+        // One past the last binding each user got roles from: a binding that names a user
+        // twice (directly and through a group) gives its roles once, as `covers` would.
+        let mut last = vec![0usize; config.users.len()];
+        for (b, binding) in config.bindings.iter().enumerate() {
+            let roles: Vec<usize> = binding.roles.iter().filter_map(|r| config.role_position(r)).collect();
+            for subject in &binding.subjects {
+                let covered: &[usize] = match subject {
+                    Subject::User(name) => positions.get(name.as_str()).map_or(&[], std::slice::from_ref),
+                    Subject::Group(group) => members.get(group.as_str()).map_or(&[], Vec::as_slice),
+                };
+                for &u in covered {
+                    if last[u] == b + 1 {
+                        continue;
                     }
+                    last[u] = b + 1;
+                    standing[u].extend(roles.iter().map(|&role| Standing { role, expires_at: binding.expires_at }));
                 }
             }
         }
-        Index { config, standing, grants: HashMap::new(), grant_owner: HashMap::new() }
+        let users = config
+            .users
+            .iter()
+            .zip(standing)
+            .enumerate()
+            .map(|(i, (u, standing))| {
+                let mut by_role: Vec<(u32, u32)> = standing.iter().enumerate().map(|(pos, s)| (s.role as u32, pos as u32)).collect();
+                by_role.sort_unstable();
+                (u.name.clone(), UserEntry { user: i, standing, by_role: by_role.into_boxed_slice(), grants: Vec::new() })
+            })
+            .collect();
+        Index { rules: Arc::new(Rules::new(&config)), config, users, grant_owner: HashMap::new() }
     }
 
     pub fn config(&self) -> &Arc<Config> {
         &self.config
     }
 
+    pub(crate) fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    pub(crate) fn user(&self, name: &str) -> Option<&UserEntry> {
+        self.users.get(name)
+    }
+
     /// Adds or replaces a grant; a revoked grant, or one for a role or user the configuration
     /// no longer has, is removed instead.
     pub fn upsert_grant(&mut self, grant: &Grant) {
         self.remove_grant(&grant.id);
-        if grant.revoked_at.is_some() || self.config.user(&grant.user).is_none() {
+        if grant.revoked_at.is_some() {
             return;
         }
         let Some(role) = self.config.role_position(&grant.role) else {
             return;
         };
-        self.grant_owner.insert(grant.id.clone(), grant.user.clone());
-        self.grants.entry(grant.user.clone()).or_default().push(LiveGrant {
+        let Some(entry) = self.users.get_mut(&grant.user) else {
+            return;
+        };
+        self.grant_owner.insert(grant.id.clone(), entry.user as u32);
+        entry.grants.push(LiveGrant {
             id: grant.id.clone(),
             role,
             starts_at: grant.starts_at,
@@ -78,36 +156,33 @@ impl Index {
 
     pub fn remove_grant(&mut self, id: &str) {
         if let Some(user) = self.grant_owner.remove(id)
-            && let Some(list) = self.grants.get_mut(&user)
+            && let Some(u) = self.config.users.get(user as usize)
+            && let Some(entry) = self.users.get_mut(&u.name)
         {
-            list.retain(|g| g.id != id);
-            if list.is_empty() {
-                self.grants.remove(&user);
-            }
+            entry.grants.retain(|g| g.id != id);
         }
     }
 
     /// Drops grants that ended at or before `now`; they can never allow again.
     pub fn prune(&mut self, now: Time) {
         let owner = &mut self.grant_owner;
-        self.grants.retain(|_, list| {
-            list.retain(|g| {
+        for entry in self.users.values_mut() {
+            entry.grants.retain(|g| {
                 let live = g.expires_at > now;
                 if !live {
                     owner.remove(&g.id);
                 }
                 live
             });
-            !list.is_empty()
-        });
+        }
     }
 
     pub fn standing_of(&self, user: &str) -> &[Standing] {
-        self.standing.get(user).map_or(&[], Vec::as_slice)
+        self.users.get(user).map_or(&[], |e| e.standing.as_slice())
     }
 
     pub fn grants_of(&self, user: &str) -> &[LiveGrant] {
-        self.grants.get(user).map_or(&[], Vec::as_slice)
+        self.users.get(user).map_or(&[], |e| e.grants.as_slice())
     }
 
     pub fn grant_count(&self) -> usize {

@@ -12,6 +12,8 @@ pub mod model;
 pub mod powers;
 pub mod resource;
 pub mod subject;
+#[cfg(test)]
+pub(crate) mod testkit;
 pub mod time;
 pub mod workflow;
 

@@ -179,22 +179,29 @@ fn match_segments(pattern: &[Segment], path: &[&str]) -> bool {
 }
 
 /// Language inclusion of segment patterns: is every path matched by `a` matched by `b`?
+///
+/// `memo[i][j]` answers it for `a[i..]` and `b[j..]`, filled from the ends so each pair is
+/// decided once: O(a × b), where plain recursion is exponential in the `**`s of `b`.
 fn within(a: &[Segment], b: &[Segment]) -> bool {
-    match (a.first(), b.first()) {
-        (None, None) => true,
-        (None, Some(Segment::Any)) => within(a, &b[1..]),
-        (None, Some(_)) => false,
-        (Some(_), None) => false,
-        (Some(_), Some(Segment::Any)) => {
-            // `**` in b absorbs zero or more of a's leading segments (a `**` in a only as a whole).
-            within(a, &b[1..]) || within(&a[1..], b)
+    let mut memo = vec![vec![false; b.len() + 1]; a.len() + 1];
+    for i in (0..=a.len()).rev() {
+        for j in (0..=b.len()).rev() {
+            memo[i][j] = match (a.get(i), b.get(j)) {
+                (None, None) => true,
+                (None, Some(Segment::Any)) => memo[i][j + 1],
+                (None, Some(_)) => false,
+                (Some(_), None) => false,
+                // `**` in b absorbs zero or more of a's leading segments (a `**` in a only as a whole).
+                (Some(_), Some(Segment::Any)) => memo[i][j + 1] || memo[i + 1][j],
+                (Some(Segment::Any), Some(_)) => false,
+                (Some(Segment::One), Some(Segment::One)) => memo[i + 1][j + 1],
+                (Some(Segment::One), Some(Segment::Literal(_))) => false,
+                (Some(Segment::Literal(x)), Some(Segment::Literal(y))) => x == y && memo[i + 1][j + 1],
+                (Some(Segment::Literal(_)), Some(Segment::One)) => memo[i + 1][j + 1],
+            };
         }
-        (Some(Segment::Any), Some(_)) => false,
-        (Some(Segment::One), Some(Segment::One)) => within(&a[1..], &b[1..]),
-        (Some(Segment::One), Some(Segment::Literal(_))) => false,
-        (Some(Segment::Literal(x)), Some(Segment::Literal(y))) => x == y && within(&a[1..], &b[1..]),
-        (Some(Segment::Literal(_)), Some(Segment::One)) => within(&a[1..], &b[1..]),
     }
+    memo[0][0]
 }
 
 impl fmt::Display for ResourcePattern {

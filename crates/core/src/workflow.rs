@@ -219,12 +219,8 @@ pub fn cancel(request: &Request, actor: &str, comment: Option<String>, now: Time
             format!("only `{}` may cancel request `{}`", request.requester, request.id),
         ));
     }
-    if request.state != RequestState::Pending {
-        return Err(WicketError::conflict(
-            "request_decided",
-            format!("request `{}` is already {}", request.id, request.state.as_str()),
-        ));
-    }
+    // Past its ttl a request is expired, swept or not.
+    ensure_pending(request, now)?;
     let mut next = request.clone();
     next.version += 1;
     next.state = RequestState::Cancelled;

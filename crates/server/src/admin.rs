@@ -28,7 +28,7 @@ pub fn token_changes(user: &str, by: &str, ttl: Option<Duration>, at: Time, ids:
     let event = EventBuilder::new(ids.next_id("ev"), at, by, "token.created")
         .subject(format!("user:{user}"))
         .detail("token_id", record.id.clone())
-        .detail("expires_at", record.expires_at.map(wicket_core::time::format).unwrap_or_default())
+        .detail("expires_at", record.expires_at.map(wicket_core::time::format))
         .build();
     (token, Changes { tokens: vec![record], events: vec![event], ..Changes::default() })
 }

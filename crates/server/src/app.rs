@@ -12,6 +12,8 @@ use crate::auth::TokenCache;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::RandomIds;
 use crate::metrics::Metrics;
+use crate::replicate::{self, Replica};
+use crate::ui::Sessions;
 
 /// How often a transition is retried after losing a race to a concurrent writer.
 const MAX_ATTEMPTS: usize = 32;
@@ -25,6 +27,10 @@ pub struct App {
     pub audit: AuditWriter,
     pub tokens: TokenCache,
     pub metrics: Arc<Metrics>,
+    /// Keeps the index current with other servers' writes (see [`crate::replicate`]).
+    pub replica: Replica,
+    /// Web UI sign-ins, kept in memory (a restart signs everyone out).
+    pub sessions: Sessions,
 }
 
 /// The current time as wicket keeps it (UTC, milliseconds).
@@ -42,6 +48,8 @@ impl App {
             index: Arc::new(RwLock::new(index)),
             tokens: TokenCache::default(),
             metrics,
+            replica: Replica::default(),
+            sessions: Sessions::default(),
         }
     }
 
@@ -52,13 +60,7 @@ impl App {
 
     /// Applies committed grants and revocations to the decision index.
     pub fn apply_to_index(&self, changes: &Changes) {
-        let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
-        for g in &changes.grants {
-            index.upsert_grant(&g.grant);
-        }
-        if let Some(r) = &changes.revocation {
-            index.remove_grant(&r.grant_id);
-        }
+        self.replica.apply(&self.index, replicate::ops(changes));
     }
 
     pub fn decide(&self, user: &str, action: &Action, resource: &Resource, now: Time) -> Decision {

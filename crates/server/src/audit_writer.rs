@@ -2,6 +2,7 @@
 //! their event is durable, and concurrent events share one transaction.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::{mpsc, oneshot};
 use wicket_core::NewEvent;
@@ -20,11 +21,15 @@ type Ack = oneshot::Sender<Result<(), String>>;
 #[derive(Clone)]
 pub struct AuditWriter {
     tx: mpsc::Sender<(NewEvent, Ack)>,
+    /// Set while the last append failed; callers that do not wait (the gateway) check it.
+    failing: Arc<AtomicBool>,
 }
 
 impl AuditWriter {
     pub fn start(store: Arc<dyn Store>, metrics: Arc<Metrics>) -> AuditWriter {
         let (tx, mut rx) = mpsc::channel::<(NewEvent, Ack)>(QUEUE);
+        let failing = Arc::new(AtomicBool::new(false));
+        let flag = failing.clone();
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(BATCH);
             while rx.recv_many(&mut batch, BATCH).await > 0 {
@@ -34,6 +39,7 @@ impl AuditWriter {
                     tracing::error!(error = %e, events = n, "audit append failed");
                     "the audit log could not be written".to_string()
                 });
+                flag.store(result.is_err(), Ordering::Relaxed);
                 if result.is_ok() {
                     metrics.audit_events(n);
                     metrics.audit_batch();
@@ -43,7 +49,19 @@ impl AuditWriter {
                 }
             }
         });
-        AuditWriter { tx }
+        AuditWriter { tx, failing }
+    }
+
+    /// True while the audit log cannot be written (the last group commit failed).
+    pub fn is_failing(&self) -> bool {
+        self.failing.load(Ordering::Relaxed)
+    }
+
+    /// Queues `event` without waiting for its commit (it joins the next group commit); waits
+    /// only while the queue is full. Callers check [`AuditWriter::is_failing`] to fail closed.
+    pub async fn submit(&self, event: NewEvent) -> Result<(), String> {
+        let (ack, _) = oneshot::channel();
+        self.tx.send((event, ack)).await.map_err(|_| "the audit writer has stopped".to_string())
     }
 
     /// Appends `event` and waits until it is committed.

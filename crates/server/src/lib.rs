@@ -1,6 +1,7 @@
-//! Wicket's server: the HTTP API, authentication, the decision index kept current from the
-//! store, and background jobs.
+//! Wicket's server: the HTTP API, the web UI, authentication, the decision index kept current
+//! from the store, and background jobs.
 
+pub mod access;
 pub mod admin;
 pub mod app;
 pub mod audit_writer;
@@ -11,8 +12,11 @@ pub mod ids;
 pub mod jobs;
 pub mod metrics;
 pub mod open;
+pub mod replicate;
+pub mod ops;
 pub mod routes;
 pub mod serve;
+pub mod ui;
 pub mod view;
 
 pub use app::App;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use wicket_core::Config;
 use wicket_store::Store;
+use wicket_store::postgres::PgStore;
 use wicket_store::sqlite::SqliteStore;
 
 /// Reads and validates the configuration file.
@@ -22,7 +23,8 @@ pub fn database_url(config: &Config, database: Option<&str>) -> String {
         .unwrap_or_else(|| "sqlite://wicket.db".to_string())
 }
 
-/// Opens (and migrates) the store the url names.
+/// Opens (and migrates) the store the url names: a SQLite file for one server, or a
+/// PostgreSQL database that several servers share.
 pub async fn open_store(config: &Config, database: Option<&str>) -> Result<Arc<dyn Store>> {
     let url = database_url(config, database);
     if url.starts_with("sqlite:") {
@@ -30,7 +32,11 @@ pub async fn open_store(config: &Config, database: Option<&str>) -> Result<Arc<d
         return Ok(Arc::new(store));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        bail!("PostgreSQL storage is not available in this version; use `sqlite://FILE`");
+        // The store's errors name the database without its password; the url may carry one.
+        let store = PgStore::open(&url).await.context("opening the PostgreSQL database")?;
+        return Ok(Arc::new(store));
     }
-    bail!("unsupported database url `{url}`; use `sqlite://FILE`")
+    // Only the scheme: the rest of an unknown url may hold a password.
+    let scheme = url.split_once(':').map_or(url.as_str(), |(scheme, _)| scheme);
+    bail!("unsupported database `{scheme}`; use `sqlite://FILE` or `postgres://USER@HOST/DATABASE`")
 }

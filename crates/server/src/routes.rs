@@ -42,6 +42,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/anomalies", get(audit::anomalies))
         .route("/v1/tokens", post(tokens::create))
         .route("/v1/tokens/{id}/revoke", post(tokens::revoke))
+        .merge(crate::ui::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))

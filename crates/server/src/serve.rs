@@ -15,7 +15,7 @@ use wicket_core::{Config, Index};
 use crate::app::{App, now};
 use crate::ids::new_id;
 use crate::open::{load_config, open_store};
-use crate::{jobs, routes};
+use crate::{jobs, replicate, routes};
 
 /// What `wicket serve` was told on its command line.
 #[derive(Clone, Debug)]
@@ -32,6 +32,7 @@ pub struct Running {
     stop: watch::Sender<bool>,
     http: JoinHandle<std::io::Result<()>>,
     jobs: JoinHandle<()>,
+    replicate: JoinHandle<()>,
 }
 
 impl Running {
@@ -40,6 +41,7 @@ impl Running {
         let _ = self.stop.send(true);
         self.http.await.context("joining the http server")?.context("serving http")?;
         self.jobs.await.context("joining the background jobs")?;
+        self.replicate.await.context("joining the replica updates")?;
         Ok(())
     }
 }
@@ -49,6 +51,8 @@ impl Running {
 pub async fn spawn(config: Config, database: Option<&str>, listen: &str) -> Result<Running> {
     let config = Arc::new(config);
     let store = open_store(&config, database).await?;
+    // Listening starts before the index is loaded, so no other server's write falls between.
+    let feed = store.watch().await.context("listening for other servers' changes")?;
     let at = now();
     let event = EventBuilder::new(new_id("ev"), at, "wicket", "policy.loaded")
         .detail("file", config.file.clone())
@@ -74,12 +78,26 @@ pub async fn spawn(config: Config, database: Option<&str>, listen: &str) -> Resu
             })
             .await
     });
-    let jobs = tokio::spawn(jobs::run(app.clone(), stopped));
-    Ok(Running { addr, app, stop, http, jobs })
+    let jobs = tokio::spawn(jobs::run(app.clone(), stopped.clone()));
+    let replicate = tokio::spawn(replicate::run(app.clone(), feed, stopped));
+    Ok(Running { addr, app, stop, http, jobs, replicate })
 }
+
+/// Stops what [`serve_with`] started beside the server; awaited before the server stops.
+pub type StopBeside = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 /// `wicket serve`: runs until SIGTERM or Ctrl-C.
 pub async fn serve(opts: ServeOptions) -> Result<()> {
+    serve_with(opts, |_| async { Ok(None) }).await
+}
+
+/// [`serve`], with `beside` started once the server runs (the PostgreSQL gateway starts its
+/// listeners so); what it returns is awaited at shutdown, before the server stops.
+pub async fn serve_with<F, Fut>(opts: ServeOptions, beside: F) -> Result<()>
+where
+    F: FnOnce(App) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<StopBeside>>>,
+{
     let config = load_config(&opts.config_path)?;
     let listen = opts
         .listen
@@ -90,10 +108,20 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
     if !running.addr.ip().is_loopback() {
         tracing::warn!(addr = %running.addr, "serving plain HTTP on a non-loopback address; tokens cross the network in clear text");
     }
+    let stop_beside = match beside(running.app.clone()).await {
+        Ok(stop) => stop,
+        Err(e) => {
+            running.shutdown().await?;
+            return Err(e);
+        }
+    };
     println!("listening on http://{}", running.addr);
     tracing::info!(addr = %running.addr, "wicket is serving");
     shutdown_signal().await;
     tracing::info!("shutting down");
+    if let Some(stop) = stop_beside {
+        stop.await;
+    }
     running.shutdown().await
 }
 

@@ -8,7 +8,7 @@ const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 const LEN: usize = 26;
 
 /// A fresh event id such as `ev_k3v9...`.
-pub(super) fn event_id() -> String {
+pub(crate) fn event_id() -> String {
     let mut rng = rand::thread_rng();
     let mut id = String::with_capacity(3 + LEN);
     id.push_str("ev_");

@@ -1,9 +1,14 @@
-//! Persistence: the [`Store`] trait every backend implements, and the SQLite backend.
+//! Persistence: the [`Store`] trait every backend implements, the SQLite backend (one server,
+//! one file) and the PostgreSQL backend (many servers, one database).
 //!
-//! The server only ever talks to `dyn Store`; a PostgreSQL backend implements the same trait.
+//! The server only ever talks to `dyn Store`.
 
 pub mod error;
+mod events;
+pub mod feed;
 pub mod filter;
+mod ids;
+pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -11,6 +16,7 @@ use wicket_core::workflow::Changes;
 use wicket_core::{Anomaly, AuditEvent, Grant, NewEvent, Request, Time, TokenRecord};
 
 pub use error::StoreError;
+pub use feed::{Change, ChangeFeed};
 pub use filter::{AnomalyFilter, AuditFilter, GrantFilter, RequestFilter};
 
 /// What every storage backend provides.
@@ -59,4 +65,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// Newest first.
     async fn list_anomalies(&self, filter: &AnomalyFilter) -> Result<Vec<Anomaly>, StoreError>;
+
+    /// Starts listening for the changes that any process commits to this database from now
+    /// on, so that a server sharing the database with others can keep its in-memory state
+    /// current (see [`ChangeFeed`]). Subscribe before loading that state, so that nothing
+    /// committed in between goes unannounced.
+    ///
+    /// `None` for a backend that announces nothing: SQLite, where one server owns the file
+    /// (a second process on the same file is seen only by a server's periodic full reload).
+    async fn watch(&self) -> Result<Option<Box<dyn ChangeFeed>>, StoreError> {
+        Ok(None)
+    }
 }

@@ -6,7 +6,6 @@ mod codec;
 mod commit;
 mod connect;
 mod grants;
-mod ids;
 mod migrations;
 mod requests;
 mod sweep;

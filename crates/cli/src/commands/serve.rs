@@ -1,4 +1,5 @@
-//! `wicket serve`: logging to stderr, then the server until SIGTERM or Ctrl-C.
+//! `wicket serve`: logging to stderr, then the server and its gateway listeners until SIGTERM
+//! or Ctrl-C.
 
 use std::io::IsTerminal;
 
@@ -24,7 +25,7 @@ pub struct ServeArgs {
 pub async fn run(global: &Global, args: ServeArgs) -> Result<Verdict> {
     init_logging();
     let config_path = config_file(global)?.to_path_buf();
-    wicket_server::serve(ServeOptions {
+    wicket_gateway::serve(ServeOptions {
         config_path,
         listen: args.listen,
         database: args.database,

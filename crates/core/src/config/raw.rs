@@ -17,6 +17,8 @@ pub struct RawConfig {
     pub bindings: Vec<RawBinding>,
     #[serde(default)]
     pub policies: Vec<RawPolicy>,
+    #[serde(default)]
+    pub gateway: RawGateway,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -93,10 +95,33 @@ pub struct RawStep {
     pub min_approvals: Option<u32>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGateway {
+    #[serde(default)]
+    pub postgres: Vec<RawPgTarget>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPgTarget {
+    pub name: String,
+    pub listen: String,
+    pub resource: String,
+    pub upstream: String,
+    pub password_env: Option<String>,
+    pub password_file: Option<String>,
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
+    pub statement_max_bytes: Option<u64>,
+}
+
 /// The text of a TOML datetime or string, for RFC 3339 parsing.
 pub fn time_text(v: &toml::Value) -> String {
     match v {
         toml::Value::String(s) => s.clone(),
+        // Not `Value::to_string`, which writes a bare datetime as toml's private wrapper table.
+        toml::Value::Datetime(d) => d.to_string(),
         other => other.to_string().trim_matches('"').to_string(),
     }
 }

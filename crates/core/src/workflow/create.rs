@@ -70,7 +70,13 @@ fn role_for(index: &Index, requester: &str, input: &NewRequest, action: &str, re
         })
 }
 
-fn choose_policy<'c>(config: &'c Config, requester: &str, roles: &[String], named: Option<&str>) -> Result<&'c Policy, WicketError> {
+fn choose_policy<'c>(
+    config: &'c Config,
+    requester: &str,
+    roles: &[String],
+    named: Option<&str>,
+    break_glass: bool,
+) -> Result<&'c Policy, WicketError> {
     let groups = config.groups_of(requester);
     let fits = |p: &Policy| p.covers_requester(requester, groups) && roles.iter().all(|r| p.offers(r));
     if let Some(name) = named {
@@ -88,7 +94,10 @@ fn choose_policy<'c>(config: &'c Config, requester: &str, roles: &[String], name
         }
         return Ok(policy);
     }
-    config.policies.iter().find(|p| fits(p)).ok_or_else(|| {
+    // A break-glass request goes to the first matching policy that allows break-glass; when
+    // none does, the first matching policy refuses it below, saying why.
+    let glass = break_glass.then(|| config.policies.iter().find(|p| p.break_glass && fits(p))).flatten();
+    glass.or_else(|| config.policies.iter().find(|p| fits(p))).ok_or_else(|| {
         WicketError::policy(
             "no_policy",
             format!("no policy lets `{requester}` request `{}` together", roles.join("`, `")),
@@ -107,7 +116,10 @@ pub fn create(index: &Index, requester: &str, input: &NewRequest, now: Time, ids
         (Some(action), Some(resource), true) => {
             let (role, policy) = role_for(index, requester, input, action, resource)?;
             roles = vec![role];
-            policy_name = Some(policy_name.unwrap_or(policy));
+            // The role's first offering policy, unless break-glass looks further (see below).
+            if !input.break_glass {
+                policy_name = Some(policy_name.unwrap_or(policy));
+            }
         }
         (None, None, false) => {}
         (None, None, true) => {
@@ -129,7 +141,7 @@ pub fn create(index: &Index, requester: &str, input: &NewRequest, now: Time, ids
             return Err(WicketError::invalid("duplicate_role", format!("role `{r}` is named twice")));
         }
     }
-    let policy = choose_policy(config, requester, &roles, policy_name.as_deref())?;
+    let policy = choose_policy(config, requester, &roles, policy_name.as_deref(), input.break_glass)?;
 
     let duration = match &input.duration {
         None => policy.default_duration,
@@ -174,7 +186,8 @@ pub fn create(index: &Index, requester: &str, input: &NewRequest, now: Time, ids
         None => None,
         Some(s) => {
             let t = time::parse(s).map_err(|e| WicketError::invalid("invalid_start_at", e))?;
-            if t < now - chrono::Duration::seconds(START_AT_SKEW_SECONDS) {
+            // INVARIANT: a grant's window is never over before it begins.
+            if t < now - chrono::Duration::seconds(START_AT_SKEW_SECONDS) || t + duration.to_chrono() <= now {
                 return Err(WicketError::policy("start_at_in_past", format!("start_at `{s}` is in the past")));
             }
             if t > now + chrono::Duration::days(MAX_SCHEDULE_AHEAD_DAYS) {
@@ -193,6 +206,7 @@ pub fn create(index: &Index, requester: &str, input: &NewRequest, now: Time, ids
         ));
     }
 
+    let ttl_end = now + policy.request_ttl.to_chrono();
     let mut request = Request {
         id: ids.next_id("req"),
         requester: requester.to_string(),
@@ -208,7 +222,8 @@ pub fn create(index: &Index, requester: &str, input: &NewRequest, now: Time, ids
         state: RequestState::Pending,
         step: 0,
         created_at: now,
-        pending_until: now + policy.request_ttl.to_chrono(),
+        // Approving after the scheduled window ended would grant nothing.
+        pending_until: start_at.map_or(ttl_end, |s| ttl_end.min(s + duration.to_chrono())),
         decided_at: None,
         reviews: Vec::new(),
         version: 1,

@@ -3,15 +3,14 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::Deserialize;
-use wicket_core::workflow;
 use wicket_core::{Grant, GrantStatus, Subject, powers};
-use wicket_store::{GrantFilter, StoreError};
+use wicket_store::GrantFilter;
 
 use crate::app::{App, now};
 use crate::auth::Caller;
 use crate::body::{OptionalJsonBody, QueryParams};
 use crate::error::{ApiError, ApiResult};
-use crate::ids::RandomIds;
+use crate::ops;
 use crate::view::{GrantView, Items};
 
 #[derive(Default, Deserialize)]
@@ -99,25 +98,6 @@ pub async fn revoke(
     Path(id): Path<String>,
     OptionalJsonBody(body): OptionalJsonBody<RevokeBody>,
 ) -> ApiResult<Json<GrantView>> {
-    let grant = app
-        .store
-        .get_grant(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("unknown_grant", format!("unknown grant `{id}`")))?;
-    let may = grant.user == caller.user || app.has_power(&caller.user, powers::GRANTS_REVOKE);
-    if !may {
-        app.require_power(&caller.user, powers::GRANTS_REVOKE)?;
-    }
-    let at = now();
-    let changes = workflow::revoke(&grant, &caller.user, may, body.reason, at, &mut RandomIds)?;
-    match app.commit(changes).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict(_)) => {
-            return Err(ApiError::new(axum::http::StatusCode::CONFLICT, "grant_revoked", format!("grant `{id}` is already revoked")));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    app.metrics.revocation();
-    let grant = app.store.get_grant(&id).await?.ok_or_else(ApiError::internal)?;
-    Ok(Json(GrantView::new(grant, at)))
+    let grant = ops::revoke_grant(&app, &caller.user, &id, body.reason).await?;
+    Ok(Json(GrantView::new(grant, now())))
 }

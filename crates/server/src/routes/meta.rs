@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use wicket_core::{Duration, Time, powers};
 use wicket_store::GrantFilter;
 
+use crate::access;
 use crate::app::{App, now};
 use crate::auth::Caller;
 use crate::error::ApiResult;
@@ -46,12 +47,9 @@ struct StandingView {
 pub async fn whoami(State(app): State<App>, caller: Caller) -> ApiResult<Json<Value>> {
     let now = now();
     let groups = app.config.groups_of(&caller.user).to_vec();
-    let standing: Vec<StandingView> = app
-        .index()
-        .standing_of(&caller.user)
-        .iter()
-        .filter(|s| s.expires_at.is_none_or(|e| now < e))
-        .map(|s| StandingView { role: app.config.roles[s.role].name.clone(), expires_at: s.expires_at })
+    let standing: Vec<StandingView> = access::standing_roles(&app, &caller.user, now)
+        .into_iter()
+        .map(|s| StandingView { role: s.role, expires_at: s.expires_at })
         .collect();
     let grants: Vec<GrantView> = app
         .store

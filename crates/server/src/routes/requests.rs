@@ -4,15 +4,16 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use wicket_core::workflow::{self, NewRequest};
+use wicket_core::workflow::NewRequest;
 use wicket_core::{Request, RequestState, Verdict, powers};
 use wicket_store::RequestFilter;
 
+use crate::access::{reviewable_by, visible_to};
 use crate::app::{App, now};
 use crate::auth::Caller;
 use crate::body::{JsonBody, OptionalJsonBody, QueryParams};
 use crate::error::{ApiError, ApiResult};
-use crate::ids::RandomIds;
+use crate::ops;
 use crate::view::{GrantView, Items, RequestView};
 
 #[derive(Default, Deserialize)]
@@ -39,49 +40,12 @@ pub async fn view(app: &App, request: Request) -> ApiResult<RequestView> {
     Ok(RequestView { request, steps, grants })
 }
 
-/// True when `user` may review `request` now: pending, not theirs, approver of the current
-/// step, not yet reviewed.
-fn reviewable_by(app: &App, request: &Request, user: &str) -> bool {
-    let now = now();
-    if request.state != RequestState::Pending || now >= request.pending_until || request.requester == user {
-        return false;
-    }
-    if request.reviews.iter().any(|r| r.reviewer == user) {
-        return false;
-    }
-    let groups = app.config.groups_of(user);
-    app.config
-        .policy(&request.policy)
-        .and_then(|p| p.steps.get(request.step as usize))
-        .is_some_and(|s| s.approvers.iter().any(|a| a.covers(user, groups)))
-}
-
-/// True when `user` may see `request`: its requester, an approver of any of its steps, or a
-/// holder of `wicket:requests.read`.
-fn visible_to(app: &App, request: &Request, user: &str) -> bool {
-    if request.requester == user {
-        return true;
-    }
-    let groups = app.config.groups_of(user);
-    let approver = app
-        .config
-        .policy(&request.policy)
-        .is_some_and(|p| p.steps.iter().any(|s| s.approvers.iter().any(|a| a.covers(user, groups))));
-    approver || app.has_power(user, powers::REQUESTS_READ)
-}
-
 pub async fn create(
     State(app): State<App>,
     caller: Caller,
     JsonBody(body): JsonBody<NewRequest>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
-    let changes = {
-        let index = app.index();
-        workflow::create(&index, &caller.user, &body, now(), &mut RandomIds)?
-    };
-    let request = changes.request().cloned().ok_or_else(ApiError::internal)?;
-    app.commit(changes).await?;
-    app.metrics.request_created();
+    let request = ops::create_request(&app, &caller.user, &body).await?;
     Ok((StatusCode::CREATED, Json(view(&app, request).await?)))
 }
 
@@ -115,7 +79,8 @@ pub async fn list(State(app): State<App>, caller: Caller, QueryParams(q): QueryP
         let keep = if reviewable {
             reviewable_by(&app, &r, &caller.user)
         } else {
-            all_power || r.requester == caller.user || reviewable_by(&app, &r, &caller.user)
+            // The same rule as showing one request: listing never hides what `show` reveals.
+            all_power || visible_to(&app, &r, &caller.user)
         };
         if keep {
             items.push(view(&app, r).await?);
@@ -140,11 +105,7 @@ pub async fn show(State(app): State<App>, caller: Caller, Path(id): Path<String>
 }
 
 async fn review(app: App, caller: Caller, id: String, verdict: Verdict, comment: Option<String>) -> ApiResult<Json<RequestView>> {
-    let config = app.config.clone();
-    let request = app
-        .transition(&id, |r, now, ids| workflow::review(&config, r, &caller.user, verdict, comment.clone(), now, ids))
-        .await?;
-    app.metrics.review();
+    let request = ops::review_request(&app, &caller.user, &id, verdict, comment).await?;
     Ok(Json(view(&app, request).await?))
 }
 
@@ -172,8 +133,6 @@ pub async fn cancel(
     Path(id): Path<String>,
     OptionalJsonBody(body): OptionalJsonBody<CommentBody>,
 ) -> ApiResult<Json<RequestView>> {
-    let request = app
-        .transition(&id, |r, now, ids| workflow::cancel(r, &caller.user, body.comment.clone(), now, ids))
-        .await?;
+    let request = ops::cancel_request(&app, &caller.user, &id, body.comment).await?;
     Ok(Json(view(&app, request).await?))
 }

@@ -1,4 +1,7 @@
-//! `spawn_app()`: a real server on a free port over a fresh SQLite file, and an HTTP client.
+//! `spawn_app()`: a real server on a free port over a fresh database, and an HTTP client.
+//!
+//! The database is a SQLite file in the `api` test target, and a fresh PostgreSQL database of
+//! the test server (`wicket-testkit`) in `api_postgres`, which runs these same tests.
 
 use std::path::PathBuf;
 
@@ -7,6 +10,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 use wicket_core::Config;
 use wicket_server::{Running, spawn};
+use wicket_testkit::TestDb;
 
 pub const CONFIG: &str = include_str!("config.toml");
 
@@ -14,11 +18,26 @@ pub struct TestApp {
     pub addr: String,
     pub client: reqwest::Client,
     pub dir: TempDir,
+    /// The database url the server runs on.
+    pub db: String,
     pub running: Option<Running>,
+    _pg: Option<TestDb>,
 }
 
-pub fn db_url(dir: &TempDir) -> String {
-    format!("sqlite://{}", dir.path().join("wicket.db").display())
+/// True in the `api_postgres` target: the same tests, on PostgreSQL.
+pub fn on_postgres() -> bool {
+    env!("CARGO_CRATE_NAME") == "api_postgres"
+}
+
+/// A fresh database: a file in `dir`, or a database of the test PostgreSQL server. With
+/// `WICKET_SKIP_POSTGRES=1`, `api_postgres` runs on SQLite too.
+async fn fresh_db(dir: &TempDir) -> (String, Option<TestDb>) {
+    if on_postgres()
+        && let Some(db) = wicket_testkit::database().await.unwrap()
+    {
+        return (db.url.clone(), Some(db));
+    }
+    (format!("sqlite://{}", dir.path().join("wicket.db").display()), None)
 }
 
 pub fn config_path(dir: &TempDir) -> PathBuf {
@@ -32,7 +51,8 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_with(config: &str) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(config_path(&dir), config).unwrap();
-    let mut app = TestApp { addr: String::new(), client: reqwest::Client::new(), dir, running: None };
+    let (db, pg) = fresh_db(&dir).await;
+    let mut app = TestApp { addr: String::new(), client: reqwest::Client::new(), dir, db, running: None, _pg: pg };
     app.start().await;
     app
 }
@@ -40,7 +60,7 @@ pub async fn spawn_with(config: &str) -> TestApp {
 impl TestApp {
     async fn start(&mut self) {
         let config = Config::parse("wicket.toml", &std::fs::read_to_string(config_path(&self.dir)).unwrap()).unwrap();
-        let running = spawn(config, Some(&db_url(&self.dir)), "127.0.0.1:0").await.unwrap();
+        let running = spawn(config, Some(&self.db), "127.0.0.1:0").await.unwrap();
         self.addr = format!("http://{}", running.addr);
         self.running = Some(running);
     }
@@ -58,7 +78,7 @@ impl TestApp {
 
     /// A fresh token for `user`, minted as `wicket token create` does.
     pub async fn token(&self, user: &str) -> String {
-        wicket_server::admin::create_token(&config_path(&self.dir), Some(&db_url(&self.dir)), user, Some("1h"))
+        wicket_server::admin::create_token(&config_path(&self.dir), Some(&self.db), user, Some("1h"))
             .await
             .unwrap()
     }
@@ -77,6 +97,22 @@ impl TestApp {
         let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
         assert!(status.as_u16() < 500, "{path} answered {status}: {value}");
         (status, value)
+    }
+
+    /// Runs one SQL statement on the database behind the server's back; the rows it touched.
+    pub async fn execute_sql(&self, sql: &str) -> u64 {
+        use sqlx::Connection;
+        if self.db.starts_with("sqlite:") {
+            let mut conn = sqlx::SqliteConnection::connect(&self.db).await.unwrap();
+            let n = sqlx::query(sql).execute(&mut conn).await.unwrap().rows_affected();
+            conn.close().await.unwrap();
+            n
+        } else {
+            let mut conn = sqlx::PgConnection::connect(&self.db).await.unwrap();
+            let n = sqlx::query(sql).execute(&mut conn).await.unwrap().rows_affected();
+            conn.close().await.unwrap();
+            n
+        }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {

@@ -1,8 +1,9 @@
 //! API tests: each spawns the real server on port 0 with a fresh SQLite file and talks HTTP.
+//! `tests/api_postgres.rs` runs the same tests on PostgreSQL.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod helpers;
+pub mod helpers;
 
 mod errors;
 mod flow;

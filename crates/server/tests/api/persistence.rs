@@ -43,18 +43,9 @@ async fn a_changed_audit_row_is_named_by_its_seq() {
         app.post("/v1/requests", &alice, json!({"roles": ["logs-read"]})).await;
     }
     app.stop().await;
-    {
-        use sqlx::Connection;
-        let mut conn = sqlx::SqliteConnection::connect(&db_url(&app.dir)).await.unwrap();
-        let n = sqlx::query("UPDATE audit_events SET details = replace(details, 'logs-read', 'orders-db-write') WHERE seq = 6")
-            .execute(&mut conn)
-            .await
-            .unwrap()
-            .rows_affected();
-        assert_eq!(n, 1);
-        conn.close().await.unwrap();
-    }
-    let report = wicket_server::admin::verify_audit(&config_path(&app.dir), Some(&db_url(&app.dir))).await.unwrap();
+    let n = app.execute_sql("UPDATE audit_events SET details = replace(details, 'logs-read', 'orders-db-write') WHERE seq = 6").await;
+    assert_eq!(n, 1);
+    let report = wicket_server::admin::verify_audit(&config_path(&app.dir), Some(&app.db)).await.unwrap();
     assert!(!report.ok);
     assert_eq!(report.first_bad.as_ref().map(|b| b.0), Some(6));
 

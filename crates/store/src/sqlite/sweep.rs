@@ -4,20 +4,13 @@
 //! events; since writers take turns, two processes sweeping at once record each row once.
 
 use sqlx::SqliteConnection;
-use wicket_core::audit::EventBuilder;
-use wicket_core::time::{self, truncate};
-use wicket_core::{Grant, NewEvent, Request, RequestState, Time};
+use wicket_core::time::truncate;
+use wicket_core::{Grant, Request, RequestState, Time};
 
 use super::grants::Due;
-use super::{SqliteStore, chain, codec, grants, ids, requests};
+use super::{SqliteStore, chain, codec, grants, requests};
 use crate::StoreError;
-
-/// The actor of wicket's own background work.
-const SYSTEM: &str = "wicket";
-
-fn user_subject(user: &str) -> String {
-    format!("user:{user}")
-}
+use crate::events::{grant_event, request_expired};
 
 /// Marks up to `limit` overdue pending requests expired, one `request.expired` event each.
 pub(super) async fn expire_requests(
@@ -46,13 +39,7 @@ async fn expire_due(
         request.decided_at = Some(now);
         request.version += 1;
         requests::update(&mut *conn, request, expected_version).await?;
-        events.push(
-            EventBuilder::new(ids::event_id(), now, SYSTEM, "request.expired")
-                .subject(user_subject(&request.requester))
-                .request(&request.id)
-                .detail("reason", "not decided within the request ttl")
-                .build(),
-        );
+        events.push(request_expired(request, now));
     }
     chain::append(conn, events).await?;
     Ok(due)
@@ -106,15 +93,4 @@ async fn record_due(
     }
     chain::append(conn, events).await?;
     Ok(found)
-}
-
-fn grant_event(grant: &Grant, kind: &str, now: Time) -> NewEvent {
-    EventBuilder::new(ids::event_id(), now, SYSTEM, kind)
-        .subject(user_subject(&grant.user))
-        .request(&grant.request_id)
-        .grant(&grant.id)
-        .detail("role", grant.role.clone())
-        .detail("starts_at", time::format(grant.starts_at))
-        .detail("expires_at", time::format(grant.expires_at))
-        .build()
 }

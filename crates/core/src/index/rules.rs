@@ -1,0 +1,121 @@
+//! The rule table: every role permission and guardrail in a trie keyed by the literal prefix
+//! of its resource pattern, so a check visits only the rules that could match its resource,
+//! however many roles exist. Also what `requestable` needs per role: the policies offering
+//! it in file order, and its rank by size.
+
+use std::collections::HashMap;
+
+use crate::action::{Action, ActionPattern};
+use crate::config::Config;
+use crate::resource::ResourcePattern;
+
+use super::matcher::{self, Seg};
+
+/// Whom a rule speaks for: a role (allow) or a guardrail (deny), by position in the config.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Owner {
+    Role(u32),
+    Guardrail(u32),
+}
+
+/// One resource pattern of a permission or guardrail, with that permission's actions.
+#[derive(Clone, Debug)]
+struct Rule {
+    owner: Owner,
+    actions: Box<[ActionPattern]>,
+    tail: Box<[Seg]>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Node {
+    children: HashMap<Box<str>, u32>,
+    /// Rules whose literal prefix ends exactly here.
+    rules: Vec<Rule>,
+}
+
+/// Everything `decide` and `requestable` derive from the configuration alone.
+#[derive(Clone, Debug)]
+pub(crate) struct Rules {
+    nodes: Vec<Node>,
+    /// For each role, the policies offering it, in file order.
+    offers: Vec<Vec<u32>>,
+    /// For each role, its place in "smallest first" order ([`crate::config::Role::size`]).
+    rank: Vec<u32>,
+}
+
+impl Rules {
+    pub(crate) fn new(config: &Config) -> Rules {
+        let mut rules = Rules { nodes: vec![Node::default()], offers: vec![Vec::new(); config.roles.len()], rank: Vec::new() };
+        for (r, role) in config.roles.iter().enumerate() {
+            for p in &role.permissions {
+                for resource in &p.resources {
+                    rules.add(Owner::Role(r as u32), &p.actions, resource);
+                }
+            }
+        }
+        for (g, guardrail) in config.guardrails.iter().enumerate() {
+            for resource in &guardrail.resources {
+                rules.add(Owner::Guardrail(g as u32), &guardrail.actions, resource);
+            }
+        }
+        for (i, policy) in config.policies.iter().enumerate() {
+            for role in &policy.roles {
+                if let Some(r) = config.role_position(role)
+                    && rules.offers[r].last() != Some(&(i as u32))
+                {
+                    rules.offers[r].push(i as u32);
+                }
+            }
+        }
+        let sizes: Vec<_> = config.roles.iter().map(|r| r.size()).collect();
+        let mut order: Vec<usize> = (0..sizes.len()).collect();
+        order.sort_by(|&a, &b| sizes[a].cmp(&sizes[b]));
+        rules.rank = vec![0; order.len()];
+        for (rank, r) in order.into_iter().enumerate() {
+            rules.rank[r] = rank as u32;
+        }
+        rules
+    }
+
+    fn add(&mut self, owner: Owner, actions: &[ActionPattern], pattern: &ResourcePattern) {
+        let (prefix, tail) = matcher::compile(pattern);
+        let mut node = 0;
+        for seg in prefix {
+            node = match self.nodes[node].children.get(seg) {
+                Some(&child) => child as usize,
+                None => {
+                    let child = self.nodes.len();
+                    self.nodes.push(Node::default());
+                    self.nodes[node].children.insert(seg.into(), child as u32);
+                    child
+                }
+            };
+        }
+        self.nodes[node].rules.push(Rule { owner, actions: actions.into(), tail });
+    }
+
+    /// Calls `found` for every rule that matches `action` on the resource split as `path`.
+    pub(crate) fn visit(&self, action: &Action, path: &[&str], mut found: impl FnMut(Owner)) {
+        let mut node = &self.nodes[0];
+        for depth in 0..=path.len() {
+            for rule in &node.rules {
+                if rule.actions.iter().any(|a| a.matches(action)) && matcher::matches(&rule.tail, &path[depth..]) {
+                    found(rule.owner);
+                }
+            }
+            match path.get(depth).and_then(|seg| node.children.get(*seg)) {
+                Some(&child) => node = &self.nodes[child as usize],
+                None => return,
+            }
+        }
+    }
+
+    /// The policies offering role `r`, in file order.
+    pub(crate) fn offers(&self, r: u32) -> &[u32] {
+        self.offers.get(r as usize).map_or(&[], Vec::as_slice)
+    }
+
+    pub(crate) fn rank(&self, r: u32) -> u32 {
+        self.rank.get(r as usize).copied().unwrap_or(u32::MAX)
+    }
+}

@@ -1,0 +1,91 @@
+//! The state changes both front doors make (create, review, cancel, revoke): each calls the
+//! core rule, commits its write set with the audit events, and counts it. The JSON API and
+//! the web UI call these and nothing else to change state.
+
+use axum::http::StatusCode;
+use wicket_core::workflow::{self, NewRequest};
+use wicket_core::{Grant, Request, Verdict, powers};
+use wicket_store::StoreError;
+
+use crate::app::{App, now};
+use crate::error::{ApiError, ApiResult};
+use crate::ids::RandomIds;
+
+/// Creates a request for `user` (approved at once when its policy has no steps).
+pub async fn create_request(app: &App, user: &str, input: &NewRequest) -> ApiResult<Request> {
+    let changes = {
+        let index = app.index();
+        workflow::create(&index, user, input, now(), &mut RandomIds)?
+    };
+    let request = changes.request().cloned().ok_or_else(ApiError::internal)?;
+    app.commit(changes).await?;
+    app.metrics.request_created();
+    Ok(request)
+}
+
+/// Records `reviewer`'s verdict on the current step of request `id`.
+pub async fn review_request(
+    app: &App,
+    reviewer: &str,
+    id: &str,
+    verdict: Verdict,
+    comment: Option<String>,
+) -> ApiResult<Request> {
+    let config = app.config.clone();
+    let request = app
+        .transition(id, |r, now, ids| {
+            workflow::review(&config, r, reviewer, verdict, comment.clone(), now, ids)
+        })
+        .await?;
+    app.metrics.review();
+    Ok(request)
+}
+
+/// Cancels pending request `id`; only its requester may.
+pub async fn cancel_request(
+    app: &App,
+    user: &str,
+    id: &str,
+    comment: Option<String>,
+) -> ApiResult<Request> {
+    app.transition(id, |r, now, ids| {
+        workflow::cancel(r, user, comment.clone(), now, ids)
+    })
+    .await
+}
+
+/// Revokes grant `id` at once: the holder releases their own, others need
+/// `wicket:grants.revoke`. Returns the grant as stored afterwards.
+pub async fn revoke_grant(
+    app: &App,
+    user: &str,
+    id: &str,
+    reason: Option<String>,
+) -> ApiResult<Grant> {
+    let grant = app
+        .store
+        .get_grant(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("unknown_grant", format!("unknown grant `{id}`")))?;
+    let may = grant.user == user || app.has_power(user, powers::GRANTS_REVOKE);
+    if !may {
+        app.require_power(user, powers::GRANTS_REVOKE)?;
+    }
+    let changes = workflow::revoke(&grant, user, may, reason, now(), &mut RandomIds)?;
+    match app.commit(changes).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "grant_revoked",
+                format!("grant `{id}` is already revoked"),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    app.metrics.revocation();
+    app.store
+        .get_grant(id)
+        .await?
+        .ok_or_else(ApiError::internal)
+}

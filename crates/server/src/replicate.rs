@@ -1,0 +1,129 @@
+//! Replica consistency: keeping this server's decision index and token cache current with the
+//! writes other servers make to the same database.
+//!
+//! A write is applied to the writing server's index as soon as it commits ([`App::commit`]).
+//! Other servers learn of it from the store's change feed (PostgreSQL `LISTEN/NOTIFY`, ids
+//! and versions only) and read what changed: a new grant is read and added, a revoked grant
+//! is removed, a revoked token is evicted. When the feed lost its connection it says so, and
+//! the server reloads everything; a full reload also runs every [`RESYNC_EVERY`], the safety
+//! net for anything missed, and the only way SQLite servers sharing a file hear of each other.
+//! Checks stay safe meanwhile: a grant's end is compared with the clock at every decision.
+
+mod journal;
+
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, MissedTickBehavior};
+use wicket_core::Index;
+use wicket_store::{Change, ChangeFeed, StoreError};
+
+use crate::app::{App, now};
+
+pub use journal::{Op, Recording, Reloaded, Replica, ops};
+
+/// How often everything is reloaded from the store, whatever the feed said.
+pub const RESYNC_EVERY: Duration = Duration::from_secs(30);
+
+/// Changes waiting to be applied; the feed waits when this many are.
+const QUEUE: usize = 4096;
+
+/// Applies the feed's changes, and reloads every [`RESYNC_EVERY`], until `stop` turns true.
+pub async fn run(app: App, feed: Option<Box<dyn ChangeFeed>>, mut stop: watch::Receiver<bool>) {
+    let (tx, mut rx) = mpsc::channel(QUEUE);
+    // The feed runs in a task of its own, so that its waits are never cancelled half-way.
+    let listener = feed.map(|feed| tokio::spawn(listen(feed, tx)));
+    let mut resync = tokio::time::interval_at(Instant::now() + RESYNC_EVERY, RESYNC_EVERY);
+    resync.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            Some(change) = rx.recv() => apply(&app, change).await,
+            _ = resync.tick() => {
+                if let Err(e) = reload(&app).await {
+                    tracing::warn!(error = %e, "periodic reload from the database failed");
+                }
+            }
+            _ = stop.changed() => break,
+        }
+    }
+    if let Some(listener) = listener {
+        listener.abort();
+    }
+}
+
+async fn listen(mut feed: Box<dyn ChangeFeed>, tx: mpsc::Sender<Change>) {
+    loop {
+        match feed.next().await {
+            Ok(change) => {
+                if tx.send(change).await.is_err() {
+                    return;
+                }
+            }
+            // The feed pauses before trying again, and then reports what it missed.
+            Err(e) => {
+                tracing::warn!(error = %e, "not listening for other servers' changes; retrying")
+            }
+        }
+    }
+}
+
+/// Brings this server up to date with one change another server (or this one) committed.
+pub async fn apply(app: &App, change: Change) {
+    let result = match change {
+        Change::Grant { id, revoked: true } => {
+            app.replica.apply(&app.index, vec![Op::Remove(id)]);
+            Ok(())
+        }
+        Change::Grant { id, revoked: false } => refresh_grant(app, &id).await,
+        Change::TokenRevoked { id } => {
+            app.tokens.evict(&id);
+            Ok(())
+        }
+        Change::PolicyLoaded { hash } => {
+            if hash != app.config.hash {
+                tracing::warn!(
+                    theirs = %hash,
+                    ours = %app.config.hash,
+                    "a server on this database started with a different configuration; \
+                     servers behind one load balancer should share one configuration file"
+                );
+            }
+            Ok(())
+        }
+        // Requests are read from the store on every call; nothing here keeps them.
+        Change::Request { id, version } => {
+            tracing::trace!(request = %id, version, "request changed");
+            Ok(())
+        }
+        Change::Missed => {
+            tracing::info!("changes may have been missed while not listening; reloading");
+            reload(app).await
+        }
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "applying another server's change failed; the next reload catches up");
+    }
+}
+
+/// Reads grant `id` and puts it in the index as it is now.
+async fn refresh_grant(app: &App, id: &str) -> Result<(), StoreError> {
+    let recording = app.replica.record(&app.index).await;
+    let ops = match app.store.get_grant(id).await? {
+        Some(grant) if grant.expires_at > now() => vec![Op::Upsert(grant)],
+        Some(_) | None => vec![Op::Remove(id.to_string())],
+    };
+    recording.finish(Reloaded::Some(ops));
+    Ok(())
+}
+
+/// Rebuilds the index from the store's live grants and empties the token cache.
+pub async fn reload(app: &App) -> Result<(), StoreError> {
+    let recording = app.replica.record(&app.index).await;
+    let mut index = Index::new(app.config.clone());
+    for grant in app.store.live_grants(now()).await? {
+        index.upsert_grant(&grant);
+    }
+    recording.finish(Reloaded::All(index));
+    app.tokens.clear();
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! Grants: every live grant for holders of `wicket:grants.revoke`, and the one form action that
+//! ends a grant early (release one's own, or revoke another's with a reason).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use maud::html;
+use wicket_core::{GrantStatus, powers};
+use wicket_store::GrantFilter;
+
+use super::error::{UiResult, see_other};
+use super::extract::{Posted, Viewer};
+use super::fmt::Problem;
+use super::layout::{Chrome, Nav, framed_error, page, respond};
+use super::parts::{GrantCtx, grant_row};
+use super::rerender;
+use crate::app::{App, now};
+use crate::ops;
+
+/// The grants page; `problem` is a failed revocation to show beside its reason.
+pub async fn render(app: &App, viewer: &Viewer, problem: Option<&Problem>) -> UiResult<Response> {
+    let chrome = Chrome::load(app, viewer, Nav::Grants).await;
+    if let Err(e) = app.require_power(&viewer.user, powers::GRANTS_REVOKE) {
+        return Ok(framed_error(&chrome, e.status, &e.message));
+    }
+    let now = now();
+    let grants = app
+        .store
+        .list_grants(&GrantFilter {
+            live_at: Some(now),
+            ..Default::default()
+        })
+        .await?;
+    let active = grants
+        .iter()
+        .filter(|g| g.status(now) == GrantStatus::Active)
+        .count();
+    let cx = GrantCtx {
+        now,
+        csrf: &viewer.csrf,
+        viewer: &viewer.user,
+        may_revoke: true,
+        back: "/grants",
+        problem,
+        link_request: true,
+    };
+    let body = html! {
+        p.lede { (active) " active, " (grants.len() - active) " scheduled. Revoking takes effect at once and is audited with its reason." }
+        @if grants.is_empty() { p.empty { "No live grants." } }
+        ul.grants.wide { @for g in &grants { (grant_row(g, &cx)) } }
+    };
+    let status = problem.map_or(StatusCode::OK, |p| p.status);
+    Ok(respond(status, page(&chrome, "Grants", body)))
+}
+
+pub async fn show(State(app): State<App>, viewer: Viewer) -> UiResult<Response> {
+    render(&app, &viewer, None).await
+}
+
+pub async fn revoke(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Posted { viewer, form }: Posted,
+) -> UiResult<Response> {
+    let back = form.back("/");
+    match ops::revoke_grant(&app, &viewer.user, &id, form.text("reason")).await {
+        Ok(g) => {
+            let text = if g.user == viewer.user {
+                format!(
+                    "Released {}: your access through grant {} has ended.",
+                    g.role, g.id
+                )
+            } else {
+                format!("Revoked {} of {} (grant {}).", g.role, g.user, g.id)
+            };
+            viewer.flash(&app, true, text);
+            Ok(see_other(&back))
+        }
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => Err(e.into()),
+        Err(e) => {
+            rerender(
+                &app,
+                &viewer,
+                &back,
+                &Problem::new(&format!("revoke-{id}"), e),
+            )
+            .await
+        }
+    }
+}

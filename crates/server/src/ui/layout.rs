@@ -1,0 +1,170 @@
+//! The frame of every page: head, skip link, navigation (only what the viewer may open), the
+//! flash message, and the bare frame of the sign-in and error pages.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use maud::{DOCTYPE, Markup, html};
+use wicket_core::powers;
+
+use super::extract::Viewer;
+use super::fmt::rich;
+use super::inbox::reviewable;
+use super::session::Flash;
+use crate::app::App;
+
+/// The navigation entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nav {
+    Mine,
+    Inbox,
+    Grants,
+    Audit,
+    Anomalies,
+    None,
+}
+
+/// What the frame around a signed-in page shows.
+pub struct Chrome {
+    pub user: String,
+    pub csrf: String,
+    pub active: Nav,
+    pub inbox: usize,
+    pub audit: bool,
+    pub revoke: bool,
+    pub flash: Option<Flash>,
+}
+
+impl Chrome {
+    pub async fn load(app: &App, viewer: &Viewer, active: Nav) -> Chrome {
+        // The count is a convenience; a failing store shows 0 and the page itself reports.
+        let inbox = reviewable(app, &viewer.user).await.map_or(0, |r| r.len());
+        Chrome {
+            user: viewer.user.clone(),
+            csrf: viewer.csrf.clone(),
+            active,
+            inbox,
+            audit: app.has_power(&viewer.user, powers::AUDIT_READ),
+            revoke: app.has_power(&viewer.user, powers::GRANTS_REVOKE),
+            flash: viewer.take_flash(app),
+        }
+    }
+}
+
+fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " · Wicket" }
+            link rel="stylesheet" href=(super::assets::CSS_PATH);
+            script src=(super::assets::JS_PATH) defer {}
+        }
+    }
+}
+
+fn nav_link(chrome: &Chrome, nav: Nav, href: &str, label: &str) -> Markup {
+    html! {
+        li { a href=(href) aria-current=[(chrome.active == nav).then_some("page")] { (label)
+            @if nav == Nav::Inbox {
+                " " span.count data-inbox-count aria-label=(format!("{} to review", chrome.inbox)) { (chrome.inbox) }
+            }
+        } }
+    }
+}
+
+/// The hidden CSRF field every form of a signed-in page carries.
+pub fn csrf_field(csrf: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(csrf); }
+}
+
+/// A signed-in page.
+pub fn page(chrome: &Chrome, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            (head(title))
+            body {
+                a.skip href="#main" { "Skip to content" }
+                header.top {
+                    a.brand href="/" { "Wicket" }
+                    nav aria-label="Main" {
+                        ul {
+                            (nav_link(chrome, Nav::Mine, "/", "My access"))
+                            (nav_link(chrome, Nav::Inbox, "/inbox", "Inbox"))
+                            @if chrome.revoke { (nav_link(chrome, Nav::Grants, "/grants", "Grants")) }
+                            @if chrome.audit {
+                                (nav_link(chrome, Nav::Audit, "/audit", "Audit"))
+                                (nav_link(chrome, Nav::Anomalies, "/anomalies", "Anomalies"))
+                            }
+                        }
+                    }
+                    form.signout method="post" action="/logout" {
+                        (csrf_field(&chrome.csrf))
+                        span.who { (chrome.user) }
+                        button.link type="submit" { "Sign out" }
+                    }
+                }
+                main #main {
+                    @if let Some(f) = &chrome.flash {
+                        p.flash.ok[f.ok].bad[!f.ok] role=(if f.ok { "status" } else { "alert" }) { (rich(&f.text)) }
+                    }
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+/// A page outside a session: sign-in and errors.
+pub fn bare(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            (head(title))
+            body {
+                header.top { a.brand href="/" { "Wicket" } }
+                main #main.narrow { h1 { (title) } (body) }
+            }
+        }
+    }
+}
+
+pub fn respond(status: StatusCode, markup: Markup) -> Response {
+    (status, Html(markup.into_string())).into_response()
+}
+
+/// An error page: the status, a title and the readable message.
+pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+    respond(
+        status,
+        bare(
+            title,
+            html! {
+                p.error-code { "Error " (status.as_u16()) }
+                p.problem role="alert" { (rich(message)) }
+                p { a href="/" { "Back to my access" } }
+            },
+        ),
+    )
+}
+
+/// An error page inside the frame, for a signed-in viewer (a 403 keeps the navigation).
+pub fn framed_error(chrome: &Chrome, status: StatusCode, message: &str) -> Response {
+    let title = super::error::title(status);
+    respond(
+        status,
+        page(
+            chrome,
+            title,
+            html! {
+                p.error-code { "Error " (status.as_u16()) }
+                p.problem role="alert" { (rich(message)) }
+                @if status == StatusCode::FORBIDDEN {
+                    p.hint { "Wicket powers are ordinary roles: request one that carries this power on "
+                        a href="/" { "My access" } ", or ask the people who run wicket." }
+                }
+            },
+        ),
+    )
+}

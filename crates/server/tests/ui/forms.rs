@@ -1,0 +1,100 @@
+//! Rule errors beside their field, and pages refused without the power, in a real browser.
+
+use crate::browser::Driver;
+use crate::harness::spawn_server;
+
+#[tokio::test]
+async fn a_bad_ticket_shows_the_pattern_error_beside_the_ticket_field() {
+    let server = spawn_server().await;
+    let driver = Driver::start().await;
+    let token = server.token("alice").await;
+    let alice = driver.browser().await;
+    alice.sign_in(&server.base, &token).await;
+    alice.click("#p-sre-production-role-0").await;
+    alice
+        .fill("#p-sre-production-reason", "look at stuck refunds")
+        .await;
+    alice.fill("#p-sre-production-ticket", "JIRA-12").await;
+    alice.click("#p-sre-production button[type=submit]").await;
+    let error = alice
+        .wait_text("#p-sre-production-ticket-error", "the ticket error", |t| {
+            !t.is_empty()
+        })
+        .await;
+    assert!(
+        error.contains("ticket JIRA-12 does not match (INC|CHG)-[0-9]+"),
+        "{error}"
+    );
+    // The error is tied to the field, and what was typed is still there.
+    let ticket = alice
+        .client
+        .find(fantoccini::Locator::Css("#p-sre-production-ticket"))
+        .await
+        .unwrap();
+    assert_eq!(
+        ticket.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+    assert!(
+        ticket
+            .attr("aria-describedby")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .contains("p-sre-production-ticket-error")
+    );
+    assert_eq!(
+        ticket.prop("value").await.unwrap().as_deref(),
+        Some("JIRA-12")
+    );
+    assert_eq!(
+        alice.text("#p-sre-production-reason").await,
+        "look at stuck refunds"
+    );
+    assert_eq!(
+        alice.count(".field-error").await,
+        1,
+        "only the ticket is wrong"
+    );
+    alice.screenshot("request-error", 1280).await;
+
+    // A missing reason lands beside the reason, on the same form.
+    alice.fill("#p-sre-production-reason", " ").await;
+    alice.fill("#p-sre-production-ticket", "INC-12").await;
+    alice.click("#p-sre-production button[type=submit]").await;
+    let error = alice
+        .wait_text("#p-sre-production-reason-error", "the reason error", |t| {
+            !t.is_empty()
+        })
+        .await;
+    assert!(error.contains("requires a reason"), "{error}");
+    alice.close().await;
+}
+
+#[tokio::test]
+async fn a_user_without_the_audit_power_gets_a_403_page_not_data() {
+    let server = spawn_server().await;
+    let driver = Driver::start().await;
+    let token = server.token("erin").await;
+    let erin = driver.browser().await;
+    erin.sign_in(&server.base, &token).await;
+    assert_eq!(
+        erin.count("a[href='/audit']").await,
+        0,
+        "no audit link without the power"
+    );
+    erin.goto(&server.url("/audit")).await;
+    erin.wait_for(".error-code").await;
+    assert_eq!(erin.text(".error-code").await, "Error 403");
+    assert_eq!(
+        erin.text(".problem").await,
+        "erin lacks wicket:audit.read on wicket"
+    );
+    assert_eq!(erin.count("table.events").await, 0);
+    assert_eq!(erin.count(".chain").await, 0);
+    erin.screenshot("forbidden", 1280).await;
+    erin.goto(&server.url("/grants")).await;
+    erin.wait_for(".error-code").await;
+    assert!(erin.text(".problem").await.contains("wicket:grants.revoke"));
+    erin.close().await;
+}

@@ -1,0 +1,56 @@
+//! The server under test: real, on a free port, over a fresh SQLite file.
+
+use std::path::PathBuf;
+
+use tempfile::TempDir;
+use wicket_core::Config;
+use wicket_server::{Running, spawn};
+
+pub const CONFIG: &str = include_str!("config.toml");
+
+pub struct Server {
+    pub base: String,
+    pub dir: TempDir,
+    /// Kept so the server lives as long as the test.
+    pub _running: Running,
+}
+
+fn config_path(dir: &TempDir) -> PathBuf {
+    dir.path().join("wicket.toml")
+}
+
+fn db_url(dir: &TempDir) -> String {
+    format!("sqlite://{}", dir.path().join("wicket.db").display())
+}
+
+pub async fn spawn_server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(config_path(&dir), CONFIG).unwrap();
+    let config = Config::parse("wicket.toml", CONFIG).unwrap();
+    let running = spawn(config, Some(&db_url(&dir)), "127.0.0.1:0")
+        .await
+        .unwrap();
+    Server {
+        base: format!("http://{}", running.addr),
+        dir,
+        _running: running,
+    }
+}
+
+impl Server {
+    /// A fresh one-hour token for `user`, minted as `wicket token create` does.
+    pub async fn token(&self, user: &str) -> String {
+        wicket_server::admin::create_token(
+            &config_path(&self.dir),
+            Some(&db_url(&self.dir)),
+            user,
+            Some("1h"),
+        )
+        .await
+        .unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}

@@ -1,0 +1,11 @@
+//! Web UI tests: the real server on a free port, driven by headless Chromium over WebDriver
+//! (fantoccini and chromedriver), plus form-level checks over plain HTTP.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod browser;
+mod harness;
+
+mod flow;
+mod forms;
+mod http;

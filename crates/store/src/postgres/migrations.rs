@@ -1,0 +1,73 @@
+//! The schema migrations, embedded in the binary and applied under an advisory lock, so that
+//! servers starting at once against a new database take turns and each migration runs once.
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
+
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::{Connection, PgPool};
+
+use crate::StoreError;
+
+/// Every migration in version order: `(version, description, sql)`. A released migration is
+/// never edited (its checksum is recorded); a change is a new file appended here. Listed by
+/// hand for the reasons given in the SQLite backend's `migrations`.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "initial",
+    include_str!("../../migrations/postgres/0001_initial.sql"),
+)];
+
+/// The session advisory lock that migrating servers take turns on ("wicket" and 1).
+const MIGRATION_LOCK: i64 = 0x7769_636b_6574_0001;
+
+#[derive(Debug)]
+struct Embedded;
+
+impl<'s> MigrationSource<'s> for Embedded {
+    fn resolve(
+        self,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, BoxDynError>> + Send + 's>> {
+        Box::pin(async {
+            Ok(MIGRATIONS
+                .iter()
+                .map(|&(version, description, sql)| {
+                    Migration::new(
+                        version,
+                        Cow::Borrowed(description),
+                        MigrationType::Simple,
+                        Cow::Borrowed(sql),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+/// Brings the schema up to date: waits for the migration lock, applies what is missing (each
+/// migration in its own transaction), and lets go.
+///
+/// The connection is taken out of the pool and closed afterwards rather than returned: a
+/// session lock lives as long as its connection, so should this future be dropped half-way,
+/// closing the connection is what releases the lock.
+pub(super) async fn run(pool: &PgPool) -> Result<(), StoreError> {
+    let migrator = Migrator::new(Embedded).await?;
+    let mut conn = pool.acquire().await?.detach();
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut conn)
+        .await?;
+    let migrated = migrator.run_direct(&mut conn).await;
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut conn)
+        .await;
+    let closed = conn.close().await;
+    migrated?;
+    unlocked?;
+    closed?;
+    Ok(())
+}
