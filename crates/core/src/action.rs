@@ -127,7 +127,16 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for bad in ["", "db", "db:", ":select", "db:sel*", "*:select", "db select", "db:a:b"] {
+        for bad in [
+            "",
+            "db",
+            "db:",
+            ":select",
+            "db:sel*",
+            "*:select",
+            "db select",
+            "db:a:b",
+        ] {
             assert!(ActionPattern::parse(bad).is_err(), "{bad}");
         }
     }

@@ -63,9 +63,29 @@ impl EventBuilder {
     }
 }
 
-/// JSON text with object keys sorted and no whitespace (serde_json's map is ordered).
+/// JSON text with object keys sorted and no whitespace.
+///
+/// The keys are sorted here rather than left to serde_json's map: any crate in a build can
+/// turn on serde_json's `preserve_order` feature (cedar-policy does, in the benchmarks), and
+/// then the map keeps insertion order instead.
 pub fn canonical_json(value: &Value) -> String {
-    value.to_string()
+    fn sorted(value: &Value) -> Value {
+        match value {
+            Value::Object(map) => {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                Value::Object(
+                    entries
+                        .into_iter()
+                        .map(|(k, v)| (k.clone(), sorted(v)))
+                        .collect(),
+                )
+            }
+            Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    sorted(value).to_string()
 }
 
 fn field(out: &mut Vec<u8>, value: Option<&str>) {
@@ -161,7 +181,11 @@ pub struct Verifier {
 
 impl Default for Verifier {
     fn default() -> Self {
-        Verifier { last_seq: 0, last_hash: GENESIS.to_string(), events: 0 }
+        Verifier {
+            last_seq: 0,
+            last_hash: GENESIS.to_string(),
+            events: 0,
+        }
     }
 }
 
@@ -171,7 +195,12 @@ impl Verifier {
         if e.seq != self.last_seq + 1 {
             return Err(Break {
                 seq: e.seq,
-                reason: format!("expected seq {} after {}, found {}", self.last_seq + 1, self.last_seq, e.seq),
+                reason: format!(
+                    "expected seq {} after {}, found {}",
+                    self.last_seq + 1,
+                    self.last_seq,
+                    e.seq
+                ),
             });
         }
         if e.prev_hash != self.last_hash {
@@ -182,7 +211,10 @@ impl Verifier {
         }
         let expected = hash(&self.last_hash, e.seq, &unsealed(e));
         if expected != e.hash {
-            return Err(Break { seq: e.seq, reason: "hash does not match the event's contents".into() });
+            return Err(Break {
+                seq: e.seq,
+                reason: "hash does not match the event's contents".into(),
+            });
         }
         self.last_seq = e.seq;
         self.last_hash = e.hash.clone();
@@ -199,11 +231,18 @@ mod tests {
     fn chain(n: usize) -> Vec<AuditEvent> {
         let mut out: Vec<AuditEvent> = Vec::new();
         for i in 0..n {
-            let ev = EventBuilder::new(format!("ev{i}"), from_millis(i as i64 * 1000), "alice", "check.denied")
-                .subject("user:alice")
-                .detail("n", i as u64)
-                .build();
-            let (seq, prev) = out.last().map_or((0, GENESIS.to_string()), |e| (e.seq, e.hash.clone()));
+            let ev = EventBuilder::new(
+                format!("ev{i}"),
+                from_millis(i as i64 * 1000),
+                "alice",
+                "check.denied",
+            )
+            .subject("user:alice")
+            .detail("n", i as u64)
+            .build();
+            let (seq, prev) = out
+                .last()
+                .map_or((0, GENESIS.to_string()), |e| (e.seq, e.hash.clone()));
             out.push(seal(seq, &prev, ev));
         }
         out

@@ -17,7 +17,9 @@ use crate::resource::{Resource, ResourcePattern};
 use crate::subject::{Subject, parse_name};
 use crate::time::{self, Time};
 
-pub use gateway::{DEFAULT_STATEMENT_MAX_BYTES, GatewayConfig, PasswordSource, PgTarget, TlsFiles, Upstream};
+pub use gateway::{
+    DEFAULT_STATEMENT_MAX_BYTES, GatewayConfig, PasswordSource, PgTarget, TlsFiles, Upstream,
+};
 
 /// A configuration problem: which file, which key, and what is wrong with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,7 +56,8 @@ pub struct Permission {
 
 impl Permission {
     pub fn allows(&self, action: &Action, resource: &Resource) -> bool {
-        self.actions.iter().any(|a| a.matches(action)) && self.resources.iter().any(|r| r.matches(resource))
+        self.actions.iter().any(|a| a.matches(action))
+            && self.resources.iter().any(|r| r.matches(resource))
     }
 }
 
@@ -72,9 +75,11 @@ impl Role {
 
     /// Every (action pattern, resource pattern) pair the role grants.
     pub fn pairs(&self) -> impl Iterator<Item = (&ActionPattern, &ResourcePattern)> {
-        self.permissions
-            .iter()
-            .flat_map(|p| p.actions.iter().flat_map(move |a| p.resources.iter().map(move |r| (a, r))))
+        self.permissions.iter().flat_map(|p| {
+            p.actions
+                .iter()
+                .flat_map(move |a| p.resources.iter().map(move |r| (a, r)))
+        })
     }
 
     /// Ordering key for "smallest role first": the broadest pair, then fewer pairs, then
@@ -82,7 +87,12 @@ impl Role {
     /// `*` on `**` (one pair) never ranks below a role of two exact actions on one database.
     pub fn size(&self) -> (u32, usize, u32, &str) {
         let breadths = || self.pairs().map(|(a, r)| a.breadth() + r.breadth());
-        (breadths().max().unwrap_or(0), self.pairs().count(), breadths().sum(), &self.name)
+        (
+            breadths().max().unwrap_or(0),
+            self.pairs().count(),
+            breadths().sum(),
+            &self.name,
+        )
     }
 }
 
@@ -102,7 +112,8 @@ impl Guardrail {
         self.subjects.is_empty() || self.subjects.iter().any(|s| s.covers(user, groups))
     }
     pub fn matches(&self, action: &Action, resource: &Resource) -> bool {
-        self.actions.iter().any(|a| a.matches(action)) && self.resources.iter().any(|r| r.matches(resource))
+        self.actions.iter().any(|a| a.matches(action))
+            && self.resources.iter().any(|r| r.matches(resource))
     }
 }
 
@@ -175,7 +186,10 @@ impl Config {
             key: String::new(),
             message: e.to_string().trim_end().to_string(),
         })?;
-        let mut v = Validator { file, errors: Vec::new() };
+        let mut v = Validator {
+            file,
+            errors: Vec::new(),
+        };
         let config = v.config(raw, hex::encode(Sha256::digest(text.as_bytes())));
         match v.errors.into_iter().next() {
             Some(e) => Err(e),
@@ -211,7 +225,9 @@ impl Config {
 
 /// Compiles a ticket pattern with a size limit, so a huge one is an error, not a slow start.
 fn compile_ticket_pattern(pattern: &str) -> Result<Regex, regex::Error> {
-    regex::RegexBuilder::new(pattern).size_limit(1 << 20).build()
+    regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .build()
 }
 
 struct Validator<'a> {
@@ -221,17 +237,28 @@ struct Validator<'a> {
 
 impl Validator<'_> {
     fn err(&mut self, key: String, message: String) {
-        self.errors.push(ConfigError { file: self.file.to_string(), key, message });
+        self.errors.push(ConfigError {
+            file: self.file.to_string(),
+            key,
+            message,
+        });
     }
 
-    fn subjects(&mut self, key: &str, raw: &[String], users: &HashMap<String, usize>, groups: &BTreeSet<String>) -> Vec<Subject> {
+    fn subjects(
+        &mut self,
+        key: &str,
+        raw: &[String],
+        users: &HashMap<String, usize>,
+        groups: &BTreeSet<String>,
+    ) -> Vec<Subject> {
         let mut out = Vec::new();
         for (i, s) in raw.iter().enumerate() {
             let k = format!("{key}[{i}]");
             match Subject::parse(s) {
-                Ok(Subject::User(u)) if !users.contains_key(&u) => {
-                    self.err(k, format!("unknown user `{u}`; users are declared under [[users]]"))
-                }
+                Ok(Subject::User(u)) if !users.contains_key(&u) => self.err(
+                    k,
+                    format!("unknown user `{u}`; users are declared under [[users]]"),
+                ),
                 Ok(Subject::Group(g)) if !groups.contains(&g) => self.err(
                     k,
                     format!("unknown group `{g}`; no user in [[users]] belongs to it"),
@@ -243,12 +270,23 @@ impl Validator<'_> {
         out
     }
 
-    fn patterns(&mut self, key: &str, actions: &[String], resources: &[String]) -> (Vec<ActionPattern>, Vec<ResourcePattern>) {
+    fn patterns(
+        &mut self,
+        key: &str,
+        actions: &[String],
+        resources: &[String],
+    ) -> (Vec<ActionPattern>, Vec<ResourcePattern>) {
         if actions.is_empty() {
-            self.err(format!("{key}.actions"), "must list at least one action".into());
+            self.err(
+                format!("{key}.actions"),
+                "must list at least one action".into(),
+            );
         }
         if resources.is_empty() {
-            self.err(format!("{key}.resources"), "must list at least one resource".into());
+            self.err(
+                format!("{key}.resources"),
+                "must list at least one resource".into(),
+            );
         }
         let mut a = Vec::new();
         for (i, s) in actions.iter().enumerate() {
@@ -278,7 +316,13 @@ impl Validator<'_> {
         }
     }
 
-    fn roles_ref(&mut self, key: &str, owner: &str, raw: &[String], roles: &HashMap<String, usize>) -> Vec<String> {
+    fn roles_ref(
+        &mut self,
+        key: &str,
+        owner: &str,
+        raw: &[String],
+        roles: &HashMap<String, usize>,
+    ) -> Vec<String> {
         if raw.is_empty() {
             self.err(key.to_string(), "must list at least one role".into());
         }
@@ -287,7 +331,10 @@ impl Validator<'_> {
             if roles.contains_key(r) {
                 out.push(r.clone());
             } else {
-                self.err(format!("{key}[{i}]"), format!("unknown role `{r}` in {owner}"));
+                self.err(
+                    format!("{key}[{i}]"),
+                    format!("unknown role `{r}` in {owner}"),
+                );
             }
         }
         out
@@ -297,10 +344,15 @@ impl Validator<'_> {
         if let Some(listen) = &raw.server.listen
             && listen.parse::<std::net::SocketAddr>().is_err()
         {
-            self.err("server.listen".into(), format!("`{listen}` is not an address like `127.0.0.1:7070`"));
+            self.err(
+                "server.listen".into(),
+                format!("`{listen}` is not an address like `127.0.0.1:7070`"),
+            );
         }
         if let Some(db) = &raw.server.database
-            && !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://"))
+            && !(db.starts_with("sqlite:")
+                || db.starts_with("postgres://")
+                || db.starts_with("postgresql://"))
         {
             self.err(
                 "server.database".into(),
@@ -319,7 +371,10 @@ impl Validator<'_> {
                 continue;
             }
             if user_index.insert(u.name.clone(), users.len()).is_some() {
-                self.err(format!("{key}.name"), format!("duplicate user `{}`", u.name));
+                self.err(
+                    format!("{key}.name"),
+                    format!("duplicate user `{}`", u.name),
+                );
                 continue;
             }
             for (j, g) in u.groups.iter().enumerate() {
@@ -330,7 +385,10 @@ impl Validator<'_> {
                     Err(e) => self.err(format!("{key}.groups[{j}]"), e),
                 }
             }
-            users.push(User { name: u.name, groups: u.groups });
+            users.push(User {
+                name: u.name,
+                groups: u.groups,
+            });
         }
 
         // Roles.
@@ -343,23 +401,34 @@ impl Validator<'_> {
                 continue;
             }
             if role_index.contains_key(&r.name) {
-                self.err(format!("{key}.name"), format!("duplicate role `{}`", r.name));
+                self.err(
+                    format!("{key}.name"),
+                    format!("duplicate role `{}`", r.name),
+                );
                 continue;
             }
             if r.permissions.is_empty() {
-                self.err(format!("{key}.permissions"), format!("role `{}` has no permissions", r.name));
+                self.err(
+                    format!("{key}.permissions"),
+                    format!("role `{}` has no permissions", r.name),
+                );
             }
             let permissions = r
                 .permissions
                 .iter()
                 .enumerate()
                 .map(|(j, p)| {
-                    let (actions, resources) = self.patterns(&format!("{key}.permissions[{j}]"), &p.actions, &p.resources);
+                    let (actions, resources) =
+                        self.patterns(&format!("{key}.permissions[{j}]"), &p.actions, &p.resources);
                     Permission { actions, resources }
                 })
                 .collect();
             role_index.insert(r.name.clone(), roles.len());
-            roles.push(Role { name: r.name, description: r.description, permissions });
+            roles.push(Role {
+                name: r.name,
+                description: r.description,
+                permissions,
+            });
         }
 
         // Guardrails.
@@ -367,14 +436,31 @@ impl Validator<'_> {
         for (i, g) in raw.guardrails.into_iter().enumerate() {
             let key = format!("guardrails[{i}]");
             if guardrails.iter().any(|x| x.name == g.name) {
-                self.err(format!("{key}.name"), format!("duplicate guardrail `{}`", g.name));
+                self.err(
+                    format!("{key}.name"),
+                    format!("duplicate guardrail `{}`", g.name),
+                );
             }
             if g.reason.trim().is_empty() {
-                self.err(format!("{key}.reason"), "a guardrail needs a reason people can read".into());
+                self.err(
+                    format!("{key}.reason"),
+                    "a guardrail needs a reason people can read".into(),
+                );
             }
             let (actions, resources) = self.patterns(&key, &g.actions, &g.resources);
-            let subjects = self.subjects(&format!("{key}.subjects"), &g.subjects, &user_index, &groups);
-            guardrails.push(Guardrail { name: g.name, actions, resources, subjects, reason: g.reason });
+            let subjects = self.subjects(
+                &format!("{key}.subjects"),
+                &g.subjects,
+                &user_index,
+                &groups,
+            );
+            guardrails.push(Guardrail {
+                name: g.name,
+                actions,
+                resources,
+                subjects,
+                reason: g.reason,
+            });
         }
 
         // Bindings.
@@ -382,9 +468,17 @@ impl Validator<'_> {
         for (i, b) in raw.bindings.into_iter().enumerate() {
             let key = format!("bindings[{i}]");
             if b.subjects.is_empty() {
-                self.err(format!("{key}.subjects"), "must list at least one subject".into());
+                self.err(
+                    format!("{key}.subjects"),
+                    "must list at least one subject".into(),
+                );
             }
-            let subjects = self.subjects(&format!("{key}.subjects"), &b.subjects, &user_index, &groups);
+            let subjects = self.subjects(
+                &format!("{key}.subjects"),
+                &b.subjects,
+                &user_index,
+                &groups,
+            );
             let roles = self.roles_ref(&format!("{key}.roles"), "a binding", &b.roles, &role_index);
             let expires_at = match b.expires_at.as_ref().map(raw::time_text) {
                 None => None,
@@ -396,7 +490,11 @@ impl Validator<'_> {
                     }
                 },
             };
-            bindings.push(Binding { subjects, roles, expires_at });
+            bindings.push(Binding {
+                subjects,
+                roles,
+                expires_at,
+            });
         }
 
         // Policies.
@@ -408,24 +506,40 @@ impl Validator<'_> {
                 self.err(format!("{key}.name"), e);
             }
             if policy_index.contains_key(&p.name) {
-                self.err(format!("{key}.name"), format!("duplicate policy `{}`", p.name));
+                self.err(
+                    format!("{key}.name"),
+                    format!("duplicate policy `{}`", p.name),
+                );
                 continue;
             }
             let owner = format!("policy `{}`", p.name);
             if p.requesters.is_empty() {
-                self.err(format!("{key}.requesters"), "must list at least one subject".into());
+                self.err(
+                    format!("{key}.requesters"),
+                    "must list at least one subject".into(),
+                );
             }
-            let requesters = self.subjects(&format!("{key}.requesters"), &p.requesters, &user_index, &groups);
+            let requesters = self.subjects(
+                &format!("{key}.requesters"),
+                &p.requesters,
+                &user_index,
+                &groups,
+            );
             let roles = self.roles_ref(&format!("{key}.roles"), &owner, &p.roles, &role_index);
             let max = self.duration(format!("{key}.max_duration"), Some(&p.max_duration));
-            let default = self.duration(format!("{key}.default_duration"), p.default_duration.as_deref());
+            let default = self.duration(
+                format!("{key}.default_duration"),
+                p.default_duration.as_deref(),
+            );
             let ttl = self.duration(format!("{key}.request_ttl"), p.request_ttl.as_deref());
             let max_duration = max.unwrap_or(Duration::HOUR);
             let default_duration = match default {
                 Some(d) if d > max_duration => {
                     self.err(
                         format!("{key}.default_duration"),
-                        format!("default_duration `{d}` is longer than max_duration `{max_duration}`"),
+                        format!(
+                            "default_duration `{d}` is longer than max_duration `{max_duration}`"
+                        ),
                     );
                     max_duration
                 }
@@ -441,8 +555,17 @@ impl Validator<'_> {
                 {
                     Ok(re) => (Some(re), Some(text)),
                     Err(e) => {
-                        let reason = e.to_string().lines().last().unwrap_or_default().trim().to_string();
-                        self.err(format!("{key}.ticket_pattern"), format!("`{text}` is not a valid regex: {reason}"));
+                        let reason = e
+                            .to_string()
+                            .lines()
+                            .last()
+                            .unwrap_or_default()
+                            .trim()
+                            .to_string();
+                        self.err(
+                            format!("{key}.ticket_pattern"),
+                            format!("`{text}` is not a valid regex: {reason}"),
+                        );
                         (None, None)
                     }
                 },
@@ -451,14 +574,28 @@ impl Validator<'_> {
             for (j, s) in p.steps.iter().enumerate() {
                 let skey = format!("{key}.steps[{j}]");
                 if s.approvers.is_empty() {
-                    self.err(format!("{skey}.approvers"), "must list at least one subject".into());
+                    self.err(
+                        format!("{skey}.approvers"),
+                        "must list at least one subject".into(),
+                    );
                 }
-                let approvers = self.subjects(&format!("{skey}.approvers"), &s.approvers, &user_index, &groups);
+                let approvers = self.subjects(
+                    &format!("{skey}.approvers"),
+                    &s.approvers,
+                    &user_index,
+                    &groups,
+                );
                 let min_approvals = s.min_approvals.unwrap_or(1);
                 if min_approvals == 0 {
-                    self.err(format!("{skey}.min_approvals"), "must be at least 1; a policy with no steps approves at once".into());
+                    self.err(
+                        format!("{skey}.min_approvals"),
+                        "must be at least 1; a policy with no steps approves at once".into(),
+                    );
                 }
-                steps.push(Step { approvers, min_approvals: min_approvals.max(1) });
+                steps.push(Step {
+                    approvers,
+                    min_approvals: min_approvals.max(1),
+                });
             }
             policy_index.insert(p.name.clone(), policies.len());
             policies.push(Policy {

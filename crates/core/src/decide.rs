@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::action::Action;
-use crate::index::{Index, Owner, Path};
+use crate::index::{Index, Owner, Path, RoleSet};
 use crate::resource::Resource;
 use crate::time::Time;
 
@@ -38,7 +38,13 @@ pub struct Decision {
 
 impl Decision {
     fn deny(reason: String) -> Decision {
-        Decision { allowed: false, reason, via: None, guardrail: None, requestable: Vec::new() }
+        Decision {
+            allowed: false,
+            reason,
+            via: None,
+            guardrail: None,
+            requestable: Vec::new(),
+        }
     }
 }
 
@@ -48,37 +54,52 @@ impl Decision {
 /// The index's rule table yields the roles and guardrails that match the action and resource
 /// (only the rules under the resource's literal prefixes are looked at); the user's own
 /// standing entries and grants are then looked up among those roles.
-pub fn decide(index: &Index, user: &str, action: &Action, resource: &Resource, now: Time) -> Decision {
+pub fn decide(
+    index: &Index,
+    user: &str,
+    action: &Action,
+    resource: &Resource,
+    now: Time,
+) -> Decision {
     let config = index.config();
     let Some(entry) = index.user(user) else {
         return Decision::deny(format!("unknown user `{user}`"));
     };
     let groups = &config.users[entry.user].groups;
-    let mut roles: Vec<u32> = Vec::new();
+    let mut found = RoleSet::new();
     let mut guardrail: Option<usize> = None;
-    index.rules().visit(action, Path::new(resource).segments(), |owner| match owner {
-        Owner::Role(r) => roles.push(r),
-        Owner::Guardrail(g) => {
-            let g = g as usize;
-            if guardrail.is_none_or(|first| g < first) && config.guardrails[g].applies_to(user, groups) {
-                guardrail = Some(g);
+    index.rules().visit(
+        action,
+        Path::new(resource).segments(),
+        |owner| match owner {
+            Owner::Role(r) => found.push(r),
+            Owner::Guardrail(g) => {
+                let g = g as usize;
+                if guardrail.is_none_or(|first| g < first)
+                    && config.guardrails[g].applies_to(user, groups)
+                {
+                    guardrail = Some(g);
+                }
             }
-        }
-    });
+        },
+    );
     // INVARIANT: a guardrail that matches denies, whatever else holds; the first in file order is named.
     if let Some(g) = guardrail.map(|g| &config.guardrails[g]) {
-        let mut d = Decision::deny(format!("denied by guardrail `{}`: {}", g.name, g.reason));
+        let mut d = Decision::deny(text(&["denied by guardrail `", &g.name, "`: ", &g.reason]));
         d.guardrail = Some(g.name.clone());
         return d;
     }
-    roles.sort_unstable();
-    roles.dedup();
-    if let Some(s) = entry.first_standing(&roles, now) {
+    let roles = found.finish();
+    if let Some(s) = entry.first_standing(roles, now) {
         let role = &config.roles[s.role].name;
         return Decision {
             allowed: true,
-            reason: format!("allowed by standing role `{role}`"),
-            via: Some(Via { role: role.clone(), grant_id: None, expires_at: s.expires_at }),
+            reason: text(&["allowed by standing role `", role, "`"]),
+            via: Some(Via {
+                role: role.clone(),
+                grant_id: None,
+                expires_at: s.expires_at,
+            }),
             guardrail: None,
             requestable: Vec::new(),
         };
@@ -87,39 +108,75 @@ pub fn decide(index: &Index, user: &str, action: &Action, resource: &Resource, n
     let best = entry
         .grants()
         .iter()
-        .filter(|g| g.starts_at <= now && now < g.expires_at && roles.binary_search(&(g.role as u32)).is_ok())
+        .filter(|g| {
+            g.starts_at <= now
+                && now < g.expires_at
+                && roles.binary_search(&(g.role as u32)).is_ok()
+        })
         .max_by_key(|g| g.expires_at);
     if let Some(g) = best {
         let role = &config.roles[g.role].name;
         return Decision {
             allowed: true,
-            reason: format!("allowed by grant `{}` of role `{role}`", g.id),
-            via: Some(Via { role: role.clone(), grant_id: Some(g.id.clone()), expires_at: Some(g.expires_at) }),
+            reason: text(&["allowed by grant `", &g.id, "` of role `", role, "`"]),
+            via: Some(Via {
+                role: role.clone(),
+                grant_id: Some(g.id.clone()),
+                expires_at: Some(g.expires_at),
+            }),
             guardrail: None,
             requestable: Vec::new(),
         };
     }
-    let mut d = Decision::deny(format!("no role of `{user}` allows `{action}` on `{resource}`"));
-    d.requestable = offered(index, user, groups, &roles);
+    let mut d = Decision::deny(text(&[
+        "no role of `",
+        user,
+        "` allows `",
+        action.as_str(),
+        "` on `",
+        resource.as_str(),
+        "`",
+    ]));
+    d.requestable = offered(index, user, groups, roles);
     if !d.requestable.is_empty() {
-        let names: Vec<&str> = d.requestable.iter().map(|r| r.role.as_str()).collect();
-        d.reason.push_str(&format!("; you may request `{}`", names.join("`, `")));
+        d.reason.push_str("; you may request `");
+        for (i, r) in d.requestable.iter().enumerate() {
+            if i > 0 {
+                d.reason.push_str("`, `");
+            }
+            d.reason.push_str(&r.role);
+        }
+        d.reason.push('`');
     }
     d
 }
 
 /// The roles `user` may request under some policy that would allow `action` on `resource`,
 /// smallest first, each with the first policy (in file order) that offers it.
-pub fn requestable(index: &Index, user: &str, action: &Action, resource: &Resource) -> Vec<Requestable> {
-    let mut roles: Vec<u32> = Vec::new();
-    index.rules().visit(action, Path::new(resource).segments(), |owner| {
-        if let Owner::Role(r) = owner {
-            roles.push(r);
-        }
-    });
-    roles.sort_unstable();
-    roles.dedup();
-    offered(index, user, index.config().groups_of(user), &roles)
+pub fn requestable(
+    index: &Index,
+    user: &str,
+    action: &Action,
+    resource: &Resource,
+) -> Vec<Requestable> {
+    let mut found = RoleSet::new();
+    index
+        .rules()
+        .visit(action, Path::new(resource).segments(), |owner| {
+            if let Owner::Role(r) = owner {
+                found.push(r);
+            }
+        });
+    offered(index, user, index.config().groups_of(user), found.finish())
+}
+
+/// `parts` joined, without the formatting machinery (this is on every check's path).
+fn text(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
 }
 
 /// Of `roles` (each allowing the check), those some policy covering `user` offers, smallest
@@ -141,7 +198,10 @@ fn offered(index: &Index, user: &str, groups: &[String], roles: &[u32]) -> Vec<R
     found.sort_by_key(|&(r, _)| rules.rank(r));
     found
         .into_iter()
-        .map(|(r, p)| Requestable { role: config.roles[r as usize].name.clone(), policy: config.policies[p].name.clone() })
+        .map(|(r, p)| Requestable {
+            role: config.roles[r as usize].name.clone(),
+            policy: config.policies[p].name.clone(),
+        })
         .collect()
 }
 

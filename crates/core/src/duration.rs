@@ -38,7 +38,9 @@ impl Duration {
             return Err("a duration is empty; write it like `90s`, `30m`, `4h` or `7d`".into());
         }
         if s.starts_with('-') {
-            return Err(format!("duration `{input}` is negative; durations must be positive"));
+            return Err(format!(
+                "duration `{input}` is negative; durations must be positive"
+            ));
         }
         let mut total: i64 = 0;
         let mut digits = String::new();
@@ -81,11 +83,15 @@ impl Duration {
             return Err(if saw_unit {
                 format!("duration `{input}` ends with a number without a unit")
             } else {
-                format!("duration `{input}` has no unit; write `{digits}s`, `{digits}m`, `{digits}h` or `{digits}d`")
+                format!(
+                    "duration `{input}` has no unit; write `{digits}s`, `{digits}m`, `{digits}h` or `{digits}d`"
+                )
             });
         }
         if total == 0 {
-            return Err(format!("duration `{input}` is zero; durations must be positive"));
+            return Err(format!(
+                "duration `{input}` is zero; durations must be positive"
+            ));
         }
         Duration::from_secs(total).ok_or_else(|| too_long(input))
     }

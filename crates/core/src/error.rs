@@ -27,7 +27,11 @@ pub struct WicketError {
 
 impl WicketError {
     pub fn new(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> Self {
-        WicketError { kind, code, message: message.into() }
+        WicketError {
+            kind,
+            code,
+            message: message.into(),
+        }
     }
     pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Invalid, code, message)

@@ -1,5 +1,6 @@
 //! The in-memory decision index: roles, standing bindings and live grants by user.
 
+mod hash;
 mod matcher;
 mod rules;
 
@@ -10,9 +11,10 @@ use crate::config::Config;
 use crate::model::Grant;
 use crate::subject::Subject;
 use crate::time::Time;
+use hash::FastMap;
 
 pub(crate) use matcher::Path;
-pub(crate) use rules::{Owner, Rules};
+pub(crate) use rules::{Owner, RoleSet, Rules};
 
 /// A standing role of a user, from a binding to the user or one of their groups.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,7 +55,11 @@ impl UserEntry {
                 .iter()
                 .take_while(|&&(r, _)| r == role)
                 .map(|&(_, pos)| pos)
-                .find(|&pos| self.standing[pos as usize].expires_at.is_none_or(|e| now < e));
+                .find(|&pos| {
+                    self.standing[pos as usize]
+                        .expires_at
+                        .is_none_or(|e| now < e)
+                });
             if let Some(pos) = live {
                 best = Some(best.map_or(pos, |b| b.min(pos)));
             }
@@ -71,7 +77,7 @@ impl UserEntry {
 pub struct Index {
     config: Arc<Config>,
     rules: Arc<Rules>,
-    users: HashMap<String, UserEntry>,
+    users: FastMap<String, UserEntry>,
     /// Grant id to the position of its user in `config.users`.
     grant_owner: HashMap<String, u32>,
 }
@@ -79,7 +85,12 @@ pub struct Index {
 impl Index {
     /// An index of `config`'s roles and bindings, with no grants yet.
     pub fn new(config: Arc<Config>) -> Index {
-        let positions: HashMap<&str, usize> = config.users.iter().enumerate().map(|(i, u)| (u.name.as_str(), i)).collect();
+        let positions: HashMap<&str, usize> = config
+            .users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.name.as_str(), i))
+            .collect();
         let mut members: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, user) in config.users.iter().enumerate() {
             for group in &user.groups {
@@ -91,10 +102,16 @@ impl Index {
         // twice (directly and through a group) gives its roles once, as `covers` would.
         let mut last = vec![0usize; config.users.len()];
         for (b, binding) in config.bindings.iter().enumerate() {
-            let roles: Vec<usize> = binding.roles.iter().filter_map(|r| config.role_position(r)).collect();
+            let roles: Vec<usize> = binding
+                .roles
+                .iter()
+                .filter_map(|r| config.role_position(r))
+                .collect();
             for subject in &binding.subjects {
                 let covered: &[usize] = match subject {
-                    Subject::User(name) => positions.get(name.as_str()).map_or(&[], std::slice::from_ref),
+                    Subject::User(name) => positions
+                        .get(name.as_str())
+                        .map_or(&[], std::slice::from_ref),
                     Subject::Group(group) => members.get(group.as_str()).map_or(&[], Vec::as_slice),
                 };
                 for &u in covered {
@@ -102,7 +119,10 @@ impl Index {
                         continue;
                     }
                     last[u] = b + 1;
-                    standing[u].extend(roles.iter().map(|&role| Standing { role, expires_at: binding.expires_at }));
+                    standing[u].extend(roles.iter().map(|&role| Standing {
+                        role,
+                        expires_at: binding.expires_at,
+                    }));
                 }
             }
         }
@@ -112,12 +132,29 @@ impl Index {
             .zip(standing)
             .enumerate()
             .map(|(i, (u, standing))| {
-                let mut by_role: Vec<(u32, u32)> = standing.iter().enumerate().map(|(pos, s)| (s.role as u32, pos as u32)).collect();
+                let mut by_role: Vec<(u32, u32)> = standing
+                    .iter()
+                    .enumerate()
+                    .map(|(pos, s)| (s.role as u32, pos as u32))
+                    .collect();
                 by_role.sort_unstable();
-                (u.name.clone(), UserEntry { user: i, standing, by_role: by_role.into_boxed_slice(), grants: Vec::new() })
+                (
+                    u.name.clone(),
+                    UserEntry {
+                        user: i,
+                        standing,
+                        by_role: by_role.into_boxed_slice(),
+                        grants: Vec::new(),
+                    },
+                )
             })
             .collect();
-        Index { rules: Arc::new(Rules::new(&config)), config, users, grant_owner: HashMap::new() }
+        Index {
+            rules: Arc::new(Rules::new(&config)),
+            config,
+            users,
+            grant_owner: HashMap::new(),
+        }
     }
 
     pub fn config(&self) -> &Arc<Config> {

@@ -11,5 +11,11 @@ pub const TOKENS_CREATE: &str = "wicket:tokens.create";
 pub const POLICY_WRITE: &str = "wicket:policy.write";
 
 /// Every power, for documentation and tests.
-pub const ALL: [&str; 6] =
-    [AUDIT_READ, REQUESTS_READ, GRANTS_REVOKE, CHECK_OTHERS, TOKENS_CREATE, POLICY_WRITE];
+pub const ALL: [&str; 6] = [
+    AUDIT_READ,
+    REQUESTS_READ,
+    GRANTS_REVOKE,
+    CHECK_OTHERS,
+    TOKENS_CREATE,
+    POLICY_WRITE,
+];

@@ -30,10 +30,14 @@ impl Resource {
             return Err(if bad.is_empty() {
                 format!("resource `{s}` has an empty segment (a leading, trailing or double `/`)")
             } else {
-                format!("resource `{s}` has an invalid segment `{bad}` (no `*`, spaces or control characters)")
+                format!(
+                    "resource `{s}` has an invalid segment `{bad}` (no `*`, spaces or control characters)"
+                )
             });
         }
-        Ok(Resource { text: s.to_string() })
+        Ok(Resource {
+            text: s.to_string(),
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -74,7 +78,9 @@ impl ResourcePattern {
         }
         let parts: Vec<&str> = s.split('/').collect();
         if parts.len() > MAX_SEGMENTS {
-            return Err(format!("resource pattern has more than {MAX_SEGMENTS} segments"));
+            return Err(format!(
+                "resource pattern has more than {MAX_SEGMENTS} segments"
+            ));
         }
         let mut segments = Vec::with_capacity(parts.len());
         for part in parts {
@@ -105,7 +111,10 @@ impl ResourcePattern {
             };
             segments.push(seg);
         }
-        Ok(ResourcePattern { text: s.to_string(), segments })
+        Ok(ResourcePattern {
+            text: s.to_string(),
+            segments,
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -114,7 +123,9 @@ impl ResourcePattern {
 
     /// True when the pattern has no wildcard.
     pub fn is_exact(&self) -> bool {
-        self.segments.iter().all(|s| matches!(s, Segment::Literal(_)))
+        self.segments
+            .iter()
+            .all(|s| matches!(s, Segment::Literal(_)))
     }
 
     /// The literal prefix before the first wildcard, as segments.
@@ -196,7 +207,9 @@ fn within(a: &[Segment], b: &[Segment]) -> bool {
                 (Some(Segment::Any), Some(_)) => false,
                 (Some(Segment::One), Some(Segment::One)) => memo[i + 1][j + 1],
                 (Some(Segment::One), Some(Segment::Literal(_))) => false,
-                (Some(Segment::Literal(x)), Some(Segment::Literal(y))) => x == y && memo[i + 1][j + 1],
+                (Some(Segment::Literal(x)), Some(Segment::Literal(y))) => {
+                    x == y && memo[i + 1][j + 1]
+                }
                 (Some(Segment::Literal(_)), Some(Segment::One)) => memo[i + 1][j + 1],
             };
         }
@@ -263,7 +276,12 @@ mod tests {
     }
 
     fn segment() -> impl Strategy<Value = String> {
-        prop_oneof![Just("a".to_string()), Just("b".to_string()), Just("*".to_string()), Just("**".to_string())]
+        prop_oneof![
+            Just("a".to_string()),
+            Just("b".to_string()),
+            Just("*".to_string()),
+            Just("**".to_string())
+        ]
     }
 
     fn pattern() -> impl Strategy<Value = ResourcePattern> {

@@ -94,8 +94,14 @@ mod tests {
 
     #[test]
     fn parses_users_and_groups() {
-        assert_eq!(Subject::parse("user:alice"), Ok(Subject::User("alice".into())));
-        assert_eq!(Subject::parse("group:sre"), Ok(Subject::Group("sre".into())));
+        assert_eq!(
+            Subject::parse("user:alice"),
+            Ok(Subject::User("alice".into()))
+        );
+        assert_eq!(
+            Subject::parse("group:sre"),
+            Ok(Subject::Group("sre".into()))
+        );
         assert!(Subject::parse("alice").is_err());
         assert!(Subject::parse("role:x").is_err());
         assert!(Subject::parse("user:").is_err());

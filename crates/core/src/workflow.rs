@@ -39,7 +39,10 @@ fn policy_of<'c>(config: &'c Config, request: &Request) -> Result<&'c Policy, Wi
     config.policy(&request.policy).ok_or_else(|| {
         WicketError::conflict(
             "policy_removed",
-            format!("policy `{}` of request `{}` no longer exists", request.policy, request.id),
+            format!(
+                "policy `{}` of request `{}` no longer exists",
+                request.policy, request.id
+            ),
         )
     })
 }
@@ -48,7 +51,11 @@ fn ensure_pending(request: &Request, now: Time) -> Result<(), WicketError> {
     if request.state != RequestState::Pending {
         return Err(WicketError::conflict(
             "request_decided",
-            format!("request `{}` is already {}", request.id, request.state.as_str()),
+            format!(
+                "request `{}` is already {}",
+                request.id,
+                request.state.as_str()
+            ),
         ));
     }
     if now >= request.pending_until {
@@ -65,7 +72,14 @@ fn ensure_pending(request: &Request, now: Time) -> Result<(), WicketError> {
 }
 
 /// Approves `request` at `now`: one grant per role over `[max(now, start_at), +duration)`.
-fn approve(config: &Config, request: &mut Request, now: Time, actor: &str, ids: &mut dyn IdSource, changes: &mut Changes) {
+fn approve(
+    config: &Config,
+    request: &mut Request,
+    now: Time,
+    actor: &str,
+    ids: &mut dyn IdSource,
+    changes: &mut Changes,
+) {
     request.state = RequestState::Approved;
     request.decided_at = Some(now);
     request.step = policy_of(config, request).map_or(request.step, |p| p.steps.len() as u32);
@@ -87,7 +101,10 @@ fn approve(config: &Config, request: &mut Request, now: Time, actor: &str, ids: 
         };
         grant_ids.push(grant.id.clone());
         let active = grant.starts_at <= now;
-        changes.grants.push(NewGrant { grant, activation_recorded: active });
+        changes.grants.push(NewGrant {
+            grant,
+            activation_recorded: active,
+        });
     }
     changes.events.push(
         EventBuilder::new(ids.next_id("ev"), now, actor, "request.approved")
@@ -127,19 +144,28 @@ pub fn review(
 ) -> Result<Changes, WicketError> {
     ensure_pending(request, now)?;
     if comment.as_ref().is_some_and(|c| c.len() > MAX_TEXT) {
-        return Err(WicketError::invalid("comment_too_long", format!("comment is longer than {MAX_TEXT} bytes")));
+        return Err(WicketError::invalid(
+            "comment_too_long",
+            format!("comment is longer than {MAX_TEXT} bytes"),
+        ));
     }
     // INVARIANT: the requester never reviews their own request, even when listed as approver.
     if reviewer == request.requester {
         return Err(WicketError::forbidden(
             "self_review",
-            format!("`{reviewer}` requested `{}` and cannot review it", request.id),
+            format!(
+                "`{reviewer}` requested `{}` and cannot review it",
+                request.id
+            ),
         ));
     }
     let policy = policy_of(config, request)?;
     let step_no = request.step as usize;
     let Some(step) = policy.steps.get(step_no) else {
-        return Err(WicketError::conflict("request_decided", format!("request `{}` has no step left to review", request.id)));
+        return Err(WicketError::conflict(
+            "request_decided",
+            format!("request `{}` has no step left to review", request.id),
+        ));
     };
     let groups = config.groups_of(reviewer);
     if !step.approvers.iter().any(|s| s.covers(reviewer, groups)) {
@@ -171,7 +197,10 @@ pub fn review(
         at: now,
     };
     next.reviews.push(review.clone());
-    let mut changes = Changes { reviews: vec![review.clone()], ..Changes::default() };
+    let mut changes = Changes {
+        reviews: vec![review.clone()],
+        ..Changes::default()
+    };
     changes.events.push(
         EventBuilder::new(ids.next_id("ev"), now, reviewer, "review.added")
             .subject(user_subject(&request.requester))
@@ -207,16 +236,28 @@ pub fn review(
             }
         }
     }
-    changes.request = Some(RequestWrite::Update { request: next, expected_version: request.version });
+    changes.request = Some(RequestWrite::Update {
+        request: next,
+        expected_version: request.version,
+    });
     Ok(changes)
 }
 
 /// Cancels a pending request; only its requester may.
-pub fn cancel(request: &Request, actor: &str, comment: Option<String>, now: Time, ids: &mut dyn IdSource) -> Result<Changes, WicketError> {
+pub fn cancel(
+    request: &Request,
+    actor: &str,
+    comment: Option<String>,
+    now: Time,
+    ids: &mut dyn IdSource,
+) -> Result<Changes, WicketError> {
     if actor != request.requester {
         return Err(WicketError::forbidden(
             "not_the_requester",
-            format!("only `{}` may cancel request `{}`", request.requester, request.id),
+            format!(
+                "only `{}` may cancel request `{}`",
+                request.requester, request.id
+            ),
         ));
     }
     // Past its ttl a request is expired, swept or not.
@@ -231,7 +272,10 @@ pub fn cancel(request: &Request, actor: &str, comment: Option<String>, now: Time
         .detail("comment", comment.unwrap_or_default())
         .build();
     Ok(Changes {
-        request: Some(RequestWrite::Update { request: next, expected_version: request.version }),
+        request: Some(RequestWrite::Update {
+            request: next,
+            expected_version: request.version,
+        }),
         events: vec![event],
         ..Changes::default()
     })
@@ -252,7 +296,10 @@ pub fn expire(request: &Request, now: Time, ids: &mut dyn IdSource) -> Option<Ch
         .detail("reason", "not decided within the request ttl")
         .build();
     Some(Changes {
-        request: Some(RequestWrite::Update { request: next, expected_version: request.version }),
+        request: Some(RequestWrite::Update {
+            request: next,
+            expected_version: request.version,
+        }),
         events: vec![event],
         ..Changes::default()
     })
@@ -272,24 +319,42 @@ pub fn revoke(
     if !own && !may_revoke_others {
         return Err(WicketError::forbidden(
             "missing_power",
-            format!("revoking another user's grant needs `wicket:grants.revoke` on `wicket`; `{actor}` lacks it"),
+            format!(
+                "revoking another user's grant needs `wicket:grants.revoke` on `wicket`; `{actor}` lacks it"
+            ),
         ));
     }
-    let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+    let reason = reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
     if reason.as_ref().is_some_and(|r| r.len() > MAX_TEXT) {
-        return Err(WicketError::invalid("reason_too_long", format!("reason is longer than {MAX_TEXT} bytes")));
+        return Err(WicketError::invalid(
+            "reason_too_long",
+            format!("reason is longer than {MAX_TEXT} bytes"),
+        ));
     }
     let reason = match reason {
         Some(r) => r,
         None if own => "released by the holder".to_string(),
-        None => return Err(WicketError::policy("reason_required", "revoking another user's grant needs a reason")),
+        None => {
+            return Err(WicketError::policy(
+                "reason_required",
+                "revoking another user's grant needs a reason",
+            ));
+        }
     };
     match grant.status(now) {
         GrantStatus::Revoked => {
-            return Err(WicketError::conflict("grant_revoked", format!("grant `{}` is already revoked", grant.id)));
+            return Err(WicketError::conflict(
+                "grant_revoked",
+                format!("grant `{}` is already revoked", grant.id),
+            ));
         }
         GrantStatus::Expired => {
-            return Err(WicketError::conflict("grant_expired", format!("grant `{}` has already expired", grant.id)));
+            return Err(WicketError::conflict(
+                "grant_expired",
+                format!("grant `{}` has already expired", grant.id),
+            ));
         }
         GrantStatus::Scheduled | GrantStatus::Active => {}
     }
@@ -301,14 +366,24 @@ pub fn revoke(
         .detail("reason", reason.clone())
         .build();
     Ok(Changes {
-        revocation: Some(Revocation { grant_id: grant.id.clone(), at: now, by: actor.to_string(), reason }),
+        revocation: Some(Revocation {
+            grant_id: grant.id.clone(),
+            at: now,
+            by: actor.to_string(),
+            reason,
+        }),
         events: vec![event],
         ..Changes::default()
     })
 }
 
 /// The `high` anomaly every break-glass request raises.
-fn break_glass_anomaly(request: &Request, grant_id: Option<String>, now: Time, ids: &mut dyn IdSource) -> (Anomaly, crate::model::NewEvent) {
+fn break_glass_anomaly(
+    request: &Request,
+    grant_id: Option<String>,
+    now: Time,
+    ids: &mut dyn IdSource,
+) -> (Anomaly, crate::model::NewEvent) {
     let anomaly = Anomaly {
         id: ids.next_id("an"),
         at: now,

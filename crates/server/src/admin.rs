@@ -14,7 +14,13 @@ use crate::open::{load_config, open_store};
 pub use crate::routes::VerifyReport;
 
 /// A new token for `user`, and the changes that store it with its `token.created` event.
-pub fn token_changes(user: &str, by: &str, ttl: Option<Duration>, at: Time, ids: &mut dyn IdSource) -> (String, Changes) {
+pub fn token_changes(
+    user: &str,
+    by: &str,
+    ttl: Option<Duration>,
+    at: Time,
+    ids: &mut dyn IdSource,
+) -> (String, Changes) {
     let token = new_token();
     let record = TokenRecord {
         id: ids.next_id("tok"),
@@ -28,18 +34,39 @@ pub fn token_changes(user: &str, by: &str, ttl: Option<Duration>, at: Time, ids:
     let event = EventBuilder::new(ids.next_id("ev"), at, by, "token.created")
         .subject(format!("user:{user}"))
         .detail("token_id", record.id.clone())
-        .detail("expires_at", record.expires_at.map(wicket_core::time::format))
+        .detail(
+            "expires_at",
+            record.expires_at.map(wicket_core::time::format),
+        )
         .build();
-    (token, Changes { tokens: vec![record], events: vec![event], ..Changes::default() })
+    (
+        token,
+        Changes {
+            tokens: vec![record],
+            events: vec![event],
+            ..Changes::default()
+        },
+    )
 }
 
 /// `wicket token create USER`: writes a token straight into the database and returns it.
-pub async fn create_token(config_path: &Path, database: Option<&str>, user: &str, ttl: Option<&str>) -> Result<String> {
+pub async fn create_token(
+    config_path: &Path,
+    database: Option<&str>,
+    user: &str,
+    ttl: Option<&str>,
+) -> Result<String> {
     let config = load_config(config_path)?;
     if config.user(user).is_none() {
-        bail!("unknown user `{user}`; users are declared under [[users]] in {}", config_path.display());
+        bail!(
+            "unknown user `{user}`; users are declared under [[users]] in {}",
+            config_path.display()
+        );
     }
-    let ttl = ttl.map(Duration::parse).transpose().map_err(anyhow::Error::msg)?;
+    let ttl = ttl
+        .map(Duration::parse)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     let store = open_store(&config, database).await?;
     let (token, changes) = token_changes(user, "wicket", ttl, now(), &mut RandomIds);
     store.commit(changes).await.context("storing the token")?;
@@ -50,5 +77,7 @@ pub async fn create_token(config_path: &Path, database: Option<&str>, user: &str
 pub async fn verify_audit(config_path: &Path, database: Option<&str>) -> Result<VerifyReport> {
     let config = load_config(config_path)?;
     let store = open_store(&config, database).await?;
-    crate::routes::verify_chain(store.as_ref()).await.context("reading the audit log")
+    crate::routes::verify_chain(store.as_ref())
+        .await
+        .context("reading the audit log")
 }

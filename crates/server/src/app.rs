@@ -4,7 +4,10 @@ use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 use chrono::Utc;
 use wicket_core::workflow::{Changes, IdSource};
-use wicket_core::{Action, Config, Decision, Grant, Index, Request, Resource, Time, WicketError, decide, powers, time};
+use wicket_core::{
+    Action, Config, Decision, Grant, Index, Request, Resource, Time, WicketError, decide, powers,
+    time,
+};
 use wicket_store::{Store, StoreError};
 
 use crate::audit_writer::AuditWriter;
@@ -84,7 +87,10 @@ impl App {
         if let (Ok(a), Ok(r)) = (Action::parse(power), Resource::parse(powers::RESOURCE)) {
             let d = self.decide(user, &a, &r, now());
             if let Some(first) = d.requestable.first() {
-                message.push_str(&format!("; request role `{}` under policy `{}`", first.role, first.policy));
+                message.push_str(&format!(
+                    "; request role `{}` under policy `{}`",
+                    first.role, first.policy
+                ));
             }
         }
         Err(ApiError::forbidden("missing_power", message))
@@ -105,11 +111,9 @@ impl App {
         F: Fn(&Request, Time, &mut dyn IdSource) -> Result<Changes, WicketError>,
     {
         for _ in 0..MAX_ATTEMPTS {
-            let request = self
-                .store
-                .get_request(id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("unknown_request", format!("unknown request `{id}`")))?;
+            let request = self.store.get_request(id).await?.ok_or_else(|| {
+                ApiError::not_found("unknown_request", format!("unknown request `{id}`"))
+            })?;
             let changes = f(&request, now(), &mut RandomIds)?;
             let after = changes.request().cloned().unwrap_or(request);
             match self.commit(changes).await {
@@ -128,7 +132,10 @@ impl App {
     pub async fn grants_of_request(&self, id: &str) -> ApiResult<Vec<Grant>> {
         Ok(self
             .store
-            .list_grants(&wicket_store::GrantFilter { request_id: Some(id.to_string()), ..Default::default() })
+            .list_grants(&wicket_store::GrantFilter {
+                request_id: Some(id.to_string()),
+                ..Default::default()
+            })
             .await?)
     }
 }

@@ -17,6 +17,30 @@ const BATCH: usize = 1024;
 
 type Ack = oneshot::Sender<Result<(), String>>;
 
+/// How long a batch nobody waits for gathers more events before it is committed.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// Lets a batch of events nobody waits for (the gateway's statements) gather more for up to
+/// [`LINGER`], so a busy gateway makes fewer, larger commits; a waiter ends the wait at once.
+async fn linger(rx: &mut mpsc::Receiver<(NewEvent, Ack)>, batch: &mut Vec<(NewEvent, Ack)>) {
+    if batch.iter().any(|(_, ack)| !ack.is_closed()) {
+        return;
+    }
+    let deadline = tokio::time::sleep(LINGER);
+    tokio::pin!(deadline);
+    while batch.len() < BATCH {
+        let seen = batch.len();
+        tokio::select! {
+            n = rx.recv_many(batch, BATCH - seen) => {
+                if n == 0 || batch[seen..].iter().any(|(_, ack)| !ack.is_closed()) {
+                    return;
+                }
+            }
+            _ = &mut deadline => return,
+        }
+    }
+}
+
 /// A handle to the writer task; cheap to clone.
 #[derive(Clone)]
 pub struct AuditWriter {
@@ -33,6 +57,7 @@ impl AuditWriter {
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(BATCH);
             while rx.recv_many(&mut batch, BATCH).await > 0 {
+                linger(&mut rx, &mut batch).await;
                 let (events, acks): (Vec<NewEvent>, Vec<Ack>) = batch.drain(..).unzip();
                 let n = events.len();
                 let result = store.append_events(events).await.map(|_| ()).map_err(|e| {
@@ -61,7 +86,10 @@ impl AuditWriter {
     /// only while the queue is full. Callers check [`AuditWriter::is_failing`] to fail closed.
     pub async fn submit(&self, event: NewEvent) -> Result<(), String> {
         let (ack, _) = oneshot::channel();
-        self.tx.send((event, ack)).await.map_err(|_| "the audit writer has stopped".to_string())
+        self.tx
+            .send((event, ack))
+            .await
+            .map_err(|_| "the audit writer has stopped".to_string())
     }
 
     /// Appends `event` and waits until it is committed.
@@ -71,7 +99,8 @@ impl AuditWriter {
             .send((event, ack))
             .await
             .map_err(|_| "the audit writer has stopped".to_string())?;
-        done.await.map_err(|_| "the audit writer has stopped".to_string())?
+        done.await
+            .map_err(|_| "the audit writer has stopped".to_string())?
     }
 
     /// Appends `events` and waits until all are committed; they share group commits.
@@ -86,7 +115,8 @@ impl AuditWriter {
             waits.push(done);
         }
         for done in waits {
-            done.await.map_err(|_| "the audit writer has stopped".to_string())??;
+            done.await
+                .map_err(|_| "the audit writer has stopped".to_string())??;
         }
         Ok(())
     }

@@ -29,7 +29,11 @@ const CACHE_MAX: usize = 100_000;
 
 impl TokenCache {
     fn get(&self, hash: &str) -> Option<TokenRecord> {
-        self.inner.read().unwrap_or_else(|e| e.into_inner()).get(hash).cloned()
+        self.inner
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(hash)
+            .cloned()
     }
     /// The eviction count to pass to [`TokenCache::put`]; read it before reading the store.
     fn evictions(&self) -> u64 {
@@ -74,14 +78,23 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
             "missing bearer token; send `Authorization: Bearer TOKEN` (create one with `wicket token create USER`)",
         )
     })?;
-    let value = header
-        .to_str()
-        .map_err(|_| ApiError::unauthorized("invalid_token", "the authorization header is not valid text"))?;
-    let (scheme, token) = value
-        .split_once(' ')
-        .ok_or_else(|| ApiError::unauthorized("invalid_token", "the authorization header must be `Bearer TOKEN`"))?;
+    let value = header.to_str().map_err(|_| {
+        ApiError::unauthorized(
+            "invalid_token",
+            "the authorization header is not valid text",
+        )
+    })?;
+    let (scheme, token) = value.split_once(' ').ok_or_else(|| {
+        ApiError::unauthorized(
+            "invalid_token",
+            "the authorization header must be `Bearer TOKEN`",
+        )
+    })?;
     if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(ApiError::unauthorized("invalid_token", "the authorization scheme must be `Bearer`"));
+        return Err(ApiError::unauthorized(
+            "invalid_token",
+            "the authorization scheme must be `Bearer`",
+        ));
     }
     Ok(token.trim())
 }
@@ -91,7 +104,10 @@ impl FromRequestParts<App> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Caller, ApiError> {
         let record = verify_token(app, bearer(parts)?).await?;
-        Ok(Caller { user: record.user, token_id: record.id })
+        Ok(Caller {
+            user: record.user,
+            token_id: record.id,
+        })
     }
 }
 
@@ -110,7 +126,11 @@ pub async fn verify_hash(app: &App, hash: &str) -> Result<TokenRecord, ApiError>
         Some(r) => r,
         None => {
             let evictions = app.tokens.evictions();
-            let r = app.store.find_token(hash).await?.ok_or_else(invalid_token)?;
+            let r = app
+                .store
+                .find_token(hash)
+                .await?
+                .ok_or_else(invalid_token)?;
             app.tokens.put(r.clone(), evictions);
             r
         }
@@ -121,7 +141,10 @@ pub async fn verify_hash(app: &App, hash: &str) -> Result<TokenRecord, ApiError>
     }
     let now = now();
     if record.revoked_at.is_some_and(|t| t <= now) {
-        return Err(ApiError::unauthorized("token_revoked", "the token has been revoked"));
+        return Err(ApiError::unauthorized(
+            "token_revoked",
+            "the token has been revoked",
+        ));
     }
     if record.expires_at.is_some_and(|t| t <= now) {
         return Err(ApiError::unauthorized(
@@ -132,7 +155,10 @@ pub async fn verify_hash(app: &App, hash: &str) -> Result<TokenRecord, ApiError>
     if app.config.user(&record.user).is_none() {
         return Err(ApiError::unauthorized(
             "unknown_user",
-            format!("the token belongs to `{}`, who is no longer in the configuration", record.user),
+            format!(
+                "the token belongs to `{}`, who is no longer in the configuration",
+                record.user
+            ),
         ));
     }
     Ok(record)

@@ -24,7 +24,10 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let inner = e.into_inner();
         let msg = inner.to_string();
         if inner.is_syntax() || inner.is_eof() {
-            ApiError::bad_request("malformed_json", format!("request body is not valid JSON: {msg}"))
+            ApiError::bad_request(
+                "malformed_json",
+                format!("request body is not valid JSON: {msg}"),
+            )
         } else if path == "." {
             ApiError::bad_request("invalid_body", format!("request body is invalid: {msg}"))
         } else {
@@ -52,7 +55,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
         let bytes = read(req).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::bad_request("empty_body", "request body is empty; send a JSON object"));
+            return Err(ApiError::bad_request(
+                "empty_body",
+                "request body is empty; send a JSON object",
+            ));
         }
         parse(&bytes).map(JsonBody)
     }
@@ -83,9 +89,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
                 let path = e.path().to_string();
                 let msg = e.into_inner().to_string();
                 if path == "." {
-                    ApiError::bad_request("invalid_query", format!("query string is invalid: {msg}"))
+                    ApiError::bad_request(
+                        "invalid_query",
+                        format!("query string is invalid: {msg}"),
+                    )
                 } else {
-                    ApiError::bad_request("invalid_query", format!("query parameter `{path}` is invalid: {msg}"))
+                    ApiError::bad_request(
+                        "invalid_query",
+                        format!("query parameter `{path}` is invalid: {msg}"),
+                    )
                 }
             })
     }

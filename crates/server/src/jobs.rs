@@ -66,5 +66,8 @@ pub async fn sweep(app: &App) {
             }
         }
     }
-    app.index.write().unwrap_or_else(|e| e.into_inner()).prune(now);
+    app.index
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .prune(now);
 }

@@ -17,7 +17,12 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn check(&self, allowed: bool) {
-        if allowed { &self.checks_allowed } else { &self.checks_denied }.fetch_add(1, Relaxed);
+        if allowed {
+            &self.checks_allowed
+        } else {
+            &self.checks_denied
+        }
+        .fetch_add(1, Relaxed);
     }
     pub fn request_created(&self) {
         self.requests_created.fetch_add(1, Relaxed);
@@ -55,12 +60,36 @@ impl Metrics {
                 ("{decision=\"deny\"}", self.checks_denied.load(Relaxed)),
             ],
         );
-        counter("wicket_requests_created_total", "Access requests created.", &[("", self.requests_created.load(Relaxed))]);
-        counter("wicket_reviews_total", "Reviews recorded.", &[("", self.reviews.load(Relaxed))]);
-        counter("wicket_revocations_total", "Grants revoked.", &[("", self.revocations.load(Relaxed))]);
-        counter("wicket_audit_events_total", "Audit events appended.", &[("", self.audit_events.load(Relaxed))]);
-        counter("wicket_audit_batches_total", "Group commits of check events.", &[("", self.audit_batches.load(Relaxed))]);
-        counter("wicket_grant_expiries_recorded_total", "Grant expiries recorded.", &[("", self.expiries_recorded.load(Relaxed))]);
+        counter(
+            "wicket_requests_created_total",
+            "Access requests created.",
+            &[("", self.requests_created.load(Relaxed))],
+        );
+        counter(
+            "wicket_reviews_total",
+            "Reviews recorded.",
+            &[("", self.reviews.load(Relaxed))],
+        );
+        counter(
+            "wicket_revocations_total",
+            "Grants revoked.",
+            &[("", self.revocations.load(Relaxed))],
+        );
+        counter(
+            "wicket_audit_events_total",
+            "Audit events appended.",
+            &[("", self.audit_events.load(Relaxed))],
+        );
+        counter(
+            "wicket_audit_batches_total",
+            "Group commits of check events.",
+            &[("", self.audit_batches.load(Relaxed))],
+        );
+        counter(
+            "wicket_grant_expiries_recorded_total",
+            "Grant expiries recorded.",
+            &[("", self.expiries_recorded.load(Relaxed))],
+        );
         let _ = writeln!(
             out,
             "# HELP wicket_grants_live Grants in the decision index (scheduled or active).\n# TYPE wicket_grants_live gauge\nwicket_grants_live {active_grants}"

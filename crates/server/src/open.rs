@@ -11,7 +11,8 @@ use wicket_store::sqlite::SqliteStore;
 
 /// Reads and validates the configuration file.
 pub fn load_config(path: &Path) -> Result<Config> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading the configuration file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the configuration file {}", path.display()))?;
     Config::parse(&path.display().to_string(), &text).map_err(anyhow::Error::new)
 }
 
@@ -28,15 +29,21 @@ pub fn database_url(config: &Config, database: Option<&str>) -> String {
 pub async fn open_store(config: &Config, database: Option<&str>) -> Result<Arc<dyn Store>> {
     let url = database_url(config, database);
     if url.starts_with("sqlite:") {
-        let store = SqliteStore::open(&url).await.with_context(|| format!("opening the database `{url}`"))?;
+        let store = SqliteStore::open(&url)
+            .await
+            .with_context(|| format!("opening the database `{url}`"))?;
         return Ok(Arc::new(store));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         // The store's errors name the database without its password; the url may carry one.
-        let store = PgStore::open(&url).await.context("opening the PostgreSQL database")?;
+        let store = PgStore::open(&url)
+            .await
+            .context("opening the PostgreSQL database")?;
         return Ok(Arc::new(store));
     }
     // Only the scheme: the rest of an unknown url may hold a password.
-    let scheme = url.split_once(':').map_or(url.as_str(), |(scheme, _)| scheme);
+    let scheme = url
+        .split_once(':')
+        .map_or(url.as_str(), |(scheme, _)| scheme);
     bail!("unsupported database `{scheme}`; use `sqlite://FILE` or `postgres://USER@HOST/DATABASE`")
 }

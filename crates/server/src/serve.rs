@@ -39,9 +39,14 @@ impl Running {
     /// Stops accepting, finishes requests in flight, stops the jobs.
     pub async fn shutdown(self) -> Result<()> {
         let _ = self.stop.send(true);
-        self.http.await.context("joining the http server")?.context("serving http")?;
+        self.http
+            .await
+            .context("joining the http server")?
+            .context("serving http")?;
         self.jobs.await.context("joining the background jobs")?;
-        self.replicate.await.context("joining the replica updates")?;
+        self.replicate
+            .await
+            .context("joining the replica updates")?;
         Ok(())
     }
 }
@@ -52,7 +57,10 @@ pub async fn spawn(config: Config, database: Option<&str>, listen: &str) -> Resu
     let config = Arc::new(config);
     let store = open_store(&config, database).await?;
     // Listening starts before the index is loaded, so no other server's write falls between.
-    let feed = store.watch().await.context("listening for other servers' changes")?;
+    let feed = store
+        .watch()
+        .await
+        .context("listening for other servers' changes")?;
     let at = now();
     let event = EventBuilder::new(new_id("ev"), at, "wicket", "policy.loaded")
         .detail("file", config.file.clone())
@@ -60,13 +68,18 @@ pub async fn spawn(config: Config, database: Option<&str>, listen: &str) -> Resu
         .detail("roles", config.roles.len())
         .detail("policies", config.policies.len())
         .build();
-    store.append_events(vec![event]).await.context("recording policy.loaded")?;
+    store
+        .append_events(vec![event])
+        .await
+        .context("recording policy.loaded")?;
     let mut index = Index::new(config.clone());
     for g in store.live_grants(at).await.context("loading grants")? {
         index.upsert_grant(&g);
     }
     let app = App::new(config, store, index);
-    let listener = TcpListener::bind(listen).await.with_context(|| format!("binding `{listen}`"))?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding `{listen}`"))?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = watch::channel(false);
     let router = routes::router(app.clone());
@@ -80,7 +93,14 @@ pub async fn spawn(config: Config, database: Option<&str>, listen: &str) -> Resu
     });
     let jobs = tokio::spawn(jobs::run(app.clone(), stopped.clone()));
     let replicate = tokio::spawn(replicate::run(app.clone(), feed, stopped));
-    Ok(Running { addr, app, stop, http, jobs, replicate })
+    Ok(Running {
+        addr,
+        app,
+        stop,
+        http,
+        jobs,
+        replicate,
+    })
 }
 
 /// Stops what [`serve_with`] started beside the server; awaited before the server stops.

@@ -13,7 +13,11 @@ pub struct GrantView {
 
 impl GrantView {
     pub fn new(grant: Grant, now: Time) -> GrantView {
-        GrantView { subject: format!("user:{}", grant.user), status: grant.status(now), grant }
+        GrantView {
+            subject: format!("user:{}", grant.user),
+            status: grant.status(now),
+            grant,
+        }
     }
 }
 

@@ -54,7 +54,11 @@ pub async fn run(global: &Global, args: ConnectArgs) -> Result<Verdict> {
         .env("PGPASSWORD", token)
         .status()
         .await
-        .map_err(|e| anyhow!("cannot start psql ({e}); install it, or use `--print` for the connection string"))?;
+        .map_err(|e| {
+            anyhow!(
+                "cannot start psql ({e}); install it, or use `--print` for the connection string"
+            )
+        })?;
     Ok(Verdict::from_bool(status.success()))
 }
 
@@ -63,22 +67,40 @@ fn address(global: &Global, args: &ConnectArgs) -> Result<(String, u16)> {
     if let (Some(host), Some(port)) = (&args.host, args.port) {
         return Ok((host.clone(), port));
     }
-    let path = config_file(global).context("finding the gateway target (or pass `--host` and `--port`)")?;
+    let path = config_file(global)
+        .context("finding the gateway target (or pass `--host` and `--port`)")?;
     let config = wicket_server::open::load_config(path)?;
-    let target = config.gateway.postgres.iter().find(|t| t.name == args.target).ok_or_else(|| {
-        let names: Vec<String> = config.gateway.postgres.iter().map(|t| format!("`{}`", t.name)).collect();
-        anyhow!(
-            "no gateway target `{}` in {}; targets: {}",
-            args.target,
-            path.display(),
-            if names.is_empty() { "none".to_string() } else { names.join(", ") }
-        )
-    })?;
+    let target = config
+        .gateway
+        .postgres
+        .iter()
+        .find(|t| t.name == args.target)
+        .ok_or_else(|| {
+            let names: Vec<String> = config
+                .gateway
+                .postgres
+                .iter()
+                .map(|t| format!("`{}`", t.name))
+                .collect();
+            anyhow!(
+                "no gateway target `{}` in {}; targets: {}",
+                args.target,
+                path.display(),
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
+            )
+        })?;
     let ip = target.listen.ip();
     let default_host = match ip {
         IpAddr::V4(v4) if v4.is_unspecified() => "127.0.0.1".to_string(),
         IpAddr::V6(v6) if v6.is_unspecified() => "::1".to_string(),
         other => other.to_string(),
     };
-    Ok((args.host.clone().unwrap_or(default_host), args.port.unwrap_or(target.listen.port())))
+    Ok((
+        args.host.clone().unwrap_or(default_host),
+        args.port.unwrap_or(target.listen.port()),
+    ))
 }

@@ -12,7 +12,9 @@ pub struct Lint {
 }
 
 fn pair_set(role: &Role) -> BTreeSet<(String, String)> {
-    role.pairs().map(|(a, r)| (a.to_string(), r.to_string())).collect()
+    role.pairs()
+        .map(|(a, r)| (a.to_string(), r.to_string()))
+        .collect()
 }
 
 /// True when every pair of `inner` is within some permission of `outer`.
@@ -30,7 +32,10 @@ pub fn lint(config: &Config) -> Vec<Lint> {
             if pair_set(a) == pair_set(b) {
                 out.push(Lint {
                     key: format!("roles.{}", b.name),
-                    message: format!("role `{}` has the same permissions as role `{}`", b.name, a.name),
+                    message: format!(
+                        "role `{}` has the same permissions as role `{}`",
+                        b.name, a.name
+                    ),
                 });
             } else if contained(a, b) {
                 out.push(Lint {
@@ -53,13 +58,20 @@ pub fn lint(config: &Config) -> Vec<Lint> {
             if useless {
                 out.push(Lint {
                     key: format!("roles.{}", role.name),
-                    message: format!("guardrail `{}` denies everything role `{}` allows; the role is useless", g.name, role.name),
+                    message: format!(
+                        "guardrail `{}` denies everything role `{}` allows; the role is useless",
+                        g.name, role.name
+                    ),
                 });
             }
         }
     }
     for policy in &config.policies {
-        let requesters: BTreeSet<&str> = policy.requesters.iter().flat_map(|s| config.users_of(s)).collect();
+        let requesters: BTreeSet<&str> = policy
+            .requesters
+            .iter()
+            .flat_map(|s| config.users_of(s))
+            .collect();
         for requester in &requesters {
             let mut all_reviewers = BTreeSet::new();
             let mut needed = 0usize;

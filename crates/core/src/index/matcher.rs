@@ -81,24 +81,44 @@ pub(crate) struct Path<'a> {
 }
 
 impl<'a> Path<'a> {
+    #[inline(always)]
     pub(crate) fn new(resource: &'a Resource) -> Path<'a> {
-        let mut path = Path { inline: [""; INLINE], heap: Vec::new(), len: 0 };
-        for seg in resource.segments() {
-            if path.len < INLINE {
-                path.inline[path.len] = seg;
-            } else {
-                if path.heap.is_empty() {
-                    path.heap.extend_from_slice(&path.inline);
-                }
-                path.heap.push(seg);
+        let mut path = Path {
+            inline: [""; INLINE],
+            heap: Vec::new(),
+            len: 0,
+        };
+        let text = resource.as_str();
+        let mut start = 0;
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'/' {
+                path.push(&text[start..i]);
+                start = i + 1;
             }
-            path.len += 1;
         }
+        path.push(&text[start..]);
         path
     }
 
+    #[inline(always)]
+    fn push(&mut self, seg: &'a str) {
+        if self.len < INLINE {
+            self.inline[self.len] = seg;
+        } else {
+            if self.heap.is_empty() {
+                self.heap.extend_from_slice(&self.inline);
+            }
+            self.heap.push(seg);
+        }
+        self.len += 1;
+    }
+
     pub(crate) fn segments(&self) -> &[&'a str] {
-        if self.heap.is_empty() { &self.inline[..self.len] } else { &self.heap }
+        if self.heap.is_empty() {
+            &self.inline[..self.len]
+        } else {
+            &self.heap
+        }
     }
 }
 
@@ -113,7 +133,9 @@ mod tests {
         let (prefix, tail) = compile(&pattern);
         let path = Path::new(&resource);
         let segs = path.segments();
-        segs.len() >= prefix.len() && segs[..prefix.len()] == prefix[..] && matches(&tail, &segs[prefix.len()..])
+        segs.len() >= prefix.len()
+            && segs[..prefix.len()] == prefix[..]
+            && matches(&tail, &segs[prefix.len()..])
     }
 
     #[test]
@@ -126,10 +148,16 @@ mod tests {
 
     #[test]
     fn deep_paths_spill_to_the_heap() {
-        let deep = (0..40).map(|i| format!("s{i}")).collect::<Vec<_>>().join("/");
+        let deep = (0..40)
+            .map(|i| format!("s{i}"))
+            .collect::<Vec<_>>()
+            .join("/");
         assert!(check("s0/**/s39", &deep));
         assert!(!check("s0/**/s38", &deep));
-        assert_eq!(Path::new(&Resource::parse(&deep).unwrap()).segments().len(), 40);
+        assert_eq!(
+            Path::new(&Resource::parse(&deep).unwrap()).segments().len(),
+            40
+        );
     }
 
     fn segment() -> impl Strategy<Value = &'static str> {

@@ -3,12 +3,11 @@
 //! however many roles exist. Also what `requestable` needs per role: the policies offering
 //! it in file order, and its rank by size.
 
-use std::collections::HashMap;
-
 use crate::action::{Action, ActionPattern};
 use crate::config::Config;
 use crate::resource::ResourcePattern;
 
+use super::hash::FastMap;
 use super::matcher::{self, Seg};
 
 /// Whom a rule speaks for: a role (allow) or a guardrail (deny), by position in the config.
@@ -28,7 +27,7 @@ struct Rule {
 
 #[derive(Clone, Debug, Default)]
 struct Node {
-    children: HashMap<Box<str>, u32>,
+    children: FastMap<Box<str>, u32>,
     /// Rules whose literal prefix ends exactly here.
     rules: Vec<Rule>,
 }
@@ -45,7 +44,11 @@ pub(crate) struct Rules {
 
 impl Rules {
     pub(crate) fn new(config: &Config) -> Rules {
-        let mut rules = Rules { nodes: vec![Node::default()], offers: vec![Vec::new(); config.roles.len()], rank: Vec::new() };
+        let mut rules = Rules {
+            nodes: vec![Node::default()],
+            offers: vec![Vec::new(); config.roles.len()],
+            rank: Vec::new(),
+        };
         for (r, role) in config.roles.iter().enumerate() {
             for p in &role.permissions {
                 for resource in &p.resources {
@@ -91,15 +94,27 @@ impl Rules {
                 }
             };
         }
-        self.nodes[node].rules.push(Rule { owner, actions: actions.into(), tail });
+        self.nodes[node].rules.push(Rule {
+            owner,
+            actions: actions.into(),
+            tail,
+        });
     }
 
     /// Calls `found` for every rule that matches `action` on the resource split as `path`.
     pub(crate) fn visit(&self, action: &Action, path: &[&str], mut found: impl FnMut(Owner)) {
+        let service = action.service();
+        let action_matches = |p: &ActionPattern| match p {
+            ActionPattern::Any => true,
+            ActionPattern::Service(s) => s == service,
+            ActionPattern::Exact(a) => a == action,
+        };
         let mut node = &self.nodes[0];
         for depth in 0..=path.len() {
             for rule in &node.rules {
-                if rule.actions.iter().any(|a| a.matches(action)) && matcher::matches(&rule.tail, &path[depth..]) {
+                if rule.actions.iter().any(action_matches)
+                    && matcher::matches(&rule.tail, &path[depth..])
+                {
                     found(rule.owner);
                 }
             }
@@ -117,5 +132,53 @@ impl Rules {
 
     pub(crate) fn rank(&self, r: u32) -> u32 {
         self.rank.get(r as usize).copied().unwrap_or(u32::MAX)
+    }
+}
+
+/// The roles a check matched: a few on the stack, more on the heap; sorted and deduplicated
+/// by [`RoleSet::finish`].
+pub(crate) struct RoleSet {
+    inline: [u32; 8],
+    len: usize,
+    heap: Vec<u32>,
+}
+
+impl RoleSet {
+    pub(crate) fn new() -> RoleSet {
+        RoleSet {
+            inline: [0; 8],
+            len: 0,
+            heap: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, role: u32) {
+        if self.len < self.inline.len() {
+            self.inline[self.len] = role;
+        } else {
+            if self.heap.is_empty() {
+                self.heap.extend_from_slice(&self.inline);
+            }
+            self.heap.push(role);
+        }
+        self.len += 1;
+    }
+
+    /// The roles, sorted, each once.
+    pub(crate) fn finish(&mut self) -> &[u32] {
+        let all = if self.heap.is_empty() {
+            &mut self.inline[..self.len]
+        } else {
+            &mut self.heap[..]
+        };
+        all.sort_unstable();
+        let mut kept = 0;
+        for i in 0..all.len() {
+            if kept == 0 || all[i] != all[kept - 1] {
+                all[kept] = all[i];
+                kept += 1;
+            }
+        }
+        &all[..kept]
     }
 }

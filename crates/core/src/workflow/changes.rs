@@ -10,7 +10,10 @@ pub enum RequestWrite {
     Insert(Request),
     /// The request as it is after the transition, written only if the stored version is still
     /// `expected_version`; otherwise the store reports a conflict and writes nothing.
-    Update { request: Request, expected_version: i64 },
+    Update {
+        request: Request,
+        expected_version: i64,
+    },
 }
 
 /// A new grant, and whether its `grant.activated` event is part of this write set.
@@ -47,7 +50,9 @@ impl Changes {
     /// The request as it stands after this change, if the change touches one.
     pub fn request(&self) -> Option<&Request> {
         match &self.request {
-            Some(RequestWrite::Insert(r)) | Some(RequestWrite::Update { request: r, .. }) => Some(r),
+            Some(RequestWrite::Insert(r)) | Some(RequestWrite::Update { request: r, .. }) => {
+                Some(r)
+            }
             None => None,
         }
     }

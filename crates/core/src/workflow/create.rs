@@ -4,7 +4,10 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Changes, IdSource, MAX_ROLES, MAX_TEXT, MAX_TICKET, RequestWrite, approve, break_glass_anomaly, user_subject};
+use super::{
+    Changes, IdSource, MAX_ROLES, MAX_TEXT, MAX_TICKET, RequestWrite, approve, break_glass_anomaly,
+    user_subject,
+};
 use crate::action::Action;
 use crate::audit::EventBuilder;
 use crate::config::{Config, Policy};
@@ -39,13 +42,22 @@ pub struct NewRequest {
 }
 
 fn trimmed(s: &Option<String>) -> Option<String> {
-    s.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    s.as_ref()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 /// Resolves `action` + `resource` to the smallest role the requester may request for it.
-fn role_for(index: &Index, requester: &str, input: &NewRequest, action: &str, resource: &str) -> Result<(String, String), WicketError> {
+fn role_for(
+    index: &Index,
+    requester: &str,
+    input: &NewRequest,
+    action: &str,
+    resource: &str,
+) -> Result<(String, String), WicketError> {
     let action = Action::parse(action).map_err(|e| WicketError::invalid("invalid_action", e))?;
-    let resource = Resource::parse(resource).map_err(|e| WicketError::invalid("invalid_resource", e))?;
+    let resource =
+        Resource::parse(resource).map_err(|e| WicketError::invalid("invalid_resource", e))?;
     let config = index.config();
     let groups = config.groups_of(requester);
     if let Some(g) = config
@@ -55,12 +67,19 @@ fn role_for(index: &Index, requester: &str, input: &NewRequest, action: &str, re
     {
         return Err(WicketError::policy(
             "denied_by_guardrail",
-            format!("`{action}` on `{resource}` is denied by guardrail `{}`: {}; no role can allow it", g.name, g.reason),
+            format!(
+                "`{action}` on `{resource}` is denied by guardrail `{}`: {}; no role can allow it",
+                g.name, g.reason
+            ),
         ));
     }
     requestable(index, requester, &action, &resource)
         .into_iter()
-        .find(|r| input.policy.as_ref().is_none_or(|p| *p == r.policy || config.policy(p).is_some_and(|p| p.offers(&r.role))))
+        .find(|r| {
+            input.policy.as_ref().is_none_or(|p| {
+                *p == r.policy || config.policy(p).is_some_and(|p| p.offers(&r.role))
+            })
+        })
         .map(|r| (r.role, r.policy))
         .ok_or_else(|| {
             WicketError::policy(
@@ -78,11 +97,12 @@ fn choose_policy<'c>(
     break_glass: bool,
 ) -> Result<&'c Policy, WicketError> {
     let groups = config.groups_of(requester);
-    let fits = |p: &Policy| p.covers_requester(requester, groups) && roles.iter().all(|r| p.offers(r));
+    let fits =
+        |p: &Policy| p.covers_requester(requester, groups) && roles.iter().all(|r| p.offers(r));
     if let Some(name) = named {
-        let policy = config
-            .policy(name)
-            .ok_or_else(|| WicketError::policy("unknown_policy", format!("unknown policy `{name}`")))?;
+        let policy = config.policy(name).ok_or_else(|| {
+            WicketError::policy("unknown_policy", format!("unknown policy `{name}`"))
+        })?;
         if !policy.covers_requester(requester, groups) {
             return Err(WicketError::policy(
                 "not_a_requester",
@@ -90,26 +110,45 @@ fn choose_policy<'c>(
             ));
         }
         if let Some(r) = roles.iter().find(|r| !policy.offers(r)) {
-            return Err(WicketError::policy("role_not_offered", format!("policy `{name}` does not offer role `{r}`")));
+            return Err(WicketError::policy(
+                "role_not_offered",
+                format!("policy `{name}` does not offer role `{r}`"),
+            ));
         }
         return Ok(policy);
     }
     // A break-glass request goes to the first matching policy that allows break-glass; when
     // none does, the first matching policy refuses it below, saying why.
-    let glass = break_glass.then(|| config.policies.iter().find(|p| p.break_glass && fits(p))).flatten();
-    glass.or_else(|| config.policies.iter().find(|p| fits(p))).ok_or_else(|| {
-        WicketError::policy(
-            "no_policy",
-            format!("no policy lets `{requester}` request `{}` together", roles.join("`, `")),
-        )
-    })
+    let glass = break_glass
+        .then(|| config.policies.iter().find(|p| p.break_glass && fits(p)))
+        .flatten();
+    glass
+        .or_else(|| config.policies.iter().find(|p| fits(p)))
+        .ok_or_else(|| {
+            WicketError::policy(
+                "no_policy",
+                format!(
+                    "no policy lets `{requester}` request `{}` together",
+                    roles.join("`, `")
+                ),
+            )
+        })
 }
 
 /// Creates a request from `input` for `requester` at `now`.
-pub fn create(index: &Index, requester: &str, input: &NewRequest, now: Time, ids: &mut dyn IdSource) -> Result<Changes, WicketError> {
+pub fn create(
+    index: &Index,
+    requester: &str,
+    input: &NewRequest,
+    now: Time,
+    ids: &mut dyn IdSource,
+) -> Result<Changes, WicketError> {
     let config = index.config();
     if config.user(requester).is_none() {
-        return Err(WicketError::forbidden("unknown_user", format!("unknown user `{requester}`")));
+        return Err(WicketError::forbidden(
+            "unknown_user",
+            format!("unknown user `{requester}`"),
+        ));
     }
     let (mut roles, mut policy_name) = (input.roles.clone(), input.policy.clone());
     match (&input.action, &input.resource, roles.is_empty()) {
@@ -123,25 +162,51 @@ pub fn create(index: &Index, requester: &str, input: &NewRequest, now: Time, ids
         }
         (None, None, false) => {}
         (None, None, true) => {
-            return Err(WicketError::invalid("nothing_requested", "name `roles`, or an `action` and a `resource`"));
+            return Err(WicketError::invalid(
+                "nothing_requested",
+                "name `roles`, or an `action` and a `resource`",
+            ));
         }
         (Some(_), Some(_), false) => {
-            return Err(WicketError::invalid("ambiguous_request", "name either `roles` or an `action` and a `resource`, not both"));
+            return Err(WicketError::invalid(
+                "ambiguous_request",
+                "name either `roles` or an `action` and a `resource`, not both",
+            ));
         }
-        _ => return Err(WicketError::invalid("incomplete_request", "`action` and `resource` go together; give both")),
+        _ => {
+            return Err(WicketError::invalid(
+                "incomplete_request",
+                "`action` and `resource` go together; give both",
+            ));
+        }
     }
     if roles.len() > MAX_ROLES {
-        return Err(WicketError::invalid("too_many_roles", format!("a request may name at most {MAX_ROLES} roles")));
+        return Err(WicketError::invalid(
+            "too_many_roles",
+            format!("a request may name at most {MAX_ROLES} roles"),
+        ));
     }
     for (i, r) in roles.iter().enumerate() {
         if config.role(r).is_none() {
-            return Err(WicketError::policy("unknown_role", format!("unknown role `{r}`")));
+            return Err(WicketError::policy(
+                "unknown_role",
+                format!("unknown role `{r}`"),
+            ));
         }
         if roles[..i].contains(r) {
-            return Err(WicketError::invalid("duplicate_role", format!("role `{r}` is named twice")));
+            return Err(WicketError::invalid(
+                "duplicate_role",
+                format!("role `{r}` is named twice"),
+            ));
         }
     }
-    let policy = choose_policy(config, requester, &roles, policy_name.as_deref(), input.break_glass)?;
+    let policy = choose_policy(
+        config,
+        requester,
+        &roles,
+        policy_name.as_deref(),
+        input.break_glass,
+    )?;
 
     let duration = match &input.duration {
         None => policy.default_duration,
@@ -151,32 +216,50 @@ pub fn create(index: &Index, requester: &str, input: &NewRequest, now: Time, ids
     if duration > policy.max_duration {
         return Err(WicketError::policy(
             "duration_exceeds_max",
-            format!("duration `{duration}` is longer than the `{}` policy `{}` allows", policy.max_duration, policy.name),
+            format!(
+                "duration `{duration}` is longer than the `{}` policy `{}` allows",
+                policy.max_duration, policy.name
+            ),
         ));
     }
     let reason = trimmed(&input.reason);
     if reason.as_ref().is_some_and(|r| r.len() > MAX_TEXT) {
-        return Err(WicketError::invalid("reason_too_long", format!("reason is longer than {MAX_TEXT} bytes")));
+        return Err(WicketError::invalid(
+            "reason_too_long",
+            format!("reason is longer than {MAX_TEXT} bytes"),
+        ));
     }
     if policy.require_reason && reason.is_none() {
-        return Err(WicketError::policy("reason_required", format!("policy `{}` requires a reason", policy.name)));
+        return Err(WicketError::policy(
+            "reason_required",
+            format!("policy `{}` requires a reason", policy.name),
+        ));
     }
     let ticket = trimmed(&input.ticket);
     if ticket.as_ref().is_some_and(|t| t.len() > MAX_TICKET) {
-        return Err(WicketError::invalid("ticket_too_long", format!("ticket is longer than {MAX_TICKET} bytes")));
+        return Err(WicketError::invalid(
+            "ticket_too_long",
+            format!("ticket is longer than {MAX_TICKET} bytes"),
+        ));
     }
     if let (Some(re), Some(text)) = (&policy.ticket_pattern, &policy.ticket_pattern_text) {
         match &ticket {
             None => {
                 return Err(WicketError::policy(
                     "ticket_required",
-                    format!("policy `{}` requires a ticket matching `{text}`", policy.name),
+                    format!(
+                        "policy `{}` requires a ticket matching `{text}`",
+                        policy.name
+                    ),
                 ));
             }
             Some(t) if !re.is_match(t) => {
                 return Err(WicketError::policy(
                     "ticket_invalid",
-                    format!("ticket `{t}` does not match `{text}` required by policy `{}`", policy.name),
+                    format!(
+                        "ticket `{t}` does not match `{text}` required by policy `{}`",
+                        policy.name
+                    ),
                 ));
             }
             Some(_) => {}
@@ -187,8 +270,13 @@ pub fn create(index: &Index, requester: &str, input: &NewRequest, now: Time, ids
         Some(s) => {
             let t = time::parse(s).map_err(|e| WicketError::invalid("invalid_start_at", e))?;
             // INVARIANT: a grant's window is never over before it begins.
-            if t < now - chrono::Duration::seconds(START_AT_SKEW_SECONDS) || t + duration.to_chrono() <= now {
-                return Err(WicketError::policy("start_at_in_past", format!("start_at `{s}` is in the past")));
+            if t < now - chrono::Duration::seconds(START_AT_SKEW_SECONDS)
+                || t + duration.to_chrono() <= now
+            {
+                return Err(WicketError::policy(
+                    "start_at_in_past",
+                    format!("start_at `{s}` is in the past"),
+                ));
             }
             if t > now + chrono::Duration::days(MAX_SCHEDULE_AHEAD_DAYS) {
                 return Err(WicketError::policy(
@@ -202,7 +290,10 @@ pub fn create(index: &Index, requester: &str, input: &NewRequest, now: Time, ids
     if input.break_glass && !policy.break_glass {
         return Err(WicketError::policy(
             "break_glass_not_allowed",
-            format!("policy `{}` does not allow break-glass requests", policy.name),
+            format!(
+                "policy `{}` does not allow break-glass requests",
+                policy.name
+            ),
         ));
     }
 
@@ -217,8 +308,16 @@ pub fn create(index: &Index, requester: &str, input: &NewRequest, now: Time, ids
         duration,
         start_at,
         break_glass: input.break_glass,
-        action: if input.roles.is_empty() { input.action.clone() } else { None },
-        resource: if input.roles.is_empty() { input.resource.clone() } else { None },
+        action: if input.roles.is_empty() {
+            input.action.clone()
+        } else {
+            None
+        },
+        resource: if input.roles.is_empty() {
+            input.resource.clone()
+        } else {
+            None
+        },
         state: RequestState::Pending,
         step: 0,
         created_at: now,

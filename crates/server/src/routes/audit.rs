@@ -34,13 +34,20 @@ pub struct Page {
     next_after: Option<i64>,
 }
 
-pub async fn list(State(app): State<App>, caller: Caller, QueryParams(q): QueryParams<AuditQuery>) -> ApiResult<Json<Page>> {
+pub async fn list(
+    State(app): State<App>,
+    caller: Caller,
+    QueryParams(q): QueryParams<AuditQuery>,
+) -> ApiResult<Json<Page>> {
     app.require_power(&caller.user, powers::AUDIT_READ)?;
     let limit = q.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=wicket_store::filter::MAX_LIMIT).contains(&limit) {
         return Err(ApiError::bad_request(
             "invalid_query",
-            format!("`limit` must be between 1 and {}", wicket_store::filter::MAX_LIMIT),
+            format!(
+                "`limit` must be between 1 and {}",
+                wicket_store::filter::MAX_LIMIT
+            ),
         ));
     }
     let filter = AuditFilter {
@@ -52,8 +59,13 @@ pub async fn list(State(app): State<App>, caller: Caller, QueryParams(q): QueryP
         kind: q.kind,
     };
     let events = app.store.list_events(&filter).await?;
-    let next_after = (events.len() as i64 == limit).then(|| events.last().map(|e| e.seq)).flatten();
-    Ok(Json(Page { items: events, next_after }))
+    let next_after = (events.len() as i64 == limit)
+        .then(|| events.last().map(|e| e.seq))
+        .flatten();
+    Ok(Json(Page {
+        items: events,
+        next_after,
+    }))
 }
 
 /// The result of verifying the whole chain.
@@ -70,7 +82,11 @@ pub async fn verify_chain(store: &dyn Store) -> Result<VerifyReport, StoreError>
     let mut v = Verifier::default();
     loop {
         let page = store
-            .list_events(&AuditFilter { after: Some(v.last_seq), limit: Some(VERIFY_PAGE), ..Default::default() })
+            .list_events(&AuditFilter {
+                after: Some(v.last_seq),
+                limit: Some(VERIFY_PAGE),
+                ..Default::default()
+            })
             .await?;
         let n = page.len();
         for e in &page {
@@ -92,9 +108,19 @@ pub async fn verify_chain(store: &dyn Store) -> Result<VerifyReport, StoreError>
     let stored = store.audit_head().await?;
     if stored.as_ref().map(|h| h.0) != head.as_ref().map(|h| h.0) {
         let seq = stored.as_ref().map_or(0, |h| h.0);
-        return Ok(VerifyReport { ok: false, events: v.events, head: stored, first_bad: Some((seq, "the chain ends before the stored head".into())) });
+        return Ok(VerifyReport {
+            ok: false,
+            events: v.events,
+            head: stored,
+            first_bad: Some((seq, "the chain ends before the stored head".into())),
+        });
     }
-    Ok(VerifyReport { ok: true, events: v.events, head, first_bad: None })
+    Ok(VerifyReport {
+        ok: true,
+        events: v.events,
+        head,
+        first_bad: None,
+    })
 }
 
 pub async fn verify(State(app): State<App>, caller: Caller) -> ApiResult<Json<Value>> {
@@ -118,10 +144,32 @@ pub struct AnomalyQuery {
     limit: Option<i64>,
 }
 
-pub async fn anomalies(State(app): State<App>, caller: Caller, QueryParams(q): QueryParams<AnomalyQuery>) -> ApiResult<Json<Items<Anomaly>>> {
+pub async fn anomalies(
+    State(app): State<App>,
+    caller: Caller,
+    QueryParams(q): QueryParams<AnomalyQuery>,
+) -> ApiResult<Json<Items<Anomaly>>> {
     app.require_power(&caller.user, powers::AUDIT_READ)?;
-    let severity = q.severity.as_deref().map(Severity::parse).transpose().map_err(|e| ApiError::bad_request("invalid_query", e))?;
-    let since = q.since.as_deref().map(time::parse).transpose().map_err(|e| ApiError::bad_request("invalid_query", e))?;
-    let filter = AnomalyFilter { severity, subject: q.subject, grant_id: q.grant_id, since, limit: q.limit };
-    Ok(Json(Items { items: app.store.list_anomalies(&filter).await? }))
+    let severity = q
+        .severity
+        .as_deref()
+        .map(Severity::parse)
+        .transpose()
+        .map_err(|e| ApiError::bad_request("invalid_query", e))?;
+    let since = q
+        .since
+        .as_deref()
+        .map(time::parse)
+        .transpose()
+        .map_err(|e| ApiError::bad_request("invalid_query", e))?;
+    let filter = AnomalyFilter {
+        severity,
+        subject: q.subject,
+        grant_id: q.grant_id,
+        since,
+        limit: q.limit,
+    };
+    Ok(Json(Items {
+        items: app.store.list_anomalies(&filter).await?,
+    }))
 }

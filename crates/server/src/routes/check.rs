@@ -42,7 +42,10 @@ fn subject_user(app: &App, caller: &Caller, subject: Option<&str>) -> ApiResult<
         Some(s) if s.contains(':') => match Subject::parse(s) {
             Ok(Subject::User(u)) => u,
             Ok(Subject::Group(_)) => {
-                return Err(ApiError::bad_request("invalid_subject", format!("checks are about users; `{s}` is a group")));
+                return Err(ApiError::bad_request(
+                    "invalid_subject",
+                    format!("checks are about users; `{s}` is a group"),
+                ));
             }
             Err(e) => return Err(ApiError::bad_request("invalid_subject", e)),
         },
@@ -55,18 +58,31 @@ fn subject_user(app: &App, caller: &Caller, subject: Option<&str>) -> ApiResult<
 }
 
 fn parse(body: &CheckBody) -> ApiResult<(Action, Resource)> {
-    let action = Action::parse(&body.action).map_err(|e| ApiError::bad_request("invalid_action", e))?;
-    let resource = Resource::parse(&body.resource).map_err(|e| ApiError::bad_request("invalid_resource", e))?;
+    let action =
+        Action::parse(&body.action).map_err(|e| ApiError::bad_request("invalid_action", e))?;
+    let resource = Resource::parse(&body.resource)
+        .map_err(|e| ApiError::bad_request("invalid_resource", e))?;
     Ok((action, resource))
 }
 
 /// The audit event a check leaves: every denial, and every allow that used a grant.
-fn event(caller: &Caller, user: &str, action: &Action, resource: &Resource, d: &Decision, at: Time) -> Option<NewEvent> {
+fn event(
+    caller: &Caller,
+    user: &str,
+    action: &Action,
+    resource: &Resource,
+    d: &Decision,
+    at: Time,
+) -> Option<NewEvent> {
     let via_grant = d.via.as_ref().and_then(|v| v.grant_id.clone());
     if d.allowed && via_grant.is_none() {
         return None;
     }
-    let kind = if d.allowed { "check.allowed" } else { "check.denied" };
+    let kind = if d.allowed {
+        "check.allowed"
+    } else {
+        "check.denied"
+    };
     let mut e = EventBuilder::new(new_id("ev"), at, &caller.user, kind)
         .subject(format!("user:{user}"))
         .action(action.as_str())
@@ -80,10 +96,18 @@ fn event(caller: &Caller, user: &str, action: &Action, resource: &Resource, d: &
 }
 
 fn audit_unavailable(message: String) -> ApiError {
-    ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "audit_unavailable", message)
+    ApiError::new(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "audit_unavailable",
+        message,
+    )
 }
 
-pub async fn check(State(app): State<App>, caller: Caller, JsonBody(body): JsonBody<CheckBody>) -> ApiResult<Json<Decision>> {
+pub async fn check(
+    State(app): State<App>,
+    caller: Caller,
+    JsonBody(body): JsonBody<CheckBody>,
+) -> ApiResult<Json<Decision>> {
     let user = subject_user(&app, &caller, body.subject.as_deref())?;
     let (action, resource) = parse(&body)?;
     let at = now();
@@ -95,21 +119,36 @@ pub async fn check(State(app): State<App>, caller: Caller, JsonBody(body): JsonB
     Ok(Json(decision))
 }
 
-pub async fn batch(State(app): State<App>, caller: Caller, JsonBody(body): JsonBody<BatchBody>) -> ApiResult<Json<BatchResult>> {
+pub async fn batch(
+    State(app): State<App>,
+    caller: Caller,
+    JsonBody(body): JsonBody<BatchBody>,
+) -> ApiResult<Json<BatchResult>> {
     if body.checks.len() > MAX_BATCH {
-        return Err(ApiError::bad_request("batch_too_large", format!("a batch may carry at most {MAX_BATCH} checks")));
+        return Err(ApiError::bad_request(
+            "batch_too_large",
+            format!("a batch may carry at most {MAX_BATCH} checks"),
+        ));
     }
     let mut parsed = Vec::with_capacity(body.checks.len());
     for (i, c) in body.checks.iter().enumerate() {
-        let user = subject_user(&app, &caller, c.subject.as_deref())
-            .map_err(|e| ApiError { message: format!("checks[{i}]: {}", e.message), ..e })?;
-        let (a, r) = parse(c).map_err(|e| ApiError { message: format!("checks[{i}]: {}", e.message), ..e })?;
+        let user = subject_user(&app, &caller, c.subject.as_deref()).map_err(|e| ApiError {
+            message: format!("checks[{i}]: {}", e.message),
+            ..e
+        })?;
+        let (a, r) = parse(c).map_err(|e| ApiError {
+            message: format!("checks[{i}]: {}", e.message),
+            ..e
+        })?;
         parsed.push((user, a, r));
     }
     let at = now();
     let results: Vec<Decision> = {
         let index = app.index();
-        parsed.iter().map(|(u, a, r)| wicket_core::decide(&index, u, a, r, at)).collect()
+        parsed
+            .iter()
+            .map(|(u, a, r)| wicket_core::decide(&index, u, a, r, at))
+            .collect()
     };
     let events: Vec<NewEvent> = parsed
         .iter()
@@ -119,6 +158,9 @@ pub async fn batch(State(app): State<App>, caller: Caller, JsonBody(body): JsonB
             event(&caller, u, a, r, d, at)
         })
         .collect();
-    app.audit.append_all(events).await.map_err(audit_unavailable)?;
+    app.audit
+        .append_all(events)
+        .await
+        .map_err(audit_unavailable)?;
     Ok(Json(BatchResult { results }))
 }

@@ -34,7 +34,11 @@ fn sees_all(app: &App, user: &str) -> bool {
 
 /// Own grants by default; everyone's (or another subject's) with `wicket:requests.read` or
 /// `wicket:grants.revoke`.
-pub async fn list(State(app): State<App>, caller: Caller, QueryParams(q): QueryParams<ListQuery>) -> ApiResult<Json<Items<GrantView>>> {
+pub async fn list(
+    State(app): State<App>,
+    caller: Caller,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> ApiResult<Json<Items<GrantView>>> {
     let status = q
         .status
         .as_deref()
@@ -48,7 +52,12 @@ pub async fn list(State(app): State<App>, caller: Caller, QueryParams(q): QueryP
         Some(s) => {
             let u = match Subject::parse(s) {
                 Ok(Subject::User(u)) => u,
-                Ok(Subject::Group(_)) => return Err(ApiError::bad_request("invalid_query", "grants belong to users; give `user:NAME`")),
+                Ok(Subject::Group(_)) => {
+                    return Err(ApiError::bad_request(
+                        "invalid_query",
+                        "grants belong to users; give `user:NAME`",
+                    ));
+                }
                 Err(_) if !s.contains(':') => s.to_string(),
                 Err(e) => return Err(ApiError::bad_request("invalid_query", e)),
             };
@@ -60,7 +69,12 @@ pub async fn list(State(app): State<App>, caller: Caller, QueryParams(q): QueryP
     };
     let now = now();
     let live = matches!(status, Some(GrantStatus::Active | GrantStatus::Scheduled));
-    let filter = GrantFilter { user, request_id: q.request_id, live_at: live.then_some(now), limit: q.limit };
+    let filter = GrantFilter {
+        user,
+        request_id: q.request_id,
+        live_at: live.then_some(now),
+        limit: q.limit,
+    };
     let items = app
         .store
         .list_grants(&filter)
@@ -81,13 +95,21 @@ async fn load(app: &App, caller: &Caller, id: &str) -> ApiResult<Grant> {
     if grant.user != caller.user && !sees_all(app, &caller.user) {
         return Err(ApiError::forbidden(
             "not_visible",
-            format!("`{}` may not see grant `{id}`; that takes `{}`", caller.user, powers::REQUESTS_READ),
+            format!(
+                "`{}` may not see grant `{id}`; that takes `{}`",
+                caller.user,
+                powers::REQUESTS_READ
+            ),
         ));
     }
     Ok(grant)
 }
 
-pub async fn show(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<GrantView>> {
+pub async fn show(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<GrantView>> {
     let grant = load(&app, &caller, &id).await?;
     Ok(Json(GrantView::new(grant, now())))
 }

@@ -24,18 +24,27 @@ pub async fn readyz(State(app): State<App>) -> impl IntoResponse {
         Ok(_) => (StatusCode::OK, Json(json!({"status": "ready"}))),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "database unavailable"})))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "database unavailable"})),
+            )
         }
     }
 }
 
 pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
     let live = app.index().grant_count();
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render(live))
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        app.metrics.render(live),
+    )
 }
 
 pub async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], include_str!("../openapi.json"))
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("../openapi.json"),
+    )
 }
 
 #[derive(Serialize)]
@@ -49,16 +58,26 @@ pub async fn whoami(State(app): State<App>, caller: Caller) -> ApiResult<Json<Va
     let groups = app.config.groups_of(&caller.user).to_vec();
     let standing: Vec<StandingView> = access::standing_roles(&app, &caller.user, now)
         .into_iter()
-        .map(|s| StandingView { role: s.role, expires_at: s.expires_at })
+        .map(|s| StandingView {
+            role: s.role,
+            expires_at: s.expires_at,
+        })
         .collect();
     let grants: Vec<GrantView> = app
         .store
-        .list_grants(&GrantFilter { user: Some(caller.user.clone()), live_at: Some(now), ..Default::default() })
+        .list_grants(&GrantFilter {
+            user: Some(caller.user.clone()),
+            live_at: Some(now),
+            ..Default::default()
+        })
         .await?
         .into_iter()
         .map(|g| GrantView::new(g, now))
         .collect();
-    let held: Vec<&str> = powers::ALL.into_iter().filter(|p| app.has_power(&caller.user, p)).collect();
+    let held: Vec<&str> = powers::ALL
+        .into_iter()
+        .filter(|p| app.has_power(&caller.user, p))
+        .collect();
     Ok(Json(json!({
         "user": caller.user,
         "groups": groups,
@@ -79,7 +98,8 @@ pub async fn roles(State(app): State<App>, _caller: Caller) -> Json<Value> {
                 .iter()
                 .map(|p| {
                     let actions: Vec<String> = p.actions.iter().map(ToString::to_string).collect();
-                    let resources: Vec<String> = p.resources.iter().map(ToString::to_string).collect();
+                    let resources: Vec<String> =
+                        p.resources.iter().map(ToString::to_string).collect();
                     json!({"actions": actions, "resources": resources})
                 })
                 .collect();

@@ -35,9 +35,21 @@ pub struct ListQuery {
 /// The request with its grants and its policy's step count.
 pub async fn view(app: &App, request: Request) -> ApiResult<RequestView> {
     let now = now();
-    let grants = app.grants_of_request(&request.id).await?.into_iter().map(|g| GrantView::new(g, now)).collect();
-    let steps = app.config.policy(&request.policy).map_or(0, |p| p.steps.len());
-    Ok(RequestView { request, steps, grants })
+    let grants = app
+        .grants_of_request(&request.id)
+        .await?
+        .into_iter()
+        .map(|g| GrantView::new(g, now))
+        .collect();
+    let steps = app
+        .config
+        .policy(&request.policy)
+        .map_or(0, |p| p.steps.len());
+    Ok(RequestView {
+        request,
+        steps,
+        grants,
+    })
 }
 
 pub async fn create(
@@ -49,7 +61,11 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view(&app, request).await?)))
 }
 
-pub async fn list(State(app): State<App>, caller: Caller, QueryParams(q): QueryParams<ListQuery>) -> ApiResult<Json<Items<RequestView>>> {
+pub async fn list(
+    State(app): State<App>,
+    caller: Caller,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> ApiResult<Json<Items<RequestView>>> {
     let state = q
         .state
         .as_deref()
@@ -69,7 +85,11 @@ pub async fn list(State(app): State<App>, caller: Caller, QueryParams(q): QueryP
     };
     let reviewable = q.reviewable == Some(true);
     let filter = RequestFilter {
-        state: if reviewable { Some(RequestState::Pending) } else { state },
+        state: if reviewable {
+            Some(RequestState::Pending)
+        } else {
+            state
+        },
         requester,
         limit: q.limit,
     };
@@ -89,22 +109,35 @@ pub async fn list(State(app): State<App>, caller: Caller, QueryParams(q): QueryP
     Ok(Json(Items { items }))
 }
 
-pub async fn show(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<RequestView>> {
-    let request = app
-        .store
-        .get_request(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("unknown_request", format!("unknown request `{id}`")))?;
+pub async fn show(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<RequestView>> {
+    let request =
+        app.store.get_request(&id).await?.ok_or_else(|| {
+            ApiError::not_found("unknown_request", format!("unknown request `{id}`"))
+        })?;
     if !visible_to(&app, &request, &caller.user) {
         return Err(ApiError::forbidden(
             "not_visible",
-            format!("`{}` may not see request `{id}`; that takes `{}`", caller.user, powers::REQUESTS_READ),
+            format!(
+                "`{}` may not see request `{id}`; that takes `{}`",
+                caller.user,
+                powers::REQUESTS_READ
+            ),
         ));
     }
     Ok(Json(view(&app, request).await?))
 }
 
-async fn review(app: App, caller: Caller, id: String, verdict: Verdict, comment: Option<String>) -> ApiResult<Json<RequestView>> {
+async fn review(
+    app: App,
+    caller: Caller,
+    id: String,
+    verdict: Verdict,
+    comment: Option<String>,
+) -> ApiResult<Json<RequestView>> {
     let request = ops::review_request(&app, &caller.user, &id, verdict, comment).await?;
     Ok(Json(view(&app, request).await?))
 }

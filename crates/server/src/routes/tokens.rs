@@ -7,12 +7,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wicket_core::{Duration, powers};
 
+use crate::admin::token_changes;
 use crate::app::{App, now};
 use crate::auth::Caller;
 use crate::body::OptionalJsonBody;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::RandomIds;
-use crate::admin::token_changes;
 
 /// The default and the longest lifetime of a token a user mints for themselves.
 const OWN_DEFAULT: Duration = Duration::HOUR;
@@ -25,36 +25,60 @@ pub struct CreateBody {
     ttl: Option<String>,
 }
 
-pub async fn create(State(app): State<App>, caller: Caller, OptionalJsonBody(body): OptionalJsonBody<CreateBody>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn create(
+    State(app): State<App>,
+    caller: Caller,
+    OptionalJsonBody(body): OptionalJsonBody<CreateBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let user = body.user.unwrap_or_else(|| caller.user.clone());
     let for_other = user != caller.user;
     if for_other {
         app.require_power(&caller.user, powers::TOKENS_CREATE)?;
     }
     if app.config.user(&user).is_none() {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_user", format!("unknown user `{user}`")));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_user",
+            format!("unknown user `{user}`"),
+        ));
     }
     let ttl = match body.ttl {
         None => OWN_DEFAULT,
         Some(t) => Duration::parse(&t).map_err(|e| ApiError::bad_request("invalid_duration", e))?,
     };
-    if !for_other && ttl.as_secs() > OWN_MAX_SECONDS && !app.has_power(&caller.user, powers::TOKENS_CREATE) {
+    if !for_other
+        && ttl.as_secs() > OWN_MAX_SECONDS
+        && !app.has_power(&caller.user, powers::TOKENS_CREATE)
+    {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "ttl_too_long",
-            format!("a token for yourself lasts at most 24h without `{}`", powers::TOKENS_CREATE),
+            format!(
+                "a token for yourself lasts at most 24h without `{}`",
+                powers::TOKENS_CREATE
+            ),
         ));
     }
     let (token, changes) = token_changes(&user, &caller.user, Some(ttl), now(), &mut RandomIds);
-    let record = changes.tokens.first().cloned().ok_or_else(ApiError::internal)?;
+    let record = changes
+        .tokens
+        .first()
+        .cloned()
+        .ok_or_else(ApiError::internal)?;
     app.commit(changes).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": record.id, "token": token, "user": user, "expires_at": record.expires_at})),
+        Json(
+            json!({"id": record.id, "token": token, "user": user, "expires_at": record.expires_at}),
+        ),
     ))
 }
 
-pub async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn revoke(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let record = app
         .store
         .get_token(&id)
@@ -64,13 +88,22 @@ pub async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<Strin
         app.require_power(&caller.user, powers::TOKENS_CREATE)?;
     }
     if record.revoked_at.is_some() {
-        return Err(ApiError::new(StatusCode::CONFLICT, "token_revoked", format!("token `{id}` is already revoked")));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "token_revoked",
+            format!("token `{id}` is already revoked"),
+        ));
     }
     let at = now();
-    let event = wicket_core::audit::EventBuilder::new(crate::ids::new_id("ev"), at, &caller.user, "token.revoked")
-        .subject(format!("user:{}", record.user))
-        .detail("token_id", id.clone())
-        .build();
+    let event = wicket_core::audit::EventBuilder::new(
+        crate::ids::new_id("ev"),
+        at,
+        &caller.user,
+        "token.revoked",
+    )
+    .subject(format!("user:{}", record.user))
+    .detail("token_id", id.clone())
+    .build();
     let changes = wicket_core::workflow::Changes {
         token_revocations: vec![(id.clone(), at)],
         events: vec![event],

@@ -21,23 +21,61 @@ async fn malformed_and_mistyped_bodies_are_400_naming_the_problem() {
     let v: Value = resp.json().await.unwrap();
     assert_eq!(v["error"]["code"], "malformed_json");
 
-    let v: Value = raw("{\"roles\": 5}").send().await.unwrap().json().await.unwrap();
+    let v: Value = raw("{\"roles\": 5}")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v["error"]["code"], "invalid_body");
-    assert!(v["error"]["message"].as_str().unwrap().contains("`roles`"), "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("`roles`"),
+        "{v}"
+    );
 
-    let v: Value = raw("{\"roles\": [\"logs-read\"], \"rolez\": 1}").send().await.unwrap().json().await.unwrap();
+    let v: Value = raw("{\"roles\": [\"logs-read\"], \"rolez\": 1}")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v["error"]["code"], "invalid_body");
-    assert!(v["error"]["message"].as_str().unwrap().contains("rolez"), "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("rolez"),
+        "{v}"
+    );
 
     let resp = raw("").send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
 
-    let r = app.post("/v1/check", &alice, json!({"action": "select", "resource": "x"})).await;
+    let r = app
+        .post(
+            "/v1/check",
+            &alice,
+            json!({"action": "select", "resource": "x"}),
+        )
+        .await;
     assert_error(&r, 400, "invalid_action");
-    let r = app.post("/v1/check", &alice, json!({"action": "db:select", "resource": "a//b"})).await;
+    let r = app
+        .post(
+            "/v1/check",
+            &alice,
+            json!({"action": "db:select", "resource": "a//b"}),
+        )
+        .await;
     assert_error(&r, 400, "invalid_resource");
-    assert_error(&app.get("/v1/requests?state=maybe", &alice).await, 400, "invalid_query");
-    assert_error(&app.get("/v1/requests?colour=red", &alice).await, 400, "invalid_query");
+    assert_error(
+        &app.get("/v1/requests?state=maybe", &alice).await,
+        400,
+        "invalid_query",
+    );
+    assert_error(
+        &app.get("/v1/requests?colour=red", &alice).await,
+        400,
+        "invalid_query",
+    );
 }
 
 #[tokio::test]
@@ -55,60 +93,204 @@ async fn policy_violations_are_422() {
         }
         b
     };
-    assert_error(&app.post("/v1/requests", &alice, with(json!({"roles": ["orders-db-raed"]}))).await, 422, "unknown_role");
-    let r = app.post("/v1/requests", &alice, with(json!({"duration": "5h"}))).await;
+    assert_error(
+        &app.post(
+            "/v1/requests",
+            &alice,
+            with(json!({"roles": ["orders-db-raed"]})),
+        )
+        .await,
+        422,
+        "unknown_role",
+    );
+    let r = app
+        .post("/v1/requests", &alice, with(json!({"duration": "5h"})))
+        .await;
     assert_error(&r, 422, "duration_exceeds_max");
     assert!(r.1["error"]["message"].as_str().unwrap().contains("4h"));
-    assert_error(&app.post("/v1/requests", &alice, with(json!({"duration": "-1h"}))).await, 400, "invalid_duration");
-    assert_error(&app.post("/v1/requests", &alice, with(json!({"duration": "100000d"}))).await, 400, "invalid_duration");
-    assert_error(&app.post("/v1/requests", &alice, with(json!({"duration": "0s"}))).await, 400, "invalid_duration");
-    assert_error(&app.post("/v1/requests", &alice, with(json!({"duration": "soon"}))).await, 400, "invalid_duration");
-    assert_error(&app.post("/v1/requests", &alice, with(json!({"reason": null}))).await, 422, "reason_required");
-    assert_error(&app.post("/v1/requests", &alice, with(json!({"reason": "   "}))).await, 422, "reason_required");
-    let r = app.post("/v1/requests", &alice, with(json!({"ticket": "JIRA-1"}))).await;
+    assert_error(
+        &app.post("/v1/requests", &alice, with(json!({"duration": "-1h"})))
+            .await,
+        400,
+        "invalid_duration",
+    );
+    assert_error(
+        &app.post("/v1/requests", &alice, with(json!({"duration": "100000d"})))
+            .await,
+        400,
+        "invalid_duration",
+    );
+    assert_error(
+        &app.post("/v1/requests", &alice, with(json!({"duration": "0s"})))
+            .await,
+        400,
+        "invalid_duration",
+    );
+    assert_error(
+        &app.post("/v1/requests", &alice, with(json!({"duration": "soon"})))
+            .await,
+        400,
+        "invalid_duration",
+    );
+    assert_error(
+        &app.post("/v1/requests", &alice, with(json!({"reason": null})))
+            .await,
+        422,
+        "reason_required",
+    );
+    assert_error(
+        &app.post("/v1/requests", &alice, with(json!({"reason": "   "})))
+            .await,
+        422,
+        "reason_required",
+    );
+    let r = app
+        .post("/v1/requests", &alice, with(json!({"ticket": "JIRA-1"})))
+        .await;
     assert_error(&r, 422, "ticket_invalid");
-    assert!(r.1["error"]["message"].as_str().unwrap().contains("(INC|CHG)-[0-9]+"));
-    assert_error(&app.post("/v1/requests", &alice, with(json!({"ticket": "xINC-1"}))).await, 422, "ticket_invalid");
-    assert_error(&app.post("/v1/requests", &alice, with(json!({"ticket": null}))).await, 422, "ticket_required");
-    assert_error(&app.post("/v1/requests", &alice, with(json!({"policy": "crowd"}))).await, 422, "not_a_requester");
-    assert_error(&app.post("/v1/requests", &alice, with(json!({"policy": "nope"}))).await, 422, "unknown_policy");
+    assert!(
+        r.1["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("(INC|CHG)-[0-9]+")
+    );
+    assert_error(
+        &app.post("/v1/requests", &alice, with(json!({"ticket": "xINC-1"})))
+            .await,
+        422,
+        "ticket_invalid",
+    );
+    assert_error(
+        &app.post("/v1/requests", &alice, with(json!({"ticket": null})))
+            .await,
+        422,
+        "ticket_required",
+    );
+    assert_error(
+        &app.post("/v1/requests", &alice, with(json!({"policy": "crowd"})))
+            .await,
+        422,
+        "not_a_requester",
+    );
+    assert_error(
+        &app.post("/v1/requests", &alice, with(json!({"policy": "nope"})))
+            .await,
+        422,
+        "unknown_policy",
+    );
     let bob = app.token("bob").await;
-    assert_error(&app.post("/v1/requests", &bob, prod_read()).await, 422, "no_policy");
-    assert_error(&app.post("/v1/requests", &alice, with(json!({"start_at": "2001-01-01T00:00:00Z"}))).await, 422, "start_at_in_past");
-    assert_error(&app.post("/v1/requests", &alice, with(json!({"start_at": "tomorrow"}))).await, 400, "invalid_start_at");
+    assert_error(
+        &app.post("/v1/requests", &bob, prod_read()).await,
+        422,
+        "no_policy",
+    );
+    assert_error(
+        &app.post(
+            "/v1/requests",
+            &alice,
+            with(json!({"start_at": "2001-01-01T00:00:00Z"})),
+        )
+        .await,
+        422,
+        "start_at_in_past",
+    );
+    assert_error(
+        &app.post(
+            "/v1/requests",
+            &alice,
+            with(json!({"start_at": "tomorrow"})),
+        )
+        .await,
+        400,
+        "invalid_start_at",
+    );
     let erin = app.token("erin").await;
-    let r = app.post("/v1/requests", &erin, json!({"roles": ["logs-read"], "policy": "crowd", "break_glass": true})).await;
+    let r = app
+        .post(
+            "/v1/requests",
+            &erin,
+            json!({"roles": ["logs-read"], "policy": "crowd", "break_glass": true}),
+        )
+        .await;
     assert_error(&r, 422, "break_glass_not_allowed");
 }
 
 #[tokio::test]
 async fn review_rules_are_403_and_409() {
     let app = spawn_app().await;
-    let (alice, bob, bea, erin, lead) =
-        (app.token("alice").await, app.token("bob").await, app.token("bea").await, app.token("erin").await, app.token("lead").await);
+    let (alice, bob, bea, erin, lead) = (
+        app.token("alice").await,
+        app.token("bob").await,
+        app.token("bea").await,
+        app.token("erin").await,
+        app.token("lead").await,
+    );
     // `lead` is both a requester and a lead: never their own approver.
     let (_, req) = app.post("/v1/requests", &lead, prod_read()).await;
     let id = req["id"].as_str().unwrap();
-    assert_error(&app.post(&format!("/v1/requests/{id}/approve"), &lead, json!({})).await, 403, "self_review");
+    assert_error(
+        &app.post(&format!("/v1/requests/{id}/approve"), &lead, json!({}))
+            .await,
+        403,
+        "self_review",
+    );
 
     let (_, req) = app.post("/v1/requests", &alice, prod_read()).await;
     let id = req["id"].as_str().unwrap();
-    assert_error(&app.post(&format!("/v1/requests/{id}/approve"), &alice, json!({})).await, 403, "self_review");
-    assert_error(&app.post(&format!("/v1/requests/{id}/approve"), &erin, json!({})).await, 403, "not_an_approver");
-    let (s, _) = app.post(&format!("/v1/requests/{id}/approve"), &bob, json!({})).await;
+    assert_error(
+        &app.post(&format!("/v1/requests/{id}/approve"), &alice, json!({}))
+            .await,
+        403,
+        "self_review",
+    );
+    assert_error(
+        &app.post(&format!("/v1/requests/{id}/approve"), &erin, json!({}))
+            .await,
+        403,
+        "not_an_approver",
+    );
+    let (s, _) = app
+        .post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
+        .await;
     assert_eq!(s, StatusCode::OK);
     // bob's step has passed; a second review from him is a duplicate, bea is no longer current.
-    let r = app.post(&format!("/v1/requests/{id}/approve"), &bob, json!({})).await;
-    assert!(r.0 == StatusCode::CONFLICT || r.0 == StatusCode::FORBIDDEN, "{r:?}");
-    assert_error(&app.post(&format!("/v1/requests/{id}/deny"), &bea, json!({})).await, 403, "not_an_approver");
+    let r = app
+        .post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
+        .await;
+    assert!(
+        r.0 == StatusCode::CONFLICT || r.0 == StatusCode::FORBIDDEN,
+        "{r:?}"
+    );
+    assert_error(
+        &app.post(&format!("/v1/requests/{id}/deny"), &bea, json!({}))
+            .await,
+        403,
+        "not_an_approver",
+    );
 
     // One deny from a current approver denies; reviewing a decided request is 409.
     let (_, req) = app.post("/v1/requests", &alice, prod_read()).await;
     let id = req["id"].as_str().unwrap();
-    let (s, r) = app.post(&format!("/v1/requests/{id}/deny"), &bob, json!({"comment": "no ticket context"})).await;
+    let (s, r) = app
+        .post(
+            &format!("/v1/requests/{id}/deny"),
+            &bob,
+            json!({"comment": "no ticket context"}),
+        )
+        .await;
     assert_eq!((s, r["state"].as_str()), (StatusCode::OK, Some("denied")));
-    assert_error(&app.post(&format!("/v1/requests/{id}/approve"), &bea, json!({})).await, 409, "request_decided");
-    assert_error(&app.post(&format!("/v1/requests/{id}/approve"), &bob, json!({})).await, 409, "request_decided");
+    assert_error(
+        &app.post(&format!("/v1/requests/{id}/approve"), &bea, json!({}))
+            .await,
+        409,
+        "request_decided",
+    );
+    assert_error(
+        &app.post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
+            .await,
+        409,
+        "request_decided",
+    );
     let (_, r) = app.get(&format!("/v1/requests/{id}"), &alice).await;
     assert!(r["grants"].as_array().unwrap().is_empty());
 }
@@ -123,21 +305,51 @@ async fn double_review_in_a_multi_approval_step_is_409() {
     let (alice, bob) = (app.token("alice").await, app.token("bob").await);
     let (_, req) = app.post("/v1/requests", &alice, prod_read()).await;
     let id = req["id"].as_str().unwrap();
-    let (s, r) = app.post(&format!("/v1/requests/{id}/approve"), &bob, json!({})).await;
+    let (s, r) = app
+        .post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
+        .await;
     assert_eq!((s, r["step"].as_u64()), (StatusCode::OK, Some(0)));
-    assert_error(&app.post(&format!("/v1/requests/{id}/approve"), &bob, json!({})).await, 409, "already_reviewed");
+    assert_error(
+        &app.post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
+            .await,
+        409,
+        "already_reviewed",
+    );
 }
 
 #[tokio::test]
 async fn unknown_ids_routes_and_methods() {
     let app = spawn_app().await;
     let alice = app.token("alice").await;
-    assert_error(&app.get("/v1/requests/req_nope", &alice).await, 404, "unknown_request");
-    assert_error(&app.post("/v1/requests/req_nope/approve", &alice, json!({})).await, 404, "unknown_request");
-    assert_error(&app.get("/v1/grants/gr_nope", &alice).await, 404, "unknown_grant");
-    assert_error(&app.post("/v1/grants/gr_nope/revoke", &alice, json!({})).await, 404, "unknown_grant");
+    assert_error(
+        &app.get("/v1/requests/req_nope", &alice).await,
+        404,
+        "unknown_request",
+    );
+    assert_error(
+        &app.post("/v1/requests/req_nope/approve", &alice, json!({}))
+            .await,
+        404,
+        "unknown_request",
+    );
+    assert_error(
+        &app.get("/v1/grants/gr_nope", &alice).await,
+        404,
+        "unknown_grant",
+    );
+    assert_error(
+        &app.post("/v1/grants/gr_nope/revoke", &alice, json!({}))
+            .await,
+        404,
+        "unknown_grant",
+    );
     assert_error(&app.get("/v1/nothing", &alice).await, 404, "no_route");
-    assert_error(&app.call(Method::DELETE, "/v1/requests", Some(&alice), None).await, 405, "method_not_allowed");
+    assert_error(
+        &app.call(Method::DELETE, "/v1/requests", Some(&alice), None)
+            .await,
+        405,
+        "method_not_allowed",
+    );
 }
 
 #[tokio::test]
@@ -158,18 +370,48 @@ async fn bodies_over_one_mebibyte_are_413() {
     let v: Value = resp.json().await.unwrap();
     assert_eq!(v["error"]["code"], "body_too_large");
     // Just under the limit is read (and then judged on its content).
-    let ok = format!("{{\"roles\": [\"logs-read\"], \"reason\": \"{}\"}}", "x".repeat(4000));
-    let resp = app.client.post(format!("{}/v1/requests", app.addr)).bearer_auth(&alice).body(ok).send().await.unwrap();
+    let ok = format!(
+        "{{\"roles\": [\"logs-read\"], \"reason\": \"{}\"}}",
+        "x".repeat(4000)
+    );
+    let resp = app
+        .client
+        .post(format!("{}/v1/requests", app.addr))
+        .bearer_auth(&alice)
+        .body(ok)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::CREATED);
 }
 
 #[tokio::test]
 async fn missing_wrong_and_malformed_tokens_are_401() {
     let app = spawn_app().await;
-    assert_error(&app.call(Method::GET, "/v1/whoami", None, None).await, 401, "missing_token");
-    assert_error(&app.call(Method::GET, "/v1/whoami", Some("wkt_0000"), None).await, 401, "invalid_token");
-    assert_error(&app.call(Method::GET, "/v1/whoami", Some("garbage"), None).await, 401, "invalid_token");
-    let resp = app.client.get(format!("{}/v1/whoami", app.addr)).header("authorization", "Basic abc").send().await.unwrap();
+    assert_error(
+        &app.call(Method::GET, "/v1/whoami", None, None).await,
+        401,
+        "missing_token",
+    );
+    assert_error(
+        &app.call(Method::GET, "/v1/whoami", Some("wkt_0000"), None)
+            .await,
+        401,
+        "invalid_token",
+    );
+    assert_error(
+        &app.call(Method::GET, "/v1/whoami", Some("garbage"), None)
+            .await,
+        401,
+        "invalid_token",
+    );
+    let resp = app
+        .client
+        .get(format!("{}/v1/whoami", app.addr))
+        .header("authorization", "Basic abc")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     // Service endpoints need no token.
     let (s, _) = app.call(Method::GET, "/healthz", None, None).await;
@@ -177,7 +419,15 @@ async fn missing_wrong_and_malformed_tokens_are_401() {
     let (s, _) = app.call(Method::GET, "/readyz", None, None).await;
     assert_eq!(s, StatusCode::OK);
     let (s, spec) = app.call(Method::GET, "/openapi.json", None, None).await;
-    assert_eq!((s, spec["openapi"].as_str()), (StatusCode::OK, Some("3.0.3")));
-    let resp = app.client.get(format!("{}/metrics", app.addr)).send().await.unwrap();
+    assert_eq!(
+        (s, spec["openapi"].as_str()),
+        (StatusCode::OK, Some("3.0.3"))
+    );
+    let resp = app
+        .client
+        .get(format!("{}/metrics", app.addr))
+        .send()
+        .await
+        .unwrap();
     assert!(resp.text().await.unwrap().contains("wicket_checks_total"));
 }

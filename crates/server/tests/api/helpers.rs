@@ -37,7 +37,10 @@ async fn fresh_db(dir: &TempDir) -> (String, Option<TestDb>) {
     {
         return (db.url.clone(), Some(db));
     }
-    (format!("sqlite://{}", dir.path().join("wicket.db").display()), None)
+    (
+        format!("sqlite://{}", dir.path().join("wicket.db").display()),
+        None,
+    )
 }
 
 pub fn config_path(dir: &TempDir) -> PathBuf {
@@ -52,14 +55,25 @@ pub async fn spawn_with(config: &str) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(config_path(&dir), config).unwrap();
     let (db, pg) = fresh_db(&dir).await;
-    let mut app = TestApp { addr: String::new(), client: reqwest::Client::new(), dir, db, running: None, _pg: pg };
+    let mut app = TestApp {
+        addr: String::new(),
+        client: reqwest::Client::new(),
+        dir,
+        db,
+        running: None,
+        _pg: pg,
+    };
     app.start().await;
     app
 }
 
 impl TestApp {
     async fn start(&mut self) {
-        let config = Config::parse("wicket.toml", &std::fs::read_to_string(config_path(&self.dir)).unwrap()).unwrap();
+        let config = Config::parse(
+            "wicket.toml",
+            &std::fs::read_to_string(config_path(&self.dir)).unwrap(),
+        )
+        .unwrap();
         let running = spawn(config, Some(&self.db), "127.0.0.1:0").await.unwrap();
         self.addr = format!("http://{}", running.addr);
         self.running = Some(running);
@@ -78,12 +92,23 @@ impl TestApp {
 
     /// A fresh token for `user`, minted as `wicket token create` does.
     pub async fn token(&self, user: &str) -> String {
-        wicket_server::admin::create_token(&config_path(&self.dir), Some(&self.db), user, Some("1h"))
-            .await
-            .unwrap()
+        wicket_server::admin::create_token(
+            &config_path(&self.dir),
+            Some(&self.db),
+            user,
+            Some("1h"),
+        )
+        .await
+        .unwrap()
     }
 
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = self.client.request(method, format!("{}{path}", self.addr));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -104,12 +129,20 @@ impl TestApp {
         use sqlx::Connection;
         if self.db.starts_with("sqlite:") {
             let mut conn = sqlx::SqliteConnection::connect(&self.db).await.unwrap();
-            let n = sqlx::query(sql).execute(&mut conn).await.unwrap().rows_affected();
+            let n = sqlx::query(sql)
+                .execute(&mut conn)
+                .await
+                .unwrap()
+                .rows_affected();
             conn.close().await.unwrap();
             n
         } else {
             let mut conn = sqlx::PgConnection::connect(&self.db).await.unwrap();
-            let n = sqlx::query(sql).execute(&mut conn).await.unwrap().rows_affected();
+            let n = sqlx::query(sql)
+                .execute(&mut conn)
+                .await
+                .unwrap()
+                .rows_affected();
             conn.close().await.unwrap();
             n
         }
@@ -124,7 +157,13 @@ impl TestApp {
     }
 
     pub async fn check(&self, token: &str, action: &str, resource: &str) -> Value {
-        let (s, v) = self.post("/v1/check", token, json!({"action": action, "resource": resource})).await;
+        let (s, v) = self
+            .post(
+                "/v1/check",
+                token,
+                json!({"action": action, "resource": resource}),
+            )
+            .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         v
     }
@@ -137,8 +176,15 @@ impl TestApp {
     }
 
     pub async fn kinds(&self, auditor: &str, request_id: &str) -> Vec<String> {
-        let (_, v) = self.get(&format!("/v1/audit?request_id={request_id}"), auditor).await;
-        v["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect()
+        let (_, v) = self
+            .get(&format!("/v1/audit?request_id={request_id}"), auditor)
+            .await;
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap().to_string())
+            .collect()
     }
 }
 

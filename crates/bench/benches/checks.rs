@@ -1,0 +1,255 @@
+//! In-process decisions, side by side: ns per check for Wicket, Cedar and Casbin on one
+//! workload at 100 to 100k roles (and Wicket's previous algorithm, the "before"); Wicket's
+//! p50/p99 over 1M checks; the denied path with requestable roles; index rebuild and
+//! incremental update; check latency with 1M grants.
+//!
+//! `WICKET_BENCH_ROLES=100,1000` picks the sizes; `WICKET_BENCH_CASBIN_MAX` the largest
+//! size Casbin is run at (default 100000). Every size is cross-checked before it is timed.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "benchmark setup fails loudly"
+)]
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use wicket_bench::crosscheck::{Engines, cross_check};
+use wicket_bench::reference;
+use wicket_bench::stats::{clock_overhead, time_each};
+use wicket_bench::wicket::{self, ParsedCheck};
+use wicket_bench::workload::{Spec, Workload};
+use wicket_core::{Index, Time, decide, time};
+
+fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
+        .unwrap_or_else(|| default.to_vec())
+}
+
+/// How many checks each engine is cross-checked on at `roles` (the slow ones get fewer).
+fn cross_limits(roles: usize) -> (usize, usize) {
+    match roles {
+        0..=1_000 => (10_000, 10_000),
+        1_001..=10_000 => (10_000, 200),
+        _ => (1_000, 20),
+    }
+}
+
+fn engines(c: &mut Criterion) {
+    let casbin_max = env_list("WICKET_BENCH_CASBIN_MAX", &[100_000])[0];
+    for roles in env_list("WICKET_BENCH_ROLES", &[100, 1_000, 10_000, 100_000]) {
+        let w = Workload::generate(Spec::with_roles(roles));
+        let t = Instant::now();
+        let e = Engines::new(&w).expect("building the engines");
+        println!(
+            "roles={roles}: {} users, {} grants; engines built in {:.1?}",
+            w.users.len(),
+            w.grants.len(),
+            t.elapsed()
+        );
+        let (limit, casbin_limit) = cross_limits(roles);
+        let casbin_limit = if roles <= casbin_max { casbin_limit } else { 0 };
+        let t = Instant::now();
+        let agreed = cross_check(&w, &e, limit, casbin_limit).expect("the engines disagree");
+        println!(
+            "roles={roles}: cross-check agreed on {} checks ({} allowed; casbin on the first {casbin_limit}) in {:.1?}",
+            agreed.checks,
+            agreed.allowed,
+            t.elapsed()
+        );
+
+        let mut g = c.benchmark_group("check");
+        g.sample_size(if roles >= 10_000 { 10 } else { 50 });
+        g.warm_up_time(Duration::from_secs(1));
+        g.measurement_time(Duration::from_secs(3));
+        let (index, checks, now) = (&e.wicket.index, &e.wicket.checks, e.wicket.now);
+        let n = checks.len();
+        g.bench_function(BenchmarkId::new("wicket", roles), |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % n;
+                let c = &checks[i];
+                black_box(decide(index, &c.user, &c.action, &c.resource, now))
+            })
+        });
+        g.bench_function(BenchmarkId::new("wicket-before", roles), |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % n;
+                let c = &checks[i];
+                black_box(reference::decide(
+                    index,
+                    &c.user,
+                    &c.action,
+                    &c.resource,
+                    now,
+                ))
+            })
+        });
+        g.bench_function(BenchmarkId::new("cedar", roles), |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % n;
+                black_box(e.cedar.allowed(&e.cedar.requests[i]))
+            })
+        });
+        if roles <= casbin_max {
+            g.bench_function(BenchmarkId::new("casbin", roles), |b| {
+                let mut i = 0;
+                b.iter(|| {
+                    i = (i + 1) % n;
+                    black_box(
+                        e.casbin
+                            .allowed(&e.casbin.requests[i])
+                            .expect("casbin enforce"),
+                    )
+                })
+            });
+        }
+        g.finish();
+        denied(c, roles, index, checks, now);
+        rebuild(c, roles, &w, index);
+        percentiles(&format!("roles={roles}"), index, checks, now);
+    }
+}
+
+/// Checks that are denied with roles to request: the path that looks up policies.
+fn denied(c: &mut Criterion, roles: usize, index: &Index, checks: &[ParsedCheck], now: Time) {
+    let denied: Vec<&ParsedCheck> = checks
+        .iter()
+        .filter(|c| {
+            let d = decide(index, &c.user, &c.action, &c.resource, now);
+            !d.allowed && !d.requestable.is_empty()
+        })
+        .collect();
+    println!(
+        "roles={roles}: {} of {} checks are denied with requestable roles",
+        denied.len(),
+        checks.len()
+    );
+    if denied.is_empty() {
+        return;
+    }
+    let mut g = c.benchmark_group("denied-requestable");
+    g.sample_size(if roles >= 10_000 { 10 } else { 50 });
+    g.measurement_time(Duration::from_secs(3));
+    let n = denied.len();
+    g.bench_function(BenchmarkId::new("wicket", roles), |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % n;
+            black_box(decide(
+                index,
+                &denied[i].user,
+                &denied[i].action,
+                &denied[i].resource,
+                now,
+            ))
+        })
+    });
+    g.bench_function(BenchmarkId::new("wicket-before", roles), |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % n;
+            black_box(reference::decide(
+                index,
+                &denied[i].user,
+                &denied[i].action,
+                &denied[i].resource,
+                now,
+            ))
+        })
+    });
+    g.finish();
+}
+
+/// A full rebuild (what a restart or policy reload does) and one grant in and out.
+fn rebuild(c: &mut Criterion, roles: usize, w: &Workload, index: &Index) {
+    let config = index.config().clone();
+    let grants = wicket::grants(w);
+    let mut g = c.benchmark_group("index");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(3));
+    g.bench_function(BenchmarkId::new("rebuild", roles), |b| {
+        b.iter(|| {
+            let mut index = Index::new(Arc::clone(&config));
+            for grant in &grants {
+                index.upsert_grant(grant);
+            }
+            black_box(index)
+        })
+    });
+    let mut index = index.clone();
+    let mut grant = grants.first().cloned().expect("a workload has grants");
+    g.bench_function(BenchmarkId::new("upsert-one-grant", roles), |b| {
+        b.iter_custom(|iters| {
+            let ids: Vec<String> = (0..iters).map(|i| format!("new-{i}")).collect();
+            let start = Instant::now();
+            for id in &ids {
+                grant.id.clone_from(id);
+                index.upsert_grant(&grant);
+            }
+            let took = start.elapsed();
+            for id in &ids {
+                index.remove_grant(id);
+            }
+            took
+        })
+    });
+    g.finish();
+}
+
+/// Each of 1M checks timed on its own (clock reads included; their cost is printed too).
+fn percentiles(label: &str, index: &Index, checks: &[ParsedCheck], now: Time) {
+    let n = checks.len();
+    let p = time_each(1_000_000, |i| {
+        let c = &checks[i % n];
+        black_box(decide(index, &c.user, &c.action, &c.resource, now));
+    });
+    println!("{label}: wicket over 1M checks: {p}");
+    println!("{label}: clock reads alone: {}", clock_overhead(1_000_000));
+}
+
+/// Check latency with 1M grants (100k users, 1k roles) against the same workload without.
+fn many_grants(c: &mut Criterion) {
+    if env_list("WICKET_BENCH_GRANTS", &[1]).first() == Some(&0) {
+        return;
+    }
+    let mut g = c.benchmark_group("grants");
+    g.sample_size(20);
+    g.measurement_time(Duration::from_secs(3));
+    for grants in [0, 1_000_000] {
+        let w = Workload::generate(
+            Spec::with_roles(1_000)
+                .users(100_000)
+                .grants(grants)
+                .checks(10_000),
+        );
+        let t = Instant::now();
+        let e = wicket::Engine::new(&w).expect("building the index");
+        println!(
+            "grants={grants}: index with {} live grants built in {:.1?}",
+            e.index.grant_count(),
+            t.elapsed()
+        );
+        let (index, checks, now) = (&e.index, &e.checks, time::from_millis(w.now));
+        let n = checks.len();
+        g.bench_function(BenchmarkId::new("wicket", grants), |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % n;
+                let c = &checks[i];
+                black_box(decide(index, &c.user, &c.action, &c.resource, now))
+            })
+        });
+        percentiles(&format!("grants={grants}"), index, checks, now);
+    }
+    g.finish();
+}
+
+criterion_group!(benches, engines, many_grants);
+criterion_main!(benches);

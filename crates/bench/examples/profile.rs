@@ -1,0 +1,38 @@
+//! A fixed loop of decisions to run under `valgrind --tool=callgrind` (instruction counts do
+//! not care how busy the machine is): `profile ROLES ROUNDS [before]`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a profiling harness fails loudly"
+)]
+
+use std::hint::black_box;
+
+use wicket_bench::reference;
+use wicket_bench::wicket::Engine;
+use wicket_bench::workload::{Spec, Workload};
+use wicket_core::decide;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let roles = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1_000);
+    let rounds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let before = args.get(3).is_some_and(|s| s == "before");
+    let w = Workload::generate(Spec::with_roles(roles));
+    let e = Engine::new(&w).expect("engine");
+    let n = e.checks.len();
+    for i in 0..rounds {
+        let c = &e.checks[i % n];
+        if before {
+            black_box(reference::decide(
+                &e.index,
+                &c.user,
+                &c.action,
+                &c.resource,
+                e.now,
+            ));
+        } else {
+            black_box(decide(&e.index, &c.user, &c.action, &c.resource, e.now));
+        }
+    }
+}

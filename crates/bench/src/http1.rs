@@ -1,0 +1,96 @@
+//! A minimal HTTP/1.1 client for load generation: one keep-alive connection, one request in
+//! flight, requests prepared once as bytes, responses framed by `Content-Length`. Lean on
+//! purpose: on a 2-core machine the load generator shares the CPU with the server.
+
+use std::net::SocketAddr;
+
+use anyhow::{Context, Result, bail};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// A complete `POST` request with a JSON body and a bearer token.
+pub fn post(path: &str, token: &str, body: &str) -> Vec<u8> {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// A complete `GET` request with a bearer token.
+pub fn get(path: &str, token: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n")
+        .into_bytes()
+}
+
+pub struct Conn {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+/// Where the head ends and how long the body is.
+fn frame(buf: &[u8]) -> Result<Option<(u16, usize, usize)>> {
+    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return Ok(None);
+    };
+    let head = std::str::from_utf8(&buf[..end]).context("a response head that is not text")?;
+    let status = head
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .context("a response without a status")?;
+    let length = head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse().ok());
+    match length {
+        Some(length) => Ok(Some((status, end + 4, length))),
+        None => bail!("a response without content-length: {head}"),
+    }
+}
+
+impl Conn {
+    pub async fn connect(addr: SocketAddr) -> Result<Conn> {
+        let stream = TcpStream::connect(addr)
+            .await
+            .with_context(|| format!("connecting to {addr}"))?;
+        stream.set_nodelay(true)?;
+        Ok(Conn {
+            stream,
+            buf: Vec::with_capacity(16 * 1024),
+        })
+    }
+
+    /// Sends `request` and reads its response: the status and the body.
+    pub async fn round_trip(&mut self, request: &[u8]) -> Result<(u16, &[u8])> {
+        self.stream.write_all(request).await?;
+        self.buf.clear();
+        loop {
+            if let Some((status, start, length)) = frame(&self.buf)? {
+                while self.buf.len() < start + length {
+                    if self.stream.read_buf(&mut self.buf).await? == 0 {
+                        bail!("the server closed the connection mid-response");
+                    }
+                }
+                return Ok((status, &self.buf[start..start + length]));
+            }
+            if self.stream.read_buf(&mut self.buf).await? == 0 {
+                bail!("the server closed the connection");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::frame;
+
+    #[test]
+    fn frames_a_response() {
+        let r = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+        assert_eq!(frame(r).unwrap(), Some((200, r.len() - 2, 2)));
+        assert_eq!(frame(b"HTTP/1.1 200 OK\r\n").unwrap(), None);
+        assert!(frame(b"HTTP/1.1 200 OK\r\n\r\n").is_err());
+    }
+}

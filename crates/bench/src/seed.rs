@@ -1,0 +1,76 @@
+//! Filling a store with grants for the scale benchmark, through the `Store` API: one
+//! approved request carrying a thousand grants per transaction.
+
+use anyhow::Result;
+use wicket_core::workflow::{Changes, NewGrant, RequestWrite};
+use wicket_core::{Duration, Grant, Request, RequestState, Time};
+use wicket_store::Store;
+
+use crate::workload::Workload;
+
+const PER_COMMIT: usize = 1000;
+
+fn request(id: &str, requester: &str, role: &str, at: Time) -> Request {
+    Request {
+        id: id.to_string(),
+        requester: requester.to_string(),
+        roles: vec![role.to_string()],
+        policy: "team-0".into(),
+        reason: Some("scale benchmark".into()),
+        ticket: None,
+        duration: Duration::HOUR,
+        start_at: None,
+        break_glass: false,
+        action: None,
+        resource: None,
+        state: RequestState::Approved,
+        step: 0,
+        created_at: at,
+        pending_until: at,
+        decided_at: Some(at),
+        reviews: Vec::new(),
+        version: 1,
+    }
+}
+
+/// Stores `count` grants of the workload's roles to its users (user `k % users`), each over
+/// `[starts_at, expires_at)`, with ids starting `tag`; returns how many were written.
+pub async fn grants(
+    store: &dyn Store,
+    w: &Workload,
+    tag: &str,
+    count: usize,
+    starts_at: Time,
+    expires_at: Time,
+) -> Result<usize> {
+    let roles = w.roles.len().max(1);
+    for first in (0..count).step_by(PER_COMMIT) {
+        let last = (first + PER_COMMIT).min(count);
+        let id = format!("rq-{tag}-{first}");
+        let grants = (first..last)
+            .map(|k| NewGrant {
+                grant: Grant {
+                    id: format!("gr-{tag}-{k}"),
+                    user: w.users[k % w.users.len()].name.clone(),
+                    role: w.roles[(k * 7) % roles].name.clone(),
+                    request_id: id.clone(),
+                    starts_at,
+                    expires_at,
+                    revoked_at: None,
+                    revoked_by: None,
+                    revoke_reason: None,
+                },
+                activation_recorded: true,
+            })
+            .collect();
+        let req = request(&id, &w.users[0].name, &w.roles[0].name, starts_at);
+        store
+            .commit(Changes {
+                request: Some(RequestWrite::Insert(req)),
+                grants,
+                ..Changes::default()
+            })
+            .await?;
+    }
+    Ok(count)
+}

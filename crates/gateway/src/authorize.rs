@@ -1,0 +1,158 @@
+//! Statements to decisions: every `(action, table)` a statement needs is checked on
+//! `RESOURCE/SCHEMA/TABLE` (or the target's resource) with the server's decision index, and a
+//! denial becomes an error that says what is missing and how to ask for it.
+
+use wicket_core::{Action as CoreAction, Config, Decision, Resource, Time};
+use wicket_server::App;
+
+use crate::protocol::error_response::{ErrorFields, code};
+use crate::sql::{Access, Action, SqlError, Table};
+
+/// A denied statement: the error the client gets, and a short reason for the audit log.
+#[derive(Clone, Debug)]
+pub struct Denial {
+    pub error: ErrorFields,
+    pub reason: String,
+}
+
+/// The resource a table (or, for `None`, the database) is checked on.
+pub fn resource_of(target: &Resource, table: Option<&Table>) -> Result<Resource, String> {
+    match table {
+        None => Ok(target.clone()),
+        Some(t) => Resource::parse(&format!("{target}/{}/{}", t.schema, t.name)).map_err(|_| {
+            format!("table `{t}` cannot be named as a wicket resource (no `/`, `*`, spaces)")
+        }),
+    }
+}
+
+/// Checks every access for `user` at `now`; on success, the first grant that allowed one.
+pub fn check(
+    app: &App,
+    user: &str,
+    target: &Resource,
+    accesses: &[Access],
+    now: Time,
+) -> Result<Option<String>, Denial> {
+    let mut grant = None;
+    for access in accesses {
+        let resource = resource_of(target, access.table.as_ref()).map_err(|reason| Denial {
+            error: ErrorFields::error(
+                code::INSUFFICIENT_PRIVILEGE,
+                format!("wicket denied the statement: {reason}"),
+            ),
+            reason,
+        })?;
+        let Some(action) = core_action(access.action) else {
+            let reason = format!("`{}` is not an action", access.action);
+            return Err(Denial {
+                error: ErrorFields::error(code::INSUFFICIENT_PRIVILEGE, reason.clone()),
+                reason,
+            });
+        };
+        let decision = app.decide(user, &action, &resource, now);
+        if !decision.allowed {
+            return Err(denied(&app.config, user, &action, &resource, &decision));
+        }
+        if grant.is_none() {
+            grant = decision.via.and_then(|v| v.grant_id);
+        }
+    }
+    Ok(grant)
+}
+
+/// The core action of a `db:*` action; every one of them parses, so `None` never happens
+/// and would deny.
+pub fn core_action(action: Action) -> Option<CoreAction> {
+    CoreAction::parse(action.as_str()).ok()
+}
+
+/// The error for a denied `(action, resource)`: SQLSTATE 42501, the missing permission, and
+/// the role to request with the command line that requests it.
+pub fn denied(
+    config: &Config,
+    user: &str,
+    action: &CoreAction,
+    resource: &Resource,
+    d: &Decision,
+) -> Denial {
+    let mut message = format!("wicket denied `{action}` on `{resource}` for `{user}`");
+    let mut hint = None;
+    if let Some(g) = &d.guardrail {
+        message.push_str(&format!(": {}", d.reason));
+        let reason = format!("guardrail `{g}`");
+        return Denial {
+            error: ErrorFields::error(code::INSUFFICIENT_PRIVILEGE, message)
+                .with(b'D', d.reason.clone()),
+            reason,
+        };
+    }
+    match d.requestable.first() {
+        Some(r) => {
+            let command = request_command(config, &r.role, &r.policy);
+            message.push_str(&format!(
+                "; request role `{}` (policy `{}`): {command}",
+                r.role, r.policy
+            ));
+            hint = Some(format!(
+                "run `{command}`; the session stays open, and the statement works once the grant is active"
+            ));
+        }
+        None => message.push_str("; no role you may request allows it"),
+    }
+    let mut error =
+        ErrorFields::error(code::INSUFFICIENT_PRIVILEGE, message).with(b'D', d.reason.clone());
+    if let Some(h) = hint {
+        error = error.with(b'H', h);
+    }
+    Denial {
+        error,
+        reason: d.reason.clone(),
+    }
+}
+
+/// `wicket request create ROLE --reason "…"` with the flags the policy requires.
+pub fn request_command(config: &Config, role: &str, policy: &str) -> String {
+    let mut command = format!("wicket request create {role}");
+    if let Some(p) = config.policy(policy) {
+        if p.require_reason {
+            command.push_str(" --reason \"…\"");
+        }
+        if p.ticket_pattern.is_some() {
+            command.push_str(" --ticket TICKET");
+        }
+    }
+    command
+}
+
+/// The error for SQL the gateway cannot classify.
+pub fn unreadable(e: &SqlError) -> Denial {
+    let c = match e {
+        SqlError::Syntax(_) => code::SYNTAX_ERROR,
+        SqlError::Unclassified(_) => code::INSUFFICIENT_PRIVILEGE,
+    };
+    Denial {
+        error: ErrorFields::error(c, format!("wicket denied the statement: {e}")),
+        reason: e.to_string(),
+    }
+}
+
+/// The error for a statement that would make a read-only session writable.
+pub fn read_only(app: &App, user: &str, target: &Resource, now: Time) -> Denial {
+    let d = core_action(Action::Update).map(|update| app.decide(user, &update, target, now));
+    let mut message = format!(
+        "wicket denied the statement: this session is read-only because `{user}` holds no write action on `{target}`; \
+         it cannot be made read-write"
+    );
+    if let Some(r) = d.as_ref().and_then(|d| d.requestable.first()) {
+        message.push_str(&format!(
+            "; request role `{}` (policy `{}`): {}, then reconnect",
+            r.role,
+            r.policy,
+            request_command(&app.config, &r.role, &r.policy)
+        ));
+    }
+    Denial {
+        error: ErrorFields::error(code::INSUFFICIENT_PRIVILEGE, message),
+        reason: "the session is read-only".into(),
+    }
+}

@@ -1,0 +1,125 @@
+//! Starting the gateway beside a running server: one listener per distinct listen address,
+//! the targets' passwords and certificates loaded first so that a mistake stops the start.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use wicket_server::App;
+
+use crate::cancel::Cancels;
+use crate::error::StartError;
+use crate::listener::{Listener, accept};
+use crate::target::Target;
+use crate::tls;
+
+/// The running gateway: where each target listens.
+pub struct Gateway {
+    /// `(target name, bound address)`, in configuration order.
+    pub addrs: Vec<(String, SocketAddr)>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Gateway {
+    /// The address target `name` was bound to (port 0 in the configuration picks one).
+    pub fn addr(&self, name: &str) -> Option<SocketAddr> {
+        self.addrs.iter().find(|(n, _)| n == name).map(|(_, a)| *a)
+    }
+
+    /// Stops accepting and ends every session (each within a watch tick).
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+/// `wicket serve`: the server, and the gateway's listeners beside it.
+pub async fn serve(opts: wicket_server::ServeOptions) -> anyhow::Result<()> {
+    wicket_server::serve::serve_with(opts, |app| async move {
+        if app.config.gateway.postgres.is_empty() {
+            return Ok(None);
+        }
+        let gateway = start(app).await?;
+        for (name, addr) in &gateway.addrs {
+            println!("gateway target `{name}` on postgres://{addr}/{name}");
+        }
+        let stop: wicket_server::serve::StopBeside = Box::pin(gateway.shutdown());
+        Ok(Some(stop))
+    })
+    .await
+}
+
+/// Starts a listener for every `[[gateway.postgres]]` target of `app`'s configuration.
+pub async fn start(app: App) -> Result<Gateway, StartError> {
+    let (stop, stopped) = watch::channel(false);
+    let cancels = Cancels::default();
+    let mut by_listen: BTreeMap<SocketAddr, Vec<Arc<Target>>> = BTreeMap::new();
+    for config in &app.config.gateway.postgres {
+        let target = Target::load(config.clone()).map_err(|reason| StartError::Target {
+            target: config.name.clone(),
+            reason,
+        })?;
+        by_listen
+            .entry(config.listen)
+            .or_default()
+            .push(Arc::new(target));
+    }
+    let mut addrs = Vec::new();
+    let mut tasks = Vec::new();
+    for (listen, targets) in by_listen {
+        let tls = match targets.first().and_then(|t| t.config.tls.as_ref()) {
+            Some(files) => Some(tls::acceptor(files).map_err(|reason| {
+                StartError::Target {
+                    target: targets
+                        .first()
+                        .map(|t| t.config.name.clone())
+                        .unwrap_or_default(),
+                    reason,
+                }
+            })?),
+            None => None,
+        };
+        let socket = TcpListener::bind(listen)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: listen,
+                source,
+            })?;
+        let addr = socket.local_addr().map_err(|source| StartError::Bind {
+            addr: listen,
+            source,
+        })?;
+        if tls.is_none() && !addr.ip().is_loopback() {
+            tracing::warn!(%addr, "the gateway listens without TLS on a non-loopback address; tokens cross the network in clear text");
+        }
+        for t in &targets {
+            tracing::info!(target = %t.config.name, %addr, resource = %t.config.resource, "gateway target listening");
+            addrs.push((t.config.name.clone(), addr));
+        }
+        let listener = Arc::new(Listener {
+            cache: Arc::default(),
+            app: app.clone(),
+            addr,
+            targets,
+            tls,
+            cancels: cancels.clone(),
+            stop: stopped.clone(),
+        });
+        tasks.push(tokio::spawn(accept(listener, socket)));
+    }
+    let order: Vec<&str> = app
+        .config
+        .gateway
+        .postgres
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    addrs.sort_by_key(|(n, _)| order.iter().position(|o| o == n));
+    Ok(Gateway { addrs, stop, tasks })
+}

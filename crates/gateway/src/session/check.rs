@@ -1,0 +1,111 @@
+//! The checks every statement passes on its way up: classification, the audit log being
+//! writable, `EXECUTE` of a known prepared statement, read-only sessions staying so, and every
+//! permission it needs; a failure is audited and becomes the client's error.
+
+use std::sync::Mutex;
+
+use wicket_server::app::now;
+
+use super::client::lock;
+use super::inflight::Run;
+use super::{Session, State, events};
+use crate::authorize::{self, Denial};
+use crate::protocol::error_response::{ErrorFields, code};
+use crate::sql::{Access, Statement};
+
+/// Authorizes classified statements; on the first denial, audits it and returns the error.
+pub(super) async fn authorize(
+    s: &Session,
+    state: &Mutex<State>,
+    stmts: &[Statement],
+) -> Result<Vec<Run>, ErrorFields> {
+    if s.app.audit.is_failing() {
+        // Fail closed. The refusal is audited too: once that succeeds, statements flow again.
+        let reason =
+            "the audit log cannot be written; statements are refused until it can".to_string();
+        let error = ErrorFields::error(
+            code::SYSTEM_ERROR,
+            format!("wicket refused the statement: {reason}"),
+        );
+        let (text, accesses) = stmts
+            .first()
+            .map_or(("", &[][..]), |st| (st.text.as_str(), &st.accesses[..]));
+        return Err(deny(s, state, text, accesses, None, Denial { error, reason }).await);
+    }
+    let at = now();
+    let mut runs = Vec::with_capacity(stmts.len());
+    for st in stmts {
+        let mut accesses = st.accesses.clone();
+        let mut kind = st.kind;
+        if let Some(name) = &st.executes {
+            let prepared = lock(state).names.sql_statement(name);
+            match prepared {
+                Some(p) => {
+                    accesses.extend(p.accesses.iter().cloned());
+                    kind = kind.max(p.kind);
+                }
+                None => {
+                    let reason = format!("prepared statement `{name}` is unknown to the gateway");
+                    return Err(deny(
+                        s,
+                        state,
+                        &st.text,
+                        &accesses,
+                        Some(kind.as_str()),
+                        Denial {
+                            error: ErrorFields::error(
+                                code::INVALID_SQL_STATEMENT_NAME,
+                                format!("wicket denied the statement: {reason}"),
+                            ),
+                            reason,
+                        },
+                    )
+                    .await);
+                }
+            }
+        }
+        if st.read_write && s.read_only {
+            let d = authorize::read_only(&s.app, &s.user, &s.target.config.resource, at);
+            return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await);
+        }
+        match authorize::check(&s.app, &s.user, &s.target.config.resource, &accesses, at) {
+            Ok(grant) => runs.push(Run {
+                text: events::truncate(&st.text, s.target.config.statement_max_bytes),
+                text_bytes: st.text.len(),
+                kind,
+                accesses,
+                grant,
+                effect: st.effect.clone(),
+                protocol: "simple",
+            }),
+            Err(d) => return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await),
+        }
+    }
+    Ok(runs)
+}
+
+pub(super) async fn deny(
+    s: &Session,
+    state: &Mutex<State>,
+    text: &str,
+    accesses: &[Access],
+    kind: Option<&str>,
+    d: Denial,
+) -> ErrorFields {
+    lock(state).denied += 1;
+    s.audit(events::denied(s, text, accesses, kind, &d.reason, now()))
+        .await;
+    d.error
+}
+
+/// Classifies, or audits the failure and returns the error.
+pub(super) async fn classify(
+    s: &Session,
+    state: &Mutex<State>,
+    text: &str,
+) -> Result<Vec<Statement>, ErrorFields> {
+    match s.cache.classify(text) {
+        Ok(stmts) => Ok(stmts),
+        Err(e) => Err(deny(s, state, text, &[], None, authorize::unreadable(&e)).await),
+    }
+}

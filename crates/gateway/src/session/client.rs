@@ -1,0 +1,295 @@
+//! Client to server: every message is read, statements are classified and authorized before
+//! anything goes upstream, names are mapped, and a denied message is replaced by a stand-in
+//! that makes the server fail in its place, so that the error arrives in order and the
+//! server's transaction state stays what PostgreSQL's own permission error would make it.
+
+use std::sync::{Arc, Mutex};
+
+use bytes::BytesMut;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use wicket_server::app::now;
+
+use super::check::{authorize, classify};
+use super::frames::FrameReader;
+use super::names::Prepared;
+use super::{Session, State, events};
+
+use crate::error::SessionError;
+use crate::protocol::bind::Bind;
+use crate::protocol::close::Close;
+use crate::protocol::describe::{Describe, Target};
+use crate::protocol::error_response::{ErrorFields, code};
+use crate::protocol::execute::Execute;
+use crate::protocol::parse::Parse;
+use crate::protocol::query::Query;
+use crate::protocol::{Frame, ProtocolError};
+use crate::sql::{self, Statement};
+
+/// How the client side ended.
+#[derive(Debug)]
+pub enum ClientEnd {
+    /// `Terminate`.
+    Terminated,
+    /// The connection closed.
+    Gone,
+}
+
+/// Reads the client until it ends, writing what passes to `upstream`.
+pub async fn run<R, W>(
+    s: &Session,
+    state: &Mutex<State>,
+    mut reader: FrameReader<R>,
+    mut upstream: W,
+) -> Result<ClientEnd, SessionError>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut out = BytesMut::with_capacity(8 * 1024);
+    loop {
+        let Some(frame) = reader.next().await? else {
+            return Ok(ClientEnd::Gone);
+        };
+        let mut end = handle(s, state, frame, &mut out).await?;
+        // Everything the client pipelined goes up in one write.
+        while end.is_none() {
+            match reader.buffered()? {
+                Some(frame) => end = handle(s, state, frame, &mut out).await?,
+                None => break,
+            }
+        }
+        if !out.is_empty() {
+            upstream.write_all(&out).await?;
+            out.clear();
+        }
+        if let Some(end) = end {
+            return Ok(end);
+        }
+    }
+}
+
+pub(super) fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+async fn handle(
+    s: &Session,
+    state: &Mutex<State>,
+    frame: Frame,
+    out: &mut BytesMut,
+) -> Result<Option<ClientEnd>, SessionError> {
+    match frame.tag {
+        b'Q' => query(s, state, &frame, out).await?,
+        b'P' => parse(s, state, &frame, out).await?,
+        b'B' => {
+            let bind = Bind::decode(&frame.body)?;
+            let found = lock(state).names.statement(&bind.statement);
+            match found {
+                Some((statement, prepared)) => {
+                    let portal = lock(state).names.bind(&bind.portal, prepared);
+                    bind.encode_as(out, &portal, &statement);
+                }
+                None => {
+                    let e = ErrorFields::error(
+                        code::INVALID_SQL_STATEMENT_NAME,
+                        format!("prepared statement `{}` does not exist", bind.statement),
+                    );
+                    stand_in(state, out, e, false);
+                }
+            }
+        }
+        b'E' => execute(s, state, &frame, out).await?,
+        b'D' => {
+            let d = Describe::decode(&frame.body)?;
+            let found = match d.target {
+                Target::Statement => lock(state).names.statement(&d.name).map(|(n, _)| n),
+                Target::Portal => lock(state).names.portal(&d.name).map(|(n, _)| n),
+            };
+            match found {
+                Some(name) => d.encode_as(out, &name),
+                None => stand_in(state, out, missing(d.target, &d.name), false),
+            }
+        }
+        b'C' => {
+            let c = Close::decode(&frame.body)?;
+            let name = match c.target {
+                Target::Statement => lock(state).names.close_statement(&c.name),
+                Target::Portal => lock(state).names.close_portal(&c.name),
+            };
+            c.encode_as(out, &name);
+        }
+        b'S' => {
+            let mut st = lock(state);
+            match st.copy_sending {
+                // PostgreSQL ignores a `Sync` in copy-in mode.
+                Some(id) if st.copy_started == Some(id) => {}
+                copy => st.inflight.sync(copy),
+            }
+            frame.encode(out);
+        }
+        b'c' | b'f' => {
+            lock(state).copy_sending = None;
+            frame.encode(out);
+        }
+        b'X' => {
+            frame.encode(out);
+            return Ok(Some(ClientEnd::Terminated));
+        }
+        // Flush, and COPY data from the client, pass as they are.
+        b'H' | b'd' => frame.encode(out),
+        b'F' => {
+            let reason = "function calls by object id bypass statement checks; call the function in a query instead";
+            let e = ErrorFields::error(
+                code::INSUFFICIENT_PRIVILEGE,
+                format!("wicket denied the function call: {reason}"),
+            );
+            s.audit(events::denied(
+                s,
+                "<function call>",
+                &[],
+                Some("db:admin"),
+                reason,
+                now(),
+            ))
+            .await;
+            lock(state).denied += 1;
+            stand_in(state, out, e, true);
+        }
+        tag => {
+            return Err(ProtocolError::Unexpected {
+                tag,
+                during: "in a session",
+            }
+            .into());
+        }
+    }
+    Ok(None)
+}
+
+fn missing(target: Target, name: &str) -> ErrorFields {
+    match target {
+        Target::Statement => ErrorFields::error(
+            code::INVALID_SQL_STATEMENT_NAME,
+            format!("prepared statement `{name}` does not exist"),
+        ),
+        Target::Portal => ErrorFields::error("34000", format!("portal `{name}` does not exist")),
+    }
+}
+
+/// Sends the server a message it must fail (an `EXECUTE` or a `Bind` of a statement that
+/// does not exist), and queues `error` to replace its failure on the way back.
+fn stand_in(state: &Mutex<State>, out: &mut BytesMut, error: ErrorFields, simple: bool) {
+    let mut st = lock(state);
+    let nonce = st.inflight.nonce();
+    if simple {
+        Query {
+            sql: format!("EXECUTE {nonce}"),
+        }
+        .encode(out);
+    } else {
+        Bind::encode_missing(out, &nonce);
+    }
+    st.inflight.denied(nonce, error, simple);
+}
+
+/// `Query`: every statement is authorized before any is sent; one denial stops them all.
+async fn query(
+    s: &Session,
+    state: &Mutex<State>,
+    frame: &Frame,
+    out: &mut BytesMut,
+) -> Result<(), SessionError> {
+    let q = Query::decode(&frame.body)?;
+    let result = match classify(s, state, &q.sql).await {
+        Ok(stmts) => authorize(s, state, &stmts)
+            .await
+            .map(|runs| (runs, stmts.iter().any(|st| st.copy_in))),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((runs, copy_in)) => {
+            let mut st = lock(state);
+            let copy = copy_in.then(|| st.copy_begins());
+            st.inflight.simple(runs, copy);
+            frame.encode(out);
+        }
+        Err(e) => stand_in(state, out, e, true),
+    }
+    Ok(())
+}
+
+/// `Parse`: checked now, so a denial comes early; checked again at every `Execute`.
+async fn parse(
+    s: &Session,
+    state: &Mutex<State>,
+    frame: &Frame,
+    out: &mut BytesMut,
+) -> Result<(), SessionError> {
+    let p = Parse::decode(&frame.body)?;
+    let result = match classify(s, state, &p.sql).await {
+        Ok(stmts) => authorize(s, state, &stmts)
+            .await
+            .map(|runs| (runs, stmts.iter().any(|st| st.copy_in))),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((runs, copy_in)) => {
+            let prepared = Arc::new(Prepared {
+                copy_in,
+                text: runs
+                    .iter()
+                    .map(|r| r.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                text_bytes: p.sql.len(),
+                kind: runs
+                    .iter()
+                    .map(|r| r.kind)
+                    .max()
+                    .unwrap_or(sql::Action::Connect),
+                accesses: runs.into_iter().flat_map(|r| r.accesses).collect(),
+            });
+            let name = lock(state).names.parse(&p.name, prepared);
+            p.encode_as(out, &name);
+        }
+        Err(e) => stand_in(state, out, e, false),
+    }
+    Ok(())
+}
+
+/// `Execute`: the portal's statement is authorized again, now.
+async fn execute(
+    s: &Session,
+    state: &Mutex<State>,
+    frame: &Frame,
+    out: &mut BytesMut,
+) -> Result<(), SessionError> {
+    let e = Execute::decode(&frame.body)?;
+    let Some((portal, prepared)) = lock(state).names.portal(&e.portal) else {
+        stand_in(state, out, missing(Target::Portal, &e.portal), false);
+        return Ok(());
+    };
+    let stmt = Statement {
+        text: prepared.text.clone(),
+        kind: prepared.kind,
+        accesses: prepared.accesses.clone(),
+        executes: None,
+        read_write: false,
+        copy_in: prepared.copy_in,
+        effect: sql::Effect::None,
+    };
+    match authorize(s, state, std::slice::from_ref(&stmt)).await {
+        Ok(mut runs) => {
+            if let Some(mut run) = runs.pop() {
+                run.protocol = "extended";
+                run.text_bytes = prepared.text_bytes;
+                let mut st = lock(state);
+                let copy = prepared.copy_in.then(|| st.copy_begins());
+                st.inflight.execute(run, copy);
+            }
+            e.encode_as(out, &portal);
+        }
+        Err(err) => stand_in(state, out, err, false),
+    }
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! The audit events of the gateway: `gateway.session.started|ended`, one `gateway.statement`
+//! per statement (allowed or denied), and `check.denied` for a refused connection.
+
+use serde_json::Value;
+use wicket_core::audit::EventBuilder;
+use wicket_core::{Decision, NewEvent, Time};
+use wicket_server::App;
+use wicket_server::ids::new_id;
+
+use super::Session;
+use super::inflight::{Done, Outcome};
+use crate::authorize::resource_of;
+use crate::sql::Access;
+use crate::target::Target;
+
+/// At most `max` bytes of `text`, cut at a character boundary.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+fn base(s: &Session, kind: &str, at: Time) -> EventBuilder {
+    EventBuilder::new(new_id("ev"), at, &s.user, kind)
+        .subject(format!("user:{}", s.user))
+        .detail("session", s.id.clone())
+        .detail("target", s.target.config.name.clone())
+}
+
+/// The resource an event names: the first table's, else the target's.
+fn resource(s: &Session, accesses: &[Access]) -> String {
+    let target = &s.target.config.resource;
+    accesses
+        .iter()
+        .find_map(|a| a.table.as_ref())
+        .and_then(|t| resource_of(target, Some(t)).ok())
+        .map_or_else(|| target.to_string(), |r| r.to_string())
+}
+
+fn tables(accesses: &[Access]) -> Value {
+    let mut out: Vec<String> = Vec::new();
+    for t in accesses.iter().filter_map(|a| a.table.as_ref()) {
+        let name = t.to_string();
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    Value::from(out)
+}
+
+fn actions(accesses: &[Access]) -> Value {
+    let mut out: Vec<&str> = accesses.iter().map(|a| a.action.as_str()).collect();
+    out.sort_unstable();
+    out.dedup();
+    Value::from(out)
+}
+
+/// A statement that ran (or was skipped after an earlier error).
+pub fn statement(s: &Session, done: &Done, at: Time) -> NewEvent {
+    let run = &done.run;
+    let (outcome, rows) = match &done.outcome {
+        Outcome::Ok { rows } => (
+            "ok".to_string(),
+            rows.map(Value::from).unwrap_or(Value::Null),
+        ),
+        Outcome::Error { code } => (format!("error {code}"), Value::Null),
+        Outcome::NotRun => ("not run".to_string(), Value::Null),
+        Outcome::Suspended => ("suspended".to_string(), Value::Null),
+    };
+    let mut e = base(s, "gateway.statement", at)
+        .action(run.kind.as_str())
+        .resource(resource(s, &run.accesses))
+        .decision("allow")
+        .detail("statement", run.text.clone())
+        .detail("statement_bytes", run.text_bytes)
+        .detail("tables", tables(&run.accesses))
+        .detail("actions", actions(&run.accesses))
+        .detail("protocol", run.protocol)
+        .detail("outcome", outcome)
+        .detail("rows", rows)
+        .detail("duration_us", done.elapsed.as_micros() as u64);
+    if let Some(g) = &run.grant {
+        e = e.grant(g.clone());
+    }
+    e.build()
+}
+
+/// A statement the gateway refused; it never reached the database.
+pub fn denied(
+    s: &Session,
+    text: &str,
+    accesses: &[Access],
+    kind: Option<&str>,
+    reason: &str,
+    at: Time,
+) -> NewEvent {
+    base(s, "gateway.statement", at)
+        .action(kind.unwrap_or("unclassified"))
+        .resource(resource(s, accesses))
+        .decision("deny")
+        .detail(
+            "statement",
+            truncate(text, s.target.config.statement_max_bytes),
+        )
+        .detail("statement_bytes", text.len())
+        .detail("tables", tables(accesses))
+        .detail("actions", actions(accesses))
+        .detail("reason", reason.to_string())
+        .build()
+}
+
+pub fn started(s: &Session, peer: &str, application: &str, at: Time) -> NewEvent {
+    let mut e = base(s, "gateway.session.started", at)
+        .action("db:connect")
+        .resource(s.target.config.resource.to_string())
+        .decision("allow")
+        .detail("client", peer.to_string())
+        .detail("application_name", application.to_string())
+        .detail("read_only", s.read_only);
+    if let Some(g) = &s.grant {
+        e = e.grant(g.clone());
+    }
+    e.build()
+}
+
+pub fn ended(
+    s: &Session,
+    reason: &str,
+    statements: u64,
+    denied: u64,
+    seconds: f64,
+    at: Time,
+) -> NewEvent {
+    let mut e = base(s, "gateway.session.ended", at)
+        .resource(s.target.config.resource.to_string())
+        .detail("reason", reason.to_string())
+        .detail("statements", statements)
+        .detail("denied", denied)
+        .detail("seconds", (seconds * 1000.0).round() / 1000.0);
+    if let Some(g) = &s.grant {
+        e = e.grant(g.clone());
+    }
+    e.build()
+}
+
+/// A connection refused for want of `db:connect`, recorded as the check it was.
+pub async fn connect_denied(app: &App, user: &str, target: &Target, d: &Decision, at: Time) {
+    let event = EventBuilder::new(new_id("ev"), at, user, "check.denied")
+        .subject(format!("user:{user}"))
+        .action("db:connect")
+        .resource(target.config.resource.to_string())
+        .decision("deny")
+        .detail("reason", d.reason.clone())
+        .detail("via", "gateway")
+        .detail("target", target.config.name.clone())
+        .build();
+    if let Err(e) = app.audit.append(event).await {
+        tracing::error!(error = %e, "recording a refused gateway connection failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::truncate;
+
+    #[test]
+    fn truncation_respects_characters() {
+        assert_eq!(truncate("select 1", 100), "select 1");
+        assert_eq!(truncate("héllo", 2), "h…");
+        assert_eq!(truncate("abcdef", 3), "abc…");
+    }
+}

@@ -1,0 +1,157 @@
+//! Prepared statements and portals by the client's names, each mapped to a name of the
+//! gateway's own upstream, with what it needs. Renaming means a statement the gateway has
+//! classified is exactly the one the server runs, whatever the client closes or reuses.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::sql::{Access, Action};
+
+/// What executing a prepared statement needs, and how the audit log shows it.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub text: String,
+    pub text_bytes: usize,
+    pub kind: Action,
+    pub accesses: Vec<Access>,
+    pub copy_in: bool,
+}
+
+const PREFIX: &str = "__wicket_";
+
+#[derive(Debug, Default)]
+pub struct Names {
+    statements: HashMap<String, (String, Arc<Prepared>)>,
+    portals: HashMap<String, (String, Arc<Prepared>)>,
+    /// `PREPARE name AS ...` that succeeded (SQL-level names are the server's too).
+    sql: HashMap<String, Arc<Prepared>>,
+    next: u64,
+}
+
+impl Names {
+    fn fresh(&mut self, kind: char) -> String {
+        self.next += 1;
+        format!("{PREFIX}{kind}{}", self.next)
+    }
+
+    /// A `Parse` of `client`: its upstream name (the unnamed statement stays unnamed).
+    pub fn parse(&mut self, client: &str, p: Arc<Prepared>) -> String {
+        let upstream = if client.is_empty() {
+            String::new()
+        } else {
+            self.fresh('s')
+        };
+        self.statements
+            .insert(client.to_string(), (upstream.clone(), p));
+        upstream
+    }
+
+    /// A statement by the client's name: one it parsed, or one it prepared with SQL.
+    pub fn statement(&self, client: &str) -> Option<(String, Arc<Prepared>)> {
+        if let Some(found) = self.statements.get(client) {
+            return Some(found.clone());
+        }
+        if client.starts_with(PREFIX) {
+            return None;
+        }
+        self.sql
+            .get(client)
+            .map(|p| (client.to_string(), p.clone()))
+    }
+
+    /// A `Bind` of portal `client` to a statement that needs `p`: the portal's upstream name.
+    pub fn bind(&mut self, client: &str, p: Arc<Prepared>) -> String {
+        let upstream = if client.is_empty() {
+            String::new()
+        } else {
+            self.fresh('p')
+        };
+        self.portals
+            .insert(client.to_string(), (upstream.clone(), p));
+        upstream
+    }
+
+    pub fn portal(&self, client: &str) -> Option<(String, Arc<Prepared>)> {
+        self.portals.get(client).cloned()
+    }
+
+    /// A `Close` of statement `client`: the name to close upstream (one that does not exist
+    /// when the client's does not, so the server answers as it would).
+    pub fn close_statement(&mut self, client: &str) -> String {
+        if let Some((upstream, _)) = self.statements.remove(client) {
+            return upstream;
+        }
+        if !client.starts_with(PREFIX) && self.sql.remove(client).is_some() {
+            return client.to_string();
+        }
+        self.fresh('x')
+    }
+
+    pub fn close_portal(&mut self, client: &str) -> String {
+        match self.portals.remove(client) {
+            Some((upstream, _)) => upstream,
+            None => self.fresh('x'),
+        }
+    }
+
+    /// `PREPARE name` succeeded.
+    pub fn prepared(&mut self, name: &str, p: Arc<Prepared>) {
+        self.sql.insert(name.to_string(), p);
+    }
+
+    pub fn sql_statement(&self, name: &str) -> Option<Arc<Prepared>> {
+        self.sql.get(name).cloned()
+    }
+
+    /// `DEALLOCATE name`; `None`: `DEALLOCATE ALL` or `DISCARD ALL`.
+    pub fn deallocated(&mut self, name: Option<&str>) {
+        match name {
+            Some(n) => {
+                self.sql.remove(n);
+            }
+            None => self.sql.clear(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(kind: Action) -> Arc<Prepared> {
+        Arc::new(Prepared {
+            text: String::new(),
+            text_bytes: 0,
+            kind,
+            accesses: Vec::new(),
+            copy_in: false,
+        })
+    }
+
+    #[test]
+    fn each_parse_gets_its_own_upstream_name() {
+        let mut n = Names::default();
+        let a = n.parse("s1", p(Action::Insert));
+        let b = n.parse("s1", p(Action::Select));
+        assert_ne!(a, b);
+        assert_eq!(n.statement("s1").unwrap().1.kind, Action::Select);
+        assert_eq!(n.parse("", p(Action::Select)), "");
+        assert!(
+            n.statement(&a).is_none(),
+            "upstream names are not the client's"
+        );
+        let closed = n.close_statement("s1");
+        assert_eq!(closed, b);
+        assert!(n.statement("s1").is_none());
+        assert!(n.close_statement("nope").starts_with("__wicket_x"));
+    }
+
+    #[test]
+    fn sql_prepared_statements_keep_their_names() {
+        let mut n = Names::default();
+        n.prepared("q", p(Action::Delete));
+        assert_eq!(n.statement("q").unwrap().0, "q");
+        n.deallocated(None);
+        assert!(n.statement("q").is_none());
+    }
+}

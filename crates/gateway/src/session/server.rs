@@ -1,0 +1,167 @@
+//! Server to client: answers pass through as bytes, except that the gateway reads the ones
+//! that end a statement (to audit it), replaces the stand-in errors of denials, and, every
+//! quarter second, checks that the session's `db:connect` still holds.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use wicket_core::NewEvent;
+use wicket_server::app::now;
+
+use super::inflight::{Done, Outcome};
+use super::{Session, State, events, watch};
+use crate::error::SessionError;
+use crate::protocol::backend::command_rows;
+use crate::protocol::error_response::{ErrorFields, code};
+use crate::protocol::{MAX_MESSAGE, frame_len};
+use crate::sql::Effect;
+
+/// How often a session checks that it may go on.
+pub const WATCH_EVERY: Duration = Duration::from_millis(250);
+
+/// How the server side ended.
+#[derive(Debug)]
+pub enum ServerEnd {
+    /// The database closed the connection.
+    Closed,
+    /// The gateway cut the session, for this reason (already sent to the client).
+    Cut(String),
+}
+
+/// Relays the server to the client until the server closes or the session is cut.
+pub async fn run<R, W>(
+    s: &Session,
+    state: &Mutex<State>,
+    mut upstream: R,
+    mut buf: BytesMut,
+    mut client: W,
+    mut fatal: tokio::sync::mpsc::Receiver<ErrorFields>,
+) -> Result<ServerEnd, SessionError>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut out = BytesMut::with_capacity(16 * 1024);
+    let mut tick = tokio::time::interval(WATCH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut watcher = watch::Watcher::new(s);
+    loop {
+        let mut events = Vec::new();
+        relay(s, state, &mut buf, &mut out, &mut events)?;
+        if !out.is_empty() {
+            client.write_all(&out).await?;
+            out.clear();
+        }
+        for e in events {
+            s.audit(e).await;
+        }
+        tokio::select! {
+            read = upstream.read_buf(&mut buf) => {
+                if read? == 0 {
+                    return Ok(ServerEnd::Closed);
+                }
+            }
+            _ = tick.tick() => {
+                if let Some(reason) = watcher.check(s).await {
+                    cut(&mut client, &reason).await;
+                    return Ok(ServerEnd::Cut(reason));
+                }
+            }
+            Some(error) = fatal.recv() => {
+                let mut bytes = BytesMut::new();
+                error.encode(&mut bytes);
+                let _ = client.write_all(&bytes).await;
+                let _ = client.flush().await;
+                return Ok(ServerEnd::Cut(error.message().to_string()));
+            }
+        }
+    }
+}
+
+/// Sends the FATAL error that ends a cut session.
+async fn cut<W: AsyncWrite + Unpin>(client: &mut W, reason: &str) {
+    let mut bytes = BytesMut::new();
+    ErrorFields::fatal(
+        code::ADMIN_SHUTDOWN,
+        format!("wicket closed the session: {reason}"),
+    )
+    .encode(&mut bytes);
+    let _ = client.write_all(&bytes).await;
+    let _ = client.flush().await;
+}
+
+/// Moves every complete message from `buf` to `out`, reading those that end statements.
+fn relay(
+    s: &Session,
+    state: &Mutex<State>,
+    buf: &mut BytesMut,
+    out: &mut BytesMut,
+    events: &mut Vec<NewEvent>,
+) -> Result<(), SessionError> {
+    let mut at = 0;
+    let mut done: Vec<Done> = Vec::new();
+    let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+    while let Some(len) = frame_len(&buf[at..], MAX_MESSAGE)? {
+        if buf.len() < at + len {
+            break;
+        }
+        let (tag, body) = (buf[at], &buf[at + 5..at + len]);
+        let mut replaced = false;
+        match tag {
+            b'C' => done.extend(st.inflight.complete(command_rows(body))),
+            b'I' => done.extend(st.inflight.complete(None)),
+            b's' => done.extend(st.inflight.suspended()),
+            b'E' => {
+                let e = ErrorFields::decode(body)?;
+                let (d, replacement) = st.inflight.error(&e);
+                done.extend(d);
+                if let Some(r) = replacement {
+                    r.encode(out);
+                    replaced = true;
+                }
+            }
+            b'Z' => done.extend(st.inflight.ready()),
+            b'G' => {
+                if let Some(id) = st.inflight.copy_started() {
+                    st.copy_started = Some(id);
+                }
+            }
+            _ => {}
+        }
+        if !replaced {
+            out.extend_from_slice(&buf[at..at + len]);
+        }
+        at += len;
+    }
+    let _ = buf.split_to(at);
+    let stamp = now();
+    for d in done {
+        if let Outcome::Ok { .. } = d.outcome {
+            apply(&mut st, &d);
+        }
+        st.statements += 1;
+        events.push(events::statement(s, &d, stamp));
+    }
+    Ok(())
+}
+
+/// What a successful statement changes in the session: prepared statements by SQL.
+fn apply(st: &mut State, d: &Done) {
+    match &d.run.effect {
+        Effect::None => {}
+        Effect::Prepare(name) => {
+            let p = super::names::Prepared {
+                copy_in: false,
+                text: d.run.text.clone(),
+                text_bytes: d.run.text_bytes,
+                kind: d.run.kind,
+                accesses: d.run.accesses.clone(),
+            };
+            st.names.prepared(name, std::sync::Arc::new(p));
+        }
+        Effect::Deallocate(name) => st.names.deallocated(name.as_deref()),
+        Effect::DiscardAll => st.names.deallocated(None),
+    }
+}

@@ -1,0 +1,86 @@
+//! Functions that reach past the tables a statement names: they read or write server files,
+//! run SQL given as text, change settings, or act on other sessions. Calling one is
+//! `db:admin`, whatever statement it appears in.
+
+use serde_json::Value;
+
+/// Lowercase names, matched with or without the `pg_catalog` schema.
+const ADMIN: &[&str] = &[
+    // server files and directories
+    "pg_read_file",
+    "pg_read_binary_file",
+    "pg_stat_file",
+    "pg_ls_dir",
+    "pg_ls_logdir",
+    "pg_ls_waldir",
+    "pg_ls_tmpdir",
+    "pg_ls_archive_statusdir",
+    "pg_ls_logicalsnapdir",
+    "pg_ls_logicalmapdir",
+    "pg_ls_replslotdir",
+    "pg_file_write",
+    "pg_file_rename",
+    "pg_file_unlink",
+    "lo_import",
+    "lo_export",
+    // SQL given as text, run with the gateway's privileges
+    "query_to_xml",
+    "query_to_xmlschema",
+    "query_to_xml_and_xmlschema",
+    "cursor_to_xml",
+    "cursor_to_xmlschema",
+    "table_to_xml",
+    "table_to_xmlschema",
+    "table_to_xml_and_xmlschema",
+    "schema_to_xml",
+    "schema_to_xmlschema",
+    "schema_to_xml_and_xmlschema",
+    "database_to_xml",
+    "database_to_xmlschema",
+    "database_to_xml_and_xmlschema",
+    "ts_stat",
+    "dblink",
+    "dblink_exec",
+    "dblink_open",
+    "dblink_fetch",
+    "dblink_send_query",
+    "dblink_connect",
+    "dblink_connect_u",
+    // settings and other sessions
+    "set_config",
+    "pg_reload_conf",
+    "pg_terminate_backend",
+    "pg_cancel_backend",
+    "pg_rotate_logfile",
+    "pg_promote",
+    "pg_switch_wal",
+    "pg_create_restore_point",
+    "pg_backup_start",
+    "pg_backup_stop",
+    "pg_start_backup",
+    "pg_stop_backup",
+    "pg_create_physical_replication_slot",
+    "pg_create_logical_replication_slot",
+    "pg_drop_replication_slot",
+    "pg_copy_physical_replication_slot",
+    "pg_copy_logical_replication_slot",
+    "pg_logical_emit_message",
+    "pg_replication_origin_create",
+    "pg_replication_origin_drop",
+];
+
+/// True when the `FuncCall` with fields `f` calls one of the functions above.
+pub(super) fn is_admin(f: &Value) -> bool {
+    let parts: Vec<&str> = f
+        .get("funcname")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|n| super::node(n))
+        .filter_map(|(_, s)| s.get("sval").and_then(Value::as_str))
+        .collect();
+    match parts.as_slice() {
+        [name] | ["pg_catalog", name] => ADMIN.contains(&name.to_ascii_lowercase().as_str()),
+        _ => false,
+    }
+}

@@ -1,0 +1,185 @@
+//! One top-level statement: its kind decides what a table it names means (`DROP TABLE t` is
+//! `db:ddl` on `t`, `TRUNCATE t` is `db:delete`), and anything unknown is an error.
+
+use serde_json::Value;
+
+use super::drop::drop;
+use super::kinds::utility;
+use super::walk::Walk;
+use super::{Access, Action, Effect, SqlError, Statement, settings};
+use pg_query::LockMode;
+use pg_query::protobuf::DiscardMode;
+
+/// Classifies the statement `node` (its variant and fields) whose text is `text`.
+pub(super) fn classify(text: String, node: Option<(&str, &Value)>) -> Result<Statement, SqlError> {
+    let Some((kind, f)) = node else {
+        return Err(SqlError::Unclassified("an empty statement node".into()));
+    };
+    let mut st = Statement {
+        text,
+        kind: Action::Connect,
+        accesses: Vec::new(),
+        executes: None,
+        read_write: false,
+        copy_in: false,
+        effect: Effect::None,
+    };
+    let mut w = Walk::new(Action::Select);
+    let base = match kind {
+        "SelectStmt" | "InsertStmt" | "UpdateStmt" | "DeleteStmt" | "MergeStmt" => {
+            w.any(&wrap(kind, f));
+            Action::Select
+        }
+        "ExplainStmt" | "DeclareCursorStmt" => {
+            w.any(f);
+            Action::Select
+        }
+        "PrepareStmt" => {
+            st.effect = Effect::Prepare(text_of(f, "name"));
+            w.any(f);
+            Action::Select
+        }
+        "ExecuteStmt" => {
+            st.executes = Some(text_of(f, "name"));
+            w.any(f);
+            Action::Connect
+        }
+        "CopyStmt" => {
+            let action = copy(&mut w, f);
+            st.copy_in = action == Action::Insert;
+            action
+        }
+        "CreateTableAsStmt" => {
+            if let Some(rel) = f
+                .get("into")
+                .and_then(|i| i.get("rel"))
+                .filter(|r| r.is_object())
+            {
+                w.in_mode(Action::Ddl, rel);
+            }
+            w.any(f.get("query").unwrap_or(&Value::Null));
+            Action::Ddl
+        }
+        "TruncateStmt" => {
+            w.in_mode(Action::Delete, f);
+            Action::Delete
+        }
+        "LockStmt" => {
+            let mode = f.get("mode").and_then(Value::as_i64).unwrap_or(0);
+            let action = if mode == LockMode::AccessShareLock as i64 {
+                Action::Select
+            } else {
+                Action::Update
+            };
+            w.in_mode(action, f);
+            action
+        }
+        "DropStmt" => drop(&mut w, f),
+        "CreateSchemaStmt" => {
+            // Its elements name tables of the new schema without saying so: the database decides.
+            w.push(Action::Ddl, None);
+            w.in_mode(Action::Ddl, f);
+            Action::Ddl
+        }
+        "TransactionStmt" => {
+            let (action, rw) = settings::transaction(f);
+            st.read_write = rw;
+            action
+        }
+        "VariableSetStmt" => {
+            let (action, rw) = settings::set(f);
+            st.read_write = rw;
+            action
+        }
+        "DeallocateStmt" => {
+            let name = text_of(f, "name");
+            let all = f.get("isall").and_then(Value::as_bool).unwrap_or(false) || name.is_empty();
+            st.effect = Effect::Deallocate((!all).then_some(name));
+            Action::Connect
+        }
+        "DiscardStmt" => {
+            if f.get("target").and_then(Value::as_i64) == Some(DiscardMode::DiscardAll as i64) {
+                st.effect = Effect::DiscardAll;
+            }
+            Action::Connect
+        }
+        "VariableShowStmt" | "ListenStmt" | "NotifyStmt" | "UnlistenStmt" | "ClosePortalStmt"
+        | "FetchStmt" | "ConstraintsSetStmt" => Action::Connect,
+        _ => match utility(kind) {
+            Some(action) => {
+                w.in_mode(action, f);
+                action
+            }
+            None => {
+                return Err(SqlError::Unclassified(format!(
+                    "`{}` statements",
+                    kind.trim_end_matches("Stmt")
+                )));
+            }
+        },
+    };
+    if let Some(e) = w.error {
+        return Err(e);
+    }
+    st.accesses = w.accesses;
+    if !st.accesses.iter().any(|a| a.table.is_some()) {
+        let database = Access {
+            action: base,
+            table: None,
+        };
+        if !st.accesses.contains(&database) {
+            st.accesses.push(database);
+        }
+    }
+    st.kind = st
+        .accesses
+        .iter()
+        .map(|a| a.action)
+        .max()
+        .unwrap_or(base)
+        .max(base);
+    Ok(st)
+}
+
+/// `{kind: fields}`, so that the walk dispatches on the statement's own variant.
+fn wrap(kind: &str, f: &Value) -> Value {
+    let mut map = serde_json::Map::new();
+    map.insert(kind.to_string(), f.clone());
+    Value::Object(map)
+}
+
+fn text_of(f: &Value, key: &str) -> String {
+    f.get(key).and_then(Value::as_str).unwrap_or("").to_string()
+}
+
+/// `COPY`: to or from the client is a read or an insert; a server file or program is admin.
+fn copy(w: &mut Walk, f: &Value) -> Action {
+    let file = f
+        .get("filename")
+        .and_then(Value::as_str)
+        .is_some_and(|s| !s.is_empty());
+    let program = f
+        .get("is_program")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let from = f.get("is_from").and_then(Value::as_bool).unwrap_or(false);
+    let action = if file || program {
+        Action::Admin
+    } else if from {
+        Action::Insert
+    } else {
+        Action::Select
+    };
+    if let Some(rel) = f.get("relation").filter(|r| r.is_object()) {
+        w.in_mode(action, rel);
+    }
+    if action == Action::Admin {
+        w.push(Action::Admin, None);
+    }
+    for key in ["query", "where_clause"] {
+        if let Some(v) = f.get(key) {
+            w.any(v);
+        }
+    }
+    action
+}

@@ -1,0 +1,77 @@
+//! COPY in both directions, COPY to a server file denied, and cancelling a running query.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt, pin_mut};
+use tokio_postgres::NoTls;
+
+use crate::helpers::{db_error, env};
+
+#[tokio::test]
+async fn copy_in_and_out_through_the_gateway() {
+    let Some(env) = env().await else { return };
+    env.grant("alice", "db-write", "10m").await;
+    let token = env.token("alice").await;
+    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+
+    let sink = c.copy_in("COPY t (x) FROM STDIN").await.unwrap();
+    pin_mut!(sink);
+    sink.send(Bytes::from_static(b"100\n101\n102\n"))
+        .await
+        .unwrap();
+    assert_eq!(sink.finish().await.unwrap(), 3);
+
+    let stream = c
+        .copy_out("COPY (SELECT x FROM t WHERE x >= 100 ORDER BY x) TO STDOUT")
+        .await
+        .unwrap();
+    pin_mut!(stream);
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        out.extend_from_slice(&chunk.unwrap());
+    }
+    assert_eq!(out, b"100\n101\n102\n");
+
+    let (code, message) = db_error(
+        &c.simple_query("COPY t FROM '/etc/passwd'")
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "42501", "{message}");
+    assert!(message.contains("`db:admin`"), "{message}");
+    let (code, _) = db_error(
+        &c.simple_query("COPY t TO PROGRAM 'true'")
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "42501");
+
+    let statements = env.statements().await;
+    let copy = statements
+        .iter()
+        .find(|e| e["details"]["statement"] == "COPY t (x) FROM STDIN")
+        .unwrap();
+    assert_eq!(
+        (copy["action"].as_str(), copy["details"]["rows"].as_u64()),
+        (Some("db:insert"), Some(3))
+    );
+    env.stop().await;
+}
+
+#[tokio::test]
+async fn a_cancel_request_reaches_the_running_query() {
+    let Some(env) = env().await else { return };
+    env.grant("alice", "db-read", "10m").await;
+    let token = env.token("alice").await;
+    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let cancel = c.cancel_token();
+    let start = Instant::now();
+    let sleeper = tokio::spawn(async move { c.simple_query("SELECT pg_sleep(20)").await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    cancel.cancel_query(NoTls).await.unwrap();
+    let err = sleeper.await.unwrap().unwrap_err();
+    assert_eq!(db_error(&err).0, "57014");
+    assert!(start.elapsed() < Duration::from_secs(5));
+    env.stop().await;
+}

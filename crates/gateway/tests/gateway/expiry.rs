@@ -1,0 +1,111 @@
+//! Sessions end with their grant: within a second of expiry, idle or mid-transaction, and
+//! within a second of a revocation, with an error that says why.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio_postgres::Client;
+
+use crate::helpers::env;
+
+/// Waits for a connection task to end; the error it ended with.
+async fn ended(conn: tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>) -> String {
+    let result = tokio::time::timeout(Duration::from_secs(10), conn)
+        .await
+        .expect("the session ends")
+        .unwrap();
+    match result {
+        Err(e) => e
+            .as_db_error()
+            .map_or_else(|| e.to_string(), |d| d.message().to_string()),
+        Ok(()) => String::new(),
+    }
+}
+
+fn expires_at(grant: &serde_json::Value) -> SystemTime {
+    let t = chrono::DateTime::parse_from_rfc3339(grant["expires_at"].as_str().unwrap()).unwrap();
+    SystemTime::UNIX_EPOCH + Duration::from_millis(t.timestamp_millis() as u64)
+}
+
+fn late(at: SystemTime, after: SystemTime) -> Duration {
+    at.duration_since(after).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn idle_and_mid_transaction_sessions_end_within_a_second_of_expiry() {
+    let Some(env) = env().await else { return };
+    let grant = env.grant("alice", "db-write", "3s").await;
+    let expiry = expires_at(&grant);
+    let token = env.token("alice").await;
+    let (_idle, idle_conn) = env.connect("alice", &token).await.unwrap();
+    let (busy, busy_conn): (Client, _) = env.connect("alice", &token).await.unwrap();
+    busy.batch_execute("BEGIN; INSERT INTO t VALUES (99)")
+        .await
+        .unwrap();
+
+    let idle = tokio::spawn(async move {
+        let reason = ended(idle_conn).await;
+        (SystemTime::now(), reason)
+    });
+    let reason = ended(busy_conn).await;
+    let busy_at = SystemTime::now();
+    let (idle_at, idle_reason) = idle.await.unwrap();
+
+    for (at, reason) in [(idle_at, &idle_reason), (busy_at, &reason)] {
+        assert!(
+            late(at, expiry) < Duration::from_secs(1),
+            "closed {:?} after expiry",
+            late(at, expiry)
+        );
+        assert!(
+            at >= expiry - Duration::from_millis(50),
+            "closed before expiry"
+        );
+        assert!(
+            reason.contains("expired") && reason.contains(grant["id"].as_str().unwrap()),
+            "{reason}"
+        );
+    }
+    // The open transaction was rolled back with the connection.
+    let n: i64 = env
+        .direct()
+        .await
+        .query_one("SELECT count(*) FROM t WHERE x = 99", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+    let events = env.events().await;
+    let ends: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["kind"] == "gateway.session.ended")
+        .collect();
+    assert_eq!(ends.len(), 2, "{events:?}");
+    assert!(
+        ends.iter()
+            .all(|e| e["details"]["reason"].as_str().unwrap().contains("expired"))
+    );
+    env.stop().await;
+}
+
+#[tokio::test]
+async fn revoking_the_grant_ends_the_session_within_a_second() {
+    let Some(env) = env().await else { return };
+    let grant = env.grant("alice", "db-read", "10m").await;
+    let token = env.token("alice").await;
+    let (c, conn) = env.connect("alice", &token).await.unwrap();
+    c.simple_query("SELECT 1").await.unwrap();
+    let start = Instant::now();
+    env.revoke(grant["id"].as_str().unwrap()).await;
+    let reason = ended(conn).await;
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(
+        reason.contains("revoked by `carol`") && reason.contains("done here"),
+        "{reason}"
+    );
+    assert!(c.simple_query("SELECT 1").await.is_err());
+    env.stop().await;
+}

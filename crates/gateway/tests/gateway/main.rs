@@ -1,0 +1,16 @@
+//! The gateway against a throwaway PostgreSQL, with real clients (`tokio-postgres`, `psql`):
+//! each test spawns the real server and gateway on free ports over a fresh database.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod helpers;
+
+mod audit;
+mod basics;
+mod copy_cancel;
+mod expiry;
+mod extended;
+mod garbage;
+mod readonly;
+mod tables;
+mod tls;

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# The gateway benchmark: pgbench -S (read-only) and pgbench's default TPC-B-like script, at 1
+# and 10 clients, DURATION seconds each, against one throwaway PostgreSQL: directly, through
+# the wicket gateway (every statement parsed, authorized and audited), and through PgBouncer
+# in session mode, side by side in the same run. Then new connections per second (pgbench -C).
+#
+#   scripts/bench-gateway.sh                # builds target/release/wicket if needed
+#   DURATION=10 SCALE=5 scripts/bench-gateway.sh
+#
+# Needs PostgreSQL's server binaries (initdb, pg_ctl), pgbench and pgbouncer (Debian:
+# postgresql, postgresql-contrib, pgbouncer). Prints a Markdown table of TPS and ratios to
+# direct; logs go to error level only, as the house style asks of benchmarks.
+set -euo pipefail
+
+DURATION=${DURATION:-30}
+CONNECT_DURATION=${CONNECT_DURATION:-10}
+SCALE=${SCALE:-10}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+WICKET=${WICKET:-$TARGET_DIR/release/wicket}
+PG_PORT=${PG_PORT:-55432}
+GW_PORT=${GW_PORT:-55433}
+BOUNCER_PORT=${BOUNCER_PORT:-55434}
+HTTP_PORT=${HTTP_PORT:-57070}
+PASSWORD=bench-upstream-secret
+
+for tool in pgbench pgbouncer; do
+  command -v "$tool" >/dev/null || { echo "error: $tool is not installed" >&2; exit 2; }
+done
+BINDIR=$(pg_config --bindir 2>/dev/null || true)
+[ -x "$BINDIR/initdb" ] || BINDIR=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -x "$BINDIR/initdb" ] || { echo "error: initdb not found (install postgresql)" >&2; exit 2; }
+if [ ! -x "$WICKET" ]; then
+  echo "building $WICKET" >&2
+  (cd "$ROOT" && cargo build --release -p wicket-cli >&2)
+fi
+
+work=$(mktemp -d /tmp/wicket-bench-XXXXXX)
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres "$work"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  as_pg "$BINDIR/pg_ctl" -D "$work/data" -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "starting PostgreSQL on $PG_PORT" >&2
+as_pg "$BINDIR/initdb" -D "$work/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+as_pg "$BINDIR/pg_ctl" -D "$work/data" -l "$work/pg.log" -w \
+  -o "-p $PG_PORT -k $work -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+psql_su() { psql -X -q -h "$work" -p "$PG_PORT" -U postgres "$@"; }
+psql_su -d postgres -c "CREATE ROLE bench LOGIN PASSWORD '$PASSWORD'" -c "CREATE DATABASE bench OWNER bench"
+PGPASSWORD=$PASSWORD pgbench -q -i -s "$SCALE" -h 127.0.0.1 -p "$PG_PORT" -U bench bench >/dev/null 2>&1
+psql_su -d bench -c "VACUUM ANALYZE" >/dev/null
+
+echo "starting wicket with a gateway on $GW_PORT" >&2
+cat > "$work/wicket.toml" <<TOML
+[server]
+listen = "127.0.0.1:$HTTP_PORT"
+database = "sqlite://$work/wicket.db"
+
+[[users]]
+name = "bench"
+
+[[roles]]
+name = "bench-rw"
+permissions = [{ actions = ["db:connect", "db:select", "db:insert", "db:update", "db:delete"], resources = ["postgres/bench/**"] }]
+
+[[bindings]]
+subjects = ["user:bench"]
+roles = ["bench-rw"]
+
+[[gateway.postgres]]
+name = "bench"
+listen = "127.0.0.1:$GW_PORT"
+resource = "postgres/bench"
+upstream = "postgres://bench@127.0.0.1:$PG_PORT/bench"
+password_env = "BENCH_UPSTREAM_PASSWORD"
+TOML
+TOKEN=$("$WICKET" token create bench --config "$work/wicket.toml" --ttl 2h)
+BENCH_UPSTREAM_PASSWORD=$PASSWORD RUST_LOG=error "$WICKET" serve --config "$work/wicket.toml" >"$work/wicket.out" 2>&1 &
+pids+=($!)
+
+echo "starting PgBouncer (session mode) on $BOUNCER_PORT" >&2
+cat > "$work/pgbouncer.ini" <<INI
+[databases]
+bench = host=127.0.0.1 port=$PG_PORT dbname=bench user=bench password=$PASSWORD
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $BOUNCER_PORT
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $work/userlist.txt
+pool_mode = session
+max_client_conn = 200
+default_pool_size = 20
+logfile = $work/pgbouncer.log
+pidfile = $work/pgbouncer.pid
+log_connections = 0
+log_disconnections = 0
+INI
+echo "\"bench\" \"$PASSWORD\"" > "$work/userlist.txt"
+[ "$(id -u)" = 0 ] && chown postgres "$work"/pgbouncer.ini "$work"/userlist.txt
+as_pg pgbouncer -d "$work/pgbouncer.ini"
+
+for port in "$GW_PORT" "$BOUNCER_PORT"; do
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+done
+
+# run NAME PORT PASSWORD ARGS...: pgbench's TPS (without initial connection time).
+run() {
+  local port=$1 password=$2; shift 2
+  PGPASSWORD=$password pgbench -n -h 127.0.0.1 -p "$port" -U bench "$@" bench 2>&1 |
+    sed -n 's/^tps = \([0-9.]*\) (.*$/\1/p'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+echo
+echo "| workload | clients | direct TPS | gateway TPS | gateway / direct | PgBouncer TPS | PgBouncer / direct |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+for mode in select tpcb; do
+  flags=(); [ "$mode" = select ] && flags=(-S)
+  for clients in 1 10; do
+    threads=$(( clients < 2 ? 1 : 2 ))
+    args=("${flags[@]}" -c "$clients" -j "$threads" -T "$DURATION")
+    d=$(run "$PG_PORT" "$PASSWORD" "${args[@]}")
+    g=$(run "$GW_PORT" "$TOKEN" "${args[@]}")
+    b=$(run "$BOUNCER_PORT" "$PASSWORD" "${args[@]}")
+    name=$([ "$mode" = select ] && echo "pgbench -S" || echo "pgbench (TPC-B-like)")
+    echo "| $name | $clients | ${d:-?} | ${g:-?} | $(ratio "${g:-0}" "${d:-0}") | ${b:-?} | $(ratio "${b:-0}" "${d:-0}") |"
+  done
+done
+
+echo
+echo "| new connections (pgbench -C -S, 4 clients) | per second | ratio to direct |"
+echo "| --- | --- | --- |"
+cargs=(-C -S -c 4 -j 2 -T "$CONNECT_DURATION")
+d=$(run "$PG_PORT" "$PASSWORD" "${cargs[@]}")
+g=$(run "$GW_PORT" "$TOKEN" "${cargs[@]}")
+b=$(run "$BOUNCER_PORT" "$PASSWORD" "${cargs[@]}")
+echo "| direct | ${d:-?} | 1.00 |"
+echo "| gateway | ${g:-?} | $(ratio "${g:-0}" "${d:-0}") |"
+echo "| PgBouncer | ${b:-?} | $(ratio "${b:-0}" "${d:-0}") |"
+
+events=$(sqlite3 "$work/wicket.db" "SELECT count(*) FROM audit_events WHERE kind = 'gateway.statement'" 2>/dev/null || echo "?")
+echo
+echo "gateway statements audited: $events; machine: $(nproc) cores; duration ${DURATION}s per run; scale $SCALE" 
