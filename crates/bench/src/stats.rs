@@ -82,6 +82,21 @@ pub fn memory(pid: Option<u32>) -> Option<(u64, u64)> {
     Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
+/// CPU time (user + system) a process has used, from `/proc/PID/stat` (in clock ticks of
+/// 1/100 s, the Linux default `CLK_TCK`).
+pub fn cpu_time(pid: Option<u32>) -> Option<std::time::Duration> {
+    let path = match pid {
+        Some(p) => format!("/proc/{p}/stat"),
+        None => "/proc/self/stat".to_string(),
+    };
+    let text = std::fs::read_to_string(path).ok()?;
+    // The command name (field 2) may hold spaces; count fields after its closing parenthesis.
+    let rest = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(std::time::Duration::from_millis(ticks * 10))
+}
+
 #[cfg(test)]
 mod tests {
     use super::Percentiles;
@@ -91,5 +106,12 @@ mod tests {
         let mut s: Vec<u64> = (1..=100).rev().collect();
         let p = Percentiles::of(&mut s);
         assert_eq!((p.p50, p.p99, p.max, p.count), (50, 99, 100, 100));
+    }
+
+    #[test]
+    fn reads_own_cpu_time() {
+        let spin = std::time::Instant::now();
+        while spin.elapsed().as_millis() < 30 {}
+        assert!(super::cpu_time(None).is_some_and(|t| t.as_millis() >= 10));
     }
 }

@@ -1,8 +1,10 @@
 //! The audit chain: canonical encoding of events, their hashes, and verification.
 
-use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
+mod encode;
 
+use serde_json::{Map, Value};
+
+use self::encode::Fields;
 use crate::model::{AuditEvent, NewEvent};
 use crate::time::{self, Time};
 
@@ -69,6 +71,13 @@ impl EventBuilder {
 /// turn on serde_json's `preserve_order` feature (cedar-policy does, in the benchmarks), and
 /// then the map keeps insertion order instead.
 pub fn canonical_json(value: &Value) -> String {
+    fn is_sorted(value: &Value) -> bool {
+        match value {
+            Value::Object(map) => map.keys().is_sorted() && map.values().all(is_sorted),
+            Value::Array(items) => items.iter().all(is_sorted),
+            _ => true,
+        }
+    }
     fn sorted(value: &Value) -> Value {
         match value {
             Value::Object(map) => {
@@ -85,45 +94,24 @@ pub fn canonical_json(value: &Value) -> String {
             other => other.clone(),
         }
     }
-    sorted(value).to_string()
-}
-
-fn field(out: &mut Vec<u8>, value: Option<&str>) {
-    match value {
-        None => out.push(b'-'),
-        Some(v) => {
-            out.extend_from_slice(v.len().to_string().as_bytes());
-            out.push(b':');
-            out.extend_from_slice(v.as_bytes());
-        }
+    if is_sorted(value) {
+        value.to_string()
+    } else {
+        sorted(value).to_string()
     }
-    out.push(b';');
 }
 
 /// The canonical encoding: every stored field but the hash, length-prefixed, in a fixed order.
 pub fn encode(seq: i64, event: &NewEvent) -> Vec<u8> {
     let mut out = Vec::with_capacity(256 + event.details.len());
-    field(&mut out, Some(&seq.to_string()));
-    field(&mut out, Some(&event.id));
-    field(&mut out, Some(&time::format(event.at)));
-    field(&mut out, Some(&event.actor));
-    field(&mut out, Some(&event.kind));
-    field(&mut out, event.subject.as_deref());
-    field(&mut out, event.action.as_deref());
-    field(&mut out, event.resource.as_deref());
-    field(&mut out, event.decision.as_deref());
-    field(&mut out, event.request_id.as_deref());
-    field(&mut out, event.grant_id.as_deref());
-    field(&mut out, Some(&event.details));
+    encode::encode_into(&mut out, seq, &Fields::of_new(event));
     out
 }
 
 /// `hash = SHA-256(prev_hash ‖ encode(seq, event))`, hex.
 pub fn hash(prev_hash: &str, seq: i64, event: &NewEvent) -> String {
-    let mut h = Sha256::new();
-    h.update(prev_hash.as_bytes());
-    h.update(encode(seq, event));
-    hex::encode(h.finalize())
+    let hex = encode::hash_hex(prev_hash, seq, &Fields::of_new(event));
+    hex.iter().map(|&b| char::from(b)).collect()
 }
 
 /// Places `event` after `(prev_seq, prev_hash)` in the chain.
@@ -145,22 +133,6 @@ pub fn seal(prev_seq: i64, prev_hash: &str, event: NewEvent) -> AuditEvent {
         details: event.details,
         prev_hash: prev_hash.to_string(),
         hash,
-    }
-}
-
-fn unsealed(e: &AuditEvent) -> NewEvent {
-    NewEvent {
-        id: e.id.clone(),
-        at: e.at,
-        actor: e.actor.clone(),
-        kind: e.kind.clone(),
-        subject: e.subject.clone(),
-        action: e.action.clone(),
-        resource: e.resource.clone(),
-        decision: e.decision.clone(),
-        request_id: e.request_id.clone(),
-        grant_id: e.grant_id.clone(),
-        details: e.details.clone(),
     }
 }
 
@@ -209,8 +181,8 @@ impl Verifier {
                 reason: "prev_hash does not match the hash of the event before".into(),
             });
         }
-        let expected = hash(&self.last_hash, e.seq, &unsealed(e));
-        if expected != e.hash {
+        let expected = encode::hash_hex(&self.last_hash, e.seq, &Fields::of_sealed(e));
+        if expected[..] != *e.hash.as_bytes() {
             return Err(Break {
                 seq: e.seq,
                 reason: "hash does not match the event's contents".into(),

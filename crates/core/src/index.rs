@@ -79,7 +79,7 @@ pub struct Index {
     rules: Arc<Rules>,
     users: FastMap<String, UserEntry>,
     /// Grant id to the position of its user in `config.users`.
-    grant_owner: HashMap<String, u32>,
+    grant_owner: FastMap<String, u32>,
 }
 
 impl Index {
@@ -153,7 +153,7 @@ impl Index {
             rules: Arc::new(Rules::new(&config)),
             config,
             users,
-            grant_owner: HashMap::new(),
+            grant_owner: FastMap::default(),
         }
     }
 
@@ -172,31 +172,42 @@ impl Index {
     /// Adds or replaces a grant; a revoked grant, or one for a role or user the configuration
     /// no longer has, is removed instead.
     pub fn upsert_grant(&mut self, grant: &Grant) {
-        self.remove_grant(&grant.id);
-        if grant.revoked_at.is_some() {
-            return;
+        let live = match (grant.revoked_at, self.config.role_position(&grant.role)) {
+            (None, Some(role)) => self.users.get(&grant.user).map(|e| (role, e.user as u32)),
+            _ => None,
+        };
+        // One lookup in the common case (a new grant): the previous owner, if any, comes back.
+        let previous = match live {
+            Some((_, user)) => self.grant_owner.insert(grant.id.clone(), user),
+            None => self.grant_owner.remove(&grant.id),
+        };
+        if let Some(user) = previous {
+            self.drop_from(user, &grant.id);
         }
-        let Some(role) = self.config.role_position(&grant.role) else {
-            return;
-        };
-        let Some(entry) = self.users.get_mut(&grant.user) else {
-            return;
-        };
-        self.grant_owner.insert(grant.id.clone(), entry.user as u32);
-        entry.grants.push(LiveGrant {
-            id: grant.id.clone(),
-            role,
-            starts_at: grant.starts_at,
-            expires_at: grant.expires_at,
-        });
+        if let Some((role, _)) = live
+            && let Some(entry) = self.users.get_mut(&grant.user)
+        {
+            entry.grants.push(LiveGrant {
+                id: grant.id.clone(),
+                role,
+                starts_at: grant.starts_at,
+                expires_at: grant.expires_at,
+            });
+        }
     }
 
-    pub fn remove_grant(&mut self, id: &str) {
-        if let Some(user) = self.grant_owner.remove(id)
-            && let Some(u) = self.config.users.get(user as usize)
+    /// Removes grant `id` from the list of the user at position `user`.
+    fn drop_from(&mut self, user: u32, id: &str) {
+        if let Some(u) = self.config.users.get(user as usize)
             && let Some(entry) = self.users.get_mut(&u.name)
         {
             entry.grants.retain(|g| g.id != id);
+        }
+    }
+
+    pub fn remove_grant(&mut self, id: &str) {
+        if let Some(user) = self.grant_owner.remove(id) {
+            self.drop_from(user, id);
         }
     }
 

@@ -15,6 +15,7 @@ use clap::Parser;
 use wicket_bench::http1::{self, Conn};
 use wicket_bench::load::{self, Outcome, Phase};
 use wicket_bench::server::{Server, wicket_binary};
+use wicket_bench::stats::cpu_time;
 use wicket_bench::workload::{Spec, Workload};
 
 #[derive(Debug, Parser)]
@@ -109,7 +110,14 @@ async fn metric(conn: &mut Conn, token: &str, name: &str) -> Result<u64> {
         .unwrap_or(0))
 }
 
-fn row(scenario: &str, connections: usize, batch: usize, o: &Outcome, audit: Option<(u64, u64)>) {
+fn row(
+    scenario: &str,
+    connections: usize,
+    batch: usize,
+    o: &Outcome,
+    audit: Option<(u64, u64)>,
+    cpu: (f64, f64),
+) {
     let ok = o.statuses.get(&200).copied().unwrap_or(0);
     let audit = audit.map_or("-".to_string(), |(events, batches)| {
         format!(
@@ -118,12 +126,14 @@ fn row(scenario: &str, connections: usize, batch: usize, o: &Outcome, audit: Opt
         )
     });
     println!(
-        "| {scenario} | {connections} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {ok}/{} | {audit} |",
+        "| {scenario} | {connections} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} / {:.1} | {ok}/{} | {audit} |",
         o.per_second(),
         o.per_second() * batch as f64,
         o.latency.p50 as f64 / 1000.0,
         o.latency.p99 as f64 / 1000.0,
         o.latency.max as f64 / 1000.0,
+        cpu.0,
+        cpu.1,
         o.requests,
     );
     for (status, body) in o.samples.iter().filter(|(s, _)| **s != 200) {
@@ -191,15 +201,27 @@ async fn run(args: Args) -> Result<()> {
                 metric(&mut admin, &tokens.bench, "wicket_audit_events_total").await?,
                 metric(&mut admin, &tokens.bench, "wicket_audit_batches_total").await?,
             );
+            let cpu_before = (cpu_time(Some(server.pid())), cpu_time(None));
             let outcome = load::run(server.addr, pool.clone(), phase)
                 .await
                 .with_context(|| format!("{scenario} at {connections}"))?;
+            let cpu_after = (cpu_time(Some(server.pid())), cpu_time(None));
+            // CPU per request over the whole phase (warm-up included) at the measured rate.
+            let sent = outcome.per_second() * (phase.warmup + phase.duration).as_secs_f64();
+            let per = |a: Option<Duration>, b: Option<Duration>| match (a, b) {
+                (Some(a), Some(b)) => a.saturating_sub(b).as_secs_f64() * 1e6 / sent.max(1.0),
+                _ => f64::NAN,
+            };
+            let cpu = (
+                per(cpu_after.0, cpu_before.0),
+                per(cpu_after.1, cpu_before.1),
+            );
             let after = (
                 metric(&mut admin, &tokens.bench, "wicket_audit_events_total").await?,
                 metric(&mut admin, &tokens.bench, "wicket_audit_batches_total").await?,
             );
             let audit = (after.0 > before.0).then(|| (after.0 - before.0, after.1 - before.1));
-            row(scenario, connections, size, &outcome, audit);
+            row(scenario, connections, size, &outcome, audit, cpu);
         }
     }
     drop(admin);

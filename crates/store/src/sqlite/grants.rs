@@ -1,5 +1,6 @@
 //! Grants in SQLite: insert, revoke once, read, and find those whose start or end is due.
 
+use futures_util::TryStreamExt;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use wicket_core::Grant;
@@ -93,11 +94,31 @@ pub(super) async fn live(
     conn: &mut SqliteConnection,
     now_ms: i64,
 ) -> Result<Vec<Grant>, StoreError> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM grants WHERE revoked_at IS NULL AND expires_at > ? ORDER BY starts_at, rowid"
-    );
-    let rows = sqlx::query(&sql).bind(now_ms).fetch_all(conn).await?;
-    rows.iter().map(from_row).collect()
+    // Only the columns an unrevoked grant has: sqlx copies every value of every row (a
+    // malloc each inside SQLite), which is most of the time of loading a million grants.
+    // `revoke` sets `revoked_at`, `revoked_by` and `revoke_reason` together, so the last two
+    // are empty here too.
+    let sql = "SELECT id, user_name, role, request_id, starts_at, expires_at FROM grants \
+               WHERE revoked_at IS NULL AND expires_at > ? ORDER BY starts_at, rowid";
+    // Row by row: holding every row of a million grants until the last arrived took more
+    // memory than the grants, and the allocator kept it after they were dropped.
+    let mut rows = sqlx::query(sql).bind(now_ms).fetch(conn);
+    let mut grants = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        let time = |i: usize| row.try_get::<i64, _>(i).map(wicket_core::time::from_millis);
+        grants.push(Grant {
+            id: row.try_get(0)?,
+            user: row.try_get(1)?,
+            role: row.try_get(2)?,
+            request_id: row.try_get(3)?,
+            starts_at: time(4)?,
+            expires_at: time(5)?,
+            revoked_at: None,
+            revoked_by: None,
+            revoke_reason: None,
+        });
+    }
+    Ok(grants)
 }
 
 /// What a sweep looks for, and the flag it sets once recorded.
@@ -167,16 +188,21 @@ pub(super) async fn mark(
     Ok(())
 }
 
+/// A grant from a row selected as [`COLUMNS`], by position (cheaper than by name, which
+/// counts when a million live grants are loaded at start).
 fn from_row(row: &SqliteRow) -> Result<Grant, StoreError> {
+    let time = |i: usize| row.try_get::<i64, _>(i).map(wicket_core::time::from_millis);
     Ok(Grant {
-        id: row.try_get("id")?,
-        user: row.try_get("user_name")?,
-        role: row.try_get("role")?,
-        request_id: row.try_get("request_id")?,
-        starts_at: codec::time(row, "starts_at")?,
-        expires_at: codec::time(row, "expires_at")?,
-        revoked_at: codec::opt_time(row, "revoked_at")?,
-        revoked_by: row.try_get("revoked_by")?,
-        revoke_reason: row.try_get("revoke_reason")?,
+        id: row.try_get(0)?,
+        user: row.try_get(1)?,
+        role: row.try_get(2)?,
+        request_id: row.try_get(3)?,
+        starts_at: time(4)?,
+        expires_at: time(5)?,
+        revoked_at: row
+            .try_get::<Option<i64>, _>(6)?
+            .map(wicket_core::time::from_millis),
+        revoked_by: row.try_get(7)?,
+        revoke_reason: row.try_get(8)?,
     })
 }
