@@ -59,7 +59,7 @@ pub async fn group_commit(
     each: usize,
 ) -> Result<(f64, f64)> {
     let metrics = Arc::new(Metrics::default());
-    let writer = AuditWriter::start(store, metrics.clone());
+    let writer = AuditWriter::start(store, metrics.clone(), wicket_server::tail::Tail::default());
     let t = Instant::now();
     let tasks: Vec<_> = (0..callers)
         .map(|c| {

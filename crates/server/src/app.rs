@@ -16,6 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::RandomIds;
 use crate::metrics::Metrics;
 use crate::replicate::{self, Replica};
+use crate::tail::Tail;
 use crate::ui::Sessions;
 
 /// How often a transition is retried after losing a race to a concurrent writer.
@@ -34,6 +35,8 @@ pub struct App {
     pub replica: Replica,
     /// Web UI sign-ins, kept in memory (a restart signs everyone out).
     pub sessions: Sessions,
+    /// Committed audit events for in-process consumers; woken by every local commit.
+    pub tail: Tail,
 }
 
 /// The current time as wicket keeps it (UTC, milliseconds).
@@ -44,8 +47,10 @@ pub fn now() -> Time {
 impl App {
     pub fn new(config: Arc<Config>, store: Arc<dyn Store>, index: Index) -> App {
         let metrics = Arc::new(Metrics::default());
+        let tail = Tail::default();
         App {
-            audit: AuditWriter::start(store.clone(), metrics.clone()),
+            audit: AuditWriter::start(store.clone(), metrics.clone(), tail.clone()),
+            tail,
             config,
             store,
             index: Arc::new(RwLock::new(index)),
@@ -101,6 +106,7 @@ impl App {
         let events = self.store.commit(changes.clone()).await?;
         self.metrics.audit_events(events.len());
         self.apply_to_index(&changes);
+        self.tail.wake();
         Ok(())
     }
 

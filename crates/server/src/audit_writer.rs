@@ -9,6 +9,7 @@ use wicket_core::NewEvent;
 use wicket_store::Store;
 
 use crate::metrics::Metrics;
+use crate::tail::Tail;
 
 /// Events waiting beyond this are refused rather than queued without bound.
 const QUEUE: usize = 65_536;
@@ -50,7 +51,7 @@ pub struct AuditWriter {
 }
 
 impl AuditWriter {
-    pub fn start(store: Arc<dyn Store>, metrics: Arc<Metrics>) -> AuditWriter {
+    pub fn start(store: Arc<dyn Store>, metrics: Arc<Metrics>, tail: Tail) -> AuditWriter {
         let (tx, mut rx) = mpsc::channel::<(NewEvent, Ack)>(QUEUE);
         let failing = Arc::new(AtomicBool::new(false));
         let flag = failing.clone();
@@ -68,6 +69,7 @@ impl AuditWriter {
                 if result.is_ok() {
                     metrics.audit_events(n);
                     metrics.audit_batch();
+                    tail.wake();
                 }
                 for ack in acks {
                     let _ = ack.send(result.clone());

@@ -70,4 +70,6 @@ pub async fn sweep(app: &App) {
         .write()
         .unwrap_or_else(|e| e.into_inner())
         .prune(now);
+    // Whatever the sweeps recorded is news for the tail's readers.
+    app.tail.wake();
 }

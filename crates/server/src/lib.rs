@@ -16,6 +16,7 @@ pub mod ops;
 pub mod replicate;
 pub mod routes;
 pub mod serve;
+pub mod tail;
 pub mod ui;
 pub mod view;
 
