@@ -13,6 +13,8 @@ pub struct Metrics {
     audit_events: AtomicU64,
     audit_batches: AtomicU64,
     expiries_recorded: AtomicU64,
+    /// Webhook deliveries by sink name: (delivered, failed).
+    webhooks: std::sync::Mutex<std::collections::BTreeMap<String, (u64, u64)>>,
 }
 
 impl Metrics {
@@ -41,6 +43,23 @@ impl Metrics {
     }
     pub fn expiries(&self, n: usize) {
         self.expiries_recorded.fetch_add(n as u64, Relaxed);
+    }
+    /// One webhook delivery to `sink` succeeded.
+    pub fn webhook_delivered(&self, sink: &str) {
+        self.webhook(sink, true);
+    }
+    /// One webhook delivery attempt to `sink` failed.
+    pub fn webhook_failed(&self, sink: &str) {
+        self.webhook(sink, false);
+    }
+    fn webhook(&self, sink: &str, ok: bool) {
+        let mut map = self.webhooks.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = map.entry(sink.to_string()).or_default();
+        if ok {
+            entry.0 += 1;
+        } else {
+            entry.1 += 1;
+        }
     }
 
     /// The Prometheus text exposition; `active_grants` is read from the index by the caller.
