@@ -3,7 +3,10 @@
 
 mod gateway;
 pub mod lint;
+pub mod notify;
 mod raw;
+pub mod retention;
+mod security;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -20,6 +23,7 @@ use crate::time::{self, Time};
 pub use gateway::{
     DEFAULT_STATEMENT_MAX_BYTES, GatewayConfig, PasswordSource, PgTarget, TlsFiles, Upstream,
 };
+pub use security::CheckpointConfig;
 
 /// A configuration problem: which file, which key, and what is wrong with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -162,6 +166,10 @@ pub struct Config {
     pub file: String,
     pub listen: Option<String>,
     pub database: Option<String>,
+    /// `[server] tls_cert` and `tls_key`: serve HTTPS when set.
+    pub tls: Option<TlsFiles>,
+    /// `[audit.checkpoints]`: sign the audit head to files outside the database.
+    pub checkpoints: Option<CheckpointConfig>,
     pub users: Vec<User>,
     pub roles: Vec<Role>,
     pub guardrails: Vec<Guardrail>,
@@ -169,6 +177,10 @@ pub struct Config {
     pub policies: Vec<Policy>,
     /// `[[gateway.postgres]]` targets.
     pub gateway: GatewayConfig,
+    /// `[notify]` and its `[[notify.webhook]]` sinks.
+    pub notify: notify::NotifyConfig,
+    /// `[audit]`: retention and archives.
+    pub audit: retention::AuditConfig,
     /// SHA-256 of the file's text, recorded with `policy.loaded`.
     pub hash: String,
     user_index: HashMap<String, usize>,
@@ -614,17 +626,25 @@ impl Validator<'_> {
         }
 
         let gateway = self.gateway(raw.gateway);
+        let notify = self.notify(raw.notify, &user_index, &groups);
+        let audit = self.audit(&raw.audit);
+        let tls = self.server_tls(&raw.server);
+        let checkpoints = self.checkpoints(raw.audit.checkpoints);
 
         Config {
             file: self.file.to_string(),
             listen: raw.server.listen,
             database: raw.server.database,
+            tls,
+            checkpoints,
             users,
             roles,
             guardrails,
             bindings,
             policies,
             gateway,
+            notify,
+            audit,
             hash,
             user_index,
             role_index,

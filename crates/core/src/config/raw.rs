@@ -19,6 +19,10 @@ pub struct RawConfig {
     pub policies: Vec<RawPolicy>,
     #[serde(default)]
     pub gateway: RawGateway,
+    #[serde(default)]
+    pub audit: RawAudit,
+    #[serde(default)]
+    pub notify: RawNotify,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -26,6 +30,29 @@ pub struct RawConfig {
 pub struct RawServer {
     pub listen: Option<String>,
     pub database: Option<String>,
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
+}
+
+/// `[audit]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAudit {
+    pub checkpoints: Option<RawCheckpoints>,
+    /// How long events stay in the database before they are archived, like `400d`.
+    pub retain: Option<String>,
+    /// Where archive files are written.
+    pub archive_dir: Option<String>,
+}
+
+/// `[audit.checkpoints]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCheckpoints {
+    pub dir: String,
+    pub key_file: String,
+    pub every_events: Option<u64>,
+    pub every: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,6 +141,29 @@ pub struct RawPgTarget {
     pub tls_cert: Option<String>,
     pub tls_key: Option<String>,
     pub statement_max_bytes: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNotify {
+    pub expiring_lead: Option<String>,
+    #[serde(default)]
+    pub webhook: Vec<RawWebhook>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWebhook {
+    pub name: Option<String>,
+    pub url: String,
+    #[serde(default)]
+    pub events: Vec<String>,
+    #[serde(default)]
+    pub subjects: Vec<String>,
+    pub secret: Option<String>,
+    pub secret_env: Option<String>,
+    pub secret_file: Option<String>,
+    pub format: Option<String>,
 }
 
 /// The text of a TOML datetime or string, for RFC 3339 parsing.
