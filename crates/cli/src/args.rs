@@ -46,6 +46,9 @@ pub struct Global {
         value_name = "TOKEN"
     )]
     pub token: Option<String>,
+    /// A PEM file of CA certificates to trust for an `https://` server, besides the system's
+    #[arg(long, global = true, env = "WICKET_CA", value_name = "FILE")]
+    pub ca: Option<PathBuf>,
     /// The configuration file, for `serve` and the offline commands
     #[arg(
         long,

@@ -5,7 +5,7 @@ mod error;
 
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use reqwest::{Method, RequestBuilder};
 use serde_json::Value;
 
@@ -31,11 +31,16 @@ impl Client {
             ),
         };
         let base = base_url(&global.server)?;
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
-            .user_agent(concat!("wicket-cli/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+            .user_agent(concat!("wicket-cli/", env!("CARGO_PKG_VERSION")));
+        if let Some(ca) = &global.ca {
+            for cert in ca_certificates(ca)? {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder.build()?;
         Ok(Client { base, token, http })
     }
 
@@ -80,23 +85,29 @@ impl Client {
     }
 }
 
+/// The certificates of `--ca FILE` (PEM); errors name the file.
+fn ca_certificates(file: &std::path::Path) -> Result<Vec<reqwest::Certificate>> {
+    let pem = std::fs::read(file)
+        .with_context(|| format!("cannot read `--ca` file `{}`", file.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|_| anyhow::anyhow!("`--ca` file `{}` is not PEM certificates", file.display()))?;
+    if certs.is_empty() {
+        bail!("`--ca` file `{}` holds no certificate", file.display());
+    }
+    Ok(certs)
+}
+
 /// `--server` without a trailing slash; a bare `host:port` gets `http://`.
 fn base_url(server: &str) -> Result<String> {
     let server = server.trim().trim_end_matches('/');
     if server.is_empty() {
         bail!("`--server` is empty; pass a url like `http://127.0.0.1:7070`");
     }
-    if server.starts_with("https://") {
-        bail!(
-            "`{server}`: this wicket build speaks plain http only; \
-             use an `http://` address (or a local TLS-terminating proxy)"
-        );
-    }
-    if server.starts_with("http://") {
+    if server.starts_with("http://") || server.starts_with("https://") {
         return Ok(server.to_string());
     }
     if server.contains("://") {
-        bail!("`{server}` is not an http url; pass one like `http://127.0.0.1:7070`");
+        bail!("`{server}` is not an http url; pass one like `https://wicket.example:7070`");
     }
     Ok(format!("http://{server}"))
 }
@@ -122,7 +133,7 @@ mod tests {
     fn server_urls() {
         assert_eq!(base_url("http://h:1/").unwrap(), "http://h:1");
         assert_eq!(base_url("127.0.0.1:7070").unwrap(), "http://127.0.0.1:7070");
-        assert!(base_url("https://h").is_err());
+        assert_eq!(base_url("https://h/").unwrap(), "https://h");
         assert!(base_url("ftp://h").is_err());
     }
 

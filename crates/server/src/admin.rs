@@ -1,4 +1,5 @@
-//! Offline administration against the database: mint tokens, verify the audit chain.
+//! Offline administration against the database: mint and revoke tokens, verify the audit chain
+//! and its signed checkpoints.
 
 use std::path::Path;
 
@@ -8,6 +9,7 @@ use wicket_core::workflow::{Changes, IdSource};
 use wicket_core::{Duration, Time, TokenRecord};
 
 use crate::app::now;
+use crate::checkpoint::{self, CheckpointReport};
 use crate::ids::{RandomIds, new_token, token_hash};
 use crate::open::{load_config, open_store};
 
@@ -49,6 +51,48 @@ pub fn token_changes(
     )
 }
 
+/// The changes that revoke token `record` at `at`, with its `token.revoked` event by `by`.
+pub fn revoke_changes(record: &TokenRecord, by: &str, at: Time, ids: &mut dyn IdSource) -> Changes {
+    let event = EventBuilder::new(ids.next_id("ev"), at, by, "token.revoked")
+        .subject(format!("user:{}", record.user))
+        .detail("token_id", record.id.clone())
+        .build();
+    Changes {
+        token_revocations: vec![(record.id.clone(), at)],
+        events: vec![event],
+        ..Changes::default()
+    }
+}
+
+/// `wicket token revoke ID --offline`: revokes a token straight in the database. Servers
+/// sharing a PostgreSQL database drop it from their caches through the change feed; a server
+/// on SQLite at its next full reload, and at once for a token it had not cached.
+pub async fn revoke_token(
+    config_path: &Path,
+    database: Option<&str>,
+    id: &str,
+) -> Result<TokenRecord> {
+    let config = load_config(config_path)?;
+    let store = open_store(&config, database).await?;
+    let record = store
+        .get_token(id)
+        .await
+        .context("reading the token")?
+        .ok_or_else(|| anyhow::anyhow!("unknown token `{id}`"))?;
+    if record.revoked_at.is_some() {
+        bail!("token `{id}` is already revoked");
+    }
+    let at = now();
+    store
+        .commit(revoke_changes(&record, "wicket", at, &mut RandomIds))
+        .await
+        .context("revoking the token")?;
+    Ok(TokenRecord {
+        revoked_at: Some(at),
+        ..record
+    })
+}
+
 /// `wicket token create USER`: writes a token straight into the database and returns it.
 pub async fn create_token(
     config_path: &Path,
@@ -80,4 +124,29 @@ pub async fn verify_audit(config_path: &Path, database: Option<&str>) -> Result<
     crate::routes::verify_chain(store.as_ref())
         .await
         .context("reading the audit log")
+}
+
+/// `wicket audit verify --checkpoints DIR`: the chain, then every checkpoint in `dir` against
+/// it, with `public_key` (hex or a file) or else the public half of the configured key.
+pub async fn verify_audit_checkpoints(
+    config_path: &Path,
+    database: Option<&str>,
+    dir: &Path,
+    public_key: Option<&str>,
+) -> Result<(VerifyReport, CheckpointReport)> {
+    let config = load_config(config_path)?;
+    let key = match (public_key, &config.checkpoints) {
+        (Some(text), _) => checkpoint::parse_public_key(text)?,
+        (None, Some(c)) => checkpoint::load_signing_key(Path::new(&c.key_file))?.verifying_key(),
+        (None, None) => bail!(
+            "no public key to verify checkpoints with: pass `--public-key KEY` (what \
+             `wicket audit keygen` printed) or configure `[audit.checkpoints] key_file`"
+        ),
+    };
+    let store = open_store(&config, database).await?;
+    let chain = crate::routes::verify_chain(store.as_ref())
+        .await
+        .context("reading the audit log")?;
+    let checkpoints = checkpoint::verify_checkpoints(store.as_ref(), dir, &key).await?;
+    Ok((chain, checkpoints))
 }

@@ -12,7 +12,7 @@ pub use audit::{VerifyReport, verify_chain};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::app::App;
 use crate::body::MAX_BODY;
@@ -42,6 +42,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/anomalies", get(audit::anomalies))
         .route("/v1/tokens", post(tokens::create))
         .route("/v1/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/v1/tokens/{id}", delete(tokens::revoke))
         .merge(crate::ui::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

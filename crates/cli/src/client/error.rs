@@ -10,6 +10,12 @@ use serde_json::Value;
 /// The server could not be reached, or stopped answering.
 pub fn transport(server: &str, e: &reqwest::Error) -> anyhow::Error {
     let cause = root_cause(e);
+    if cause.contains("certificate") {
+        return anyhow!(
+            "the wicket server at `{server}` presented a certificate this client does not trust \
+             ({cause}); pass its CA with `--ca FILE` or set `WICKET_CA`"
+        );
+    }
     if e.is_connect() {
         return anyhow!(
             "cannot reach the wicket server at `{server}` ({cause}); start one with `wicket serve`, \

@@ -1,6 +1,8 @@
-//! `wicket audit`: `verify` offline from the database; `list` and `export` over HTTP.
+//! `wicket audit`: `verify` offline from the database (and its signed checkpoints), `keygen`
+//! for the checkpoint key; `list` and `export` over HTTP.
 
 mod export;
+mod keygen;
 mod verify;
 
 use anyhow::Result;
@@ -20,6 +22,20 @@ pub enum AuditCommand {
         /// Database url (default: the configuration's)
         #[arg(long, env = "WICKET_DATABASE", value_name = "URL")]
         database: Option<String>,
+        /// Also check the signed checkpoints in DIR: each must be signed by the pinned key
+        /// and match the chain at its seq (detects truncation and rewrites)
+        #[arg(long, value_name = "DIR")]
+        checkpoints: Option<std::path::PathBuf>,
+        /// The checkpoint public key (64 hex digits, or a file holding it or a PEM key;
+        /// default: the public half of `[audit.checkpoints] key_file`)
+        #[arg(long, value_name = "KEY", requires = "checkpoints")]
+        public_key: Option<String>,
+    },
+    /// Make an Ed25519 key for signing audit checkpoints and print its public key
+    Keygen {
+        /// Where to write the private key (PKCS#8 PEM, owner-only; never overwritten)
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
     },
     /// Show one page of audit events
     List {
@@ -69,7 +85,17 @@ impl Filter {
 
 pub async fn run(global: &Global, cmd: AuditCommand) -> Result<Verdict> {
     match cmd {
-        AuditCommand::Verify { database } => verify::run(global, database).await,
+        AuditCommand::Verify {
+            database,
+            checkpoints: None,
+            ..
+        } => verify::run(global, database).await,
+        AuditCommand::Verify {
+            database,
+            checkpoints: Some(dir),
+            public_key,
+        } => verify::with_checkpoints(global, database, &dir, public_key.as_deref()).await,
+        AuditCommand::Keygen { out } => keygen::run(global, &out),
         AuditCommand::List {
             after,
             limit,

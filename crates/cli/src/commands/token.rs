@@ -1,4 +1,5 @@
-//! `wicket token create` (offline, straight into the database) and `wicket token revoke` (HTTP).
+//! `wicket token create` (offline, straight into the database) and `wicket token revoke` (over
+//! HTTP, or offline with `--offline`).
 
 use anyhow::Result;
 use clap::Subcommand;
@@ -23,8 +24,17 @@ pub enum TokenCommand {
         #[arg(long, env = "WICKET_DATABASE", value_name = "URL")]
         database: Option<String>,
     },
-    /// Revoke a token by its id (`tok_...`)
-    Revoke { id: String },
+    /// Revoke a token by its id (`tok_...`): over HTTP, or straight in the database
+    Revoke {
+        id: String,
+        /// Revoke in the database, like `token create`, with no API token (an administrator
+        /// on the server's host)
+        #[arg(long)]
+        offline: bool,
+        /// Database url for `--offline` (default: the configuration's)
+        #[arg(long, env = "WICKET_DATABASE", value_name = "URL")]
+        database: Option<String>,
+    },
 }
 
 pub async fn run(global: &Global, cmd: TokenCommand) -> Result<Verdict> {
@@ -47,7 +57,24 @@ pub async fn run(global: &Global, cmd: TokenCommand) -> Result<Verdict> {
                 Format::Json => output::json(&json!({ "user": user, "token": token }))?,
             }
         }
-        TokenCommand::Revoke { id } => {
+        TokenCommand::Revoke {
+            id,
+            offline: true,
+            database,
+        } => {
+            let config = config_file(global)?;
+            let record =
+                wicket_server::admin::revoke_token(config, database.as_deref(), &id).await?;
+            match global.output {
+                Format::Human => outln!("token {id} of {} revoked", record.user),
+                Format::Json => output::json(&json!({
+                    "id": record.id,
+                    "user": record.user,
+                    "revoked_at": record.revoked_at.map(wicket_core::time::format),
+                }))?,
+            }
+        }
+        TokenCommand::Revoke { id, .. } => {
             let client = Client::new(global)?;
             let answer = client
                 .post(&format!("/v1/tokens/{}/revoke", segment(&id)), &json!({}))

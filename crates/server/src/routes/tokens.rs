@@ -1,4 +1,5 @@
-//! Tokens over HTTP: mint one (own and short-lived, or for others with the power), revoke.
+//! Tokens over HTTP: mint one (own and short-lived, or for others with the power), revoke one
+//! (`POST /v1/tokens/{id}/revoke` or `DELETE /v1/tokens/{id}`: own, or any with the power).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -7,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wicket_core::{Duration, powers};
 
-use crate::admin::token_changes;
+use crate::admin::{revoke_changes, token_changes};
 use crate::app::{App, now};
 use crate::auth::Caller;
 use crate::body::OptionalJsonBody;
@@ -95,20 +96,7 @@ pub async fn revoke(
         ));
     }
     let at = now();
-    let event = wicket_core::audit::EventBuilder::new(
-        crate::ids::new_id("ev"),
-        at,
-        &caller.user,
-        "token.revoked",
-    )
-    .subject(format!("user:{}", record.user))
-    .detail("token_id", id.clone())
-    .build();
-    let changes = wicket_core::workflow::Changes {
-        token_revocations: vec![(id.clone(), at)],
-        events: vec![event],
-        ..Default::default()
-    };
+    let changes = revoke_changes(&record, &caller.user, at, &mut RandomIds);
     app.commit(changes).await?;
     app.tokens.evict(&id);
     Ok(Json(json!({"id": id, "revoked_at": at})))
