@@ -33,6 +33,10 @@ pub struct Running {
     http: JoinHandle<std::io::Result<()>>,
     jobs: JoinHandle<()>,
     replicate: JoinHandle<()>,
+    /// The webhook dispatcher and its sink workers.
+    notify: JoinHandle<()>,
+    /// The audit retention job (`[audit] retain`).
+    retention: JoinHandle<()>,
 }
 
 impl Running {
@@ -47,6 +51,10 @@ impl Running {
         self.replicate
             .await
             .context("joining the replica updates")?;
+        self.notify.await.context("joining the notifications")?;
+        self.retention
+            .await
+            .context("joining the audit retention")?;
         Ok(())
     }
 }
@@ -82,6 +90,13 @@ pub async fn spawn(config: Config, database: Option<&str>, listen: &str) -> Resu
         .with_context(|| format!("binding `{listen}`"))?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = watch::channel(false);
+    // Before serving: a webhook secret that cannot be read stops the start.
+    let notify = crate::notify::start(app.clone(), stopped.clone()).await?;
+    let retention = tokio::spawn(crate::retention::run(
+        app.clone(),
+        crate::retention::archive_dir(&app, &crate::open::database_url(&app.config, database)),
+        stopped.clone(),
+    ));
     let router = routes::router(app.clone());
     let mut http_stop = stopped.clone();
     let http = tokio::spawn(async move {
@@ -100,6 +115,8 @@ pub async fn spawn(config: Config, database: Option<&str>, listen: &str) -> Resu
         http,
         jobs,
         replicate,
+        notify,
+        retention,
     })
 }
 

@@ -32,6 +32,10 @@ pub struct AuditFilter {
     pub actor: Option<String>,
     /// An exact kind, or a prefix ending in `*` such as `request.*`.
     pub kind: Option<String>,
+    /// Only events at or after this time.
+    pub since: Option<Time>,
+    /// Only events before this time.
+    pub until: Option<Time>,
 }
 
 #[derive(Clone, Debug, Default)]

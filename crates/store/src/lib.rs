@@ -60,6 +60,20 @@ pub trait Store: Send + Sync + 'static {
     /// The last event's `(seq, hash)`, if any.
     async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError>;
 
+    /// The `(seq, hash)` of the last archived event: where verification starts once older
+    /// events left the database (see [`Store::archive_events`]). `None` before any archive.
+    async fn audit_anchor(&self) -> Result<Option<(i64, String)>, StoreError>;
+    /// Retention, in one transaction: appends `event` (an `audit.archived` record), makes
+    /// `through` — the `(seq, hash)` of the last event written to an archive file — the
+    /// chain's anchor, and deletes every event up to it. When the event at `through.0` is
+    /// gone or has another hash, nothing is written ([`StoreError::Conflict`]).
+    async fn archive_events(
+        &self,
+        through: (i64, String),
+        event: NewEvent,
+        now: Time,
+    ) -> Result<AuditEvent, StoreError>;
+
     async fn find_token(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError>;
     async fn get_token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError>;
 

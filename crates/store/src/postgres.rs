@@ -6,6 +6,7 @@
 //! the version it was read at. Triggers announce every change with `NOTIFY` (see [`feed`]).
 
 mod anomalies;
+mod archive;
 mod chain;
 mod codec;
 mod commit;
@@ -134,6 +135,23 @@ impl Store for PgStore {
     async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         chain::head(&mut conn).await
+    }
+
+    async fn audit_anchor(&self) -> Result<Option<(i64, String)>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        archive::anchor(&mut conn).await
+    }
+
+    async fn archive_events(
+        &self,
+        through: (i64, String),
+        event: NewEvent,
+        now: Time,
+    ) -> Result<AuditEvent, StoreError> {
+        let mut tx = self.begin().await?;
+        let event = archive::archive(&mut tx, (through.0, &through.1), event, now).await?;
+        tx.commit().await?;
+        Ok(event)
     }
 
     async fn find_token(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError> {

@@ -1,6 +1,7 @@
 //! The SQLite backend: one file in WAL mode; every write is one `BEGIN IMMEDIATE` transaction.
 
 mod anomalies;
+mod archive;
 mod chain;
 mod codec;
 mod commit;
@@ -122,6 +123,22 @@ impl Store for SqliteStore {
     async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         chain::head(&mut conn).await
+    }
+
+    async fn audit_anchor(&self) -> Result<Option<(i64, String)>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        archive::anchor(&mut conn).await
+    }
+
+    async fn archive_events(
+        &self,
+        through: (i64, String),
+        event: NewEvent,
+        now: Time,
+    ) -> Result<AuditEvent, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let result = archive::archive(tx.conn(), (through.0, &through.1), event, now).await;
+        tx.finish(result).await
     }
 
     async fn find_token(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError> {

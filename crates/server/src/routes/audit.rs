@@ -1,7 +1,11 @@
-//! The audit log over HTTP: pages of events, chain verification, anomalies.
+//! The audit log over HTTP: pages of events (or the whole stream as JSONL), chain
+//! verification, anomalies.
+
+pub mod export;
 
 use axum::Json;
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use wicket_core::audit::Verifier;
@@ -26,6 +30,12 @@ pub struct AuditQuery {
     grant_id: Option<String>,
     actor: Option<String>,
     kind: Option<String>,
+    /// `json` (a page, the default) or `jsonl` (every matching event, streamed).
+    format: Option<String>,
+    /// Only events at or after this time (RFC 3339, or an age like `30d`).
+    since: Option<String>,
+    /// Only events before this time.
+    until: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -38,8 +48,29 @@ pub async fn list(
     State(app): State<App>,
     caller: Caller,
     QueryParams(q): QueryParams<AuditQuery>,
-) -> ApiResult<Json<Page>> {
+) -> ApiResult<Response> {
     app.require_power(&caller.user, powers::AUDIT_READ)?;
+    let at = crate::app::now();
+    let since = q
+        .since
+        .as_deref()
+        .map(|t| export::time_or_age("since", t, at))
+        .transpose()?;
+    let until = q
+        .until
+        .as_deref()
+        .map(|t| export::time_or_age("until", t, at))
+        .transpose()?;
+    let streamed = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("jsonl") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                format!("unknown `format` `{other}`; use `json` or `jsonl`"),
+            ));
+        }
+    };
     let limit = q.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=wicket_store::filter::MAX_LIMIT).contains(&limit) {
         return Err(ApiError::bad_request(
@@ -57,7 +88,12 @@ pub async fn list(
         grant_id: q.grant_id,
         actor: q.actor,
         kind: q.kind,
+        since,
+        until,
     };
+    if streamed {
+        return Ok(export::jsonl(app.store.clone(), filter));
+    }
     let events = app.store.list_events(&filter).await?;
     let next_after = (events.len() as i64 == limit)
         .then(|| events.last().map(|e| e.seq))
@@ -65,7 +101,8 @@ pub async fn list(
     Ok(Json(Page {
         items: events,
         next_after,
-    }))
+    })
+    .into_response())
 }
 
 /// The result of verifying the whole chain.
@@ -75,11 +112,22 @@ pub struct VerifyReport {
     pub events: u64,
     pub head: Option<(i64, String)>,
     pub first_bad: Option<(i64, String)>,
+    /// Where verification started: the last archived event's `(seq, hash)`, if any.
+    pub anchor: Option<(i64, String)>,
 }
 
 /// Walks the whole chain in `seq` order, page by page.
 pub async fn verify_chain(store: &dyn Store) -> Result<VerifyReport, StoreError> {
-    let mut v = Verifier::default();
+    // After retention, the chain verifies from the anchor the archive left behind.
+    let anchor = store.audit_anchor().await?;
+    let mut v = match &anchor {
+        Some((seq, hash)) => Verifier {
+            last_seq: *seq,
+            last_hash: hash.clone(),
+            events: 0,
+        },
+        None => Verifier::default(),
+    };
     loop {
         let page = store
             .list_events(&AuditFilter {
@@ -96,6 +144,7 @@ pub async fn verify_chain(store: &dyn Store) -> Result<VerifyReport, StoreError>
                     events: v.events,
                     head: store.audit_head().await?,
                     first_bad: Some((b.seq, b.reason)),
+                    anchor,
                 });
             }
         }
@@ -103,7 +152,7 @@ pub async fn verify_chain(store: &dyn Store) -> Result<VerifyReport, StoreError>
             break;
         }
     }
-    let head = (v.events > 0).then(|| (v.last_seq, v.last_hash.clone()));
+    let head = (v.events > 0 || anchor.is_some()).then(|| (v.last_seq, v.last_hash.clone()));
     // Rows after the last one that verified, not reachable by seq order (a gap), also break it.
     let stored = store.audit_head().await?;
     if stored.as_ref().map(|h| h.0) != head.as_ref().map(|h| h.0) {
@@ -113,6 +162,7 @@ pub async fn verify_chain(store: &dyn Store) -> Result<VerifyReport, StoreError>
             events: v.events,
             head: stored,
             first_bad: Some((seq, "the chain ends before the stored head".into())),
+            anchor,
         });
     }
     Ok(VerifyReport {
@@ -120,6 +170,7 @@ pub async fn verify_chain(store: &dyn Store) -> Result<VerifyReport, StoreError>
         events: v.events,
         head,
         first_bad: None,
+        anchor,
     })
 }
 
@@ -131,6 +182,7 @@ pub async fn verify(State(app): State<App>, caller: Caller) -> ApiResult<Json<Va
         "events": r.events,
         "head": r.head.map(|(seq, hash)| json!({"seq": seq, "hash": hash})),
         "first_bad": r.first_bad.map(|(seq, reason)| json!({"seq": seq, "reason": reason})),
+        "anchor": r.anchor.map(|(seq, hash)| json!({"seq": seq, "hash": hash})),
     })))
 }
 

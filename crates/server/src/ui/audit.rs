@@ -64,6 +64,7 @@ fn filter(q: &FormData) -> Result<AuditFilter, Problem> {
         grant_id: q.text("grant_id"),
         actor: q.text("actor"),
         kind: q.text("kind"),
+        ..AuditFilter::default()
     })
 }
 

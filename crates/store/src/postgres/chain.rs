@@ -14,7 +14,7 @@ const COLUMNS: &str = "seq, id, at, actor, kind, subject, action, resource, deci
                        request_id, grant_id, details, prev_hash, hash";
 
 /// The transaction-scoped advisory lock that appends take turns on ("wicket" and 2).
-const CHAIN_LOCK: i64 = 0x7769_636b_6574_0002;
+pub(super) const CHAIN_LOCK: i64 = 0x7769_636b_6574_0002;
 
 /// Rows per `INSERT`: 14 parameters each stays well below PostgreSQL's 65,535.
 const INSERT_CHUNK: usize = 1000;
@@ -135,6 +135,12 @@ pub(super) async fn list(
                 .push_bind(codec::like_prefix(prefix))
                 .push(" ESCAPE '\\'"),
         };
+    }
+    if let Some(since) = f.since {
+        q.push(" AND at >= ").push_bind(since);
+    }
+    if let Some(until) = f.until {
+        q.push(" AND at < ").push_bind(until);
     }
     q.push(" ORDER BY seq LIMIT ")
         .push_bind(filter::limit(f.limit));

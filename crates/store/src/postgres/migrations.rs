@@ -14,11 +14,18 @@ use crate::StoreError;
 /// Every migration in version order: `(version, description, sql)`. A released migration is
 /// never edited (its checksum is recorded); a change is a new file appended here. Listed by
 /// hand for the reasons given in the SQLite backend's `migrations`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../../migrations/postgres/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        2,
+        "audit anchor",
+        include_str!("../../migrations/postgres/0002_audit_anchor.sql"),
+    ),
+];
 
 /// The session advisory lock that migrating servers take turns on ("wicket" and 1).
 const MIGRATION_LOCK: i64 = 0x7769_636b_6574_0001;

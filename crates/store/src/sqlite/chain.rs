@@ -10,7 +10,7 @@ use super::codec::{self, millis, prefix_end};
 use crate::StoreError;
 use crate::filter::{self, AuditFilter};
 
-const COLUMNS: &str = "seq, id, at, actor, kind, subject, action, resource, decision, \
+pub(super) const COLUMNS: &str = "seq, id, at, actor, kind, subject, action, resource, decision, \
                        request_id, grant_id, details, prev_hash, hash";
 
 /// The last event's `(seq, hash)`, if any.
@@ -146,6 +146,12 @@ pub(super) async fn list(
     if let Some(kind) = &f.kind {
         push_kind(&mut q, kind);
     }
+    if let Some(since) = f.since {
+        q.push(" AND at >= ").push_bind(millis(since));
+    }
+    if let Some(until) = f.until {
+        q.push(" AND at < ").push_bind(millis(until));
+    }
     q.push(" ORDER BY seq LIMIT ")
         .push_bind(filter::limit(f.limit));
     let rows = q.build().fetch_all(conn).await?;
@@ -170,7 +176,7 @@ fn push_kind<'a>(q: &mut QueryBuilder<'a, Sqlite>, kind: &'a str) {
 
 /// An event from a row selected as [`COLUMNS`], by position: looking columns up by name
 /// cost more than the rest of reading the row (`verify` reads every row there is).
-fn from_row(row: &SqliteRow) -> Result<AuditEvent, StoreError> {
+pub(super) fn from_row(row: &SqliteRow) -> Result<AuditEvent, StoreError> {
     Ok(AuditEvent {
         seq: row.try_get(0)?,
         id: row.try_get(1)?,

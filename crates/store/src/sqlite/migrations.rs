@@ -16,11 +16,18 @@ use crate::StoreError;
 /// Listed by hand rather than with `sqlx::migrate!`, which needs sqlx's proc macros (and a
 /// second build of SQLite for them); `include_str!` still rebuilds when a file changes, and
 /// the version, description and checksum are the ones `sqlx::migrate!` would record.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../../migrations/sqlite/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        2,
+        "audit anchor",
+        include_str!("../../migrations/sqlite/0002_audit_anchor.sql"),
+    ),
+];
 
 #[derive(Debug)]
 struct Embedded;

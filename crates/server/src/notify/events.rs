@@ -1,0 +1,128 @@
+//! Which audit events are news, and for whom: a new request for the approvers of its first
+//! step, a decision for the requester, an ended grant for its holder, an anomaly.
+
+use serde_json::Value;
+use wicket_core::{AuditEvent, Config};
+
+use super::message::Notification;
+
+/// The notification `event` gives rise to, if any.
+pub fn notification(config: &Config, event: &AuditEvent) -> Option<Notification> {
+    let details: Value = serde_json::from_str(&event.details).unwrap_or(Value::Null);
+    let text = |key: &str| details[key].as_str().unwrap_or_default().to_string();
+    let user = event
+        .subject
+        .as_deref()
+        .and_then(|s| s.strip_prefix("user:"))
+        .unwrap_or_default()
+        .to_string();
+    let request = event.request_id.as_deref().unwrap_or("?");
+    let holder = || if user.is_empty() { Vec::new() } else { vec![user.clone()] };
+    let (summary, recipients) = match event.kind.as_str() {
+        "request.created" => {
+            let roles = roles_of(&details);
+            let mut summary = format!(
+                "{user} requests {roles} for {} under policy `{}`",
+                text("duration"),
+                text("policy")
+            );
+            for (label, key) in [("reason", "reason"), ("ticket", "ticket")] {
+                let value = text(key);
+                if !value.is_empty() {
+                    summary.push_str(&format!("; {label}: {value}"));
+                }
+            }
+            if details["break_glass"].as_bool() == Some(true) {
+                summary.push_str(" (break-glass)");
+            }
+            (summary, approvers(config, &text("policy"), &user))
+        }
+        "request.approved" => (
+            format!(
+                "{user}'s request `{request}` for {} was approved: access from {} until {}",
+                roles_of(&details),
+                text("starts_at"),
+                text("expires_at")
+            ),
+            holder(),
+        ),
+        "request.denied" => (
+            format!(
+                "{user}'s request `{request}` was denied by {}",
+                event.actor
+            ),
+            holder(),
+        ),
+        "request.expired" => (
+            format!("{user}'s request `{request}` expired without a decision"),
+            holder(),
+        ),
+        "grant.expired" => (
+            format!(
+                "{user}'s grant of role `{}` ended at {}",
+                text("role"),
+                text("expires_at")
+            ),
+            holder(),
+        ),
+        "anomaly.flagged" => {
+            let what = ["summary", "rule"]
+                .iter()
+                .map(|k| text(k))
+                .find(|s| !s.is_empty())
+                .unwrap_or_else(|| "an anomaly".to_string());
+            let severity = text("severity");
+            let summary = if severity.is_empty() {
+                format!("anomaly for {}: {what}", event.subject.as_deref().unwrap_or("?"))
+            } else {
+                format!(
+                    "{severity} anomaly for {}: {what}",
+                    event.subject.as_deref().unwrap_or("?")
+                )
+            };
+            (summary, holder())
+        }
+        "notify.failed" => (
+            format!(
+                "a `{}` notification to sink `{}` was given up after {} attempts: {}",
+                text("notification"),
+                text("sink"),
+                details["attempts"].as_u64().unwrap_or(0),
+                text("error")
+            ),
+            Vec::new(),
+        ),
+        _ => return None,
+    };
+    Some(Notification::of_event(event, &event.kind, summary, recipients))
+}
+
+/// `role-a, role-b` from a `roles` detail.
+fn roles_of(details: &Value) -> String {
+    let roles: Vec<&str> = details["roles"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if roles.is_empty() {
+        "access".to_string()
+    } else {
+        roles.join(", ")
+    }
+}
+
+/// The users who may approve a new request under `policy` (its first step), never the
+/// requester themself.
+fn approvers(config: &Config, policy: &str, requester: &str) -> Vec<String> {
+    let Some(step) = config.policy(policy).and_then(|p| p.steps.first()) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for subject in &step.approvers {
+        for user in config.users_of(subject) {
+            if user != requester && !out.iter().any(|u| u == user) {
+                out.push(user.to_string());
+            }
+        }
+    }
+    out
+}
