@@ -1,6 +1,7 @@
 //! The TOML configuration: raw file shape, validation into a [`Config`], and the model types
 //! it holds (users, roles, guardrails, bindings, policies).
 
+pub mod anomalies;
 mod gateway;
 pub mod lint;
 pub mod notify;
@@ -179,6 +180,8 @@ pub struct Config {
     pub gateway: GatewayConfig,
     /// `[notify]` and its `[[notify.webhook]]` sinks.
     pub notify: notify::NotifyConfig,
+    /// `[[anomalies]]` monitoring rules, in file order.
+    pub anomalies: Vec<crate::anomaly::Rule>,
     /// `[audit]`: retention and archives.
     pub audit: retention::AuditConfig,
     /// SHA-256 of the file's text, recorded with `policy.loaded`.
@@ -630,6 +633,7 @@ impl Validator<'_> {
         let audit = self.audit(&raw.audit);
         let tls = self.server_tls(&raw.server);
         let checkpoints = self.checkpoints(raw.audit.checkpoints);
+        let anomalies = self.anomalies(raw.anomalies, &users, &role_index);
 
         Config {
             file: self.file.to_string(),
@@ -644,6 +648,7 @@ impl Validator<'_> {
             policies,
             gateway,
             notify,
+            anomalies,
             audit,
             hash,
             user_index,

@@ -2,6 +2,7 @@
 //! state machine and the audit chain. Pure: no I/O, no clock, no async.
 
 pub mod action;
+pub mod anomaly;
 pub mod audit;
 pub mod config;
 pub mod decide;

@@ -23,6 +23,8 @@ pub struct RawConfig {
     pub audit: RawAudit,
     #[serde(default)]
     pub notify: RawNotify,
+    #[serde(default)]
+    pub anomalies: Vec<super::anomalies::RawAnomaly>,
 }
 
 #[derive(Debug, Default, Deserialize)]

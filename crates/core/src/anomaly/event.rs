@@ -1,0 +1,84 @@
+//! What the rules read from one audit event: its holder, role and resource, and its details
+//! parsed once.
+
+use serde_json::Value;
+
+use super::grants::GrantBook;
+use crate::model::AuditEvent;
+use crate::resource::Resource;
+
+/// One event as the detectors see it.
+pub(super) struct Facts<'a> {
+    pub event: &'a AuditEvent,
+    /// The user (without `user:`) the event is about.
+    pub user: Option<&'a str>,
+    /// The role of the event's grant, from the event or from the grants the engine knows.
+    pub role: Option<String>,
+    pub request_id: Option<String>,
+    pub resource: Option<Resource>,
+    details: Value,
+}
+
+impl<'a> Facts<'a> {
+    pub fn of(event: &'a AuditEvent, grants: &GrantBook) -> Facts<'a> {
+        let details: Value = serde_json::from_str(&event.details).unwrap_or(Value::Null);
+        let known = event.grant_id.as_deref().and_then(|g| grants.get(g));
+        let role = details
+            .get("role")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| known.map(|k| k.role.clone()));
+        let request_id = event
+            .request_id
+            .clone()
+            .or_else(|| known.map(|k| k.request_id.clone()));
+        Facts {
+            user: event
+                .subject
+                .as_deref()
+                .and_then(|s| s.strip_prefix("user:")),
+            role,
+            request_id,
+            resource: event
+                .resource
+                .as_deref()
+                .and_then(|r| Resource::parse(r).ok()),
+            details,
+            event,
+        }
+    }
+
+    pub fn detail_str(&self, key: &str) -> Option<&str> {
+        self.details.get(key).and_then(Value::as_str)
+    }
+
+    pub fn detail_bool(&self, key: &str) -> bool {
+        self.details
+            .get(key)
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
+    /// `user:NAME` of the event, or its subject as written.
+    pub fn subject(&self) -> String {
+        self.event.subject.clone().unwrap_or_default()
+    }
+
+    /// A denied check or a denied gateway statement.
+    pub fn is_denial(&self) -> bool {
+        self.event.kind == "check.denied"
+            || (self.event.kind == "gateway.statement"
+                && self.event.decision.as_deref() == Some("deny"))
+    }
+
+    /// A recorded use of a grant: an allowed check through it, or a statement under it.
+    pub fn used_grant(&self) -> Option<&'a str> {
+        let g = self.event.grant_id.as_deref()?;
+        let used = match self.event.kind.as_str() {
+            "check.allowed" => true,
+            "gateway.statement" => self.event.decision.as_deref() == Some("allow"),
+            _ => false,
+        };
+        used.then_some(g)
+    }
+}
