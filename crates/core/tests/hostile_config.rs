@@ -88,7 +88,7 @@ fn corpus() -> Vec<(String, String)> {
         "",
     );
     add(format!("x = {}", "{ a = ".repeat(5_000)), "");
-    add(format!("{}", "[a.".repeat(3_000)), "");
+    add("[a.".repeat(3_000), "");
 
     // Wrong types.
     for (from, to, needle) in [
