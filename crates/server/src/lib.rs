@@ -6,6 +6,7 @@ pub mod admin;
 pub mod app;
 pub mod audit_writer;
 pub mod auth;
+pub mod checkpoint;
 pub mod body;
 pub mod error;
 pub mod ids;
@@ -19,6 +20,7 @@ pub mod retention;
 pub mod routes;
 pub mod serve;
 pub mod tail;
+pub mod tls;
 pub mod ui;
 pub mod view;
 

@@ -15,7 +15,7 @@ use wicket_core::{Config, Index};
 use crate::app::{App, now};
 use crate::ids::new_id;
 use crate::open::{load_config, open_store};
-use crate::{jobs, replicate, routes};
+use crate::{checkpoint, jobs, replicate, routes};
 
 /// What `wicket serve` was told on its command line.
 #[derive(Clone, Debug)]
@@ -28,6 +28,8 @@ pub struct ServeOptions {
 /// A server running in this process.
 pub struct Running {
     pub addr: SocketAddr,
+    /// True when serving HTTPS (`[server] tls_cert`).
+    pub tls: bool,
     pub app: App,
     stop: watch::Sender<bool>,
     http: JoinHandle<std::io::Result<()>>,
@@ -37,6 +39,8 @@ pub struct Running {
     notify: JoinHandle<()>,
     /// The audit retention job (`[audit] retain`).
     retention: JoinHandle<()>,
+    /// The checkpoint signer, stopped last so that it signs the final head.
+    checkpoints: Option<(watch::Sender<bool>, JoinHandle<()>)>,
 }
 
 impl Running {
@@ -55,6 +59,10 @@ impl Running {
         self.retention
             .await
             .context("joining the audit retention")?;
+        if let Some((stop, task)) = self.checkpoints {
+            let _ = stop.send(true);
+            task.await.context("joining the audit checkpoints")?;
+        }
         Ok(())
     }
 }
@@ -63,6 +71,25 @@ impl Running {
 /// (port 0 picks a free port) and starts serving.
 pub async fn spawn(config: Config, database: Option<&str>, listen: &str) -> Result<Running> {
     let config = Arc::new(config);
+    // Key and certificate problems stop the start before anything is written.
+    let tls = config
+        .tls
+        .as_ref()
+        .map(crate::tls::acceptor)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let signer = config
+        .checkpoints
+        .as_ref()
+        .map(|c| -> Result<checkpoint::Signer> {
+            Ok(checkpoint::Signer {
+                dir: PathBuf::from(&c.dir),
+                key: checkpoint::load_signing_key(std::path::Path::new(&c.key_file))?,
+                every_events: c.every_events,
+                every: std::time::Duration::from_secs(c.every.as_secs().unsigned_abs()),
+            })
+        })
+        .transpose()?;
     let store = open_store(&config, database).await?;
     // Listening starts before the index is loaded, so no other server's write falls between.
     let feed = store
@@ -99,17 +126,34 @@ pub async fn spawn(config: Config, database: Option<&str>, listen: &str) -> Resu
     ));
     let router = routes::router(app.clone());
     let mut http_stop = stopped.clone();
-    let http = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = http_stop.changed().await;
+    let stopping = async move {
+        let _ = http_stop.changed().await;
+    };
+    let http = match tls.clone() {
+        Some(acceptor) => {
+            let listener = crate::tls::TlsListener::new(listener, acceptor)?;
+            tokio::spawn(async move {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(stopping)
+                    .await
             })
-            .await
+        }
+        None => tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(stopping)
+                .await
+        }),
+    };
+    let checkpoints = signer.map(|signer| {
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(checkpoint::run(app.clone(), signer, stopped));
+        (stop, task)
     });
     let jobs = tokio::spawn(jobs::run(app.clone(), stopped.clone()));
     let replicate = tokio::spawn(replicate::run(app.clone(), feed, stopped));
     Ok(Running {
         addr,
+        tls: tls.is_some(),
         app,
         stop,
         http,
@@ -117,6 +161,7 @@ pub async fn spawn(config: Config, database: Option<&str>, listen: &str) -> Resu
         replicate,
         notify,
         retention,
+        checkpoints,
     })
 }
 
@@ -142,7 +187,7 @@ where
         .or_else(|| config.listen.clone())
         .unwrap_or_else(|| "127.0.0.1:7070".to_string());
     let running = spawn(config, opts.database.as_deref(), &listen).await?;
-    if !running.addr.ip().is_loopback() {
+    if !running.tls && !running.addr.ip().is_loopback() {
         tracing::warn!(addr = %running.addr, "serving plain HTTP on a non-loopback address; tokens cross the network in clear text");
     }
     let stop_beside = match beside(running.app.clone()).await {
@@ -152,7 +197,8 @@ where
             return Err(e);
         }
     };
-    println!("listening on http://{}", running.addr);
+    let scheme = if running.tls { "https" } else { "http" };
+    println!("listening on {scheme}://{}", running.addr);
     tracing::info!(addr = %running.addr, "wicket is serving");
     shutdown_signal().await;
     tracing::info!("shutting down");

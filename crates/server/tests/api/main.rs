@@ -5,6 +5,9 @@
 
 pub mod helpers;
 
+mod checkpoints;
 mod errors;
 mod flow;
 mod persistence;
+mod tls;
+mod tokens;

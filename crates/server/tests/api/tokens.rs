@@ -1,0 +1,133 @@
+//! Token lifecycle: an expired token is refused, a revoked one is refused at once (over HTTP
+//! by its owner or by a holder of `wicket:tokens.create`, or offline in the database), and
+//! revoking needs the right.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use wicket_server::admin::token_changes;
+use wicket_server::ids::RandomIds;
+
+use crate::helpers::{assert_error, config_path, spawn_app};
+
+#[tokio::test]
+async fn expired_and_revoked_tokens_are_refused_at_once() {
+    let app = spawn_app().await;
+    let (alice, bob, root) = (
+        app.token("alice").await,
+        app.token("bob").await,
+        app.token("root").await,
+    );
+    let store = app.running.as_ref().unwrap().app.store.clone();
+
+    // A token whose hour ended a minute ago.
+    let an_hour_ago = wicket_server::app::now() - chrono::Duration::minutes(61);
+    let (expired, changes) = token_changes(
+        "alice",
+        "wicket",
+        Some(wicket_core::Duration::HOUR),
+        an_hour_ago,
+        &mut RandomIds,
+    );
+    store.commit(changes).await.unwrap();
+    assert_error(&app.get("/v1/whoami", &expired).await, 401, "token_expired");
+
+    // Alice mints a token for herself, uses it (so it is cached), and revokes it with DELETE.
+    let (s, minted) = app.post("/v1/tokens", &alice, json!({"ttl": "1h"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{minted}");
+    let (own, own_id) = (
+        minted["token"].as_str().unwrap().to_string(),
+        minted["id"].as_str().unwrap().to_string(),
+    );
+    assert_eq!(app.get("/v1/whoami", &own).await.0, StatusCode::OK);
+    let (s, v) = app
+        .call(
+            Method::DELETE,
+            &format!("/v1/tokens/{own_id}"),
+            Some(&own),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["id"], own_id.as_str());
+    assert_error(&app.get("/v1/whoami", &own).await, 401, "token_revoked");
+    // Twice is a conflict; an unknown id is 404.
+    assert_error(
+        &app.post(&format!("/v1/tokens/{own_id}/revoke"), &alice, json!({}))
+            .await,
+        409,
+        "token_revoked",
+    );
+    assert_error(
+        &app.call(Method::DELETE, "/v1/tokens/tok_nope", Some(&alice), None)
+            .await,
+        404,
+        "unknown_token",
+    );
+
+    // Bob may not revoke Alice's token; root (who holds `wicket:tokens.create`) may.
+    let (_, minted) = app.post("/v1/tokens", &alice, json!({})).await;
+    let (other, other_id) = (
+        minted["token"].as_str().unwrap().to_string(),
+        minted["id"].as_str().unwrap().to_string(),
+    );
+    assert_eq!(app.get("/v1/whoami", &other).await.0, StatusCode::OK);
+    assert_error(
+        &app.call(
+            Method::DELETE,
+            &format!("/v1/tokens/{other_id}"),
+            Some(&bob),
+            None,
+        )
+        .await,
+        403,
+        "missing_power",
+    );
+    assert_eq!(app.get("/v1/whoami", &other).await.0, StatusCode::OK);
+    let (s, v) = app
+        .post(&format!("/v1/tokens/{other_id}/revoke"), &root, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_error(&app.get("/v1/whoami", &other).await, 401, "token_revoked");
+
+    // `wicket token revoke --offline`: straight in the database, recorded like the others.
+    let (_, minted) = app.post("/v1/tokens", &bob, json!({})).await;
+    let (third, third_id) = (
+        minted["token"].as_str().unwrap().to_string(),
+        minted["id"].as_str().unwrap().to_string(),
+    );
+    let record =
+        wicket_server::admin::revoke_token(&config_path(&app.dir), Some(&app.db), &third_id)
+            .await
+            .unwrap();
+    assert_eq!(record.user, "bob");
+    assert!(record.revoked_at.is_some());
+    assert_error(&app.get("/v1/whoami", &third).await, 401, "token_revoked");
+    let again =
+        wicket_server::admin::revoke_token(&config_path(&app.dir), Some(&app.db), &third_id)
+            .await
+            .unwrap_err()
+            .to_string();
+    assert!(again.contains("already revoked"), "{again}");
+
+    // Each revocation is in the audit log, naming the token and who revoked it.
+    let revoked: Vec<(String, String)> = app
+        .events(&root)
+        .await
+        .iter()
+        .filter(|e| e["kind"] == "token.revoked")
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().to_string(),
+                e["details"]["token_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        revoked,
+        vec![
+            ("alice".to_string(), own_id),
+            ("root".to_string(), other_id),
+            ("wicket".to_string(), third_id),
+        ]
+    );
+}
