@@ -103,7 +103,9 @@ impl App {
 
     /// Commits a write set and brings the index up to date.
     pub async fn commit(&self, changes: Changes) -> Result<(), StoreError> {
+        let started = std::time::Instant::now();
         let events = self.store.commit(changes.clone()).await?;
+        self.metrics.audit_append(started.elapsed());
         self.metrics.audit_events(events.len());
         self.apply_to_index(&changes);
         self.tail.wake();

@@ -61,12 +61,14 @@ impl AuditWriter {
                 linger(&mut rx, &mut batch).await;
                 let (events, acks): (Vec<NewEvent>, Vec<Ack>) = batch.drain(..).unzip();
                 let n = events.len();
+                let started = std::time::Instant::now();
                 let result = store.append_events(events).await.map(|_| ()).map_err(|e| {
                     tracing::error!(error = %e, events = n, "audit append failed");
                     "the audit log could not be written".to_string()
                 });
                 flag.store(result.is_err(), Ordering::Relaxed);
                 if result.is_ok() {
+                    metrics.audit_append(started.elapsed());
                     metrics.audit_events(n);
                     metrics.audit_batch();
                     tail.wake();

@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod jobs;
 pub mod metrics;
+pub mod monitor;
 pub mod notify;
 pub mod open;
 pub mod ops;

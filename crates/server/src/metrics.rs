@@ -1,45 +1,110 @@
-//! Counters exposed at `/metrics` in the Prometheus text format.
+//! What `/metrics` exposes, in the Prometheus text format: checks by decision with a latency
+//! histogram, requests by state, live grants, reviews, revocations, anomalies by rule and
+//! severity, webhook deliveries, audit appends with a latency histogram, and the gateway's
+//! sessions and statements.
+//!
+//! Counters of things this server does (checks, commits) count its own work. Anomalies and
+//! gateway activity are counted from the audit log as this server reads it, so with replicas
+//! every server reports the whole log since it started (take the `max`, not the `sum`).
 
+mod histogram;
+
+use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
 
-#[derive(Debug, Default)]
+pub use histogram::{Histogram, LATENCY_BUCKETS};
+
+#[derive(Debug)]
 pub struct Metrics {
     checks_allowed: AtomicU64,
     checks_denied: AtomicU64,
+    check_latency: Histogram,
     requests_created: AtomicU64,
     reviews: AtomicU64,
     revocations: AtomicU64,
     audit_events: AtomicU64,
     audit_batches: AtomicU64,
+    audit_append: Histogram,
     expiries_recorded: AtomicU64,
     /// Webhook deliveries by sink name: (delivered, failed).
-    webhooks: std::sync::Mutex<std::collections::BTreeMap<String, (u64, u64)>>,
+    webhooks: Mutex<BTreeMap<String, (u64, u64)>>,
+    /// Anomalies flagged, by (rule, severity).
+    anomalies: Mutex<BTreeMap<(String, String), u64>>,
+    gateway_sessions_started: AtomicU64,
+    gateway_sessions_ended: AtomicU64,
+    gateway_statements_allowed: AtomicU64,
+    gateway_statements_denied: AtomicU64,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics {
+            checks_allowed: AtomicU64::new(0),
+            checks_denied: AtomicU64::new(0),
+            check_latency: Histogram::latency(),
+            requests_created: AtomicU64::new(0),
+            reviews: AtomicU64::new(0),
+            revocations: AtomicU64::new(0),
+            audit_events: AtomicU64::new(0),
+            audit_batches: AtomicU64::new(0),
+            audit_append: Histogram::latency(),
+            expiries_recorded: AtomicU64::new(0),
+            webhooks: Mutex::default(),
+            anomalies: Mutex::default(),
+            gateway_sessions_started: AtomicU64::new(0),
+            gateway_sessions_ended: AtomicU64::new(0),
+            gateway_statements_allowed: AtomicU64::new(0),
+            gateway_statements_denied: AtomicU64::new(0),
+        }
+    }
+}
+
+/// Values read at render time rather than counted.
+#[derive(Debug, Default)]
+pub struct Gauges {
+    /// Grants in the decision index (scheduled or active).
+    pub live_grants: usize,
+    /// Stored requests by state; `None` when the store could not be read.
+    pub requests_by_state: Option<Vec<(String, i64)>>,
+}
+
+fn bump(a: &AtomicU64) {
+    a.fetch_add(1, Relaxed);
 }
 
 impl Metrics {
     pub fn check(&self, allowed: bool) {
-        if allowed {
+        bump(if allowed {
             &self.checks_allowed
         } else {
             &self.checks_denied
-        }
-        .fetch_add(1, Relaxed);
+        });
+    }
+    /// How long one check took to answer (decision and audit).
+    pub fn check_latency(&self, d: Duration) {
+        self.check_latency.observe(d);
     }
     pub fn request_created(&self) {
-        self.requests_created.fetch_add(1, Relaxed);
+        bump(&self.requests_created);
     }
     pub fn review(&self) {
-        self.reviews.fetch_add(1, Relaxed);
+        bump(&self.reviews);
     }
     pub fn revocation(&self) {
-        self.revocations.fetch_add(1, Relaxed);
+        bump(&self.revocations);
     }
     pub fn audit_events(&self, n: usize) {
         self.audit_events.fetch_add(n as u64, Relaxed);
     }
     pub fn audit_batch(&self) {
-        self.audit_batches.fetch_add(1, Relaxed);
+        bump(&self.audit_batches);
+    }
+    /// How long one transaction appending audit events took.
+    pub fn audit_append(&self, d: Duration) {
+        self.audit_append.observe(d);
     }
     pub fn expiries(&self, n: usize) {
         self.expiries_recorded.fetch_add(n as u64, Relaxed);
@@ -61,58 +126,251 @@ impl Metrics {
             entry.1 += 1;
         }
     }
+    /// One `anomaly.flagged` event read from the log.
+    pub fn anomaly(&self, rule: &str, severity: &str) {
+        let mut map = self.anomalies.lock().unwrap_or_else(|e| e.into_inner());
+        *map.entry((rule.to_string(), severity.to_string()))
+            .or_default() += 1;
+    }
+    /// A `gateway.session.started` (`true`) or `.ended` event read from the log.
+    pub fn gateway_session(&self, started: bool) {
+        bump(if started {
+            &self.gateway_sessions_started
+        } else {
+            &self.gateway_sessions_ended
+        });
+    }
+    /// A `gateway.statement` event read from the log.
+    pub fn gateway_statement(&self, allowed: bool) {
+        bump(if allowed {
+            &self.gateway_statements_allowed
+        } else {
+            &self.gateway_statements_denied
+        });
+    }
 
-    /// The Prometheus text exposition; `active_grants` is read from the index by the caller.
-    pub fn render(&self, active_grants: usize) -> String {
+    /// The Prometheus text exposition.
+    pub fn render(&self, gauges: &Gauges) -> String {
         let mut out = String::new();
-        let mut counter = |name: &str, help: &str, samples: &[(&str, u64)]| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-            for (labels, v) in samples {
-                let _ = writeln!(out, "{name}{labels} {v}");
-            }
-        };
-        counter(
+        let o = &mut out;
+        let v = |a: &AtomicU64| a.load(Relaxed);
+        series(
+            o,
             "wicket_checks_total",
+            "counter",
             "Authorization checks by decision.",
             &[
-                ("{decision=\"allow\"}", self.checks_allowed.load(Relaxed)),
-                ("{decision=\"deny\"}", self.checks_denied.load(Relaxed)),
+                ("decision=\"allow\"".into(), v(&self.checks_allowed)),
+                ("decision=\"deny\"".into(), v(&self.checks_denied)),
             ],
         );
-        counter(
+        self.check_latency.render(
+            o,
+            "wicket_check_duration_seconds",
+            "Time to answer one check, its audit event included.",
+        );
+        series(
+            o,
             "wicket_requests_created_total",
+            "counter",
             "Access requests created.",
-            &[("", self.requests_created.load(Relaxed))],
+            &[(String::new(), v(&self.requests_created))],
         );
-        counter(
+        if let Some(states) = &gauges.requests_by_state {
+            let mut samples: Vec<(String, u64)> =
+                ["pending", "approved", "denied", "cancelled", "expired"]
+                    .iter()
+                    .map(|s| (format!("state=\"{s}\""), 0))
+                    .collect();
+            for (state, n) in states {
+                let label = format!("state=\"{}\"", escape(state));
+                let n = u64::try_from(*n).unwrap_or(0);
+                match samples.iter_mut().find(|(l, _)| *l == label) {
+                    Some(entry) => entry.1 = n,
+                    None => samples.push((label, n)),
+                }
+            }
+            series(
+                o,
+                "wicket_requests",
+                "gauge",
+                "Stored access requests by state.",
+                &samples,
+            );
+        }
+        series(
+            o,
+            "wicket_grants_live",
+            "gauge",
+            "Grants in the decision index (scheduled or active).",
+            &[(String::new(), gauges.live_grants as u64)],
+        );
+        series(
+            o,
             "wicket_reviews_total",
+            "counter",
             "Reviews recorded.",
-            &[("", self.reviews.load(Relaxed))],
+            &[(String::new(), v(&self.reviews))],
         );
-        counter(
+        series(
+            o,
             "wicket_revocations_total",
+            "counter",
             "Grants revoked.",
-            &[("", self.revocations.load(Relaxed))],
+            &[(String::new(), v(&self.revocations))],
         );
-        counter(
-            "wicket_audit_events_total",
-            "Audit events appended.",
-            &[("", self.audit_events.load(Relaxed))],
-        );
-        counter(
-            "wicket_audit_batches_total",
-            "Group commits of check events.",
-            &[("", self.audit_batches.load(Relaxed))],
-        );
-        counter(
+        series(
+            o,
             "wicket_grant_expiries_recorded_total",
+            "counter",
             "Grant expiries recorded.",
-            &[("", self.expiries_recorded.load(Relaxed))],
+            &[(String::new(), v(&self.expiries_recorded))],
         );
-        let _ = writeln!(
-            out,
-            "# HELP wicket_grants_live Grants in the decision index (scheduled or active).\n# TYPE wicket_grants_live gauge\nwicket_grants_live {active_grants}"
+        let anomalies: Vec<(String, u64)> = self
+            .anomalies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|((rule, sev), n)| {
+                (
+                    format!("rule=\"{}\",severity=\"{}\"", escape(rule), escape(sev)),
+                    *n,
+                )
+            })
+            .collect();
+        series(
+            o,
+            "wicket_anomalies_total",
+            "counter",
+            "Anomalies flagged in the audit log since this server started, by rule and severity.",
+            &anomalies,
+        );
+        // Webhook deliveries: counted by the notifier through `webhook_delivered|failed`.
+        let webhooks: Vec<(String, u64)> = self
+            .webhooks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .flat_map(|(sink, (ok, failed))| {
+                let sink = escape(sink);
+                [
+                    (format!("sink=\"{sink}\",outcome=\"delivered\""), *ok),
+                    (format!("sink=\"{sink}\",outcome=\"failed\""), *failed),
+                ]
+            })
+            .collect();
+        series(
+            o,
+            "wicket_webhook_deliveries_total",
+            "counter",
+            "Webhook delivery attempts by sink and outcome.",
+            &webhooks,
+        );
+        series(
+            o,
+            "wicket_audit_events_total",
+            "counter",
+            "Audit events appended.",
+            &[(String::new(), v(&self.audit_events))],
+        );
+        series(
+            o,
+            "wicket_audit_batches_total",
+            "counter",
+            "Group commits of check events.",
+            &[(String::new(), v(&self.audit_batches))],
+        );
+        self.audit_append.render(
+            o,
+            "wicket_audit_append_duration_seconds",
+            "Time of one transaction appending audit events (a group commit or a state change).",
+        );
+        let (started, ended) = (
+            v(&self.gateway_sessions_started),
+            v(&self.gateway_sessions_ended),
+        );
+        series(
+            o,
+            "wicket_gateway_sessions_total",
+            "counter",
+            "Gateway sessions started, from the audit log.",
+            &[(String::new(), started)],
+        );
+        series(
+            o,
+            "wicket_gateway_sessions_open",
+            "gauge",
+            "Gateway sessions started and not yet ended since this server started.",
+            &[(String::new(), started.saturating_sub(ended))],
+        );
+        series(
+            o,
+            "wicket_gateway_statements_total",
+            "counter",
+            "Gateway statements by decision, from the audit log.",
+            &[
+                (
+                    "decision=\"allow\"".into(),
+                    v(&self.gateway_statements_allowed),
+                ),
+                (
+                    "decision=\"deny\"".into(),
+                    v(&self.gateway_statements_denied),
+                ),
+            ],
         );
         out
+    }
+}
+
+/// One metric family: its HELP and TYPE lines and a sample per label set.
+fn series(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(String, u64)]) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    for (labels, v) in samples {
+        if labels.is_empty() {
+            let _ = writeln!(out, "{name} {v}");
+        } else {
+            let _ = writeln!(out, "{name}{{{labels}}} {v}");
+        }
+    }
+}
+
+/// A label value as the text format wants it: backslash, quote and newline escaped.
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_buckets_are_cumulative() {
+        let m = Metrics::default();
+        m.check_latency(Duration::from_micros(3));
+        m.check_latency(Duration::from_micros(80));
+        m.check_latency(Duration::from_secs(2));
+        let text = m.render(&Gauges::default());
+        assert!(
+            text.contains("wicket_check_duration_seconds_bucket{le=\"0.000005\"} 1\n"),
+            "{text}"
+        );
+        assert!(text.contains("wicket_check_duration_seconds_bucket{le=\"0.0001\"} 2\n"));
+        assert!(text.contains("wicket_check_duration_seconds_bucket{le=\"1\"} 2\n"));
+        assert!(text.contains("wicket_check_duration_seconds_bucket{le=\"+Inf\"} 3\n"));
+        assert!(text.contains("wicket_check_duration_seconds_count 3\n"));
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        let m = Metrics::default();
+        m.anomaly("a\"b", "high");
+        let text = m.render(&Gauges::default());
+        assert!(
+            text.contains("wicket_anomalies_total{rule=\"a\\\"b\",severity=\"high\"} 1"),
+            "{text}"
+        );
     }
 }

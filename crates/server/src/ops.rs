@@ -71,7 +71,20 @@ pub async fn revoke_grant(
     if !may {
         app.require_power(user, powers::GRANTS_REVOKE)?;
     }
-    let changes = workflow::revoke(&grant, user, may, reason, now(), &mut RandomIds)?;
+    revoke_as(app, user, grant, reason).await
+}
+
+/// Revokes `grant` for `actor` with no permission check: for wicket's own work (the monitor's
+/// `revoke = true` rules), and for callers that checked already.
+pub async fn revoke_as(
+    app: &App,
+    actor: &str,
+    grant: Grant,
+    reason: Option<String>,
+) -> ApiResult<Grant> {
+    let id = grant.id.clone();
+    let id = id.as_str();
+    let changes = workflow::revoke(&grant, actor, true, reason, now(), &mut RandomIds)?;
     match app.commit(changes).await {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {

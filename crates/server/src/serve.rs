@@ -149,6 +149,8 @@ pub async fn spawn(config: Config, database: Option<&str>, listen: &str) -> Resu
         let task = tokio::spawn(checkpoint::run(app.clone(), signer, stopped));
         (stop, task)
     });
+    // Stops on its own when `stop` turns true; holds no state that needs a flush.
+    tokio::spawn(crate::monitor::run(app.clone(), stopped.clone()));
     let jobs = tokio::spawn(jobs::run(app.clone(), stopped.clone()));
     let replicate = tokio::spawn(replicate::run(app.clone(), feed, stopped));
     Ok(Running {

@@ -80,6 +80,10 @@ pub trait Store: Send + Sync + 'static {
     /// Newest first.
     async fn list_anomalies(&self, filter: &AnomalyFilter) -> Result<Vec<Anomaly>, StoreError>;
 
+    /// How many stored requests are in each state, as `(state, count)`; states with none are
+    /// left out. One grouped query (for `/metrics`).
+    async fn count_requests(&self) -> Result<Vec<(String, i64)>, StoreError>;
+
     /// Starts listening for the changes that any process commits to this database from now
     /// on, so that a server sharing the database with others can keep its in-memory state
     /// current (see [`ChangeFeed`]). Subscribe before loading that state, so that nothing

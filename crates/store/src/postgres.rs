@@ -169,6 +169,14 @@ impl Store for PgStore {
         anomalies::list(&mut conn, filter).await
     }
 
+    async fn count_requests(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT state, COUNT(*) FROM requests GROUP BY state")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows)
+    }
+
     async fn watch(&self) -> Result<Option<Box<dyn ChangeFeed>>, StoreError> {
         Ok(Some(Box::new(feed::PgFeed::listen(&self.options).await?)))
     }

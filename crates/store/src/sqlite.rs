@@ -155,4 +155,12 @@ impl Store for SqliteStore {
         let mut conn = self.pool.acquire().await?;
         anomalies::list(&mut conn, filter).await
     }
+
+    async fn count_requests(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT state, COUNT(*) FROM requests GROUP BY state")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows)
+    }
 }

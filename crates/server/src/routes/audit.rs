@@ -191,11 +191,19 @@ pub async fn verify(State(app): State<App>, caller: Caller) -> ApiResult<Json<Va
 pub struct AnomalyQuery {
     severity: Option<String>,
     subject: Option<String>,
+    #[serde(alias = "grant")]
     grant_id: Option<String>,
     since: Option<String>,
     limit: Option<i64>,
 }
 
+fn bad_param(name: &str, message: impl std::fmt::Display) -> ApiError {
+    ApiError::bad_request("invalid_query", format!("`{name}`: {message}"))
+}
+
+/// Flagged anomalies, newest first; needs `wicket:audit.read`. Filters: `severity` (exact),
+/// `subject` (`user:NAME` or a bare user name), `grant` (or `grant_id`), `since` (RFC 3339,
+/// inclusive), `limit`.
 pub async fn anomalies(
     State(app): State<App>,
     caller: Caller,
@@ -207,16 +215,45 @@ pub async fn anomalies(
         .as_deref()
         .map(Severity::parse)
         .transpose()
-        .map_err(|e| ApiError::bad_request("invalid_query", e))?;
+        .map_err(|e| bad_param("severity", e))?;
     let since = q
         .since
         .as_deref()
         .map(time::parse)
         .transpose()
-        .map_err(|e| ApiError::bad_request("invalid_query", e))?;
+        .map_err(|e| bad_param("since", e))?;
+    let subject = match q.subject.as_deref() {
+        None => None,
+        Some(s) => Some(match wicket_core::Subject::parse(s) {
+            Ok(wicket_core::Subject::User(u)) => format!("user:{u}"),
+            Ok(wicket_core::Subject::Group(_)) => {
+                return Err(bad_param(
+                    "subject",
+                    "anomalies are about users; give `user:NAME`",
+                ));
+            }
+            Err(_) if !s.contains(':') => wicket_core::subject::parse_name("user", s)
+                .map(|u| format!("user:{u}"))
+                .map_err(|e| bad_param("subject", e))?,
+            Err(e) => return Err(bad_param("subject", e)),
+        }),
+    };
+    if let Some(g) = &q.grant_id
+        && (g.is_empty() || g.len() > 128)
+    {
+        return Err(bad_param("grant", "a grant id is 1 to 128 characters"));
+    }
+    if let Some(l) = q.limit
+        && !(1..=wicket_store::filter::MAX_LIMIT).contains(&l)
+    {
+        return Err(bad_param(
+            "limit",
+            format!("must be between 1 and {}", wicket_store::filter::MAX_LIMIT),
+        ));
+    }
     let filter = AnomalyFilter {
         severity,
-        subject: q.subject,
+        subject,
         grant_id: q.grant_id,
         since,
         limit: q.limit,

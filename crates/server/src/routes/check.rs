@@ -108,6 +108,7 @@ pub async fn check(
     caller: Caller,
     JsonBody(body): JsonBody<CheckBody>,
 ) -> ApiResult<Json<Decision>> {
+    let started = std::time::Instant::now();
     let user = subject_user(&app, &caller, body.subject.as_deref())?;
     let (action, resource) = parse(&body)?;
     let at = now();
@@ -116,6 +117,7 @@ pub async fn check(
     if let Some(e) = event(&caller, &user, &action, &resource, &decision, at) {
         app.audit.append(e).await.map_err(audit_unavailable)?;
     }
+    app.metrics.check_latency(started.elapsed());
     Ok(Json(decision))
 }
 
@@ -124,6 +126,7 @@ pub async fn batch(
     caller: Caller,
     JsonBody(body): JsonBody<BatchBody>,
 ) -> ApiResult<Json<BatchResult>> {
+    let started = std::time::Instant::now();
     if body.checks.len() > MAX_BATCH {
         return Err(ApiError::bad_request(
             "batch_too_large",
@@ -162,5 +165,10 @@ pub async fn batch(
         .append_all(events)
         .await
         .map_err(audit_unavailable)?;
+    // Each check of a batch waited as long as the batch.
+    let took = started.elapsed();
+    for _ in &results {
+        app.metrics.check_latency(took);
+    }
     Ok(Json(BatchResult { results }))
 }

@@ -33,10 +33,20 @@ pub async fn readyz(State(app): State<App>) -> impl IntoResponse {
 }
 
 pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
-    let live = app.index().grant_count();
+    let requests_by_state = match app.store.count_requests().await {
+        Ok(counts) => Some(counts),
+        Err(e) => {
+            tracing::warn!(error = %e, "counting requests for /metrics failed");
+            None
+        }
+    };
+    let gauges = crate::metrics::Gauges {
+        live_grants: app.index().grant_count(),
+        requests_by_state,
+    };
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        app.metrics.render(live),
+        app.metrics.render(&gauges),
     )
 }
 

@@ -5,6 +5,7 @@
 
 pub mod helpers;
 
+mod anomalies;
 mod checkpoints;
 mod errors;
 mod flow;
