@@ -17,6 +17,7 @@ pub mod notify;
 pub mod open;
 pub mod ops;
 pub mod replicate;
+pub mod report;
 pub mod retention;
 pub mod routes;
 pub mod serve;

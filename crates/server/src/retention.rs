@@ -110,9 +110,8 @@ pub async fn archive(app: &App, dir: &Path, horizon: Time, now: Time) -> Result<
     let tmp = dir.join(format!("{name}.tmp"));
     // Pass 2: write the stretch, then read the file back through the verifier.
     write(store, &tmp, &header).await?;
-    let report = verify(
-        std::fs::File::open(&tmp).with_context(|| format!("reopening {}", tmp.display()))?,
-    )?;
+    let report =
+        verify(std::fs::File::open(&tmp).with_context(|| format!("reopening {}", tmp.display()))?)?;
     if !report.ok {
         let _ = std::fs::remove_file(&tmp);
         let (seq, reason) = report.first_bad.unwrap_or_default();

@@ -40,6 +40,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/audit", get(audit::list))
         .route("/v1/audit/verify", get(audit::verify))
         .route("/v1/anomalies", get(audit::anomalies))
+        .route("/v1/reports/usage", get(crate::report::usage))
         .route("/v1/tokens", post(tokens::create))
         .route("/v1/tokens/{id}/revoke", post(tokens::revoke))
         .route("/v1/tokens/{id}", delete(tokens::revoke))

@@ -17,7 +17,13 @@ pub fn notification(config: &Config, event: &AuditEvent) -> Option<Notification>
         .unwrap_or_default()
         .to_string();
     let request = event.request_id.as_deref().unwrap_or("?");
-    let holder = || if user.is_empty() { Vec::new() } else { vec![user.clone()] };
+    let holder = || {
+        if user.is_empty() {
+            Vec::new()
+        } else {
+            vec![user.clone()]
+        }
+    };
     let (summary, recipients) = match event.kind.as_str() {
         "request.created" => {
             let roles = roles_of(&details);
@@ -47,10 +53,7 @@ pub fn notification(config: &Config, event: &AuditEvent) -> Option<Notification>
             holder(),
         ),
         "request.denied" => (
-            format!(
-                "{user}'s request `{request}` was denied by {}",
-                event.actor
-            ),
+            format!("{user}'s request `{request}` was denied by {}", event.actor),
             holder(),
         ),
         "request.expired" => (
@@ -73,7 +76,10 @@ pub fn notification(config: &Config, event: &AuditEvent) -> Option<Notification>
                 .unwrap_or_else(|| "an anomaly".to_string());
             let severity = text("severity");
             let summary = if severity.is_empty() {
-                format!("anomaly for {}: {what}", event.subject.as_deref().unwrap_or("?"))
+                format!(
+                    "anomaly for {}: {what}",
+                    event.subject.as_deref().unwrap_or("?")
+                )
             } else {
                 format!(
                     "{severity} anomaly for {}: {what}",
@@ -94,7 +100,12 @@ pub fn notification(config: &Config, event: &AuditEvent) -> Option<Notification>
         ),
         _ => return None,
     };
-    Some(Notification::of_event(event, &event.kind, summary, recipients))
+    Some(Notification::of_event(
+        event,
+        &event.kind,
+        summary,
+        recipients,
+    ))
 }
 
 /// `role-a, role-b` from a `roles` detail.

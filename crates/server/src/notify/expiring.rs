@@ -77,7 +77,11 @@ mod tests {
     #[test]
     fn each_grant_is_announced_once_within_the_lead() {
         let lead = Duration::parse("10m").unwrap();
-        let grants = [grant("a", 0, 3600), grant("b", 0, 1000), grant("c", 2000, 2500)];
+        let grants = [
+            grant("a", 0, 3600),
+            grant("b", 0, 1000),
+            grant("c", 2000, 2500),
+        ];
         let mut e = Expiring::default();
         let ids = |v: Vec<Notification>| -> Vec<String> {
             v.into_iter().map(|n| n.grant_id.unwrap()).collect()

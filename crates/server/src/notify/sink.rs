@@ -39,7 +39,10 @@ pub struct Sink {
 pub enum Outcome {
     Delivered,
     /// Given up: how many attempts, and the last error (no url, no secret in it).
-    Failed { attempts: u32, error: String },
+    Failed {
+        attempts: u32,
+        error: String,
+    },
 }
 
 impl Sink {

@@ -163,7 +163,10 @@ pub fn verify(input: impl Read) -> Result<ArchiveReport> {
         let seq = v.last_seq;
         return Ok(bad(
             seq,
-            format!("the header counts {} events, the file holds {}", header.events, v.events),
+            format!(
+                "the header counts {} events, the file holds {}",
+                header.events, v.events
+            ),
             &v,
             &header,
         ));

@@ -4,11 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod helpers;
+mod receiver;
 
 mod anomalies;
 mod checkpoints;
 mod errors;
 mod flow;
+mod notify;
 mod persistence;
+mod retention;
 mod tls;
 mod tokens;

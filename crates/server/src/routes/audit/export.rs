@@ -75,5 +75,9 @@ pub fn jsonl(store: Arc<dyn Store>, filter: AuditFilter) -> Response {
             }
         }
     });
-    ([(CONTENT_TYPE, "application/x-ndjson")], Body::from_stream(pages)).into_response()
+    (
+        [(CONTENT_TYPE, "application/x-ndjson")],
+        Body::from_stream(pages),
+    )
+        .into_response()
 }
