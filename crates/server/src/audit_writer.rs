@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use wicket_core::NewEvent;
 use wicket_store::Store;
 
@@ -17,27 +17,35 @@ const QUEUE: usize = 65_536;
 const BATCH: usize = 1024;
 
 type Ack = oneshot::Sender<Result<(), String>>;
+/// An event and, when someone waits for its commit, where to say it is done.
+type Item = (NewEvent, Option<Ack>);
+
+/// True when nobody waits for the commit of `item`.
+fn unawaited(item: &Item) -> bool {
+    item.1.as_ref().is_none_or(|ack| ack.is_closed())
+}
 
 /// How long a batch nobody waits for gathers more events before it is committed.
 const LINGER: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// Lets a batch of events nobody waits for (the gateway's statements) gather more for up to
-/// [`LINGER`], so a busy gateway makes fewer, larger commits; a waiter ends the wait at once.
-async fn linger(rx: &mut mpsc::Receiver<(NewEvent, Ack)>, batch: &mut Vec<(NewEvent, Ack)>) {
-    if batch.iter().any(|(_, ack)| !ack.is_closed()) {
-        return;
-    }
-    let deadline = tokio::time::sleep(LINGER);
-    tokio::pin!(deadline);
-    while batch.len() < BATCH {
-        let seen = batch.len();
+/// [`LINGER`], so a busy gateway makes fewer, larger commits; a waiter ends the wait at once
+/// (through `urgent`).
+///
+/// The channel is not watched meanwhile: every send to a watched channel wakes the writer
+/// task (often on the other worker thread), and at thousands of statements a second those
+/// wake-ups cost more than the commits. What arrived is taken once the wait ends.
+async fn linger(rx: &mut mpsc::Receiver<Item>, batch: &mut Vec<Item>, urgent: &Notify) {
+    if batch.iter().all(unawaited) {
         tokio::select! {
-            n = rx.recv_many(batch, BATCH - seen) => {
-                if n == 0 || batch[seen..].iter().any(|(_, ack)| !ack.is_closed()) {
-                    return;
-                }
-            }
-            _ = &mut deadline => return,
+            _ = tokio::time::sleep(LINGER) => {}
+            _ = urgent.notified() => {}
+        }
+    }
+    while batch.len() < BATCH {
+        match rx.try_recv() {
+            Ok(item) => batch.push(item),
+            Err(_) => break,
         }
     }
 }
@@ -45,21 +53,25 @@ async fn linger(rx: &mut mpsc::Receiver<(NewEvent, Ack)>, batch: &mut Vec<(NewEv
 /// A handle to the writer task; cheap to clone.
 #[derive(Clone)]
 pub struct AuditWriter {
-    tx: mpsc::Sender<(NewEvent, Ack)>,
+    tx: mpsc::Sender<Item>,
     /// Set while the last append failed; callers that do not wait (the gateway) check it.
     failing: Arc<AtomicBool>,
+    /// Ends a linger: someone is waiting for their event.
+    urgent: Arc<Notify>,
 }
 
 impl AuditWriter {
     pub fn start(store: Arc<dyn Store>, metrics: Arc<Metrics>, tail: Tail) -> AuditWriter {
-        let (tx, mut rx) = mpsc::channel::<(NewEvent, Ack)>(QUEUE);
+        let (tx, mut rx) = mpsc::channel::<Item>(QUEUE);
         let failing = Arc::new(AtomicBool::new(false));
         let flag = failing.clone();
+        let urgent = Arc::new(Notify::new());
+        let hurry = urgent.clone();
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(BATCH);
             while rx.recv_many(&mut batch, BATCH).await > 0 {
-                linger(&mut rx, &mut batch).await;
-                let (events, acks): (Vec<NewEvent>, Vec<Ack>) = batch.drain(..).unzip();
+                linger(&mut rx, &mut batch, &hurry).await;
+                let (events, acks): (Vec<NewEvent>, Vec<Option<Ack>>) = batch.drain(..).unzip();
                 let n = events.len();
                 let started = std::time::Instant::now();
                 let result = store.append_events(events).await.map(|_| ()).map_err(|e| {
@@ -73,12 +85,16 @@ impl AuditWriter {
                     metrics.audit_batch();
                     tail.wake();
                 }
-                for ack in acks {
+                for ack in acks.into_iter().flatten() {
                     let _ = ack.send(result.clone());
                 }
             }
         });
-        AuditWriter { tx, failing }
+        AuditWriter {
+            tx,
+            failing,
+            urgent,
+        }
     }
 
     /// True while the audit log cannot be written (the last group commit failed).
@@ -89,9 +105,8 @@ impl AuditWriter {
     /// Queues `event` without waiting for its commit (it joins the next group commit); waits
     /// only while the queue is full. Callers check [`AuditWriter::is_failing`] to fail closed.
     pub async fn submit(&self, event: NewEvent) -> Result<(), String> {
-        let (ack, _) = oneshot::channel();
         self.tx
-            .send((event, ack))
+            .send((event, None))
             .await
             .map_err(|_| "the audit writer has stopped".to_string())
     }
@@ -100,9 +115,10 @@ impl AuditWriter {
     pub async fn append(&self, event: NewEvent) -> Result<(), String> {
         let (ack, done) = oneshot::channel();
         self.tx
-            .send((event, ack))
+            .send((event, Some(ack)))
             .await
             .map_err(|_| "the audit writer has stopped".to_string())?;
+        self.urgent.notify_one();
         done.await
             .map_err(|_| "the audit writer has stopped".to_string())?
     }
@@ -113,11 +129,12 @@ impl AuditWriter {
         for event in events {
             let (ack, done) = oneshot::channel();
             self.tx
-                .send((event, ack))
+                .send((event, Some(ack)))
                 .await
                 .map_err(|_| "the audit writer has stopped".to_string())?;
             waits.push(done);
         }
+        self.urgent.notify_one();
         for done in waits {
             done.await
                 .map_err(|_| "the audit writer has stopped".to_string())??;
