@@ -1,0 +1,142 @@
+//! The web UI's routes at a coarse level: without a session every page sends the browser to
+//! sign in (a bearer token is no session) and every fragment is 401, a form without the
+//! session's CSRF token is refused, the auditor's pages refuse a signed-in user without
+//! `wicket:audit.read`, and the grants page one without `wicket:grants.revoke`.
+
+use std::collections::BTreeSet;
+
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::redirect::Policy;
+use reqwest::{Client, Method, Response};
+
+use super::callers::{fixture, setup};
+use super::routes;
+use crate::helpers::TestApp;
+
+const OK: u16 = 200;
+/// Sent to sign in.
+const IN: u16 = 303;
+const F: u16 = 403;
+/// A page fragment fetched by script: no redirect, just unauthenticated.
+const A: u16 = 401;
+
+fn client() -> Client {
+    Client::builder().redirect(Policy::none()).build().unwrap()
+}
+
+fn cookie(resp: &Response, name: &str) -> Option<String> {
+    resp.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            let pair = v.split(';').next()?.trim();
+            pair.starts_with(&format!("{name}="))
+                .then(|| pair.to_string())
+        })
+}
+
+/// Signs in with `token` as a browser does; the session cookie.
+async fn sign_in(app: &TestApp, token: &str) -> String {
+    let c = client();
+    let form = c.get(format!("{}/login", app.addr)).send().await.unwrap();
+    let login = cookie(&form, "wicket_login").unwrap();
+    let html = form.text().await.unwrap();
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).unwrap() + marker.len();
+    let nonce = html[start..].split('"').next().unwrap().to_string();
+    let resp = c
+        .post(format!("{}/login", app.addr))
+        .header(COOKIE, &login)
+        .form(&[("csrf", nonce.as_str()), ("token", token), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+    cookie(&resp, "wicket_session").unwrap()
+}
+
+#[tokio::test]
+async fn the_web_ui_lets_in_only_whom_it_should() {
+    let (app, callers) = setup().await;
+    let f = fixture(&app, &callers.alice).await;
+    let alice = sign_in(&app, &callers.alice).await;
+    let auditor_token = app.token("p-audit").await;
+    let auditor = sign_in(&app, &auditor_token).await;
+    let id = &f.request;
+    let grant = &f.grant;
+    // Columns: no session, a bearer token but no session, alice's session, the auditor's.
+    #[rustfmt::skip]
+    let table: Vec<(&str, String, [u16; 4])> = vec![
+        ("GET", "/".into(),                          [IN, IN, OK, OK]),
+        ("GET", "/mine/live".into(),                 [A,  A,  OK, OK]),
+        ("GET", "/login".into(),                     [OK, OK, IN, IN]),
+        ("POST", "/login".into(),                    [F,  F,  F,  F]),
+        ("POST", "/logout".into(),                   [IN, IN, F,  F]),
+        ("POST", "/requests".into(),                 [IN, IN, F,  F]),
+        ("GET", format!("/requests/{id}"),           [IN, IN, OK, F]),
+        ("POST", format!("/requests/{id}/review"),   [IN, IN, F,  F]),
+        ("POST", format!("/requests/{id}/cancel"),   [IN, IN, F,  F]),
+        ("GET", "/inbox".into(),                     [IN, IN, OK, OK]),
+        ("GET", "/inbox/items".into(),               [A,  A,  OK, OK]),
+        ("GET", "/grants".into(),                    [IN, IN, F,  F]),
+        ("POST", format!("/grants/{grant}/revoke"),  [IN, IN, F,  F]),
+        ("GET", "/audit".into(),                     [IN, IN, F,  OK]),
+        ("GET", "/audit/export".into(),              [IN, IN, F,  OK]),
+        ("GET", "/anomalies".into(),                 [IN, IN, F,  OK]),
+        ("GET", "/static/wicket.css".into(),         [OK, OK, OK, OK]),
+        ("GET", "/static/wicket.js".into(),          [OK, OK, OK, OK]),
+    ];
+    let ui = routes::registered("src/ui.rs", Some("src/ui/assets.rs"));
+    let covered: BTreeSet<(String, String)> = table
+        .iter()
+        .map(|(m, p, _)| {
+            let p = p
+                .replace(id.as_str(), "{id}")
+                .replace(grant.as_str(), "{id}");
+            (m.to_string(), p)
+        })
+        .collect();
+    assert_eq!(covered, ui, "the UI table and the UI router differ");
+
+    let c = client();
+    let mut wrong = Vec::new();
+    for (method, path, expect) in &table {
+        for (col, want) in expect.iter().enumerate() {
+            let mut req = c.request(
+                Method::from_bytes(method.as_bytes()).unwrap(),
+                format!("{}{path}", app.addr),
+            );
+            req = match col {
+                0 => req,
+                1 => req.bearer_auth(&callers.alice),
+                2 => req.header(COOKIE, &alice),
+                _ => req.header(COOKIE, &auditor),
+            };
+            if *method == "POST" {
+                // A form without the CSRF token.
+                req = req
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body("comment=x");
+            }
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            let location = resp
+                .headers()
+                .get(LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            if status != *want {
+                wrong.push(format!(
+                    "{method} {path} column {col}: expected {want}, got {status}"
+                ));
+            } else if status == IN && col < 2 && !location.starts_with("/login") {
+                wrong.push(format!(
+                    "{method} {path} column {col}: redirected to `{location}`, not to sign in"
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
