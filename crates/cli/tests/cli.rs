@@ -10,6 +10,8 @@
 
 #[path = "cli/end_to_end.rs"]
 mod end_to_end;
+#[path = "cli/secrets.rs"]
+mod secrets;
 #[path = "cli/support.rs"]
 mod support;
 
