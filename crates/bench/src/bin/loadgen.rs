@@ -181,9 +181,9 @@ async fn run(args: Args) -> Result<()> {
     }
 
     println!(
-        "\n| scenario | connections | req/s | checks/s | p50 µs | p99 µs | max µs | 200s | audit |"
+        "\n| scenario | connections | req/s | checks/s | p50 µs | p99 µs | max µs | CPU µs/request (server / loadgen) | 200s | audit |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for scenario in &args.scenarios {
         let size = if scenario.starts_with("batch") {
             args.batch_size
