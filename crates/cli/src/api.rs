@@ -145,4 +145,6 @@ pub struct Event {
 pub struct AuditPage {
     pub items: Vec<Value>,
     pub next_after: Option<i64>,
+    /// The newest event's seq.
+    pub head: Option<i64>,
 }

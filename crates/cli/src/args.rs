@@ -10,6 +10,7 @@ use crate::commands::check::CheckArgs;
 use crate::commands::connect::ConnectArgs;
 use crate::commands::grant::GrantCommand;
 use crate::commands::policy::PolicyCommand;
+use crate::commands::report::ReportCommand;
 use crate::commands::request::RequestCommand;
 use crate::commands::serve::ServeArgs;
 use crate::commands::token::TokenCommand;
@@ -86,6 +87,9 @@ pub enum Command {
     /// List and revoke grants
     #[command(subcommand)]
     Grant(GrantCommand),
+    /// Reports over the audit log: `usage` (permissions granted versus exercised)
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Open psql through the gateway with a fresh short-lived token
     Connect(ConnectArgs),
 }

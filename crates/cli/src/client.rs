@@ -13,6 +13,8 @@ use crate::args::Global;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// A streamed export's whole duration at most: a day.
+const STREAM_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 
 pub struct Client {
     base: String,
@@ -52,6 +54,45 @@ impl Client {
             .collect();
         self.send(self.request(Method::GET, path).query(&query))
             .await
+    }
+
+    /// `GET path?query` whose body is read as it arrives (an export): the response once its
+    /// status is a success. Only the connection has a timeout; the body may take as long as
+    /// it takes.
+    pub async fn stream(
+        &self,
+        path: &str,
+        query: &[(&str, Option<String>)],
+    ) -> Result<reqwest::Response> {
+        let query: Vec<(&str, &str)> = query
+            .iter()
+            .filter_map(|(k, v)| v.as_deref().map(|v| (*k, v)))
+            .collect();
+        let response = self
+            .request(Method::GET, path)
+            .query(&query)
+            .timeout(STREAM_TIMEOUT)
+            .send()
+            .await
+            .map_err(|e| error::transport(&self.base, &e))?;
+        let status = response.status();
+        if !status.is_success() {
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| error::transport(&self.base, &e))?;
+            return Err(error::api(&self.base, status, &bytes));
+        }
+        Ok(response)
+    }
+
+    /// The next piece of a streamed body; `None` at its end.
+    pub async fn chunk(&self, response: &mut reqwest::Response) -> Result<Option<Vec<u8>>> {
+        response
+            .chunk()
+            .await
+            .map(|c| c.map(|b| b.to_vec()))
+            .map_err(|e| error::transport(&self.base, &e))
     }
 
     /// `POST path` with a JSON body.

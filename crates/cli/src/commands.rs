@@ -6,6 +6,7 @@ pub mod check;
 pub mod connect;
 pub mod grant;
 pub mod policy;
+pub mod report;
 pub mod request;
 pub mod serve;
 pub mod token;
@@ -29,6 +30,7 @@ pub async fn run(cli: Cli) -> Result<Verdict> {
         Command::Check(args) => check::run(global, args).await,
         Command::Request(cmd) => request::run(global, cmd).await,
         Command::Grant(cmd) => grant::run(global, cmd).await,
+        Command::Report(cmd) => report::run(global, cmd).await,
         Command::Connect(args) => connect::run(global, args).await,
     }
 }

@@ -8,6 +8,8 @@
     reason = "tests fail loudly"
 )]
 
+#[path = "cli/audit_stream.rs"]
+mod audit_stream;
 #[path = "cli/end_to_end.rs"]
 mod end_to_end;
 #[path = "cli/secrets.rs"]

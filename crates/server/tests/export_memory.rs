@@ -74,7 +74,11 @@ async fn a_100k_event_export_streams_in_constant_memory() {
             let line: Vec<u8> = partial.drain(..=end).collect();
             let e: serde_json::Value = serde_json::from_slice(&line).unwrap();
             let seq = e["seq"].as_i64().unwrap();
-            assert_eq!(seq, last_seq + 1, "events come in chain order, none missing");
+            assert_eq!(
+                seq,
+                last_seq + 1,
+                "events come in chain order, none missing"
+            );
             last_seq = seq;
             lines += 1;
         }

@@ -1,7 +1,9 @@
 //! `wicket audit`: `verify` offline from the database (and its signed checkpoints), `keygen`
 //! for the checkpoint key; `list` and `export` over HTTP.
 
+mod archive;
 mod export;
+mod follow;
 mod keygen;
 mod verify;
 
@@ -30,6 +32,9 @@ pub enum AuditCommand {
         /// default: the public half of `[audit.checkpoints] key_file`)
         #[arg(long, value_name = "KEY", requires = "checkpoints")]
         public_key: Option<String>,
+        /// Verify an archive file written by `[audit] retain` instead of the database
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["checkpoints", "database"])]
+        archive: Option<std::path::PathBuf>,
     },
     /// Make an Ed25519 key for signing audit checkpoints and print its public key
     Keygen {
@@ -45,13 +50,26 @@ pub enum AuditCommand {
         /// At most this many events (server default 100, at most 1000)
         #[arg(long, value_name = "N")]
         limit: Option<i64>,
+        /// Keep printing new events as they are committed, until interrupted (from the
+        /// newest event, or from `--after`)
+        #[arg(long, short = 'f')]
+        follow: bool,
         #[command(flatten)]
         filter: Filter,
     },
-    /// Print every matching event, one JSON object per line
+    /// Print every matching event, streamed: JSON lines or CSV
     Export {
         #[command(flatten)]
         filter: Filter,
+        /// Only events at or after this time: an age like `30d`, or RFC 3339
+        #[arg(long, value_name = "WHEN")]
+        since: Option<String>,
+        /// Only events before this time: an age like `7d`, or RFC 3339
+        #[arg(long, value_name = "WHEN")]
+        until: Option<String>,
+        /// The output format
+        #[arg(long, value_enum, default_value_t = export::ExportFormat::Jsonl)]
+        format: export::ExportFormat,
     },
 }
 
@@ -73,6 +91,10 @@ pub struct Filter {
 }
 
 impl Filter {
+    fn is_empty(&self) -> bool {
+        self.query().iter().all(|(_, v)| v.is_none())
+    }
+
     fn query(&self) -> Vec<(&'static str, Option<String>)> {
         vec![
             ("kind", self.kind.clone()),
@@ -86,6 +108,10 @@ impl Filter {
 pub async fn run(global: &Global, cmd: AuditCommand) -> Result<Verdict> {
     match cmd {
         AuditCommand::Verify {
+            archive: Some(path),
+            ..
+        } => archive::run(global, &path),
+        AuditCommand::Verify {
             database,
             checkpoints: None,
             ..
@@ -94,14 +120,27 @@ pub async fn run(global: &Global, cmd: AuditCommand) -> Result<Verdict> {
             database,
             checkpoints: Some(dir),
             public_key,
+            ..
         } => verify::with_checkpoints(global, database, &dir, public_key.as_deref()).await,
         AuditCommand::Keygen { out } => keygen::run(global, &out),
         AuditCommand::List {
             after,
+            follow: true,
+            filter,
+            ..
+        } => follow::run(global, after, &filter).await,
+        AuditCommand::List {
+            after,
             limit,
             filter,
+            ..
         } => list(global, after, limit, &filter).await,
-        AuditCommand::Export { filter } => export::run(global, &filter).await,
+        AuditCommand::Export {
+            filter,
+            since,
+            until,
+            format,
+        } => export::run(global, &filter, since, until, format).await,
     }
 }
 

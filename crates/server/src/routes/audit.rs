@@ -42,6 +42,8 @@ pub struct AuditQuery {
 pub struct Page {
     items: Vec<AuditEvent>,
     next_after: Option<i64>,
+    /// The seq of the newest event in the log, where `--follow` starts.
+    head: Option<i64>,
 }
 
 pub async fn list(
@@ -98,9 +100,11 @@ pub async fn list(
     let next_after = (events.len() as i64 == limit)
         .then(|| events.last().map(|e| e.seq))
         .flatten();
+    let head = app.store.audit_head().await?.map(|(seq, _)| seq);
     Ok(Json(Page {
         items: events,
         next_after,
+        head,
     })
     .into_response())
 }

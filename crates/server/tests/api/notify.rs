@@ -110,7 +110,10 @@ async fn webhooks_carry_signed_payloads_slack_text_and_retry_after_a_500() {
     let text = slack.json();
     assert_eq!(text.as_object().unwrap().len(), 1, "{text}");
     let text = text["text"].as_str().unwrap();
-    assert!(text.contains("request.created") && text.contains("alice requests orders-db-read"), "{text}");
+    assert!(
+        text.contains("request.created") && text.contains("alice requests orders-db-read"),
+        "{text}"
+    );
     assert!(slack.header("x-wicket-signature").is_none());
 
     // The decision goes to the requester.
@@ -139,7 +142,12 @@ async fn webhooks_carry_signed_payloads_slack_text_and_retry_after_a_500() {
     assert_eq!(recorded.len(), 1, "{recorded:?}");
     assert_eq!(recorded[0]["details"]["notification"], "request.approved");
     assert_eq!(recorded[0]["details"]["attempts"], 1);
-    assert!(recorded[0]["details"]["error"].as_str().unwrap().contains("410"));
+    assert!(
+        recorded[0]["details"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("410")
+    );
     // The secret is in no event and no error.
     assert!(!serde_json::to_string(&events).unwrap().contains(SECRET));
     assert!(!serde_json::to_string(&events).unwrap().contains(&rx.base));
@@ -193,7 +201,9 @@ async fn a_sink_that_never_answers_does_not_slow_checks() {
             app.post("/v1/requests", &alice, prod_read()).await;
         }
         let start = Instant::now();
-        let v = app.check(&erin, "db:select", "postgres/prod/orders/t").await;
+        let v = app
+            .check(&erin, "db:select", "postgres/prod/orders/t")
+            .await;
         latencies.push(start.elapsed());
         assert_eq!(v["allowed"], false);
     }

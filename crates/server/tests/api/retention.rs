@@ -45,7 +45,11 @@ async fn jsonl_export_filters_by_time_and_kind() {
     assert_eq!(jsonl(&app, "&since=1h", &root).await.len(), all.len());
     assert!(jsonl(&app, "&until=1h", &root).await.is_empty());
     let future = wicket_core::time::format(now() + chrono::Duration::hours(1));
-    assert!(jsonl(&app, &format!("&since={future}"), &root).await.is_empty());
+    assert!(
+        jsonl(&app, &format!("&since={future}"), &root)
+            .await
+            .is_empty()
+    );
     // The page API takes the same time filters.
     let (_, page) = app.get("/v1/audit?until=1h", &root).await;
     assert_eq!(page["items"], json!([]));
@@ -178,7 +182,11 @@ async fn the_usage_report_compares_exercised_and_granted_permissions() {
         .await;
     for table in ["a", "b", "a"] {
         let v = app
-            .check(&alice, "db:select", &format!("postgres/prod/orders/{table}"))
+            .check(
+                &alice,
+                "db:select",
+                &format!("postgres/prod/orders/{table}"),
+            )
             .await;
         assert_eq!(v["allowed"], true, "{v}");
     }
