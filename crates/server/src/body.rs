@@ -17,9 +17,10 @@ pub struct JsonBody<T>(pub T);
 /// A JSON body that may be empty.
 pub struct OptionalJsonBody<T>(pub T);
 
+/// Parses the whole body as one JSON value of type `T`; anything after it is malformed.
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let msg = inner.to_string();
@@ -33,7 +34,14 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         } else {
             ApiError::bad_request("invalid_body", format!("field `{path}` is invalid: {msg}"))
         }
-    })
+    })?;
+    de.end().map_err(|e| {
+        ApiError::bad_request(
+            "malformed_json",
+            format!("request body is not valid JSON: {e}"),
+        )
+    })?;
+    Ok(value)
 }
 
 async fn read(req: Request) -> Result<Bytes, ApiError> {
