@@ -10,6 +10,7 @@ mod anomalies;
 mod checkpoints;
 mod errors;
 mod flow;
+mod hostile;
 mod matrix;
 mod notify;
 mod persistence;
