@@ -90,6 +90,14 @@ pub enum Effect {
     DiscardAll,
 }
 
+/// What the audit log says of a statement beyond its action: its SQL command (`DELETE`,
+/// `TRUNCATE`, `DROP`, `ALTER TABLE`, ...) and whether a `DELETE` or `UPDATE` has no `WHERE`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Shape {
+    pub command: String,
+    pub unfiltered: bool,
+}
+
 /// One classified statement.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Statement {
@@ -106,6 +114,7 @@ pub struct Statement {
     /// `COPY ... FROM STDIN`: the client sends data next.
     pub copy_in: bool,
     pub effect: Effect,
+    pub shape: Shape,
 }
 
 impl Statement {

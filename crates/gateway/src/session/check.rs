@@ -77,6 +77,7 @@ pub(super) async fn authorize(
                 grant,
                 effect: st.effect.clone(),
                 protocol: "simple",
+                shape: st.shape.clone(),
             }),
             Err(d) => return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await),
         }

@@ -236,6 +236,8 @@ async fn parse(
         Ok((runs, copy_in)) => {
             let prepared = Arc::new(Prepared {
                 copy_in,
+                // The extended protocol carries one statement per `Parse`.
+                shape: runs.first().map(|r| r.shape.clone()).unwrap_or_default(),
                 text: runs
                     .iter()
                     .map(|r| r.text.as_str())
@@ -277,6 +279,7 @@ async fn execute(
         read_write: false,
         copy_in: prepared.copy_in,
         effect: sql::Effect::None,
+        shape: prepared.shape.clone(),
     };
     match authorize(s, state, std::slice::from_ref(&stmt)).await {
         Ok(mut runs) => {

@@ -84,6 +84,12 @@ pub fn statement(s: &Session, done: &Done, at: Time) -> NewEvent {
         .detail("outcome", outcome)
         .detail("rows", rows)
         .detail("duration_us", done.elapsed.as_micros() as u64);
+    if !run.shape.command.is_empty() {
+        e = e.detail("command", run.shape.command.clone());
+    }
+    if matches!(run.shape.command.as_str(), "DELETE" | "UPDATE") {
+        e = e.detail("unfiltered", run.shape.unfiltered);
+    }
     if let Some(g) = &run.grant {
         e = e.grant(g.clone());
     }

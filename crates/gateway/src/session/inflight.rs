@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use crate::protocol::error_response::{ErrorFields, code};
-use crate::sql::{Access, Action, Effect};
+use crate::sql::{Access, Action, Effect, Shape};
 
 /// A statement on its way through, with what its audit event will say.
 #[derive(Clone, Debug)]
@@ -19,6 +19,7 @@ pub struct Run {
     pub grant: Option<String>,
     pub effect: Effect,
     pub protocol: &'static str,
+    pub shape: Shape,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -225,6 +226,7 @@ mod tests {
             grant: None,
             effect: Effect::None,
             protocol: "simple",
+            shape: Shape::default(),
         }
     }
 

@@ -15,6 +15,7 @@ pub struct Prepared {
     pub kind: Action,
     pub accesses: Vec<Access>,
     pub copy_in: bool,
+    pub shape: crate::sql::Shape,
 }
 
 const PREFIX: &str = "__wicket_";
@@ -125,6 +126,7 @@ mod tests {
             kind,
             accesses: Vec::new(),
             copy_in: false,
+            shape: crate::sql::Shape::default(),
         })
     }
 

@@ -158,6 +158,7 @@ fn apply(st: &mut State, d: &Done) {
                 text_bytes: d.run.text_bytes,
                 kind: d.run.kind,
                 accesses: d.run.accesses.clone(),
+                shape: d.run.shape.clone(),
             };
             st.names.prepared(name, std::sync::Arc::new(p));
         }

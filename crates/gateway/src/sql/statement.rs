@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::drop::drop;
 use super::kinds::utility;
 use super::walk::Walk;
-use super::{Access, Action, Effect, SqlError, Statement, settings};
+use super::{Access, Action, Effect, Shape, SqlError, Statement, settings};
 use pg_query::LockMode;
 use pg_query::protobuf::DiscardMode;
 
@@ -23,6 +23,11 @@ pub(super) fn classify(text: String, node: Option<(&str, &Value)>) -> Result<Sta
         read_write: false,
         copy_in: false,
         effect: Effect::None,
+        shape: Shape {
+            command: command(kind),
+            unfiltered: matches!(kind, "DeleteStmt" | "UpdateStmt")
+                && f.get("where_clause").is_none_or(Value::is_null),
+        },
     };
     let mut w = Walk::new(Action::Select);
     let base = match kind {
@@ -141,6 +146,30 @@ pub(super) fn classify(text: String, node: Option<(&str, &Value)>) -> Result<Sta
     Ok(st)
 }
 
+/// The SQL command of a statement variant: `DeleteStmt` is `DELETE`, `AlterTableStmt` is
+/// `ALTER TABLE`, `CreateStmt` is `CREATE TABLE`.
+fn command(kind: &str) -> String {
+    let named = match kind {
+        "CreateStmt" => "CREATE TABLE",
+        "IndexStmt" => "CREATE INDEX",
+        "ViewStmt" => "CREATE VIEW",
+        "VariableSetStmt" => "SET",
+        "VariableShowStmt" => "SHOW",
+        _ => "",
+    };
+    if !named.is_empty() {
+        return named.to_string();
+    }
+    let mut out = String::new();
+    for (i, c) in kind.trim_end_matches("Stmt").char_indices() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
 /// `{kind: fields}`, so that the walk dispatches on the statement's own variant.
 fn wrap(kind: &str, f: &Value) -> Value {
     let mut map = serde_json::Map::new();
@@ -182,4 +211,42 @@ fn copy(w: &mut Walk, f: &Value) -> Action {
         }
     }
     action
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use crate::sql::{Shape, classify};
+
+    fn shape(sql: &str) -> Shape {
+        classify(sql).unwrap().remove(0).shape
+    }
+
+    #[test]
+    fn shapes_name_the_command_and_a_missing_where() {
+        let cases = [
+            ("DELETE FROM orders", "DELETE", true),
+            ("delete from orders where id = 1", "DELETE", false),
+            ("UPDATE orders SET total = 0", "UPDATE", true),
+            ("update orders set total = 0 where id = 7", "UPDATE", false),
+            ("TRUNCATE orders", "TRUNCATE", false),
+            ("DROP TABLE orders", "DROP", false),
+            (
+                "ALTER TABLE orders ADD COLUMN note text",
+                "ALTER TABLE",
+                false,
+            ),
+            ("CREATE TABLE t (id int)", "CREATE TABLE", false),
+            ("SELECT * FROM orders", "SELECT", false),
+        ];
+        for (sql, command, unfiltered) in cases {
+            let s = shape(sql);
+            assert_eq!(
+                (s.command.as_str(), s.unfiltered),
+                (command, unfiltered),
+                "{sql}"
+            );
+        }
+    }
 }
