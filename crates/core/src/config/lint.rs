@@ -111,5 +111,49 @@ pub fn lint(config: &Config) -> Vec<Lint> {
             }
         }
     }
+    out.extend(anomaly_lints(config));
+    out
+}
+
+/// Monitoring rules that can never do what they say.
+fn anomaly_lints(config: &Config) -> Vec<Lint> {
+    use crate::anomaly::Detector;
+    let mut out = Vec::new();
+    for rule in &config.anomalies {
+        let key = format!("anomalies.{}", rule.name);
+        if rule.revoke && rule.detector == Detector::UnusedGrant {
+            out.push(Lint {
+                key: key.clone(),
+                message: format!(
+                    "rule `{}` has `revoke = true`, but `unused_grant` fires once the grant has ended; there is nothing left to revoke",
+                    rule.name
+                ),
+            });
+        }
+        if !rule.scope.roles.is_empty() && matches!(rule.detector, Detector::DeniedBurst { .. }) {
+            out.push(Lint {
+                key: key.clone(),
+                message: format!(
+                    "rule `{}` is scoped to roles, but a denial uses no grant and has no role; the rule never fires",
+                    rule.name
+                ),
+            });
+        }
+        if !rule.scope.resources.is_empty()
+            && matches!(
+                rule.detector,
+                Detector::UnusedGrant | Detector::BreakGlass | Detector::FrequentActivation { .. }
+            )
+        {
+            out.push(Lint {
+                key,
+                message: format!(
+                    "rule `{}` is scoped to resources, but `{}` looks at grant and request events, which name no resource; the rule never fires",
+                    rule.name,
+                    rule.detector.name()
+                ),
+            });
+        }
+    }
     out
 }

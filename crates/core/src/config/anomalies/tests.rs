@@ -180,3 +180,44 @@ fn mistakes_are_named_by_key() {
         .expect_err("unknown key");
     assert!(unknown.contains("threshhold"), "{unknown}");
 }
+
+#[test]
+fn lint_warns_about_rules_that_cannot_act() {
+    let config = parse(
+        r#"
+[[anomalies]]
+name = "unused"
+detector = "unused_grant"
+severity = "low"
+revoke = true
+
+[[anomalies]]
+name = "denials"
+detector = "denied_burst"
+severity = "low"
+threshold = 3
+window = "1m"
+roles = ["orders-db-read"]
+
+[[anomalies]]
+name = "fine"
+detector = "volume_spike"
+severity = "low"
+threshold = 3
+window = "1m"
+roles = ["orders-db-read"]
+resources = ["postgres/**"]
+"#,
+    )
+    .unwrap();
+    let lints: Vec<String> = crate::config::lint::lint(&config)
+        .into_iter()
+        .filter(|l| l.key.starts_with("anomalies."))
+        .map(|l| format!("{}: {}", l.key, l.message))
+        .collect();
+    assert_eq!(lints.len(), 2, "{lints:?}");
+    assert!(
+        lints[0].starts_with("anomalies.unused: ") && lints[0].contains("nothing left to revoke")
+    );
+    assert!(lints[1].starts_with("anomalies.denials: ") && lints[1].contains("never fires"));
+}
