@@ -11,6 +11,7 @@ mod copy_cancel;
 mod expiry;
 mod extended;
 mod garbage;
+mod monitoring;
 mod readonly;
 mod tables;
 mod tls;
