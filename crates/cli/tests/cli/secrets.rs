@@ -2,7 +2,8 @@
 //! and a gateway upstream password, logging at debug level; then no token, webhook secret,
 //! upstream password or private key may appear in the logs, the audit log, any error body,
 //! `/metrics` or the checkpoint files. The CLI talks HTTPS with `--ca`, and at the end
-//! `wicket audit verify --checkpoints` vouches for the log the server signed.
+//! `wicket audit verify --checkpoints` vouches for the log the server signed. Plain HTTP on a
+//! non-loopback address is warned about at start.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::Stdio;
@@ -277,4 +278,36 @@ fn no_secret_reaches_logs_events_errors_metrics_or_checkpoints() {
             assert!(!text.contains(secret.as_str()), "{what} appears in {place}");
         }
     }
+}
+
+#[test]
+fn plain_http_on_a_non_loopback_address_is_warned_about_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let mut child = command()
+        .args(["serve", "--listen", "0.0.0.0:0", "--database", &database])
+        .arg("--config")
+        .arg(fixture("wicket.toml"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(line.starts_with("listening on http://0.0.0.0:"), "{line}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(
+        stderr.contains("serving plain HTTP on a non-loopback address"),
+        "{stderr}"
+    );
 }
