@@ -43,6 +43,7 @@ macro_rules! contract_suite {
             concurrent_sweeps_record_each_expiry_once,
             event_filters,
             request_grant_and_anomaly_filters,
+            time_filters_and_archiving,
         );
     };
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 use wicket_server::notify::signature;
 
 use crate::helpers::*;
-use crate::receiver::{Receiver, black_hole};
+use super::receiver::{Receiver, black_hole};
 
 const SECRET: &str = "hook-secret-4f9a1c";
 
@@ -148,6 +148,29 @@ async fn webhooks_carry_signed_payloads_slack_text_and_retry_after_a_500() {
             .unwrap()
             .contains("410")
     );
+    // Deliveries and failed attempts are counted per sink, by name only.
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let count = |series: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no `{series}` in {metrics}"))
+    };
+    assert!(count("wicket_webhook_deliveries_total{sink=\"ops\",outcome=\"delivered\"}") >= 2);
+    assert!(count("wicket_webhook_deliveries_total{sink=\"ops\",outcome=\"failed\"}") >= 1);
+    assert_eq!(
+        count("wicket_webhook_deliveries_total{sink=\"gone\",outcome=\"failed\"}"),
+        1
+    );
+    assert!(!metrics.contains(SECRET) && !metrics.contains(&rx.base));
     // The secret is in no event and no error.
     assert!(!serde_json::to_string(&events).unwrap().contains(SECRET));
     assert!(!serde_json::to_string(&events).unwrap().contains(&rx.base));
