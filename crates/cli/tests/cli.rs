@@ -10,6 +10,8 @@
 
 #[path = "cli/audit_stream.rs"]
 mod audit_stream;
+#[path = "cli/connect.rs"]
+mod connect;
 #[path = "cli/end_to_end.rs"]
 mod end_to_end;
 #[path = "cli/secrets.rs"]

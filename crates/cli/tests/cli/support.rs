@@ -77,6 +77,11 @@ pub struct Server {
 impl Server {
     /// Starts `wicket serve --listen 127.0.0.1:0` and waits for `listening on http://ADDR`.
     pub fn start(config: &Path, database: &str) -> Server {
+        Server::start_with_env(config, database, &[])
+    }
+
+    /// [`Server::start`] with more environment variables for the server.
+    pub fn start_with_env(config: &Path, database: &str, env: &[(&str, &str)]) -> Server {
         let mut child = command()
             .args([
                 "serve",
@@ -87,6 +92,7 @@ impl Server {
                 "--config",
             ])
             .arg(config)
+            .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -1,0 +1,171 @@
+//! `wicket connect`: a short-lived token minted over HTTP opens `psql` through the gateway that
+//! `wicket serve` runs, against a throwaway PostgreSQL; `--print` gives the connection string.
+
+use std::process::Command;
+
+use crate::support::{Server, run};
+
+const UPSTREAM_USER: &str = "wicket_connect_gw";
+const UPSTREAM_PASSWORD: &str = "connect-Upstream-7d41";
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// `psql URL -At -c SQL` as the cluster's superuser; panics with psql's words on failure.
+fn psql_admin(url: &str, sql: &str) -> String {
+    let out = run(Command::new("psql").args([
+        url,
+        "-X",
+        "-q",
+        "-At",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-c",
+        sql,
+    ]));
+    assert_eq!(out.code, 0, "psql {sql}: {out:?}");
+    out.stdout
+}
+
+#[test]
+fn connect_mints_a_token_and_opens_psql_through_the_gateway() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some(db) = runtime.block_on(wicket_testkit::database()).unwrap() else {
+        return;
+    };
+    // `postgres://USER[:PASSWORD]@HOST:PORT/NAME`
+    let (authority, name) = db
+        .url
+        .trim_start_matches("postgres://")
+        .rsplit_once('/')
+        .unwrap();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    let port: u16 = host_port
+        .rsplit_once(':')
+        .map_or(Ok(5432), |(_, p)| p.parse())
+        .unwrap();
+    let name = name.split('?').next().unwrap().to_string();
+    // The gateway's own role, with a password checked over TCP, owning one table.
+    let create = format!("CREATE ROLE {UPSTREAM_USER} LOGIN PASSWORD '{UPSTREAM_PASSWORD}'");
+    let _ = run(Command::new("psql").args([&db.url, "-X", "-q", "-c", &create]));
+    let hba = psql_admin(&db.url, "SHOW hba_file");
+    if let Ok(text) = std::fs::read_to_string(hba.trim()) {
+        let line = format!("host all {UPSTREAM_USER} 127.0.0.1/32 scram-sha-256\n");
+        if !text.starts_with(&line) && std::fs::write(hba.trim(), format!("{line}{text}")).is_ok() {
+            psql_admin(&db.url, "SELECT pg_reload_conf()");
+        }
+    }
+    psql_admin(
+        &db.url,
+        &format!(
+            "GRANT ALL ON SCHEMA public TO {UPSTREAM_USER}; SET ROLE {UPSTREAM_USER}; \
+             CREATE TABLE orders (id int); INSERT INTO orders VALUES (1), (2), (3);"
+        ),
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let gateway_port = free_port();
+    let config = dir.path().join("wicket.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[[users]]
+name = "alice"
+
+[[roles]]
+name = "orders-read"
+permissions = [{{ actions = ["db:connect", "db:select"], resources = ["postgres/test/**"] }}]
+
+[[bindings]]
+subjects = ["user:alice"]
+roles = ["orders-read"]
+
+[[gateway.postgres]]
+name = "orders"
+listen = "127.0.0.1:{gateway_port}"
+resource = "postgres/test"
+upstream = "postgres://{UPSTREAM_USER}@127.0.0.1:{port}/{name}"
+password_env = "WICKET_CONNECT_TEST_PASSWORD"
+"#
+        ),
+    )
+    .unwrap();
+    let database = format!("sqlite://{}", dir.path().join("wicket.db").display());
+    let server = Server::start_with_env(
+        &config,
+        &database,
+        &[("WICKET_CONNECT_TEST_PASSWORD", UPSTREAM_PASSWORD)],
+    );
+    let token = server.token("alice");
+    let connect = |args: &[&str]| {
+        run(crate::support::command()
+            .arg("connect")
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("WICKET_SERVER", &server.url)
+            .env("WICKET_TOKEN", &token))
+    };
+
+    // --print: the connection string, with a freshly minted token, never the upstream password.
+    let printed = connect(&["orders", "--print", "--ttl", "5m"]);
+    assert_eq!(printed.code, 0, "{printed:?}");
+    let conninfo = printed.stdout.trim().to_string();
+    assert!(
+        conninfo.starts_with(&format!(
+            "host=127.0.0.1 port={gateway_port} dbname=orders user=alice password=wkt_"
+        )),
+        "{conninfo}"
+    );
+    assert!(
+        !conninfo.contains(&token),
+        "a new token, not the caller's: {conninfo}"
+    );
+    assert!(!conninfo.contains(UPSTREAM_PASSWORD), "{conninfo}");
+    let out = run(Command::new("psql").args([
+        &conninfo,
+        "-X",
+        "-At",
+        "-c",
+        "SELECT count(*) FROM orders",
+    ]));
+    assert_eq!((out.code, out.stdout.trim()), (0, "3"), "{out:?}");
+
+    // Without --print: psql itself, through the gateway, with the arguments after `--`.
+    let out = connect(&[
+        "orders",
+        "--",
+        "-X",
+        "-At",
+        "-c",
+        "SELECT sum(id) FROM orders",
+    ]);
+    assert_eq!((out.code, out.stdout.trim()), (0, "6"), "{out:?}");
+    // A write is refused by the gateway: read-only role, 42501 naming the missing permission.
+    let out = connect(&[
+        "orders",
+        "--",
+        "-X",
+        "-v",
+        "VERBOSITY=verbose",
+        "-c",
+        "INSERT INTO orders VALUES (4)",
+    ]);
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("42501") && out.stderr.contains("db:insert"),
+        "{out:?}"
+    );
+
+    // An unknown target is named, with the ones that exist.
+    let out = connect(&["nope", "--print"]);
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("nope") && out.stderr.contains("orders"),
+        "{out:?}"
+    );
+    server.stop();
+}
