@@ -9,10 +9,24 @@ use anyhow::{Context, Result};
 use super::Checkpoint;
 
 /// Writes `cp` as `dir/<seq>.json`, creating `dir` if needed; a reader never sees half a file.
+/// Refuses to replace a checkpoint of the same seq with another hash.
 pub fn write(dir: &Path, cp: &Checkpoint) -> Result<PathBuf> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("creating the checkpoint directory `{}`", dir.display()))?;
     let path = dir.join(cp.file_name());
+    // Another replica may have signed the same head; a different hash at the same seq means
+    // the log was rewritten, and the evidence stays.
+    if let Ok(bytes) = std::fs::read(&path)
+        && let Ok(existing) = serde_json::from_slice::<Checkpoint>(&bytes)
+        && existing.hash != cp.hash
+    {
+        anyhow::bail!(
+            "checkpoint `{}` already vouches for another hash at seq {}: the audit log was \
+             rewritten; run `wicket audit verify --checkpoints`",
+            path.display(),
+            cp.seq
+        );
+    }
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
         cp.file_name(),
@@ -93,4 +107,29 @@ pub fn newest_seq(dir: &Path) -> Option<i64> {
         .iter()
         .filter_map(|l| l.checkpoint.as_ref().ok().map(|c| c.seq))
         .max()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::SigningKey;
+    use wicket_core::time::from_millis;
+
+    #[test]
+    fn a_checkpoint_is_never_replaced_by_one_of_another_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SigningKey::from_bytes(&[3; 32]);
+        let first = Checkpoint::sign(&key, 5, "aa", from_millis(1));
+        write(dir.path(), &first).unwrap();
+        // The same head signed again (another replica, later) is fine.
+        write(dir.path(), &Checkpoint::sign(&key, 5, "aa", from_millis(2))).unwrap();
+        let err = write(dir.path(), &Checkpoint::sign(&key, 5, "bb", from_millis(3)))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("rewritten"), "{err}");
+        let loaded = read_dir(dir.path()).unwrap();
+        assert_eq!(loaded.len(), 1);
+        assert_eq!(loaded[0].checkpoint.as_ref().unwrap().hash, "aa");
+        assert_eq!(newest_seq(dir.path()), Some(5));
+    }
 }

@@ -47,6 +47,14 @@ pub async fn run(app: App, signer: Signer, mut stop: watch::Receiver<bool>) {
             }
         }
     };
+    if start < signed {
+        tracing::error!(
+            head = start,
+            checkpoint = signed,
+            "the audit log ends before the newest checkpoint: events were deleted; \
+             run `wicket audit verify --checkpoints`"
+        );
+    }
     let mut reader = app.tail.reader(app.store.clone(), start);
     let mut since: u64 = 0;
     let mut tick = tokio::time::interval(signer.every);
@@ -59,8 +67,10 @@ pub async fn run(app: App, signer: Signer, mut stop: watch::Receiver<bool>) {
                     if since >= signer.every_events
                         && let Some(last) = events.last()
                     {
-                        if sign(&signer, last.seq, &last.hash).await {
-                            signed = signed.max(last.seq);
+                        // INVARIANT: a seq already signed is never signed again, so a
+                        // checkpoint once written is never replaced by one of a rewritten log.
+                        if last.seq > signed && sign(&signer, last.seq, &last.hash).await {
+                            signed = last.seq;
                         }
                         since = 0;
                     }
