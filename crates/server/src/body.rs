@@ -4,6 +4,8 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -109,4 +111,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
                 }
             })
     }
+}
+
+/// Refuses a path or query that holds a NUL (`%00`): no id, name or filter has one, and
+/// PostgreSQL cannot even compare text holding one, so it would otherwise reach the store as
+/// an error of the database rather than of the request.
+pub async fn reject_nul(req: Request, next: Next) -> Response {
+    let raw = req.uri().path_and_query().map_or("", |p| p.as_str());
+    if raw
+        .as_bytes()
+        .windows(3)
+        .any(|w| w.eq_ignore_ascii_case(b"%00"))
+    {
+        return ApiError::bad_request(
+            "invalid_uri",
+            "the path or query holds a NUL character (`%00`)",
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
