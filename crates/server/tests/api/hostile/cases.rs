@@ -344,7 +344,7 @@ pub fn corpus(request: &str) -> Vec<Case> {
         "/v1/requests?mine=perhaps",
         "/v1/requests?limit=abc",
         "/v1/requests?limit=99999999999999999999",
-        "/v1/requests?state=%00",
+        "/v1/requests?state=%01",
         "/v1/requests?state=%ZZ",
         "/v1/requests?mine=true&mine=false",
         "/v1/grants?status=forever",
@@ -373,7 +373,6 @@ pub fn corpus(request: &str) -> Vec<Case> {
     // Ids that are not ids.
     for id in [
         "..%2F..%2Fetc%2Fpasswd",
-        "%00",
         "'%3B%20DROP%20TABLE%20requests%3B--",
         "%F0%9F%92%A3",
         &"x".repeat(6000),
@@ -393,6 +392,32 @@ pub fn corpus(request: &str) -> Vec<Case> {
             "",
         ));
     }
+    // A NUL anywhere in the path or query (PostgreSQL cannot hold one in text).
+    for path in [
+        "/v1/requests/%00",
+        "/v1/grants/x%00y",
+        "/v1/requests?requester=%00",
+        "/v1/grants?request_id=a%00",
+        "/v1/tokens/%00/revoke",
+    ] {
+        c.push(get(path, 400, "invalid_uri"));
+    }
+    c.push(Case {
+        root: true,
+        ..get("/v1/audit?actor=%00", 400, "invalid_uri")
+    });
+    c.push(post_json(
+        "/v1/requests/%00/approve",
+        json!({}),
+        400,
+        "invalid_uri",
+    ));
+    c.push(post_json(
+        "/v1/grants/%00/revoke",
+        json!({}),
+        400,
+        "invalid_uri",
+    ));
     c.push(get("/v2/requests", 404, "no_route"));
     c.push(get("/v1/requests/a/b/c", 404, "no_route"));
     // Headers.
