@@ -20,8 +20,8 @@ impl IdSource for RandomIds {
 const BASE32: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
 
 /// `PREFIX_` followed by 20 characters: the creation time in milliseconds (10 base-32 digits,
-/// so ids sort by time until the year 10889) and 12 random lowercase letters and digits
-/// (~62 bits).
+/// so ids sort by time until the year 10889) and 10 random lowercase letters and digits
+/// (~51 bits, for ids made in the same millisecond).
 ///
 /// Time first keeps inserts at the right edge of the id indexes: with random ids every event
 /// of a group commit dirtied a page of its own in the `audit_events` id index, and writing
@@ -35,7 +35,7 @@ pub fn new_id(prefix: &str) -> String {
         out.push(char::from(BASE32[((millis >> (shift * 5)) & 31) as usize]));
     }
     let mut rng = rand::thread_rng();
-    out.extend((0..12).map(|_| rng.sample(Alphanumeric).to_ascii_lowercase() as char));
+    out.extend((0..10).map(|_| rng.sample(Alphanumeric).to_ascii_lowercase() as char));
     out
 }
 
