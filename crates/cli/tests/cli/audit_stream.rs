@@ -41,7 +41,10 @@ fn export_follow_and_the_usage_report() {
     let out = server.wicket(&carol, &["audit", "export"]).expect_code(0);
     let events: Vec<serde_json::Value> = out.stdout.lines().map(json).collect();
     assert!(events.len() >= 4, "{out:?}");
-    assert!(out.stderr.contains(&format!("exported {} events", events.len())));
+    assert!(
+        out.stderr
+            .contains(&format!("exported {} events", events.len()))
+    );
     for (i, e) in events.iter().enumerate() {
         assert_eq!(e["seq"], i as i64 + 1);
     }
@@ -72,8 +75,14 @@ fn export_follow_and_the_usage_report() {
         "seq,id,at,actor,kind,subject,action,resource,decision,request_id,grant_id,details,prev_hash,hash"
     );
     let created = lines.find(|l| l.contains(",request.created,")).unwrap();
-    assert!(created.contains(",alice,request.created,user:alice,"), "{created}");
-    assert!(created.contains("\"{\"\"break_glass\"\":false"), "{created}");
+    assert!(
+        created.contains(",alice,request.created,user:alice,"),
+        "{created}"
+    );
+    assert!(
+        created.contains("\"{\"\"break_glass\"\":false"),
+        "{created}"
+    );
     assert_eq!(out.stdout.lines().count(), events.len() + 1);
 
     // Follow: a new request shows up in the running `list --follow`.
@@ -101,7 +110,10 @@ fn export_follow_and_the_usage_report() {
     let _ = follow.wait();
     let e = json(&line);
     assert_eq!(e["kind"], "request.created", "{line}");
-    assert!(e["seq"].as_i64().unwrap() > events.len() as i64, "only new events: {line}");
+    assert!(
+        e["seq"].as_i64().unwrap() > events.len() as i64,
+        "only new events: {line}"
+    );
 
     // The usage report: requested, never granted, so nothing used.
     let out = server
@@ -113,7 +125,13 @@ fn export_follow_and_the_usage_report() {
         .wicket(&carol, &["report", "usage", "--output", "json"])
         .expect_code(0);
     let report = json(&out.stdout);
-    assert!(report["roles"].as_array().unwrap().iter().any(|r| r["role"] == "auditor"));
+    assert!(
+        report["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["role"] == "auditor")
+    );
     let out = server.wicket(&alice, &["report", "usage"]).expect_code(2);
     assert!(out.stderr.contains("wicket:audit.read"), "{out:?}");
 }
@@ -161,5 +179,8 @@ fn verify_archive_checks_a_retention_file_and_names_the_tampered_seq() {
 
     std::fs::write(&file, "not an archive\n").unwrap();
     let out = wicket(&["audit", "verify", "--archive", file.to_str().unwrap()]).expect_code(2);
-    assert!(out.stderr.contains("not a wicket archive header"), "{out:?}");
+    assert!(
+        out.stderr.contains("not a wicket archive header"),
+        "{out:?}"
+    );
 }

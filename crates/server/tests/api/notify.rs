@@ -7,8 +7,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 use wicket_server::notify::signature;
 
-use crate::helpers::*;
 use super::receiver::{Receiver, black_hole};
+use crate::helpers::*;
 
 const SECRET: &str = "hook-secret-4f9a1c";
 
