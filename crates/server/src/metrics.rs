@@ -29,8 +29,8 @@ pub struct Metrics {
     audit_batches: AtomicU64,
     audit_append: Histogram,
     expiries_recorded: AtomicU64,
-    /// Webhook deliveries by sink name: (delivered, failed).
-    webhooks: Mutex<BTreeMap<String, (u64, u64)>>,
+    /// Webhook deliveries by sink name: (delivered, failed, dropped from a full queue).
+    webhooks: Mutex<BTreeMap<String, (u64, u64, u64)>>,
     /// Anomalies flagged, by (rule, severity).
     anomalies: Mutex<BTreeMap<(String, String), u64>>,
     gateway_sessions_started: AtomicU64,
@@ -116,6 +116,11 @@ impl Metrics {
     /// One webhook delivery attempt to `sink` failed.
     pub fn webhook_failed(&self, sink: &str) {
         self.webhook(sink, false);
+    }
+    /// One notification for `sink` dropped because its queue was full.
+    pub fn webhook_dropped(&self, sink: &str) {
+        let mut map = self.webhooks.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(sink.to_string()).or_default().2 += 1;
     }
     fn webhook(&self, sink: &str, ok: bool) {
         let mut map = self.webhooks.lock().unwrap_or_else(|e| e.into_inner());
@@ -251,11 +256,12 @@ impl Metrics {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
-            .flat_map(|(sink, (ok, failed))| {
+            .flat_map(|(sink, (ok, failed, dropped))| {
                 let sink = escape(sink);
                 [
                     (format!("sink=\"{sink}\",outcome=\"delivered\""), *ok),
                     (format!("sink=\"{sink}\",outcome=\"failed\""), *failed),
+                    (format!("sink=\"{sink}\",outcome=\"dropped\""), *dropped),
                 ]
             })
             .collect();
@@ -263,7 +269,7 @@ impl Metrics {
             o,
             "wicket_webhook_deliveries_total",
             "counter",
-            "Webhook delivery attempts by sink and outcome.",
+            "Webhook delivery attempts by sink and outcome (dropped: the sink's queue was full).",
             &webhooks,
         );
         series(

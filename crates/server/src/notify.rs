@@ -145,8 +145,8 @@ fn dispatch(app: &App, sinks: &[Arc<Sink>], n: Notification) {
                 let groups = app.config.groups_of(user);
                 s.hook.subjects.iter().any(|subj| subj.covers(user, groups))
             });
-        if addressed {
-            s.push(n.clone());
+        if addressed && s.push(n.clone()) {
+            app.metrics.webhook_dropped(&s.hook.name);
         }
     }
 }

@@ -57,13 +57,16 @@ impl Sink {
     }
 
     /// Queues `n`; when the queue is full the oldest notification is dropped and counted.
-    pub fn push(&self, n: Notification) {
+    /// True when one was dropped.
+    pub fn push(&self, n: Notification) -> bool {
+        let mut dropped = false;
         {
             let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
             if q.len() >= QUEUE_CAP
                 && let Some(old) = q.pop_front()
             {
                 self.dropped.fetch_add(1, Relaxed);
+                dropped = true;
                 tracing::warn!(
                     sink = %self.hook.name,
                     kind = %old.kind,
@@ -74,6 +77,7 @@ impl Sink {
             q.push_back(n);
         }
         self.ready.notify_one();
+        dropped
     }
 
     /// The next queued notification, waiting for one; `None` once `stop` turns true.
