@@ -19,8 +19,31 @@ pub struct JsonBody<T>(pub T);
 /// A JSON body that may be empty.
 pub struct OptionalJsonBody<T>(pub T);
 
-/// Parses the whole body as one JSON value of type `T`; anything after it is malformed.
+/// True when a JSON string in `bytes` holds the escape `\u0000` (a raw NUL is not JSON).
+fn holds_nul(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            if bytes.get(i + 1..i + 6) == Some(b"u0000") {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// Parses the whole body as one JSON value of type `T`; anything after it is malformed, and
+/// a NUL in a string is refused (no field takes one, and PostgreSQL cannot store one).
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if holds_nul(bytes) {
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            "a string in the request body holds a NUL character (`\\u0000`)",
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
