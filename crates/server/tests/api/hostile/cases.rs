@@ -186,7 +186,7 @@ pub fn corpus(request: &str) -> Vec<Case> {
         "1.5h",
         "P1D",
         "h",
-        "1h\u{0}",
+        "1h\u{1}",
     ] {
         c.push(post_json(
             "/v1/requests",
@@ -238,7 +238,7 @@ pub fn corpus(request: &str) -> Vec<Case> {
             "invalid_action",
         ));
     }
-    for r in ["", "/a", "a/", "a//b", "*", "**", "a/*", "a b", "a/\u{0}"] {
+    for r in ["", "/a", "a/", "a//b", "*", "**", "a/*", "a b", "a/\u{1}"] {
         c.push(post_json(
             "/v1/check",
             json!({"action": "logs:view", "resource": r}),
@@ -417,6 +417,26 @@ pub fn corpus(request: &str) -> Vec<Case> {
         json!({}),
         400,
         "invalid_uri",
+    ));
+    // A NUL in a string of a body.
+    for body in [
+        json!({"roles": ["logs-read"], "reason": "a\u{0}b"}),
+        json!({"roles": ["orders-db-read"], "reason": "r", "ticket": "INC-1\u{0}"}),
+        json!({"roles": ["logs-read\u{0}"]}),
+    ] {
+        c.push(post_json("/v1/requests", body, 400, "invalid_body"));
+    }
+    c.push(post_json(
+        &format!("/v1/requests/{request}/approve"),
+        json!({"comment": "\u{0}"}),
+        400,
+        "invalid_body",
+    ));
+    c.push(post_json(
+        "/v1/check",
+        json!({"action": "logs:view", "resource": "logs/prod", "subject": "user:a\u{0}"}),
+        400,
+        "invalid_body",
     ));
     c.push(get("/v2/requests", 404, "no_route"));
     c.push(get("/v1/requests/a/b/c", 404, "no_route"));
