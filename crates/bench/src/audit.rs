@@ -79,7 +79,7 @@ pub async fn group_commit(
         task.await??;
     }
     let elapsed = t.elapsed();
-    let rendered = metrics.render(0);
+    let rendered = metrics.render(&wicket_server::metrics::Gauges::default());
     let commits = rendered
         .lines()
         .find(|l| l.starts_with("wicket_audit_batches_total "))
