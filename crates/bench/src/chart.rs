@@ -69,8 +69,7 @@ pub fn draw(out: &Path, title: &str, series: &[Series]) -> Result<()> {
         return Err(anyhow!("no measurements to draw; run the benchmarks first"));
     }
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| anyhow!("creating `{}`: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| anyhow!("creating `{}`: {e}", dir.display()))?;
     }
     let root = BitMapBackend::new(out, (1000, 640)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
