@@ -24,42 +24,48 @@ const HANDSHAKE_TIMEOUT: StdDuration = StdDuration::from_secs(10);
 /// Handshaken connections waiting for axum to take them.
 const QUEUE: usize = 128;
 
-/// Loads the certificate chain and key; errors name the file and what is wrong.
+/// The HTTPS acceptor for `[server] tls_cert` and `tls_key`; speaks HTTP/1 only.
 pub fn acceptor(files: &TlsFiles) -> Result<TlsAcceptor, String> {
+    let mut config = server_config(files, "server.")?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// A rustls server identity from a PEM certificate chain and key; errors name the file, the
+/// setting (`{section}tls_cert`, `{section}tls_key`) and what is wrong. The gateway's
+/// listeners use it too.
+pub fn server_config(files: &TlsFiles, section: &str) -> Result<ServerConfig, String> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&files.cert)
         .and_then(|i| i.collect::<Result<_, _>>())
         .map_err(|e| {
             format!(
-                "cannot read certificates from `server.tls_cert` `{}`: {e}",
+                "cannot read certificates from `{section}tls_cert` `{}`: {e}",
                 files.cert
             )
         })?;
     if certs.is_empty() {
         return Err(format!(
-            "`server.tls_cert` `{}` holds no certificate",
+            "`{section}tls_cert` `{}` holds no certificate",
             files.cert
         ));
     }
     let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|e| {
         format!(
-            "cannot read a private key from `server.tls_key` `{}`: {e}",
+            "cannot read a private key from `{section}tls_key` `{}`: {e}",
             files.key
         )
     })?;
-    let mut config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+    ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("tls setup failed: {e}"))?
         .with_no_client_auth()
         .with_single_cert(certs, key)
         .map_err(|e| {
             format!(
-                "`server.tls_cert` `{}` and `server.tls_key` `{}` do not make a server identity: {e}",
+                "`{section}tls_cert` `{}` and `{section}tls_key` `{}` do not make a server identity: {e}",
                 files.cert, files.key
             )
-        })?;
-    // axum here speaks HTTP/1 only.
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(TlsAcceptor::from(Arc::new(config)))
+        })
 }
 
 /// A TCP listener whose connections come out of a TLS handshake; for `axum::serve`.
