@@ -87,6 +87,10 @@ impl Metrics {
     pub fn check_latency(&self, d: Duration) {
         self.check_latency.observe(d);
     }
+    /// `n` checks that took `d` together (a batch).
+    pub fn checks_latency(&self, d: Duration, n: usize) {
+        self.check_latency.observe_n(d, n as u64);
+    }
     pub fn request_created(&self) {
         bump(&self.requests_created);
     }

@@ -33,6 +33,11 @@ impl Histogram {
     }
 
     pub fn observe(&self, d: Duration) {
+        self.observe_n(d, 1);
+    }
+
+    /// `n` observations of the same duration at once (a batch's checks).
+    pub fn observe_n(&self, d: Duration, n: u64) {
         let secs = d.as_secs_f64();
         let i = self
             .bounds
@@ -40,10 +45,10 @@ impl Histogram {
             .position(|b| secs <= *b)
             .unwrap_or(self.bounds.len());
         if let Some(c) = self.counts.get(i) {
-            c.fetch_add(1, Relaxed);
+            c.fetch_add(n, Relaxed);
         }
-        self.sum_nanos
-            .fetch_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX), Relaxed);
+        let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        self.sum_nanos.fetch_add(nanos.saturating_mul(n), Relaxed);
     }
 
     /// Writes the `_bucket`, `_sum` and `_count` series of `name`.
