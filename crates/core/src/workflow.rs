@@ -48,6 +48,20 @@ fn policy_of<'c>(config: &'c Config, request: &Request) -> Result<&'c Policy, Wi
 }
 
 fn ensure_pending(request: &Request, now: Time) -> Result<(), WicketError> {
+    // Past its TTL the answer is the same whether or not the sweep has recorded the expiry
+    // yet: which of the two came first is a race the caller cannot see.
+    let expired = request.state == RequestState::Expired
+        || (request.state == RequestState::Pending && now >= request.pending_until);
+    if expired {
+        return Err(WicketError::conflict(
+            "request_expired",
+            format!(
+                "request `{}` expired at {} without a decision",
+                request.id,
+                time::format(request.pending_until)
+            ),
+        ));
+    }
     if request.state != RequestState::Pending {
         return Err(WicketError::conflict(
             "request_decided",
@@ -55,16 +69,6 @@ fn ensure_pending(request: &Request, now: Time) -> Result<(), WicketError> {
                 "request `{}` is already {}",
                 request.id,
                 request.state.as_str()
-            ),
-        ));
-    }
-    if now >= request.pending_until {
-        return Err(WicketError::conflict(
-            "request_expired",
-            format!(
-                "request `{}` expired at {} without a decision",
-                request.id,
-                time::format(request.pending_until)
             ),
         ));
     }

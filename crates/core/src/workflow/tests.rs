@@ -697,13 +697,14 @@ fn a_pending_request_expires_at_its_ttl() {
     assert_eq!(expired.state, RequestState::Expired);
     assert_eq!(expired.version, 2);
     assert_eq!(expired.decided_at, Some(mins(30)));
-    // Expired is terminal.
+    // Expired is terminal, and a review of it answers as one before the sweep does.
     assert!(expire(expired, mins(60), &mut w.ids).is_none());
-    assert_err(
+    let e = assert_err(
         w.review(expired, "bob", Verdict::Approve, mins(60)),
         ErrorKind::Conflict,
-        "request_decided",
+        "request_expired",
     );
+    assert!(e.message.contains("2026-01-01T00:30:00.000Z"), "{e}");
 }
 
 #[test]
