@@ -44,12 +44,10 @@ pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
             }
         }
     };
-    // Grants live before the monitor started: their holders' uses must match role scopes.
-    match app.store.live_grants(now()).await {
-        Ok(grants) => grants.iter().for_each(|g| monitor.learn_grant(g)),
-        Err(e) => tracing::warn!(error = %e, "the monitor could not load live grants"),
-    }
-    let needs_roles = monitor.rules().any(|r| !r.scope.roles.is_empty());
+    // Grants are learnt from their `grant.activated` events, and a grant that was live before
+    // the monitor started is read from the store at its first use (`learn`): loading every
+    // live grant here read a million rows at each start to keep at most a tenth of them.
+    let has_rules = monitor.rules().next().is_some();
     let mut tick = tokio::time::interval(TICK_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -59,7 +57,7 @@ pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
                 Ok(events) => {
                     for e in &events {
                         count(&app, e);
-                        if needs_roles {
+                        if has_rules {
                             learn(&app, &mut monitor, e).await;
                         }
                         let flags = monitor.observe(e, now());

@@ -36,6 +36,7 @@ macro_rules! contract_suite {
             second_review_by_the_same_reviewer_is_a_conflict,
             second_revocation_is_a_conflict,
             chain_verifies_after_many_commits,
+            append_with_a_taken_id_is_a_conflict_and_writes_nothing,
             concurrent_appends_keep_one_gapless_chain,
             dropped_writes_leave_nothing_half_done,
             expired_requests_are_recorded_once,

@@ -132,28 +132,46 @@ pub async fn verify_chain(store: &dyn Store) -> Result<VerifyReport, StoreError>
         },
         None => Verifier::default(),
     };
-    loop {
-        let page = store
+    let page_after = |after: i64| async move {
+        store
             .list_events(&AuditFilter {
-                after: Some(v.last_seq),
+                after: Some(after),
                 limit: Some(VERIFY_PAGE),
                 ..Default::default()
             })
-            .await?;
-        let n = page.len();
-        for e in &page {
-            if let Err(b) = v.push(e) {
-                return Ok(VerifyReport {
-                    ok: false,
-                    events: v.events,
-                    head: store.audit_head().await?,
-                    first_bad: Some((b.seq, b.reason)),
-                    anchor,
-                });
+            .await
+    };
+    let mut page = page_after(v.last_seq).await?;
+    loop {
+        // The next page is read (on the store's thread, or by the database server) while
+        // this one is hashed: `join` polls the read first, so it is under way before the
+        // hashing runs, and verification goes at the pace of the slower of the two.
+        let full = page.len() as i64 == VERIFY_PAGE;
+        let next_after = page.last().map_or(v.last_seq, |e| e.seq);
+        let hash = async {
+            for e in &page {
+                v.push(e)?;
             }
+            Ok::<(), wicket_core::audit::Break>(())
+        };
+        let (next, hashed) = if full {
+            let (next, hashed) = futures_util::future::join(page_after(next_after), hash).await;
+            (Some(next), hashed)
+        } else {
+            (None, hash.await)
+        };
+        if let Err(b) = hashed {
+            return Ok(VerifyReport {
+                ok: false,
+                events: v.events,
+                head: store.audit_head().await?,
+                first_bad: Some((b.seq, b.reason)),
+                anchor,
+            });
         }
-        if (n as i64) < VERIFY_PAGE {
-            break;
+        match next {
+            Some(next) => page = next?,
+            None => break,
         }
     }
     let head = (v.events > 0 || anchor.is_some()).then(|| (v.last_seq, v.last_hash.clone()));

@@ -1,6 +1,5 @@
 //! Grants in SQLite: insert, revoke once, read, and find those whose start or end is due.
 
-use futures_util::TryStreamExt;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use wicket_core::Grant;
@@ -87,38 +86,6 @@ pub(super) async fn list(
         .push_bind(filter::limit(f.limit));
     let rows = q.build().fetch_all(conn).await?;
     rows.iter().map(from_row).collect()
-}
-
-/// Every unrevoked grant with `expires_at` after `now_ms`, without a page limit.
-pub(super) async fn live(
-    conn: &mut SqliteConnection,
-    now_ms: i64,
-) -> Result<Vec<Grant>, StoreError> {
-    // Only the columns an unrevoked grant has: sqlx copies every value of every row (a
-    // malloc each inside SQLite), which is most of the time of loading a million grants.
-    // `revoke` sets `revoked_at`, `revoked_by` and `revoke_reason` together, so the last two
-    // are empty here too.
-    let sql = "SELECT id, user_name, role, request_id, starts_at, expires_at FROM grants \
-               WHERE revoked_at IS NULL AND expires_at > ? ORDER BY starts_at, rowid";
-    // Row by row: holding every row of a million grants until the last arrived took more
-    // memory than the grants, and the allocator kept it after they were dropped.
-    let mut rows = sqlx::query(sql).bind(now_ms).fetch(conn);
-    let mut grants = Vec::new();
-    while let Some(row) = rows.try_next().await? {
-        let time = |i: usize| row.try_get::<i64, _>(i).map(wicket_core::time::from_millis);
-        grants.push(Grant {
-            id: row.try_get(0)?,
-            user: row.try_get(1)?,
-            role: row.try_get(2)?,
-            request_id: row.try_get(3)?,
-            starts_at: time(4)?,
-            expires_at: time(5)?,
-            revoked_at: None,
-            revoked_by: None,
-            revoke_reason: None,
-        });
-    }
-    Ok(grants)
 }
 
 /// What a sweep looks for, and the flag it sets once recorded.

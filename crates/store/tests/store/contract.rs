@@ -442,6 +442,34 @@ pub async fn chain_verifies_after_many_commits(store: Shared) -> TestResult {
     Ok(())
 }
 
+pub async fn append_with_a_taken_id_is_a_conflict_and_writes_nothing(store: Shared) -> TestResult {
+    let first = event("check.allowed", "bob", t0()).build();
+    let taken = first.id.clone();
+    let before = store.append_events(vec![first]).await?;
+    // A batch whose third event reuses a stored id: the conflict names it, and the two
+    // events before it in the batch are not written either.
+    let batch = vec![
+        event("check.denied", "bob", t0()).build(),
+        event("check.denied", "bob", t0()).build(),
+        EventBuilder::new(taken.clone(), t0(), "bob", "check.denied").build(),
+    ];
+    let result = store.append_events(batch).await;
+    assert!(
+        is_conflict(
+            &result,
+            &format!("an audit event with id `{taken}` already exists")
+        ),
+        "{result:?}"
+    );
+    assert_eq!(verified_chain(&*store).await?, before);
+    // The store goes on appending after the failed batch.
+    let after = store
+        .append_events(vec![event("check.allowed", "bob", t0()).build()])
+        .await?;
+    assert_eq!(after[0].seq, before[0].seq + 1);
+    Ok(())
+}
+
 pub async fn concurrent_appends_keep_one_gapless_chain(store: Shared) -> TestResult {
     const TASKS: usize = 8;
     const APPENDS: usize = 50;
