@@ -120,9 +120,11 @@ async fn refresh_grant(app: &App, id: &str) -> Result<(), StoreError> {
 pub async fn reload(app: &App) -> Result<(), StoreError> {
     let recording = app.replica.record(&app.index).await;
     let mut index = Index::new(app.config.clone());
-    for grant in app.store.live_grants(now()).await? {
-        index.upsert_grant(&grant);
-    }
+    app.store
+        .live_grants_by_page(now(), &mut |page| {
+            page.iter().for_each(|g| index.upsert_grant(g));
+        })
+        .await?;
     recording.finish(Reloaded::All(index));
     app.tokens.clear();
     Ok(())

@@ -108,9 +108,12 @@ pub async fn spawn(config: Config, database: Option<&str>, listen: &str) -> Resu
         .await
         .context("recording policy.loaded")?;
     let mut index = Index::new(config.clone());
-    for g in store.live_grants(at).await.context("loading grants")? {
-        index.upsert_grant(&g);
-    }
+    store
+        .live_grants_by_page(at, &mut |page| {
+            page.iter().for_each(|g| index.upsert_grant(g));
+        })
+        .await
+        .context("loading grants")?;
     let app = App::new(config, store, index);
     let listener = TcpListener::bind(listen)
         .await

@@ -42,8 +42,21 @@ pub trait Store: Send + Sync + 'static {
     async fn list_grants(&self, filter: &GrantFilter) -> Result<Vec<Grant>, StoreError>;
 
     /// Every grant not revoked whose `expires_at` is after `now` (scheduled or active), without
-    /// a page limit: the server loads them into its decision index at start.
+    /// a page limit, in no promised order: the server loads them into its decision index at
+    /// start.
     async fn live_grants(&self, now: Time) -> Result<Vec<Grant>, StoreError>;
+
+    /// The same grants as [`Store::live_grants`], handed to `each` a page at a time as they
+    /// are read, so that a caller building something from them works while the rest are read
+    /// and never holds them all at once.
+    async fn live_grants_by_page(
+        &self,
+        now: Time,
+        each: &mut (dyn FnMut(Vec<Grant>) + Send),
+    ) -> Result<(), StoreError> {
+        each(self.live_grants(now).await?);
+        Ok(())
+    }
 
     /// Marks up to `limit` pending requests whose `pending_until` is at or before `now` as
     /// expired (one `request.expired` event each, actor `wicket`) and returns them.

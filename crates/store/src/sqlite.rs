@@ -106,7 +106,19 @@ impl Store for SqliteStore {
     }
 
     async fn live_grants(&self, now: Time) -> Result<Vec<Grant>, StoreError> {
-        self.direct.live_grants(codec::millis(now)).await
+        let mut all = Vec::new();
+        self.direct
+            .live_grants(codec::millis(now), &mut |page| all.extend(page))
+            .await?;
+        Ok(all)
+    }
+
+    async fn live_grants_by_page(
+        &self,
+        now: Time,
+        each: &mut (dyn FnMut(Vec<Grant>) + Send),
+    ) -> Result<(), StoreError> {
+        self.direct.live_grants(codec::millis(now), each).await
     }
 
     async fn expire_requests(&self, now: Time, limit: i64) -> Result<Vec<Request>, StoreError> {

@@ -30,14 +30,23 @@ impl Direct {
         .await
     }
 
-    /// Every unrevoked grant with `expires_at` after `now_ms`, oldest start first.
-    pub(super) async fn live_grants(&self, now_ms: i64) -> Result<Vec<Grant>, StoreError> {
-        self.read(move |conn| {
+    /// Every unrevoked grant with `expires_at` after `now_ms`, in the order they were stored,
+    /// handed to `each` in pages: SQLite reads the next page on its thread while `each` works
+    /// on this one.
+    pub(super) async fn live_grants(
+        &self,
+        now_ms: i64,
+        each: &mut (dyn FnMut(Vec<Grant>) + Send),
+    ) -> Result<(), StoreError> {
+        let (pages, mut received) = tokio::sync::mpsc::channel::<Vec<Grant>>(4);
+        let reading = self.read(move |conn| {
             // Only the columns an unrevoked grant has: `revoke` sets `revoked_at`,
-            // `revoked_by` and `revoke_reason` together.
+            // `revoked_by` and `revoke_reason` together. In table order: ordered by start,
+            // a million grants were read through the start index, one random table lookup
+            // each (4.8 s in the sqlite3 shell, against 1.2 s for the scan).
             let mut stmt = conn.prepare_cached(
                 "SELECT id, user_name, role, request_id, starts_at, expires_at FROM grants \
-                 WHERE revoked_at IS NULL AND expires_at > ? ORDER BY starts_at, rowid",
+                 WHERE revoked_at IS NULL AND expires_at > ? ORDER BY rowid",
             )?;
             let rows = stmt.query_map([now_ms], |r| {
                 Ok(Grant {
@@ -52,11 +61,35 @@ impl Direct {
                     revoke_reason: None,
                 })
             })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
-        .await
+            let mut page = Vec::with_capacity(GRANT_PAGE);
+            for grant in rows {
+                page.push(grant?);
+                if page.len() == GRANT_PAGE {
+                    let full = std::mem::replace(&mut page, Vec::with_capacity(GRANT_PAGE));
+                    if pages.blocking_send(full).is_err() {
+                        // The receiver is gone: nobody wants the rest.
+                        return Ok(());
+                    }
+                }
+            }
+            if !page.is_empty() {
+                let _ = pages.blocking_send(page);
+            }
+            Ok(())
+        });
+        let receiving = async {
+            while let Some(page) = received.recv().await {
+                each(page);
+            }
+        };
+        // The read is polled first, so it is under way before the first page is awaited.
+        let (read, ()) = futures_util::future::join(reading, receiving).await;
+        read
     }
 }
+
+/// Grants per page handed over by [`Direct::live_grants`].
+const GRANT_PAGE: usize = 4096;
 
 /// The statement and its parameters for `f`.
 fn events_query(f: &AuditFilter) -> (String, Vec<Value>) {
