@@ -115,25 +115,19 @@ impl Metrics {
     }
     /// One webhook delivery to `sink` succeeded.
     pub fn webhook_delivered(&self, sink: &str) {
-        self.webhook(sink, true);
+        self.webhook(sink, |counts| counts.0 += 1);
     }
     /// One webhook delivery attempt to `sink` failed.
     pub fn webhook_failed(&self, sink: &str) {
-        self.webhook(sink, false);
+        self.webhook(sink, |counts| counts.1 += 1);
     }
     /// One notification for `sink` dropped because its queue was full.
     pub fn webhook_dropped(&self, sink: &str) {
-        let mut map = self.webhooks.lock().unwrap_or_else(|e| e.into_inner());
-        map.entry(sink.to_string()).or_default().2 += 1;
+        self.webhook(sink, |counts| counts.2 += 1);
     }
-    fn webhook(&self, sink: &str, ok: bool) {
+    fn webhook(&self, sink: &str, count: impl FnOnce(&mut (u64, u64, u64))) {
         let mut map = self.webhooks.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = map.entry(sink.to_string()).or_default();
-        if ok {
-            entry.0 += 1;
-        } else {
-            entry.1 += 1;
-        }
+        count(map.entry(sink.to_string()).or_default());
     }
     /// One `anomaly.flagged` event read from the log.
     pub fn anomaly(&self, rule: &str, severity: &str) {

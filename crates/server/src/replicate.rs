@@ -11,12 +11,13 @@
 
 mod journal;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior};
-use wicket_core::Index;
-use wicket_store::{Change, ChangeFeed, StoreError};
+use wicket_core::{Config, Index, Time};
+use wicket_store::{Change, ChangeFeed, Store, StoreError};
 
 use crate::app::{App, now};
 
@@ -116,15 +117,25 @@ async fn refresh_grant(app: &App, id: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Rebuilds the index from the store's live grants and empties the token cache.
-pub async fn reload(app: &App) -> Result<(), StoreError> {
-    let recording = app.replica.record(&app.index).await;
-    let mut index = Index::new(app.config.clone());
-    app.store
-        .live_grants_by_page(now(), &mut |page| {
+/// An index of `config` holding the grants live in `store` at `at` (at start, and on reload).
+pub async fn load_index(
+    store: &dyn Store,
+    config: Arc<Config>,
+    at: Time,
+) -> Result<Index, StoreError> {
+    let mut index = Index::new(config);
+    store
+        .live_grants_by_page(at, &mut |page| {
             page.iter().for_each(|g| index.upsert_grant(g));
         })
         .await?;
+    Ok(index)
+}
+
+/// Rebuilds the index from the store's live grants and empties the token cache.
+pub async fn reload(app: &App) -> Result<(), StoreError> {
+    let recording = app.replica.record(&app.index).await;
+    let index = load_index(&*app.store, app.config.clone(), now()).await?;
     recording.finish(Reloaded::All(index));
     app.tokens.clear();
     Ok(())

@@ -9,8 +9,8 @@ use anyhow::{Context, Result};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use wicket_core::Config;
 use wicket_core::audit::EventBuilder;
-use wicket_core::{Config, Index};
 
 use crate::app::{App, now};
 use crate::ids::new_id;
@@ -107,11 +107,7 @@ pub async fn spawn(config: Config, database: Option<&str>, listen: &str) -> Resu
         .append_events(vec![event])
         .await
         .context("recording policy.loaded")?;
-    let mut index = Index::new(config.clone());
-    store
-        .live_grants_by_page(at, &mut |page| {
-            page.iter().for_each(|g| index.upsert_grant(g));
-        })
+    let index = replicate::load_index(&*store, config.clone(), at)
         .await
         .context("loading grants")?;
     let app = App::new(config, store, index);

@@ -4,7 +4,6 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration as StdDuration;
 
 use reqwest::StatusCode;
@@ -30,8 +29,6 @@ pub struct Sink {
     secret: Option<Vec<u8>>,
     queue: Mutex<VecDeque<Notification>>,
     ready: Notify,
-    /// Notifications dropped because the queue was full.
-    pub dropped: AtomicU64,
 }
 
 /// How a notification ended.
@@ -52,12 +49,11 @@ impl Sink {
             secret,
             queue: Mutex::new(VecDeque::new()),
             ready: Notify::new(),
-            dropped: AtomicU64::new(0),
         }
     }
 
-    /// Queues `n`; when the queue is full the oldest notification is dropped and counted.
-    /// True when one was dropped.
+    /// Queues `n`; when the queue is full the oldest notification is dropped. True when one
+    /// was dropped (the caller counts it in the metrics).
     pub fn push(&self, n: Notification) -> bool {
         let mut dropped = false;
         {
@@ -65,7 +61,6 @@ impl Sink {
             if q.len() >= QUEUE_CAP
                 && let Some(old) = q.pop_front()
             {
-                self.dropped.fetch_add(1, Relaxed);
                 dropped = true;
                 tracing::warn!(
                     sink = %self.hook.name,

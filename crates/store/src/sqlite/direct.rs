@@ -86,9 +86,7 @@ impl Direct {
             let mut conn = match slot.take() {
                 Some(conn) => conn,
                 None => {
-                    let conn = shared.open(
-                        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                    )?;
+                    let conn = shared.open(OpenFlags::SQLITE_OPEN_READ_WRITE)?;
                     conn.pragma_update(None, "synchronous", "FULL")?;
                     conn
                 }
