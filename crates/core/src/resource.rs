@@ -17,6 +17,31 @@ pub struct Resource {
     text: String,
 }
 
+/// A name from another system (a schema, a table, a host, a login) as one resource segment.
+///
+/// Names are segments, never paths: `%`, `/`, `*`, whitespace and control characters are
+/// written as `%XX` (UTF-8 bytes, uppercase hex), so `"reports/hr"` is the one segment
+/// `reports%2Fhr` and can never fall under a pattern for `reports/**`, and `"my table"` is
+/// `my%20table`. Every other character stays as it is, so ordinary names read as written.
+pub fn segment(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c == '%' || c == '/' || c == '*' || c.is_whitespace() || c.is_control() {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    if out.is_empty() {
+        // No system names a thing with nothing; if one does, it is not a path.
+        out.push_str("%22%22");
+    }
+    out
+}
+
 impl Resource {
     pub fn parse(s: &str) -> Result<Resource, String> {
         let segments: Vec<&str> = s.split('/').collect();
@@ -303,6 +328,26 @@ mod tests {
         }
     }
 
+    #[test]
+    fn names_are_escaped_not_split() {
+        assert_eq!(super::segment("orders"), "orders");
+        assert_eq!(super::segment("reports/hr"), "reports%2Fhr");
+        assert_eq!(super::segment("my table"), "my%20table");
+        assert_eq!(super::segment("a*b"), "a%2Ab");
+        assert_eq!(super::segment("100%"), "100%25");
+        assert_eq!(super::segment("Ünïcode"), "Ünïcode");
+        assert_eq!(super::segment("tab\there"), "tab%09here");
+        assert!(
+            !p("postgres/prod/reports/**").matches(
+                &Resource::parse(&format!(
+                    "postgres/prod/{}/salaries",
+                    super::segment("reports/hr")
+                ))
+                .unwrap()
+            )
+        );
+    }
+
     proptest! {
         #[test]
         fn matcher_agrees_with_reference(pat in pattern(), res in resource()) {
@@ -322,6 +367,18 @@ mod tests {
         fn within_is_sound(a in pattern(), b in pattern(), res in resource()) {
             if a.within(&b) && a.matches(&res) {
                 prop_assert!(b.matches(&res), "{} within {} but {} only matched by the first", a, b, res);
+            }
+        }
+
+        #[test]
+        fn a_name_is_always_one_segment_and_never_another_name(a in "\\PC{0,12}|[a-z/* %]{0,8}", b in "\\PC{0,12}|[a-z/* %]{0,8}") {
+            let (sa, sb) = (super::segment(&a), super::segment(&b));
+            let r = Resource::parse(&format!("postgres/{}", sa)).unwrap();
+            prop_assert_eq!(r.segments().count(), 2);
+            let under = p("postgres/reports/**").matches(&Resource::parse(&format!("postgres/{}/t", sa)).unwrap());
+            prop_assert!(!under || a == "reports");
+            if a != b && !a.is_empty() && !b.is_empty() {
+                prop_assert_ne!(sa, sb);
             }
         }
 

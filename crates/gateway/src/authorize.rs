@@ -2,6 +2,7 @@
 //! `RESOURCE/SCHEMA/TABLE` (or the target's resource) with the server's decision index, and a
 //! denial becomes an error that says what is missing and how to ask for it.
 
+use wicket_core::resource::segment;
 use wicket_core::{Action as CoreAction, Config, Decision, Resource, Time};
 use wicket_server::App;
 
@@ -15,13 +16,18 @@ pub struct Denial {
     pub reason: String,
 }
 
-/// The resource a table (or, for `None`, the database) is checked on.
+/// The resource a table (or, for `None`, the database) is checked on. Schema and table are
+/// one segment each, whatever they hold ([`segment`]): `"reports/hr".salaries` is
+/// `RESOURCE/reports%2Fhr/salaries`, never under `RESOURCE/reports/**`.
 pub fn resource_of(target: &Resource, table: Option<&Table>) -> Result<Resource, String> {
     match table {
         None => Ok(target.clone()),
-        Some(t) => Resource::parse(&format!("{target}/{}/{}", t.schema, t.name)).map_err(|_| {
-            format!("table `{t}` cannot be named as a wicket resource (no `/`, `*`, spaces)")
-        }),
+        Some(t) => Resource::parse(&format!(
+            "{target}/{}/{}",
+            segment(&t.schema),
+            segment(&t.name)
+        ))
+        .map_err(|e| format!("table `{t}` cannot be named as a wicket resource: {e}")),
     }
 }
 

@@ -64,10 +64,14 @@ impl Session {
 }
 
 /// What the two relay directions share.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct State {
     inflight: inflight::Inflight,
     names: names::Names,
+    /// How the server reads `'...'` now, from its `standard_conforming_strings` reports.
+    strings: sql::Strings,
+    /// Where unqualified table names may lead.
+    search_path: sql::SearchPath,
     statements: u64,
     denied: u64,
     /// The COPY ... FROM STDIN the client is sending data for, as the client side sees it.
@@ -78,6 +82,20 @@ pub struct State {
 }
 
 impl State {
+    fn new(upstream_user: &str, strings: sql::Strings) -> State {
+        State {
+            inflight: inflight::Inflight::default(),
+            names: names::Names::default(),
+            strings,
+            search_path: sql::SearchPath::pinned(upstream_user),
+            statements: 0,
+            denied: 0,
+            copy_sending: None,
+            copy_started: None,
+            copies: 0,
+        }
+    }
+
     /// A new COPY ... FROM STDIN goes upstream: its id.
     fn copy_begins(&mut self) -> u64 {
         self.copies += 1;
@@ -198,7 +216,9 @@ async fn run(tcp: TcpStream, peer: SocketAddr, listener: &Listener) -> Result<()
     }
     encode_ready(&mut greeting, b'I');
     tracing::info!(session = %session.id, user = %session.user, target = %session.target.config.name, read_only, "gateway session started");
-    let state = Mutex::new(State::default());
+    // The gateway pins `standard_conforming_strings = on`; the server's report says for sure.
+    let strings = server::reported_strings(&upstream.parameters).unwrap_or_default();
+    let state = Mutex::new(State::new(&session.target.config.upstream.user, strings));
     let reason = match hello.stream.write_all(&greeting).await {
         Err(e) => format!("writing to the client failed: {e}"),
         Ok(()) => match hello.stream {

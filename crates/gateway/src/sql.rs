@@ -4,9 +4,12 @@
 //! Anything the classifier cannot read with certainty is an error, and an error is a denial.
 
 mod cache;
+mod catalog;
 mod drop;
 mod functions;
 mod kinds;
+mod redact;
+mod search_path;
 mod settings;
 mod statement;
 mod walk;
@@ -16,6 +19,8 @@ use std::fmt;
 use serde_json::Value;
 
 pub use cache::Cache;
+pub use redact::redact;
+pub use search_path::SearchPath;
 
 /// A `db:*` action a statement needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -57,7 +62,9 @@ impl fmt::Display for Action {
     }
 }
 
-/// A table as written, its schema defaulted to `public` (temporary tables: `pg_temp`).
+/// A table. As the classifier reads it, `schema` is empty when the statement does not name
+/// one (a temporary table being created is in `pg_temp`); [`SearchPath::resolve`] then puts
+/// in every schema PostgreSQL may find it in.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Table {
     pub schema: String,
@@ -115,6 +122,11 @@ pub struct Statement {
     pub copy_in: bool,
     pub effect: Effect,
     pub shape: Shape,
+    /// It calls `set_config`, whose classification depends on its literal arguments.
+    pub sets_config: bool,
+    /// It changes `search_path`: the schemas it names, or `None` when it sets a value the
+    /// gateway cannot read (`set_config('search_path', $1, false)`).
+    pub search_path: Option<Option<Vec<String>>>,
 }
 
 impl Statement {
@@ -139,9 +151,84 @@ pub enum SqlError {
     Unclassified(String),
 }
 
-/// Classifies every statement of `sql`; an empty string has none.
-pub fn classify(sql: &str) -> Result<Vec<Statement>, SqlError> {
-    let parsed = pg_query::parse(sql, pg_query::ParserOptions::DEFAULT).map_err(|e| match e {
+/// How the server reads a `'...'` literal: `standard_conforming_strings` on (a backslash is
+/// a character) or off (a backslash escapes the next one, so `'a\''` is one literal).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Strings {
+    #[default]
+    Conforming,
+    Escaping,
+}
+
+impl Strings {
+    fn other(self) -> Strings {
+        match self {
+            Strings::Conforming => Strings::Escaping,
+            Strings::Escaping => Strings::Conforming,
+        }
+    }
+
+    fn options(self) -> pg_query::ParserOptions {
+        match self {
+            Strings::Conforming => pg_query::ParserOptions::DEFAULT,
+            Strings::Escaping => pg_query::ParserOptions::DISABLE_STANDARD_CONFORMING_STRINGS,
+        }
+    }
+}
+
+/// Classifies every statement of `sql` as the server reads it with `strings`; an empty string
+/// has none.
+///
+/// The setting the gateway last saw may have changed by the time the server reads `sql` (a
+/// `SET standard_conforming_strings` sent just before it, or one inside a function), so SQL
+/// whose reading depends on it (it holds a backslash) is read both ways: each statement
+/// needs what it needs under either reading, and SQL that splits into other statements
+/// under the other reading is refused. Without a backslash the two readings are the same.
+pub fn classify(sql: &str, strings: Strings) -> Result<Vec<Statement>, SqlError> {
+    let mut stmts = read(sql, strings)?;
+    if !sql.contains('\\') {
+        return Ok(stmts);
+    }
+    // A reading the server would reject cannot run, so it needs nothing.
+    let Ok(other) = read(sql, strings.other()) else {
+        return Ok(stmts);
+    };
+    let split = || {
+        SqlError::Unclassified(
+            "SQL that reads as other statements with `standard_conforming_strings` on and off \
+             (use `E'...'` for a backslash escape, or no backslash)"
+                .into(),
+        )
+    };
+    if other.len() != stmts.len() {
+        return Err(split());
+    }
+    for (st, alt) in stmts.iter_mut().zip(other) {
+        if st.copy_in != alt.copy_in
+            || st.executes != alt.executes
+            || st.effect != alt.effect
+            || st.search_path.is_some() != alt.search_path.is_some()
+        {
+            return Err(split());
+        }
+        for a in alt.accesses {
+            if !st.accesses.contains(&a) {
+                st.accesses.push(a);
+            }
+        }
+        st.kind = st.kind.max(alt.kind);
+        st.read_write |= alt.read_write;
+        if st.search_path != alt.search_path {
+            // Two readings of a path: the gateway cannot tell which one the server takes.
+            st.search_path = Some(None);
+        }
+    }
+    Ok(stmts)
+}
+
+/// One reading of `sql`.
+fn read(sql: &str, strings: Strings) -> Result<Vec<Statement>, SqlError> {
+    let parsed = pg_query::parse(sql, strings.options()).map_err(|e| match e {
         pg_query::Error::Parse(m) => SqlError::Syntax(m),
         // The decoder's recursion limit bounds how deep a tree the gateway walks.
         pg_query::Error::Decode(_) => {

@@ -70,7 +70,7 @@ pub(super) async fn authorize(
         }
         match authorize::check(&s.app, &s.user, &s.target.config.resource, &accesses, at) {
             Ok(grant) => runs.push(Run {
-                text: events::truncate(&st.text, s.target.config.statement_max_bytes),
+                text: events::recorded(&st.text, s.target.config.statement_max_bytes),
                 text_bytes: st.text.len(),
                 kind,
                 accesses,
@@ -105,7 +105,12 @@ pub(super) async fn classify(
     state: &Mutex<State>,
     text: &str,
 ) -> Result<Vec<Statement>, ErrorFields> {
-    match s.cache.classify(text) {
+    let strings = lock(state).strings;
+    let read = s.cache.classify(text, strings).and_then(|mut stmts| {
+        lock(state).search_path.resolve(&mut stmts)?;
+        Ok(stmts)
+    });
+    match read {
         Ok(stmts) => Ok(stmts),
         Err(e) => Err(deny(s, state, text, &[], None, authorize::unreadable(&e)).await),
     }

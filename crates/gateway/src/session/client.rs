@@ -280,6 +280,8 @@ async fn execute(
         copy_in: prepared.copy_in,
         effect: sql::Effect::None,
         shape: prepared.shape.clone(),
+        search_path: None,
+        sets_config: false,
     };
     match authorize(s, state, std::slice::from_ref(&stmt)).await {
         Ok(mut runs) => {

@@ -25,6 +25,11 @@ pub fn truncate(text: &str, max: usize) -> String {
     format!("{}…", &text[..end])
 }
 
+/// A statement's text as the audit log keeps it: passwords redacted, then at most `max` bytes.
+pub fn recorded(text: &str, max: usize) -> String {
+    truncate(&crate::sql::redact(text), max)
+}
+
 fn base(s: &Session, kind: &str, at: Time) -> EventBuilder {
     EventBuilder::new(new_id("ev"), at, &s.user, kind)
         .subject(format!("user:{}", s.user))
@@ -111,7 +116,7 @@ pub fn denied(
         .decision("deny")
         .detail(
             "statement",
-            truncate(text, s.target.config.statement_max_bytes),
+            recorded(text, s.target.config.statement_max_bytes),
         )
         .detail("statement_bytes", text.len())
         .detail("tables", tables(accesses))

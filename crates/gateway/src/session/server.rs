@@ -13,10 +13,10 @@ use wicket_server::app::now;
 use super::inflight::{Done, Outcome};
 use super::{Session, State, events, watch};
 use crate::error::SessionError;
-use crate::protocol::backend::command_rows;
+use crate::protocol::backend::{command_rows, parameter_status};
 use crate::protocol::error_response::{ErrorFields, code};
 use crate::protocol::{MAX_MESSAGE, frame_len};
-use crate::sql::Effect;
+use crate::sql::{Effect, Strings};
 
 /// How often a session checks that it may go on.
 pub const WATCH_EVERY: Duration = Duration::from_millis(250);
@@ -128,6 +128,11 @@ fn relay(
                     st.copy_started = Some(id);
                 }
             }
+            b'S' => {
+                if let Some(strings) = strings_of(body) {
+                    st.strings = strings;
+                }
+            }
             _ => {}
         }
         if !replaced {
@@ -145,6 +150,35 @@ fn relay(
         events.push(events::statement(s, &d, stamp));
     }
     Ok(())
+}
+
+/// How the server reads `'...'`, if `body` (a `ParameterStatus`) reports it.
+fn strings_of(body: &[u8]) -> Option<Strings> {
+    let (name, value) = parameter_status(body).ok()?;
+    (name == "standard_conforming_strings").then(|| {
+        if value == "off" {
+            Strings::Escaping
+        } else {
+            Strings::Conforming
+        }
+    })
+}
+
+/// The last `standard_conforming_strings` among the `ParameterStatus` messages of `bytes`
+/// (what the server sent after authentication).
+pub fn reported_strings(bytes: &[u8]) -> Option<Strings> {
+    let mut found = None;
+    let mut at = 0;
+    while let Ok(Some(len)) = frame_len(&bytes[at..], MAX_MESSAGE) {
+        if bytes.len() < at + len {
+            break;
+        }
+        if bytes[at] == b'S' {
+            found = strings_of(&bytes[at + 5..at + len]).or(found);
+        }
+        at += len;
+    }
+    found
 }
 
 /// What a successful statement changes in the session: prepared statements by SQL.

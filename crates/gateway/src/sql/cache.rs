@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::{Action, Effect, SqlError, Statement, classify};
+use super::{Action, Effect, SqlError, Statement, Strings, classify};
 
 /// Shapes kept before the memo starts over.
 const CAPACITY: usize = 4096;
@@ -21,9 +21,10 @@ pub struct Cache {
 
 impl Cache {
     /// [`classify`], from the memo when a statement of the same shape was classified before.
-    pub fn classify(&self, sql: &str) -> Result<Vec<Statement>, SqlError> {
+    /// A shape holds no backslash, so it reads the same whatever `strings` is.
+    pub fn classify(&self, sql: &str, strings: Strings) -> Result<Vec<Statement>, SqlError> {
         let Some(key) = shape(sql) else {
-            return classify(sql);
+            return classify(sql, strings);
         };
         let found = self
             .shapes
@@ -36,7 +37,7 @@ impl Cache {
             st.text = trimmed(sql).to_string();
             return Ok(vec![st]);
         }
-        let stmts = classify(sql)?;
+        let stmts = classify(sql, strings)?;
         if let [st] = stmts.as_slice()
             && cacheable(st)
         {
@@ -59,6 +60,8 @@ fn cacheable(st: &Statement) -> bool {
         && !st.copy_in
         && st.executes.is_none()
         && st.effect == Effect::None
+        && st.search_path.is_none()
+        && !st.sets_config
 }
 
 /// The text as `classify` names a single statement: without surrounding blanks and the final `;`.
@@ -178,27 +181,44 @@ mod tests {
     fn the_memo_answers_with_this_statement_s_text() {
         let cache = Cache::default();
         let a = cache
-            .classify("SELECT * FROM customers WHERE id = 1")
+            .classify("SELECT * FROM customers WHERE id = 1", Strings::Conforming)
             .unwrap();
         let b = cache
-            .classify("SELECT * FROM customers WHERE id = 2;")
+            .classify("SELECT * FROM customers WHERE id = 2;", Strings::Conforming)
             .unwrap();
         assert_eq!(b[0].text, "SELECT * FROM customers WHERE id = 2");
         assert_eq!(a[0].accesses, b[0].accesses);
         assert_eq!(cache.shapes.lock().unwrap().len(), 1);
         // Settings are never memoized: their value decides.
         cache
-            .classify("SET default_transaction_read_only = 'on'")
+            .classify(
+                "SET default_transaction_read_only = 'on'",
+                Strings::Conforming,
+            )
             .unwrap();
         assert!(
             cache
-                .classify("SET default_transaction_read_only = 'off'")
+                .classify(
+                    "SET default_transaction_read_only = 'off'",
+                    Strings::Conforming
+                )
                 .unwrap()[0]
                 .read_write
         );
         cache
-            .classify("SELECT set_config('application_name', 'x', false)")
+            .classify(
+                "SELECT set_config('application_name', 'x', false)",
+                Strings::Conforming,
+            )
             .unwrap();
+        // Nor is `set_config`, whose first literal names the setting.
+        assert_eq!(
+            cache
+                .classify("SELECT set_config('role', 'x', false)", Strings::Conforming)
+                .unwrap()[0]
+                .kind,
+            Action::Admin
+        );
         assert_eq!(cache.shapes.lock().unwrap().len(), 1);
     }
 }

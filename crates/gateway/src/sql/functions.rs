@@ -1,6 +1,6 @@
 //! Functions that reach past the tables a statement names: they read or write server files,
-//! run SQL given as text, change settings, or act on other sessions. Calling one is
-//! `db:admin`, whatever statement it appears in.
+//! run SQL given as text, or act on other sessions. Calling one is `db:admin`, whatever
+//! statement it appears in. `set_config` needs what a `SET` of the same setting needs.
 
 use serde_json::Value;
 
@@ -46,8 +46,7 @@ const ADMIN: &[&str] = &[
     "dblink_send_query",
     "dblink_connect",
     "dblink_connect_u",
-    // settings and other sessions
-    "set_config",
+    // other sessions and the server
     "pg_reload_conf",
     "pg_terminate_backend",
     "pg_cancel_backend",
@@ -71,6 +70,26 @@ const ADMIN: &[&str] = &[
 
 /// True when the `FuncCall` with fields `f` calls one of the functions above.
 pub(super) fn is_admin(f: &Value) -> bool {
+    name(f).is_some_and(|n| ADMIN.contains(&n.as_str()))
+}
+
+/// For a call of `set_config(name, value, local)`, the setting's name and value when each is
+/// a constant (a computed one is `None`).
+pub(super) fn set_config(f: &Value) -> Option<(Option<String>, Option<String>)> {
+    if name(f)? != "set_config" {
+        return None;
+    }
+    let args: Vec<&Value> = f
+        .get("args")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let constant = |i: usize| args.get(i).and_then(|v| super::settings::const_text(v));
+    Some((constant(0), constant(1)))
+}
+
+/// The lowercase name of the function called, when it is unqualified or in `pg_catalog`.
+fn name(f: &Value) -> Option<String> {
     let parts: Vec<&str> = f
         .get("funcname")
         .and_then(Value::as_array)
@@ -80,7 +99,7 @@ pub(super) fn is_admin(f: &Value) -> bool {
         .filter_map(|(_, s)| s.get("sval").and_then(Value::as_str))
         .collect();
     match parts.as_slice() {
-        [name] | ["pg_catalog", name] => ADMIN.contains(&name.to_ascii_lowercase().as_str()),
-        _ => false,
+        [name] | ["pg_catalog", name] => Some(name.to_ascii_lowercase()),
+        _ => None,
     }
 }

@@ -82,8 +82,15 @@ pub(super) fn set(f: &Value) -> (Action, bool) {
         .and_then(Value::as_array)
         .and_then(|a| a.first())
         .and_then(const_text);
+    setting(&name, value.as_deref())
+}
+
+/// What setting `name` to `value` (`None`: a value the gateway cannot read) needs, and
+/// whether it makes the session read-write: the rule for `SET` and `set_config` alike.
+pub(super) fn setting(name: &str, value: Option<&str>) -> (Action, bool) {
+    let name = name.to_ascii_lowercase();
     if READ_ONLY.contains(&name.as_str()) {
-        return (Action::Connect, !value.as_deref().is_some_and(is_true));
+        return (Action::Connect, !value.is_some_and(is_true));
     }
     if name == "client_encoding" {
         let utf8 = value.is_some_and(|v| {
@@ -99,6 +106,36 @@ pub(super) fn set(f: &Value) -> (Action, bool) {
     } else {
         (Action::Admin, false)
     }
+}
+
+/// The `search_path` a `SET` or `RESET` names: `None` for another setting; `Some(vec![])`
+/// when it goes back to the session's own (the pinned one, which the gateway knows).
+pub(super) fn search_path(f: &Value) -> Option<Option<Vec<String>>> {
+    let kind = f.get("kind").and_then(Value::as_i64).unwrap_or(0);
+    if kind == VariableSetKind::VarResetAll as i64 {
+        return Some(Some(Vec::new()));
+    }
+    let name = f.get("name").and_then(Value::as_str)?;
+    if !name.eq_ignore_ascii_case("search_path") {
+        return None;
+    }
+    if kind != VariableSetKind::VarSetValue as i64 {
+        return Some(Some(Vec::new()));
+    }
+    // Each element of `SET search_path = a, "B", 'c d'` is one schema name, as written.
+    let mut out = Vec::new();
+    for v in f
+        .get("args")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        match const_text(v) {
+            Some(name) => out.push(name),
+            None => return Some(None),
+        }
+    }
+    Some(Some(out))
 }
 
 /// What a transaction statement needs, and whether it starts a read-write transaction.

@@ -23,6 +23,8 @@ pub(super) fn classify(text: String, node: Option<(&str, &Value)>) -> Result<Sta
         read_write: false,
         copy_in: false,
         effect: Effect::None,
+        search_path: None,
+        sets_config: false,
         shape: Shape {
             command: command(kind),
             unfiltered: matches!(kind, "DeleteStmt" | "UpdateStmt")
@@ -94,6 +96,7 @@ pub(super) fn classify(text: String, node: Option<(&str, &Value)>) -> Result<Sta
         "VariableSetStmt" => {
             let (action, rw) = settings::set(f);
             st.read_write = rw;
+            st.search_path = settings::search_path(f);
             action
         }
         "DeallocateStmt" => {
@@ -125,6 +128,11 @@ pub(super) fn classify(text: String, node: Option<(&str, &Value)>) -> Result<Sta
     };
     if let Some(e) = w.error {
         return Err(e);
+    }
+    st.read_write |= w.read_write;
+    st.sets_config = w.sets_config;
+    if w.search_path.is_some() {
+        st.search_path = w.search_path;
     }
     st.accesses = w.accesses;
     if !st.accesses.iter().any(|a| a.table.is_some()) {
@@ -220,7 +228,10 @@ mod tests {
     use crate::sql::{Shape, classify};
 
     fn shape(sql: &str) -> Shape {
-        classify(sql).unwrap().remove(0).shape
+        classify(sql, crate::sql::Strings::Conforming)
+            .unwrap()
+            .remove(0)
+            .shape
     }
 
     #[test]

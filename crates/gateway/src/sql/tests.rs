@@ -5,6 +5,13 @@
 
 use super::*;
 
+/// Classifies as a session does that has just started: conforming strings, the pinned path.
+fn classify(sql: &str) -> Result<Vec<Statement>, SqlError> {
+    let mut stmts = super::classify(sql, Strings::Conforming)?;
+    SearchPath::pinned("wicket_gw").resolve(&mut stmts)?;
+    Ok(stmts)
+}
+
 /// `action table` for each access of the single statement in `sql` (`-` for the database).
 fn acc(sql: &str) -> Vec<String> {
     let stmts = classify(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -378,4 +385,67 @@ fn what_cannot_be_read_is_an_error() {
     );
     assert!(classify(&format!("select {}1{}", "(".repeat(5000), ")".repeat(5000))).is_ok());
     assert!(classify("select 1\0").is_err());
+}
+
+#[test]
+fn set_config_needs_what_the_same_set_needs() {
+    // asyncpg sends this before it introspects a type.
+    same(
+        "SELECT set_config('jit', 'off', false)",
+        &["connect -", "select -"],
+    );
+    assert_eq!(
+        kind("select set_config('role', 'postgres', false)"),
+        Action::Admin
+    );
+    assert_eq!(
+        kind("select set_config('standard_conforming_strings', 'off', false)"),
+        Action::Admin
+    );
+    // A setting named by an expression could be any setting.
+    assert_eq!(
+        kind("select set_config(current_user, 'x', false)"),
+        Action::Admin
+    );
+    assert!(
+        classify("select set_config('default_transaction_read_only', 'off', false)").unwrap()[0]
+            .read_write
+    );
+    assert!(
+        !classify("select set_config('default_transaction_read_only', 'on', true)").unwrap()[0]
+            .read_write
+    );
+}
+
+#[test]
+fn backslashes_are_read_both_ways() {
+    // With `standard_conforming_strings = off` the server runs a DELETE here.
+    let hidden = "select 'a\\'' as x; delete from t; --'";
+    for strings in [Strings::Conforming, Strings::Escaping] {
+        let err = super::classify(hidden, strings).unwrap_err();
+        assert!(
+            err.to_string().contains("standard_conforming_strings"),
+            "{err}"
+        );
+    }
+    // Either reading's tables are needed when both readings parse.
+    let st = &super::classify("select 'C:\\temp' from t", Strings::Conforming).unwrap()[0];
+    assert_eq!(st.accesses.len(), 1);
+    // A literal only one reading accepts is read that way.
+    let st = &super::classify("select 'it\\'s' from t", Strings::Escaping).unwrap()[0];
+    assert_eq!(st.text, "select 'it\\'s' from t");
+    assert!(super::classify("select 'it\\'s' from t", Strings::Conforming).is_err());
+}
+
+#[test]
+fn catalog_names_resolve_to_pg_catalog() {
+    same(
+        "SELECT rolname, rolsuper FROM pg_authid",
+        &["select pg_catalog.pg_authid"],
+    );
+    same(
+        "update pg_type set typname = 'x'",
+        &["update pg_catalog.pg_type"],
+    );
+    same("select * from public.pg_type", &["select public.pg_type"]);
 }

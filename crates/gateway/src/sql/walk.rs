@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::functions;
 use super::kinds;
-use super::{Access, Action, SqlError, Table};
+use super::{Access, Action, SqlError, Table, search_path, settings};
 
 pub(super) struct Walk {
     pub(super) accesses: Vec<Access>,
@@ -18,6 +18,12 @@ pub(super) struct Walk {
     /// What a table reference outside any query means (the statement's own action).
     mode: Action,
     pub(super) error: Option<SqlError>,
+    /// A `set_config` in the tree would make the session read-write.
+    pub(super) read_write: bool,
+    /// The tree calls `set_config`.
+    pub(super) sets_config: bool,
+    /// A `set_config` of `search_path`: the schemas, or `None` when its value is computed.
+    pub(super) search_path: Option<Option<Vec<String>>>,
 }
 
 impl Walk {
@@ -27,6 +33,9 @@ impl Walk {
             scope: Vec::new(),
             mode,
             error: None,
+            read_write: false,
+            sets_config: false,
+            search_path: None,
         }
     }
 
@@ -83,7 +92,9 @@ impl Walk {
             "SelectStmt" => self.select(f),
             "InsertStmt" | "UpdateStmt" | "DeleteStmt" | "MergeStmt" => self.modify(kind, f),
             "FuncCall" => {
-                if functions::is_admin(f) {
+                if let Some((name, value)) = functions::set_config(f) {
+                    self.set_config(name, value);
+                } else if functions::is_admin(f) {
                     self.push(Action::Admin, None);
                 }
                 self.any(f);
@@ -99,6 +110,31 @@ impl Walk {
                 }
                 _ => self.any(f),
             },
+        }
+    }
+
+    /// `set_config(name, value, local)` needs what `SET name = value` needs; a name that is
+    /// not a constant could be any setting, so it is `db:admin` and leaves the path unknown.
+    fn set_config(&mut self, name: Option<String>, value: Option<String>) {
+        self.sets_config = true;
+        let Some(name) = name else {
+            self.push(Action::Admin, None);
+            self.search_path = Some(None);
+            return;
+        };
+        let (action, read_write) = settings::setting(&name, value.as_deref());
+        self.push(action, None);
+        self.read_write |= read_write;
+        if name.eq_ignore_ascii_case("search_path") {
+            let path = value.as_deref().and_then(search_path::split);
+            self.search_path = match (self.search_path.take(), path) {
+                (None, Some(p)) => Some(Some(p)),
+                (Some(Some(mut before)), Some(p)) => {
+                    before.extend(p);
+                    Some(Some(before))
+                }
+                _ => Some(None),
+            };
         }
     }
 
@@ -250,11 +286,11 @@ pub(super) fn table_of(f: &Value) -> Option<Table> {
     })
 }
 
-/// Fills in the default schema: `pg_temp` for a temporary table being created, else `public`.
+/// A temporary table is in `pg_temp`; any other unqualified name is left for the session's
+/// [`super::SearchPath`] to resolve.
 fn qualified(mut t: Table, f: &Value) -> Table {
-    if t.schema.is_empty() {
-        let temp = f.get("relpersistence").and_then(Value::as_str) == Some("t");
-        t.schema = if temp { "pg_temp" } else { "public" }.to_string();
+    if t.schema.is_empty() && f.get("relpersistence").and_then(Value::as_str) == Some("t") {
+        t.schema = "pg_temp".to_string();
     }
     t
 }

@@ -48,6 +48,24 @@ permissions = [
 ]
 
 [[roles]]
+name = "public-read"
+permissions = [
+  { actions = ["db:connect"], resources = ["pg/test/*"] },
+  { actions = ["db:select"], resources = ["pg/test/*/public/*"] },
+]
+
+[[roles]]
+name = "reports-read"
+permissions = [
+  { actions = ["db:connect"], resources = ["pg/test/*"] },
+  { actions = ["db:select"], resources = ["pg/test/*/reports/**"] },
+]
+
+[[roles]]
+name = "db-all"
+permissions = [{ actions = ["db:*"], resources = ["pg/test/**"] }]
+
+[[roles]]
 name = "wicket-admin"
 permissions = [{ actions = ["wicket:*"], resources = ["wicket"] }]
 
@@ -58,7 +76,7 @@ roles = ["wicket-admin"]
 [[policies]]
 name = "self-service"
 requesters = ["user:alice", "user:bob", "user:erin"]
-roles = ["db-read", "db-write", "customers-read"]
+roles = ["db-read", "db-write", "customers-read", "public-read", "reports-read", "db-all"]
 max_duration = "1h"
 require_reason = false
 "#;

@@ -12,6 +12,7 @@ mod expiry;
 mod extended;
 mod fuzz;
 mod garbage;
+mod holes;
 mod hostile;
 mod monitoring;
 mod readonly;
