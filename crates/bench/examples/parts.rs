@@ -29,7 +29,7 @@ fn main() {
     let e = Engine::new(&w).unwrap();
     let token = "wkt_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     time("token_hash", 200_000, || {
-        black_box(wicket_server::ids::token_hash(black_box(token)));
+        black_box(wicket_engine::ids::token_hash(black_box(token)));
     });
     let body = br#"{"action":"db:select","resource":"pg/prod/s0/public/t1"}"#;
     time("json parse", 200_000, || {
@@ -54,6 +54,6 @@ fn main() {
         black_box(serde_json::to_vec(black_box(&d)).unwrap());
     });
     time("now", 200_000, || {
-        black_box(wicket_server::app::now());
+        black_box(wicket_engine::app::now());
     });
 }

@@ -29,7 +29,7 @@ fn main() {
         wicket_bench::audit::append(&store, "p", n, 1024)
             .await
             .unwrap();
-        let report = wicket_server::routes::verify_chain(&store as &dyn Store)
+        let report = wicket_engine::verify::verify_chain(&store as &dyn Store)
             .await
             .unwrap();
         assert!(report.ok);

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 use wicket_core::audit::{EventBuilder, Verifier};
 use wicket_core::{NewEvent, time};
-use wicket_server::audit_writer::AuditWriter;
-use wicket_server::metrics::Metrics;
+use wicket_engine::audit_writer::AuditWriter;
+use wicket_engine::metrics::Metrics;
 use wicket_store::{AuditFilter, Store};
 
 /// An event shaped like a denied check's, unique by `n`.
@@ -59,7 +59,7 @@ pub async fn group_commit(
     each: usize,
 ) -> Result<(f64, f64)> {
     let metrics = Arc::new(Metrics::default());
-    let writer = AuditWriter::start(store, metrics.clone(), wicket_server::tail::Tail::default());
+    let writer = AuditWriter::start(store, metrics.clone(), wicket_engine::tail::Tail::default());
     let t = Instant::now();
     let tasks: Vec<_> = (0..callers)
         .map(|c| {
@@ -79,7 +79,7 @@ pub async fn group_commit(
         task.await??;
     }
     let elapsed = t.elapsed();
-    let rendered = metrics.render(&wicket_server::metrics::Gauges::default());
+    let rendered = metrics.render(&wicket_engine::metrics::Gauges::default());
     let commits = rendered
         .lines()
         .find(|l| l.starts_with("wicket_audit_batches_total "))
@@ -102,7 +102,7 @@ pub struct Verified {
 
 pub async fn verify(store: &dyn Store) -> Result<Verified> {
     let t = Instant::now();
-    let report = wicket_server::routes::verify_chain(store).await?;
+    let report = wicket_engine::verify::verify_chain(store).await?;
     let end_to_end = t.elapsed();
     if !report.ok {
         bail!("the chain does not verify: {:?}", report.first_bad);

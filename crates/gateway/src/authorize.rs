@@ -4,7 +4,7 @@
 
 use wicket_core::resource::segment;
 use wicket_core::{Action as CoreAction, Config, Decision, Resource, Time};
-use wicket_server::App;
+use wicket_engine::App;
 
 use crate::protocol::error_response::{ErrorFields, code};
 use crate::sql::{Access, Action, SqlError, Table};

@@ -1,4 +1,4 @@
-//! Starting the gateway beside a running server: one listener per distinct listen address,
+//! Starting the gateway on a running engine: one listener per distinct listen address,
 //! the targets' passwords and certificates loaded first so that a mistake stops the start.
 
 use std::collections::BTreeMap;
@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use wicket_server::App;
+use wicket_engine::App;
 
 use crate::cancel::Cancels;
 use crate::error::StartError;
@@ -37,22 +37,6 @@ impl Gateway {
             let _ = t.await;
         }
     }
-}
-
-/// `wicket serve`: the server, and the gateway's listeners beside it.
-pub async fn serve(opts: wicket_server::ServeOptions) -> anyhow::Result<()> {
-    wicket_server::serve::serve_with(opts, |app| async move {
-        if app.config.gateway.postgres.is_empty() {
-            return Ok(None);
-        }
-        let gateway = start(app).await?;
-        for (name, addr) in &gateway.addrs {
-            println!("gateway target `{name}` on postgres://{addr}/{name}");
-        }
-        let stop: wicket_server::serve::StopBeside = Box::pin(gateway.shutdown());
-        Ok(Some(stop))
-    })
-    .await
 }
 
 /// Starts a listener for every `[[gateway.postgres]]` target of `app`'s configuration.

@@ -16,4 +16,4 @@ pub mod stream;
 pub mod target;
 pub mod tls;
 
-pub use gateway::{Gateway, serve, start};
+pub use gateway::{Gateway, start};

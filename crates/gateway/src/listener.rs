@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
-use wicket_server::App;
+use wicket_engine::App;
 
 use crate::cancel::Cancels;
 use crate::session;

@@ -21,9 +21,9 @@ use bytes::BytesMut;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use wicket_core::NewEvent;
-use wicket_server::App;
-use wicket_server::app::now;
-use wicket_server::ids::new_id;
+use wicket_engine::App;
+use wicket_engine::app::now;
+use wicket_engine::ids::new_id;
 
 use crate::cancel::{UpstreamKey, send_cancel};
 use crate::error::SessionError;

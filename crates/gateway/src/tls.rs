@@ -7,6 +7,6 @@ use wicket_core::config::TlsFiles;
 
 /// Loads the certificate chain and key; errors name the file and what is wrong.
 pub fn acceptor(files: &TlsFiles) -> Result<TlsAcceptor, String> {
-    let config = wicket_server::tls::server_config(files, "")?;
+    let config = wicket_engine::tls::server_config(files, "")?;
     Ok(TlsAcceptor::from(Arc::new(config)))
 }

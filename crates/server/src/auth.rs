@@ -1,68 +1,13 @@
-//! Bearer-token authentication: the `Caller` extractor and a cache of verified tokens.
-
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+//! Bearer-token authentication over HTTP: the `Caller` extractor. Verifying the token is the
+//! engine's ([`wicket_engine::tokens`]).
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use subtle::ConstantTimeEq;
-use wicket_core::TokenRecord;
+use wicket_engine::App;
+use wicket_engine::tokens::verify_token;
 
-use crate::app::{App, now};
 use crate::error::ApiError;
-use crate::ids::token_hash;
-
-/// Tokens already read from the store, by hash. Revocation through this server evicts at once;
-/// through another server, as soon as its change reaches this one (`crate::replicate`).
-#[derive(Clone, Default)]
-pub struct TokenCache {
-    inner: Arc<RwLock<HashMap<String, TokenRecord>>>,
-    /// Bumped by every eviction: a record read from the store before one is not cached, as it
-    /// may be the very token just revoked.
-    evictions: Arc<AtomicU64>,
-}
-
-/// Entries beyond this are dropped wholesale; the store is the source of truth.
-const CACHE_MAX: usize = 100_000;
-
-impl TokenCache {
-    fn get(&self, hash: &str) -> Option<TokenRecord> {
-        self.inner
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(hash)
-            .cloned()
-    }
-    /// The eviction count to pass to [`TokenCache::put`]; read it before reading the store.
-    fn evictions(&self) -> u64 {
-        self.evictions.load(Ordering::SeqCst)
-    }
-    /// Caches `record` unless an eviction happened since `evictions` was read.
-    fn put(&self, record: TokenRecord, evictions: u64) {
-        let mut map = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        if self.evictions() != evictions {
-            return;
-        }
-        if map.len() >= CACHE_MAX {
-            map.clear();
-        }
-        map.insert(record.hash.clone(), record);
-    }
-    /// Forgets token `id` (after a revocation).
-    pub fn evict(&self, id: &str) {
-        let mut map = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        self.evictions.fetch_add(1, Ordering::SeqCst);
-        map.retain(|_, r| r.id != id);
-    }
-    /// Forgets every token (after changes may have been missed).
-    pub fn clear(&self) {
-        let mut map = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        self.evictions.fetch_add(1, Ordering::SeqCst);
-        map.clear();
-    }
-}
 
 /// The authenticated user making a request.
 #[derive(Clone, Debug)]
@@ -109,61 +54,4 @@ impl FromRequestParts<App> for Caller {
             token_id: record.id,
         })
     }
-}
-
-/// Verifies a bearer token as presented: well-formed, known, not revoked, not expired, and
-/// its user still in the configuration. The web UI signs in with the same check.
-pub async fn verify_token(app: &App, token: &str) -> Result<TokenRecord, ApiError> {
-    if !token.starts_with("wkt_") || token.len() > 128 {
-        return Err(invalid_token());
-    }
-    verify_hash(app, &token_hash(token)).await
-}
-
-/// [`verify_token`] for a token known by its hash (a web session keeps only the hash).
-pub async fn verify_hash(app: &App, hash: &str) -> Result<TokenRecord, ApiError> {
-    let record = match app.tokens.get(hash) {
-        Some(r) => r,
-        None => {
-            let evictions = app.tokens.evictions();
-            let r = app
-                .store
-                .find_token(hash)
-                .await?
-                .ok_or_else(invalid_token)?;
-            app.tokens.put(r.clone(), evictions);
-            r
-        }
-    };
-    // The lookup is by hash; compare again in constant time so no path depends on timing.
-    if !bool::from(record.hash.as_bytes().ct_eq(hash.as_bytes())) {
-        return Err(invalid_token());
-    }
-    let now = now();
-    if record.revoked_at.is_some_and(|t| t <= now) {
-        return Err(ApiError::unauthorized(
-            "token_revoked",
-            "the token has been revoked",
-        ));
-    }
-    if record.expires_at.is_some_and(|t| t <= now) {
-        return Err(ApiError::unauthorized(
-            "token_expired",
-            "the token has expired; create a new one with `wicket token create USER`",
-        ));
-    }
-    if app.config.user(&record.user).is_none() {
-        return Err(ApiError::unauthorized(
-            "unknown_user",
-            format!(
-                "the token belongs to `{}`, who is no longer in the configuration",
-                record.user
-            ),
-        ));
-    }
-    Ok(record)
-}
-
-fn invalid_token() -> ApiError {
-    ApiError::unauthorized("invalid_token", "the token is not valid")
 }

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use wicket_core::{ErrorKind, WicketError};
+use wicket_engine::EngineError;
 use wicket_store::StoreError;
 
 #[derive(Debug)]
@@ -73,6 +74,20 @@ impl From<StoreError> for ApiError {
                     "store_unavailable",
                     "the database is unavailable; try again",
                 )
+            }
+        }
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> ApiError {
+        match e {
+            EngineError::Refused(e) => e.into(),
+            EngineError::Unauthenticated { code, message } => ApiError::unauthorized(code, message),
+            EngineError::Store(e) => e.into(),
+            EngineError::Internal(message) => {
+                tracing::error!(error = %message, "internal error");
+                ApiError::internal()
             }
         }
     }

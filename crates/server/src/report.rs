@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 use wicket_core::{powers, time};
 use wicket_store::AuditFilter;
 
-use crate::app::{App, now};
 use crate::auth::Caller;
 use crate::body::QueryParams;
 use crate::error::ApiResult;
 use crate::routes::audit::export::time_or_age;
+use wicket_engine::app::{App, now};
 
 use self::usage::Usage;
 

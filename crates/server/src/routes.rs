@@ -7,16 +7,14 @@ mod meta;
 mod requests;
 mod tokens;
 
-pub use audit::{VerifyReport, verify_chain};
-
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 
-use crate::app::App;
 use crate::body::MAX_BODY;
 use crate::error::ApiError;
+use wicket_engine::app::App;
 
 pub fn router(app: App) -> Router {
     Router::new()

@@ -1,11 +1,12 @@
 //! The web UI served at `/`: server-rendered pages (maud) for requesters, approvers and
 //! auditors, with a small script for countdowns and polling. Sign-in is by wicket token; the
 //! session lives in an `HttpOnly; SameSite=Strict` cookie and every form carries the session's
-//! CSRF token. State changes go through [`crate::ops`], the same functions as the JSON API.
+//! CSRF token. State changes go through [`wicket_engine::ops`], the same functions as the JSON API.
 
 mod anomalies;
 mod assets;
 mod audit;
+mod cookies;
 mod error;
 mod extract;
 mod fmt;
@@ -17,10 +18,9 @@ mod mine;
 mod parts;
 mod request;
 mod request_form;
-mod session;
 mod timeline;
 
-pub use session::{Flash, Session, Sessions};
+pub use wicket_engine::web_sessions::{Flash, Session, Sessions};
 
 use axum::Router;
 use axum::http::HeaderValue;
@@ -32,10 +32,10 @@ use axum::middleware::map_response;
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use crate::app::App;
 use error::UiResult;
 use extract::Viewer;
 use fmt::Problem;
+use wicket_engine::app::App;
 
 /// The UI's routes, to merge into the API router.
 pub fn router() -> Router<App> {

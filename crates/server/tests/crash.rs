@@ -71,7 +71,7 @@ fn start(config: &Path, db: &str) -> Server {
 }
 
 async fn token(config: &Path, db: &str, user: &str) -> String {
-    wicket_server::admin::create_token(config, Some(db), user, Some("1h"))
+    wicket_engine::admin::create_token(config, Some(db), user, Some("1h"))
         .await
         .unwrap()
 }

@@ -37,7 +37,7 @@ async fn a_100k_event_export_streams_in_constant_memory() {
             .map(|i| {
                 EventBuilder::new(
                     format!("ev_seed_{b}_{i}"),
-                    wicket_server::app::now(),
+                    wicket_engine::app::now(),
                     "loadgen",
                     "check.denied",
                 )

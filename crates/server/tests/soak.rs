@@ -166,7 +166,7 @@ async fn mixed_traffic_holds_without_errors_or_memory_growth() {
     let token = |user: &'static str| {
         let (config, db) = (config.clone(), db.clone());
         async move {
-            wicket_server::admin::create_token(&config, Some(&db), user, Some("2h"))
+            wicket_engine::admin::create_token(&config, Some(&db), user, Some("2h"))
                 .await
                 .unwrap()
         }

@@ -152,7 +152,7 @@ async fn run(args: Args) -> Result<()> {
     let token = |user: &'static str| {
         let (config, database) = (config.clone(), database.clone());
         async move {
-            wicket_server::admin::create_token(&config, Some(&database), user, Some("1d")).await
+            wicket_engine::admin::create_token(&config, Some(&database), user, Some("1d")).await
         }
     };
     let tokens = Tokens {

@@ -88,7 +88,7 @@ async fn run(args: Args) -> Result<()> {
     w.add_bench_users();
     std::fs::write(&config, wicket_bench::wicket::config_text(&w))?;
     let token =
-        wicket_server::admin::create_token(&config, Some(&database), "bench", Some("1d")).await?;
+        wicket_engine::admin::create_token(&config, Some(&database), "bench", Some("1d")).await?;
     println!("{} roles, {} users", w.roles.len(), w.users.len());
 
     let empty = serve(&wicket, &config, &database, &token, "0 grants").await?;

@@ -69,7 +69,7 @@ fn address(global: &Global, args: &ConnectArgs) -> Result<(String, u16)> {
     }
     let path = config_file(global)
         .context("finding the gateway target (or pass `--host` and `--port`)")?;
-    let config = wicket_server::open::load_config(path)?;
+    let config = wicket_engine::open::load_config(path)?;
     let target = config
         .gateway
         .postgres

@@ -1,12 +1,15 @@
-//! `wicket serve`: logging to stderr, then the server and its gateway listeners until SIGTERM
-//! or Ctrl-C.
+//! `wicket serve`: logging to stderr, then the engine with its front doors side by side (the
+//! HTTP server, and the PostgreSQL gateway's listeners when targets are configured) until
+//! SIGTERM or Ctrl-C; at shutdown the front doors stop first, then the engine.
 
 use std::io::IsTerminal;
 
 use anyhow::Result;
 use clap::Args;
 use tracing_subscriber::EnvFilter;
-use wicket_server::ServeOptions;
+use wicket_engine::Engine;
+use wicket_engine::open::load_config;
+use wicket_server::serve::{Http, ServeOptions, listen_addr, shutdown_signal};
 
 use super::config_file;
 use crate::args::Global;
@@ -24,13 +27,52 @@ pub struct ServeArgs {
 
 pub async fn run(global: &Global, args: ServeArgs) -> Result<Verdict> {
     init_logging();
-    let config_path = config_file(global)?.to_path_buf();
-    wicket_gateway::serve(ServeOptions {
-        config_path,
+    let opts = ServeOptions {
+        config_path: config_file(global)?.to_path_buf(),
         listen: args.listen,
         database: args.database,
-    })
-    .await?;
+    };
+    let config = load_config(&opts.config_path)?;
+    let listen = listen_addr(&opts, &config);
+    // Key and certificate problems stop the start before anything is written.
+    if let Some(files) = &config.tls {
+        wicket_engine::tls::acceptor(files).map_err(anyhow::Error::msg)?;
+    }
+    let engine = Engine::start(config, opts.database.as_deref()).await?;
+    let http = match Http::start(engine.app.clone(), &listen).await {
+        Ok(h) => h,
+        Err(e) => {
+            engine.shutdown().await?;
+            return Err(e);
+        }
+    };
+    let gateway = if engine.app.config.gateway.postgres.is_empty() {
+        None
+    } else {
+        match wicket_gateway::start(engine.app.clone()).await {
+            Ok(g) => Some(g),
+            Err(e) => {
+                http.shutdown().await?;
+                engine.shutdown().await?;
+                return Err(e.into());
+            }
+        }
+    };
+    if let Some(g) = &gateway {
+        for (name, addr) in &g.addrs {
+            println!("gateway target `{name}` on postgres://{addr}/{name}");
+        }
+    }
+    let scheme = if http.tls { "https" } else { "http" };
+    println!("listening on {scheme}://{}", http.addr);
+    tracing::info!(addr = %http.addr, "wicket is serving");
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    if let Some(g) = gateway {
+        g.shutdown().await;
+    }
+    http.shutdown().await?;
+    engine.shutdown().await?;
     Ok(Verdict::Yes)
 }
 

@@ -45,7 +45,7 @@ pub async fn run(global: &Global, cmd: TokenCommand) -> Result<Verdict> {
             database,
         } => {
             let config = config_file(global)?;
-            let token = wicket_server::admin::create_token(
+            let token = wicket_engine::admin::create_token(
                 config,
                 database.as_deref(),
                 &user,
@@ -64,7 +64,7 @@ pub async fn run(global: &Global, cmd: TokenCommand) -> Result<Verdict> {
         } => {
             let config = config_file(global)?;
             let record =
-                wicket_server::admin::revoke_token(config, database.as_deref(), &id).await?;
+                wicket_engine::admin::revoke_token(config, database.as_deref(), &id).await?;
             match global.output {
                 Format::Human => outln!("token {id} of {} revoked", record.user),
                 Format::Json => output::json(&json!({

@@ -7,8 +7,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use wicket_core::audit::{EventBuilder, GENESIS, seal};
-use wicket_server::retention::Header;
-use wicket_server::retention::file::Line;
+use wicket_engine::retention::Header;
+use wicket_engine::retention::file::Line;
 
 use crate::support::{Server, command, fixture, json, wicket};
 

@@ -4,7 +4,7 @@
 
 use std::sync::Mutex;
 
-use wicket_server::app::now;
+use wicket_engine::app::now;
 
 use super::client::lock;
 use super::inflight::Run;

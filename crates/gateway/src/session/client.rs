@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use wicket_server::app::now;
+use wicket_engine::app::now;
 
 use super::check::{authorize, classify};
 use super::frames::FrameReader;

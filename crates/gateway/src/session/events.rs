@@ -4,8 +4,8 @@
 use serde_json::Value;
 use wicket_core::audit::EventBuilder;
 use wicket_core::{Decision, NewEvent, Time};
-use wicket_server::App;
-use wicket_server::ids::new_id;
+use wicket_engine::App;
+use wicket_engine::ids::new_id;
 
 use super::Session;
 use super::inflight::{Done, Outcome};

@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use wicket_core::NewEvent;
-use wicket_server::app::now;
+use wicket_engine::app::now;
 
 use super::inflight::{Done, Outcome};
 use super::{Session, State, events, watch};

@@ -180,12 +180,12 @@ pub async fn authenticate(
         return Ok(None);
     };
     let app = &listener.app;
-    let record = match wicket_server::auth::verify_token(app, &token).await {
+    let record = match wicket_engine::tokens::verify_token(app, &token).await {
         Ok(r) => r,
         Err(e) => {
             let message = format!(
                 "password authentication failed for user `{user}`: {}; the password is a wicket token",
-                e.message
+                e.public_message()
             );
             return Err(refuse(stream, ErrorFields::fatal(code::INVALID_PASSWORD, message)).await);
         }
@@ -197,7 +197,7 @@ pub async fn authenticate(
         );
         return Err(refuse(stream, ErrorFields::fatal(code::INVALID_PASSWORD, message)).await);
     }
-    let now = wicket_server::app::now();
+    let now = wicket_engine::app::now();
     let resource = &target.config.resource;
     let connect = Action::parse("db:connect").map_err(SessionError::Upstream)?;
     let decision = app.decide(&user, &connect, resource, now);

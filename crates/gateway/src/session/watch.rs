@@ -2,7 +2,7 @@
 //! longer holds, the reason is named: the grant that expired, or who revoked it and why.
 
 use wicket_core::{Action, GrantStatus, time};
-use wicket_server::app::now;
+use wicket_engine::app::now;
 
 use super::Session;
 

@@ -197,7 +197,7 @@ pub async fn env_with(edit: impl FnOnce(&mut String)) -> Option<Env> {
     let gateway = wicket_gateway::start(running.app.clone()).await.unwrap();
     let path = dir.path().join("wicket.toml");
     std::fs::write(&path, &text).unwrap();
-    let carol = wicket_server::admin::create_token(&path, Some(&sqlite), "carol", Some("1h"))
+    let carol = wicket_engine::admin::create_token(&path, Some(&sqlite), "carol", Some("1h"))
         .await
         .unwrap();
     Some(Env {

@@ -8,18 +8,17 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use wicket_core::audit::Verifier;
 use wicket_core::{Anomaly, AuditEvent, Severity, powers, time};
-use wicket_store::{AnomalyFilter, AuditFilter, Store, StoreError};
+use wicket_store::{AnomalyFilter, AuditFilter};
 
-use crate::app::App;
 use crate::auth::Caller;
 use crate::body::QueryParams;
 use crate::error::{ApiError, ApiResult};
 use crate::view::Items;
+use wicket_engine::app::App;
+use wicket_engine::verify::verify_chain;
 
 const DEFAULT_PAGE: i64 = 100;
-const VERIFY_PAGE: i64 = 1000;
 
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,7 +51,7 @@ pub async fn list(
     QueryParams(q): QueryParams<AuditQuery>,
 ) -> ApiResult<Response> {
     app.require_power(&caller.user, powers::AUDIT_READ)?;
-    let at = crate::app::now();
+    let at = wicket_engine::app::now();
     let since = q
         .since
         .as_deref()
@@ -107,93 +106,6 @@ pub async fn list(
         head,
     })
     .into_response())
-}
-
-/// The result of verifying the whole chain.
-#[derive(Clone, Debug, Serialize)]
-pub struct VerifyReport {
-    pub ok: bool,
-    pub events: u64,
-    pub head: Option<(i64, String)>,
-    pub first_bad: Option<(i64, String)>,
-    /// Where verification started: the last archived event's `(seq, hash)`, if any.
-    pub anchor: Option<(i64, String)>,
-}
-
-/// Walks the whole chain in `seq` order, page by page.
-pub async fn verify_chain(store: &dyn Store) -> Result<VerifyReport, StoreError> {
-    // After retention, the chain verifies from the anchor the archive left behind.
-    let anchor = store.audit_anchor().await?;
-    let mut v = match &anchor {
-        Some((seq, hash)) => Verifier {
-            last_seq: *seq,
-            last_hash: hash.clone(),
-            events: 0,
-        },
-        None => Verifier::default(),
-    };
-    let page_after = |after: i64| async move {
-        store
-            .list_events(&AuditFilter {
-                after: Some(after),
-                limit: Some(VERIFY_PAGE),
-                ..Default::default()
-            })
-            .await
-    };
-    let mut page = page_after(v.last_seq).await?;
-    loop {
-        // The next page is read (on the store's thread, or by the database server) while
-        // this one is hashed: `join` polls the read first, so it is under way before the
-        // hashing runs, and verification goes at the pace of the slower of the two.
-        let full = page.len() as i64 == VERIFY_PAGE;
-        let next_after = page.last().map_or(v.last_seq, |e| e.seq);
-        let hash = async {
-            for e in &page {
-                v.push(e)?;
-            }
-            Ok::<(), wicket_core::audit::Break>(())
-        };
-        let (next, hashed) = if full {
-            let (next, hashed) = futures_util::future::join(page_after(next_after), hash).await;
-            (Some(next), hashed)
-        } else {
-            (None, hash.await)
-        };
-        if let Err(b) = hashed {
-            return Ok(VerifyReport {
-                ok: false,
-                events: v.events,
-                head: store.audit_head().await?,
-                first_bad: Some((b.seq, b.reason)),
-                anchor,
-            });
-        }
-        match next {
-            Some(next) => page = next?,
-            None => break,
-        }
-    }
-    let head = (v.events > 0 || anchor.is_some()).then(|| (v.last_seq, v.last_hash.clone()));
-    // Rows after the last one that verified, not reachable by seq order (a gap), also break it.
-    let stored = store.audit_head().await?;
-    if stored.as_ref().map(|h| h.0) != head.as_ref().map(|h| h.0) {
-        let seq = stored.as_ref().map_or(0, |h| h.0);
-        return Ok(VerifyReport {
-            ok: false,
-            events: v.events,
-            head: stored,
-            first_bad: Some((seq, "the chain ends before the stored head".into())),
-            anchor,
-        });
-    }
-    Ok(VerifyReport {
-        ok: true,
-        events: v.events,
-        head,
-        first_bad: None,
-        anchor,
-    })
 }
 
 pub async fn verify(State(app): State<App>, caller: Caller) -> ApiResult<Json<Value>> {

@@ -7,11 +7,11 @@ use serde::{Deserialize, Serialize};
 use wicket_core::audit::EventBuilder;
 use wicket_core::{Action, Decision, NewEvent, Resource, Subject, Time, powers};
 
-use crate::app::{App, now};
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::new_id;
+use wicket_engine::app::{App, now};
+use wicket_engine::ids::new_id;
 
 /// The most checks one batch may carry.
 pub const MAX_BATCH: usize = 1000;

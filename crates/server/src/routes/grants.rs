@@ -6,12 +6,12 @@ use serde::Deserialize;
 use wicket_core::{Grant, GrantStatus, Subject, powers};
 use wicket_store::GrantFilter;
 
-use crate::app::{App, now};
 use crate::auth::Caller;
 use crate::body::{OptionalJsonBody, QueryParams};
 use crate::error::{ApiError, ApiResult};
-use crate::ops;
 use crate::view::{GrantView, Items};
+use wicket_engine::app::{App, now};
+use wicket_engine::ops;
 
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 use wicket_core::{Duration, Time, powers};
 use wicket_store::GrantFilter;
 
-use crate::access;
-use crate::app::{App, now};
 use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::view::{GrantView, Items};
+use wicket_engine::access;
+use wicket_engine::app::{App, now};
 
 pub async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
@@ -40,7 +40,7 @@ pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
             None
         }
     };
-    let gauges = crate::metrics::Gauges {
+    let gauges = wicket_engine::metrics::Gauges {
         live_grants: app.index().grant_count(),
         requests_by_state,
     };

@@ -8,13 +8,13 @@ use wicket_core::workflow::NewRequest;
 use wicket_core::{Request, RequestState, Verdict, powers};
 use wicket_store::RequestFilter;
 
-use crate::access::{reviewable_by, visible_to};
-use crate::app::{App, now};
 use crate::auth::Caller;
 use crate::body::{JsonBody, OptionalJsonBody, QueryParams};
 use crate::error::{ApiError, ApiResult};
-use crate::ops;
 use crate::view::{GrantView, Items, RequestView};
+use wicket_engine::access::{reviewable_by, visible_to};
+use wicket_engine::app::{App, now};
+use wicket_engine::ops;
 
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -8,12 +8,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wicket_core::{Duration, powers};
 
-use crate::admin::{revoke_changes, token_changes};
-use crate::app::{App, now};
 use crate::auth::Caller;
 use crate::body::OptionalJsonBody;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::RandomIds;
+use wicket_engine::admin::{revoke_changes, token_changes};
+use wicket_engine::app::{App, now};
+use wicket_engine::ids::RandomIds;
 
 /// The default and the longest lifetime of a token a user mints for themselves.
 const OWN_DEFAULT: Duration = Duration::HOUR;

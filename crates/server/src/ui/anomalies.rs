@@ -1,5 +1,6 @@
 //! Anomalies flagged during access windows, for holders of `wicket:audit.read`.
 
+use crate::error::ApiError;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use maud::html;
@@ -10,7 +11,7 @@ use super::error::UiResult;
 use super::extract::{FormData, Viewer};
 use super::fmt::{badge, rich, when};
 use super::layout::{Chrome, Nav, framed_error, page, respond};
-use crate::app::App;
+use wicket_engine::app::App;
 
 const LIMIT: i64 = 200;
 
@@ -20,7 +21,10 @@ pub async fn show(
     RawQuery(raw): RawQuery,
 ) -> UiResult<Response> {
     let chrome = Chrome::load(&app, &viewer, Nav::Anomalies).await;
-    if let Err(e) = app.require_power(&viewer.user, powers::AUDIT_READ) {
+    if let Err(e) = app
+        .require_power(&viewer.user, powers::AUDIT_READ)
+        .map_err(ApiError::from)
+    {
         return Ok(framed_error(&chrome, e.status, &e.message));
     }
     let q = FormData::parse(raw.unwrap_or_default().as_bytes());

@@ -14,9 +14,9 @@ use super::extract::{FormData, Viewer};
 use super::fmt::{Problem, Slot, when};
 use super::layout::{Chrome, Nav, framed_error, page, respond};
 use super::timeline::describe;
-use crate::app::App;
 use crate::error::ApiError;
-use crate::routes::{VerifyReport, verify_chain};
+use wicket_engine::app::App;
+use wicket_engine::verify::{VerifyReport, verify_chain};
 
 /// Events per page.
 const PAGE: i64 = 100;
@@ -154,7 +154,10 @@ pub async fn show(
     RawQuery(raw): RawQuery,
 ) -> UiResult<Response> {
     let chrome = Chrome::load(&app, &viewer, Nav::Audit).await;
-    if let Err(e) = app.require_power(&viewer.user, powers::AUDIT_READ) {
+    if let Err(e) = app
+        .require_power(&viewer.user, powers::AUDIT_READ)
+        .map_err(ApiError::from)
+    {
         return Ok(framed_error(&chrome, e.status, &e.message));
     }
     let q = FormData::parse(raw.unwrap_or_default().as_bytes());

@@ -67,6 +67,12 @@ impl From<ApiError> for UiError {
     }
 }
 
+impl From<wicket_engine::EngineError> for UiError {
+    fn from(e: wicket_engine::EngineError) -> UiError {
+        ApiError::from(e).into()
+    }
+}
+
 impl From<wicket_store::StoreError> for UiError {
     fn from(e: wicket_store::StoreError) -> UiError {
         ApiError::from(e).into()

@@ -1,14 +1,16 @@
 //! What a UI handler receives: the signed-in `Viewer` (from the session cookie, its token
 //! re-verified on every request) and `Posted` forms, whose CSRF token is checked first.
 
+use crate::error::ApiError;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 
+use super::cookies::{SESSION_COOKIE, read_cookie};
 use super::error::UiError;
-use super::session::{Flash, SESSION_COOKIE, read_cookie, same_secret};
-use crate::app::{App, now};
-use crate::auth::verify_hash;
+use wicket_engine::app::{App, now};
+use wicket_engine::tokens::verify_hash;
+use wicket_engine::web_sessions::{Flash, same_secret};
 
 /// The largest form body the UI accepts.
 const MAX_FORM: usize = 64 * 1024;
@@ -59,7 +61,10 @@ pub async fn viewer(app: &App, headers: &HeaderMap) -> Result<Option<Viewer>, Ui
     let Some(session) = app.sessions.get(&id, now()) else {
         return Ok(None);
     };
-    match verify_hash(app, &session.token_hash).await {
+    match verify_hash(app, &session.token_hash)
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(_) => Ok(Some(Viewer {
             user: session.user,
             csrf: session.csrf,

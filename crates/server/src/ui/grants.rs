@@ -1,6 +1,7 @@
 //! Grants: every live grant for holders of `wicket:grants.revoke`, and the one form action that
 //! ends a grant early (release one's own, or revoke another's with a reason).
 
+use crate::error::ApiError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -14,13 +15,16 @@ use super::fmt::Problem;
 use super::layout::{Chrome, Nav, framed_error, page, respond};
 use super::parts::{GrantCtx, grant_row};
 use super::rerender;
-use crate::app::{App, now};
-use crate::ops;
+use wicket_engine::app::{App, now};
+use wicket_engine::ops;
 
 /// The grants page; `problem` is a failed revocation to show beside its reason.
 pub async fn render(app: &App, viewer: &Viewer, problem: Option<&Problem>) -> UiResult<Response> {
     let chrome = Chrome::load(app, viewer, Nav::Grants).await;
-    if let Err(e) = app.require_power(&viewer.user, powers::GRANTS_REVOKE) {
+    if let Err(e) = app
+        .require_power(&viewer.user, powers::GRANTS_REVOKE)
+        .map_err(ApiError::from)
+    {
         return Ok(framed_error(&chrome, e.status, &e.message));
     }
     let now = now();
@@ -63,7 +67,10 @@ pub async fn revoke(
     Posted { viewer, form }: Posted,
 ) -> UiResult<Response> {
     let back = form.back("/");
-    match ops::revoke_grant(&app, &viewer.user, &id, form.text("reason")).await {
+    match ops::revoke_grant(&app, &viewer.user, &id, form.text("reason"))
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(g) => {
             let text = if g.user == viewer.user {
                 format!(

@@ -15,10 +15,10 @@ use super::layout::{Chrome, Nav, page, respond};
 use super::login::unauthenticated;
 use super::parts::{facts, review_form, steps};
 use super::rerender;
-use crate::access::reviewable_by;
-use crate::app::App;
-use crate::error::ApiResult;
-use crate::ops;
+use crate::error::{ApiError, ApiResult};
+use wicket_engine::access::reviewable_by;
+use wicket_engine::app::App;
+use wicket_engine::ops;
 
 /// How often the open inbox asks for new requests.
 pub const POLL_MS: u32 = 2000;
@@ -150,7 +150,10 @@ pub async fn review(
         }
     };
     let back = form.back("/inbox");
-    match ops::review_request(&app, &viewer.user, &id, verdict, form.text("comment")).await {
+    match ops::review_request(&app, &viewer.user, &id, verdict, form.text("comment"))
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(r) => {
             viewer.flash(&app, true, outcome(&app, &r, verdict));
             Ok(see_other(&back))

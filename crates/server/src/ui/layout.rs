@@ -9,8 +9,8 @@ use wicket_core::powers;
 use super::extract::Viewer;
 use super::fmt::rich;
 use super::inbox::reviewable;
-use super::session::Flash;
-use crate::app::App;
+use wicket_engine::app::App;
+use wicket_engine::web_sessions::Flash;
 
 /// The navigation entries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

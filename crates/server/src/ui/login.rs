@@ -7,16 +7,15 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
+use super::cookies::{LOGIN_COOKIE, SESSION_COOKIE, cookie, read_cookie};
 use super::error::{UiResult, see_other};
 use super::extract::{FormData, Posted, is_local, read_form, viewer};
 use super::fmt::{Problem, Slot, rich};
 use super::layout::{bare, respond};
-use super::session::{
-    LOGIN_COOKIE, SESSION_COOKIE, cookie, random_secret, read_cookie, same_secret,
-};
-use crate::app::{App, now};
-use crate::auth::verify_token;
 use crate::error::ApiError;
+use wicket_engine::app::{App, now};
+use wicket_engine::tokens::verify_token;
+use wicket_engine::web_sessions::{random_secret, same_secret};
 
 /// How long a sign-in form stays valid.
 const LOGIN_FORM_SECONDS: i64 = 3600;
@@ -117,7 +116,7 @@ pub async fn submit(State(app): State<App>, req: Request) -> UiResult<Response> 
         return Ok(show(&app, &headers, StatusCode::FORBIDDEN, &next, Some(&p)));
     }
     let token = form.text("token").unwrap_or_default();
-    let record = match verify_token(&app, &token).await {
+    let record = match verify_token(&app, &token).await.map_err(ApiError::from) {
         Ok(r) => r,
         Err(e) if e.status == StatusCode::UNAUTHORIZED => {
             let mut p = Problem::new("login", e);

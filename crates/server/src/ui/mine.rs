@@ -1,6 +1,7 @@
 //! "My access": live grants with countdowns and release, my requests, standing roles, and the
 //! request forms. The live part refreshes itself from `/mine/live`.
 
+use crate::error::ApiError;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -16,9 +17,9 @@ use super::layout::{Chrome, Nav, page, respond};
 use super::login::unauthenticated;
 use super::parts::{GrantCtx, grant_row};
 use super::request_form::{action_form, form_id, policy_form};
-use crate::access::standing_roles;
-use crate::app::{App, now};
-use crate::ops;
+use wicket_engine::access::standing_roles;
+use wicket_engine::app::{App, now};
+use wicket_engine::ops;
 
 /// How often the page refreshes its live part.
 pub const POLL_MS: u32 = 3000;
@@ -180,7 +181,10 @@ pub async fn create(State(app): State<App>, Posted { viewer, form }: Posted) -> 
         Some(p) => form_id(p),
         None => "action".to_string(),
     };
-    match ops::create_request(&app, &viewer.user, &input).await {
+    match ops::create_request(&app, &viewer.user, &input)
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(r) => {
             let text = match r.state {
                 RequestState::Approved => format!(

@@ -6,7 +6,7 @@ use wicket_core::{Grant, GrantStatus, Request, RequestState, Time, Verdict};
 
 use super::fmt::{Problem, Slot, badge, countdown, form_problem, when};
 use super::layout::csrf_field;
-use crate::app::App;
+use wicket_engine::app::App;
 
 /// The facts of a request as a definition list.
 pub fn facts(r: &Request) -> Markup {

@@ -1,6 +1,7 @@
 //! One request: its facts, approval steps, grants with live countdowns, the actions the viewer
 //! may take (review, cancel, release, revoke), and its timeline from the audit log.
 
+use crate::error::ApiError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -13,9 +14,9 @@ use super::fmt::{Problem, Slot, badge, form_problem};
 use super::layout::{Chrome, Nav, csrf_field, framed_error, page, respond};
 use super::parts::{GrantCtx, facts, grant_row, review_form, steps};
 use super::timeline;
-use crate::access::{reviewable_by, visible_to};
-use crate::app::{App, now};
-use crate::ops;
+use wicket_engine::access::{reviewable_by, visible_to};
+use wicket_engine::app::{App, now};
+use wicket_engine::ops;
 
 /// The request page; `problem` is a failed action to show on its form.
 pub async fn render(
@@ -109,7 +110,10 @@ pub async fn cancel(
     Path(id): Path<String>,
     Posted { viewer, form }: Posted,
 ) -> UiResult<Response> {
-    match ops::cancel_request(&app, &viewer.user, &id, form.text("comment")).await {
+    match ops::cancel_request(&app, &viewer.user, &id, form.text("comment"))
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(r) => {
             viewer.flash(&app, true, format!("Cancelled request {}.", r.id));
             Ok(see_other(&form.back(&format!("/requests/{id}"))))

@@ -9,7 +9,7 @@ use wicket_core::config::Policy;
 use super::extract::FormData;
 use super::fmt::{Problem, Slot, form_problem};
 use super::layout::csrf_field;
-use crate::app::App;
+use wicket_engine::app::App;
 
 /// Durations offered besides the policy's default and maximum.
 const PRESETS: [i64; 11] = [

@@ -8,8 +8,8 @@ use wicket_core::{AuditEvent, Grant, Request};
 use wicket_store::AuditFilter;
 
 use super::fmt::{rich, when};
-use crate::app::App;
 use crate::error::ApiResult;
+use wicket_engine::app::App;
 
 /// The most events read per source (the request, each grant); the audit page has the rest.
 pub const PER_SOURCE: i64 = 200;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use wicket_core::audit::{GENESIS, seal};
 use wicket_core::{AuditEvent, NewEvent};
-use wicket_server::checkpoint::{self, Checkpoint, CheckpointReport};
+use wicket_engine::checkpoint::{self, Checkpoint, CheckpointReport};
 use wicket_store::AuditFilter;
 
 use crate::helpers::{CONFIG, TestApp, config_path, spawn_with};
@@ -23,7 +23,7 @@ fn newest(dir: &Path) -> Option<i64> {
 }
 
 async fn verify(app: &TestApp, dir: &Path, key: &str) -> (bool, CheckpointReport) {
-    let (chain, cps) = wicket_server::admin::verify_audit_checkpoints(
+    let (chain, cps) = wicket_engine::admin::verify_audit_checkpoints(
         &config_path(&app.dir),
         Some(&app.db),
         dir,
@@ -35,8 +35,8 @@ async fn verify(app: &TestApp, dir: &Path, key: &str) -> (bool, CheckpointReport
 }
 
 async fn all_events(app: &TestApp) -> Vec<AuditEvent> {
-    let config = wicket_server::open::load_config(&config_path(&app.dir)).unwrap();
-    let store = wicket_server::open::open_store(&config, Some(&app.db))
+    let config = wicket_engine::open::load_config(&config_path(&app.dir)).unwrap();
+    let store = wicket_engine::open::open_store(&config, Some(&app.db))
         .await
         .unwrap();
     store
@@ -97,7 +97,7 @@ async fn checkpoints_catch_a_consistent_rewrite_a_forged_signature_deleted_event
     assert_eq!(report.verified, files.len());
     assert_eq!(report.newest.as_ref().map(|n| n.0), Some(head));
     // The configured key's public half is the default.
-    let (_, by_config) = wicket_server::admin::verify_audit_checkpoints(
+    let (_, by_config) = wicket_engine::admin::verify_audit_checkpoints(
         &config_path(&app.dir),
         Some(&app.db),
         &dir,
@@ -179,7 +179,7 @@ async fn checkpoints_catch_a_consistent_rewrite_a_forged_signature_deleted_event
     }
 
     // 2. ... and sign the new head with a key of one's own: the pinned key refuses it.
-    let forged = Checkpoint::sign(&stranger, prev.0, &prev.1, wicket_server::app::now());
+    let forged = Checkpoint::sign(&stranger, prev.0, &prev.1, wicket_engine::app::now());
     let genuine = std::fs::read(dir.join(forged.file_name())).unwrap();
     std::fs::write(
         dir.join(forged.file_name()),

@@ -92,7 +92,7 @@ impl TestApp {
 
     /// A fresh token for `user`, minted as `wicket token create` does.
     pub async fn token(&self, user: &str) -> String {
-        wicket_server::admin::create_token(
+        wicket_engine::admin::create_token(
             &config_path(&self.dir),
             Some(&self.db),
             user,

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::json;
-use wicket_server::notify::signature;
+use wicket_engine::notify::signature;
 
 use super::receiver::{Receiver, black_hole};
 use crate::helpers::*;

@@ -71,7 +71,7 @@ async fn a_changed_audit_row_is_named_by_its_seq() {
     app.stop().await;
     let n = app.execute_sql("UPDATE audit_events SET details = replace(details, 'logs-read', 'orders-db-write') WHERE seq = 6").await;
     assert_eq!(n, 1);
-    let report = wicket_server::admin::verify_audit(&config_path(&app.dir), Some(&app.db))
+    let report = wicket_engine::admin::verify_audit(&config_path(&app.dir), Some(&app.db))
         .await
         .unwrap();
     assert!(!report.ok);

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use wicket_server::app::now;
-use wicket_server::retention;
+use wicket_engine::app::now;
+use wicket_engine::retention;
 
 use crate::helpers::*;
 

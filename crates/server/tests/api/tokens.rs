@@ -4,8 +4,8 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use wicket_server::admin::token_changes;
-use wicket_server::ids::RandomIds;
+use wicket_engine::admin::token_changes;
+use wicket_engine::ids::RandomIds;
 
 use crate::helpers::{assert_error, config_path, spawn_app};
 
@@ -20,7 +20,7 @@ async fn expired_and_revoked_tokens_are_refused_at_once() {
     let store = app.running.as_ref().unwrap().app.store.clone();
 
     // A token whose hour ended a minute ago.
-    let an_hour_ago = wicket_server::app::now() - chrono::Duration::minutes(61);
+    let an_hour_ago = wicket_engine::app::now() - chrono::Duration::minutes(61);
     let (expired, changes) = token_changes(
         "alice",
         "wicket",
@@ -96,14 +96,14 @@ async fn expired_and_revoked_tokens_are_refused_at_once() {
         minted["id"].as_str().unwrap().to_string(),
     );
     let record =
-        wicket_server::admin::revoke_token(&config_path(&app.dir), Some(&app.db), &third_id)
+        wicket_engine::admin::revoke_token(&config_path(&app.dir), Some(&app.db), &third_id)
             .await
             .unwrap();
     assert_eq!(record.user, "bob");
     assert!(record.revoked_at.is_some());
     assert_error(&app.get("/v1/whoami", &third).await, 401, "token_revoked");
     let again =
-        wicket_server::admin::revoke_token(&config_path(&app.dir), Some(&app.db), &third_id)
+        wicket_engine::admin::revoke_token(&config_path(&app.dir), Some(&app.db), &third_id)
             .await
             .unwrap_err()
             .to_string();

@@ -55,7 +55,7 @@ async fn concurrent_writes_through_both_replicas_keep_one_verifiable_chain() {
         counts.push(v["events"].as_u64().unwrap());
     }
     assert!(counts[0] >= 4000, "{counts:?}");
-    let report = wicket_server::admin::verify_audit(&p.config, Some(&p.db))
+    let report = wicket_engine::admin::verify_audit(&p.config, Some(&p.db))
         .await
         .unwrap();
     assert!(report.ok, "{:?}", report.first_bad);

@@ -188,7 +188,7 @@ async fn a_full_reload_catches_up_with_what_no_feed_announced() {
         .unwrap();
     let client = reqwest::Client::new();
     let token = |user: &'static str| {
-        wicket_server::admin::create_token(&config_path, Some(&db), user, Some("1h"))
+        wicket_engine::admin::create_token(&config_path, Some(&db), user, Some("1h"))
     };
     let (alice, root) = (token("alice").await.unwrap(), token("root").await.unwrap());
     let call =
@@ -218,7 +218,7 @@ async fn a_full_reload_catches_up_with_what_no_feed_announced() {
     )
     .await;
     assert_eq!(req["state"], "approved", "{req}");
-    wicket_server::replicate::reload(&two.app).await.unwrap();
+    wicket_engine::replicate::reload(&two.app).await.unwrap();
     assert_eq!(
         call(two.addr, "/v1/check", alice.clone(), check.clone())
             .await
@@ -239,7 +239,7 @@ async fn a_full_reload_catches_up_with_what_no_feed_announced() {
             .1["allowed"],
         true
     );
-    wicket_server::replicate::reload(&two.app).await.unwrap();
+    wicket_engine::replicate::reload(&two.app).await.unwrap();
     assert_eq!(
         call(two.addr, "/v1/check", alice.clone(), check.clone())
             .await

@@ -144,7 +144,7 @@ pub async fn pair() -> Option<Pair> {
 impl Pair {
     /// A fresh token for `user`, minted as `wicket token create` does, straight in the database.
     pub async fn token(&self, user: &str) -> String {
-        wicket_server::admin::create_token(&self.config, Some(&self.db), user, Some("1h"))
+        wicket_engine::admin::create_token(&self.config, Some(&self.db), user, Some("1h"))
             .await
             .unwrap()
     }

@@ -40,7 +40,7 @@ pub async fn spawn_server() -> Server {
 impl Server {
     /// A fresh one-hour token for `user`, minted as `wicket token create` does.
     pub async fn token(&self, user: &str) -> String {
-        wicket_server::admin::create_token(
+        wicket_engine::admin::create_token(
             &config_path(&self.dir),
             Some(&db_url(&self.dir)),
             user,

@@ -13,7 +13,7 @@ use crate::output::{self, Format, outln};
 pub fn run(global: &Global, path: &Path) -> Result<Verdict> {
     let file = std::fs::File::open(path)
         .with_context(|| format!("cannot open archive `{}`", path.display()))?;
-    let report = wicket_server::retention::verify(file)
+    let report = wicket_engine::retention::verify(file)
         .with_context(|| format!("archive `{}`", path.display()))?;
     let h = &report.header;
     match global.output {

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use serde_json::json;
-use wicket_server::checkpoint;
+use wicket_engine::checkpoint;
 
 use crate::args::Global;
 use crate::exit::Verdict;

@@ -13,7 +13,7 @@ use crate::output::{self, Format, outln};
 
 pub async fn run(global: &Global, database: Option<String>) -> Result<Verdict> {
     let config = config_file(global)?;
-    let report = wicket_server::admin::verify_audit(config, database.as_deref()).await?;
+    let report = wicket_engine::admin::verify_audit(config, database.as_deref()).await?;
     match global.output {
         Format::Json => output::json(&json!({
             "ok": report.ok,
@@ -46,7 +46,7 @@ pub async fn with_checkpoints(
     public_key: Option<&str>,
 ) -> Result<Verdict> {
     let config = config_file(global)?;
-    let (chain, cps) = wicket_server::admin::verify_audit_checkpoints(
+    let (chain, cps) = wicket_engine::admin::verify_audit_checkpoints(
         config,
         database.as_deref(),
         dir,

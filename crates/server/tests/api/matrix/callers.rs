@@ -145,7 +145,7 @@ pub struct Callers {
 
 pub async fn setup() -> (TestApp, Callers) {
     let app = spawn_with(CONFIG).await;
-    let expired = wicket_server::admin::create_token(
+    let expired = wicket_engine::admin::create_token(
         &crate::helpers::config_path(&app.dir),
         Some(&app.db),
         "alice",

@@ -1,4 +1,6 @@
-//! The shared state of a running server: configuration, store, decision index, audit writer.
+//! The shared state of a running engine: configuration, store, decision index, audit writer,
+//! token cache, web sign-ins, metrics and the replication listener. Every front door holds one
+//! [`App`] and changes state only through [`crate::ops`].
 
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
@@ -11,13 +13,13 @@ use wicket_core::{
 use wicket_store::{Store, StoreError};
 
 use crate::audit_writer::AuditWriter;
-use crate::auth::TokenCache;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{EngineError, EngineResult};
 use crate::ids::RandomIds;
 use crate::metrics::Metrics;
 use crate::replicate::{self, Replica};
 use crate::tail::Tail;
-use crate::ui::Sessions;
+use crate::tokens::TokenCache;
+use crate::web_sessions::Sessions;
 
 /// How often a transition is retried after losing a race to a concurrent writer.
 const MAX_ATTEMPTS: usize = 32;
@@ -84,7 +86,7 @@ impl App {
     }
 
     /// 403 unless `user` holds `power`, naming the power and the role to request.
-    pub fn require_power(&self, user: &str, power: &str) -> ApiResult<()> {
+    pub fn require_power(&self, user: &str, power: &str) -> EngineResult<()> {
         if self.has_power(user, power) {
             return Ok(());
         }
@@ -98,7 +100,7 @@ impl App {
                 ));
             }
         }
-        Err(ApiError::forbidden("missing_power", message))
+        Err(EngineError::forbidden("missing_power", message))
     }
 
     /// Commits a write set and brings the index up to date.
@@ -114,13 +116,13 @@ impl App {
 
     /// Loads request `id`, computes a transition with `f` and commits it; when a concurrent
     /// writer got there first, reloads and tries again, so `f` always sees the latest state.
-    pub async fn transition<F>(&self, id: &str, f: F) -> ApiResult<Request>
+    pub async fn transition<F>(&self, id: &str, f: F) -> EngineResult<Request>
     where
         F: Fn(&Request, Time, &mut dyn IdSource) -> Result<Changes, WicketError>,
     {
         for _ in 0..MAX_ATTEMPTS {
             let request = self.store.get_request(id).await?.ok_or_else(|| {
-                ApiError::not_found("unknown_request", format!("unknown request `{id}`"))
+                EngineError::not_found("unknown_request", format!("unknown request `{id}`"))
             })?;
             let changes = f(&request, now(), &mut RandomIds)?;
             let after = changes.request().cloned().unwrap_or(request);
@@ -130,14 +132,13 @@ impl App {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(ApiError::new(
-            axum::http::StatusCode::CONFLICT,
+        Err(EngineError::conflict(
             "contended",
             format!("request `{id}` is changing too fast; try again"),
         ))
     }
 
-    pub async fn grants_of_request(&self, id: &str) -> ApiResult<Vec<Grant>> {
+    pub async fn grants_of_request(&self, id: &str) -> EngineResult<Vec<Grant>> {
         Ok(self
             .store
             .list_grants(&wicket_store::GrantFilter {

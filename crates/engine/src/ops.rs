@@ -1,23 +1,24 @@
-//! The state changes both front doors make (create, review, cancel, revoke): each calls the
-//! core rule, commits its write set with the audit events, and counts it. The JSON API and
-//! the web UI call these and nothing else to change state.
+//! The state changes every front door makes (create, review, cancel, revoke): each calls the
+//! core rule, commits its write set with the audit events, and counts it. The JSON API, the
+//! web UI and the monitor call these and nothing else to change state.
 
-use axum::http::StatusCode;
 use wicket_core::workflow::{self, NewRequest};
 use wicket_core::{Grant, Request, Verdict, powers};
 use wicket_store::StoreError;
 
 use crate::app::{App, now};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{EngineError, EngineResult};
 use crate::ids::RandomIds;
 
 /// Creates a request for `user` (approved at once when its policy has no steps).
-pub async fn create_request(app: &App, user: &str, input: &NewRequest) -> ApiResult<Request> {
+pub async fn create_request(app: &App, user: &str, input: &NewRequest) -> EngineResult<Request> {
     let changes = {
         let index = app.index();
         workflow::create(&index, user, input, now(), &mut RandomIds)?
     };
-    let request = changes.request().cloned().ok_or_else(ApiError::internal)?;
+    let request = changes.request().cloned().ok_or_else(|| {
+        EngineError::Internal("a created request is missing from its changes".into())
+    })?;
     app.commit(changes).await?;
     app.metrics.request_created();
     Ok(request)
@@ -30,7 +31,7 @@ pub async fn review_request(
     id: &str,
     verdict: Verdict,
     comment: Option<String>,
-) -> ApiResult<Request> {
+) -> EngineResult<Request> {
     let config = app.config.clone();
     let request = app
         .transition(id, |r, now, ids| {
@@ -47,7 +48,7 @@ pub async fn cancel_request(
     user: &str,
     id: &str,
     comment: Option<String>,
-) -> ApiResult<Request> {
+) -> EngineResult<Request> {
     app.transition(id, |r, now, ids| {
         workflow::cancel(r, user, comment.clone(), now, ids)
     })
@@ -61,12 +62,11 @@ pub async fn revoke_grant(
     user: &str,
     id: &str,
     reason: Option<String>,
-) -> ApiResult<Grant> {
-    let grant = app
-        .store
-        .get_grant(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("unknown_grant", format!("unknown grant `{id}`")))?;
+) -> EngineResult<Grant> {
+    let grant =
+        app.store.get_grant(id).await?.ok_or_else(|| {
+            EngineError::not_found("unknown_grant", format!("unknown grant `{id}`"))
+        })?;
     let may = grant.user == user || app.has_power(user, powers::GRANTS_REVOKE);
     if !may {
         app.require_power(user, powers::GRANTS_REVOKE)?;
@@ -81,15 +81,14 @@ pub async fn revoke_as(
     actor: &str,
     grant: Grant,
     reason: Option<String>,
-) -> ApiResult<Grant> {
+) -> EngineResult<Grant> {
     let id = grant.id.clone();
     let id = id.as_str();
     let changes = workflow::revoke(&grant, actor, true, reason, now(), &mut RandomIds)?;
     match app.commit(changes).await {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
+            return Err(EngineError::conflict(
                 "grant_revoked",
                 format!("grant `{id}` is already revoked"),
             ));
@@ -100,5 +99,5 @@ pub async fn revoke_as(
     app.store
         .get_grant(id)
         .await?
-        .ok_or_else(ApiError::internal)
+        .ok_or_else(|| EngineError::Internal(format!("revoked grant `{id}` is missing")))
 }

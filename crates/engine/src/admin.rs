@@ -13,7 +13,7 @@ use crate::checkpoint::{self, CheckpointReport};
 use crate::ids::{RandomIds, new_token, token_hash};
 use crate::open::{load_config, open_store};
 
-pub use crate::routes::VerifyReport;
+pub use crate::verify::VerifyReport;
 
 /// A new token for `user`, and the changes that store it with its `token.created` event.
 pub fn token_changes(
@@ -121,7 +121,7 @@ pub async fn create_token(
 pub async fn verify_audit(config_path: &Path, database: Option<&str>) -> Result<VerifyReport> {
     let config = load_config(config_path)?;
     let store = open_store(&config, database).await?;
-    crate::routes::verify_chain(store.as_ref())
+    crate::verify::verify_chain(store.as_ref())
         .await
         .context("reading the audit log")
 }
@@ -144,7 +144,7 @@ pub async fn verify_audit_checkpoints(
         ),
     };
     let store = open_store(&config, database).await?;
-    let chain = crate::routes::verify_chain(store.as_ref())
+    let chain = crate::verify::verify_chain(store.as_ref())
         .await
         .context("reading the audit log")?;
     let checkpoints = checkpoint::verify_checkpoints(store.as_ref(), dir, &key).await?;

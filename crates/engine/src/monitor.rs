@@ -18,7 +18,6 @@ use wicket_core::{AuditEvent, GrantStatus};
 use wicket_store::{GrantFilter, StoreError};
 
 use crate::app::{App, now};
-use crate::error::ApiError;
 use crate::ids::new_id;
 use crate::ops;
 
@@ -206,9 +205,9 @@ async fn revoke(app: &App, flag: &Flag, target: &Revoke) {
         let id = grant.id.clone();
         match ops::revoke_as(app, MONITOR_ACTOR, grant, Some(reason.clone())).await {
             Ok(_) => tracing::warn!(grant = %id, rule = %flag.rule, "grant revoked by the monitor"),
-            Err(ApiError { status, .. }) if status == axum::http::StatusCode::CONFLICT => {}
+            Err(e) if e.kind() == Some(wicket_core::ErrorKind::Conflict) => {}
             Err(e) => {
-                tracing::error!(grant = %id, error = %e.message, "the monitor could not revoke a grant");
+                tracing::error!(grant = %id, error = %e, "the monitor could not revoke a grant");
             }
         }
     }

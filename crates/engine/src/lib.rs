@@ -1,0 +1,31 @@
+//! Wicket's engine: the running system, transport-neutral. It owns the shared state (config,
+//! decision index, store, audit writer, clock, ids, tokens, web sign-ins, the replication
+//! listener), every operation that changes state, the background jobs, and one error type.
+//! The front doors (`wicket-server` for HTTP, `wicket-gateway` for PostgreSQL) stand on it
+//! side by side; `core` decides, the store persists, the engine carries.
+
+pub mod access;
+pub mod admin;
+pub mod app;
+pub mod audit_writer;
+pub mod checkpoint;
+pub mod error;
+pub mod ids;
+pub mod jobs;
+pub mod metrics;
+pub mod monitor;
+pub mod notify;
+pub mod open;
+pub mod ops;
+pub mod replicate;
+pub mod retention;
+pub mod run;
+pub mod tail;
+pub mod tls;
+pub mod tokens;
+pub mod verify;
+pub mod web_sessions;
+
+pub use app::{App, now};
+pub use error::{EngineError, EngineResult};
+pub use run::Engine;
