@@ -18,9 +18,14 @@ async fn each_statement_is_audited_and_the_chain_verifies() {
         .unwrap();
     c.simple_query("SELECT * FROM nope").await.unwrap_err();
     drop(c);
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
-    let events = env.events().await;
+    let events = env
+        .events_when("the last statement", |events| {
+            events
+                .iter()
+                .any(|e| e["details"]["statement"] == "SELECT * FROM nope")
+        })
+        .await;
     let stmts: Vec<&serde_json::Value> = events
         .iter()
         .filter(|e| e["kind"] == "gateway.statement")
@@ -96,7 +101,7 @@ async fn long_statements_are_truncated_in_the_audit_log() {
     let (c, _conn) = env.connect("alice", &token).await.unwrap();
     let long = format!("SELECT '{}' AS padding", "x".repeat(500));
     c.simple_query(&long).await.unwrap();
-    let stmts = env.statements().await;
+    let stmts = env.statements_when(|s| s.starts_with("SELECT 'xxx")).await;
     let e = stmts
         .iter()
         .find(|e| e["details"]["statement_bytes"] == long.len())
@@ -181,14 +186,17 @@ async fn the_upstream_password_appears_nowhere() {
     env.stop().await;
 }
 
-/// `sqlite3 FILE SQL`, if the command is there.
+/// `sqlite3 FILE SQL` (Debian's `sqlite3`, which `.ci/run` installs): true when it succeeded.
 async fn sqlite(file: &std::path::Path, sql: &str) -> bool {
     let out = tokio::process::Command::new("sqlite3")
         .arg(file)
         .arg(sql)
         .output()
-        .await;
-    matches!(out, Ok(o) if o.status.success())
+        .await
+        .unwrap_or_else(|e| {
+            panic!("the `sqlite3` command (Debian package sqlite3) is needed: {e}")
+        });
+    out.status.success()
 }
 
 #[tokio::test]
@@ -198,13 +206,18 @@ async fn statements_are_refused_while_the_audit_log_cannot_be_written() {
     let token = env.token("alice").await;
     let (c, _conn) = env.connect("alice", &token).await.unwrap();
     let db = env.dir.path().join("wicket.db");
-    if !sqlite(&db, "ALTER TABLE audit_events RENAME TO audit_events_away").await {
-        eprintln!("skipping: the sqlite3 command is not available");
-        return;
-    }
+    assert!(sqlite(&db, "ALTER TABLE audit_events RENAME TO audit_events_away").await);
     // This statement runs; its event cannot be written, so the next one is refused.
     c.simple_query("SELECT 1").await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let app = &env.running.as_ref().unwrap().app;
+    let start = std::time::Instant::now();
+    while !app.audit.is_failing() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "the audit writer never noticed the missing table"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let (code, message) = db_error(&c.simple_query("SELECT 2").await.unwrap_err());
     assert_eq!(code, "58000", "{message}");
     assert!(message.contains("audit log cannot be written"), "{message}");

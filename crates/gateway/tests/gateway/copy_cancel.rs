@@ -47,7 +47,7 @@ async fn copy_in_and_out_through_the_gateway() {
     );
     assert_eq!(code, "42501");
 
-    let statements = env.statements().await;
+    let statements = env.statements_when(|s| s == "COPY t (x) FROM STDIN").await;
     let copy = statements
         .iter()
         .find(|e| e["details"]["statement"] == "COPY t (x) FROM STDIN")
@@ -68,7 +68,26 @@ async fn a_cancel_request_reaches_the_running_query() {
     let cancel = c.cancel_token();
     let start = Instant::now();
     let sleeper = tokio::spawn(async move { c.simple_query("SELECT pg_sleep(20)").await });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Cancel once the query runs upstream, not before it gets there.
+    let direct = env.direct().await;
+    loop {
+        let running: i64 = direct
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(20)' AND state = 'active'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if running > 0 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the query never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     cancel.cancel_query(NoTls).await.unwrap();
     let err = sleeper.await.unwrap().unwrap_err();
     assert_eq!(db_error(&err).0, "57014");

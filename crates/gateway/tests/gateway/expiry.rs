@@ -74,7 +74,15 @@ async fn idle_and_mid_transaction_sessions_end_within_a_second_of_expiry() {
         .unwrap()
         .get(0);
     assert_eq!(n, 0);
-    let events = env.events().await;
+    let events = env
+        .events_when("both sessions' ends", |events| {
+            events
+                .iter()
+                .filter(|e| e["kind"] == "gateway.session.ended")
+                .count()
+                >= 2
+        })
+        .await;
     let ends: Vec<&serde_json::Value> = events
         .iter()
         .filter(|e| e["kind"] == "gateway.session.ended")

@@ -118,7 +118,17 @@ async fn oversized_startup_and_random_bytes_do_no_harm() {
     pw.extend_from_slice(token.as_bytes());
     pw.push(0);
     s.write_all(&pw).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The session is open once the gateway says it is ready for a query.
+    loop {
+        let tag = s.read_u8().await.unwrap();
+        let len = s.read_i32().await.unwrap();
+        let mut body = vec![0u8; usize::try_from(len - 4).unwrap()];
+        s.read_exact(&mut body).await.unwrap();
+        assert_ne!(tag, b'E', "{}", String::from_utf8_lossy(&body));
+        if tag == b'Z' {
+            break;
+        }
+    }
     s.write_all(&[0x5a, 0xff, 0x00, 0x13, 0x37, 0xde, 0xad, 0xbe, 0xef, 0x01])
         .await
         .unwrap();

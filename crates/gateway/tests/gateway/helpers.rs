@@ -357,14 +357,36 @@ impl Env {
         }
     }
 
-    /// The `gateway.statement` events, after the audit writer caught up.
-    pub async fn statements(&self) -> Vec<Value> {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        self.events()
-            .await
-            .into_iter()
-            .filter(|e| e["kind"] == "gateway.statement")
-            .collect()
+    /// Every audit event, once `ready` holds for them: the gateway queues a statement's
+    /// event without holding the client's answer for it, so a test waits for what it expects
+    /// (up to 30 s, then fails saying what it waited for).
+    pub async fn events_when(&self, what: &str, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let start = std::time::Instant::now();
+        loop {
+            let events = self.events().await;
+            if ready(&events) {
+                return events;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "after 30 s the audit log still lacks {what}: {events:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// The `gateway.statement` events, once one records a statement `text` satisfies.
+    pub async fn statements_when(&self, text: impl Fn(&str) -> bool) -> Vec<Value> {
+        self.events_when("the statement waited for", |events| {
+            events.iter().any(|e| {
+                e["kind"] == "gateway.statement"
+                    && e["details"]["statement"].as_str().is_some_and(&text)
+            })
+        })
+        .await
+        .into_iter()
+        .filter(|e| e["kind"] == "gateway.statement")
+        .collect()
     }
 
     pub async fn stop(mut self) {

@@ -62,7 +62,7 @@ async fn a_delete_without_where_is_flagged_and_cuts_the_session() {
     };
     assert!(message.contains("wicket:monitor"), "{message}");
 
-    let stmts = env.statements().await;
+    let stmts = env.statements_when(|s| s == "DELETE FROM payments").await;
     let shape = |text: &str| {
         let e = stmts
             .iter()
