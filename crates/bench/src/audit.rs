@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
+use wicket_core::audit::EventKind;
 use wicket_core::audit::{EventBuilder, Verifier};
 use wicket_core::{NewEvent, time};
 use wicket_engine::audit_writer::AuditWriter;
@@ -18,7 +19,7 @@ pub fn event(tag: &str, n: usize) -> NewEvent {
         format!("ev-{tag}-{n}"),
         time::from_millis(crate::workload::NOW_MS),
         "bench",
-        "check.denied",
+        EventKind::CheckDenied,
     )
     .subject(format!("user:u{}", n % 1000))
     .action("db:insert")

@@ -20,6 +20,7 @@ use crate::time::Time;
 use self::detect::State;
 use self::event::Facts;
 use self::grants::GrantBook;
+use crate::audit::EventKind;
 
 pub use hours::{Hours, UtcOffset, Weekdays};
 pub use rule::{Detector, Rule, Scope, StatementKind};
@@ -159,7 +160,7 @@ impl Monitor {
 
     /// The anomalies `event` completes. `now` only bounds memory; windows use `event.at`.
     pub fn observe(&mut self, event: &AuditEvent, now: Time) -> Vec<Flag> {
-        if event.kind == "anomaly.flagged" {
+        if event.kind == EventKind::AnomalyFlagged {
             return Vec::new();
         }
         self.grants.note(event);

@@ -3,10 +3,11 @@
 
 mod changes;
 mod create;
+mod record;
 
 use serde_json::json;
 
-use crate::audit::EventBuilder;
+use crate::audit::{EventBuilder, EventKind};
 use crate::config::{Config, Policy};
 use crate::error::WicketError;
 use crate::model::{Anomaly, Grant, GrantStatus, Request, RequestState, Review, Severity, Verdict};
@@ -14,6 +15,7 @@ use crate::time::{self, Time};
 
 pub use changes::{Changes, NewGrant, RequestWrite, Revocation};
 pub use create::{NewRequest, create};
+pub use record::{Moment, grant_moment};
 
 /// The longest reason or comment accepted, in bytes.
 pub const MAX_TEXT: usize = 4096;
@@ -111,7 +113,7 @@ fn approve(
         });
     }
     changes.events.push(
-        EventBuilder::new(ids.next_id("ev"), now, actor, "request.approved")
+        EventBuilder::new(ids.next_id("ev"), now, actor, EventKind::RequestApproved)
             .subject(user_subject(&request.requester))
             .request(&request.id)
             .detail("roles", json!(request.roles))
@@ -122,16 +124,8 @@ fn approve(
     );
     for g in &changes.grants {
         if g.activation_recorded {
-            changes.events.push(
-                EventBuilder::new(ids.next_id("ev"), now, actor, "grant.activated")
-                    .subject(user_subject(&g.grant.user))
-                    .request(&request.id)
-                    .grant(&g.grant.id)
-                    .detail("role", g.grant.role.clone())
-                    .detail("starts_at", time::format(g.grant.starts_at))
-                    .detail("expires_at", time::format(g.grant.expires_at))
-                    .build(),
-            );
+            let event = grant_moment(&g.grant, Moment::Activation, actor, now, ids);
+            changes.events.push(event);
         }
     }
 }
@@ -206,7 +200,7 @@ pub fn review(
         ..Changes::default()
     };
     changes.events.push(
-        EventBuilder::new(ids.next_id("ev"), now, reviewer, "review.added")
+        EventBuilder::new(ids.next_id("ev"), now, reviewer, EventKind::ReviewAdded)
             .subject(user_subject(&request.requester))
             .request(&request.id)
             .decision(verdict.as_str())
@@ -219,7 +213,7 @@ pub fn review(
             next.state = RequestState::Denied;
             next.decided_at = Some(now);
             changes.events.push(
-                EventBuilder::new(ids.next_id("ev"), now, reviewer, "request.denied")
+                EventBuilder::new(ids.next_id("ev"), now, reviewer, EventKind::RequestDenied)
                     .subject(user_subject(&request.requester))
                     .request(&request.id)
                     .detail("step", step_no + 1)
@@ -270,7 +264,7 @@ pub fn cancel(
     next.version += 1;
     next.state = RequestState::Cancelled;
     next.decided_at = Some(now);
-    let event = EventBuilder::new(ids.next_id("ev"), now, actor, "request.cancelled")
+    let event = EventBuilder::new(ids.next_id("ev"), now, actor, EventKind::RequestCancelled)
         .subject(user_subject(actor))
         .request(&request.id)
         .detail("comment", comment.unwrap_or_default())
@@ -294,7 +288,7 @@ pub fn expire(request: &Request, now: Time, ids: &mut dyn IdSource) -> Option<Ch
     next.version += 1;
     next.state = RequestState::Expired;
     next.decided_at = Some(now);
-    let event = EventBuilder::new(ids.next_id("ev"), now, SYSTEM, "request.expired")
+    let event = EventBuilder::new(ids.next_id("ev"), now, SYSTEM, EventKind::RequestExpired)
         .subject(user_subject(&request.requester))
         .request(&request.id)
         .detail("reason", "not decided within the request ttl")
@@ -362,7 +356,7 @@ pub fn revoke(
         }
         GrantStatus::Scheduled | GrantStatus::Active => {}
     }
-    let event = EventBuilder::new(ids.next_id("ev"), now, actor, "grant.revoked")
+    let event = EventBuilder::new(ids.next_id("ev"), now, actor, EventKind::GrantRevoked)
         .subject(user_subject(&grant.user))
         .request(&grant.request_id)
         .grant(&grant.id)
@@ -403,7 +397,7 @@ fn break_glass_anomaly(
             request.duration
         ),
     };
-    let mut event = EventBuilder::new(ids.next_id("ev"), now, SYSTEM, "anomaly.flagged")
+    let mut event = EventBuilder::new(ids.next_id("ev"), now, SYSTEM, EventKind::AnomalyFlagged)
         .subject(anomaly.subject.clone())
         .request(&request.id)
         .detail("anomaly_id", anomaly.id.clone())

@@ -12,6 +12,7 @@ use crate::app::now;
 use crate::checkpoint::{self, CheckpointReport};
 use crate::ids::{RandomIds, new_token, token_hash};
 use crate::open::{load_config, open_store};
+use wicket_core::audit::EventKind;
 
 pub use crate::verify::VerifyReport;
 
@@ -33,7 +34,7 @@ pub fn token_changes(
         created_by: by.to_string(),
         revoked_at: None,
     };
-    let event = EventBuilder::new(ids.next_id("ev"), at, by, "token.created")
+    let event = EventBuilder::new(ids.next_id("ev"), at, by, EventKind::TokenCreated)
         .subject(format!("user:{user}"))
         .detail("token_id", record.id.clone())
         .detail(
@@ -53,7 +54,7 @@ pub fn token_changes(
 
 /// The changes that revoke token `record` at `at`, with its `token.revoked` event by `by`.
 pub fn revoke_changes(record: &TokenRecord, by: &str, at: Time, ids: &mut dyn IdSource) -> Changes {
-    let event = EventBuilder::new(ids.next_id("ev"), at, by, "token.revoked")
+    let event = EventBuilder::new(ids.next_id("ev"), at, by, EventKind::TokenRevoked)
         .subject(format!("user:{}", record.user))
         .detail("token_id", record.id.clone())
         .build();

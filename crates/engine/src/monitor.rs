@@ -20,6 +20,7 @@ use wicket_store::{GrantFilter, StoreError};
 use crate::app::{App, now};
 use crate::ids::new_id;
 use crate::ops;
+use wicket_core::audit::EventKind;
 
 /// How often windows are closed and memory released.
 pub const TICK_EVERY: StdDuration = StdDuration::from_secs(1);
@@ -79,15 +80,15 @@ pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
 
 /// Counts what `/metrics` reports from the log: anomalies and gateway activity.
 fn count(app: &App, e: &AuditEvent) {
-    match e.kind.as_str() {
-        "anomaly.flagged" => {
+    match EventKind::parse(&e.kind) {
+        Some(EventKind::AnomalyFlagged) => {
             let d: Value = serde_json::from_str(&e.details).unwrap_or(Value::Null);
             let field = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or("unknown");
             app.metrics.anomaly(field("rule"), field("severity"));
         }
-        "gateway.session.started" => app.metrics.gateway_session(true),
-        "gateway.session.ended" => app.metrics.gateway_session(false),
-        "gateway.statement" => app
+        Some(EventKind::GatewaySessionStarted) => app.metrics.gateway_session(true),
+        Some(EventKind::GatewaySessionEnded) => app.metrics.gateway_session(false),
+        Some(EventKind::GatewayStatement) => app
             .metrics
             .gateway_statement(e.decision.as_deref() == Some("allow")),
         _ => {}
@@ -99,7 +100,11 @@ async fn learn(app: &App, monitor: &mut Monitor, e: &AuditEvent) {
     let Some(id) = e.grant_id.as_deref() else {
         return;
     };
-    if monitor.knows_grant(id) || !matches!(e.kind.as_str(), "check.allowed" | "gateway.statement")
+    if monitor.knows_grant(id)
+        || !matches!(
+            EventKind::parse(&e.kind),
+            Some(EventKind::CheckAllowed | EventKind::GatewayStatement)
+        )
     {
         return;
     }
@@ -135,14 +140,19 @@ async fn act(app: &App, flags: Vec<Flag>) {
 /// `anomaly.flagged` and the anomaly row, in one transaction.
 async fn record(app: &App, flag: &Flag) -> Result<(), StoreError> {
     let anomaly = flag.anomaly();
-    let mut event = EventBuilder::new(new_id("ev"), now(), MONITOR_ACTOR, "anomaly.flagged")
-        .subject(flag.subject.clone())
-        .detail("anomaly_id", anomaly.id.clone())
-        .detail("rule", flag.rule.clone())
-        .detail("severity", flag.severity.as_str())
-        .detail("summary", flag.summary.clone())
-        .detail("triggers", flag.triggers.clone())
-        .detail("revoke", flag.revoke.is_some());
+    let mut event = EventBuilder::new(
+        new_id("ev"),
+        now(),
+        MONITOR_ACTOR,
+        EventKind::AnomalyFlagged,
+    )
+    .subject(flag.subject.clone())
+    .detail("anomaly_id", anomaly.id.clone())
+    .detail("rule", flag.rule.clone())
+    .detail("severity", flag.severity.as_str())
+    .detail("summary", flag.summary.clone())
+    .detail("triggers", flag.triggers.clone())
+    .detail("revoke", flag.revoke.is_some());
     if let Some(g) = &flag.grant_id {
         event = event.grant(g.clone());
     }

@@ -29,6 +29,7 @@ pub use sink::{ATTEMPT_TIMEOUT, FIRST_BACKOFF, MAX_ATTEMPTS, QUEUE_CAP};
 
 use self::expiring::Expiring;
 use self::sink::{Outcome, Sink};
+use wicket_core::audit::EventKind;
 
 /// How often live grants are checked for "expiring soon".
 const EXPIRING_EVERY: StdDuration = StdDuration::from_secs(2);
@@ -95,7 +96,9 @@ async fn run(
         .iter()
         .map(|s| tokio::spawn(work(app.clone(), s.clone(), client.clone(), stop.clone())))
         .collect();
-    let wants_expiring = sinks.iter().any(|s| s.hook.wants("grant.expiring"));
+    let wants_expiring = sinks
+        .iter()
+        .any(|s| s.hook.wants(EventKind::GrantExpiring.as_str()));
     let mut expiring = Expiring::default();
     let mut tick = tokio::time::interval(EXPIRING_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -160,7 +163,7 @@ async fn work(app: App, sink: Arc<Sink>, client: reqwest::Client, mut stop: watc
             Some(Outcome::Delivered) => app.metrics.webhook_delivered(&sink.hook.name),
             Some(Outcome::Failed { attempts, error }) => {
                 // A failure to tell about a failure is not recorded again: no loop.
-                if n.kind != "notify.failed" {
+                if n.kind != EventKind::NotifyFailed {
                     record_failure(&app, &sink.hook.name, &n, attempts, &error).await;
                 }
             }
@@ -170,7 +173,7 @@ async fn work(app: App, sink: Arc<Sink>, client: reqwest::Client, mut stop: watc
 
 /// Appends `notify.failed` for a notification given up.
 async fn record_failure(app: &App, sink: &str, n: &Notification, attempts: u32, error: &str) {
-    let mut e = EventBuilder::new(new_id("ev"), now(), "wicket", "notify.failed")
+    let mut e = EventBuilder::new(new_id("ev"), now(), "wicket", EventKind::NotifyFailed)
         .detail("sink", sink)
         .detail("notification", n.kind.clone())
         .detail("delivery_id", n.delivery_id.clone())

@@ -22,6 +22,7 @@ use wicket_store::{AuditFilter, Store};
 
 use crate::app::{App, now};
 use crate::ids::new_id;
+use wicket_core::audit::EventKind;
 
 pub use file::{ArchiveReport, Header, verify};
 
@@ -122,7 +123,7 @@ pub async fn archive(app: &App, dir: &Path, horizon: Time, now: Time) -> Result<
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
-    let event = EventBuilder::new(new_id("ev"), now, "wicket", "audit.archived")
+    let event = EventBuilder::new(new_id("ev"), now, "wicket", EventKind::AuditArchived)
         .detail("file", name)
         .detail("from_seq", header.from_seq)
         .detail("through_seq", through_seq)

@@ -15,6 +15,7 @@ use crate::app::{App, now};
 use crate::ids::new_id;
 use crate::open::open_store;
 use crate::{checkpoint, jobs, replicate};
+use wicket_core::audit::EventKind;
 
 /// The engine running in this process.
 pub struct Engine {
@@ -55,7 +56,7 @@ impl Engine {
             .await
             .context("listening for other servers' changes")?;
         let at = now();
-        let event = EventBuilder::new(new_id("ev"), at, "wicket", "policy.loaded")
+        let event = EventBuilder::new(new_id("ev"), at, "wicket", EventKind::PolicyLoaded)
             .detail("file", config.file.clone())
             .detail("hash", config.hash.clone())
             .detail("roles", config.roles.len())

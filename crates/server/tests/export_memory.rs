@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use helpers::spawn_app;
 use wicket_core::audit::EventBuilder;
+use wicket_core::audit::EventKind;
 
 const EVENTS: usize = 100_000;
 /// Each event carries this much detail, so the whole export is far larger than the bound.
@@ -39,7 +40,7 @@ async fn a_100k_event_export_streams_in_constant_memory() {
                     format!("ev_seed_{b}_{i}"),
                     wicket_engine::app::now(),
                     "loadgen",
-                    "check.denied",
+                    EventKind::CheckDenied,
                 )
                 .subject("user:alice")
                 .action("db:select")

@@ -4,7 +4,6 @@
 //! The server only ever talks to `dyn Store`.
 
 pub mod error;
-mod events;
 pub mod feed;
 pub mod filter;
 mod ids;

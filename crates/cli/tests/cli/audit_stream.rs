@@ -11,6 +11,7 @@ use wicket_engine::retention::Header;
 use wicket_engine::retention::file::Line;
 
 use crate::support::{Server, command, fixture, json, wicket};
+use wicket_core::audit::EventKind;
 
 fn ask(server: &Server, token: &str) {
     server
@@ -146,7 +147,7 @@ fn verify_archive_checks_a_retention_file_and_names_the_tampered_seq() {
             format!("ev{i}"),
             wicket_core::time::from_millis(1_000 * i),
             "alice",
-            "check.denied",
+            EventKind::CheckDenied,
         )
         .detail("n", i)
         .build();

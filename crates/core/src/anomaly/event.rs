@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::grants::GrantBook;
+use crate::audit::EventKind;
 use crate::model::AuditEvent;
 use crate::resource::Resource;
 
@@ -66,17 +67,17 @@ impl<'a> Facts<'a> {
 
     /// A denied check or a denied gateway statement.
     pub fn is_denial(&self) -> bool {
-        self.event.kind == "check.denied"
-            || (self.event.kind == "gateway.statement"
+        self.event.kind == EventKind::CheckDenied
+            || (self.event.kind == EventKind::GatewayStatement
                 && self.event.decision.as_deref() == Some("deny"))
     }
 
     /// A recorded use of a grant: an allowed check through it, or a statement under it.
     pub fn used_grant(&self) -> Option<&'a str> {
         let g = self.event.grant_id.as_deref()?;
-        let used = match self.event.kind.as_str() {
-            "check.allowed" => true,
-            "gateway.statement" => self.event.decision.as_deref() == Some("allow"),
+        let used = match EventKind::parse(&self.event.kind) {
+            Some(EventKind::CheckAllowed) => true,
+            Some(EventKind::GatewayStatement) => self.event.decision.as_deref() == Some("allow"),
             _ => false,
         };
         used.then_some(g)

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::MAX_KEYS;
+use crate::audit::EventKind;
 use crate::model::AuditEvent;
 use crate::time::{self, Time};
 
@@ -46,7 +47,7 @@ impl GrantBook {
 
     /// Learns the grant a `grant.activated` event names.
     pub fn note(&mut self, e: &AuditEvent) {
-        if e.kind != "grant.activated" {
+        if e.kind != EventKind::GrantActivated {
             return;
         }
         let Some(id) = e.grant_id.as_deref() else {
@@ -63,8 +64,10 @@ impl GrantBook {
 
     /// Forgets a grant once its end has been seen by every rule.
     pub fn after(&mut self, e: &AuditEvent) {
-        if matches!(e.kind.as_str(), "grant.expired" | "grant.revoked")
-            && let Some(id) = &e.grant_id
+        if matches!(
+            EventKind::parse(&e.kind),
+            Some(EventKind::GrantExpired | EventKind::GrantRevoked)
+        ) && let Some(id) = &e.grant_id
         {
             self.grants.remove(id);
         }

@@ -5,20 +5,30 @@ use std::fmt;
 
 use super::Validator;
 use super::raw::{RawNotify, RawWebhook};
+use crate::audit::EventKind;
 use crate::duration::Duration;
 use crate::subject::Subject;
 
 /// Every notification kind wicket sends; sink `events` patterns are matched against these.
-pub const NOTIFICATION_KINDS: &[&str] = &[
-    "request.created",
-    "request.approved",
-    "request.denied",
-    "request.expired",
-    "grant.expiring",
-    "grant.expired",
-    "anomaly.flagged",
-    "notify.failed",
+pub const NOTIFICATION_KINDS: &[EventKind] = &[
+    EventKind::RequestCreated,
+    EventKind::RequestApproved,
+    EventKind::RequestDenied,
+    EventKind::RequestExpired,
+    EventKind::GrantExpiring,
+    EventKind::GrantExpired,
+    EventKind::AnomalyFlagged,
+    EventKind::NotifyFailed,
 ];
+
+/// The notification kinds as a list for messages.
+fn kind_list() -> String {
+    NOTIFICATION_KINDS
+        .iter()
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// How long before a grant ends `grant.expiring` is sent, unless the file says.
 pub const DEFAULT_EXPIRING_LEAD: Duration = Duration::HOUR;
@@ -178,7 +188,7 @@ impl Validator<'_> {
                 format!("{key}.events"),
                 format!(
                     "must list at least one notification kind, like `request.*`; kinds are {}",
-                    NOTIFICATION_KINDS.join(", ")
+                    kind_list()
                 ),
             );
         }
@@ -189,13 +199,13 @@ impl Validator<'_> {
                     format!("{key}.events[{j}]"),
                     format!("`{p}`: `*` may only end a pattern, like `request.*`"),
                 );
-            } else if !NOTIFICATION_KINDS.iter().any(|k| kind_matches(p, k)) {
+            } else if !NOTIFICATION_KINDS
+                .iter()
+                .any(|k| kind_matches(p, k.as_str()))
+            {
                 self.err(
                     format!("{key}.events[{j}]"),
-                    format!(
-                        "`{p}` matches no notification; kinds are {}",
-                        NOTIFICATION_KINDS.join(", ")
-                    ),
+                    format!("`{p}` matches no notification; kinds are {}", kind_list()),
                 );
             }
         }

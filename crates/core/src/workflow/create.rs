@@ -10,6 +10,7 @@ use super::{
 };
 use crate::action::Action;
 use crate::audit::EventBuilder;
+use crate::audit::EventKind;
 use crate::config::{Config, Policy};
 use crate::decide::requestable;
 use crate::duration::Duration;
@@ -329,7 +330,7 @@ pub fn create(
     };
     let mut changes = Changes::default();
     changes.events.push(
-        EventBuilder::new(ids.next_id("ev"), now, requester, "request.created")
+        EventBuilder::new(ids.next_id("ev"), now, requester, EventKind::RequestCreated)
             .subject(user_subject(requester))
             .request(&request.id)
             .detail("roles", json!(request.roles))

@@ -5,6 +5,7 @@ use serde_json::Value;
 use wicket_core::{AuditEvent, Config};
 
 use super::message::Notification;
+use wicket_core::audit::EventKind;
 
 /// The notification `event` gives rise to, if any.
 pub fn notification(config: &Config, event: &AuditEvent) -> Option<Notification> {
@@ -24,8 +25,8 @@ pub fn notification(config: &Config, event: &AuditEvent) -> Option<Notification>
             vec![user.clone()]
         }
     };
-    let (summary, recipients) = match event.kind.as_str() {
-        "request.created" => {
+    let (summary, recipients) = match EventKind::parse(&event.kind) {
+        Some(EventKind::RequestCreated) => {
             let roles = roles_of(&details);
             let mut summary = format!(
                 "{user} requests {roles} for {} under policy `{}`",
@@ -43,7 +44,7 @@ pub fn notification(config: &Config, event: &AuditEvent) -> Option<Notification>
             }
             (summary, approvers(config, &text("policy"), &user))
         }
-        "request.approved" => (
+        Some(EventKind::RequestApproved) => (
             format!(
                 "{user}'s request `{request}` for {} was approved: access from {} until {}",
                 roles_of(&details),
@@ -52,15 +53,15 @@ pub fn notification(config: &Config, event: &AuditEvent) -> Option<Notification>
             ),
             holder(),
         ),
-        "request.denied" => (
+        Some(EventKind::RequestDenied) => (
             format!("{user}'s request `{request}` was denied by {}", event.actor),
             holder(),
         ),
-        "request.expired" => (
+        Some(EventKind::RequestExpired) => (
             format!("{user}'s request `{request}` expired without a decision"),
             holder(),
         ),
-        "grant.expired" => (
+        Some(EventKind::GrantExpired) => (
             format!(
                 "{user}'s grant of role `{}` ended at {}",
                 text("role"),
@@ -68,7 +69,7 @@ pub fn notification(config: &Config, event: &AuditEvent) -> Option<Notification>
             ),
             holder(),
         ),
-        "anomaly.flagged" => {
+        Some(EventKind::AnomalyFlagged) => {
             let what = ["summary", "rule"]
                 .iter()
                 .map(|k| text(k))
@@ -88,7 +89,7 @@ pub fn notification(config: &Config, event: &AuditEvent) -> Option<Notification>
             };
             (summary, holder())
         }
-        "notify.failed" => (
+        Some(EventKind::NotifyFailed) => (
             format!(
                 "a `{}` notification to sink `{}` was given up after {} attempts: {}",
                 text("notification"),

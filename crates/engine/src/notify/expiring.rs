@@ -6,6 +6,7 @@ use serde_json::json;
 use wicket_core::{Duration, Grant, Time, time};
 
 use super::message::Notification;
+use wicket_core::audit::EventKind;
 
 /// The grants already announced, until they end.
 #[derive(Debug, Default)]
@@ -29,7 +30,7 @@ impl Expiring {
             }
             let left = (g.expires_at - now).num_seconds().max(0);
             out.push(Notification {
-                kind: "grant.expiring".into(),
+                kind: EventKind::GrantExpiring.as_str().into(),
                 delivery_id: format!("{}.expiring", g.id),
                 at: now,
                 summary: format!(

@@ -2,7 +2,7 @@
 //! per statement (allowed or denied), and `check.denied` for a refused connection.
 
 use serde_json::Value;
-use wicket_core::audit::EventBuilder;
+use wicket_core::audit::{EventBuilder, EventKind};
 use wicket_core::{Decision, NewEvent, Time};
 use wicket_engine::App;
 use wicket_engine::ids::new_id;
@@ -30,7 +30,7 @@ pub fn recorded(text: &str, max: usize) -> String {
     truncate(&crate::sql::redact(text), max)
 }
 
-fn base(s: &Session, kind: &str, at: Time) -> EventBuilder {
+fn base(s: &Session, kind: EventKind, at: Time) -> EventBuilder {
     EventBuilder::new(new_id("ev"), at, &s.user, kind)
         .subject(format!("user:{}", s.user))
         .detail("session", s.id.clone())
@@ -77,7 +77,7 @@ pub fn statement(s: &Session, done: &Done, at: Time) -> NewEvent {
         Outcome::NotRun => ("not run".to_string(), Value::Null),
         Outcome::Suspended => ("suspended".to_string(), Value::Null),
     };
-    let mut e = base(s, "gateway.statement", at)
+    let mut e = base(s, EventKind::GatewayStatement, at)
         .action(run.kind.as_str())
         .resource(resource(s, &run.accesses))
         .decision("allow")
@@ -110,7 +110,7 @@ pub fn denied(
     reason: &str,
     at: Time,
 ) -> NewEvent {
-    base(s, "gateway.statement", at)
+    base(s, EventKind::GatewayStatement, at)
         .action(kind.unwrap_or("unclassified"))
         .resource(resource(s, accesses))
         .decision("deny")
@@ -126,7 +126,7 @@ pub fn denied(
 }
 
 pub fn started(s: &Session, peer: &str, application: &str, at: Time) -> NewEvent {
-    let mut e = base(s, "gateway.session.started", at)
+    let mut e = base(s, EventKind::GatewaySessionStarted, at)
         .action("db:connect")
         .resource(s.target.config.resource.to_string())
         .decision("allow")
@@ -147,7 +147,7 @@ pub fn ended(
     seconds: f64,
     at: Time,
 ) -> NewEvent {
-    let mut e = base(s, "gateway.session.ended", at)
+    let mut e = base(s, EventKind::GatewaySessionEnded, at)
         .resource(s.target.config.resource.to_string())
         .detail("reason", reason.to_string())
         .detail("statements", statements)
@@ -161,7 +161,7 @@ pub fn ended(
 
 /// A connection refused for want of `db:connect`, recorded as the check it was.
 pub async fn connect_denied(app: &App, user: &str, target: &Target, d: &Decision, at: Time) {
-    let event = EventBuilder::new(new_id("ev"), at, user, "check.denied")
+    let event = EventBuilder::new(new_id("ev"), at, user, EventKind::CheckDenied)
         .subject(format!("user:{user}"))
         .action("db:connect")
         .resource(target.config.resource.to_string())

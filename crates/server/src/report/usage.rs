@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
+use wicket_core::audit::EventKind;
 use wicket_core::config::Role;
 use wicket_core::{Action, AuditEvent, Config, Resource};
 
@@ -84,9 +85,9 @@ impl Usage {
 
     /// The grant and concrete use an event records, if it is a use under a grant.
     pub fn use_of(event: &AuditEvent) -> Option<(&str, &str, &str)> {
-        let used = match event.kind.as_str() {
-            "check.allowed" => true,
-            "gateway.statement" => event.decision.as_deref() == Some("allow"),
+        let used = match EventKind::parse(&event.kind) {
+            Some(EventKind::CheckAllowed) => true,
+            Some(EventKind::GatewayStatement) => event.decision.as_deref() == Some("allow"),
             _ => false,
         };
         if !used {
@@ -102,7 +103,7 @@ impl Usage {
     /// Takes one event into account.
     pub fn observe(&mut self, config: &Config, event: &AuditEvent) {
         self.events += 1;
-        if event.kind == "grant.activated"
+        if event.kind == EventKind::GrantActivated
             && let Some(id) = &event.grant_id
         {
             let role = serde_json::from_str::<serde_json::Value>(&event.details)

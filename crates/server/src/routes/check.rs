@@ -10,6 +10,7 @@ use wicket_core::{Action, Decision, NewEvent, Resource, Subject, Time, powers};
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
+use wicket_core::audit::EventKind;
 use wicket_engine::app::{App, now};
 use wicket_engine::ids::new_id;
 
@@ -79,9 +80,9 @@ fn event(
         return None;
     }
     let kind = if d.allowed {
-        "check.allowed"
+        EventKind::CheckAllowed
     } else {
-        "check.denied"
+        EventKind::CheckDenied
     };
     let mut e = EventBuilder::new(new_id("ev"), at, &caller.user, kind)
         .subject(format!("user:{user}"))

@@ -15,6 +15,7 @@ use super::fmt::{Problem, Slot, when};
 use super::layout::{Chrome, Nav, framed_error, page, respond};
 use super::timeline::describe;
 use crate::error::ApiError;
+use wicket_core::audit::EventKind;
 use wicket_engine::app::App;
 use wicket_engine::verify::{VerifyReport, verify_chain};
 
@@ -22,28 +23,6 @@ use wicket_engine::verify::{VerifyReport, verify_chain};
 const PAGE: i64 = 100;
 /// Events per export; continue with `after` for more.
 const MAX_EXPORT: usize = 100_000;
-/// Every kind wicket writes, offered as suggestions (`request.*` style prefixes work too).
-const KINDS: [&str; 19] = [
-    "request.created",
-    "request.approved",
-    "request.denied",
-    "request.cancelled",
-    "request.expired",
-    "review.added",
-    "grant.activated",
-    "grant.expired",
-    "grant.revoked",
-    "check.allowed",
-    "check.denied",
-    "token.created",
-    "token.revoked",
-    "policy.loaded",
-    "anomaly.flagged",
-    "gateway.session.started",
-    "gateway.session.ended",
-    "gateway.statement",
-    "request.*",
-];
 const FIELDS: [&str; 5] = ["actor", "kind", "request_id", "grant_id", "after"];
 
 /// The filter the query names; a bad `after` is a problem for that field.
@@ -113,7 +92,10 @@ fn filters(q: &FormData, problem: Option<&Problem>) -> Markup {
                     (s.notes(None))
                 }
             }
-            datalist #kinds { @for k in KINDS { option value=(k) {} } }
+            datalist #kinds {
+                @for k in EventKind::ALL.iter().filter(|k| **k != EventKind::GrantExpiring) { option value=(k.as_str()) {} }
+                option value="request.*" {}
+            }
             div.buttons {
                 button.primary type="submit" { "Filter" }
                 a.button href="/audit" { "Reset" }

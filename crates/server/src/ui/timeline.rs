@@ -9,6 +9,7 @@ use wicket_store::AuditFilter;
 
 use super::fmt::{rich, when};
 use crate::error::ApiResult;
+use wicket_core::audit::EventKind;
 use wicket_engine::app::App;
 
 /// The most events read per source (the request, each grant); the audit page has the rest.
@@ -76,42 +77,42 @@ pub fn describe(e: &AuditEvent) -> Markup {
     let d: Value = serde_json::from_str(&e.details).unwrap_or(Value::Null);
     let grant = e.grant_id.as_deref().unwrap_or_default();
     html! {
-        @match e.kind.as_str() {
-            "request.created" => {
+        @match EventKind::parse(&e.kind) {
+            Some(EventKind::RequestCreated) => {
                 (e.actor) " requested " code { (list(&d, "roles")) } " for " (text(&d, "duration"))
                 @if !text(&d, "reason").is_empty() { ": “" (text(&d, "reason")) "”" }
                 @if !text(&d, "ticket").is_empty() { " (ticket " (text(&d, "ticket")) ")" }
                 @if d.get("break_glass").and_then(Value::as_bool) == Some(true) { " — break-glass" }
             }
-            "review.added" => {
+            Some(EventKind::ReviewAdded) => {
                 (e.actor) " " (if e.decision.as_deref() == Some("approve") { "approved" } else { "denied" })
                 " step " (d.get("step").map(ToString::to_string).unwrap_or_default())
                 @if !text(&d, "comment").is_empty() { ": “" (text(&d, "comment")) "”" }
             }
-            "request.approved" => { "Approved; access from " (at(&d, "starts_at")) " to " (at(&d, "expires_at")) }
-            "request.denied" => { "Denied by " (e.actor) }
-            "request.cancelled" => { "Cancelled by " (e.actor) }
-            "request.expired" => { "Expired without a decision" }
-            "grant.activated" => { "Grant " code { (grant) } " of " code { (text(&d, "role")) } " active until " (at(&d, "expires_at")) }
-            "grant.expired" => { "Grant " code { (grant) } " of " code { (text(&d, "role")) } " expired" }
-            "grant.revoked" => { (e.actor) " revoked grant " code { (grant) } ": " (text(&d, "reason")) }
-            "check.allowed" => { "Used: " (target(e)) " by " (e.subject.as_deref().unwrap_or(&e.actor)) }
-            "check.denied" => { "Denied: " (target(e)) " for " (e.subject.as_deref().unwrap_or(&e.actor)) }
-            "anomaly.flagged" => {
+            Some(EventKind::RequestApproved) => { "Approved; access from " (at(&d, "starts_at")) " to " (at(&d, "expires_at")) }
+            Some(EventKind::RequestDenied) => { "Denied by " (e.actor) }
+            Some(EventKind::RequestCancelled) => { "Cancelled by " (e.actor) }
+            Some(EventKind::RequestExpired) => { "Expired without a decision" }
+            Some(EventKind::GrantActivated) => { "Grant " code { (grant) } " of " code { (text(&d, "role")) } " active until " (at(&d, "expires_at")) }
+            Some(EventKind::GrantExpired) => { "Grant " code { (grant) } " of " code { (text(&d, "role")) } " expired" }
+            Some(EventKind::GrantRevoked) => { (e.actor) " revoked grant " code { (grant) } ": " (text(&d, "reason")) }
+            Some(EventKind::CheckAllowed) => { "Used: " (target(e)) " by " (e.subject.as_deref().unwrap_or(&e.actor)) }
+            Some(EventKind::CheckDenied) => { "Denied: " (target(e)) " for " (e.subject.as_deref().unwrap_or(&e.actor)) }
+            Some(EventKind::AnomalyFlagged) => {
                 "Anomaly (" (text(&d, "severity")) ", " (text(&d, "rule")) "): " (rich(text(&d, "summary")))
             }
-            "gateway.statement" => { "Statement: " (target(e)) " — " (e.decision.as_deref().unwrap_or("?")) }
-            "gateway.session.started" | "gateway.session.ended" => {
+            Some(EventKind::GatewayStatement) => { "Statement: " (target(e)) " — " (e.decision.as_deref().unwrap_or("?")) }
+            Some(EventKind::GatewaySessionStarted | EventKind::GatewaySessionEnded) => {
                 "Gateway session " (if e.kind.ends_with("started") { "started" } else { "ended" })
                 " for " (e.subject.as_deref().unwrap_or(&e.actor))
                 @if let Some(r) = &e.resource { " on " code { (r) } }
             }
-            "token.created" => {
+            Some(EventKind::TokenCreated) => {
                 (e.actor) " created token " code { (text(&d, "token_id")) } " for " (e.subject.as_deref().unwrap_or("?"))
                 @if !text(&d, "expires_at").is_empty() { ", valid until " (at(&d, "expires_at")) }
             }
-            "token.revoked" => { (e.actor) " revoked token " code { (text(&d, "token_id")) } " of " (e.subject.as_deref().unwrap_or("?")) }
-            "policy.loaded" => {
+            Some(EventKind::TokenRevoked) => { (e.actor) " revoked token " code { (text(&d, "token_id")) } " of " (e.subject.as_deref().unwrap_or("?")) }
+            Some(EventKind::PolicyLoaded) => {
                 "Configuration " code { (text(&d, "file")) } " loaded: " (d.get("roles").map(ToString::to_string).unwrap_or_default())
                 " roles, " (d.get("policies").map(ToString::to_string).unwrap_or_default()) " policies"
             }

@@ -127,11 +127,11 @@ impl Due {
         }
     }
 
-    /// The kind of the event that records it.
-    pub(super) fn kind(self) -> &'static str {
+    /// The moment of the grant's life it records.
+    pub(super) fn moment(self) -> wicket_core::workflow::Moment {
         match self {
-            Due::Activation => "grant.activated",
-            Due::Expiry => "grant.expired",
+            Due::Activation => wicket_core::workflow::Moment::Activation,
+            Due::Expiry => wicket_core::workflow::Moment::Expiry,
         }
     }
 }

@@ -6,12 +6,13 @@
 
 use sqlx::PgConnection;
 use wicket_core::time::truncate;
-use wicket_core::{Grant, Request, RequestState, Time};
+use wicket_core::workflow::{self, RequestWrite, SYSTEM, grant_moment};
+use wicket_core::{Grant, Request, Time};
 
 use super::grants::Due;
 use super::{PgStore, chain, grants, requests};
 use crate::StoreError;
-use crate::events::{grant_event, request_expired};
+use crate::ids::SweepIds;
 
 /// Marks up to `limit` overdue pending requests expired, one `request.expired` event each.
 pub(super) async fn expire_requests(
@@ -33,19 +34,27 @@ async fn expire_due(
     now: Time,
     limit: i64,
 ) -> Result<Vec<Request>, StoreError> {
-    let mut due = requests::claim_due(&mut *conn, now, limit).await?;
+    let due = requests::claim_due(&mut *conn, now, limit).await?;
+    let mut expired = Vec::with_capacity(due.len());
     let mut events = Vec::with_capacity(due.len());
-    for request in &mut due {
-        let expected_version = request.version;
-        request.state = RequestState::Expired;
-        request.decided_at = Some(now);
-        request.version += 1;
-        // Locked by the claim: the version cannot have moved.
-        requests::update(&mut *conn, request, expected_version).await?;
-        events.push(request_expired(request, now));
+    // Core decides; the sweep persists what it decided.
+    for request in &due {
+        let Some(changes) = workflow::expire(request, now, &mut SweepIds) else {
+            continue;
+        };
+        if let Some(RequestWrite::Update {
+            request,
+            expected_version,
+        }) = changes.request
+        {
+            // Locked by the claim: the version cannot have moved.
+            requests::update(&mut *conn, &request, expected_version).await?;
+            expired.push(request);
+        }
+        events.extend(changes.events);
     }
     chain::append(conn, events).await?;
-    Ok(due)
+    Ok(expired)
 }
 
 /// Records the `due` event for up to `limit` grants whose moment came by `now`.
@@ -78,7 +87,7 @@ async fn record_due(
     grants::mark(&mut *conn, due, &ids).await?;
     let events = found
         .iter()
-        .map(|g| grant_event(g, due.kind(), now))
+        .map(|g| grant_moment(g, due.moment(), SYSTEM, now, &mut SweepIds))
         .collect();
     chain::append(conn, events).await?;
     Ok(found)

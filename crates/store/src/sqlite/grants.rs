@@ -98,6 +98,14 @@ pub(super) enum Due {
 }
 
 impl Due {
+    /// The moment of the grant's life it records.
+    pub(super) fn moment(self) -> wicket_core::workflow::Moment {
+        match self {
+            Due::Activation => wicket_core::workflow::Moment::Activation,
+            Due::Expiry => wicket_core::workflow::Moment::Expiry,
+        }
+    }
+
     fn condition(self) -> &'static str {
         match self {
             Due::Activation => {

@@ -5,12 +5,13 @@
 
 use sqlx::SqliteConnection;
 use wicket_core::time::truncate;
-use wicket_core::{Grant, Request, RequestState, Time};
+use wicket_core::workflow::{self, RequestWrite, SYSTEM, grant_moment};
+use wicket_core::{Grant, Request, Time};
 
 use super::grants::Due;
 use super::{SqliteStore, chain, codec, grants, requests};
 use crate::StoreError;
-use crate::events::{grant_event, request_expired};
+use crate::ids::SweepIds;
 
 /// Marks up to `limit` overdue pending requests expired, one `request.expired` event each.
 pub(super) async fn expire_requests(
@@ -31,18 +32,26 @@ async fn expire_due(
     now: Time,
     limit: i64,
 ) -> Result<Vec<Request>, StoreError> {
-    let mut due = requests::due(&mut *conn, codec::millis(now), limit).await?;
+    let due = requests::due(&mut *conn, codec::millis(now), limit).await?;
+    let mut expired = Vec::with_capacity(due.len());
     let mut events = Vec::with_capacity(due.len());
-    for request in &mut due {
-        let expected_version = request.version;
-        request.state = RequestState::Expired;
-        request.decided_at = Some(now);
-        request.version += 1;
-        requests::update(&mut *conn, request, expected_version).await?;
-        events.push(request_expired(request, now));
+    // Core decides; the sweep persists what it decided.
+    for request in &due {
+        let Some(changes) = workflow::expire(request, now, &mut SweepIds) else {
+            continue;
+        };
+        if let Some(RequestWrite::Update {
+            request,
+            expected_version,
+        }) = changes.request
+        {
+            requests::update(&mut *conn, &request, expected_version).await?;
+            expired.push(request);
+        }
+        events.extend(changes.events);
     }
     chain::append(conn, events).await?;
-    Ok(due)
+    Ok(expired)
 }
 
 /// Records `grant.activated` for up to `limit` grants that started by `now`.
@@ -51,7 +60,7 @@ pub(super) async fn record_activations(
     now: Time,
     limit: i64,
 ) -> Result<Vec<Grant>, StoreError> {
-    record(store, Due::Activation, "grant.activated", now, limit).await
+    record(store, Due::Activation, now, limit).await
 }
 
 /// Records `grant.expired` for up to `limit` unrevoked grants that ended by `now`.
@@ -60,13 +69,12 @@ pub(super) async fn record_expiries(
     now: Time,
     limit: i64,
 ) -> Result<Vec<Grant>, StoreError> {
-    record(store, Due::Expiry, "grant.expired", now, limit).await
+    record(store, Due::Expiry, now, limit).await
 }
 
 async fn record(
     store: &SqliteStore,
     due: Due,
-    kind: &str,
     now: Time,
     limit: i64,
 ) -> Result<Vec<Grant>, StoreError> {
@@ -74,14 +82,13 @@ async fn record(
         return Ok(Vec::new());
     }
     let mut tx = store.begin_write().await?;
-    let result = record_due(tx.conn(), due, kind, truncate(now), limit).await;
+    let result = record_due(tx.conn(), due, truncate(now), limit).await;
     tx.finish(result).await
 }
 
 async fn record_due(
     conn: &mut SqliteConnection,
     due: Due,
-    kind: &str,
     now: Time,
     limit: i64,
 ) -> Result<Vec<Grant>, StoreError> {
@@ -89,7 +96,13 @@ async fn record_due(
     let mut events = Vec::with_capacity(found.len());
     for grant in &found {
         grants::mark(&mut *conn, due, &grant.id).await?;
-        events.push(grant_event(grant, kind, now));
+        events.push(grant_moment(
+            grant,
+            due.moment(),
+            SYSTEM,
+            now,
+            &mut SweepIds,
+        ));
     }
     chain::append(conn, events).await?;
     Ok(found)

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Duration as Span;
+use wicket_core::audit::EventKind;
 use wicket_core::audit::{EventBuilder, Verifier};
 use wicket_core::time::from_millis;
 use wicket_core::workflow::{Changes, NewGrant, RequestWrite, Revocation};
@@ -77,7 +78,7 @@ pub fn grant(request: &Request, role: &str, starts_at: Time, expires_at: Time) -
 }
 
 pub fn event(kind: &str, actor: &str, at: Time) -> EventBuilder {
-    EventBuilder::new(next_id("ev"), at, actor, kind)
+    EventBuilder::named(next_id("ev"), at, actor, kind)
 }
 
 pub fn request_event(kind: &str, r: &Request, at: Time) -> NewEvent {
@@ -451,7 +452,7 @@ pub async fn append_with_a_taken_id_is_a_conflict_and_writes_nothing(store: Shar
     let batch = vec![
         event("check.denied", "bob", t0()).build(),
         event("check.denied", "bob", t0()).build(),
-        EventBuilder::new(taken.clone(), t0(), "bob", "check.denied").build(),
+        EventBuilder::new(taken.clone(), t0(), "bob", EventKind::CheckDenied).build(),
     ];
     let result = store.append_events(batch).await;
     assert!(
@@ -516,6 +517,12 @@ pub async fn dropped_writes_leave_nothing_half_done(store: Shared) -> TestResult
         let r = request("alice", t0());
         attempted.push(r.clone());
         let write = insert(&*store, &r);
+        if i == 0 {
+            // Polled once and dropped: no store finishes a commit without waiting on I/O, so
+            // this write is always cut short, whatever the machine's load.
+            let _ = futures_util::FutureExt::now_or_never(write);
+            continue;
+        }
         let _ = tokio::time::timeout(std::time::Duration::from_micros(i * 50), write).await;
     }
     // The next write goes through at once: nothing is left holding the write lock.
@@ -544,7 +551,7 @@ pub async fn dropped_writes_leave_nothing_half_done(store: Shared) -> TestResult
         );
         cut_short += usize::from(!stored);
     }
-    // The zero timeout at least never lets its write finish.
+    // The write polled only once never finishes.
     assert!(
         cut_short >= 1,
         "no write was cut short; the test tests nothing"
@@ -1134,7 +1141,7 @@ pub async fn concurrent_updates_of_one_version_let_one_win(store: Shared) -> Tes
     let approvals = verified_chain(&*store)
         .await?
         .into_iter()
-        .filter(|e| e.kind == "request.approved")
+        .filter(|e| e.kind == EventKind::RequestApproved)
         .count();
     assert_eq!(approvals, 1);
     Ok(())

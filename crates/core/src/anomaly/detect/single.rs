@@ -10,6 +10,7 @@ use super::super::hours::{Hours, UtcOffset, Weekdays};
 use super::super::rule::{Rule, StatementKind};
 use super::super::{BREAK_GLASS_RULE, Flag, MAX_KEYS};
 use super::{About, flag};
+use crate::audit::EventKind;
 use crate::time::Time;
 
 /// Statement text kept in a summary at most.
@@ -31,7 +32,7 @@ pub(super) fn destructive(
     kinds: &[StatementKind],
 ) -> Option<Flag> {
     let e = f.event;
-    if e.kind != "gateway.statement" || e.decision.as_deref() != Some("allow") {
+    if e.kind != EventKind::GatewayStatement || e.decision.as_deref() != Some("allow") {
         return None;
     }
     let kind = kinds.iter().find(|k| k.matches(f))?;
@@ -84,7 +85,7 @@ pub(super) fn off_hours(
     offset: UtcOffset,
 ) -> Option<Flag> {
     let e = f.event;
-    let (grant, what) = if e.kind == "grant.activated" {
+    let (grant, what) = if e.kind == EventKind::GrantActivated {
         (e.grant_id.as_deref()?, "activated")
     } else {
         (f.used_grant()?, "used")
@@ -133,8 +134,8 @@ impl BreakGlass {
     /// A flag for each grant a break-glass request activates.
     pub fn observe(&mut self, rule: &Rule, f: &Facts<'_>) -> Vec<Flag> {
         let e = f.event;
-        match e.kind.as_str() {
-            "request.created" if f.detail_bool("break_glass") => {
+        match EventKind::parse(&e.kind) {
+            Some(EventKind::RequestCreated) if f.detail_bool("break_glass") => {
                 let Some(id) = &e.request_id else {
                     return Vec::new();
                 };
@@ -146,7 +147,7 @@ impl BreakGlass {
                 }
                 Vec::new()
             }
-            "grant.activated" => {
+            Some(EventKind::GrantActivated) => {
                 let Some((created, _)) = e.request_id.as_ref().and_then(|r| self.pending.get(r))
                 else {
                     return Vec::new();

@@ -8,6 +8,7 @@ use super::super::event::Facts;
 use super::super::rule::Rule;
 use super::super::{Flag, MAX_KEYS, MONITOR_ACTOR};
 use super::{About, flag};
+use crate::audit::EventKind;
 use crate::time::{self, Time};
 
 /// Grants watched at most; as many as [`super::super::grants`] keeps.
@@ -39,8 +40,8 @@ impl Unused {
             return None;
         }
         let grant = e.grant_id.as_deref()?;
-        match e.kind.as_str() {
-            "grant.activated" if rule.scope.admits(f) => {
+        match EventKind::parse(&e.kind) {
+            Some(EventKind::GrantActivated) if rule.scope.admits(f) => {
                 if self.grants.len() >= MAX_WATCHED {
                     self.evict();
                 }
@@ -57,13 +58,13 @@ impl Unused {
                 );
                 None
             }
-            "grant.expired" | "grant.revoked" => {
+            Some(EventKind::GrantExpired | EventKind::GrantRevoked) => {
                 let w = self.grants.remove(grant)?;
                 // The monitor's own revocations already say what was wrong with the grant.
                 if w.used || e.actor == MONITOR_ACTOR {
                     return None;
                 }
-                let how = if e.kind == "grant.expired" {
+                let how = if e.kind == EventKind::GrantExpired {
                     "expired"
                 } else {
                     "was revoked"

@@ -6,6 +6,7 @@ use super::super::burst::Bursts;
 use super::super::event::Facts;
 use super::super::rule::Rule;
 use super::{About, flag};
+use crate::audit::EventKind;
 use crate::duration::Duration;
 
 /// At least `threshold` denials of one subject within `window`.
@@ -84,7 +85,7 @@ pub(super) fn activations(
     threshold: u32,
     window: Duration,
 ) -> Option<Flag> {
-    if f.event.kind != "grant.activated" || !rule.scope.admits(f) {
+    if f.event.kind != EventKind::GrantActivated || !rule.scope.admits(f) {
         return None;
     }
     let (user, role) = (f.user?, f.role.as_deref()?);
