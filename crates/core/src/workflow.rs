@@ -8,7 +8,7 @@ mod record;
 use serde_json::json;
 
 use crate::audit::{EventBuilder, EventKind};
-use crate::config::{Config, Policy};
+use crate::config::{Config, Policy, Step};
 use crate::error::WicketError;
 use crate::model::{Anomaly, Grant, GrantStatus, Request, RequestState, Review, Severity, Verdict};
 use crate::time::{self, Time};
@@ -130,23 +130,28 @@ fn approve(
     }
 }
 
-/// Records one reviewer's verdict on the current step of a pending request.
-pub fn review(
-    config: &Config,
+/// True when `reviewer` may review `request` at `now`: pending, not their own, approver of
+/// the current step, not yet reviewed by them. What [`review`] checks, for listing.
+pub fn may_review(config: &Config, request: &Request, reviewer: &str, now: Time) -> bool {
+    ensure_pending(request, now).is_ok() && eligible(config, request, reviewer).is_ok()
+}
+
+/// True when `user` approves any step of `request`'s policy.
+pub fn approves_any_step(config: &Config, request: &Request, user: &str) -> bool {
+    let groups = config.groups_of(user);
+    config.policy(&request.policy).is_some_and(|p| {
+        p.steps
+            .iter()
+            .any(|s| s.approvers.iter().any(|a| a.covers(user, groups)))
+    })
+}
+
+/// Who may review the current step: never the requester, only its approvers, once each.
+fn eligible<'c>(
+    config: &'c Config,
     request: &Request,
     reviewer: &str,
-    verdict: Verdict,
-    comment: Option<String>,
-    now: Time,
-    ids: &mut dyn IdSource,
-) -> Result<Changes, WicketError> {
-    ensure_pending(request, now)?;
-    if comment.as_ref().is_some_and(|c| c.len() > MAX_TEXT) {
-        return Err(WicketError::invalid(
-            "comment_too_long",
-            format!("comment is longer than {MAX_TEXT} bytes"),
-        ));
-    }
+) -> Result<(&'c Policy, usize, &'c Step), WicketError> {
     // INVARIANT: the requester never reviews their own request, even when listed as approver.
     if reviewer == request.requester {
         return Err(WicketError::forbidden(
@@ -184,6 +189,27 @@ pub fn review(
             format!("`{reviewer}` already reviewed request `{}`", request.id),
         ));
     }
+    Ok((policy, step_no, step))
+}
+
+/// Records one reviewer's verdict on the current step of a pending request.
+pub fn review(
+    config: &Config,
+    request: &Request,
+    reviewer: &str,
+    verdict: Verdict,
+    comment: Option<String>,
+    now: Time,
+    ids: &mut dyn IdSource,
+) -> Result<Changes, WicketError> {
+    ensure_pending(request, now)?;
+    if comment.as_ref().is_some_and(|c| c.len() > MAX_TEXT) {
+        return Err(WicketError::invalid(
+            "comment_too_long",
+            format!("comment is longer than {MAX_TEXT} bytes"),
+        ));
+    }
+    let (policy, step_no, step) = eligible(config, request, reviewer)?;
     let mut next = request.clone();
     next.version += 1;
     let review = Review {

@@ -1,43 +1,22 @@
-//! Who may see, review and hold what: the rules the JSON API and the web UI share, so the two
-//! front doors cannot drift apart.
+//! Who may see, review and hold what, for the JSON API and the web UI alike: core's rules
+//! applied to the engine's state, the time always passed in.
 
-use wicket_core::{Request, RequestState, Time, powers};
+use wicket_core::{Request, Time, powers, workflow};
 
-use crate::app::{App, now};
+use crate::app::App;
 
-/// True when `user` may review `request` now: pending, not theirs, approver of the current
-/// step, not yet reviewed.
-pub fn reviewable_by(app: &App, request: &Request, user: &str) -> bool {
-    let now = now();
-    if request.state != RequestState::Pending
-        || now >= request.pending_until
-        || request.requester == user
-    {
-        return false;
-    }
-    if request.reviews.iter().any(|r| r.reviewer == user) {
-        return false;
-    }
-    let groups = app.config.groups_of(user);
-    app.config
-        .policy(&request.policy)
-        .and_then(|p| p.steps.get(request.step as usize))
-        .is_some_and(|s| s.approvers.iter().any(|a| a.covers(user, groups)))
+/// True when `user` may review `request` at `now` (core's rule: pending, not theirs,
+/// approver of the current step, not yet reviewed).
+pub fn reviewable_by(app: &App, request: &Request, user: &str, now: Time) -> bool {
+    workflow::may_review(&app.config, request, user, now)
 }
 
 /// True when `user` may see `request`: its requester, an approver of any of its steps, or a
 /// holder of `wicket:requests.read`.
 pub fn visible_to(app: &App, request: &Request, user: &str) -> bool {
-    if request.requester == user {
-        return true;
-    }
-    let groups = app.config.groups_of(user);
-    let approver = app.config.policy(&request.policy).is_some_and(|p| {
-        p.steps
-            .iter()
-            .any(|s| s.approvers.iter().any(|a| a.covers(user, groups)))
-    });
-    approver || app.has_power(user, powers::REQUESTS_READ)
+    request.requester == user
+        || workflow::approves_any_step(&app.config, request, user)
+        || app.has_power(user, powers::REQUESTS_READ)
 }
 
 /// A standing role held now.

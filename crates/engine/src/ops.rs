@@ -3,7 +3,7 @@
 //! web UI and the monitor call these and nothing else to change state.
 
 use wicket_core::workflow::{self, NewRequest};
-use wicket_core::{Grant, Request, Verdict, powers};
+use wicket_core::{ErrorKind, Grant, Request, Verdict, powers};
 use wicket_store::StoreError;
 
 use crate::app::{App, now};
@@ -67,11 +67,16 @@ pub async fn revoke_grant(
         app.store.get_grant(id).await?.ok_or_else(|| {
             EngineError::not_found("unknown_grant", format!("unknown grant `{id}`"))
         })?;
-    let may = grant.user == user || app.has_power(user, powers::GRANTS_REVOKE);
-    if !may {
-        app.require_power(user, powers::GRANTS_REVOKE)?;
+    // Core decides who may revoke; the engine only says whether the power is held.
+    let may_revoke_others = app.has_power(user, powers::GRANTS_REVOKE);
+    match revoke_with(app, user, grant, may_revoke_others, reason).await {
+        // The refusal names the role the caller could request for the power.
+        Err(EngineError::Refused(e)) if e.kind == ErrorKind::Forbidden => {
+            app.require_power(user, powers::GRANTS_REVOKE)?;
+            Err(EngineError::Refused(e))
+        }
+        other => other,
     }
-    revoke_as(app, user, grant, reason).await
 }
 
 /// Revokes `grant` for `actor` with no permission check: for wicket's own work (the monitor's
@@ -82,9 +87,26 @@ pub async fn revoke_as(
     grant: Grant,
     reason: Option<String>,
 ) -> EngineResult<Grant> {
+    revoke_with(app, actor, grant, true, reason).await
+}
+
+async fn revoke_with(
+    app: &App,
+    actor: &str,
+    grant: Grant,
+    may_revoke_others: bool,
+    reason: Option<String>,
+) -> EngineResult<Grant> {
     let id = grant.id.clone();
     let id = id.as_str();
-    let changes = workflow::revoke(&grant, actor, true, reason, now(), &mut RandomIds)?;
+    let changes = workflow::revoke(
+        &grant,
+        actor,
+        may_revoke_others,
+        reason,
+        now(),
+        &mut RandomIds,
+    )?;
     match app.commit(changes).await {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {

@@ -97,7 +97,7 @@ pub async fn list(
     let mut items = Vec::new();
     for r in requests {
         let keep = if reviewable {
-            reviewable_by(&app, &r, &caller.user)
+            reviewable_by(&app, &r, &caller.user, now())
         } else {
             // The same rule as showing one request: listing never hides what `show` reveals.
             all_power || visible_to(&app, &r, &caller.user)

@@ -32,9 +32,10 @@ pub async fn reviewable(app: &App, user: &str) -> ApiResult<Vec<Request>> {
             ..Default::default()
         })
         .await?;
+    let now = wicket_engine::now();
     Ok(pending
         .into_iter()
-        .filter(|r| reviewable_by(app, r, user))
+        .filter(|r| reviewable_by(app, r, user, now))
         .collect())
 }
 

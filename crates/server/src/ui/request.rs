@@ -66,7 +66,7 @@ pub async fn render(
             section aria-labelledby="steps-h" {
                 h2 #steps-h { "Approval" }
                 (steps(app, &request))
-                @if reviewable_by(app, &request, &viewer.user) { (review_form(&viewer.csrf, &request, &back, problem)) }
+                @if reviewable_by(app, &request, &viewer.user, now()) { (review_form(&viewer.csrf, &request, &back, problem)) }
                 @if mine && request.state == RequestState::Pending {
                     form.cancel method="post" action=(format!("/requests/{id}/cancel")) novalidate {
                         (csrf_field(&viewer.csrf))
