@@ -1,0 +1,207 @@
+//! What a client is told through the gateway, compared with what PostgreSQL itself tells it:
+//! the backend's process id.
+//!
+//! `tokio-postgres` does not show the `BackendKeyData` it got, so the test speaks the protocol
+//! itself (`Wire`).
+
+use std::time::{Duration, Instant};
+
+use bytes::{Buf, BytesMut};
+use postgres_protocol::message::frontend;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use wicket_gateway::protocol::error_response::ErrorFields;
+
+use crate::helpers::{Env, env};
+
+/// One message from the server: its type and body.
+#[derive(Debug)]
+struct Msg {
+    tag: u8,
+    body: bytes::Bytes,
+}
+
+impl Msg {
+    fn error(&self) -> Option<ErrorFields> {
+        (self.tag == b'E').then(|| ErrorFields::decode(&self.body).unwrap())
+    }
+
+    /// The values of a `DataRow`, as text.
+    fn row(&self) -> Vec<Option<String>> {
+        assert_eq!(self.tag, b'D');
+        let mut b = self.body.clone();
+        let n = b.get_i16();
+        (0..n)
+            .map(|_| {
+                let len = b.get_i32();
+                (len >= 0).then(|| String::from_utf8(b.split_to(len as usize).to_vec()).unwrap())
+            })
+            .collect()
+    }
+}
+
+/// A client speaking the protocol message by message.
+struct Wire {
+    stream: TcpStream,
+    buf: BytesMut,
+    /// From `BackendKeyData`.
+    pid: i32,
+    key: i32,
+}
+
+impl Wire {
+    async fn connect(env: &Env, user: &str, token: &str) -> Wire {
+        let stream = TcpStream::connect(("127.0.0.1", env.gateway_port()))
+            .await
+            .unwrap();
+        let mut w = Wire {
+            stream,
+            buf: BytesMut::new(),
+            pid: 0,
+            key: 0,
+        };
+        let mut out = BytesMut::new();
+        frontend::startup_message(
+            [("user", user), ("database", env.target.as_str())],
+            &mut out,
+        )
+        .unwrap();
+        w.send(out).await;
+        let auth = w.next().await;
+        assert_eq!((auth.tag, &auth.body[..]), (b'R', &[0, 0, 0, 3][..]));
+        let mut out = BytesMut::new();
+        frontend::password_message(token.as_bytes(), &mut out).unwrap();
+        w.send(out).await;
+        for m in w.until_ready().await {
+            assert!(m.error().is_none(), "{:?}", m.error());
+            if m.tag == b'K' {
+                let mut b = m.body.clone();
+                (w.pid, w.key) = (b.get_i32(), b.get_i32());
+            }
+        }
+        w
+    }
+
+    async fn send(&mut self, bytes: BytesMut) {
+        self.stream.write_all(&bytes).await.unwrap();
+    }
+
+    async fn next(&mut self) -> Msg {
+        loop {
+            if self.buf.len() >= 5 {
+                let len = i32::from_be_bytes(self.buf[1..5].try_into().unwrap()) as usize;
+                if self.buf.len() > len {
+                    let mut whole = self.buf.split_to(len + 1);
+                    let tag = whole.get_u8();
+                    whole.advance(4);
+                    return Msg {
+                        tag,
+                        body: whole.freeze(),
+                    };
+                }
+            }
+            let read =
+                tokio::time::timeout(Duration::from_secs(20), self.stream.read_buf(&mut self.buf))
+                    .await
+                    .expect("the gateway answers")
+                    .unwrap();
+            assert!(read > 0, "the gateway closed the connection");
+        }
+    }
+
+    /// Every message up to and including the next `ReadyForQuery`.
+    async fn until_ready(&mut self) -> Vec<Msg> {
+        let mut out = Vec::new();
+        loop {
+            let m = self.next().await;
+            let done = m.tag == b'Z';
+            out.push(m);
+            if done {
+                return out;
+            }
+        }
+    }
+
+    /// A simple query; its answers.
+    async fn query(&mut self, sql: &str) -> Vec<Msg> {
+        let mut out = BytesMut::new();
+        frontend::query(sql, &mut out).unwrap();
+        self.send(out).await;
+        self.until_ready().await
+    }
+
+    /// A simple query that must succeed; its rows.
+    async fn rows(&mut self, sql: &str) -> Vec<Vec<Option<String>>> {
+        let answers = self.query(sql).await;
+        assert_eq!(errors(&answers), Vec::<String>::new(), "{sql}");
+        answers
+            .iter()
+            .filter(|m| m.tag == b'D')
+            .map(Msg::row)
+            .collect()
+    }
+}
+
+/// `SQLSTATE message` of every error among `answers`.
+fn errors(answers: &[Msg]) -> Vec<String> {
+    answers
+        .iter()
+        .filter_map(Msg::error)
+        .map(|e| format!("{} {}", e.code(), e.message()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_client_is_told_the_backend_s_own_process_id() {
+    let Some(env) = env().await else { return };
+    env.grant("alice", "db-read", "10m").await;
+    let token = env.token("alice").await;
+    let mut w = Wire::connect(&env, "alice", &token).await;
+
+    let pid = w.rows("SELECT pg_backend_pid()").await[0][0]
+        .clone()
+        .unwrap();
+    assert_eq!(pid, w.pid.to_string());
+    // A client ignores its own notifications by comparing the sender with its process id.
+    let notified = w.query("LISTEN ch; NOTIFY ch, 'hi'").await;
+    let note = notified.iter().find(|m| m.tag == b'A').expect("notified");
+    assert_eq!(note.body.clone().get_i32(), w.pid);
+
+    // A cancel with that process id and the gateway's key stops the running query.
+    let mut out = BytesMut::new();
+    frontend::query("SELECT pg_sleep(30)", &mut out).unwrap();
+    w.send(out).await;
+    let direct = env.direct().await;
+    let started = Instant::now();
+    loop {
+        let active: i64 = direct
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND query = 'SELECT pg_sleep(30)'",
+                &[&w.pid],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if active == 1 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the query never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut cancel = BytesMut::new();
+    frontend::cancel_request(w.pid, w.key, &mut cancel);
+    let mut s = TcpStream::connect(("127.0.0.1", env.gateway_port()))
+        .await
+        .unwrap();
+    s.write_all(&cancel).await.unwrap();
+    let answers = w.until_ready().await;
+    assert_eq!(
+        errors(&answers),
+        ["57014 canceling statement due to user request"]
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    env.stop().await;
+}
