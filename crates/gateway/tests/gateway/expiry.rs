@@ -74,7 +74,19 @@ async fn idle_and_mid_transaction_sessions_end_within_a_second_of_expiry() {
         .unwrap()
         .get(0);
     assert_eq!(n, 0);
-    let events = env.events().await;
+    // The gateway records a session's end after its connection closes: wait for both.
+    let waited = Instant::now();
+    let events = loop {
+        let events = env.events().await;
+        let ended = events
+            .iter()
+            .filter(|e| e["kind"] == "gateway.session.ended")
+            .count();
+        if ended >= 2 || waited.elapsed() > Duration::from_secs(10) {
+            break events;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     let ends: Vec<&serde_json::Value> = events
         .iter()
         .filter(|e| e["kind"] == "gateway.session.ended")
