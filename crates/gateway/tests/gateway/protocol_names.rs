@@ -1,7 +1,7 @@
 //! What a client is told through the gateway, compared with what PostgreSQL itself tells it:
-//! the backend's process id.
+//! the backend's process id, and the settings of the `options` startup parameter.
 //!
-//! `tokio-postgres` does not show the `BackendKeyData` it got, so the test speaks the protocol
+//! `tokio-postgres` does not show the `BackendKeyData` it got, so one test speaks the protocol
 //! itself (`Wire`).
 
 use std::time::{Duration, Instant};
@@ -203,5 +203,67 @@ async fn the_client_is_told_the_backend_s_own_process_id() {
         ["57014 canceling statement due to user request"]
     );
     assert!(started.elapsed() < Duration::from_secs(20));
+    env.stop().await;
+}
+
+/// `psql` through the gateway with `PGOPTIONS` set to `options`.
+async fn psql_with_options(
+    env: &Env,
+    token: &str,
+    options: &str,
+    command: &str,
+) -> (bool, String, String) {
+    let out = tokio::process::Command::new("psql")
+        .arg(format!(
+            "host=127.0.0.1 port={} dbname={} user=alice sslmode=disable",
+            env.gateway_port(),
+            env.target
+        ))
+        .args(["-X", "-A", "-t", "-c", command])
+        .env("PGPASSWORD", token)
+        .env("PGOPTIONS", options)
+        .env("PGCONNECT_TIMEOUT", "5")
+        .output()
+        .await
+        .expect("psql runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn startup_options_are_passed_on_or_the_connection_is_refused() {
+    let Some(env) = env().await else { return };
+    env.grant("alice", "db-read", "10m").await;
+    let token = env.token("alice").await;
+
+    let (ok, out, err) = psql_with_options(
+        &env,
+        &token,
+        r"-c intervalstyle=postgres_verbose --datestyle=ISO,\ DMY",
+        "SELECT current_setting('intervalstyle') || ' / ' || current_setting('datestyle')",
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(out, "postgres_verbose / ISO, DMY");
+
+    for (options, named) in [
+        ("-c role=postgres", "`role`"),
+        (
+            "-c intervalstyle=iso_8601 -c search_path=secret",
+            "`search_path`",
+        ),
+        ("-e", "`-e`"),
+        ("-c jit", "`jit`"),
+    ] {
+        let (ok, _, err) = psql_with_options(&env, &token, options, "SELECT 1").await;
+        assert!(!ok, "{options}");
+        assert!(
+            err.contains("FATAL") && err.contains("`options`") && err.contains(named),
+            "{options}: {err}"
+        );
+    }
     env.stop().await;
 }
