@@ -12,6 +12,7 @@ mod redact;
 mod search_path;
 mod settings;
 mod statement;
+mod syntax;
 mod walk;
 
 use std::fmt;
@@ -21,6 +22,7 @@ use serde_json::Value;
 pub use cache::Cache;
 pub use redact::redact;
 pub use search_path::SearchPath;
+pub use syntax::SyntaxError;
 
 /// A `db:*` action a statement needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -146,7 +148,7 @@ impl Statement {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SqlError {
     #[error("the statement does not parse: {0}")]
-    Syntax(String),
+    Syntax(SyntaxError),
     #[error("the gateway cannot classify {0}; it is denied")]
     Unclassified(String),
 }
@@ -229,7 +231,7 @@ pub fn classify(sql: &str, strings: Strings) -> Result<Vec<Statement>, SqlError>
 /// One reading of `sql`.
 fn read(sql: &str, strings: Strings) -> Result<Vec<Statement>, SqlError> {
     let parsed = pg_query::parse(sql, strings.options()).map_err(|e| match e {
-        pg_query::Error::Parse(m) => SqlError::Syntax(m),
+        pg_query::Error::Parse(m) => SqlError::Syntax(syntax::locate(sql, m, strings.options())),
         // The decoder's recursion limit bounds how deep a tree the gateway walks.
         pg_query::Error::Decode(_) => {
             SqlError::Unclassified("a statement nested this deeply".into())

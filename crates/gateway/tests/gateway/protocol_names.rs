@@ -1,5 +1,6 @@
 //! What a client is told through the gateway, compared with what PostgreSQL itself tells it:
-//! the backend's process id, and the settings of the `options` startup parameter.
+//! the backend's process id, the settings of the `options` startup parameter, and the error
+//! and position of a statement that does not parse.
 //!
 //! `tokio-postgres` does not show the `BackendKeyData` it got, so one test speaks the protocol
 //! itself (`Wire`).
@@ -265,5 +266,72 @@ async fn startup_options_are_passed_on_or_the_connection_is_refused() {
             "{options}: {err}"
         );
     }
+    env.stop().await;
+}
+
+#[tokio::test]
+async fn a_statement_that_does_not_parse_gets_postgresql_s_own_error_and_position() {
+    let Some(env) = env().await else { return };
+    env.grant("alice", "db-read", "10m").await;
+    let token = env.token("alice").await;
+    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let direct = env.direct().await;
+
+    for sql in [
+        "SELEC * FROM customers",
+        "select name from customers where",
+        "select 1;\nselect 'from' from, 2",
+        "select 'é' as x y",
+        "select 'unterminated",
+    ] {
+        let through = c.simple_query(sql).await.unwrap_err();
+        let straight = direct.simple_query(sql).await.unwrap_err();
+        let (t, s) = (
+            through.as_db_error().unwrap(),
+            straight.as_db_error().unwrap(),
+        );
+        assert_eq!(
+            (t.code(), t.message(), t.position()),
+            (s.code(), s.message(), s.position()),
+            "{sql}"
+        );
+        // The extended protocol's `Parse` says the same.
+        let parsed = c.prepare(sql).await.unwrap_err();
+        let p = parsed.as_db_error().unwrap();
+        assert_eq!(
+            (p.message(), p.position()),
+            (s.message(), s.position()),
+            "{sql}"
+        );
+    }
+
+    // psql draws the same caret under the same line as it does straight to the database.
+    let through = env
+        .psql("alice", &token, &["select 1 +;", "SELECT 2"])
+        .await;
+    let straight = tokio::process::Command::new("psql")
+        .arg(&env.db_url)
+        .args([
+            "-X",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=0",
+            "-c",
+            "select 1 +;",
+            "-c",
+            "SELECT 2",
+        ])
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&through.stderr);
+    assert_eq!(stderr, String::from_utf8_lossy(&straight.stderr));
+    assert!(
+        stderr.contains("syntax error at or near \";\"\nLINE 1: select 1 +;\n")
+            && stderr.contains('^'),
+        "{stderr}"
+    );
+    assert_eq!(String::from_utf8_lossy(&through.stdout).trim(), "2");
     env.stop().await;
 }
