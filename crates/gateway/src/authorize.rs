@@ -145,6 +145,10 @@ pub fn unreadable(e: &SqlError) -> Denial {
             code::INSUFFICIENT_PRIVILEGE,
             format!("wicket denied the statement: {e}"),
         ),
+        SqlError::Reserved(_) => ErrorFields::error(
+            code::RESERVED_NAME,
+            format!("wicket denied the statement: {e}"),
+        ),
     };
     Denial {
         error,

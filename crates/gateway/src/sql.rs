@@ -8,6 +8,7 @@ mod catalog;
 mod drop;
 mod functions;
 mod kinds;
+mod names;
 mod redact;
 mod search_path;
 mod settings;
@@ -20,6 +21,7 @@ use std::fmt;
 use serde_json::Value;
 
 pub use cache::Cache;
+pub use names::RESERVED_PREFIX;
 pub use redact::redact;
 pub use search_path::SearchPath;
 pub use syntax::SyntaxError;
@@ -151,6 +153,11 @@ pub enum SqlError {
     Syntax(SyntaxError),
     #[error("the gateway cannot classify {0}; it is denied")]
     Unclassified(String),
+    /// A prepared statement or cursor named with the prefix of the gateway's own names.
+    #[error(
+        "`{0}` begins with `{RESERVED_PREFIX}`, which the gateway reserves for its own prepared statements and portals; choose another name"
+    )]
+    Reserved(String),
 }
 
 /// How the server reads a `'...'` literal: `standard_conforming_strings` on (a backslash is

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::sql::{Access, Action};
+use crate::sql::{Access, Action, RESERVED_PREFIX};
 
 /// What executing a prepared statement needs, and how the audit log shows it.
 #[derive(Clone, Debug)]
@@ -17,8 +17,6 @@ pub struct Prepared {
     pub copy_in: bool,
     pub shape: crate::sql::Shape,
 }
-
-const PREFIX: &str = "__wicket_";
 
 #[derive(Debug, Default)]
 pub struct Names {
@@ -32,7 +30,7 @@ pub struct Names {
 impl Names {
     fn fresh(&mut self, kind: char) -> String {
         self.next += 1;
-        format!("{PREFIX}{kind}{}", self.next)
+        format!("{RESERVED_PREFIX}{kind}{}", self.next)
     }
 
     /// A `Parse` of `client`: its upstream name (the unnamed statement stays unnamed).
@@ -52,7 +50,7 @@ impl Names {
         if let Some(found) = self.statements.get(client) {
             return Some(found.clone());
         }
-        if client.starts_with(PREFIX) {
+        if client.starts_with(RESERVED_PREFIX) {
             return None;
         }
         self.sql
@@ -82,7 +80,7 @@ impl Names {
         if let Some((upstream, _)) = self.statements.remove(client) {
             return upstream;
         }
-        if !client.starts_with(PREFIX) && self.sql.remove(client).is_some() {
+        if !client.starts_with(RESERVED_PREFIX) && self.sql.remove(client).is_some() {
             return client.to_string();
         }
         self.fresh('x')

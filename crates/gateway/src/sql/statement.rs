@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::drop::drop;
 use super::kinds::utility;
+use super::names::own;
 use super::walk::Walk;
 use super::{Access, Action, Effect, Shape, SqlError, Statement, settings};
 use pg_query::LockMode;
@@ -37,18 +38,27 @@ pub(super) fn classify(text: String, node: Option<(&str, &Value)>) -> Result<Sta
             w.any(&wrap(kind, f));
             Action::Select
         }
-        "ExplainStmt" | "DeclareCursorStmt" => {
+        "ExplainStmt" => {
+            w.any(f);
+            // `EXPLAIN EXECUTE q` needs what `EXECUTE q` needs.
+            if w.executes.is_some() {
+                Action::Connect
+            } else {
+                Action::Select
+            }
+        }
+        "DeclareCursorStmt" => {
+            own(text_of(f, "portalname"))?;
             w.any(f);
             Action::Select
         }
         "PrepareStmt" => {
-            st.effect = Effect::Prepare(text_of(f, "name"));
+            st.effect = Effect::Prepare(own(text_of(f, "name"))?);
             w.any(f);
             Action::Select
         }
         "ExecuteStmt" => {
-            st.executes = Some(text_of(f, "name"));
-            w.any(f);
+            w.any(&wrap(kind, f));
             Action::Connect
         }
         "CopyStmt" => {
@@ -102,7 +112,11 @@ pub(super) fn classify(text: String, node: Option<(&str, &Value)>) -> Result<Sta
         "DeallocateStmt" => {
             let name = text_of(f, "name");
             let all = f.get("isall").and_then(Value::as_bool).unwrap_or(false) || name.is_empty();
-            st.effect = Effect::Deallocate((!all).then_some(name));
+            st.effect = Effect::Deallocate(if all { None } else { Some(own(name)?) });
+            Action::Connect
+        }
+        "ClosePortalStmt" | "FetchStmt" => {
+            own(text_of(f, "portalname"))?;
             Action::Connect
         }
         "DiscardStmt" => {
@@ -111,8 +125,8 @@ pub(super) fn classify(text: String, node: Option<(&str, &Value)>) -> Result<Sta
             }
             Action::Connect
         }
-        "VariableShowStmt" | "ListenStmt" | "NotifyStmt" | "UnlistenStmt" | "ClosePortalStmt"
-        | "FetchStmt" | "ConstraintsSetStmt" => Action::Connect,
+        "VariableShowStmt" | "ListenStmt" | "NotifyStmt" | "UnlistenStmt"
+        | "ConstraintsSetStmt" => Action::Connect,
         _ => match utility(kind) {
             Some(action) => {
                 w.in_mode(action, f);
@@ -131,6 +145,7 @@ pub(super) fn classify(text: String, node: Option<(&str, &Value)>) -> Result<Sta
     }
     st.read_write |= w.read_write;
     st.sets_config = w.sets_config;
+    st.executes = w.executes;
     if w.search_path.is_some() {
         st.search_path = w.search_path;
     }

@@ -1,6 +1,7 @@
-//! What a client is told through the gateway, compared with what PostgreSQL itself tells it:
-//! the backend's process id, the settings of the `options` startup parameter, and the error
-//! and position of a statement that does not parse.
+//! Names and errors as PostgreSQL itself gives them, through the gateway: the backend's
+//! process id, the settings of the `options` startup parameter, the error and position of a
+//! statement that does not parse, the gateway's own statement names kept from clients, and
+//! `EXECUTE` inside other statements.
 //!
 //! `tokio-postgres` does not show the `BackendKeyData` it got, so one test speaks the protocol
 //! itself (`Wire`).
@@ -13,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use wicket_gateway::protocol::error_response::ErrorFields;
 
-use crate::helpers::{Env, env};
+use crate::helpers::{Env, db_error, env};
 
 /// One message from the server: its type and body.
 #[derive(Debug)]
@@ -150,6 +151,78 @@ fn errors(answers: &[Msg]) -> Vec<String> {
         .filter_map(Msg::error)
         .map(|e| format!("{} {}", e.code(), e.message()))
         .collect()
+}
+
+#[tokio::test]
+async fn a_client_cannot_name_statements_or_cursors_as_the_gateway_does() {
+    let Some(env) = env().await else { return };
+    env.grant("alice", "db-read", "10m").await;
+    let token = env.token("alice").await;
+    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+
+    for sql in [
+        "PREPARE __wicket_s1 AS SELECT 1",
+        "BEGIN; DECLARE __wicket_p1 CURSOR FOR SELECT 1",
+    ] {
+        let (code, message) = db_error(&c.simple_query(sql).await.unwrap_err());
+        assert_eq!(code, "42939", "{sql}: {message}");
+        assert!(
+            message.contains("`__wicket_") && message.contains("reserves"),
+            "{message}"
+        );
+    }
+    // The gateway's own statements (`__wicket_s1`, `__wicket_s2`, ...) still work.
+    for id in [1i32, 2, 1] {
+        let st = c
+            .prepare("SELECT name FROM customers WHERE id = $1")
+            .await
+            .unwrap();
+        assert!(!c.query(&st, &[&id]).await.unwrap().is_empty());
+    }
+    env.stop().await;
+}
+
+#[tokio::test]
+async fn execute_inside_explain_and_create_table_as_is_the_statement_it_executes() {
+    let Some(env) = env().await else { return };
+    env.grant("alice", "customers-read", "10m").await;
+    env.grant("bob", "db-all", "10m").await;
+    let token = env.token("alice").await;
+    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+
+    c.simple_query("PREPARE q (int) AS SELECT name FROM customers WHERE id = $1")
+        .await
+        .unwrap();
+    let plan = c.simple_query("EXPLAIN EXECUTE q (1)").await.unwrap();
+    assert!(!plan.is_empty());
+    // Creating a table needs `db:ddl` besides what `q` needs.
+    let (code, message) = db_error(
+        &c.simple_query("CREATE TABLE copied AS EXECUTE q (1)")
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "42501", "{message}");
+    assert!(message.contains("`db:ddl`"), "{message}");
+    let explained = env
+        .statements()
+        .await
+        .into_iter()
+        .find(|e| e["details"]["statement"] == "EXPLAIN EXECUTE q (1)")
+        .expect("audited");
+    assert_eq!(explained["action"], "db:select");
+    assert_eq!(explained["details"]["tables"][0], "public.customers");
+
+    let bob = env.token("bob").await;
+    let (b, _conn) = env.connect("bob", &bob).await.unwrap();
+    b.simple_query("PREPARE q (int) AS SELECT name FROM customers WHERE id = $1")
+        .await
+        .unwrap();
+    b.simple_query("CREATE TABLE copied AS EXECUTE q (2)")
+        .await
+        .unwrap();
+    let row = b.query_one("SELECT name FROM copied", &[]).await.unwrap();
+    assert_eq!(row.get::<_, String>(0), "grace");
+    env.stop().await;
 }
 
 #[tokio::test]
