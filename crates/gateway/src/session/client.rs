@@ -233,6 +233,14 @@ async fn parse(
         Err(e) => Err(e),
     };
     match result {
+        Ok(_) if lock(state).names.exists(&p.name) => {
+            // As PostgreSQL: a named statement must be closed before its name is reused.
+            let e = ErrorFields::error(
+                code::DUPLICATE_PREPARED_STATEMENT,
+                format!("prepared statement \"{}\" already exists", p.name),
+            );
+            stand_in(state, out, e, false);
+        }
         Ok((runs, copy_in)) => {
             let prepared = Arc::new(Prepared {
                 copy_in,
@@ -251,7 +259,11 @@ async fn parse(
                     .unwrap_or(sql::Action::Connect),
                 accesses: runs.into_iter().flat_map(|r| r.accesses).collect(),
             });
-            let name = lock(state).names.parse(&p.name, prepared);
+            let mut st = lock(state);
+            let name = st.names.parse(&p.name, prepared);
+            if !name.is_empty() {
+                st.inflight.parse(name.clone());
+            }
             p.encode_as(out, &name);
         }
         Err(e) => stand_in(state, out, e, false),

@@ -33,6 +33,12 @@ impl Names {
         format!("{RESERVED_PREFIX}{kind}{}", self.next)
     }
 
+    /// True when `client` names a live prepared statement, which a `Parse` may not reuse
+    /// (the unnamed one it may).
+    pub fn exists(&self, client: &str) -> bool {
+        !client.is_empty() && self.statement(client).is_some()
+    }
+
     /// A `Parse` of `client`: its upstream name (the unnamed statement stays unnamed).
     pub fn parse(&mut self, client: &str, p: Arc<Prepared>) -> String {
         let upstream = if client.is_empty() {
@@ -43,6 +49,13 @@ impl Names {
         self.statements
             .insert(client.to_string(), (upstream.clone(), p));
         upstream
+    }
+
+    /// The server did not make the statement `Parse`d as `upstream` (it failed, or an earlier
+    /// error skipped it): the client's name is free again.
+    pub fn parse_failed(&mut self, upstream: &str) {
+        self.statements
+            .retain(|_, (up, _)| up.is_empty() || up != upstream);
     }
 
     /// A statement by the client's name: one it parsed, or one it prepared with SQL.
@@ -153,5 +166,26 @@ mod tests {
         assert_eq!(n.statement("q").unwrap().0, "q");
         n.deallocated(None);
         assert!(n.statement("q").is_none());
+    }
+
+    #[test]
+    fn a_live_name_exists_until_closed_or_failed() {
+        let mut n = Names::default();
+        assert!(!n.exists("s1"));
+        let up = n.parse("s1", p(Action::Select));
+        assert!(n.exists("s1"));
+        // The server refused it: the name is free again.
+        n.parse_failed(&up);
+        assert!(!n.exists("s1"));
+        n.parse("s1", p(Action::Select));
+        n.parse("", p(Action::Select));
+        assert!(
+            !n.exists(""),
+            "the unnamed statement may always be replaced"
+        );
+        n.close_statement("s1");
+        assert!(!n.exists("s1"));
+        n.prepared("q", p(Action::Select));
+        assert!(n.exists("q"), "SQL and the protocol share one name space");
     }
 }

@@ -113,6 +113,7 @@ fn relay(
             b'C' => done.extend(st.inflight.complete(command_rows(body))),
             b'I' => done.extend(st.inflight.complete(None)),
             b's' => done.extend(st.inflight.suspended()),
+            b'1' => st.inflight.parse_complete(),
             b'E' => {
                 let e = ErrorFields::decode(body)?;
                 let (d, replacement) = st.inflight.error(&e);
@@ -141,6 +142,9 @@ fn relay(
         at += len;
     }
     let _ = buf.split_to(at);
+    for upstream in st.inflight.take_unprepared() {
+        st.names.parse_failed(&upstream);
+    }
     let stamp = now();
     for d in done {
         if let Outcome::Ok { .. } = d.outcome {

@@ -1,14 +1,15 @@
 //! Names and errors as PostgreSQL itself gives them, through the gateway: the backend's
 //! process id, the settings of the `options` startup parameter, the error and position of a
-//! statement that does not parse, the gateway's own statement names kept from clients, and
-//! `EXECUTE` inside other statements.
+//! statement that does not parse, the gateway's own statement names kept from clients,
+//! `EXECUTE` inside other statements, and reused statement names.
 //!
-//! `tokio-postgres` does not show the `BackendKeyData` it got, so one test speaks the protocol
-//! itself (`Wire`).
+//! `tokio-postgres` does not show the `BackendKeyData` it got, nor lets a test name its
+//! statements, so some tests speak the protocol themselves (`Wire`), message for message as
+//! pgx and psycopg 3 do.
 
 use std::time::{Duration, Instant};
 
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, BufMut, BytesMut};
 use postgres_protocol::message::frontend;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -124,6 +125,15 @@ impl Wire {
         }
     }
 
+    /// Sends what `build` writes, then `Sync`; the answers.
+    async fn batch(&mut self, build: impl FnOnce(&mut BytesMut)) -> Vec<Msg> {
+        let mut out = BytesMut::new();
+        build(&mut out);
+        frontend::sync(&mut out);
+        self.send(out).await;
+        self.until_ready().await
+    }
+
     /// A simple query; its answers.
     async fn query(&mut self, sql: &str) -> Vec<Msg> {
         let mut out = BytesMut::new();
@@ -142,6 +152,38 @@ impl Wire {
             .map(Msg::row)
             .collect()
     }
+
+    /// How many prepared statements the upstream session holds.
+    async fn prepared_upstream(&mut self) -> String {
+        let rows = self
+            .rows("SELECT count(*) FROM pg_prepared_statements")
+            .await;
+        rows[0][0].clone().unwrap()
+    }
+}
+
+fn parse(out: &mut BytesMut, name: &str, sql: &str) {
+    frontend::parse(name, sql, std::iter::empty(), out).unwrap();
+}
+
+/// A `Bind` without parameters, results as text.
+fn bind(out: &mut BytesMut, portal: &str, statement: &str) {
+    out.put_u8(b'B');
+    let at = out.len();
+    out.put_i32(0);
+    for s in [portal, statement] {
+        out.put_slice(s.as_bytes());
+        out.put_u8(0);
+    }
+    out.put_i16(0);
+    out.put_i16(0);
+    out.put_i16(0);
+    let len = (out.len() - at) as i32;
+    out[at..at + 4].copy_from_slice(&len.to_be_bytes());
+}
+
+fn execute(out: &mut BytesMut, portal: &str, rows: i32) {
+    frontend::execute(portal, rows, out).unwrap();
 }
 
 /// `SQLSTATE message` of every error among `answers`.
@@ -151,6 +193,10 @@ fn errors(answers: &[Msg]) -> Vec<String> {
         .filter_map(Msg::error)
         .map(|e| format!("{} {}", e.code(), e.message()))
         .collect()
+}
+
+fn tags(answers: &[Msg]) -> String {
+    answers.iter().map(|m| m.tag as char).collect()
 }
 
 #[tokio::test]
@@ -179,6 +225,68 @@ async fn a_client_cannot_name_statements_or_cursors_as_the_gateway_does() {
             .unwrap();
         assert!(!c.query(&st, &[&id]).await.unwrap().is_empty());
     }
+    env.stop().await;
+}
+
+#[tokio::test]
+async fn a_parse_that_reuses_a_live_name_is_refused_as_postgresql_does() {
+    let Some(env) = env().await else { return };
+    env.grant("alice", "db-read", "10m").await;
+    let token = env.token("alice").await;
+    let mut w = Wire::connect(&env, "alice", &token).await;
+
+    assert_eq!(tags(&w.batch(|b| parse(b, "x", "SELECT 1")).await), "1Z");
+    let reused = w.batch(|b| parse(b, "x", "SELECT 2")).await;
+    assert_eq!(
+        errors(&reused),
+        ["42P05 prepared statement \"x\" already exists"]
+    );
+    // Nothing left behind upstream, and the first one still runs.
+    assert_eq!(w.prepared_upstream().await, "1");
+    let ran = w
+        .batch(|b| {
+            bind(b, "", "x");
+            execute(b, "", 0);
+        })
+        .await;
+    assert_eq!(ran[1].row(), [Some("1".into())]);
+    // Closed, the name may be used again.
+    let closed = w
+        .batch(|b| {
+            frontend::close(b'S', "x", b).unwrap();
+            parse(b, "x", "SELECT 3");
+        })
+        .await;
+    assert_eq!(tags(&closed), "31Z");
+    assert_eq!(w.prepared_upstream().await, "1");
+
+    // A name the server refused, or skipped after an earlier error, was never taken.
+    let failed = w
+        .batch(|b| {
+            parse(b, "y", "SELECT * FROM no_such_table");
+            parse(b, "z", "SELECT 1");
+        })
+        .await;
+    assert_eq!(
+        errors(&failed),
+        ["42P01 relation \"no_such_table\" does not exist"]
+    );
+    let retried = w
+        .batch(|b| {
+            parse(b, "y", "SELECT 1");
+            parse(b, "z", "SELECT 2");
+        })
+        .await;
+    assert_eq!(tags(&retried), "11Z", "{:?}", errors(&retried));
+
+    // One prepared with SQL shares the name space.
+    w.rows("PREPARE q AS SELECT 1").await;
+    let taken = w.batch(|b| parse(b, "q", "SELECT 2")).await;
+    assert_eq!(
+        errors(&taken),
+        ["42P05 prepared statement \"q\" already exists"]
+    );
+    assert_eq!(w.prepared_upstream().await, "4");
     env.stop().await;
 }
 
