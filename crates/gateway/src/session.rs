@@ -9,6 +9,7 @@ mod inflight;
 mod names;
 mod options;
 mod relay;
+mod rename;
 mod server;
 mod startup;
 mod upstream;

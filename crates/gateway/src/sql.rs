@@ -114,6 +114,8 @@ pub struct Shape {
 pub struct Statement {
     /// This statement's own text within the query string.
     pub text: String,
+    /// Where `text` is in the query string, in bytes: what a rewrite of it replaces.
+    pub span: std::ops::Range<usize>,
     /// The strongest action it needs: what the audit log calls its classification.
     pub kind: Action,
     /// Every permission it needs, without duplicates, in order.
@@ -214,6 +216,7 @@ pub fn classify(sql: &str, strings: Strings) -> Result<Vec<Statement>, SqlError>
     }
     for (st, alt) in stmts.iter_mut().zip(other) {
         if st.copy_in != alt.copy_in
+            || st.span != alt.span
             || st.executes != alt.executes
             || st.effect != alt.effect
             || st.search_path.is_some() != alt.search_path.is_some()
@@ -250,8 +253,9 @@ fn read(sql: &str, strings: Strings) -> Result<Vec<Statement>, SqlError> {
         let Some(stmt) = &raw.stmt else { continue };
         let tree =
             serde_json::to_value(stmt).map_err(|_| SqlError::Unclassified("a statement".into()))?;
-        let text = slice(sql, raw.stmt_location, raw.stmt_len);
-        out.push(statement::classify(text, node(&tree))?);
+        let span = span(sql, raw.stmt_location, raw.stmt_len);
+        let text = sql.get(span.clone()).unwrap_or_default().to_string();
+        out.push(statement::classify(text, span, node(&tree))?);
     }
     Ok(out)
 }
@@ -271,17 +275,24 @@ pub(crate) fn node(v: &Value) -> Option<(&str, &Value)> {
     map.iter().next().map(|(k, v)| (k.as_str(), v))
 }
 
-fn slice(sql: &str, location: i32, len: i32) -> String {
-    let start = usize::try_from(location).unwrap_or(0);
-    let end = if len <= 0 {
-        sql.len()
-    } else {
-        start.saturating_add(len as usize)
+/// Where a statement's text is: the bytes from `location` (`len` of them, or to the end when
+/// `len` is 0, as libpg_query reports the last one), without surrounding blanks.
+fn span(sql: &str, location: i32, len: i32) -> std::ops::Range<usize> {
+    let start = usize::try_from(location).unwrap_or(0).min(sql.len());
+    let end = match usize::try_from(len) {
+        Ok(len) if len > 0 => start.saturating_add(len).min(sql.len()),
+        _ => sql.len(),
     };
-    sql.get(start..end.min(sql.len()))
-        .unwrap_or(sql)
-        .trim()
-        .to_string()
+    let Some(raw) = sql.get(start..end) else {
+        return without_blanks(sql, 0..sql.len());
+    };
+    without_blanks(raw, start..end)
+}
+
+/// `range` (holding `text`) without the blanks around `text`.
+fn without_blanks(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let start = range.start + (text.len() - text.trim_start().len());
+    start..start + text.trim().len()
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use wicket_server::app::now;
 use super::check::{authorize, classify};
 use super::frames::FrameReader;
 use super::names::Prepared;
-use super::{Session, State, events};
+use super::{Session, State, events, rename};
 
 use crate::error::SessionError;
 use crate::protocol::bind::Bind;
@@ -200,10 +200,14 @@ async fn query(
     out: &mut BytesMut,
 ) -> Result<(), SessionError> {
     let q = Query::decode(&frame.body)?;
+    let mut rewritten = None;
     let result = match classify(s, state, &q.sql).await {
-        Ok(stmts) => authorize(s, state, &stmts)
-            .await
-            .map(|runs| (runs, stmts.iter().any(|st| st.copy_in))),
+        Ok(mut stmts) => {
+            rewritten = rename::deallocates(&lock(state).names, &q.sql, &mut stmts);
+            authorize(s, state, &stmts)
+                .await
+                .map(|runs| (runs, stmts.iter().any(|st| st.copy_in)))
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -211,7 +215,10 @@ async fn query(
             let mut st = lock(state);
             let copy = copy_in.then(|| st.copy_begins());
             st.inflight.simple(runs, copy);
-            frame.encode(out);
+            match rewritten {
+                Some(sql) => Query { sql }.encode(out),
+                None => frame.encode(out),
+            }
         }
         Err(e) => stand_in(state, out, e, true),
     }
@@ -225,11 +232,16 @@ async fn parse(
     frame: &Frame,
     out: &mut BytesMut,
 ) -> Result<(), SessionError> {
-    let p = Parse::decode(&frame.body)?;
+    let mut p = Parse::decode(&frame.body)?;
     let result = match classify(s, state, &p.sql).await {
-        Ok(stmts) => authorize(s, state, &stmts)
-            .await
-            .map(|runs| (runs, stmts.iter().any(|st| st.copy_in))),
+        Ok(mut stmts) => {
+            if let Some(sql) = rename::deallocates(&lock(state).names, &p.sql, &mut stmts) {
+                p.sql = sql;
+            }
+            authorize(s, state, &stmts)
+                .await
+                .map(|runs| (runs, stmts.iter().any(|st| st.copy_in)))
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -243,6 +255,10 @@ async fn parse(
         }
         Ok((runs, copy_in)) => {
             let prepared = Arc::new(Prepared {
+                effect: match runs.as_slice() {
+                    [run] => run.effect.clone(),
+                    _ => sql::Effect::None,
+                },
                 copy_in,
                 // The extended protocol carries one statement per `Parse`.
                 shape: runs.first().map(|r| r.shape.clone()).unwrap_or_default(),
@@ -287,10 +303,11 @@ async fn execute(
         text: prepared.text.clone(),
         kind: prepared.kind,
         accesses: prepared.accesses.clone(),
+        span: 0..prepared.text.len(),
         executes: None,
         read_write: false,
         copy_in: prepared.copy_in,
-        effect: sql::Effect::None,
+        effect: prepared.effect.clone(),
         shape: prepared.shape.clone(),
         search_path: None,
         sets_config: false,

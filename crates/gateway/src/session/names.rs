@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::sql::{Access, Action, RESERVED_PREFIX};
+use crate::sql::{Access, Action, Effect, RESERVED_PREFIX};
 
 /// What executing a prepared statement needs, and how the audit log shows it.
 #[derive(Clone, Debug)]
@@ -16,6 +16,8 @@ pub struct Prepared {
     pub accesses: Vec<Access>,
     pub copy_in: bool,
     pub shape: crate::sql::Shape,
+    /// What running it changes in the session (a `DEALLOCATE` sent by `Parse`).
+    pub effect: Effect,
 }
 
 #[derive(Debug, Default)]
@@ -71,6 +73,15 @@ impl Names {
             .map(|p| (client.to_string(), p.clone()))
     }
 
+    /// The name the server knows the client's named statement `client` by, for SQL that
+    /// names it (`DEALLOCATE client`).
+    pub fn upstream_statement(&self, client: &str) -> Option<String> {
+        if client.is_empty() {
+            return None;
+        }
+        self.statement(client).map(|(upstream, _)| upstream)
+    }
+
     /// A `Bind` of portal `client` to a statement that needs `p`: the portal's upstream name.
     pub fn bind(&mut self, client: &str, p: Arc<Prepared>) -> String {
         let upstream = if client.is_empty() {
@@ -115,13 +126,20 @@ impl Names {
         self.sql.get(name).cloned()
     }
 
-    /// `DEALLOCATE name`; `None`: `DEALLOCATE ALL` or `DISCARD ALL`.
-    pub fn deallocated(&mut self, name: Option<&str>) {
-        match name {
+    /// `DEALLOCATE upstream` succeeded (the name the server knows, which the gateway
+    /// rewrote a protocol statement's name to); `None`: `DEALLOCATE ALL` or `DISCARD ALL`,
+    /// which drop every named statement, the protocol's too.
+    pub fn deallocated(&mut self, upstream: Option<&str>) {
+        match upstream {
             Some(n) => {
+                self.statements
+                    .retain(|_, (up, _)| up.is_empty() || up != n);
                 self.sql.remove(n);
             }
-            None => self.sql.clear(),
+            None => {
+                self.statements.retain(|client, _| client.is_empty());
+                self.sql.clear();
+            }
         }
     }
 }
@@ -138,6 +156,7 @@ mod tests {
             accesses: Vec::new(),
             copy_in: false,
             shape: crate::sql::Shape::default(),
+            effect: Effect::None,
         })
     }
 
@@ -169,7 +188,7 @@ mod tests {
     }
 
     #[test]
-    fn a_live_name_exists_until_closed_or_failed() {
+    fn a_live_name_exists_until_closed_failed_or_deallocated() {
         let mut n = Names::default();
         assert!(!n.exists("s1"));
         let up = n.parse("s1", p(Action::Select));
@@ -177,15 +196,23 @@ mod tests {
         // The server refused it: the name is free again.
         n.parse_failed(&up);
         assert!(!n.exists("s1"));
-        n.parse("s1", p(Action::Select));
+        let up = n.parse("s1", p(Action::Select));
         n.parse("", p(Action::Select));
         assert!(
             !n.exists(""),
             "the unnamed statement may always be replaced"
         );
-        n.close_statement("s1");
+        assert_eq!(n.upstream_statement("s1"), Some(up.clone()));
+        n.deallocated(Some(&up));
         assert!(!n.exists("s1"));
+        n.parse("s2", p(Action::Select));
         n.prepared("q", p(Action::Select));
-        assert!(n.exists("q"), "SQL and the protocol share one name space");
+        assert_eq!(n.upstream_statement("q").as_deref(), Some("q"));
+        n.deallocated(None);
+        assert!(!n.exists("s2") && !n.exists("q"));
+        assert!(
+            n.statement("").is_some(),
+            "DEALLOCATE ALL leaves the unnamed statement"
+        );
     }
 }

@@ -197,6 +197,7 @@ fn apply(st: &mut State, d: &Done) {
                 kind: d.run.kind,
                 accesses: d.run.accesses.clone(),
                 shape: d.run.shape.clone(),
+                effect: Effect::None,
             };
             st.names.prepared(name, std::sync::Arc::new(p));
         }

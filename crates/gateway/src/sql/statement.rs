@@ -12,12 +12,17 @@ use pg_query::LockMode;
 use pg_query::protobuf::DiscardMode;
 
 /// Classifies the statement `node` (its variant and fields) whose text is `text`.
-pub(super) fn classify(text: String, node: Option<(&str, &Value)>) -> Result<Statement, SqlError> {
+pub(super) fn classify(
+    text: String,
+    span: std::ops::Range<usize>,
+    node: Option<(&str, &Value)>,
+) -> Result<Statement, SqlError> {
     let Some((kind, f)) = node else {
         return Err(SqlError::Unclassified("an empty statement node".into()));
     };
     let mut st = Statement {
         text,
+        span,
         kind: Action::Connect,
         accesses: Vec::new(),
         executes: None,

@@ -507,3 +507,14 @@ fn catalog_names_resolve_to_pg_catalog() {
     );
     same("select * from public.pg_type", &["select public.pg_type"]);
 }
+
+#[test]
+fn each_statement_knows_where_its_text_is() {
+    let sql = "  select 1 ;\n -- c\n deallocate prepare s1;  ";
+    let stmts = classify(sql).unwrap();
+    for st in &stmts {
+        assert_eq!(&sql[st.span.clone()], st.text);
+    }
+    assert_eq!(stmts[1].text, "deallocate prepare s1");
+    assert_eq!(stmts[1].effect, Effect::Deallocate(Some("s1".into())));
+}

@@ -1,7 +1,8 @@
 //! Names and errors as PostgreSQL itself gives them, through the gateway: the backend's
 //! process id, the settings of the `options` startup parameter, the error and position of a
 //! statement that does not parse, the gateway's own statement names kept from clients,
-//! `EXECUTE` inside other statements, and reused statement names.
+//! `EXECUTE` inside other statements, reused statement names, and `DEALLOCATE` of statements
+//! prepared with the protocol.
 //!
 //! `tokio-postgres` does not show the `BackendKeyData` it got, nor lets a test name its
 //! statements, so some tests speak the protocol themselves (`Wire`), message for message as
@@ -40,6 +41,12 @@ impl Msg {
                 (len >= 0).then(|| String::from_utf8(b.split_to(len as usize).to_vec()).unwrap())
             })
             .collect()
+    }
+
+    /// The tag of a `CommandComplete`.
+    fn command(&self) -> String {
+        assert_eq!(self.tag, b'C');
+        String::from_utf8_lossy(self.body.strip_suffix(&[0]).unwrap()).into_owned()
     }
 }
 
@@ -197,6 +204,49 @@ fn errors(answers: &[Msg]) -> Vec<String> {
 
 fn tags(answers: &[Msg]) -> String {
     answers.iter().map(|m| m.tag as char).collect()
+}
+
+#[tokio::test]
+async fn deallocate_reaches_the_statement_a_client_prepared_with_the_protocol() {
+    let Some(env) = env().await else { return };
+    env.grant("alice", "db-read", "10m").await;
+    let token = env.token("alice").await;
+    let mut w = Wire::connect(&env, "alice", &token).await;
+
+    // pgx's and psycopg's statement caches: `Parse` a named statement, later drop it in SQL.
+    let parsed = w.batch(|b| parse(b, "s1", "SELECT 1")).await;
+    assert_eq!(tags(&parsed), "1Z");
+    assert_eq!(w.prepared_upstream().await, "1");
+    let dropped = w.query("DEALLOCATE s1").await;
+    assert_eq!(errors(&dropped), Vec::<String>::new());
+    assert_eq!(dropped[0].command(), "DEALLOCATE");
+    assert_eq!(w.prepared_upstream().await, "0");
+
+    // The name is free again, and the same goes for `DEALLOCATE PREPARE` in a `Parse`.
+    let again = w.batch(|b| parse(b, "s1", "SELECT 2")).await;
+    assert_eq!(tags(&again), "1Z", "{:?}", errors(&again));
+    let dropped = w
+        .batch(|b| {
+            parse(b, "", "DEALLOCATE PREPARE s1");
+            bind(b, "", "");
+            execute(b, "", 0);
+        })
+        .await;
+    assert_eq!(errors(&dropped), Vec::<String>::new());
+    assert_eq!(w.prepared_upstream().await, "0");
+    let unknown = w.query("DEALLOCATE s1").await;
+    assert_eq!(
+        errors(&unknown),
+        ["26000 prepared statement \"s1\" does not exist"]
+    );
+
+    // `DEALLOCATE ALL` drops the protocol's statements too.
+    w.batch(|b| parse(b, "s2", "SELECT 2")).await;
+    w.rows("DEALLOCATE ALL").await;
+    let reused = w.batch(|b| parse(b, "s2", "SELECT 3")).await;
+    assert_eq!(tags(&reused), "1Z", "{:?}", errors(&reused));
+    assert_eq!(w.prepared_upstream().await, "1");
+    env.stop().await;
 }
 
 #[tokio::test]
