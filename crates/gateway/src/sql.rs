@@ -97,7 +97,15 @@ pub enum Effect {
     Prepare(String),
     /// `DEALLOCATE name`; `None` for `DEALLOCATE ALL`.
     Deallocate(Option<String>),
-    /// `DISCARD ALL`: every prepared statement is gone.
+    /// `DECLARE name CURSOR ... FOR query`: a portal the client may describe, execute and
+    /// close under `name`; `hold` (`WITH HOLD`) when it outlives its transaction.
+    Declare {
+        name: String,
+        hold: bool,
+    },
+    /// `CLOSE name`; `None` for `CLOSE ALL`.
+    Close(Option<String>),
+    /// `DISCARD ALL`: every prepared statement and cursor is gone.
     DiscardAll,
 }
 

@@ -20,6 +20,7 @@ pub mod code {
     pub const INVALID_SQL_STATEMENT_NAME: &str = "26000";
     pub const RESERVED_NAME: &str = "42939";
     pub const DUPLICATE_PREPARED_STATEMENT: &str = "42P05";
+    pub const INVALID_CURSOR_NAME: &str = "34000";
 }
 
 /// The fields of an `ErrorResponse` or `NoticeResponse`, by their one-byte codes.

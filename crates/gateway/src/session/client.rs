@@ -103,7 +103,7 @@ async fn handle(
             let d = Describe::decode(&frame.body)?;
             let found = match d.target {
                 Target::Statement => lock(state).names.statement(&d.name).map(|(n, _)| n),
-                Target::Portal => lock(state).names.portal(&d.name).map(|(n, _)| n),
+                Target::Portal => lock(state).names.describe_portal(&d.name),
             };
             match found {
                 Some(name) => d.encode_as(out, &name),
@@ -172,7 +172,10 @@ fn missing(target: Target, name: &str) -> ErrorFields {
             code::INVALID_SQL_STATEMENT_NAME,
             format!("prepared statement `{name}` does not exist"),
         ),
-        Target::Portal => ErrorFields::error("34000", format!("portal `{name}` does not exist")),
+        Target::Portal => ErrorFields::error(
+            code::INVALID_CURSOR_NAME,
+            format!("portal `{name}` does not exist"),
+        ),
     }
 }
 

@@ -1,6 +1,8 @@
 //! Prepared statements and portals by the client's names, each mapped to a name of the
 //! gateway's own upstream, with what it needs. Renaming means a statement the gateway has
 //! classified is exactly the one the server runs, whatever the client closes or reuses.
+//! Cursors a client declares with SQL keep their own names: the server knows them so, and
+//! the client describes, executes and closes them with the protocol under those names.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,8 +18,15 @@ pub struct Prepared {
     pub accesses: Vec<Access>,
     pub copy_in: bool,
     pub shape: crate::sql::Shape,
-    /// What running it changes in the session (a `DEALLOCATE` sent by `Parse`).
+    /// What running it changes in the session (a `DECLARE` or `DEALLOCATE` sent by `Parse`).
     pub effect: Effect,
+}
+
+/// A cursor declared with SQL: what its query needs, and whether it outlives its transaction.
+#[derive(Debug)]
+struct Cursor {
+    prepared: Arc<Prepared>,
+    hold: bool,
 }
 
 #[derive(Debug, Default)]
@@ -26,6 +35,8 @@ pub struct Names {
     portals: HashMap<String, (String, Arc<Prepared>)>,
     /// `PREPARE name AS ...` that succeeded (SQL-level names are the server's too).
     sql: HashMap<String, Arc<Prepared>>,
+    /// `DECLARE name CURSOR ...` that succeeded, by the name the server knows too.
+    cursors: HashMap<String, Cursor>,
     next: u64,
 }
 
@@ -94,8 +105,24 @@ impl Names {
         upstream
     }
 
+    /// A portal to execute: one the client bound, or a cursor it declared with SQL.
     pub fn portal(&self, client: &str) -> Option<(String, Arc<Prepared>)> {
-        self.portals.get(client).cloned()
+        if let Some(found) = self.portals.get(client) {
+            return Some(found.clone());
+        }
+        self.cursors
+            .get(client)
+            .map(|c| (client.to_string(), c.prepared.clone()))
+    }
+
+    /// The name to describe portal `client` by upstream: a bound portal's upstream name, or
+    /// the client's own for any other (a cursor, declared or being declared; the server
+    /// answers for one that does not exist). Never one of the gateway's names.
+    pub fn describe_portal(&self, client: &str) -> Option<String> {
+        if let Some((upstream, _)) = self.portals.get(client) {
+            return Some(upstream.clone());
+        }
+        (!client.is_empty() && !client.starts_with(RESERVED_PREFIX)).then(|| client.to_string())
     }
 
     /// A `Close` of statement `client`: the name to close upstream (one that does not exist
@@ -110,9 +137,15 @@ impl Names {
         self.fresh('x')
     }
 
+    /// A `Close` of portal `client`: a bound portal's upstream name, or the client's own for
+    /// a cursor (declared, or still being declared), never one of the gateway's names.
     pub fn close_portal(&mut self, client: &str) -> String {
-        match self.portals.remove(client) {
-            Some((upstream, _)) => upstream,
+        if let Some((upstream, _)) = self.portals.remove(client) {
+            return upstream;
+        }
+        self.cursors.remove(client);
+        match self.describe_portal(client) {
+            Some(name) => name,
             None => self.fresh('x'),
         }
     }
@@ -141,6 +174,27 @@ impl Names {
                 self.sql.clear();
             }
         }
+    }
+
+    /// `DECLARE name CURSOR` succeeded.
+    pub fn declared(&mut self, name: &str, p: Arc<Prepared>, hold: bool) {
+        self.cursors
+            .insert(name.to_string(), Cursor { prepared: p, hold });
+    }
+
+    /// `CLOSE name` succeeded; `None`: `CLOSE ALL` or `DISCARD ALL`.
+    pub fn closed(&mut self, name: Option<&str>) {
+        match name {
+            Some(n) => {
+                self.cursors.remove(n);
+            }
+            None => self.cursors.clear(),
+        }
+    }
+
+    /// The session is out of any transaction: cursors without `WITH HOLD` are gone.
+    pub fn transaction_ended(&mut self) {
+        self.cursors.retain(|_, c| c.hold);
     }
 }
 
@@ -214,5 +268,23 @@ mod tests {
             n.statement("").is_some(),
             "DEALLOCATE ALL leaves the unnamed statement"
         );
+    }
+
+    #[test]
+    fn cursors_keep_their_names_and_end_with_their_transaction() {
+        let mut n = Names::default();
+        assert_eq!(n.describe_portal("c").as_deref(), Some("c"));
+        assert!(n.portal("c").is_none(), "executing needs a declared cursor");
+        n.declared("c", p(Action::Select), false);
+        n.declared("h", p(Action::Select), true);
+        assert_eq!(n.portal("c").unwrap().0, "c");
+        n.transaction_ended();
+        assert!(n.portal("c").is_none());
+        assert_eq!(n.portal("h").unwrap().0, "h");
+        assert_eq!(n.close_portal("h"), "h");
+        assert!(n.portal("h").is_none());
+        // The gateway's own portals are never reached by a client's name.
+        assert_eq!(n.describe_portal("__wicket_p1"), None);
+        assert!(n.close_portal("__wicket_p1").starts_with("__wicket_x"));
     }
 }

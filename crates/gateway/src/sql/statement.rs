@@ -11,6 +11,9 @@ use super::{Access, Action, Effect, Shape, SqlError, Statement, settings};
 use pg_query::LockMode;
 use pg_query::protobuf::DiscardMode;
 
+/// `DECLARE ... WITH HOLD` (PostgreSQL's `CURSOR_OPT_HOLD`).
+const CURSOR_OPT_HOLD: i64 = 0x0020;
+
 /// Classifies the statement `node` (its variant and fields) whose text is `text`.
 pub(super) fn classify(
     text: String,
@@ -53,7 +56,11 @@ pub(super) fn classify(
             }
         }
         "DeclareCursorStmt" => {
-            own(text_of(f, "portalname"))?;
+            let options = f.get("options").and_then(Value::as_i64).unwrap_or(0);
+            st.effect = Effect::Declare {
+                name: own(text_of(f, "portalname"))?,
+                hold: options & CURSOR_OPT_HOLD != 0,
+            };
             w.any(f);
             Action::Select
         }
@@ -120,7 +127,17 @@ pub(super) fn classify(
             st.effect = Effect::Deallocate(if all { None } else { Some(own(name)?) });
             Action::Connect
         }
-        "ClosePortalStmt" | "FetchStmt" => {
+        "ClosePortalStmt" => {
+            // `CLOSE ALL` has no name.
+            let name = text_of(f, "portalname");
+            st.effect = Effect::Close(if name.is_empty() {
+                None
+            } else {
+                Some(own(name)?)
+            });
+            Action::Connect
+        }
+        "FetchStmt" => {
             own(text_of(f, "portalname"))?;
             Action::Connect
         }

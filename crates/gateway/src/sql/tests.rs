@@ -518,3 +518,30 @@ fn each_statement_knows_where_its_text_is() {
     assert_eq!(stmts[1].text, "deallocate prepare s1");
     assert_eq!(stmts[1].effect, Effect::Deallocate(Some("s1".into())));
 }
+
+#[test]
+fn cursors_are_declared_and_closed() {
+    assert_eq!(
+        classify("DECLARE C CURSOR FOR select * from payments").unwrap()[0].effect,
+        Effect::Declare {
+            name: "c".into(),
+            hold: false
+        }
+    );
+    assert_eq!(
+        classify("declare \"Big\" binary no scroll cursor with hold for select 1").unwrap()[0]
+            .effect,
+        Effect::Declare {
+            name: "Big".into(),
+            hold: true
+        }
+    );
+    assert_eq!(
+        classify("close c").unwrap()[0].effect,
+        Effect::Close(Some("c".into()))
+    );
+    assert_eq!(
+        classify("close all").unwrap()[0].effect,
+        Effect::Close(None)
+    );
+}

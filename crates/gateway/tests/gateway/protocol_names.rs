@@ -1,12 +1,12 @@
-//! Names and errors as PostgreSQL itself gives them, through the gateway: the backend's
-//! process id, the settings of the `options` startup parameter, the error and position of a
-//! statement that does not parse, the gateway's own statement names kept from clients,
-//! `EXECUTE` inside other statements, reused statement names, and `DEALLOCATE` of statements
-//! prepared with the protocol.
+//! Names and errors as PostgreSQL itself gives them, through the gateway: cursors declared in
+//! SQL and used through the protocol (psycopg 3's server-side cursors), `DEALLOCATE` of
+//! protocol statements, the gateway's own names kept from clients, reused statement names,
+//! `EXECUTE` inside other statements, the backend's process id, startup `options`, and
+//! syntax errors with their position.
 //!
-//! `tokio-postgres` does not show the `BackendKeyData` it got, nor lets a test name its
-//! statements, so some tests speak the protocol themselves (`Wire`), message for message as
-//! pgx and psycopg 3 do.
+//! `tokio-postgres` cannot send a `Describe` of a portal it did not bind, name its statements,
+//! or show the `BackendKeyData` it got, so some tests speak the protocol themselves (`Wire`),
+//! message for message as psycopg 3 and pgx do.
 
 use std::time::{Duration, Instant};
 
@@ -204,6 +204,71 @@ fn errors(answers: &[Msg]) -> Vec<String> {
 
 fn tags(answers: &[Msg]) -> String {
     answers.iter().map(|m| m.tag as char).collect()
+}
+
+#[tokio::test]
+async fn a_cursor_declared_in_sql_is_described_and_executed_through_the_protocol() {
+    let Some(env) = env().await else { return };
+    // The session's `db:connect` comes from one grant, reading `customers` from another.
+    env.grant("alice", "reports-read", "30m").await;
+    let customers = env.grant("alice", "customers-read", "10m").await;
+    let token = env.token("alice").await;
+    let mut w = Wire::connect(&env, "alice", &token).await;
+
+    // What psycopg 3 sends for `conn.cursor(name="c").execute(...)`: the `DECLARE` in the
+    // extended protocol, then a `Describe` of the portal it made, then `FETCH`es.
+    w.rows("BEGIN").await;
+    let declared = w
+        .batch(|b| {
+            parse(
+                b,
+                "",
+                "DECLARE \"c\" CURSOR FOR SELECT id, name FROM customers ORDER BY id",
+            );
+            bind(b, "", "");
+            execute(b, "", 0);
+        })
+        .await;
+    assert_eq!(errors(&declared), Vec::<String>::new());
+    let described = w.batch(|b| frontend::describe(b'P', "c", b).unwrap()).await;
+    assert_eq!(errors(&described), Vec::<String>::new());
+    assert_eq!(tags(&described), "TZ");
+    // An `Execute` of the cursor's portal, a row at a time.
+    let first = w.batch(|b| execute(b, "c", 1)).await;
+    assert_eq!(tags(&first), "DsZ", "{:?}", errors(&first));
+    assert_eq!(first[0].row(), [Some("1".into()), Some("ada".into())]);
+    assert_eq!(
+        w.rows("FETCH FORWARD 5 FROM \"c\"").await,
+        [[Some("2".into()), Some("grace".into())]]
+    );
+
+    // Closed with the protocol, a cursor is gone as PostgreSQL has it.
+    w.rows("DECLARE d CURSOR FOR SELECT id FROM customers")
+        .await;
+    let closed = w.batch(|b| frontend::close(b'P', "d", b).unwrap()).await;
+    assert_eq!(tags(&closed), "3Z");
+    let gone = w.batch(|b| frontend::describe(b'P', "d", b).unwrap()).await;
+    assert_eq!(errors(&gone), ["34000 portal \"d\" does not exist"]);
+    w.rows("ROLLBACK").await;
+    w.rows("BEGIN").await;
+    w.rows("DECLARE c CURSOR FOR SELECT id, name FROM customers ORDER BY id")
+        .await;
+
+    // Executing it again is authorized again, as the cursor's query: without `db:select` on
+    // `customers` it is denied, and it never reaches the server.
+    env.revoke(customers["id"].as_str().unwrap()).await;
+    let denied = w.batch(|b| execute(b, "c", 1)).await;
+    let e = denied.iter().find_map(Msg::error).expect("denied");
+    assert_eq!(e.code(), "42501", "{}", e.message());
+    assert!(
+        e.message().contains("`db:select`") && e.message().contains("customers"),
+        "{}",
+        e.message()
+    );
+    assert!(!denied.iter().any(|m| m.tag == b'D'));
+    w.rows("ROLLBACK").await;
+
+    env.stop().await;
 }
 
 #[tokio::test]
