@@ -130,14 +130,28 @@ pub fn request_command(config: &Config, role: &str, policy: &str) -> String {
     command
 }
 
-/// The error for SQL the gateway cannot classify.
+/// The error for SQL the gateway cannot classify. SQL that does not parse gets the error
+/// PostgreSQL would give, word for word and with its position, as if the server had read it.
 pub fn unreadable(e: &SqlError) -> Denial {
-    let c = match e {
-        SqlError::Syntax(_) => code::SYNTAX_ERROR,
-        SqlError::Unclassified(_) => code::INSUFFICIENT_PRIVILEGE,
+    let error = match e {
+        SqlError::Syntax(syntax) => {
+            let error = ErrorFields::error(code::SYNTAX_ERROR, syntax.message.clone());
+            match syntax.position {
+                Some(p) => error.with(b'P', p.to_string()),
+                None => error,
+            }
+        }
+        SqlError::Unclassified(_) => ErrorFields::error(
+            code::INSUFFICIENT_PRIVILEGE,
+            format!("wicket denied the statement: {e}"),
+        ),
+        SqlError::Reserved(_) => ErrorFields::error(
+            code::RESERVED_NAME,
+            format!("wicket denied the statement: {e}"),
+        ),
     };
     Denial {
-        error: ErrorFields::error(c, format!("wicket denied the statement: {e}")),
+        error,
         reason: e.to_string(),
     }
 }

@@ -1,5 +1,7 @@
-//! `CancelRequest`s: the keys the gateway gives clients, mapped to the upstream server's own,
-//! so that a cancel reaches the right backend without the client ever seeing its key.
+//! `CancelRequest`s: each session's client holds the upstream backend's own process id (so
+//! that `pg_backend_pid()` and the sender of a notification are the process it was told of)
+//! with a secret key the gateway makes up; a cancel is routed by the two together to the
+//! upstream server's own key, which the client never sees.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -12,7 +14,7 @@ use tokio::net::TcpStream;
 use crate::protocol::startup::encode_cancel;
 
 /// Where a cancel for one session goes.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UpstreamKey {
     pub address: String,
     pub pid: i32,
@@ -26,12 +28,14 @@ pub struct Cancels {
 }
 
 impl Cancels {
-    /// Registers `upstream` under a fresh random client key and returns that key.
+    /// Registers `upstream` and returns the `(process id, key)` its client is given: the
+    /// upstream's process id, and a fresh random key. Two targets' servers may have
+    /// backends of the same id; the key tells them apart.
     pub fn register(&self, upstream: UpstreamKey) -> (i32, i32) {
         let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let mut rng = rand::thread_rng();
         loop {
-            let key = (rng.r#gen::<i32>() & 0x3fff_ffff, rng.r#gen::<i32>());
+            let key = (upstream.pid, rng.r#gen::<i32>());
             if let std::collections::hash_map::Entry::Vacant(v) = map.entry(key) {
                 v.insert(upstream);
                 return key;
@@ -46,15 +50,18 @@ impl Cancels {
             .remove(&key);
     }
 
-    /// Forwards a client's cancel; an unknown key is ignored, as PostgreSQL does.
-    pub async fn cancel(&self, pid: i32, key: i32) {
-        let target = self
-            .inner
+    /// The session a client's `(pid, key)` cancels, if any.
+    fn upstream(&self, pid: i32, key: i32) -> Option<UpstreamKey> {
+        self.inner
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&(pid, key))
-            .cloned();
-        if let Some(t) = target {
+            .cloned()
+    }
+
+    /// Forwards a client's cancel; an unknown process id or key is ignored, as PostgreSQL does.
+    pub async fn cancel(&self, pid: i32, key: i32) {
+        if let Some(t) = self.upstream(pid, key) {
             send_cancel(&t).await;
         }
     }
@@ -71,5 +78,35 @@ pub async fn send_cancel(t: &UpstreamKey) {
             }
         }
         Err(e) => tracing::debug!(error = %e, "connecting upstream to cancel failed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn up(address: &str, pid: i32, key: i32) -> UpstreamKey {
+        UpstreamKey {
+            address: address.into(),
+            pid,
+            key,
+        }
+    }
+
+    #[test]
+    fn clients_get_the_upstream_pid_and_a_key_of_their_own() {
+        let cancels = Cancels::default();
+        let a = up("127.0.0.1:5432", 4242, 7);
+        let b = up("127.0.0.1:5433", 4242, 9);
+        let (pid_a, key_a) = cancels.register(a.clone());
+        let (pid_b, key_b) = cancels.register(b.clone());
+        assert_eq!((pid_a, pid_b), (4242, 4242));
+        assert_ne!(key_a, key_b);
+        assert_eq!(cancels.upstream(4242, key_a), Some(a));
+        assert_eq!(cancels.upstream(4242, key_b), Some(b));
+        assert_eq!(cancels.upstream(4242, key_a.wrapping_add(1)), None);
+        assert_eq!(cancels.upstream(4243, key_a), None);
+        cancels.remove((pid_a, key_a));
+        assert_eq!(cancels.upstream(4242, key_a), None);
     }
 }

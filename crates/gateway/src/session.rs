@@ -7,7 +7,9 @@ pub mod events;
 mod frames;
 mod inflight;
 mod names;
+mod options;
 mod relay;
+mod rename;
 mod server;
 mod startup;
 mod upstream;
@@ -138,8 +140,23 @@ async fn run(tcp: TcpStream, peer: SocketAddr, listener: &Listener) -> Result<()
         &auth.target.config.resource,
         now(),
     );
+    // Nothing in `options` is dropped: its settings go upstream, or the client is refused.
+    let options = match options::harmless(hello.param("options").unwrap_or("")) {
+        Ok(settings) => settings,
+        Err(e) => {
+            let error = ErrorFields::fatal(e.code(), format!("wicket refused the connection: {e}"));
+            return Err(startup::refuse(&mut hello.stream, error).await);
+        }
+    };
     let application = hello
         .param("application_name")
+        .or_else(|| {
+            options
+                .iter()
+                .rev()
+                .find(|(n, _)| n.eq_ignore_ascii_case("application_name"))
+                .map(|(_, v)| v.as_str())
+        })
         .unwrap_or("wicket")
         .to_string();
     let mut params: Vec<(&str, &str)> = vec![
@@ -148,10 +165,15 @@ async fn run(tcp: TcpStream, peer: SocketAddr, listener: &Listener) -> Result<()
         ("search_path", "public"),
         ("application_name", &application),
     ];
-    for (name, value) in &hello.params {
-        if sql::is_harmless_setting(name)
-            && !params.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
-        {
+    // As the server: a parameter of the startup message wins over the same one in
+    // `options`, and a later setting in `options` over an earlier one.
+    let from_options = options.iter().rev().map(|(n, v)| (n.as_str(), v.as_str()));
+    let given = hello.params.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+    for (name, value) in given
+        .filter(|(n, _)| sql::is_harmless_setting(n))
+        .chain(from_options)
+    {
+        if !params.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
             params.push((name, value));
         }
     }

@@ -8,10 +8,12 @@ mod catalog;
 mod drop;
 mod functions;
 mod kinds;
+mod names;
 mod redact;
 mod search_path;
 mod settings;
 mod statement;
+mod syntax;
 mod walk;
 
 use std::fmt;
@@ -19,8 +21,10 @@ use std::fmt;
 use serde_json::Value;
 
 pub use cache::Cache;
+pub use names::RESERVED_PREFIX;
 pub use redact::redact;
 pub use search_path::SearchPath;
+pub use syntax::SyntaxError;
 
 /// A `db:*` action a statement needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -93,7 +97,15 @@ pub enum Effect {
     Prepare(String),
     /// `DEALLOCATE name`; `None` for `DEALLOCATE ALL`.
     Deallocate(Option<String>),
-    /// `DISCARD ALL`: every prepared statement is gone.
+    /// `DECLARE name CURSOR ... FOR query`: a portal the client may describe, execute and
+    /// close under `name`; `hold` (`WITH HOLD`) when it outlives its transaction.
+    Declare {
+        name: String,
+        hold: bool,
+    },
+    /// `CLOSE name`; `None` for `CLOSE ALL`.
+    Close(Option<String>),
+    /// `DISCARD ALL`: every prepared statement and cursor is gone.
     DiscardAll,
 }
 
@@ -110,6 +122,8 @@ pub struct Shape {
 pub struct Statement {
     /// This statement's own text within the query string.
     pub text: String,
+    /// Where `text` is in the query string, in bytes: what a rewrite of it replaces.
+    pub span: std::ops::Range<usize>,
     /// The strongest action it needs: what the audit log calls its classification.
     pub kind: Action,
     /// Every permission it needs, without duplicates, in order.
@@ -146,9 +160,14 @@ impl Statement {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SqlError {
     #[error("the statement does not parse: {0}")]
-    Syntax(String),
+    Syntax(SyntaxError),
     #[error("the gateway cannot classify {0}; it is denied")]
     Unclassified(String),
+    /// A prepared statement or cursor named with the prefix of the gateway's own names.
+    #[error(
+        "`{0}` begins with `{RESERVED_PREFIX}`, which the gateway reserves for its own prepared statements and portals; choose another name"
+    )]
+    Reserved(String),
 }
 
 /// How the server reads a `'...'` literal: `standard_conforming_strings` on (a backslash is
@@ -205,6 +224,7 @@ pub fn classify(sql: &str, strings: Strings) -> Result<Vec<Statement>, SqlError>
     }
     for (st, alt) in stmts.iter_mut().zip(other) {
         if st.copy_in != alt.copy_in
+            || st.span != alt.span
             || st.executes != alt.executes
             || st.effect != alt.effect
             || st.search_path.is_some() != alt.search_path.is_some()
@@ -229,7 +249,7 @@ pub fn classify(sql: &str, strings: Strings) -> Result<Vec<Statement>, SqlError>
 /// One reading of `sql`.
 fn read(sql: &str, strings: Strings) -> Result<Vec<Statement>, SqlError> {
     let parsed = pg_query::parse(sql, strings.options()).map_err(|e| match e {
-        pg_query::Error::Parse(m) => SqlError::Syntax(m),
+        pg_query::Error::Parse(m) => SqlError::Syntax(syntax::locate(sql, m, strings.options())),
         // The decoder's recursion limit bounds how deep a tree the gateway walks.
         pg_query::Error::Decode(_) => {
             SqlError::Unclassified("a statement nested this deeply".into())
@@ -241,8 +261,9 @@ fn read(sql: &str, strings: Strings) -> Result<Vec<Statement>, SqlError> {
         let Some(stmt) = &raw.stmt else { continue };
         let tree =
             serde_json::to_value(stmt).map_err(|_| SqlError::Unclassified("a statement".into()))?;
-        let text = slice(sql, raw.stmt_location, raw.stmt_len);
-        out.push(statement::classify(text, node(&tree))?);
+        let span = span(sql, raw.stmt_location, raw.stmt_len);
+        let text = sql.get(span.clone()).unwrap_or_default().to_string();
+        out.push(statement::classify(text, span, node(&tree))?);
     }
     Ok(out)
 }
@@ -262,17 +283,24 @@ pub(crate) fn node(v: &Value) -> Option<(&str, &Value)> {
     map.iter().next().map(|(k, v)| (k.as_str(), v))
 }
 
-fn slice(sql: &str, location: i32, len: i32) -> String {
-    let start = usize::try_from(location).unwrap_or(0);
-    let end = if len <= 0 {
-        sql.len()
-    } else {
-        start.saturating_add(len as usize)
+/// Where a statement's text is: the bytes from `location` (`len` of them, or to the end when
+/// `len` is 0, as libpg_query reports the last one), without surrounding blanks.
+fn span(sql: &str, location: i32, len: i32) -> std::ops::Range<usize> {
+    let start = usize::try_from(location).unwrap_or(0).min(sql.len());
+    let end = match usize::try_from(len) {
+        Ok(len) if len > 0 => start.saturating_add(len).min(sql.len()),
+        _ => sql.len(),
     };
-    sql.get(start..end.min(sql.len()))
-        .unwrap_or(sql)
-        .trim()
-        .to_string()
+    let Some(raw) = sql.get(start..end) else {
+        return without_blanks(sql, 0..sql.len());
+    };
+    without_blanks(raw, start..end)
+}
+
+/// `range` (holding `text`) without the blanks around `text`.
+fn without_blanks(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let start = range.start + (text.len() - text.trim_start().len());
+    start..start + text.trim().len()
 }
 
 #[cfg(test)]

@@ -18,6 +18,9 @@ pub mod code {
     pub const ADMIN_SHUTDOWN: &str = "57P01";
     pub const SYSTEM_ERROR: &str = "58000";
     pub const INVALID_SQL_STATEMENT_NAME: &str = "26000";
+    pub const RESERVED_NAME: &str = "42939";
+    pub const DUPLICATE_PREPARED_STATEMENT: &str = "42P05";
+    pub const INVALID_CURSOR_NAME: &str = "34000";
 }
 
 /// The fields of an `ErrorResponse` or `NoticeResponse`, by their one-byte codes.

@@ -12,7 +12,7 @@ use wicket_engine::app::now;
 use super::check::{authorize, classify};
 use super::frames::FrameReader;
 use super::names::Prepared;
-use super::{Session, State, events};
+use super::{Session, State, events, rename};
 
 use crate::error::SessionError;
 use crate::protocol::bind::Bind;
@@ -103,7 +103,7 @@ async fn handle(
             let d = Describe::decode(&frame.body)?;
             let found = match d.target {
                 Target::Statement => lock(state).names.statement(&d.name).map(|(n, _)| n),
-                Target::Portal => lock(state).names.portal(&d.name).map(|(n, _)| n),
+                Target::Portal => lock(state).names.describe_portal(&d.name),
             };
             match found {
                 Some(name) => d.encode_as(out, &name),
@@ -172,7 +172,10 @@ fn missing(target: Target, name: &str) -> ErrorFields {
             code::INVALID_SQL_STATEMENT_NAME,
             format!("prepared statement `{name}` does not exist"),
         ),
-        Target::Portal => ErrorFields::error("34000", format!("portal `{name}` does not exist")),
+        Target::Portal => ErrorFields::error(
+            code::INVALID_CURSOR_NAME,
+            format!("portal `{name}` does not exist"),
+        ),
     }
 }
 
@@ -200,10 +203,14 @@ async fn query(
     out: &mut BytesMut,
 ) -> Result<(), SessionError> {
     let q = Query::decode(&frame.body)?;
+    let mut rewritten = None;
     let result = match classify(s, state, &q.sql).await {
-        Ok(stmts) => authorize(s, state, &stmts)
-            .await
-            .map(|runs| (runs, stmts.iter().any(|st| st.copy_in))),
+        Ok(mut stmts) => {
+            rewritten = rename::deallocates(&lock(state).names, &q.sql, &mut stmts);
+            authorize(s, state, &stmts)
+                .await
+                .map(|runs| (runs, stmts.iter().any(|st| st.copy_in)))
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -211,7 +218,10 @@ async fn query(
             let mut st = lock(state);
             let copy = copy_in.then(|| st.copy_begins());
             st.inflight.simple(runs, copy);
-            frame.encode(out);
+            match rewritten {
+                Some(sql) => Query { sql }.encode(out),
+                None => frame.encode(out),
+            }
         }
         Err(e) => stand_in(state, out, e, true),
     }
@@ -225,16 +235,33 @@ async fn parse(
     frame: &Frame,
     out: &mut BytesMut,
 ) -> Result<(), SessionError> {
-    let p = Parse::decode(&frame.body)?;
+    let mut p = Parse::decode(&frame.body)?;
     let result = match classify(s, state, &p.sql).await {
-        Ok(stmts) => authorize(s, state, &stmts)
-            .await
-            .map(|runs| (runs, stmts.iter().any(|st| st.copy_in))),
+        Ok(mut stmts) => {
+            if let Some(sql) = rename::deallocates(&lock(state).names, &p.sql, &mut stmts) {
+                p.sql = sql;
+            }
+            authorize(s, state, &stmts)
+                .await
+                .map(|runs| (runs, stmts.iter().any(|st| st.copy_in)))
+        }
         Err(e) => Err(e),
     };
     match result {
+        Ok(_) if lock(state).names.exists(&p.name) => {
+            // As PostgreSQL: a named statement must be closed before its name is reused.
+            let e = ErrorFields::error(
+                code::DUPLICATE_PREPARED_STATEMENT,
+                format!("prepared statement \"{}\" already exists", p.name),
+            );
+            stand_in(state, out, e, false);
+        }
         Ok((runs, copy_in)) => {
             let prepared = Arc::new(Prepared {
+                effect: match runs.as_slice() {
+                    [run] => run.effect.clone(),
+                    _ => sql::Effect::None,
+                },
                 copy_in,
                 // The extended protocol carries one statement per `Parse`.
                 shape: runs.first().map(|r| r.shape.clone()).unwrap_or_default(),
@@ -251,7 +278,11 @@ async fn parse(
                     .unwrap_or(sql::Action::Connect),
                 accesses: runs.into_iter().flat_map(|r| r.accesses).collect(),
             });
-            let name = lock(state).names.parse(&p.name, prepared);
+            let mut st = lock(state);
+            let name = st.names.parse(&p.name, prepared);
+            if !name.is_empty() {
+                st.inflight.parse(name.clone());
+            }
             p.encode_as(out, &name);
         }
         Err(e) => stand_in(state, out, e, false),
@@ -275,10 +306,11 @@ async fn execute(
         text: prepared.text.clone(),
         kind: prepared.kind,
         accesses: prepared.accesses.clone(),
+        span: 0..prepared.text.len(),
         executes: None,
         read_write: false,
         copy_in: prepared.copy_in,
-        effect: sql::Effect::None,
+        effect: prepared.effect.clone(),
         shape: prepared.shape.clone(),
         search_path: None,
         sets_config: false,

@@ -1,6 +1,7 @@
 //! What the server's answers belong to: the statements sent upstream, in order, each
 //! resolved by its `CommandComplete`, `ErrorResponse` or the `ReadyForQuery` that ends its
-//! batch; and the denials whose stand-in errors are to be replaced on the way back.
+//! batch; the named `Parse`s, resolved by `ParseComplete` or by failing; and the denials
+//! whose stand-in errors are to be replaced on the way back.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -66,12 +67,16 @@ enum Item {
     /// A `Sync`; one sent while COPY `copy` was under way is ignored by the server if that
     /// COPY got as far as copying (PostgreSQL ignores `Sync` in copy-in mode).
     Sync { copy: Option<u64> },
+    /// A `Parse` of a named statement, upstream name `upstream`, not answered yet.
+    Parse { upstream: String },
 }
 
 #[derive(Debug, Default)]
 pub struct Inflight {
     items: VecDeque<Item>,
     nonces: u64,
+    /// Upstream names of `Parse`s the server failed or skipped, for the names to forget.
+    unprepared: Vec<String>,
 }
 
 impl Inflight {
@@ -107,6 +112,23 @@ impl Inflight {
 
     pub fn sync(&mut self, copy: Option<u64>) {
         self.items.push_back(Item::Sync { copy });
+    }
+
+    /// A `Parse` of a named statement went up as `upstream`.
+    pub fn parse(&mut self, upstream: String) {
+        self.items.push_back(Item::Parse { upstream });
+    }
+
+    /// A `ParseComplete`: the statement at the front exists.
+    pub fn parse_complete(&mut self) {
+        if let Some(Item::Parse { .. }) = self.items.front() {
+            self.items.pop_front();
+        }
+    }
+
+    /// The upstream names of `Parse`s that made no statement, since the last call.
+    pub fn take_unprepared(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.unprepared)
     }
 
     /// A `CopyInResponse`: the COPY at the front is copying, so the `Sync`s sent during it
@@ -155,6 +177,12 @@ impl Inflight {
             }
             return (None, None);
         }
+        if let Some(Item::Parse { .. }) = self.items.front() {
+            if let Some(Item::Parse { upstream }) = self.items.pop_front() {
+                self.unprepared.push(upstream);
+            }
+            return (None, None);
+        }
         (
             self.resolve(Outcome::Error {
                 code: e.code().to_string(),
@@ -183,7 +211,7 @@ impl Inflight {
                 }),
                 _ => None,
             },
-            Item::Denied { .. } | Item::Sync { .. } => None,
+            Item::Denied { .. } | Item::Sync { .. } | Item::Parse { .. } => None,
         }
     }
 
@@ -207,6 +235,8 @@ impl Inflight {
                     elapsed: Duration::ZERO,
                 }),
                 Item::Denied { simple: false, .. } => {}
+                // Skipped after an error: the statement was never made.
+                Item::Parse { upstream } => self.unprepared.push(upstream),
             }
         }
         done
@@ -313,6 +343,27 @@ mod tests {
         ));
         assert!(done.is_none() && replaced.is_none());
         assert!(q.ready().is_empty());
+        assert!(q.is_idle());
+    }
+
+    #[test]
+    fn a_failed_or_skipped_parse_is_reported_once() {
+        let mut q = Inflight::default();
+        q.parse("__wicket_s1".into());
+        q.parse_complete();
+        q.parse("__wicket_s2".into());
+        q.execute(run("x"), None);
+        q.parse("__wicket_s3".into());
+        q.sync(None);
+        assert!(q.take_unprepared().is_empty());
+        let (done, replaced) = q.error(&ErrorFields::error("42P01", "no table"));
+        assert!(done.is_none() && replaced.is_none());
+        assert_eq!(q.take_unprepared(), ["__wicket_s2"]);
+        let rest = q.ready();
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0].outcome, Outcome::NotRun);
+        assert_eq!(q.take_unprepared(), ["__wicket_s3"]);
+        assert!(q.take_unprepared().is_empty());
         assert!(q.is_idle());
     }
 }

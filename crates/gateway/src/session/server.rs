@@ -1,8 +1,9 @@
 //! Server to client: answers pass through as bytes, except that the gateway reads the ones
-//! that end a statement (to audit it), replaces the stand-in errors of denials, and, every
-//! quarter second, checks that the session's `db:connect` still holds.
+//! that end a statement (to audit it, and to keep the session's prepared statements and
+//! cursors), replaces the stand-in errors of denials, and, every quarter second, checks that
+//! the session's `db:connect` still holds.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -11,6 +12,7 @@ use wicket_core::NewEvent;
 use wicket_engine::app::now;
 
 use super::inflight::{Done, Outcome};
+use super::names::Prepared;
 use super::{Session, State, events, watch};
 use crate::error::SessionError;
 use crate::protocol::backend::{command_rows, parameter_status};
@@ -101,7 +103,7 @@ fn relay(
     events: &mut Vec<NewEvent>,
 ) -> Result<(), SessionError> {
     let mut at = 0;
-    let mut done: Vec<Done> = Vec::new();
+    let stamp = now();
     let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
     while let Some(len) = frame_len(&buf[at..], MAX_MESSAGE)? {
         if buf.len() < at + len {
@@ -109,10 +111,12 @@ fn relay(
         }
         let (tag, body) = (buf[at], &buf[at + 5..at + len]);
         let mut replaced = false;
+        let mut done: Vec<Done> = Vec::new();
         match tag {
             b'C' => done.extend(st.inflight.complete(command_rows(body))),
             b'I' => done.extend(st.inflight.complete(None)),
             b's' => done.extend(st.inflight.suspended()),
+            b'1' => st.inflight.parse_complete(),
             b'E' => {
                 let e = ErrorFields::decode(body)?;
                 let (d, replacement) = st.inflight.error(&e);
@@ -135,20 +139,27 @@ fn relay(
             }
             _ => {}
         }
+        // In the order the server answered: a cursor declared in a transaction is gone
+        // with the `ReadyForQuery` that says the transaction ended, not before.
+        for d in done {
+            if let Outcome::Ok { .. } = d.outcome {
+                apply(&mut st, &d);
+            }
+            st.statements += 1;
+            events.push(events::statement(s, &d, stamp));
+        }
+        if tag == b'Z' && body.first() == Some(&b'I') {
+            st.names.transaction_ended();
+        }
+        for upstream in st.inflight.take_unprepared() {
+            st.names.parse_failed(&upstream);
+        }
         if !replaced {
             out.extend_from_slice(&buf[at..at + len]);
         }
         at += len;
     }
     let _ = buf.split_to(at);
-    let stamp = now();
-    for d in done {
-        if let Outcome::Ok { .. } = d.outcome {
-            apply(&mut st, &d);
-        }
-        st.statements += 1;
-        events.push(events::statement(s, &d, stamp));
-    }
     Ok(())
 }
 
@@ -181,22 +192,31 @@ pub fn reported_strings(bytes: &[u8]) -> Option<Strings> {
     found
 }
 
-/// What a successful statement changes in the session: prepared statements by SQL.
+/// What a successful statement changes in the session: prepared statements and cursors
+/// by SQL.
 fn apply(st: &mut State, d: &Done) {
     match &d.run.effect {
         Effect::None => {}
-        Effect::Prepare(name) => {
-            let p = super::names::Prepared {
-                copy_in: false,
-                text: d.run.text.clone(),
-                text_bytes: d.run.text_bytes,
-                kind: d.run.kind,
-                accesses: d.run.accesses.clone(),
-                shape: d.run.shape.clone(),
-            };
-            st.names.prepared(name, std::sync::Arc::new(p));
-        }
+        Effect::Prepare(name) => st.names.prepared(name, prepared(d)),
         Effect::Deallocate(name) => st.names.deallocated(name.as_deref()),
-        Effect::DiscardAll => st.names.deallocated(None),
+        Effect::Declare { name, hold } => st.names.declared(name, prepared(d), *hold),
+        Effect::Close(name) => st.names.closed(name.as_deref()),
+        Effect::DiscardAll => {
+            st.names.deallocated(None);
+            st.names.closed(None);
+        }
     }
+}
+
+/// What running the statement `d` prepared (or the cursor it declared) needs later.
+fn prepared(d: &Done) -> Arc<Prepared> {
+    Arc::new(Prepared {
+        copy_in: false,
+        text: d.run.text.clone(),
+        text_bytes: d.run.text_bytes,
+        kind: d.run.kind,
+        accesses: d.run.accesses.clone(),
+        shape: d.run.shape.clone(),
+        effect: Effect::None,
+    })
 }

@@ -34,7 +34,10 @@ impl Cache {
             .cloned();
         if let Some(st) = found {
             let mut st = (*st).clone();
-            st.text = trimmed(sql).to_string();
+            let text = trimmed(sql);
+            let start = sql.len() - sql.trim_start().len();
+            st.span = start..start + text.len();
+            st.text = text.to_string();
             return Ok(vec![st]);
         }
         let stmts = classify(sql, strings)?;

@@ -5,18 +5,27 @@ use serde_json::Value;
 
 use super::drop::drop;
 use super::kinds::utility;
+use super::names::own;
 use super::walk::Walk;
 use super::{Access, Action, Effect, Shape, SqlError, Statement, settings};
 use pg_query::LockMode;
 use pg_query::protobuf::DiscardMode;
 
+/// `DECLARE ... WITH HOLD` (PostgreSQL's `CURSOR_OPT_HOLD`).
+const CURSOR_OPT_HOLD: i64 = 0x0020;
+
 /// Classifies the statement `node` (its variant and fields) whose text is `text`.
-pub(super) fn classify(text: String, node: Option<(&str, &Value)>) -> Result<Statement, SqlError> {
+pub(super) fn classify(
+    text: String,
+    span: std::ops::Range<usize>,
+    node: Option<(&str, &Value)>,
+) -> Result<Statement, SqlError> {
     let Some((kind, f)) = node else {
         return Err(SqlError::Unclassified("an empty statement node".into()));
     };
     let mut st = Statement {
         text,
+        span,
         kind: Action::Connect,
         accesses: Vec::new(),
         executes: None,
@@ -37,18 +46,31 @@ pub(super) fn classify(text: String, node: Option<(&str, &Value)>) -> Result<Sta
             w.any(&wrap(kind, f));
             Action::Select
         }
-        "ExplainStmt" | "DeclareCursorStmt" => {
+        "ExplainStmt" => {
+            w.any(f);
+            // `EXPLAIN EXECUTE q` needs what `EXECUTE q` needs.
+            if w.executes.is_some() {
+                Action::Connect
+            } else {
+                Action::Select
+            }
+        }
+        "DeclareCursorStmt" => {
+            let options = f.get("options").and_then(Value::as_i64).unwrap_or(0);
+            st.effect = Effect::Declare {
+                name: own(text_of(f, "portalname"))?,
+                hold: options & CURSOR_OPT_HOLD != 0,
+            };
             w.any(f);
             Action::Select
         }
         "PrepareStmt" => {
-            st.effect = Effect::Prepare(text_of(f, "name"));
+            st.effect = Effect::Prepare(own(text_of(f, "name"))?);
             w.any(f);
             Action::Select
         }
         "ExecuteStmt" => {
-            st.executes = Some(text_of(f, "name"));
-            w.any(f);
+            w.any(&wrap(kind, f));
             Action::Connect
         }
         "CopyStmt" => {
@@ -102,7 +124,21 @@ pub(super) fn classify(text: String, node: Option<(&str, &Value)>) -> Result<Sta
         "DeallocateStmt" => {
             let name = text_of(f, "name");
             let all = f.get("isall").and_then(Value::as_bool).unwrap_or(false) || name.is_empty();
-            st.effect = Effect::Deallocate((!all).then_some(name));
+            st.effect = Effect::Deallocate(if all { None } else { Some(own(name)?) });
+            Action::Connect
+        }
+        "ClosePortalStmt" => {
+            // `CLOSE ALL` has no name.
+            let name = text_of(f, "portalname");
+            st.effect = Effect::Close(if name.is_empty() {
+                None
+            } else {
+                Some(own(name)?)
+            });
+            Action::Connect
+        }
+        "FetchStmt" => {
+            own(text_of(f, "portalname"))?;
             Action::Connect
         }
         "DiscardStmt" => {
@@ -111,8 +147,8 @@ pub(super) fn classify(text: String, node: Option<(&str, &Value)>) -> Result<Sta
             }
             Action::Connect
         }
-        "VariableShowStmt" | "ListenStmt" | "NotifyStmt" | "UnlistenStmt" | "ClosePortalStmt"
-        | "FetchStmt" | "ConstraintsSetStmt" => Action::Connect,
+        "VariableShowStmt" | "ListenStmt" | "NotifyStmt" | "UnlistenStmt"
+        | "ConstraintsSetStmt" => Action::Connect,
         _ => match utility(kind) {
             Some(action) => {
                 w.in_mode(action, f);
@@ -131,6 +167,7 @@ pub(super) fn classify(text: String, node: Option<(&str, &Value)>) -> Result<Sta
     }
     st.read_write |= w.read_write;
     st.sets_config = w.sets_config;
+    st.executes = w.executes;
     if w.search_path.is_some() {
         st.search_path = w.search_path;
     }

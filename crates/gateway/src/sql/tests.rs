@@ -345,13 +345,71 @@ fn prepared_statements() {
         classify("deallocate all").unwrap()[0].effect,
         Effect::Deallocate(None)
     );
-    assert!(classify("explain execute p").is_err());
-    assert!(classify("create table x as execute p").is_err());
     same("explain analyze delete from t", &["delete public.t"]);
     same(
         "declare c cursor for select * from payments",
         &["select public.payments"],
     );
+}
+
+#[test]
+fn execute_inside_another_statement_is_the_statement_it_executes() {
+    // `EXPLAIN EXECUTE p` needs what `EXECUTE p` needs: `p`'s needs are added when it runs.
+    for sql in [
+        "explain execute p",
+        "explain (analyze, buffers) execute p (1)",
+    ] {
+        let s = &classify(sql).unwrap()[0];
+        assert_eq!(
+            (s.executes.as_deref(), s.kind),
+            (Some("p"), Action::Connect),
+            "{sql}"
+        );
+        same(sql, &["connect -"]);
+    }
+    // `CREATE TABLE ... AS EXECUTE p` creates its table too.
+    for sql in [
+        "create table x as execute p",
+        "explain analyze create table x as execute p",
+    ] {
+        let s = &classify(sql).unwrap()[0];
+        assert_eq!(s.executes.as_deref(), Some("p"), "{sql}");
+        assert!(acc(sql).contains(&"ddl public.x".to_string()), "{sql}");
+    }
+    // What its parameters read counts, as for `EXECUTE` alone.
+    same(
+        "explain execute p ((select max(id) from payments))",
+        &["select public.payments"],
+    );
+    assert!(classify("prepare q as explain execute p").is_err());
+}
+
+#[test]
+fn the_gateway_s_own_names_are_refused_everywhere_sql_names_a_statement() {
+    for sql in [
+        "prepare __wicket_s1 as select 1",
+        "execute __wicket_s1",
+        "explain execute __wicket_s1",
+        "create table x as execute __wicket_s1",
+        "deallocate __wicket_s1",
+        "deallocate prepare __wicket_s1",
+        "declare __wicket_p1 cursor with hold for select 1",
+        "close __wicket_p1",
+        "fetch 10 from __wicket_p1",
+        "move next in __wicket_p1",
+    ] {
+        assert_eq!(
+            classify(sql),
+            Err(SqlError::Reserved(
+                sql.split_whitespace()
+                    .find(|w| w.starts_with("__wicket_"))
+                    .unwrap()
+                    .to_string()
+            )),
+            "{sql}"
+        );
+    }
+    assert!(classify("prepare \"__WICKET_s1\" as select 1").is_ok());
 }
 
 #[test]
@@ -448,4 +506,42 @@ fn catalog_names_resolve_to_pg_catalog() {
         &["update pg_catalog.pg_type"],
     );
     same("select * from public.pg_type", &["select public.pg_type"]);
+}
+
+#[test]
+fn each_statement_knows_where_its_text_is() {
+    let sql = "  select 1 ;\n -- c\n deallocate prepare s1;  ";
+    let stmts = classify(sql).unwrap();
+    for st in &stmts {
+        assert_eq!(&sql[st.span.clone()], st.text);
+    }
+    assert_eq!(stmts[1].text, "deallocate prepare s1");
+    assert_eq!(stmts[1].effect, Effect::Deallocate(Some("s1".into())));
+}
+
+#[test]
+fn cursors_are_declared_and_closed() {
+    assert_eq!(
+        classify("DECLARE C CURSOR FOR select * from payments").unwrap()[0].effect,
+        Effect::Declare {
+            name: "c".into(),
+            hold: false
+        }
+    );
+    assert_eq!(
+        classify("declare \"Big\" binary no scroll cursor with hold for select 1").unwrap()[0]
+            .effect,
+        Effect::Declare {
+            name: "Big".into(),
+            hold: true
+        }
+    );
+    assert_eq!(
+        classify("close c").unwrap()[0].effect,
+        Effect::Close(Some("c".into()))
+    );
+    assert_eq!(
+        classify("close all").unwrap()[0].effect,
+        Effect::Close(None)
+    );
 }

@@ -24,6 +24,8 @@ pub(super) struct Walk {
     pub(super) sets_config: bool,
     /// A `set_config` of `search_path`: the schemas, or `None` when its value is computed.
     pub(super) search_path: Option<Option<Vec<String>>>,
+    /// The prepared statement an `EXECUTE` in the tree runs.
+    pub(super) executes: Option<String>,
 }
 
 impl Walk {
@@ -36,6 +38,7 @@ impl Walk {
             read_write: false,
             sets_config: false,
             search_path: None,
+            executes: None,
         }
     }
 
@@ -99,9 +102,23 @@ impl Walk {
                 }
                 self.any(f);
             }
-            "ExecuteStmt" | "PrepareStmt" => {
-                self.fail("`EXECUTE` or `PREPARE` inside another statement".into())
+            "ExecuteStmt" => {
+                // `EXECUTE q`, alone or in `EXPLAIN` or `CREATE TABLE ... AS`: it needs what
+                // `q` needs, and what its parameters read.
+                let name = f.get("name").and_then(Value::as_str).unwrap_or("");
+                match super::names::own(name.to_string()) {
+                    Ok(name) => {
+                        if self.executes.replace(name).is_some() {
+                            self.fail("several `EXECUTE`s in one statement".into());
+                        }
+                    }
+                    Err(e) => {
+                        self.error.get_or_insert(e);
+                    }
+                }
+                self.any(f);
             }
+            "PrepareStmt" => self.fail("`PREPARE` inside another statement".into()),
             _ => match kinds::utility(kind) {
                 // A statement nested in another (`CREATE SCHEMA ... GRANT ...`) counts as itself.
                 Some(action) if action > self.mode => {

@@ -15,6 +15,7 @@ mod garbage;
 mod holes;
 mod hostile;
 mod monitoring;
+mod protocol_names;
 mod readonly;
 mod tables;
 mod tls;
