@@ -25,6 +25,7 @@ pub use duration::Duration;
 pub use error::{ErrorKind, WicketError};
 pub use index::Index;
 pub use model::*;
+pub use powers::Power;
 pub use resource::{Resource, ResourcePattern};
 pub use subject::{Subject, UserName};
 pub use time::Time;

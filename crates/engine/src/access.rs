@@ -1,7 +1,7 @@
 //! Who may see, review and hold what, for the JSON API and the web UI alike: core's rules
 //! applied to the engine's state, the time always passed in.
 
-use wicket_core::{Request, Time, powers, workflow};
+use wicket_core::{Power, Request, Time, workflow};
 
 use crate::app::App;
 
@@ -16,7 +16,7 @@ pub fn reviewable_by(app: &App, request: &Request, user: &str, now: Time) -> boo
 pub fn visible_to(app: &App, request: &Request, user: &str) -> bool {
     request.requester == user
         || workflow::approves_any_step(&app.config, request, user)
-        || app.has_power(user, powers::REQUESTS_READ)
+        || app.has_power(user, Power::RequestsRead)
 }
 
 /// A standing role held now.

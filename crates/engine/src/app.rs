@@ -7,8 +7,8 @@ use std::sync::{Arc, RwLock, RwLockReadGuard};
 use chrono::Utc;
 use wicket_core::workflow::{Changes, IdSource};
 use wicket_core::{
-    Action, Config, Decision, Grant, Index, Request, Resource, Time, WicketError, decide, powers,
-    time,
+    Action, Config, Decision, Grant, Index, Power, Request, Resource, Time, WicketError, decide,
+    powers, time,
 };
 use wicket_store::{Store, StoreError};
 
@@ -78,27 +78,24 @@ impl App {
     }
 
     /// True when `user` holds `power` (a `wicket:*` action on resource `wicket`) now.
-    pub fn has_power(&self, user: &str, power: &str) -> bool {
-        match (Action::parse(power), Resource::parse(powers::RESOURCE)) {
-            (Ok(a), Ok(r)) => self.decide(user, &a, &r, now()).allowed,
-            _ => false,
-        }
+    pub fn has_power(&self, user: &str, power: Power) -> bool {
+        let (a, r) = power.check();
+        self.decide(user, &a, &r, now()).allowed
     }
 
     /// 403 unless `user` holds `power`, naming the power and the role to request.
-    pub fn require_power(&self, user: &str, power: &str) -> EngineResult<()> {
+    pub fn require_power(&self, user: &str, power: Power) -> EngineResult<()> {
         if self.has_power(user, power) {
             return Ok(());
         }
         let mut message = format!("`{user}` lacks `{power}` on `{}`", powers::RESOURCE);
-        if let (Ok(a), Ok(r)) = (Action::parse(power), Resource::parse(powers::RESOURCE)) {
-            let d = self.decide(user, &a, &r, now());
-            if let Some(first) = d.requestable.first() {
-                message.push_str(&format!(
-                    "; request role `{}` under policy `{}`",
-                    first.role, first.policy
-                ));
-            }
+        let (a, r) = power.check();
+        let d = self.decide(user, &a, &r, now());
+        if let Some(first) = d.requestable.first() {
+            message.push_str(&format!(
+                "; request role `{}` under policy `{}`",
+                first.role, first.policy
+            ));
         }
         Err(EngineError::forbidden("missing_power", message))
     }

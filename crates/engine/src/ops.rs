@@ -3,7 +3,7 @@
 //! web UI and the monitor call these and nothing else to change state.
 
 use wicket_core::workflow::{self, NewRequest};
-use wicket_core::{ErrorKind, Grant, Request, Verdict, powers};
+use wicket_core::{ErrorKind, Grant, Power, Request, Verdict};
 use wicket_store::StoreError;
 
 use crate::app::{App, now};
@@ -68,11 +68,11 @@ pub async fn revoke_grant(
             EngineError::not_found("unknown_grant", format!("unknown grant `{id}`"))
         })?;
     // Core decides who may revoke; the engine only says whether the power is held.
-    let may_revoke_others = app.has_power(user, powers::GRANTS_REVOKE);
+    let may_revoke_others = app.has_power(user, Power::GrantsRevoke);
     match revoke_with(app, user, grant, may_revoke_others, reason).await {
         // The refusal names the role the caller could request for the power.
         Err(EngineError::Refused(e)) if e.kind == ErrorKind::Forbidden => {
-            app.require_power(user, powers::GRANTS_REVOKE)?;
+            app.require_power(user, Power::GrantsRevoke)?;
             Err(EngineError::Refused(e))
         }
         other => other,

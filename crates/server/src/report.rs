@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wicket_core::{powers, time};
+use wicket_core::{Power, time};
 use wicket_store::AuditFilter;
 
 use crate::auth::Caller;
@@ -34,7 +34,7 @@ pub async fn usage(
     caller: Caller,
     QueryParams(q): QueryParams<UsageQuery>,
 ) -> ApiResult<Json<Value>> {
-    app.require_power(&caller.user, powers::AUDIT_READ)?;
+    app.require_power(&caller.user, Power::AuditRead)?;
     let at = now();
     let since = time_or_age("since", q.since.as_deref().unwrap_or("30d"), at)?;
     let until = q

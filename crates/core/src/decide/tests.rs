@@ -10,6 +10,7 @@ use super::*;
 use crate::config::Config;
 use crate::model::Grant;
 use crate::powers;
+use crate::powers::Power;
 use crate::testkit::{self, action, at, index, resource, t, t0};
 
 const ORDERS: &str = "postgres/prod/orders/public/orders";
@@ -306,7 +307,16 @@ fn remove_grant_removes_only_that_grant() {
     index.remove_grant("gr-unknown");
     assert_eq!(index.grant_count(), 1);
     assert!(!check(&index, "alice", "db:select", ORDERS, t(1)).allowed);
-    assert!(check(&index, "alice", powers::AUDIT_READ, powers::RESOURCE, t(1)).allowed);
+    assert!(
+        check(
+            &index,
+            "alice",
+            Power::AuditRead.as_str(),
+            powers::RESOURCE,
+            t(1)
+        )
+        .allowed
+    );
     index.remove_grant("gr-2");
     assert_eq!(index.grant_count(), 0);
     assert!(index.grants_of("alice").is_empty());
@@ -341,27 +351,57 @@ fn wicket_powers_are_ordinary_permissions() {
     let mut index = index();
     // carol holds auditor and access-admin standing.
     for (power, allowed) in [
-        (powers::AUDIT_READ, true),
-        (powers::REQUESTS_READ, true),
-        (powers::GRANTS_REVOKE, true),
-        (powers::CHECK_OTHERS, false),
-        (powers::TOKENS_CREATE, false),
-        (powers::POLICY_WRITE, false),
+        (Power::AuditRead, true),
+        (Power::RequestsRead, true),
+        (Power::GrantsRevoke, true),
+        (Power::CheckOthers, false),
+        (Power::TokensCreate, false),
+        (Power::PolicyWrite, false),
     ] {
-        let d = check(&index, "carol", power, powers::RESOURCE, t0());
+        let d = check(&index, "carol", power.as_str(), powers::RESOURCE, t0());
         assert_eq!(d.allowed, allowed, "{power}");
     }
     // Only on the resource `wicket`.
-    assert!(!check(&index, "carol", powers::AUDIT_READ, "wicket/other", t0()).allowed);
+    assert!(
+        !check(
+            &index,
+            "carol",
+            Power::AuditRead.as_str(),
+            "wicket/other",
+            t0()
+        )
+        .allowed
+    );
     // Requestable and grantable like any role.
-    let d = check(&index, "alice", powers::AUDIT_READ, powers::RESOURCE, t0());
+    let d = check(
+        &index,
+        "alice",
+        Power::AuditRead.as_str(),
+        powers::RESOURCE,
+        t0(),
+    );
     assert!(!d.allowed);
     assert_eq!(names(&d), [("auditor", "sre-self-service")]);
     index.upsert_grant(&grant("gr-1", "alice", "auditor", t0(), t(60)));
-    let d = check(&index, "alice", powers::AUDIT_READ, powers::RESOURCE, t(1));
+    let d = check(
+        &index,
+        "alice",
+        Power::AuditRead.as_str(),
+        powers::RESOURCE,
+        t(1),
+    );
     assert!(d.allowed);
     assert_eq!(d.via.unwrap().role, "auditor");
-    assert!(!check(&index, "alice", powers::AUDIT_READ, powers::RESOURCE, t(60)).allowed);
+    assert!(
+        !check(
+            &index,
+            "alice",
+            Power::AuditRead.as_str(),
+            powers::RESOURCE,
+            t(60)
+        )
+        .allowed
+    );
 }
 
 // --- Properties over random configurations. ---

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use wicket_core::{Anomaly, AuditEvent, Severity, powers, time};
+use wicket_core::{Anomaly, AuditEvent, Power, Severity, time};
 use wicket_store::{AnomalyFilter, AuditFilter};
 
 use crate::auth::Caller;
@@ -50,7 +50,7 @@ pub async fn list(
     caller: Caller,
     QueryParams(q): QueryParams<AuditQuery>,
 ) -> ApiResult<Response> {
-    app.require_power(&caller.user, powers::AUDIT_READ)?;
+    app.require_power(&caller.user, Power::AuditRead)?;
     let at = wicket_engine::app::now();
     let since = q
         .since
@@ -109,7 +109,7 @@ pub async fn list(
 }
 
 pub async fn verify(State(app): State<App>, caller: Caller) -> ApiResult<Json<Value>> {
-    app.require_power(&caller.user, powers::AUDIT_READ)?;
+    app.require_power(&caller.user, Power::AuditRead)?;
     let r = verify_chain(app.store.as_ref()).await?;
     Ok(Json(json!({
         "ok": r.ok,
@@ -143,7 +143,7 @@ pub async fn anomalies(
     caller: Caller,
     QueryParams(q): QueryParams<AnomalyQuery>,
 ) -> ApiResult<Json<Items<Anomaly>>> {
-    app.require_power(&caller.user, powers::AUDIT_READ)?;
+    app.require_power(&caller.user, Power::AuditRead)?;
     let severity = q
         .severity
         .as_deref()

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use wicket_core::audit::EventBuilder;
-use wicket_core::{Action, Decision, NewEvent, Resource, Subject, Time, powers};
+use wicket_core::{Action, Decision, NewEvent, Power, Resource, Subject, Time};
 
 use crate::auth::Caller;
 use crate::body::JsonBody;
@@ -53,7 +53,7 @@ fn subject_user(app: &App, caller: &Caller, subject: Option<&str>) -> ApiResult<
         Some(s) => s.to_string(),
     };
     if user != caller.user {
-        app.require_power(&caller.user, powers::CHECK_OTHERS)?;
+        app.require_power(&caller.user, Power::CheckOthers)?;
     }
     Ok(user)
 }

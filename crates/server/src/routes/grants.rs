@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::Deserialize;
-use wicket_core::{Grant, GrantStatus, Subject, powers};
+use wicket_core::{Grant, GrantStatus, Power, Subject};
 use wicket_store::GrantFilter;
 
 use crate::auth::Caller;
@@ -29,7 +29,7 @@ pub struct RevokeBody {
 }
 
 fn sees_all(app: &App, user: &str) -> bool {
-    app.has_power(user, powers::REQUESTS_READ) || app.has_power(user, powers::GRANTS_REVOKE)
+    app.has_power(user, Power::RequestsRead) || app.has_power(user, Power::GrantsRevoke)
 }
 
 /// Own grants by default; everyone's (or another subject's) with `wicket:requests.read` or
@@ -62,7 +62,7 @@ pub async fn list(
                 Err(e) => return Err(ApiError::bad_request("invalid_query", e)),
             };
             if u != caller.user && !all {
-                app.require_power(&caller.user, powers::REQUESTS_READ)?;
+                app.require_power(&caller.user, Power::RequestsRead)?;
             }
             Some(u)
         }
@@ -98,7 +98,7 @@ async fn load(app: &App, caller: &Caller, id: &str) -> ApiResult<Grant> {
             format!(
                 "`{}` may not see grant `{id}`; that takes `{}`",
                 caller.user,
-                powers::REQUESTS_READ
+                Power::RequestsRead
             ),
         ));
     }

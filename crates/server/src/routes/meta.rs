@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Serialize;
 use serde_json::{Value, json};
-use wicket_core::{Duration, Time, powers};
+use wicket_core::{Duration, Power, Time};
 use wicket_store::GrantFilter;
 
 use crate::auth::Caller;
@@ -84,9 +84,10 @@ pub async fn whoami(State(app): State<App>, caller: Caller) -> ApiResult<Json<Va
         .into_iter()
         .map(|g| GrantView::new(g, now))
         .collect();
-    let held: Vec<&str> = powers::ALL
+    let held: Vec<&str> = Power::ALL
         .into_iter()
-        .filter(|p| app.has_power(&caller.user, p))
+        .filter(|p| app.has_power(&caller.user, *p))
+        .map(Power::as_str)
         .collect();
     Ok(Json(json!({
         "user": caller.user,

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use wicket_core::workflow::NewRequest;
-use wicket_core::{Request, RequestState, Verdict, powers};
+use wicket_core::{Power, Request, RequestState, Verdict};
 use wicket_store::RequestFilter;
 
 use crate::auth::Caller;
@@ -72,12 +72,12 @@ pub async fn list(
         .map(RequestState::parse)
         .transpose()
         .map_err(|e| ApiError::bad_request("invalid_query", e))?;
-    let all_power = app.has_power(&caller.user, powers::REQUESTS_READ);
+    let all_power = app.has_power(&caller.user, Power::RequestsRead);
     let requester = if q.mine == Some(true) {
         Some(caller.user.clone())
     } else if let Some(r) = q.requester {
         if r != caller.user && !all_power {
-            app.require_power(&caller.user, powers::REQUESTS_READ)?;
+            app.require_power(&caller.user, Power::RequestsRead)?;
         }
         Some(r)
     } else {
@@ -124,7 +124,7 @@ pub async fn show(
             format!(
                 "`{}` may not see request `{id}`; that takes `{}`",
                 caller.user,
-                powers::REQUESTS_READ
+                Power::RequestsRead
             ),
         ));
     }

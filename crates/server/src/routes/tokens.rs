@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wicket_core::{Duration, powers};
+use wicket_core::{Duration, Power};
 
 use crate::auth::Caller;
 use crate::body::OptionalJsonBody;
@@ -34,7 +34,7 @@ pub async fn create(
     let user = body.user.unwrap_or_else(|| caller.user.clone());
     let for_other = user != caller.user;
     if for_other {
-        app.require_power(&caller.user, powers::TOKENS_CREATE)?;
+        app.require_power(&caller.user, Power::TokensCreate)?;
     }
     if app.config.user(&user).is_none() {
         return Err(ApiError::new(
@@ -49,14 +49,14 @@ pub async fn create(
     };
     if !for_other
         && ttl.as_secs() > OWN_MAX_SECONDS
-        && !app.has_power(&caller.user, powers::TOKENS_CREATE)
+        && !app.has_power(&caller.user, Power::TokensCreate)
     {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "ttl_too_long",
             format!(
                 "a token for yourself lasts at most 24h without `{}`",
-                powers::TOKENS_CREATE
+                Power::TokensCreate
             ),
         ));
     }
@@ -86,7 +86,7 @@ pub async fn revoke(
         .await?
         .ok_or_else(|| ApiError::not_found("unknown_token", format!("unknown token `{id}`")))?;
     if record.user != caller.user {
-        app.require_power(&caller.user, powers::TOKENS_CREATE)?;
+        app.require_power(&caller.user, Power::TokensCreate)?;
     }
     if record.revoked_at.is_some() {
         return Err(ApiError::new(

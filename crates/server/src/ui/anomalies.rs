@@ -4,7 +4,7 @@ use crate::error::ApiError;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use maud::html;
-use wicket_core::{Severity, powers};
+use wicket_core::{Power, Severity};
 use wicket_store::AnomalyFilter;
 
 use super::error::UiResult;
@@ -22,7 +22,7 @@ pub async fn show(
 ) -> UiResult<Response> {
     let chrome = Chrome::load(&app, &viewer, Nav::Anomalies).await;
     if let Err(e) = app
-        .require_power(&viewer.user, powers::AUDIT_READ)
+        .require_power(&viewer.user, Power::AuditRead)
         .map_err(ApiError::from)
     {
         return Ok(framed_error(&chrome, e.status, &e.message));

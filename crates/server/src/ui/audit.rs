@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
-use wicket_core::{AuditEvent, powers};
+use wicket_core::{AuditEvent, Power};
 use wicket_store::AuditFilter;
 
 use super::error::{UiError, UiResult};
@@ -137,7 +137,7 @@ pub async fn show(
 ) -> UiResult<Response> {
     let chrome = Chrome::load(&app, &viewer, Nav::Audit).await;
     if let Err(e) = app
-        .require_power(&viewer.user, powers::AUDIT_READ)
+        .require_power(&viewer.user, Power::AuditRead)
         .map_err(ApiError::from)
     {
         return Ok(framed_error(&chrome, e.status, &e.message));
@@ -168,7 +168,7 @@ pub async fn export(
     viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> UiResult<Response> {
-    app.require_power(&viewer.user, powers::AUDIT_READ)?;
+    app.require_power(&viewer.user, Power::AuditRead)?;
     let q = FormData::parse(raw.unwrap_or_default().as_bytes());
     let mut f = filter(&q).map_err(|p| UiError::page(p.status, "Bad request", p.message))?;
     f.limit = Some(wicket_store::filter::MAX_LIMIT);

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::html;
-use wicket_core::{GrantStatus, powers};
+use wicket_core::{GrantStatus, Power};
 use wicket_store::GrantFilter;
 
 use super::error::{UiResult, see_other};
@@ -22,7 +22,7 @@ use wicket_engine::ops;
 pub async fn render(app: &App, viewer: &Viewer, problem: Option<&Problem>) -> UiResult<Response> {
     let chrome = Chrome::load(app, viewer, Nav::Grants).await;
     if let Err(e) = app
-        .require_power(&viewer.user, powers::GRANTS_REVOKE)
+        .require_power(&viewer.user, Power::GrantsRevoke)
         .map_err(ApiError::from)
     {
         return Ok(framed_error(&chrome, e.status, &e.message));

@@ -4,11 +4,11 @@
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
-use wicket_core::powers;
 
 use super::extract::Viewer;
 use super::fmt::rich;
 use super::inbox::reviewable;
+use wicket_core::Power;
 use wicket_engine::app::App;
 use wicket_engine::web_sessions::Flash;
 
@@ -43,8 +43,8 @@ impl Chrome {
             csrf: viewer.csrf.clone(),
             active,
             inbox,
-            audit: app.has_power(&viewer.user, powers::AUDIT_READ),
-            revoke: app.has_power(&viewer.user, powers::GRANTS_REVOKE),
+            audit: app.has_power(&viewer.user, Power::AuditRead),
+            revoke: app.has_power(&viewer.user, Power::GrantsRevoke),
             flash: viewer.take_flash(app),
         }
     }

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use maud::{Markup, html};
 use wicket_core::workflow::NewRequest;
-use wicket_core::{GrantStatus, RequestState, powers};
+use wicket_core::{GrantStatus, Power, RequestState};
 use wicket_store::{GrantFilter, RequestFilter};
 
 use super::error::{UiResult, see_other};
@@ -58,7 +58,7 @@ async fn live(app: &App, viewer: &Viewer) -> UiResult<Markup> {
         now,
         csrf: &viewer.csrf,
         viewer: &viewer.user,
-        may_revoke: app.has_power(&viewer.user, powers::GRANTS_REVOKE),
+        may_revoke: app.has_power(&viewer.user, Power::GrantsRevoke),
         back: "/",
         problem: None,
         link_request: true,
@@ -103,9 +103,10 @@ pub async fn render(
     let user = &viewer.user;
     let groups = app.config.groups_of(user);
     let standing = standing_roles(app, user, now());
-    let held: Vec<&str> = powers::ALL
+    let held: Vec<&str> = Power::ALL
         .into_iter()
-        .filter(|p| app.has_power(user, p))
+        .filter(|p| app.has_power(user, *p))
+        .map(Power::as_str)
         .collect();
     let policies: Vec<_> = app
         .config

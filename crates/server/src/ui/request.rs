@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::html;
-use wicket_core::{RequestState, powers};
+use wicket_core::{Power, RequestState};
 
 use super::error::{UiError, UiResult, see_other};
 use super::extract::{Posted, Viewer};
@@ -37,7 +37,7 @@ pub async fn render(
         let message = format!(
             "`{}` may not see request `{id}`; that takes `{}`",
             viewer.user,
-            powers::REQUESTS_READ
+            Power::RequestsRead
         );
         return Ok(framed_error(&chrome, StatusCode::FORBIDDEN, &message));
     }
@@ -48,7 +48,7 @@ pub async fn render(
         now: now(),
         csrf: &viewer.csrf,
         viewer: &viewer.user,
-        may_revoke: app.has_power(&viewer.user, powers::GRANTS_REVOKE),
+        may_revoke: app.has_power(&viewer.user, Power::GrantsRevoke),
         back: &back,
         problem,
         link_request: false,
