@@ -1,5 +1,6 @@
 //! Actions (`SERVICE:VERB`, e.g. `db:select`) and action patterns (`db:*`, `*`).
 
+use crate::error::{ParseError, Parsed};
 use std::fmt;
 
 fn valid_part(s: &str) -> bool {
@@ -20,7 +21,11 @@ impl Action {
         Action(s.to_string())
     }
 
-    pub fn parse(s: &str) -> Result<Action, String> {
+    pub fn parse(s: &str) -> Result<Action, ParseError> {
+        Self::read(s).map_err(|m| ParseError::new(Parsed::Action, m))
+    }
+
+    fn read(s: &str) -> Result<Action, String> {
         match s.split_once(':') {
             Some((service, verb)) if valid_part(service) && valid_part(verb) => {
                 Ok(Action(s.to_string()))
@@ -55,7 +60,11 @@ pub enum ActionPattern {
 }
 
 impl ActionPattern {
-    pub fn parse(s: &str) -> Result<ActionPattern, String> {
+    pub fn parse(s: &str) -> Result<ActionPattern, ParseError> {
+        Self::read(s).map_err(|m| ParseError::new(Parsed::ActionPattern, m))
+    }
+
+    fn read(s: &str) -> Result<ActionPattern, String> {
         if s == "*" {
             return Ok(ActionPattern::Any);
         }
@@ -69,7 +78,7 @@ impl ActionPattern {
                 "action pattern `{s}` puts `*` in the wrong place; use `*`, `service:*` or `service:verb`"
             ));
         }
-        Action::parse(s).map(ActionPattern::Exact)
+        Action::read(s).map(ActionPattern::Exact)
     }
 
     pub fn matches(&self, action: &Action) -> bool {

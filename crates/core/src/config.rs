@@ -279,7 +279,7 @@ impl Validator<'_> {
                     format!("unknown group `{g}`; no user in [[users]] belongs to it"),
                 ),
                 Ok(s) => out.push(s),
-                Err(e) => self.err(k, e),
+                Err(e) => self.err(k, e.into()),
             }
         }
         out
@@ -307,14 +307,14 @@ impl Validator<'_> {
         for (i, s) in actions.iter().enumerate() {
             match ActionPattern::parse(s) {
                 Ok(p) => a.push(p),
-                Err(e) => self.err(format!("{key}.actions[{i}]"), e),
+                Err(e) => self.err(format!("{key}.actions[{i}]"), e.into()),
             }
         }
         let mut r = Vec::new();
         for (i, s) in resources.iter().enumerate() {
             match ResourcePattern::parse(s) {
                 Ok(p) => r.push(p),
-                Err(e) => self.err(format!("{key}.resources[{i}]"), e),
+                Err(e) => self.err(format!("{key}.resources[{i}]"), e.into()),
             }
         }
         (a, r)
@@ -325,7 +325,7 @@ impl Validator<'_> {
         match Duration::parse(s) {
             Ok(d) => Some(d),
             Err(e) => {
-                self.err(key, e);
+                self.err(key, e.into());
                 None
             }
         }
@@ -500,7 +500,7 @@ impl Validator<'_> {
                 Some(text) => match time::parse(&text) {
                     Ok(t) => Some(t),
                     Err(e) => {
-                        self.err(format!("{key}.expires_at"), e);
+                        self.err(format!("{key}.expires_at"), e.into());
                         None
                     }
                 },

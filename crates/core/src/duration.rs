@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::error::{ParseError, Parsed};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The longest duration wicket accepts anywhere: one year.
@@ -32,7 +33,11 @@ impl Duration {
     }
 
     /// Parses `90s`, `30m`, `4h`, `7d` and combinations such as `1h30m`.
-    pub fn parse(input: &str) -> Result<Duration, String> {
+    pub fn parse(input: &str) -> Result<Duration, ParseError> {
+        Self::read(input).map_err(|m| ParseError::new(Parsed::Duration, m))
+    }
+
+    fn read(input: &str) -> Result<Duration, String> {
         let s = input.trim();
         if s.is_empty() {
             return Err("a duration is empty; write it like `90s`, `30m`, `4h` or `7d`".into());
@@ -102,7 +107,7 @@ fn too_long(input: &str) -> String {
 }
 
 impl FromStr for Duration {
-    type Err = String;
+    type Err = ParseError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Duration::parse(s)
     }
@@ -164,7 +169,8 @@ mod tests {
             ("9223372036854775807s", "too long"),
         ] {
             let err = Duration::parse(input).unwrap_err();
-            assert!(err.contains(needle), "{input}: {err}");
+            assert_eq!(err.what, Parsed::Duration);
+            assert!(err.message.contains(needle), "{input}: {err}");
         }
     }
 

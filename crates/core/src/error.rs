@@ -57,3 +57,52 @@ impl fmt::Display for WicketError {
 }
 
 impl std::error::Error for WicketError {}
+
+/// What a value could not be parsed as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Parsed {
+    Action,
+    ActionPattern,
+    Resource,
+    ResourcePattern,
+    Duration,
+    Time,
+    Name,
+    UserName,
+    Subject,
+    RequestState,
+    Verdict,
+    GrantStatus,
+    Severity,
+    Hours,
+    UtcOffset,
+    StatementKind,
+    Upstream,
+    Retention,
+    Url,
+}
+
+/// A value that does not parse: what it was to be, and a message for people that names the
+/// value and how to write it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ParseError {
+    pub what: Parsed,
+    pub message: String,
+}
+
+impl ParseError {
+    pub fn new(what: Parsed, message: impl Into<String>) -> ParseError {
+        ParseError {
+            what,
+            message: message.into(),
+        }
+    }
+}
+
+/// Where a message is all that is wanted (configuration errors collect messages).
+impl From<ParseError> for String {
+    fn from(e: ParseError) -> String {
+        e.message
+    }
+}

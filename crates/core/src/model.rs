@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::duration::Duration;
+use crate::error::{ParseError, Parsed};
 use crate::time::Time;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -26,7 +27,11 @@ impl RequestState {
         }
     }
 
-    pub fn parse(s: &str) -> Result<RequestState, String> {
+    pub fn parse(s: &str) -> Result<RequestState, ParseError> {
+        Self::read(s).map_err(|m| ParseError::new(Parsed::RequestState, m))
+    }
+
+    fn read(s: &str) -> Result<RequestState, String> {
         Ok(match s {
             "pending" => RequestState::Pending,
             "approved" => RequestState::Approved,
@@ -60,7 +65,11 @@ impl Verdict {
             Verdict::Deny => "deny",
         }
     }
-    pub fn parse(s: &str) -> Result<Verdict, String> {
+    pub fn parse(s: &str) -> Result<Verdict, ParseError> {
+        Self::read(s).map_err(|m| ParseError::new(Parsed::Verdict, m))
+    }
+
+    fn read(s: &str) -> Result<Verdict, String> {
         match s {
             "approve" => Ok(Verdict::Approve),
             "deny" => Ok(Verdict::Deny),
@@ -125,7 +134,11 @@ impl GrantStatus {
             GrantStatus::Revoked => "revoked",
         }
     }
-    pub fn parse(s: &str) -> Result<GrantStatus, String> {
+    pub fn parse(s: &str) -> Result<GrantStatus, ParseError> {
+        Self::read(s).map_err(|m| ParseError::new(Parsed::GrantStatus, m))
+    }
+
+    fn read(s: &str) -> Result<GrantStatus, String> {
         Ok(match s {
             "scheduled" => GrantStatus::Scheduled,
             "active" => GrantStatus::Active,
@@ -190,7 +203,11 @@ impl Severity {
             Severity::High => "high",
         }
     }
-    pub fn parse(s: &str) -> Result<Severity, String> {
+    pub fn parse(s: &str) -> Result<Severity, ParseError> {
+        Self::read(s).map_err(|m| ParseError::new(Parsed::Severity, m))
+    }
+
+    fn read(s: &str) -> Result<Severity, String> {
         match s {
             "low" => Ok(Severity::Low),
             "medium" => Ok(Severity::Medium),

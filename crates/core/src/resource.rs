@@ -1,5 +1,6 @@
 //! Resources (`postgres/prod/orders`) and resource patterns (`*` one segment, `**` any depth).
 
+use crate::error::{ParseError, Parsed};
 use std::fmt;
 
 const MAX_SEGMENTS: usize = 64;
@@ -51,7 +52,11 @@ impl Resource {
         }
     }
 
-    pub fn parse(s: &str) -> Result<Resource, String> {
+    pub fn parse(s: &str) -> Result<Resource, ParseError> {
+        Self::read(s).map_err(|m| ParseError::new(Parsed::Resource, m))
+    }
+
+    fn read(s: &str) -> Result<Resource, String> {
         let segments: Vec<&str> = s.split('/').collect();
         if s.is_empty() {
             return Err("resource is empty; write a path like `postgres/prod/orders`".into());
@@ -105,7 +110,11 @@ pub struct ResourcePattern {
 }
 
 impl ResourcePattern {
-    pub fn parse(s: &str) -> Result<ResourcePattern, String> {
+    pub fn parse(s: &str) -> Result<ResourcePattern, ParseError> {
+        Self::read(s).map_err(|m| ParseError::new(Parsed::ResourcePattern, m))
+    }
+
+    fn read(s: &str) -> Result<ResourcePattern, String> {
         if s.is_empty() {
             return Err("resource pattern is empty; write a path like `postgres/prod/**`".into());
         }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::error::{ParseError, Parsed};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 fn valid_name(s: &str) -> bool {
@@ -27,7 +28,11 @@ pub fn parse_name(kind: &str, s: &str) -> Result<String, String> {
 pub struct UserName(String);
 
 impl UserName {
-    pub fn parse(s: &str) -> Result<UserName, String> {
+    pub fn parse(s: &str) -> Result<UserName, ParseError> {
+        Self::read(s).map_err(|m| ParseError::new(Parsed::UserName, m))
+    }
+
+    fn read(s: &str) -> Result<UserName, String> {
         parse_name("user", s).map(UserName)
     }
     pub fn as_str(&self) -> &str {
@@ -49,7 +54,11 @@ pub enum Subject {
 }
 
 impl Subject {
-    pub fn parse(s: &str) -> Result<Subject, String> {
+    pub fn parse(s: &str) -> Result<Subject, ParseError> {
+        Self::read(s).map_err(|m| ParseError::new(Parsed::Subject, m))
+    }
+
+    fn read(s: &str) -> Result<Subject, String> {
         match s.split_once(':') {
             Some(("user", name)) => parse_name("user", name).map(Subject::User),
             Some(("group", name)) => parse_name("group", name).map(Subject::Group),

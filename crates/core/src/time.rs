@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 
+use crate::error::{ParseError, Parsed};
+
 /// A point in time as wicket keeps it: UTC with millisecond precision.
 pub type Time = DateTime<Utc>;
 
@@ -25,10 +27,15 @@ pub fn format(t: Time) -> String {
 }
 
 /// Parses an RFC 3339 timestamp into UTC (truncated to milliseconds).
-pub fn parse(s: &str) -> Result<Time, String> {
+pub fn parse(s: &str) -> Result<Time, ParseError> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| truncate(t.with_timezone(&Utc)))
-        .map_err(|e| format!("`{s}` is not an RFC 3339 time ({e}), e.g. `2026-01-31T09:00:00Z`"))
+        .map_err(|e| {
+            ParseError::new(
+                Parsed::Time,
+                format!("`{s}` is not an RFC 3339 time ({e}), e.g. `2026-01-31T09:00:00Z`"),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -45,6 +52,6 @@ mod tests {
     #[test]
     fn parse_rejects_garbage_and_names_it() {
         let err = parse("yesterday").unwrap_err();
-        assert!(err.contains("`yesterday`"), "{err}");
+        assert!(err.message.contains("`yesterday`"), "{err}");
     }
 }

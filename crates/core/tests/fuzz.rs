@@ -28,7 +28,7 @@ proptest! {
                 prop_assert!(d.as_secs() > 0 && d.as_secs() <= MAX_SECONDS);
                 prop_assert_eq!(Duration::parse(&d.to_string()), Ok(d));
             }
-            Err(e) => prop_assert!(e.starts_with("duration `") || e.contains("empty"), "{}", e),
+            Err(e) => prop_assert!(e.message.starts_with("duration `") || e.message.contains("empty"), "{}", e),
         }
     }
 
@@ -36,14 +36,14 @@ proptest! {
     fn fuzz_action_parsers(s in texty("abdz:*_-. ", 16)) {
         match ActionPattern::parse(&s) {
             Ok(p) => prop_assert_eq!(ActionPattern::parse(&p.to_string()).map(|q| q.to_string()), Ok(p.to_string())),
-            Err(e) => prop_assert!(!e.is_empty()),
+            Err(e) => prop_assert!(!e.message.is_empty()),
         }
         match Action::parse(&s) {
             Ok(a) => {
                 prop_assert!(ActionPattern::parse(a.as_str()).unwrap().matches(&a));
                 prop_assert!(ActionPattern::parse("*").unwrap().matches(&a));
             }
-            Err(e) => prop_assert!(!e.is_empty()),
+            Err(e) => prop_assert!(!e.message.is_empty()),
         }
     }
 
@@ -51,14 +51,14 @@ proptest! {
     fn fuzz_resource_parsers(s in texty("ab/*._- ", 24)) {
         match ResourcePattern::parse(&s) {
             Ok(p) => prop_assert_eq!(ResourcePattern::parse(&p.to_string()).map(|q| q.to_string()), Ok(s.clone())),
-            Err(e) => prop_assert!(!e.is_empty()),
+            Err(e) => prop_assert!(!e.message.is_empty()),
         }
         match Resource::parse(&s) {
             Ok(r) => {
                 prop_assert!(ResourcePattern::parse(r.as_str()).unwrap().matches(&r));
                 prop_assert!(ResourcePattern::parse("**").unwrap().matches(&r));
             }
-            Err(e) => prop_assert!(!e.is_empty()),
+            Err(e) => prop_assert!(!e.message.is_empty()),
         }
     }
 
@@ -66,7 +66,7 @@ proptest! {
     fn fuzz_subject_parser(s in texty("usergoup:ab*- ", 16)) {
         match Subject::parse(&s) {
             Ok(subject) => prop_assert_eq!(Subject::parse(&subject.to_string()), Ok(subject)),
-            Err(e) => prop_assert!(!e.is_empty()),
+            Err(e) => prop_assert!(!e.message.is_empty()),
         }
     }
 

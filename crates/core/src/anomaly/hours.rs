@@ -5,6 +5,7 @@ use std::fmt;
 
 use chrono::{Datelike, Timelike, Weekday};
 
+use crate::error::{ParseError, Parsed};
 use crate::time::Time;
 
 /// A span of the day, `HH:MM-HH:MM`; a span whose end is before its start wraps midnight.
@@ -16,7 +17,11 @@ pub struct Hours {
 }
 
 impl Hours {
-    pub fn parse(s: &str) -> Result<Hours, String> {
+    pub fn parse(s: &str) -> Result<Hours, ParseError> {
+        Self::read(s).map_err(|m| ParseError::new(Parsed::Hours, m))
+    }
+
+    fn read(s: &str) -> Result<Hours, String> {
         let bad =
             || format!("`{s}` is not a span of hours; write it like `09:00-18:00` (24-hour clock)");
         let (a, b) = s.split_once('-').ok_or_else(bad)?;
@@ -98,7 +103,11 @@ pub struct UtcOffset(pub i32);
 
 impl UtcOffset {
     /// `UTC`, `Z`, `UTC+2`, `UTC+02:00`, `+05:30`, `-08:00`.
-    pub fn parse(s: &str) -> Result<UtcOffset, String> {
+    pub fn parse(s: &str) -> Result<UtcOffset, ParseError> {
+        Self::read(s).map_err(|m| ParseError::new(Parsed::UtcOffset, m))
+    }
+
+    fn read(s: &str) -> Result<UtcOffset, String> {
         let bad = || {
             format!(
                 "`{s}` is not a time zone wicket knows; use `UTC` or a fixed offset like `UTC+02:00` or `-05:00`"

@@ -6,6 +6,7 @@ use std::fmt;
 use super::event::Facts;
 use super::hours::{Hours, UtcOffset, Weekdays};
 use crate::duration::Duration;
+use crate::error::{ParseError, Parsed};
 use crate::model::Severity;
 use crate::resource::ResourcePattern;
 
@@ -122,7 +123,11 @@ pub enum StatementKind {
 
 impl StatementKind {
     /// Parses `db:VERB`, `DELETE without WHERE`, `UPDATE without WHERE`, or a command name.
-    pub fn parse(s: &str) -> Result<StatementKind, String> {
+    pub fn parse(s: &str) -> Result<StatementKind, ParseError> {
+        Self::read(s).map_err(|m| ParseError::new(Parsed::StatementKind, m))
+    }
+
+    fn read(s: &str) -> Result<StatementKind, String> {
         let t = s.trim();
         let words: Vec<String> = t.split_whitespace().map(str::to_ascii_uppercase).collect();
         let joined = words.join(" ");

@@ -137,7 +137,7 @@ impl Validator<'_> {
             Some(s) => match Severity::parse(s) {
                 Ok(s) => s,
                 Err(e) => {
-                    self.err(format!("{key}.severity"), e);
+                    self.err(format!("{key}.severity"), e.into());
                     Severity::Low
                 }
             },
@@ -199,7 +199,7 @@ impl Validator<'_> {
                     }
                     scope.users.extend(members);
                 }
-                Err(e) => self.err(format!("{key}.subjects[{i}]"), e),
+                Err(e) => self.err(format!("{key}.subjects[{i}]"), e.into()),
             }
         }
         for (i, r) in a.roles.iter().enumerate() {
@@ -215,7 +215,7 @@ impl Validator<'_> {
         for (i, r) in a.resources.iter().enumerate() {
             match ResourcePattern::parse(r) {
                 Ok(p) => scope.resources.push(p),
-                Err(e) => self.err(format!("{key}.resources[{i}]"), e),
+                Err(e) => self.err(format!("{key}.resources[{i}]"), e.into()),
             }
         }
         scope
@@ -279,7 +279,7 @@ impl Validator<'_> {
                 for (i, k) in raw.iter().enumerate() {
                     match StatementKind::parse(k) {
                         Ok(k) => kinds.push(k),
-                        Err(e) => self.err(format!("{key}.kinds[{i}]"), e),
+                        Err(e) => self.err(format!("{key}.kinds[{i}]"), e.into()),
                     }
                 }
                 let window = match &a.window {
@@ -297,7 +297,7 @@ impl Validator<'_> {
                     return None;
                 };
                 let hours = Hours::parse(h)
-                    .map_err(|e| self.err(format!("{key}.hours"), e))
+                    .map_err(|e| self.err(format!("{key}.hours"), e.into()))
                     .ok();
                 let weekdays = match &a.weekdays {
                     None => Some(Weekdays::WORKWEEK),
@@ -315,7 +315,7 @@ impl Validator<'_> {
                 let offset = match &a.timezone {
                     None => Some(UtcOffset::default()),
                     Some(tz) => UtcOffset::parse(tz)
-                        .map_err(|e| self.err(format!("{key}.timezone"), e))
+                        .map_err(|e| self.err(format!("{key}.timezone"), e.into()))
                         .ok(),
                 };
                 Detector::OffHours {

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use super::Validator;
 use super::raw::{RawGateway, RawPgTarget};
+use crate::error::{ParseError, Parsed};
 use crate::resource::Resource;
 
 /// The statement length kept in audit events when a target does not say.
@@ -56,7 +57,11 @@ pub struct Upstream {
 
 impl Upstream {
     /// Parses an upstream url; a password or query parameters in it are errors.
-    pub fn parse(url: &str) -> Result<Upstream, String> {
+    pub fn parse(url: &str) -> Result<Upstream, ParseError> {
+        Self::read(url).map_err(|m| ParseError::new(Parsed::Upstream, m))
+    }
+
+    fn read(url: &str) -> Result<Upstream, String> {
         let rest = url
             .strip_prefix("postgres://")
             .or_else(|| url.strip_prefix("postgresql://"))
@@ -178,9 +183,9 @@ impl Validator<'_> {
             );
         });
         let resource =
-            Resource::parse(&t.resource).map_err(|e| self.err(format!("{key}.resource"), e));
+            Resource::parse(&t.resource).map_err(|e| self.err(format!("{key}.resource"), e.into()));
         let upstream =
-            Upstream::parse(&t.upstream).map_err(|e| self.err(format!("{key}.upstream"), e));
+            Upstream::parse(&t.upstream).map_err(|e| self.err(format!("{key}.upstream"), e.into()));
         let password = match (t.password_env, t.password_file) {
             (Some(_), Some(_)) => {
                 self.err(

@@ -85,7 +85,7 @@ impl Validator<'_> {
             None => Duration::from_secs(DEFAULT_EVERY_SECS),
             Some(Ok(d)) => Some(d),
             Some(Err(e)) => {
-                self.err(format!("{key}.every"), e);
+                self.err(format!("{key}.every"), e.into());
                 None
             }
         };

@@ -199,7 +199,7 @@ pub async fn authenticate(
     }
     let now = wicket_engine::app::now();
     let resource = &target.config.resource;
-    let connect = Action::parse("db:connect").map_err(SessionError::Upstream)?;
+    let connect = Action::parse("db:connect").map_err(|e| SessionError::Upstream(e.message))?;
     let decision = app.decide(&user, &connect, resource, now);
     if !decision.allowed {
         crate::session::events::connect_denied(app, &user, &target, &decision, now).await;

@@ -164,7 +164,7 @@ fn from_row(row: &PgRow) -> Result<Request, StoreError> {
     let duration = Duration::from_secs(secs)
         .ok_or_else(|| corrupt(format!("duration of {secs} seconds is out of range")))?;
     let state: String = row.try_get("state")?;
-    let state = RequestState::parse(&state).map_err(corrupt)?;
+    let state = RequestState::parse(&state).map_err(|e| corrupt(e.message))?;
     Ok(Request {
         requester: row.try_get("requester")?,
         roles: row.try_get("roles")?,

@@ -110,11 +110,13 @@ fn upstream_urls() {
     assert!(
         Upstream::parse("postgres://h/db")
             .unwrap_err()
+            .message
             .contains("no user")
     );
     assert!(
         Upstream::parse("postgres://gw@h:port/db")
             .unwrap_err()
+            .message
             .contains("`port`")
     );
     assert!(Upstream::parse("postgres://gw@h/db?sslmode=require").is_err());
