@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, EngineError, EngineResult as Result};
 use wicket_core::audit::EventBuilder;
 use wicket_core::workflow::{Changes, IdSource};
 use wicket_core::{Duration, Time, TokenRecord};
@@ -79,9 +79,9 @@ pub async fn revoke_token(
         .get_token(id)
         .await
         .context("reading the token")?
-        .ok_or_else(|| anyhow::anyhow!("unknown token `{id}`"))?;
+        .ok_or_else(|| EngineError::Setup(format!("unknown token `{id}`")))?;
     if record.revoked_at.is_some() {
-        bail!("token `{id}` is already revoked");
+        crate::bail!("token `{id}` is already revoked");
     }
     let at = now();
     store
@@ -103,7 +103,7 @@ pub async fn create_token(
 ) -> Result<String> {
     let config = load_config(config_path)?;
     if config.user(user).is_none() {
-        bail!(
+        crate::bail!(
             "unknown user `{user}`; users are declared under [[users]] in {}",
             config_path.display()
         );
@@ -111,7 +111,7 @@ pub async fn create_token(
     let ttl = ttl
         .map(Duration::parse)
         .transpose()
-        .map_err(anyhow::Error::msg)?;
+        .map_err(|e| EngineError::Setup(e.message))?;
     let store = open_store(&config, database).await?;
     let (token, changes) = token_changes(user, "wicket", ttl, now(), &mut RandomIds);
     store.commit(changes).await.context("storing the token")?;
@@ -137,9 +137,11 @@ pub async fn verify_audit_checkpoints(
 ) -> Result<(VerifyReport, CheckpointReport)> {
     let config = load_config(config_path)?;
     let key = match (public_key, &config.checkpoints) {
-        (Some(text), _) => checkpoint::parse_public_key(text)?,
-        (None, Some(c)) => checkpoint::load_signing_key(Path::new(&c.key_file))?.verifying_key(),
-        (None, None) => bail!(
+        (Some(text), _) => checkpoint::parse_public_key(text).context("reading the public key")?,
+        (None, Some(c)) => checkpoint::load_signing_key(Path::new(&c.key_file))
+            .context("reading the checkpoint key")?
+            .verifying_key(),
+        (None, None) => crate::bail!(
             "no public key to verify checkpoints with: pass `--public-key KEY` (what \
              `wicket audit keygen` printed) or configure `[audit.checkpoints] key_file`"
         ),

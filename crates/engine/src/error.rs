@@ -18,9 +18,64 @@ pub enum EngineError {
     /// The store failed; a [`StoreError::Conflict`] means a concurrent writer won.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// What the operator set up cannot work (an unsupported database url, a missing secret,
+    /// a configuration that does not validate, a chain that does not verify).
+    #[error("{0}")]
+    Setup(String),
+    /// A step failed: what was being done, and why (a file, the store, an encoding).
+    #[error("{what}: {source}")]
+    During {
+        what: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// Something that should not happen did; the log has the details.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// Says what was being done when a step failed, as `anyhow`'s `context` does, into an
+/// [`EngineError::During`] (or, for a missing value, an [`EngineError::Setup`]).
+pub trait Context<T> {
+    fn context(self, what: impl Into<String>) -> EngineResult<T>;
+    fn with_context<S: Into<String>>(self, what: impl FnOnce() -> S) -> EngineResult<T>;
+}
+
+impl<T, E> Context<T> for Result<T, E>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    fn context(self, what: impl Into<String>) -> EngineResult<T> {
+        self.map_err(|e| EngineError::During {
+            what: what.into(),
+            source: Box::new(e),
+        })
+    }
+
+    fn with_context<S: Into<String>>(self, what: impl FnOnce() -> S) -> EngineResult<T> {
+        self.map_err(|e| EngineError::During {
+            what: what().into(),
+            source: Box::new(e),
+        })
+    }
+}
+
+impl<T> Context<T> for Option<T> {
+    fn context(self, what: impl Into<String>) -> EngineResult<T> {
+        self.ok_or_else(|| EngineError::Setup(what.into()))
+    }
+
+    fn with_context<S: Into<String>>(self, what: impl FnOnce() -> S) -> EngineResult<T> {
+        self.ok_or_else(|| EngineError::Setup(what().into()))
+    }
+}
+
+/// Returns an [`EngineError::Setup`] with a formatted message.
+#[macro_export]
+macro_rules! bail {
+    ($($arg:tt)*) => {
+        return Err($crate::error::EngineError::Setup(format!($($arg)*)))
+    };
 }
 
 pub type EngineResult<T> = Result<T, EngineError>;
@@ -53,7 +108,10 @@ impl EngineError {
             EngineError::Unauthenticated { message, .. } => message.clone(),
             EngineError::Store(StoreError::Conflict(m)) => m.clone(),
             EngineError::Store(_) => "the database is unavailable; try again".into(),
-            EngineError::Internal(_) => "internal error; the log has the details".into(),
+            EngineError::Setup(m) => m.clone(),
+            EngineError::During { .. } | EngineError::Internal(_) => {
+                "internal error; the log has the details".into()
+            }
         }
     }
 

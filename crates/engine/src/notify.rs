@@ -13,7 +13,7 @@ mod sink;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, EngineResult as Result};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use wicket_core::audit::EventBuilder;
@@ -80,7 +80,7 @@ fn read_secret(hook: &Webhook) -> Result<Option<Vec<u8>>> {
             .to_string(),
     };
     if text.is_empty() {
-        bail!("webhook `{}`: its secret is empty", hook.name);
+        crate::bail!("webhook `{}`: its secret is empty", hook.name);
     }
     Ok(Some(text.into_bytes()))
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, EngineError, EngineResult as Result};
 use wicket_core::Config;
 use wicket_store::Store;
 use wicket_store::postgres::PgStore;
@@ -13,7 +13,7 @@ use wicket_store::sqlite::SqliteStore;
 pub fn load_config(path: &Path) -> Result<Config> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the configuration file {}", path.display()))?;
-    Config::parse(&path.display().to_string(), &text).map_err(anyhow::Error::new)
+    Config::parse(&path.display().to_string(), &text).map_err(|e| EngineError::Setup(e.to_string()))
 }
 
 /// The database url: the command line's, else the configuration's, else `sqlite://wicket.db`.
@@ -45,5 +45,7 @@ pub async fn open_store(config: &Config, database: Option<&str>) -> Result<Arc<d
     let scheme = url
         .split_once(':')
         .map_or(url.as_str(), |(scheme, _)| scheme);
-    bail!("unsupported database `{scheme}`; use `sqlite://FILE` or `postgres://USER@HOST/DATABASE`")
+    crate::bail!(
+        "unsupported database `{scheme}`; use `sqlite://FILE` or `postgres://USER@HOST/DATABASE`"
+    )
 }

@@ -14,7 +14,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration as StdDuration;
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, EngineResult as Result};
 use tokio::sync::watch;
 use wicket_core::audit::{EventBuilder, GENESIS};
 use wicket_core::{AuditEvent, Time};
@@ -116,7 +116,7 @@ pub async fn archive(app: &App, dir: &Path, horizon: Time, now: Time) -> Result<
     if !report.ok {
         let _ = std::fs::remove_file(&tmp);
         let (seq, reason) = report.first_bad.unwrap_or_default();
-        bail!("not archiving: the audit chain does not verify at seq {seq}: {reason}");
+        crate::bail!("not archiving: the audit chain does not verify at seq {seq}: {reason}");
     }
     std::fs::rename(&tmp, &path)
         .with_context(|| format!("renaming the archive to {}", path.display()))?;
@@ -183,8 +183,9 @@ async fn write(store: &dyn Store, path: &Path, header: &Header) -> Result<()> {
     let file =
         std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut out = BufWriter::new(file);
-    serde_json::to_writer(&mut out, header)?;
-    out.write_all(b"\n")?;
+    let what = || format!("writing {}", path.display());
+    serde_json::to_writer(&mut out, header).with_context(what)?;
+    out.write_all(b"\n").with_context(what)?;
     let mut cursor = header.from_seq - 1;
     while cursor < header.through_seq {
         let page = store
@@ -193,17 +194,21 @@ async fn write(store: &dyn Store, path: &Path, header: &Header) -> Result<()> {
                 limit: Some(PAGE.min(header.through_seq - cursor)),
                 ..AuditFilter::default()
             })
-            .await?;
+            .await
+            .context("reading events to archive")?;
         let Some(last) = page.last() else {
-            bail!("events after seq {cursor} vanished while archiving");
+            crate::bail!("events after seq {cursor} vanished while archiving");
         };
         cursor = last.seq;
         for e in &page {
-            serde_json::to_writer(&mut out, &file::Line::from(e))?;
-            out.write_all(b"\n")?;
+            serde_json::to_writer(&mut out, &file::Line::from(e)).with_context(what)?;
+            out.write_all(b"\n").with_context(what)?;
         }
     }
-    let file = out.into_inner().map_err(|e| e.into_error())?;
+    let file = out
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .with_context(what)?;
     file.sync_all()
         .with_context(|| format!("syncing {}", path.display()))?;
     Ok(())

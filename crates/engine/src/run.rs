@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, EngineResult as Result};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use wicket_core::Config;
@@ -43,7 +43,8 @@ impl Engine {
             .map(|c| -> Result<checkpoint::Signer> {
                 Ok(checkpoint::Signer {
                     dir: PathBuf::from(&c.dir),
-                    key: checkpoint::load_signing_key(std::path::Path::new(&c.key_file))?,
+                    key: checkpoint::load_signing_key(std::path::Path::new(&c.key_file))
+                        .context("reading the checkpoint key")?,
                     every_events: c.every_events,
                     every: std::time::Duration::from_secs(c.every.as_secs().unsigned_abs()),
                 })

@@ -85,6 +85,14 @@ impl From<EngineError> for ApiError {
             EngineError::Refused(e) => e.into(),
             EngineError::Unauthenticated { code, message } => ApiError::unauthorized(code, message),
             EngineError::Store(e) => e.into(),
+            EngineError::Setup(message) => {
+                tracing::error!(error = %message, "setup error");
+                ApiError::internal()
+            }
+            e @ EngineError::During { .. } => {
+                tracing::error!(error = %e, "internal error");
+                ApiError::internal()
+            }
             EngineError::Internal(message) => {
                 tracing::error!(error = %message, "internal error");
                 ApiError::internal()

@@ -5,15 +5,36 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use wicket_core::Config;
 use wicket_engine::open::load_config;
-use wicket_engine::{App, Engine};
+use wicket_engine::{App, Engine, EngineError};
 
 use crate::routes;
+
+/// Why the HTTP server could not start, serve or stop.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// `[server] tls_cert` or `tls_key` cannot be used.
+    #[error("{0}")]
+    Tls(String),
+    #[error("binding `{addr}`: {source}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("serving http: {0}")]
+    Serve(#[source] std::io::Error),
+    #[error("the http server stopped abnormally: {0}")]
+    Join(String),
+}
+
+type Result<T> = std::result::Result<T, ServeError>;
 
 /// What `wicket serve` was told on its command line.
 #[derive(Clone, Debug)]
@@ -41,11 +62,13 @@ impl Http {
             .as_ref()
             .map(wicket_engine::tls::acceptor)
             .transpose()
-            .map_err(anyhow::Error::msg)?;
-        let listener = TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("binding `{listen}`"))?;
-        let addr = listener.local_addr()?;
+            .map_err(ServeError::Tls)?;
+        let bind = |source| ServeError::Bind {
+            addr: listen.to_string(),
+            source,
+        };
+        let listener = TcpListener::bind(listen).await.map_err(bind)?;
+        let addr = listener.local_addr().map_err(bind)?;
         let (stop, mut stopped) = watch::channel(false);
         let stopping = async move {
             let _ = stopped.changed().await;
@@ -53,7 +76,8 @@ impl Http {
         let router = routes::router(app);
         let task = match tls.clone() {
             Some(acceptor) => {
-                let listener = crate::tls::TlsListener::new(listener, acceptor)?;
+                let listener =
+                    crate::tls::TlsListener::new(listener, acceptor).map_err(ServeError::Serve)?;
                 tokio::spawn(async move {
                     axum::serve(listener, router)
                         .with_graceful_shutdown(stopping)
@@ -82,8 +106,8 @@ impl Http {
         let _ = self.stop.send(true);
         self.task
             .await
-            .context("joining the http server")?
-            .context("serving http")
+            .map_err(|e| ServeError::Join(e.to_string()))?
+            .map_err(ServeError::Serve)
     }
 }
 
@@ -101,7 +125,7 @@ impl Running {
     /// Stops accepting, finishes requests in flight, stops the engine's jobs.
     pub async fn shutdown(self) -> Result<()> {
         self.http.shutdown().await?;
-        self.engine.shutdown().await
+        Ok(self.engine.shutdown().await?)
     }
 }
 
@@ -109,7 +133,7 @@ impl Running {
 pub async fn spawn(config: Config, database: Option<&str>, listen: &str) -> Result<Running> {
     // Key and certificate problems stop the start before anything is written.
     if let Some(files) = &config.tls {
-        wicket_engine::tls::acceptor(files).map_err(anyhow::Error::msg)?;
+        wicket_engine::tls::acceptor(files).map_err(ServeError::Tls)?;
     }
     let engine = Engine::start(config, database).await?;
     let http = match Http::start(engine.app.clone(), listen).await {

@@ -43,7 +43,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<Verdict> {
         Ok(h) => h,
         Err(e) => {
             engine.shutdown().await?;
-            return Err(e);
+            return Err(e.into());
         }
     };
     let gateway = if engine.app.config.gateway.postgres.is_empty() {

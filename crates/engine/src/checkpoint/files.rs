@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use crate::error::{Context, EngineResult as Result};
 
 use super::Checkpoint;
 
@@ -20,7 +20,7 @@ pub fn write(dir: &Path, cp: &Checkpoint) -> Result<PathBuf> {
         && let Ok(existing) = serde_json::from_slice::<Checkpoint>(&bytes)
         && existing.hash != cp.hash
     {
-        anyhow::bail!(
+        crate::bail!(
             "checkpoint `{}` already vouches for another hash at seq {}: the audit log was \
              rewritten; run `wicket audit verify --checkpoints`",
             path.display(),
@@ -53,7 +53,7 @@ pub fn write(dir: &Path, cp: &Checkpoint) -> Result<PathBuf> {
 #[derive(Debug)]
 pub struct Loaded {
     pub file: String,
-    pub checkpoint: Result<Checkpoint, String>,
+    pub checkpoint: std::result::Result<Checkpoint, String>,
 }
 
 /// Every `*.json` file in `dir` (hidden temporary files skipped), in `seq` order; a file that

@@ -33,7 +33,7 @@ pub async fn verify_checkpoints(
     store: &dyn Store,
     dir: &Path,
     key: &VerifyingKey,
-) -> anyhow::Result<CheckpointReport> {
+) -> crate::error::EngineResult<CheckpointReport> {
     let loaded = read_dir(dir)?;
     let head = store.audit_head().await?;
     let head_seq = head.as_ref().map_or(0, |h| h.0);

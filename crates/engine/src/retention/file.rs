@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, EngineResult as Result};
 use serde::{Deserialize, Serialize};
 use wicket_core::audit::Verifier;
 use wicket_core::{AuditEvent, Time};
@@ -111,7 +111,7 @@ pub fn verify(input: impl Read) -> Result<ArchiveReport> {
     let header: Header = serde_json::from_str(&first)
         .context("the archive's first line is not a wicket archive header")?;
     if header.wicket_audit_archive != FORMAT {
-        bail!(
+        crate::bail!(
             "archive format {} is not one this wicket reads ({FORMAT})",
             header.wicket_audit_archive
         );
