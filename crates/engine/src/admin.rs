@@ -101,6 +101,18 @@ pub async fn create_token(
     user: &str,
     ttl: Option<&str>,
 ) -> Result<String> {
+    Ok(create_token_with_id(config_path, database, user, ttl)
+        .await?
+        .0)
+}
+
+/// [`create_token`], with the new token's id (`tok_...`, what `wicket token revoke` takes).
+pub async fn create_token_with_id(
+    config_path: &Path,
+    database: Option<&str>,
+    user: &str,
+    ttl: Option<&str>,
+) -> Result<(String, String)> {
     let config = load_config(config_path)?;
     if config.user(user).is_none() {
         crate::bail!(
@@ -114,8 +126,13 @@ pub async fn create_token(
         .map_err(|e| EngineError::Setup(e.message))?;
     let store = open_store(&config, database).await?;
     let (token, changes) = token_changes(user, "wicket", ttl, now(), &mut RandomIds);
+    let id = changes
+        .tokens
+        .first()
+        .map(|t| t.id.clone())
+        .unwrap_or_default();
     store.commit(changes).await.context("storing the token")?;
-    Ok(token)
+    Ok((token, id))
 }
 
 /// `wicket audit verify`: walks the whole chain in the database.

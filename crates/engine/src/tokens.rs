@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use subtle::ConstantTimeEq;
 use wicket_core::TokenRecord;
@@ -14,10 +15,12 @@ use crate::error::EngineError;
 use crate::ids::token_hash;
 
 /// Tokens already read from the store, by hash. Revocation through this server evicts at once;
-/// through another server, as soon as its change reaches this one (`crate::replicate`).
+/// through another server, as soon as its change reaches this one (`crate::replicate`); written
+/// straight into the database (`wicket token revoke --offline`, which no feed announces on
+/// SQLite), once the entry is older than [`FRESH`], since an entry that old is read again.
 #[derive(Clone, Default)]
 pub struct TokenCache {
-    inner: Arc<RwLock<HashMap<String, TokenRecord>>>,
+    inner: Arc<RwLock<HashMap<String, (TokenRecord, Instant)>>>,
     /// Bumped by every eviction: a record read from the store before one is not cached, as it
     /// may be the very token just revoked.
     evictions: Arc<AtomicU64>,
@@ -26,20 +29,27 @@ pub struct TokenCache {
 /// Entries beyond this are dropped wholesale; the store is the source of truth.
 const CACHE_MAX: usize = 100_000;
 
+/// How long a cached token is trusted before the store is asked again: the longest a
+/// revocation the server was not told about (an offline one) takes to bite. One indexed read
+/// per token per second costs nothing next to the requests it serves.
+pub const FRESH: Duration = Duration::from_secs(1);
+
 impl TokenCache {
     fn get(&self, hash: &str) -> Option<TokenRecord> {
         self.inner
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(hash)
-            .cloned()
+            .filter(|(_, read)| read.elapsed() < FRESH)
+            .map(|(r, _)| r.clone())
     }
     /// The eviction count to pass to [`TokenCache::put`]; read it before reading the store.
     fn evictions(&self) -> u64 {
         self.evictions.load(Ordering::SeqCst)
     }
-    /// Caches `record` unless an eviction happened since `evictions` was read.
-    fn put(&self, record: TokenRecord, evictions: u64) {
+    /// Caches `record`, read from the store at `read`, unless an eviction happened since
+    /// `evictions` was read.
+    fn put(&self, record: TokenRecord, evictions: u64, read: Instant) {
         let mut map = self.inner.write().unwrap_or_else(|e| e.into_inner());
         if self.evictions() != evictions {
             return;
@@ -47,13 +57,13 @@ impl TokenCache {
         if map.len() >= CACHE_MAX {
             map.clear();
         }
-        map.insert(record.hash.clone(), record);
+        map.insert(record.hash.clone(), (record, read));
     }
     /// Forgets token `id` (after a revocation).
     pub fn evict(&self, id: &str) {
         let mut map = self.inner.write().unwrap_or_else(|e| e.into_inner());
         self.evictions.fetch_add(1, Ordering::SeqCst);
-        map.retain(|_, r| r.id != id);
+        map.retain(|_, (r, _)| r.id != id);
     }
     /// Forgets every token (after changes may have been missed).
     pub fn clear(&self) {
@@ -78,12 +88,14 @@ pub async fn verify_hash(app: &App, hash: &str) -> Result<TokenRecord, EngineErr
         Some(r) => r,
         None => {
             let evictions = app.tokens.evictions();
+            // Stamped before the read: the entry is never trusted past `FRESH` from it.
+            let read = Instant::now();
             let r = app
                 .store
                 .find_token(hash)
                 .await?
                 .ok_or_else(invalid_token)?;
-            app.tokens.put(r.clone(), evictions);
+            app.tokens.put(r.clone(), evictions, read);
             r
         }
     };

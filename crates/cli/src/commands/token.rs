@@ -45,7 +45,7 @@ pub async fn run(global: &Global, cmd: TokenCommand) -> Result<Verdict> {
             database,
         } => {
             let config = config_file(global)?;
-            let token = wicket_engine::admin::create_token(
+            let (token, id) = wicket_engine::admin::create_token_with_id(
                 config,
                 database.as_deref(),
                 &user,
@@ -54,7 +54,7 @@ pub async fn run(global: &Global, cmd: TokenCommand) -> Result<Verdict> {
             .await?;
             match global.output {
                 Format::Human => outln!("{token}"),
-                Format::Json => output::json(&json!({ "user": user, "token": token }))?,
+                Format::Json => output::json(&json!({ "user": user, "token": token, "id": id }))?,
             }
         }
         TokenCommand::Revoke {

@@ -206,3 +206,43 @@ fn a_request_from_ask_to_revoke_and_a_tampered_audit_log() {
         "{out:?}"
     );
 }
+
+/// The emergency path: a token revoked straight in the database stops working within a
+/// second or so, even on SQLite (which has no change feed) and while the server has it cached.
+#[test]
+fn an_offline_revocation_bites_while_the_token_is_cached() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let server = Server::start(&fixture("wicket.toml"), &database);
+    let created = json(
+        &server
+            .offline(&["token", "create", "alice", "--output", "json"])
+            .expect_code(0)
+            .stdout,
+    );
+    let (token, id) = (
+        created["token"].as_str().unwrap().to_string(),
+        created["id"].as_str().unwrap().to_string(),
+    );
+    assert!(id.starts_with("tok_"), "{created}");
+    // Used first, so the server holds it in its cache.
+    server.wicket(&token, &["whoami"]).expect_code(0);
+    server
+        .offline(&["token", "revoke", &id, "--offline"])
+        .expect_code(0);
+    // The server re-reads a cached token after a second; before, it trusted it for 30 s.
+    let start = std::time::Instant::now();
+    loop {
+        let out = server.wicket(&token, &["whoami"]);
+        if out.code != 0 {
+            assert!(out.stderr.contains("revoked"), "{out:?}");
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(15),
+            "the revoked token still works after 15 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    server.stop();
+}
