@@ -391,3 +391,78 @@ async fn hostile_sql_gets_an_error_and_the_session_lives_on() {
     );
     env.stop().await;
 }
+
+/// In a read-write session (every write action, but not `db:ddl` or `db:admin`) PostgreSQL's
+/// read-only mode does not stand behind the gateway, and the upstream role owns the tables and
+/// would run all of these: each must be the gateway's own refusal.
+#[tokio::test]
+async fn ddl_and_admin_are_the_gateway_s_refusal_in_a_read_write_session() {
+    let Some(env) = env().await else { return };
+    env.grant("alice", "db-write", "10m").await;
+    let token = env.token("alice").await;
+    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    // The session is read-write: a plain write goes through.
+    c.simple_query("INSERT INTO t VALUES (7)").await.unwrap();
+    let statements = [
+        "DROP TABLE customers",
+        "CREATE TABLE evil (x int)",
+        "ALTER TABLE customers ADD COLUMN x int",
+        "CREATE INDEX ON customers (name)",
+        "COMMENT ON TABLE customers IS 'x'",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+        "SELECT * INTO copy_of_customers FROM customers",
+        "CREATE TABLE c2 AS SELECT * FROM customers",
+        "COPY customers TO PROGRAM 'id'",
+        "COPY customers FROM '/etc/passwd'",
+        "SET ROLE postgres",
+        "SET SESSION AUTHORIZATION postgres",
+        "SELECT set_config('role', 'postgres', false)",
+        "ALTER SYSTEM SET work_mem = '1GB'",
+        "CREATE ROLE evil SUPERUSER",
+        "GRANT ALL ON customers TO PUBLIC",
+        "DO $$ BEGIN DROP TABLE customers; END $$",
+        "SELECT pg_read_file('/etc/passwd')",
+        "LOAD 'evil.so'",
+        "VACUUM FULL",
+        "CHECKPOINT",
+        "SET search_path = evil",
+    ];
+    let mut wrong = Vec::new();
+    for sql in statements {
+        match c.simple_query(sql).await {
+            Ok(_) => wrong.push(format!("accepted: {sql}")),
+            Err(e) => {
+                let (code, message) = db_error(&e);
+                if code != "42501" || !message.starts_with("wicket denied") {
+                    wrong.push(format!(
+                        "{sql}: not the gateway's refusal: {code} {message}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // Nothing changed behind the gateway's back.
+    let direct = env.direct().await;
+    let columns: i64 = direct
+        .query_one(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'customers'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(columns, 2);
+    for table in ["evil", "copy_of_customers", "c2"] {
+        let n: i64 = direct
+            .query_one(
+                "SELECT count(*) FROM pg_class WHERE relname = $1",
+                &[&table],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(n, 0, "{table} was created");
+    }
+    env.stop().await;
+}

@@ -78,3 +78,30 @@ async fn several_statements_are_authorized_before_any_runs() {
     assert!(!texts.iter().any(|(_, d)| *d == "allow"), "{texts:?}");
     env.stop().await;
 }
+
+/// `RESET ALL` and `DISCARD ALL` go back to what the session started with, which the gateway
+/// chose: still read-only, still `search_path = public`.
+#[tokio::test]
+async fn resetting_everything_keeps_read_only_and_the_pinned_path() {
+    let Some(env) = env().await else { return };
+    env.grant("alice", "db-read", "10m").await;
+    let token = env.token("alice").await;
+    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    for reset in [
+        "RESET ALL",
+        "DISCARD ALL",
+        "SET default_transaction_read_only TO DEFAULT",
+    ] {
+        c.simple_query(reset).await.unwrap();
+        let (code, message) = db_error(&c.simple_query("SELECT bump()").await.unwrap_err());
+        assert_eq!(code, "25006", "after {reset}: {message}");
+        for (setting, want) in [
+            ("default_transaction_read_only", "on"),
+            ("search_path", "public"),
+        ] {
+            let row = c.query_one(&format!("SHOW {setting}"), &[]).await.unwrap();
+            assert_eq!(row.get::<_, String>(0), want, "after {reset}");
+        }
+    }
+    env.stop().await;
+}
