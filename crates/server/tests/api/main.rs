@@ -17,3 +17,4 @@ mod persistence;
 mod retention;
 mod tls;
 mod tokens;
+mod visibility;
