@@ -249,6 +249,12 @@ mod tests {
             |e| e.details = "{\"n\":99}".into(),
             |e| e.at = from_millis(1),
             |e| e.id = "other".into(),
+            |e| e.action = Some("db:drop".into()),
+            |e| e.resource = Some("elsewhere".into()),
+            |e| e.request_id = Some("req_other".into()),
+            |e| e.grant_id = Some("gr_other".into()),
+            |e| e.prev_hash = GENESIS.into(),
+            |e| e.hash = GENESIS.into(),
         ];
         for edit in edits {
             let mut events = base.clone();
@@ -257,6 +263,12 @@ mod tests {
             let err = events.iter().try_for_each(|e| v.push(e)).unwrap_err();
             assert_eq!(err.seq, 3);
         }
+        // A renumbered event breaks the chain where the numbering does.
+        let mut events = base.clone();
+        events[2].seq = 7;
+        let mut v = Verifier::default();
+        let err = events.iter().try_for_each(|e| v.push(e)).unwrap_err();
+        assert_eq!(err.seq, 7);
     }
 
     #[test]
