@@ -102,11 +102,17 @@ fn export_follow_and_the_usage_report() {
             let _ = tx.send(line);
         }
     });
-    std::thread::sleep(Duration::from_millis(1500));
-    ask(&server, &alice);
-    let line = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("`audit list --follow` printed the new event");
+    // `--follow` prints what comes after the head it found at start, which may be after the
+    // first new request: ask again until one shows, rather than guess when it has started.
+    let mut line = None;
+    for _ in 0..30 {
+        ask(&server, &alice);
+        if let Ok(l) = rx.recv_timeout(Duration::from_secs(2)) {
+            line = Some(l);
+            break;
+        }
+    }
+    let line = line.expect("`audit list --follow` printed a new event within a minute");
     let _ = follow.kill();
     let _ = follow.wait();
     let e = json(&line);
