@@ -6,3 +6,6 @@ mod api;
 
 // The test bodies import `crate::helpers`.
 use api::helpers;
+
+#[path = "api/postgres_only.rs"]
+mod postgres_only;

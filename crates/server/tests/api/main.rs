@@ -6,7 +6,7 @@
 pub mod helpers;
 mod receiver;
 
-mod anomalies;
+pub mod anomalies;
 mod checkpoints;
 mod errors;
 mod flow;
