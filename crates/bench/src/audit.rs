@@ -60,7 +60,12 @@ pub async fn group_commit(
     each: usize,
 ) -> Result<(f64, f64)> {
     let metrics = Arc::new(Metrics::default());
-    let writer = AuditWriter::start(store, metrics.clone(), wicket_engine::tail::Tail::default());
+    let writer = AuditWriter::start(
+        store,
+        metrics.clone(),
+        wicket_engine::tail::Tail::default(),
+        Default::default(),
+    );
     let t = Instant::now();
     let tasks: Vec<_> = (0..callers)
         .map(|c| {

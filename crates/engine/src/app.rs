@@ -14,6 +14,7 @@ use wicket_store::{Store, StoreError};
 
 use crate::audit_writer::AuditWriter;
 use crate::error::{EngineError, EngineResult};
+use crate::health::Health;
 use crate::ids::RandomIds;
 use crate::metrics::Metrics;
 use crate::replicate::{self, Replica};
@@ -39,6 +40,8 @@ pub struct App {
     pub sessions: Sessions,
     /// Committed audit events for in-process consumers; woken by every local commit.
     pub tail: Tail,
+    /// Whether the store is known to be down.
+    pub health: Arc<Health>,
 }
 
 /// The current time as wicket keeps it (UTC, milliseconds).
@@ -50,8 +53,10 @@ impl App {
     pub fn new(config: Arc<Config>, store: Arc<dyn Store>, index: Index) -> App {
         let metrics = Arc::new(Metrics::default());
         let tail = Tail::default();
+        let health = Arc::new(Health::default());
         App {
-            audit: AuditWriter::start(store.clone(), metrics.clone(), tail.clone()),
+            audit: AuditWriter::start(store.clone(), metrics.clone(), tail.clone(), health.clone()),
+            health,
             tail,
             config,
             store,
@@ -103,7 +108,13 @@ impl App {
     /// Commits a write set and brings the index up to date.
     pub async fn commit(&self, changes: Changes) -> Result<(), StoreError> {
         let started = std::time::Instant::now();
-        let events = self.store.commit(changes.clone()).await?;
+        let events = match self.store.commit(changes.clone()).await {
+            Ok(events) => events,
+            Err(e) => {
+                self.health.failed(&e);
+                return Err(e);
+            }
+        };
         self.metrics.audit_append(started.elapsed());
         self.metrics.audit_events(events.len());
         self.apply_to_index(&changes);

@@ -8,8 +8,13 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use wicket_core::NewEvent;
 use wicket_store::Store;
 
+use crate::health::Health;
 use crate::metrics::Metrics;
 use crate::tail::Tail;
+
+/// The longest a caller waits for its event's commit: about a connection wait. Past it the
+/// caller is told the log could not be written, whatever is queued ahead of it.
+pub const APPEND_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Events waiting beyond this are refused rather than queued without bound.
 const QUEUE: usize = 65_536;
@@ -54,6 +59,7 @@ async fn linger(rx: &mut mpsc::Receiver<Item>, batch: &mut Vec<Item>, urgent: &N
 #[derive(Clone)]
 pub struct AuditWriter {
     tx: mpsc::Sender<Item>,
+    health: Arc<Health>,
     /// Set while the last append failed; callers that do not wait (the gateway) check it.
     failing: Arc<AtomicBool>,
     /// Ends a linger: someone is waiting for their event.
@@ -61,12 +67,18 @@ pub struct AuditWriter {
 }
 
 impl AuditWriter {
-    pub fn start(store: Arc<dyn Store>, metrics: Arc<Metrics>, tail: Tail) -> AuditWriter {
+    pub fn start(
+        store: Arc<dyn Store>,
+        metrics: Arc<Metrics>,
+        tail: Tail,
+        health: Arc<Health>,
+    ) -> AuditWriter {
         let (tx, mut rx) = mpsc::channel::<Item>(QUEUE);
         let failing = Arc::new(AtomicBool::new(false));
         let flag = failing.clone();
         let urgent = Arc::new(Notify::new());
         let hurry = urgent.clone();
+        let known = health.clone();
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(BATCH);
             while rx.recv_many(&mut batch, BATCH).await > 0 {
@@ -74,10 +86,18 @@ impl AuditWriter {
                 let (events, acks): (Vec<NewEvent>, Vec<Option<Ack>>) = batch.drain(..).unzip();
                 let n = events.len();
                 let started = std::time::Instant::now();
-                let result = store.append_events(events).await.map(|_| ()).map_err(|e| {
-                    tracing::error!(error = %e, events = n, "audit append failed");
-                    "the audit log could not be written".to_string()
-                });
+                // A store known to be down is not waited for: the batch fails at once.
+                let result = match known.down() {
+                    Some(why) => Err(format!("the audit log cannot be written: {why}")),
+                    None => store.append_events(events).await.map(|_| ()).map_err(|e| {
+                        tracing::error!(error = %e, events = n, "audit append failed");
+                        known.failed(&e);
+                        match known.down() {
+                            Some(why) => format!("the audit log cannot be written: {why}"),
+                            None => "the audit log could not be written".to_string(),
+                        }
+                    }),
+                };
                 flag.store(result.is_err(), Ordering::Relaxed);
                 if result.is_ok() {
                     metrics.audit_append(started.elapsed());
@@ -92,14 +112,36 @@ impl AuditWriter {
         });
         AuditWriter {
             tx,
+            health,
             failing,
             urgent,
         }
     }
 
-    /// True while the audit log cannot be written (the last group commit failed).
+    /// True while the audit log cannot be written (the last group commit failed, or the store
+    /// is known to be down).
     pub fn is_failing(&self) -> bool {
-        self.failing.load(Ordering::Relaxed)
+        self.failing.load(Ordering::Relaxed) || self.health.down().is_some()
+    }
+
+    /// Fails at once while the store is known to be down.
+    fn refuse_if_down(&self) -> Result<(), String> {
+        match self.health.down() {
+            Some(why) => Err(format!("the audit log cannot be written: {why}")),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits for a commit's answer, at most [`APPEND_DEADLINE`].
+    async fn answer(done: oneshot::Receiver<Result<(), String>>) -> Result<(), String> {
+        match tokio::time::timeout(APPEND_DEADLINE, done).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err("the audit writer has stopped".to_string()),
+            Err(_) => Err(format!(
+                "the audit log could not be written within {} s",
+                APPEND_DEADLINE.as_secs()
+            )),
+        }
     }
 
     /// Queues `event` without waiting for its commit (it joins the next group commit); waits
@@ -113,18 +155,19 @@ impl AuditWriter {
 
     /// Appends `event` and waits until it is committed.
     pub async fn append(&self, event: NewEvent) -> Result<(), String> {
+        self.refuse_if_down()?;
         let (ack, done) = oneshot::channel();
         self.tx
             .send((event, Some(ack)))
             .await
             .map_err(|_| "the audit writer has stopped".to_string())?;
         self.urgent.notify_one();
-        done.await
-            .map_err(|_| "the audit writer has stopped".to_string())?
+        Self::answer(done).await
     }
 
     /// Appends `events` and waits until all are committed; they share group commits.
     pub async fn append_all(&self, events: Vec<NewEvent>) -> Result<(), String> {
+        self.refuse_if_down()?;
         let mut waits = Vec::with_capacity(events.len());
         for event in events {
             let (ack, done) = oneshot::channel();
@@ -135,10 +178,20 @@ impl AuditWriter {
             waits.push(done);
         }
         self.urgent.notify_one();
-        for done in waits {
-            done.await
-                .map_err(|_| "the audit writer has stopped".to_string())??;
+        // One deadline for the whole set: they share group commits.
+        let all = async {
+            for done in waits {
+                done.await
+                    .map_err(|_| "the audit writer has stopped".to_string())??;
+            }
+            Ok(())
+        };
+        match tokio::time::timeout(APPEND_DEADLINE, all).await {
+            Ok(result) => result,
+            Err(_) => Err(format!(
+                "the audit log could not be written within {} s",
+                APPEND_DEADLINE.as_secs()
+            )),
         }
-        Ok(())
     }
 }

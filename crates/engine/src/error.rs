@@ -18,6 +18,9 @@ pub enum EngineError {
     /// The store failed; a [`StoreError::Conflict`] means a concurrent writer won.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The store is known to be down (unreachable, disk full): refused at once, with why.
+    #[error("{0}; try again")]
+    Unavailable(String),
     /// What the operator set up cannot work (an unsupported database url, a missing secret,
     /// a configuration that does not validate, a chain that does not verify).
     #[error("{0}")]
@@ -108,6 +111,7 @@ impl EngineError {
             EngineError::Unauthenticated { message, .. } => message.clone(),
             EngineError::Store(StoreError::Conflict(m)) => m.clone(),
             EngineError::Store(_) => "the database is unavailable; try again".into(),
+            EngineError::Unavailable(why) => format!("{why}; try again"),
             EngineError::Setup(m) => m.clone(),
             EngineError::During { .. } | EngineError::Internal(_) => {
                 "internal error; the log has the details".into()

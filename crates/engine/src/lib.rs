@@ -10,6 +10,7 @@ pub mod app;
 pub mod audit_writer;
 pub mod checkpoint;
 pub mod error;
+pub mod health;
 pub mod ids;
 pub mod jobs;
 pub mod metrics;

@@ -87,13 +87,18 @@ pub async fn verify_hash(app: &App, hash: &str) -> Result<TokenRecord, EngineErr
     let record = match app.tokens.get(hash) {
         Some(r) => r,
         None => {
+            if let Some(why) = app.health.down() {
+                // Fail closed, at once: a token that cannot be read again is not trusted.
+                return Err(EngineError::Unavailable(why));
+            }
             let evictions = app.tokens.evictions();
             // Stamped before the read: the entry is never trusted past `FRESH` from it.
             let read = Instant::now();
             let r = app
                 .store
                 .find_token(hash)
-                .await?
+                .await
+                .inspect_err(|e| app.health.failed(e))?
                 .ok_or_else(invalid_token)?;
             app.tokens.put(r.clone(), evictions, read);
             r

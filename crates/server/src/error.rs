@@ -67,6 +67,14 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
             StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            other if other.failure() == wicket_store::Failure::DiskFull => {
+                tracing::error!(error = %other, "store failure: disk full");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "store_disk_full",
+                    "the database's disk is full; nothing can be recorded until space is freed on it",
+                )
+            }
             other => {
                 tracing::error!(error = %other, "store failure");
                 ApiError::new(
@@ -85,6 +93,11 @@ impl From<EngineError> for ApiError {
             EngineError::Refused(e) => e.into(),
             EngineError::Unauthenticated { code, message } => ApiError::unauthorized(code, message),
             EngineError::Store(e) => e.into(),
+            EngineError::Unavailable(why) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                format!("{why}; try again"),
+            ),
             EngineError::Setup(message) => {
                 tracing::error!(error = %message, "setup error");
                 ApiError::internal()

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use wicket_core::workflow::Changes;
 use wicket_core::{Anomaly, AuditEvent, Grant, NewEvent, Request, Time, TokenRecord};
 
-pub use error::StoreError;
+pub use error::{Failure, StoreError};
 pub use feed::{Change, ChangeFeed};
 pub use filter::{AnomalyFilter, AuditFilter, GrantFilter, RequestFilter};
 

@@ -74,6 +74,23 @@ impl Cluster {
         Err(failure)
     }
 
+    /// Stops the server as `pg_ctl stop -m fast` does (clients are disconnected).
+    pub(crate) fn stop_fast(&self) -> Result<(), String> {
+        let stopped = self
+            .run_as
+            .command(&self.bindir.join("pg_ctl"))
+            .arg("-D")
+            .arg(self.data())
+            .args(["-w", "-m", "fast", "stop"])
+            .output();
+        check("pg_ctl stop", stopped, None)
+    }
+
+    /// Starts the server again on its port.
+    pub(crate) fn restart(&self) -> Result<(), String> {
+        self.pg_ctl_start()
+    }
+
     fn data(&self) -> PathBuf {
         self.dir.path().join("data")
     }

@@ -10,10 +10,12 @@
 mod binaries;
 mod cluster;
 mod database;
+mod own;
 mod run_as;
 mod server;
 
 pub use database::{TestDb, database};
+pub use own::OwnCluster;
 
 /// Why there is no PostgreSQL to test against.
 #[derive(Debug, thiserror::Error)]

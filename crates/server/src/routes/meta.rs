@@ -20,10 +20,27 @@ pub async fn healthz() -> Json<Value> {
 }
 
 pub async fn readyz(State(app): State<App>) -> impl IntoResponse {
-    match app.store.audit_head().await {
-        Ok(_) => (StatusCode::OK, Json(json!({"status": "ready"}))),
-        Err(e) => {
-            tracing::warn!(error = %e, "not ready");
+    // Known down: say so at once. Otherwise ask the store, but never for long.
+    let probe = match app.health.down() {
+        Some(why) => Err(why),
+        None => match tokio::time::timeout(
+            wicket_engine::health::PROBE_DEADLINE,
+            app.store.audit_head(),
+        )
+        .await
+        {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => {
+                app.health.failed(&e);
+                Err(e.to_string())
+            }
+            Err(_) => Err("the database does not answer".to_string()),
+        },
+    };
+    match probe {
+        Ok(()) => (StatusCode::OK, Json(json!({"status": "ready"}))),
+        Err(why) => {
+            tracing::warn!(reason = %why, "not ready");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(json!({"status": "database unavailable"})),

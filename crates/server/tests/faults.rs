@@ -1,0 +1,174 @@
+//! Faults injected into a real server: its PostgreSQL stopped mid-traffic. Every caller gets
+//! its answer within its own deadline (about one connection wait), the server fails fast once
+//! it knows the database is down, `/readyz` says so at once, and it recovers by itself when the
+//! database is back, with an audit chain that still verifies.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use wicket_core::Config;
+use wicket_testkit::OwnCluster;
+
+const CONFIG: &str = r#"
+[[users]]
+name = "alice"
+
+[[users]]
+name = "carol"
+
+[[roles]]
+name = "orders-read"
+permissions = [{ actions = ["db:select"], resources = ["postgres/prod/orders/**"] }]
+
+[[roles]]
+name = "wicket-admin"
+permissions = [{ actions = ["wicket:*"], resources = ["wicket"] }]
+
+[[bindings]]
+subjects = ["user:carol"]
+roles = ["wicket-admin"]
+
+[[bindings]]
+subjects = ["user:alice"]
+roles = ["orders-read"]
+"#;
+
+/// The longest any caller may wait while the database is down: the audit writer's deadline
+/// (10 s, about one connection wait) and room for a loaded machine. Before the fix, callers
+/// queued behind each other's connection waits and the last answered after 39 s.
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// A denied check: it must be audited, so it needs the database.
+fn denied() -> Value {
+    json!({"action": "db:delete", "resource": "postgres/prod/orders/public/orders"})
+}
+
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: Value,
+) -> (StatusCode, Duration) {
+    let start = Instant::now();
+    let resp = client
+        .post(url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (resp.status(), start.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stopped_mid_traffic_every_caller_answered_in_time_and_recovery_without_restart() {
+    let pg = OwnCluster::start("wicket")
+        .await
+        .expect("a PostgreSQL of this test's own");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wicket.toml");
+    std::fs::write(&path, CONFIG).unwrap();
+    let db = pg.url("wicket");
+    let config = Config::parse("wicket.toml", CONFIG).unwrap();
+    let running = wicket_server::spawn(config, Some(&db), "127.0.0.1:0")
+        .await
+        .unwrap();
+    let base = format!("http://{}", running.addr);
+    let token = |user: &'static str| {
+        let (path, db) = (path.clone(), db.clone());
+        async move {
+            wicket_engine::admin::create_token(&path, Some(&db), user, Some("1h"))
+                .await
+                .unwrap()
+        }
+    };
+    let (alice, carol) = (token("alice").await, token("carol").await);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap();
+    let check = format!("{base}/v1/check");
+    let (status, _) = post(&client, &check, &alice, denied()).await;
+    assert_eq!(status, StatusCode::OK);
+
+    pg.stop().unwrap();
+    let stopped = Instant::now();
+    // Three batches of a thousand audited checks at once, and single checks beside them.
+    let batch = json!({"checks": vec![denied(); 1000]});
+    let mut calls = Vec::new();
+    for _ in 0..3 {
+        let (client, url, token, body) = (
+            client.clone(),
+            format!("{base}/v1/check/batch"),
+            alice.clone(),
+            batch.clone(),
+        );
+        calls.push(tokio::spawn(async move {
+            post(&client, &url, &token, body).await
+        }));
+    }
+    for delay in [0u64, 1, 5] {
+        let (client, url, token) = (client.clone(), check.clone(), alice.clone());
+        calls.push(tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(delay)).await;
+            post(&client, &url, &token, denied()).await
+        }));
+    }
+    let mut longest = Duration::ZERO;
+    for call in calls {
+        let (status, took) = call.await.unwrap();
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(took < DEADLINE, "a caller waited {took:?} for its 503");
+        longest = longest.max(took);
+    }
+    // Known down: the next caller and /readyz are told at once.
+    let (status, took) = post(&client, &check, &alice, denied()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let start = Instant::now();
+    let ready = client.get(format!("{base}/readyz")).send().await.unwrap();
+    let ready_took = start.elapsed();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    eprintln!(
+        "database down: the longest caller waited {longest:?} ({:?} since the stop); a check once known down {took:?}; /readyz {ready_took:?}",
+        stopped.elapsed()
+    );
+    assert!(
+        ready_took < Duration::from_secs(5),
+        "/readyz took {ready_took:?}"
+    );
+
+    // Back: the server recovers by itself.
+    pg.restart().unwrap();
+    let back = Instant::now();
+    loop {
+        let (status, _) = post(&client, &check, &alice, denied()).await;
+        if status == StatusCode::OK {
+            break;
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(60),
+            "still {status} a minute after the database came back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    eprintln!(
+        "recovered {:?} after the database came back",
+        back.elapsed()
+    );
+    let ready = client.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    let verify: Value = client
+        .get(format!("{base}/v1/audit/verify"))
+        .bearer_auth(&carol)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verify["ok"], true, "{verify}");
+    running.shutdown().await.unwrap();
+}
