@@ -13,6 +13,7 @@ pub mod error;
 pub mod health;
 pub mod ids;
 pub mod jobs;
+pub mod limits;
 pub mod metrics;
 pub mod monitor;
 pub mod notify;

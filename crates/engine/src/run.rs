@@ -35,6 +35,8 @@ impl Engine {
     /// Opens the store of `database` (else the configuration's), records `policy.loaded`,
     /// loads live grants into the index and starts the background jobs.
     pub async fn start(config: Config, database: Option<&str>) -> Result<Engine> {
+        let nofile = crate::limits::raise_nofile();
+        tracing::debug!(nofile, "open-file limit");
         let config = Arc::new(config);
         // A checkpoint key that cannot be read stops the start before anything is written.
         let signer = config

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 use wicket_engine::App;
 
@@ -26,14 +26,34 @@ pub struct Listener {
     pub cache: Arc<crate::sql::Cache>,
 }
 
+/// Sessions one listener keeps open at most: each holds two descriptors (client and
+/// upstream), and the rest of the process needs some too. Over the cap, connections wait in
+/// the kernel's backlog until a session ends.
+fn max_sessions() -> usize {
+    let soft = wicket_engine::limits::nofile();
+    usize::try_from((soft.saturating_sub(512) / 4).clamp(32, 8_192)).unwrap_or(32)
+}
+
 /// Accepts connections until `stop`; a failing connection never stops the loop.
 pub async fn accept(listener: Arc<Listener>, socket: TcpListener) {
     let mut stop = listener.stop.clone();
+    let permits = Arc::new(Semaphore::new(max_sessions()));
     loop {
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(p) => p,
+                Err(_) => return,
+            },
+            _ = stop.changed() => return,
+        };
         tokio::select! {
             accepted = socket.accept() => match accepted {
                 Ok((tcp, peer)) => {
-                    tokio::spawn(session::serve(tcp, peer, listener.clone()));
+                    let listener = listener.clone();
+                    tokio::spawn(async move {
+                        session::serve(tcp, peer, listener).await;
+                        drop(permit);
+                    });
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: wait rather than spin.

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod body;
 pub mod error;
+pub mod listen;
 pub mod report;
 pub mod routes;
 pub mod serve;

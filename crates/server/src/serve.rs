@@ -69,26 +69,15 @@ impl Http {
         };
         let listener = TcpListener::bind(listen).await.map_err(bind)?;
         let addr = listener.local_addr().map_err(bind)?;
-        let (stop, mut stopped) = watch::channel(false);
-        let stopping = async move {
-            let _ = stopped.changed().await;
-        };
+        let (stop, stopped) = watch::channel(false);
         let router = routes::router(app);
         let task = match tls.clone() {
             Some(acceptor) => {
                 let listener =
                     crate::tls::TlsListener::new(listener, acceptor).map_err(ServeError::Serve)?;
-                tokio::spawn(async move {
-                    axum::serve(listener, router)
-                        .with_graceful_shutdown(stopping)
-                        .await
-                })
+                tokio::spawn(crate::listen::serve(listener, router, stopped))
             }
-            None => tokio::spawn(async move {
-                axum::serve(listener, router)
-                    .with_graceful_shutdown(stopping)
-                    .await
-            }),
+            None => tokio::spawn(crate::listen::serve(listener, router, stopped)),
         };
         if tls.is_none() && !addr.ip().is_loopback() {
             tracing::warn!(%addr, "serving plain HTTP on a non-loopback address; tokens cross the network in clear text");
@@ -131,6 +120,7 @@ impl Running {
 
 /// Starts an engine on `config` and `database` and serves it on `listen`.
 pub async fn spawn(config: Config, database: Option<&str>, listen: &str) -> Result<Running> {
+    wicket_engine::limits::raise_nofile();
     // Key and certificate problems stop the start before anything is written.
     if let Some(files) = &config.tls {
         wicket_engine::tls::acceptor(files).map_err(ServeError::Tls)?;

@@ -1,0 +1,89 @@
+//! Serving connections with the limits a public port needs: a header-read timeout (which also
+//! ends a keep-alive connection idle between requests, and a client dripping its headers), a
+//! cap on open connections kept below the process's file limit, and a graceful drain at stop.
+//!
+//! `axum::serve` runs hyper without a timer, so none of these apply there: idle and half-sent
+//! connections were held forever and could exhaust the file descriptors.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::serve::Listener;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::sync::{Semaphore, watch};
+
+/// How long a client has to send a request's headers, and the longest a keep-alive connection
+/// waits idle for the next request.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long requests in flight may take to finish once the server stops.
+pub const GRACE: Duration = Duration::from_secs(10);
+
+/// Connections the server keeps open at most: well below the file limit, so the store,
+/// webhooks and the gateway always find a descriptor.
+pub fn max_connections() -> usize {
+    let soft = wicket_engine::limits::nofile();
+    usize::try_from(soft.saturating_sub(256).clamp(64, 16_384)).unwrap_or(64)
+}
+
+/// Accepts from `listener` and serves `router` until `stop` turns true, then drains.
+pub async fn serve<L>(
+    mut listener: L,
+    router: Router,
+    mut stop: watch::Receiver<bool>,
+) -> std::io::Result<()>
+where
+    L: Listener,
+    L::Io: Send + 'static,
+{
+    let permits = Arc::new(Semaphore::new(max_connections()));
+    let graceful = GracefulShutdown::new();
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .keep_alive(true);
+    let builder = Arc::new(builder);
+    loop {
+        // A connection over the cap waits in the kernel's backlog until one ends.
+        let permit = tokio::select! {
+            _ = stop.changed() => break,
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
+        let (io, _addr) = tokio::select! {
+            _ = stop.changed() => break,
+            accepted = listener.accept() => accepted,
+        };
+        let service = TowerToHyperService::new(router.clone());
+        let builder = builder.clone();
+        let conn = builder
+            .serve_connection_with_upgrades(TokioIo::new(io), service)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "http connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    // Stop accepting; let requests in flight finish, within the grace period.
+    drop(listener);
+    if tokio::time::timeout(GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            grace_s = GRACE.as_secs(),
+            "http connections still open after the grace period were closed"
+        );
+    }
+    Ok(())
+}
