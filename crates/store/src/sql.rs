@@ -1,0 +1,3 @@
+//! What both backends share, written once.
+
+pub(crate) mod migrations;
