@@ -4,19 +4,14 @@
 //! advisory lock, so concurrent servers keep one gapless chain; sweeps claim their rows with
 //! `FOR UPDATE SKIP LOCKED`, so each expiry is recorded once; a request is updated only over
 //! the version it was read at. Triggers announce every change with `NOTIFY` (see [`feed`]).
+//!
+//! The statements are the shared ones (`crate::sql`).
 
-mod anomalies;
-mod archive;
-mod chain;
-mod codec;
-mod commit;
+mod conn;
 mod connect;
 mod feed;
-mod grants;
 mod migrations;
-mod requests;
-mod sweep;
-mod tokens;
+mod values;
 
 use async_trait::async_trait;
 use sqlx::postgres::PgConnectOptions;
@@ -26,11 +21,16 @@ use wicket_core::{Anomaly, AuditEvent, Grant, NewEvent, Request, Time, TokenReco
 
 use crate::feed::ChangeFeed;
 use crate::filter::{AnomalyFilter, AuditFilter, GrantFilter, RequestFilter};
+use crate::sql::archive::{self, Archive};
+use crate::sql::chain::{self, Append};
+use crate::sql::grants::{self, Due};
+use crate::sql::sweep::{ExpireRequests, RecordDue};
+use crate::sql::{Work, anomalies, requests, tokens};
 use crate::{Store, StoreError};
 
 pub use feed::CHANNEL;
 
-/// A [`Store`] in a PostgreSQL database that any number of servers may share.
+/// A [`Store`](crate::Store) in a PostgreSQL database that any number of servers may share.
 #[derive(Debug)]
 pub struct PgStore {
     pool: PgPool,
@@ -52,9 +52,16 @@ impl PgStore {
         self.pool.close().await;
     }
 
-    /// A READ COMMITTED write transaction; dropped without commit, it rolls back.
-    async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
-        Ok(self.pool.begin().await?)
+    /// Runs `work` in one READ COMMITTED transaction; committed if it succeeds, rolled back
+    /// (the transaction dropped uncommitted) if not.
+    async fn write<W: Work>(&self, work: W) -> Result<W::Done, StoreError> {
+        if let Some(done) = work.nothing_to_do() {
+            return Ok(done);
+        }
+        let mut tx = self.pool.begin().await?;
+        let done = work.run(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done)
     }
 
     /// A read-only transaction on one snapshot, for reads that span several queries.
@@ -70,111 +77,88 @@ impl PgStore {
 #[async_trait]
 impl Store for PgStore {
     async fn commit(&self, changes: Changes) -> Result<Vec<AuditEvent>, StoreError> {
-        let mut tx = self.begin().await?;
-        let sealed = commit::apply(&mut tx, changes).await?;
-        tx.commit().await?;
-        Ok(sealed)
+        self.write(changes).await
     }
 
     async fn append_events(&self, events: Vec<NewEvent>) -> Result<Vec<AuditEvent>, StoreError> {
-        if events.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut tx = self.begin().await?;
-        let sealed = chain::append(&mut tx, events).await?;
-        tx.commit().await?;
-        Ok(sealed)
+        self.write(Append(events)).await
     }
 
     async fn get_request(&self, id: &str) -> Result<Option<Request>, StoreError> {
         let mut tx = self.snapshot().await?;
-        let request = requests::get(&mut tx, id).await?;
+        let request = requests::get(&mut *tx, id).await?;
         tx.rollback().await?;
         Ok(request)
     }
 
     async fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<Request>, StoreError> {
         let mut tx = self.snapshot().await?;
-        let list = requests::list(&mut tx, filter).await?;
+        let list = requests::list(&mut *tx, filter).await?;
         tx.rollback().await?;
         Ok(list)
     }
 
     async fn get_grant(&self, id: &str) -> Result<Option<Grant>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        grants::get(&mut conn, id).await
+        grants::get(&mut *self.pool.acquire().await?, id).await
     }
 
     async fn list_grants(&self, filter: &GrantFilter) -> Result<Vec<Grant>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        grants::list(&mut conn, filter).await
+        grants::list(&mut *self.pool.acquire().await?, filter).await
     }
 
     async fn live_grants(&self, now: Time) -> Result<Vec<Grant>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        grants::live(&mut conn, now).await
+        grants::live(&mut *self.pool.acquire().await?, now).await
     }
 
     async fn expire_requests(&self, now: Time, limit: i64) -> Result<Vec<Request>, StoreError> {
-        sweep::expire_requests(self, now, limit).await
+        self.write(ExpireRequests { now, limit }).await
     }
 
     async fn record_activations(&self, now: Time, limit: i64) -> Result<Vec<Grant>, StoreError> {
-        sweep::record(self, grants::Due::Activation, now, limit).await
+        let due = Due::Activation;
+        self.write(RecordDue { due, now, limit }).await
     }
 
     async fn record_expiries(&self, now: Time, limit: i64) -> Result<Vec<Grant>, StoreError> {
-        sweep::record(self, grants::Due::Expiry, now, limit).await
+        let due = Due::Expiry;
+        self.write(RecordDue { due, now, limit }).await
     }
 
     async fn list_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        chain::list(&mut conn, filter).await
+        chain::list(&mut *self.pool.acquire().await?, filter).await
     }
 
     async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        chain::head(&mut conn).await
+        chain::head(&mut *self.pool.acquire().await?).await
     }
 
     async fn audit_anchor(&self) -> Result<Option<(i64, String)>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        archive::anchor(&mut conn).await
+        archive::anchor(&mut *self.pool.acquire().await?).await
     }
 
     async fn archive_events(
         &self,
         through: (i64, String),
         event: NewEvent,
-        now: Time,
+        at: Time,
     ) -> Result<AuditEvent, StoreError> {
-        let mut tx = self.begin().await?;
-        let event = archive::archive(&mut tx, (through.0, &through.1), event, now).await?;
-        tx.commit().await?;
-        Ok(event)
+        self.write(Archive { through, event, at }).await
     }
 
     async fn find_token(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        tokens::find_by_hash(&mut conn, hash).await
+        tokens::find_by_hash(&mut *self.pool.acquire().await?, hash).await
     }
 
     async fn get_token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        tokens::get(&mut conn, id).await
+        tokens::get(&mut *self.pool.acquire().await?, id).await
     }
 
     async fn list_anomalies(&self, filter: &AnomalyFilter) -> Result<Vec<Anomaly>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        anomalies::list(&mut conn, filter).await
+        anomalies::list(&mut *self.pool.acquire().await?, filter).await
     }
 
     async fn count_requests(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT state, COUNT(*) FROM requests GROUP BY state")
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(rows)
+        requests::count(&mut *self.pool.acquire().await?).await
     }
 
     async fn watch(&self) -> Result<Option<Box<dyn ChangeFeed>>, StoreError> {
