@@ -5,7 +5,7 @@
 //! `FOR UPDATE SKIP LOCKED`, so each expiry is recorded once; a request is updated only over
 //! the version it was read at. Triggers announce every change with `NOTIFY` (see [`feed`]).
 //!
-//! The statements are the shared ones (`crate::sql`).
+//! The statements and the `Store` implementation are the shared ones (`crate::sql`).
 
 mod conn;
 mod connect;
@@ -13,20 +13,12 @@ mod feed;
 mod migrations;
 mod values;
 
-use async_trait::async_trait;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{PgPool, Postgres, Transaction};
-use wicket_core::workflow::Changes;
-use wicket_core::{Anomaly, AuditEvent, Grant, NewEvent, Request, Time, TokenRecord};
 
+use crate::StoreError;
 use crate::feed::ChangeFeed;
-use crate::filter::{AnomalyFilter, AuditFilter, GrantFilter, RequestFilter};
-use crate::sql::archive::{self, Archive};
-use crate::sql::chain::{self, Append};
-use crate::sql::grants::{self, Due};
-use crate::sql::sweep::{ExpireRequests, RecordDue};
-use crate::sql::{Work, anomalies, requests, tokens};
-use crate::{Store, StoreError};
+use crate::sql::{Backend, Work};
 
 pub use feed::CHANNEL;
 
@@ -51,20 +43,23 @@ impl PgStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
 
-    /// Runs `work` in one READ COMMITTED transaction; committed if it succeeds, rolled back
-    /// (the transaction dropped uncommitted) if not.
-    async fn write<W: Work>(&self, work: W) -> Result<W::Done, StoreError> {
-        if let Some(done) = work.nothing_to_do() {
-            return Ok(done);
-        }
+impl Backend for PgStore {
+    type Db = Postgres;
+
+    fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// READ COMMITTED; dropped uncommitted (on an error), the transaction rolls back.
+    async fn transact<W: Work>(&self, work: W) -> Result<W::Done, StoreError> {
         let mut tx = self.pool.begin().await?;
         let done = work.run(&mut *tx).await?;
         tx.commit().await?;
         Ok(done)
     }
 
-    /// A read-only transaction on one snapshot, for reads that span several queries.
     async fn snapshot(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -72,95 +67,9 @@ impl PgStore {
             .await?;
         Ok(tx)
     }
-}
 
-#[async_trait]
-impl Store for PgStore {
-    async fn commit(&self, changes: Changes) -> Result<Vec<AuditEvent>, StoreError> {
-        self.write(changes).await
-    }
-
-    async fn append_events(&self, events: Vec<NewEvent>) -> Result<Vec<AuditEvent>, StoreError> {
-        self.write(Append(events)).await
-    }
-
-    async fn get_request(&self, id: &str) -> Result<Option<Request>, StoreError> {
-        let mut tx = self.snapshot().await?;
-        let request = requests::get(&mut *tx, id).await?;
-        tx.rollback().await?;
-        Ok(request)
-    }
-
-    async fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<Request>, StoreError> {
-        let mut tx = self.snapshot().await?;
-        let list = requests::list(&mut *tx, filter).await?;
-        tx.rollback().await?;
-        Ok(list)
-    }
-
-    async fn get_grant(&self, id: &str) -> Result<Option<Grant>, StoreError> {
-        grants::get(&mut *self.pool.acquire().await?, id).await
-    }
-
-    async fn list_grants(&self, filter: &GrantFilter) -> Result<Vec<Grant>, StoreError> {
-        grants::list(&mut *self.pool.acquire().await?, filter).await
-    }
-
-    async fn live_grants(&self, now: Time) -> Result<Vec<Grant>, StoreError> {
-        grants::live(&mut *self.pool.acquire().await?, now).await
-    }
-
-    async fn expire_requests(&self, now: Time, limit: i64) -> Result<Vec<Request>, StoreError> {
-        self.write(ExpireRequests { now, limit }).await
-    }
-
-    async fn record_activations(&self, now: Time, limit: i64) -> Result<Vec<Grant>, StoreError> {
-        let due = Due::Activation;
-        self.write(RecordDue { due, now, limit }).await
-    }
-
-    async fn record_expiries(&self, now: Time, limit: i64) -> Result<Vec<Grant>, StoreError> {
-        let due = Due::Expiry;
-        self.write(RecordDue { due, now, limit }).await
-    }
-
-    async fn list_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
-        chain::list(&mut *self.pool.acquire().await?, filter).await
-    }
-
-    async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
-        chain::head(&mut *self.pool.acquire().await?).await
-    }
-
-    async fn audit_anchor(&self) -> Result<Option<(i64, String)>, StoreError> {
-        archive::anchor(&mut *self.pool.acquire().await?).await
-    }
-
-    async fn archive_events(
-        &self,
-        through: (i64, String),
-        event: NewEvent,
-        at: Time,
-    ) -> Result<AuditEvent, StoreError> {
-        self.write(Archive { through, event, at }).await
-    }
-
-    async fn find_token(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError> {
-        tokens::find_by_hash(&mut *self.pool.acquire().await?, hash).await
-    }
-
-    async fn get_token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError> {
-        tokens::get(&mut *self.pool.acquire().await?, id).await
-    }
-
-    async fn list_anomalies(&self, filter: &AnomalyFilter) -> Result<Vec<Anomaly>, StoreError> {
-        anomalies::list(&mut *self.pool.acquire().await?, filter).await
-    }
-
-    async fn count_requests(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        requests::count(&mut *self.pool.acquire().await?).await
-    }
-
+    /// Announces what every server commits: the schema's triggers `NOTIFY`, and the feed
+    /// listens on a connection of its own.
     async fn watch(&self) -> Result<Option<Box<dyn ChangeFeed>>, StoreError> {
         Ok(Some(Box::new(feed::PgFeed::listen(&self.options).await?)))
     }

@@ -1,25 +1,30 @@
 //! The SQL both backends run, written once: statements whose placeholders follow the
-//! backend's style, models decoded from plain column values, and the writes of a transition,
-//! a sweep and an archive, over the small [`Conn`] trait each backend implements.
+//! backend's style, models decoded from plain column values, the writes of a transition, a
+//! sweep and an archive, and the one [`Store`](crate::Store) implementation, over two small
+//! traits each backend implements: [`Conn`] for its connections, [`Backend`] for its pool
+//! and transactions.
 //!
 //! What a backend keeps to itself lives under `sqlite/` or `postgres/`, with the reason:
 //! its transactions and locks, its encodings, and SQLite's direct paths for speed.
 
-pub(crate) mod anomalies;
-pub(crate) mod archive;
+mod anomalies;
+mod archive;
+mod backend;
 pub(crate) mod chain;
 mod columns;
 mod commit;
 mod conn;
 mod dialect;
-pub(crate) mod grants;
+mod grants;
 pub(crate) mod migrations;
-pub(crate) mod requests;
+mod requests;
 mod statement;
-pub(crate) mod sweep;
-pub(crate) mod tokens;
+mod store;
+mod sweep;
+mod tokens;
 mod work;
 
+pub(crate) use backend::Backend;
 pub(crate) use columns::Columns;
 pub(crate) use conn::{Conn, conflict_if_unique};
 pub(crate) use dialect::Dialect;

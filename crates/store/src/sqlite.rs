@@ -1,6 +1,7 @@
 //! The SQLite backend: one file in WAL mode; every write is one `BEGIN IMMEDIATE` transaction.
 //!
-//! The statements are the shared ones (`crate::sql`), run on sqlx's pool. Audit appends, audit pages and the live grants take SQLite's own path, for
+//! The statements and the `Store` implementation are the shared ones (`crate::sql`), run on
+//! sqlx's pool. Audit appends, audit pages and the live grants take SQLite's own path, for
 //! speed: connections of this process's own through rusqlite (`direct`, `append`, `bulk`).
 
 mod append;
@@ -12,18 +13,13 @@ mod migrations;
 mod values;
 mod write;
 
-use async_trait::async_trait;
-use sqlx::SqlitePool;
+use sqlx::{Sqlite, SqlitePool, Transaction};
 use tokio::sync::Mutex;
-use wicket_core::workflow::Changes;
-use wicket_core::{Anomaly, AuditEvent, Grant, NewEvent, Request, Time, TokenRecord};
+use wicket_core::{AuditEvent, Grant, NewEvent, Time};
 
-use crate::filter::{AnomalyFilter, AuditFilter, GrantFilter, RequestFilter};
-use crate::sql::archive::{self, Archive};
-use crate::sql::grants::{self, Due};
-use crate::sql::sweep::{ExpireRequests, RecordDue};
-use crate::sql::{Work, anomalies, chain, requests, tokens};
-use crate::{Store, StoreError};
+use crate::StoreError;
+use crate::filter::AuditFilter;
+use crate::sql::{Backend, Work};
 
 /// A [`Store`](crate::Store) in one SQLite file.
 ///
@@ -59,23 +55,25 @@ impl SqliteStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
 
-    /// Runs `work` in one write transaction: this process's turn first, then SQLite's write
-    /// lock (see `write::WriteTx`); committed if it succeeds, rolled back if not.
-    async fn write<W: Work>(&self, work: W) -> Result<W::Done, StoreError> {
-        if let Some(done) = work.nothing_to_do() {
-            return Ok(done);
-        }
+impl Backend for SqliteStore {
+    type Db = Sqlite;
+
+    fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// This process's turn first, then SQLite's write lock (see `write::WriteTx`).
+    async fn transact<W: Work>(&self, work: W) -> Result<W::Done, StoreError> {
         let mut tx = write::WriteTx::begin(&self.pool, &self.writer).await?;
         let result = work.run(tx.conn()).await;
         tx.finish(result).await
     }
-}
 
-#[async_trait]
-impl Store for SqliteStore {
-    async fn commit(&self, changes: Changes) -> Result<Vec<AuditEvent>, StoreError> {
-        self.write(changes).await
+    /// A deferred read transaction: in WAL mode its first read fixes its snapshot.
+    async fn snapshot(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.pool.begin().await?)
     }
 
     /// SQLite's own path, for speed (see `append`).
@@ -87,27 +85,9 @@ impl Store for SqliteStore {
         self.direct.append(events).await
     }
 
-    async fn get_request(&self, id: &str) -> Result<Option<Request>, StoreError> {
-        // One read transaction, so the request and its reviews come from one snapshot.
-        let mut tx = self.pool.begin().await?;
-        let request = requests::get(&mut *tx, id).await?;
-        tx.rollback().await?;
-        Ok(request)
-    }
-
-    async fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<Request>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let list = requests::list(&mut *tx, filter).await?;
-        tx.rollback().await?;
-        Ok(list)
-    }
-
-    async fn get_grant(&self, id: &str) -> Result<Option<Grant>, StoreError> {
-        grants::get(&mut *self.pool.acquire().await?, id).await
-    }
-
-    async fn list_grants(&self, filter: &GrantFilter) -> Result<Vec<Grant>, StoreError> {
-        grants::list(&mut *self.pool.acquire().await?, filter).await
+    /// SQLite's own path, for speed (see `bulk`).
+    async fn list_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
+        self.direct.events(filter).await
     }
 
     /// SQLite's own path, for speed (see `bulk`).
@@ -119,63 +99,12 @@ impl Store for SqliteStore {
         Ok(all)
     }
 
+    /// SQLite's own path, for speed (see `bulk`).
     async fn live_grants_by_page(
         &self,
         now: Time,
         each: &mut (dyn FnMut(Vec<Grant>) + Send),
     ) -> Result<(), StoreError> {
         self.direct.live_grants(values::millis(now), each).await
-    }
-
-    async fn expire_requests(&self, now: Time, limit: i64) -> Result<Vec<Request>, StoreError> {
-        self.write(ExpireRequests { now, limit }).await
-    }
-
-    async fn record_activations(&self, now: Time, limit: i64) -> Result<Vec<Grant>, StoreError> {
-        let due = Due::Activation;
-        self.write(RecordDue { due, now, limit }).await
-    }
-
-    async fn record_expiries(&self, now: Time, limit: i64) -> Result<Vec<Grant>, StoreError> {
-        let due = Due::Expiry;
-        self.write(RecordDue { due, now, limit }).await
-    }
-
-    /// SQLite's own path, for speed (see `bulk`).
-    async fn list_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
-        self.direct.events(filter).await
-    }
-
-    async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
-        chain::head(&mut *self.pool.acquire().await?).await
-    }
-
-    async fn audit_anchor(&self) -> Result<Option<(i64, String)>, StoreError> {
-        archive::anchor(&mut *self.pool.acquire().await?).await
-    }
-
-    async fn archive_events(
-        &self,
-        through: (i64, String),
-        event: NewEvent,
-        at: Time,
-    ) -> Result<AuditEvent, StoreError> {
-        self.write(Archive { through, event, at }).await
-    }
-
-    async fn find_token(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError> {
-        tokens::find_by_hash(&mut *self.pool.acquire().await?, hash).await
-    }
-
-    async fn get_token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError> {
-        tokens::get(&mut *self.pool.acquire().await?, id).await
-    }
-
-    async fn list_anomalies(&self, filter: &AnomalyFilter) -> Result<Vec<Anomaly>, StoreError> {
-        anomalies::list(&mut *self.pool.acquire().await?, filter).await
-    }
-
-    async fn count_requests(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        requests::count(&mut *self.pool.acquire().await?).await
     }
 }
