@@ -26,7 +26,7 @@ mod work;
 
 pub(crate) use backend::Backend;
 pub(crate) use columns::Columns;
-pub(crate) use conn::{Conn, conflict_if_unique};
+pub(crate) use conn::{Conn, conflict_if_unique, insert_row};
 pub(crate) use dialect::Dialect;
 pub(crate) use statement::{Statement, Value};
 pub(crate) use work::Work;

@@ -2,7 +2,7 @@
 
 use wicket_core::{Anomaly, Severity};
 
-use super::{Columns, Conn, Statement, Value, conflict_if_unique};
+use super::{Columns, Conn, Statement, Value, insert_row};
 use crate::StoreError;
 use crate::filter::{self, AnomalyFilter};
 
@@ -10,11 +10,7 @@ use crate::filter::{self, AnomalyFilter};
 const COLUMNS: &str = "id, at, rule, severity, subject, request_id, grant_id, summary";
 
 pub(crate) async fn insert<C: Conn>(conn: &mut C, a: &Anomaly) -> Result<(), StoreError> {
-    let mut st = Statement::new(
-        C::DIALECT,
-        format!("INSERT INTO anomalies ({COLUMNS}) VALUES "),
-    );
-    st.bind_row([
+    let values = [
         a.id.as_str().into(),
         Value::Time(a.at),
         a.rule.as_str().into(),
@@ -23,11 +19,11 @@ pub(crate) async fn insert<C: Conn>(conn: &mut C, a: &Anomaly) -> Result<(), Sto
         a.request_id.as_deref().into(),
         a.grant_id.as_deref().into(),
         a.summary.as_str().into(),
-    ]);
-    conn.execute(&st)
-        .await
-        .map_err(|e| conflict_if_unique(e, || format!("anomaly `{}` already exists", a.id)))?;
-    Ok(())
+    ];
+    insert_row(conn, "anomalies", COLUMNS, values, || {
+        format!("anomaly `{}` already exists", a.id)
+    })
+    .await
 }
 
 /// Anomalies matching `f` (severity exactly, `since` inclusive), newest first.

@@ -5,7 +5,7 @@ use std::future::Future;
 
 use wicket_core::AuditEvent;
 
-use super::{Columns, Dialect, Statement};
+use super::{Columns, Dialect, Statement, Value};
 use crate::StoreError;
 
 /// A backend's connection (or the connection of its open transaction).
@@ -52,4 +52,24 @@ pub(crate) fn conflict_if_unique(err: StoreError, message: impl FnOnce() -> Stri
         }
         _ => err,
     }
+}
+
+/// Inserts one row of `values` into `columns` of `table`; a unique violation is a
+/// [`StoreError::Conflict`] saying `taken()`, and nothing is inserted.
+pub(crate) async fn insert_row<'a, C: Conn>(
+    conn: &mut C,
+    table: &str,
+    columns: &str,
+    values: impl IntoIterator<Item = Value<'a>>,
+    taken: impl FnOnce() -> String + Send,
+) -> Result<(), StoreError> {
+    let mut st = Statement::new(
+        C::DIALECT,
+        format!("INSERT INTO {table} ({columns}) VALUES "),
+    );
+    st.bind_row(values);
+    conn.execute(&st)
+        .await
+        .map_err(|e| conflict_if_unique(e, taken))?;
+    Ok(())
 }

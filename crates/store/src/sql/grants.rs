@@ -5,7 +5,7 @@ mod due;
 use wicket_core::workflow::{NewGrant, Revocation};
 use wicket_core::{Grant, Time};
 
-use super::{Columns, Conn, Statement, Value, conflict_if_unique};
+use super::{Columns, Conn, Statement, Value, insert_row};
 use crate::StoreError;
 use crate::filter::{self, GrantFilter};
 
@@ -17,11 +17,7 @@ const COLUMNS: &str =
 
 pub(crate) async fn insert<C: Conn>(conn: &mut C, new: &NewGrant) -> Result<(), StoreError> {
     let g = &new.grant;
-    let mut st = Statement::new(
-        C::DIALECT,
-        format!("INSERT INTO grants ({COLUMNS}, activation_recorded) VALUES "),
-    );
-    st.bind_row([
+    let values = [
         g.id.as_str().into(),
         g.user.as_str().into(),
         g.role.as_str().into(),
@@ -32,11 +28,12 @@ pub(crate) async fn insert<C: Conn>(conn: &mut C, new: &NewGrant) -> Result<(), 
         g.revoked_by.as_deref().into(),
         g.revoke_reason.as_deref().into(),
         new.activation_recorded.into(),
-    ]);
-    conn.execute(&st)
-        .await
-        .map_err(|e| conflict_if_unique(e, || format!("grant `{}` already exists", g.id)))?;
-    Ok(())
+    ];
+    let columns = format!("{COLUMNS}, activation_recorded");
+    insert_row(conn, "grants", &columns, values, || {
+        format!("grant `{}` already exists", g.id)
+    })
+    .await
 }
 
 /// Revokes a grant that is not revoked yet; a missing or already revoked grant is a conflict.

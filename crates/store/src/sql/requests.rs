@@ -6,7 +6,7 @@ mod reviews;
 use wicket_core::{Duration, Request, RequestState, Time};
 
 use super::columns::step;
-use super::{Columns, Conn, Statement, Value, conflict_if_unique};
+use super::{Columns, Conn, Statement, Value, insert_row};
 use crate::StoreError;
 use crate::filter::{self, RequestFilter};
 
@@ -40,15 +40,11 @@ fn fields(r: &Request) -> [Value<'_>; 16] {
 
 /// Inserts a new request (its reviews are written separately).
 pub(crate) async fn insert<C: Conn>(conn: &mut C, r: &Request) -> Result<(), StoreError> {
-    let mut st = Statement::new(
-        C::DIALECT,
-        format!("INSERT INTO requests (id, {FIELDS}) VALUES "),
-    );
-    st.bind_row(std::iter::once(r.id.as_str().into()).chain(fields(r)));
-    conn.execute(&st)
-        .await
-        .map_err(|e| conflict_if_unique(e, || format!("request `{}` already exists", r.id)))?;
-    Ok(())
+    let values = std::iter::once(r.id.as_str().into()).chain(fields(r));
+    insert_row(conn, "requests", &format!("id, {FIELDS}"), values, || {
+        format!("request `{}` already exists", r.id)
+    })
+    .await
 }
 
 /// Writes `r` over the stored request only if that is still at `expected_version`.

@@ -2,18 +2,14 @@
 
 use wicket_core::{Time, TokenRecord};
 
-use super::{Columns, Conn, Statement, Value, conflict_if_unique};
+use super::{Columns, Conn, Statement, Value, insert_row};
 use crate::StoreError;
 
 /// The columns, in the order [`insert`] binds them and [`decode`] reads them.
 const COLUMNS: &str = "id, user_name, hash, created_at, expires_at, created_by, revoked_at";
 
 pub(crate) async fn insert<C: Conn>(conn: &mut C, t: &TokenRecord) -> Result<(), StoreError> {
-    let mut st = Statement::new(
-        C::DIALECT,
-        format!("INSERT INTO tokens ({COLUMNS}) VALUES "),
-    );
-    st.bind_row([
+    let values = [
         t.id.as_str().into(),
         t.user.as_str().into(),
         t.hash.as_str().into(),
@@ -21,12 +17,12 @@ pub(crate) async fn insert<C: Conn>(conn: &mut C, t: &TokenRecord) -> Result<(),
         t.expires_at.into(),
         t.created_by.as_str().into(),
         t.revoked_at.into(),
-    ]);
-    conn.execute(&st)
-        .await
-        // Names the id only: the hash is a credential's fingerprint and stays out of messages.
-        .map_err(|e| conflict_if_unique(e, || format!("token `{}` already exists", t.id)))?;
-    Ok(())
+    ];
+    // Names the id only: the hash is a credential's fingerprint and stays out of messages.
+    insert_row(conn, "tokens", COLUMNS, values, || {
+        format!("token `{}` already exists", t.id)
+    })
+    .await
 }
 
 /// Marks token `id` revoked at `at`, unless it already is (the first revocation stands).

@@ -6,31 +6,25 @@ use wicket_core::{Request, Review, Verdict};
 
 use crate::StoreError;
 use crate::sql::columns::step;
-use crate::sql::{Columns, Conn, Statement, Value, conflict_if_unique};
+use crate::sql::{Columns, Conn, Statement, Value, insert_row};
 
 /// The columns, in the order [`insert`] binds them and [`decode`] reads them.
 const COLUMNS: &str = "request_id, reviewer, step, decision, comment, at";
 
 /// Inserts a review; a second one by the same reviewer on the same request is a conflict.
 pub(crate) async fn insert<C: Conn>(conn: &mut C, r: &Review) -> Result<(), StoreError> {
-    let mut st = Statement::new(
-        C::DIALECT,
-        format!("INSERT INTO reviews ({COLUMNS}) VALUES "),
-    );
-    st.bind_row([
+    let values = [
         r.request_id.as_str().into(),
         r.reviewer.as_str().into(),
         i64::from(r.step).into(),
         r.decision.as_str().into(),
         r.comment.as_deref().into(),
         Value::Time(r.at),
-    ]);
-    conn.execute(&st).await.map_err(|e| {
-        conflict_if_unique(e, || {
-            format!("`{}` already reviewed this request", r.reviewer)
-        })
-    })?;
-    Ok(())
+    ];
+    insert_row(conn, "reviews", COLUMNS, values, || {
+        format!("`{}` already reviewed this request", r.reviewer)
+    })
+    .await
 }
 
 /// The reviews of one request, by time, then in the order they were written.
