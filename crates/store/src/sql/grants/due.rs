@@ -8,8 +8,8 @@ use crate::StoreError;
 use crate::sql::{Conn, Statement};
 
 /// Grants marked per statement by [`mark`]: in SQLite one placeholder each, well under its
-/// limit of 32,766.
-const MARK_CHUNK: usize = 500;
+/// limit of 32,766 (PostgreSQL binds them as one array). A sweep's batch is one statement.
+const MARK_CHUNK: usize = 10_000;
 
 /// What a sweep looks for, and the flag it sets once recorded.
 #[derive(Clone, Copy, Debug)]
@@ -39,8 +39,8 @@ impl Due {
 
 /// Up to `limit` grants whose `due` moment is at or before `now` and not yet recorded, the
 /// longest overdue first, claimed for the caller's write transaction (see
-/// [`Dialect::claim`](crate::sql::Dialect::claim)). In PostgreSQL a row another sweeper committed meanwhile is
-/// re-checked (READ COMMITTED) and dropped, its flag being set.
+/// [`Dialect::claim`](crate::sql::Dialect::claim)). In PostgreSQL a row another sweeper
+/// committed meanwhile is re-checked (READ COMMITTED) and dropped, its flag being set.
 pub(crate) async fn due<C: Conn>(
     conn: &mut C,
     due: Due,
