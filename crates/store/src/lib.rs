@@ -8,6 +8,7 @@ pub mod feed;
 pub mod filter;
 mod ids;
 pub mod postgres;
+mod sql;
 pub mod sqlite;
 
 use async_trait::async_trait;

@@ -1,31 +1,28 @@
 //! The SQLite backend: one file in WAL mode; every write is one `BEGIN IMMEDIATE` transaction.
+//!
+//! The statements and the `Store` implementation are the shared ones (`crate::sql`), run on
+//! sqlx's pool. Audit appends, audit pages and the live grants take SQLite's own path, for
+//! speed: connections of this process's own through rusqlite (`direct`, `append`, `bulk`).
 
-mod anomalies;
 mod append;
-mod archive;
 mod bulk;
-mod chain;
-mod codec;
-mod commit;
+mod conn;
 mod connect;
 mod direct;
-mod grants;
 mod migrations;
-mod requests;
-mod sweep;
-mod tokens;
+mod values;
 mod write;
 
-use async_trait::async_trait;
-use sqlx::SqlitePool;
+use sqlx::{Sqlite, SqlitePool};
 use tokio::sync::Mutex;
-use wicket_core::workflow::Changes;
-use wicket_core::{Anomaly, AuditEvent, Grant, NewEvent, Request, Time, TokenRecord};
+use wicket_core::{AuditEvent, Grant, NewEvent, Time};
 
-use crate::filter::{AnomalyFilter, AuditFilter, GrantFilter, RequestFilter};
-use crate::{Store, StoreError};
+use crate::StoreError;
+use crate::filter::AuditFilter;
+use crate::sql::Guarded;
+use crate::sql::{Backend, Work};
 
-/// A [`Store`] in one SQLite file.
+/// A [`Store`](crate::Store) in one SQLite file.
 ///
 /// Readers run concurrently on a small pool (WAL lets them read while one writer writes).
 /// Writers take turns: in this process through a queue, across processes through SQLite's
@@ -59,19 +56,28 @@ impl SqliteStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
-
-    /// Starts a write transaction: this process's turn first, then SQLite's write lock.
-    async fn begin_write(&self) -> Result<write::WriteTx<'_>, StoreError> {
-        write::WriteTx::begin(&self.pool, &self.writer).await
-    }
 }
 
-#[async_trait]
-impl Store for SqliteStore {
-    async fn commit(&self, changes: Changes) -> Result<Vec<AuditEvent>, StoreError> {
-        commit::commit(self, changes).await
+impl Backend for SqliteStore {
+    type Db = Sqlite;
+
+    fn pool(&self) -> &SqlitePool {
+        &self.pool
     }
 
+    /// This process's turn first, then SQLite's write lock (see `write::WriteTx`).
+    async fn transact<W: Work>(&self, work: W) -> Result<W::Done, StoreError> {
+        let mut tx = write::WriteTx::begin(&self.pool, &self.writer).await?;
+        let result = work.run(tx.conn()).await;
+        tx.finish(result).await
+    }
+
+    /// A deferred read transaction: in WAL mode its first read fixes its snapshot.
+    async fn snapshot(&self) -> Result<Guarded<Sqlite>, StoreError> {
+        Guarded::begin(&self.pool, "BEGIN").await
+    }
+
+    /// SQLite's own path, for speed (see `append`).
     async fn append_events(&self, events: Vec<NewEvent>) -> Result<Vec<AuditEvent>, StoreError> {
         if events.is_empty() {
             return Ok(Vec::new());
@@ -80,104 +86,26 @@ impl Store for SqliteStore {
         self.direct.append(events).await
     }
 
-    async fn get_request(&self, id: &str) -> Result<Option<Request>, StoreError> {
-        // One read transaction, so the request and its reviews come from one snapshot.
-        let mut tx = self.pool.begin().await?;
-        let request = requests::get(&mut tx, id).await?;
-        tx.rollback().await?;
-        Ok(request)
+    /// SQLite's own path, for speed (see `bulk`).
+    async fn list_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
+        self.direct.events(filter).await
     }
 
-    async fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<Request>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let list = requests::list(&mut tx, filter).await?;
-        tx.rollback().await?;
-        Ok(list)
-    }
-
-    async fn get_grant(&self, id: &str) -> Result<Option<Grant>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        grants::get(&mut conn, id).await
-    }
-
-    async fn list_grants(&self, filter: &GrantFilter) -> Result<Vec<Grant>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        grants::list(&mut conn, filter).await
-    }
-
+    /// SQLite's own path, for speed (see `bulk`).
     async fn live_grants(&self, now: Time) -> Result<Vec<Grant>, StoreError> {
         let mut all = Vec::new();
         self.direct
-            .live_grants(codec::millis(now), &mut |page| all.extend(page))
+            .live_grants(values::millis(now), &mut |page| all.extend(page))
             .await?;
         Ok(all)
     }
 
+    /// SQLite's own path, for speed (see `bulk`).
     async fn live_grants_by_page(
         &self,
         now: Time,
         each: &mut (dyn FnMut(Vec<Grant>) + Send),
     ) -> Result<(), StoreError> {
-        self.direct.live_grants(codec::millis(now), each).await
-    }
-
-    async fn expire_requests(&self, now: Time, limit: i64) -> Result<Vec<Request>, StoreError> {
-        sweep::expire_requests(self, now, limit).await
-    }
-
-    async fn record_activations(&self, now: Time, limit: i64) -> Result<Vec<Grant>, StoreError> {
-        sweep::record_activations(self, now, limit).await
-    }
-
-    async fn record_expiries(&self, now: Time, limit: i64) -> Result<Vec<Grant>, StoreError> {
-        sweep::record_expiries(self, now, limit).await
-    }
-
-    async fn list_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
-        self.direct.events(filter).await
-    }
-
-    async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        chain::head(&mut conn).await
-    }
-
-    async fn audit_anchor(&self) -> Result<Option<(i64, String)>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        archive::anchor(&mut conn).await
-    }
-
-    async fn archive_events(
-        &self,
-        through: (i64, String),
-        event: NewEvent,
-        now: Time,
-    ) -> Result<AuditEvent, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let result = archive::archive(tx.conn(), (through.0, &through.1), event, now).await;
-        tx.finish(result).await
-    }
-
-    async fn find_token(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        tokens::find_by_hash(&mut conn, hash).await
-    }
-
-    async fn get_token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        tokens::get(&mut conn, id).await
-    }
-
-    async fn list_anomalies(&self, filter: &AnomalyFilter) -> Result<Vec<Anomaly>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        anomalies::list(&mut conn, filter).await
-    }
-
-    async fn count_requests(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT state, COUNT(*) FROM requests GROUP BY state")
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(rows)
+        self.direct.live_grants(values::millis(now), each).await
     }
 }

@@ -1,20 +1,14 @@
 //! The schema migrations, embedded in the binary and applied under an advisory lock, so that
 //! servers starting at once against a new database take turns and each migration runs once.
 
-use std::borrow::Cow;
-use std::future::Future;
-use std::pin::Pin;
-
-use sqlx::error::BoxDynError;
-use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::migrate::Migrator;
 use sqlx::{Connection, PgPool};
 
 use crate::StoreError;
+use crate::sql::migrations::{Embedded, Migrations};
 
-/// Every migration in version order: `(version, description, sql)`. A released migration is
-/// never edited (its checksum is recorded); a change is a new file appended here. Listed by
-/// hand for the reasons given in the SQLite backend's `migrations`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+/// Every migration in version order (see [`Migrations`]).
+const MIGRATIONS: Migrations = &[
     (
         1,
         "initial",
@@ -30,30 +24,6 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// The session advisory lock that migrating servers take turns on ("wicket" and 1).
 const MIGRATION_LOCK: i64 = 0x7769_636b_6574_0001;
 
-#[derive(Debug)]
-struct Embedded;
-
-impl<'s> MigrationSource<'s> for Embedded {
-    fn resolve(
-        self,
-    ) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, BoxDynError>> + Send + 's>> {
-        Box::pin(async {
-            Ok(MIGRATIONS
-                .iter()
-                .map(|&(version, description, sql)| {
-                    Migration::new(
-                        version,
-                        Cow::Borrowed(description),
-                        MigrationType::Simple,
-                        Cow::Borrowed(sql),
-                        false,
-                    )
-                })
-                .collect())
-        })
-    }
-}
-
 /// Brings the schema up to date: waits for the migration lock, applies what is missing (each
 /// migration in its own transaction), and lets go.
 ///
@@ -61,7 +31,7 @@ impl<'s> MigrationSource<'s> for Embedded {
 /// session lock lives as long as its connection, so should this future be dropped half-way,
 /// closing the connection is what releases the lock.
 pub(super) async fn run(pool: &PgPool) -> Result<(), StoreError> {
-    let migrator = Migrator::new(Embedded).await?;
+    let migrator = Migrator::new(Embedded(MIGRATIONS)).await?;
     let mut conn = pool.acquire().await?.detach();
     sqlx::query("SELECT pg_advisory_lock($1)")
         .bind(MIGRATION_LOCK)

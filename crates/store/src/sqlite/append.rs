@@ -2,17 +2,17 @@
 //! loads) on the direct write connection: one `BEGIN IMMEDIATE` transaction, one prepared
 //! `INSERT` run per event with its values passed by reference.
 //!
-//! Through sqlx the same append was bound into 64-row statements handed to its connection
-//! thread, and that handing over, not SQLite, was most of the cost of a group commit.
-//! Writes that change state as well (`commit`) stay on the pool, in their own transaction.
+//! SQLite's own path, kept for speed: through sqlx the same append was bound into 64-row
+//! statements handed to its connection thread, and that handing over, not SQLite, was most of
+//! the cost of a group commit. Writes that change state as well (`commit`) stay on the pool,
+//! in their own transaction, through the shared `sql::chain::append`.
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params_from_iter};
 use wicket_core::{AuditEvent, NewEvent};
 
-use super::chain::{INSERT, duplicate_id, seal_after};
-use super::codec::millis;
 use super::direct::Direct;
 use crate::StoreError;
+use crate::sql::chain::{self, COLUMNS, duplicate_id, seal_after};
 
 impl Direct {
     /// Seals `events` after the chain's head and inserts them in one transaction, durable
@@ -21,6 +21,10 @@ impl Direct {
         &self,
         events: Vec<NewEvent>,
     ) -> Result<Vec<AuditEvent>, StoreError> {
+        let insert_sql = format!(
+            "INSERT INTO audit_events ({COLUMNS}) VALUES ({})",
+            ["?"; 14].join(", ")
+        );
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let head = tx
@@ -32,25 +36,10 @@ impl Direct {
                 .optional()?;
             let sealed = seal_after(head, events);
             {
-                let mut insert = tx.prepare_cached(INSERT)?;
+                let mut insert = tx.prepare_cached(&insert_sql)?;
                 for e in &sealed {
                     insert
-                        .execute(params![
-                            e.seq,
-                            e.id,
-                            millis(e.at),
-                            e.actor,
-                            e.kind,
-                            e.subject,
-                            e.action,
-                            e.resource,
-                            e.decision,
-                            e.request_id,
-                            e.grant_id,
-                            e.details,
-                            e.prev_hash,
-                            e.hash,
-                        ])
+                        .execute(params_from_iter(chain::values(e)))
                         .map_err(|err| conflict_if_unique(err, &e.id))?;
                 }
             }

@@ -5,27 +5,31 @@
 //! sqlx hands each row over from its connection thread separately, and that handover cost
 //! more than SQLite's own reading (a page aggregated into one JSON value inside SQLite cost
 //! as much again in building and parsing the JSON). Here rows are read where SQLite keeps
-//! them; each statement sees one committed snapshot.
+//! them; each statement sees one committed snapshot. SQLite's own path, kept for speed; the
+//! audit page's statement and decoding are the shared ones (`sql::chain`).
 
-use rusqlite::types::Value;
-use rusqlite::{Row, params_from_iter};
+use rusqlite::params_from_iter;
 use wicket_core::time::from_millis;
 use wicket_core::{AuditEvent, Grant};
 
-use super::chain::COLUMNS;
-use super::codec::{millis, prefix_end};
 use super::direct::Direct;
 use crate::StoreError;
-use crate::filter::{self, AuditFilter};
+use crate::filter::AuditFilter;
+use crate::sql::{Dialect, chain};
 
 impl Direct {
     /// Events matching `f`, in `seq` order.
     pub(super) async fn events(&self, f: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
-        let (sql, params) = events_query(f);
+        let f = f.clone();
         self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params_from_iter(params), event)?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            let st = chain::list_statement(Dialect::Sqlite, &f);
+            let mut stmt = conn.prepare_cached(st.sql())?;
+            let mut rows = stmt.query(params_from_iter(st.values()))?;
+            let mut events = Vec::new();
+            while let Some(row) = rows.next()? {
+                events.push(chain::decode(row)?);
+            }
+            Ok(events)
         })
         .await
     }
@@ -90,69 +94,3 @@ impl Direct {
 
 /// Grants per page handed over by [`Direct::live_grants`].
 const GRANT_PAGE: usize = 4096;
-
-/// The statement and its parameters for `f`.
-fn events_query(f: &AuditFilter) -> (String, Vec<Value>) {
-    let mut sql = format!("SELECT {COLUMNS} FROM audit_events WHERE 1 = 1");
-    let mut params = Vec::new();
-    let mut cond = |sql_part: &str, value: Value| {
-        sql.push_str(sql_part);
-        params.push(value);
-    };
-    if let Some(after) = f.after {
-        cond(" AND seq > ?", Value::Integer(after));
-    }
-    if let Some(request_id) = &f.request_id {
-        cond(" AND request_id = ?", Value::Text(request_id.clone()));
-    }
-    if let Some(grant_id) = &f.grant_id {
-        cond(" AND grant_id = ?", Value::Text(grant_id.clone()));
-    }
-    if let Some(actor) = &f.actor {
-        cond(" AND actor = ?", Value::Text(actor.clone()));
-    }
-    if let Some(kind) = &f.kind {
-        // `kind` exactly, or every kind starting with the text before a final `*` (as a
-        // range, so the index on `kind` serves it).
-        match kind.strip_suffix('*') {
-            None => cond(" AND kind = ?", Value::Text(kind.clone())),
-            Some(prefix) => {
-                cond(" AND kind >= ?", Value::Text(prefix.to_string()));
-                if let Some(end) = prefix_end(prefix) {
-                    cond(" AND kind < ?", Value::Text(end));
-                }
-            }
-        }
-    }
-    if let Some(since) = f.since {
-        cond(" AND at >= ?", Value::Integer(millis(since)));
-    }
-    if let Some(until) = f.until {
-        cond(" AND at < ?", Value::Integer(millis(until)));
-    }
-    cond(
-        " ORDER BY seq LIMIT ?",
-        Value::Integer(filter::limit(f.limit)),
-    );
-    (sql, params)
-}
-
-/// One row of [`COLUMNS`].
-fn event(r: &Row<'_>) -> rusqlite::Result<AuditEvent> {
-    Ok(AuditEvent {
-        seq: r.get(0)?,
-        id: r.get(1)?,
-        at: from_millis(r.get(2)?),
-        actor: r.get(3)?,
-        kind: r.get(4)?,
-        subject: r.get(5)?,
-        action: r.get(6)?,
-        resource: r.get(7)?,
-        decision: r.get(8)?,
-        request_id: r.get(9)?,
-        grant_id: r.get(10)?,
-        details: r.get(11)?,
-        prev_hash: r.get(12)?,
-        hash: r.get(13)?,
-    })
-}

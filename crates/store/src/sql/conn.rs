@@ -1,0 +1,75 @@
+//! The connection every shared statement runs on: what a backend implements, in a few lines,
+//! for the shared reads and writes to run on it.
+
+use std::future::Future;
+
+use wicket_core::AuditEvent;
+
+use super::{Columns, Dialect, Statement, Value};
+use crate::StoreError;
+
+/// A backend's connection (or the connection of its open transaction).
+pub(crate) trait Conn: Send {
+    /// How statements for this connection are written.
+    const DIALECT: Dialect;
+    /// Rows per `INSERT` into the audit chain (see [`Conn::insert_events`]).
+    const EVENTS_PER_INSERT: usize;
+    type Row: Columns + Send;
+
+    /// Runs `st` and returns how many rows it changed.
+    fn execute(
+        &mut self,
+        st: &Statement<'_>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    fn fetch_all(
+        &mut self,
+        st: &Statement<'_>,
+    ) -> impl Future<Output = Result<Vec<Self::Row>, StoreError>> + Send;
+
+    fn fetch_optional(
+        &mut self,
+        st: &Statement<'_>,
+    ) -> impl Future<Output = Result<Option<Self::Row>, StoreError>> + Send;
+
+    /// Inside a write transaction, before the chain's head is read: whatever makes that head
+    /// stay the head until commit (see `chain::append`).
+    fn lock_chain(&mut self) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Inserts up to [`Conn::EVENTS_PER_INSERT`] sealed events; an id already stored is a
+    /// [`StoreError::Conflict`] that names it, and nothing is inserted.
+    fn insert_events(
+        &mut self,
+        events: &[AuditEvent],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// `Conflict(message())` if `err` is a unique violation; otherwise `err` itself.
+pub(crate) fn conflict_if_unique(err: StoreError, message: impl FnOnce() -> String) -> StoreError {
+    match &err {
+        StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+            StoreError::Conflict(message())
+        }
+        _ => err,
+    }
+}
+
+/// Inserts one row of `values` into `columns` of `table`; a unique violation is a
+/// [`StoreError::Conflict`] saying `taken()`, and nothing is inserted.
+pub(crate) async fn insert_row<'a, C: Conn>(
+    conn: &mut C,
+    table: &str,
+    columns: &str,
+    values: impl IntoIterator<Item = Value<'a>>,
+    taken: impl FnOnce() -> String + Send,
+) -> Result<(), StoreError> {
+    let mut st = Statement::new(
+        C::DIALECT,
+        format!("INSERT INTO {table} ({columns}) VALUES "),
+    );
+    st.bind_row(values);
+    conn.execute(&st)
+        .await
+        .map_err(|e| conflict_if_unique(e, taken))?;
+    Ok(())
+}
