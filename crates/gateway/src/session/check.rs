@@ -11,7 +11,7 @@ use super::inflight::Run;
 use super::{Session, State, events};
 use crate::authorize::{self, Denial};
 use crate::protocol::error_response::{ErrorFields, code};
-use crate::sql::{Access, Statement};
+use crate::sql::{self, Access, Statement};
 
 /// Authorizes classified statements; on the first denial, audits it and returns the error.
 pub(super) async fn authorize(
@@ -107,7 +107,7 @@ pub(super) async fn classify(
 ) -> Result<Vec<Statement>, ErrorFields> {
     let strings = lock(state).strings;
     let read = s.cache.classify(text, strings).and_then(|mut stmts| {
-        lock(state).search_path.resolve(&mut stmts)?;
+        sql::resolve(&mut lock(state).search_path, &mut stmts)?;
         Ok(stmts)
     });
     match read {

@@ -313,7 +313,8 @@ async fn execute(
         effect: prepared.effect.clone(),
         shape: prepared.shape.clone(),
         search_path: None,
-        sets_config: false,
+        reads_literals: false,
+        user_code: false,
     };
     match authorize(s, state, std::slice::from_ref(&stmt)).await {
         Ok(mut runs) => {

@@ -64,7 +64,7 @@ fn cacheable(st: &Statement) -> bool {
         && st.executes.is_none()
         && st.effect == Effect::None
         && st.search_path.is_none()
-        && !st.sets_config
+        && !st.reads_literals
 }
 
 /// The text as `classify` names a single statement: without surrounding blanks and the final `;`.

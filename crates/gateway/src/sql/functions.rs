@@ -1,6 +1,9 @@
 //! Functions that reach past the tables a statement names: they read or write server files,
 //! run SQL given as text, or act on other sessions. Calling one is `db:admin`, whatever
-//! statement it appears in. `set_config` needs what a `SET` of the same setting needs.
+//! statement it appears in. `set_config` needs what a `SET` of the same setting needs, and
+//! `current_setting` what a `SHOW` of it needs. Functions that read data no table check
+//! covers (large objects, other sessions' SQL, decoded WAL) need `db:select` on the target,
+//! wherever they appear.
 
 use serde_json::Value;
 
@@ -66,11 +69,90 @@ const ADMIN: &[&str] = &[
     "pg_logical_emit_message",
     "pg_replication_origin_create",
     "pg_replication_origin_drop",
+    "pg_replication_slot_advance",
+    "pg_log_backend_memory_contexts",
+    "pg_wal_replay_pause",
+    "pg_wal_replay_resume",
+    "pg_stat_reset",
+    "pg_stat_reset_shared",
+    "pg_stat_reset_single_table_counters",
+    "pg_stat_reset_single_function_counters",
+    "pg_stat_reset_slru",
+    "pg_stat_reset_replication_slot",
+    "pg_stat_reset_subscription_stats",
+    // the server's configuration files
+    "pg_show_all_file_settings",
+    "pg_hba_file_rules",
+    "pg_ident_file_mappings",
+];
+
+/// PostgreSQL's own functions that read data no table check covers: large objects, the SQL
+/// of other sessions (every gateway session is the same upstream role, so PostgreSQL shows
+/// each one the others' statements), and rows decoded from the write-ahead log.
+const DATA: &[&str] = &[
+    "lo_get",
+    "loread",
+    "pg_stat_get_activity",
+    "pg_stat_get_backend_activity",
+    "pg_stat_get_wal_receiver",
+    "pg_logical_slot_get_changes",
+    "pg_logical_slot_peek_changes",
+    "pg_logical_slot_get_binary_changes",
+    "pg_logical_slot_peek_binary_changes",
+];
+
+/// PostgreSQL's own functions that the gateway treats as a database's own code: they read or
+/// move sequences, whose values no table check covers, so a statement that touches no table
+/// needs `db:select` on the target to call them, as it does to call a function of the
+/// database's.
+const SEQUENCES: &[&str] = &[
+    "currval",
+    "lastval",
+    "nextval",
+    "setval",
+    "pg_sequence_last_value",
 ];
 
 /// True when the `FuncCall` with fields `f` calls one of the functions above.
 pub(super) fn is_admin(f: &Value) -> bool {
     name(f).is_some_and(|n| ADMIN.contains(&n.as_str()))
+}
+
+/// True when the `FuncCall` with fields `f` reads data no table check covers.
+pub(super) fn reads_data(f: &Value) -> bool {
+    name(f).is_some_and(|n| DATA.contains(&n.as_str()))
+}
+
+/// True when the `FuncCall` with fields `f` reads a setting that a `SHOW` needs more than
+/// `db:connect` for: `current_setting` of a setting not known to be harmless to read (or of a
+/// name computed at run time, such as a parameter), or every setting at once.
+pub(super) fn reads_settings(f: &Value) -> bool {
+    match name(f).as_deref() {
+        Some("current_setting") => {
+            let first = f
+                .get("args")
+                .and_then(Value::as_array)
+                .and_then(|a| a.first());
+            !first
+                .and_then(super::settings::const_text)
+                .is_some_and(|n| super::settings::is_readable(&n))
+        }
+        Some("pg_show_all_settings") => true,
+        _ => false,
+    }
+}
+
+/// True when the `FuncCall` with fields `f` reads a setting by name, so that what it needs
+/// depends on that name.
+pub(super) fn names_setting(f: &Value) -> bool {
+    name(f).as_deref() == Some("current_setting")
+}
+
+/// True when the `FuncCall` with fields `f` calls a function PostgreSQL defines, and not one
+/// the gateway treats as the database's own.
+pub(super) fn is_builtin(f: &Value) -> bool {
+    let parts = super::builtins::parts(f.get("funcname"));
+    super::builtins::is_function(&parts) && !parts.last().is_some_and(|n| SEQUENCES.contains(n))
 }
 
 /// For a call of `set_config(name, value, local)`, the setting's name and value when each is

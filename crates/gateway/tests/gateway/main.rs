@@ -14,6 +14,7 @@ mod fuzz;
 mod garbage;
 mod holes;
 mod hostile;
+mod introspection;
 mod monitoring;
 mod protocol_names;
 mod readonly;
