@@ -7,6 +7,7 @@ mod builtins;
 mod cache;
 mod catalog;
 mod drop;
+mod fetch;
 mod functions;
 mod kinds;
 mod metadata;
@@ -23,6 +24,7 @@ use std::fmt;
 use serde_json::Value;
 
 pub use cache::Cache;
+pub use fetch::{Fetch, quoted};
 pub use metadata::{Tier, never_covered, tier};
 pub use names::RESERVED_PREFIX;
 pub use redact::redact;
@@ -139,6 +141,8 @@ pub struct Statement {
     pub accesses: Vec<Access>,
     /// `EXECUTE name`: it also needs what the prepared statement `name` needs.
     pub executes: Option<String>,
+    /// `FETCH` or `MOVE`: the cursor (or protocol portal) it reads.
+    pub fetch: Option<Fetch>,
     /// It would make the session or transaction read-write.
     pub read_write: bool,
     /// `COPY ... FROM STDIN`: the client sends data next.
@@ -239,6 +243,7 @@ pub fn classify(sql: &str, strings: Strings) -> Result<Vec<Statement>, SqlError>
         if st.copy_in != alt.copy_in
             || st.span != alt.span
             || st.executes != alt.executes
+            || st.fetch != alt.fetch
             || st.effect != alt.effect
             || st.search_path.is_some() != alt.search_path.is_some()
         {

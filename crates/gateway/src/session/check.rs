@@ -1,6 +1,7 @@
 //! The checks every statement passes on its way up: classification, the audit log being
-//! writable, `EXECUTE` of a known prepared statement, read-only sessions staying so, and every
-//! permission it needs; a failure is audited and becomes the client's error.
+//! writable, `EXECUTE` of a known prepared statement (and `FETCH` of a bound portal) needing
+//! what it runs, read-only sessions staying so, and every permission it needs; a failure is
+//! audited and becomes the client's error.
 
 use std::sync::Mutex;
 
@@ -62,6 +63,16 @@ pub(super) async fn authorize(
                     )
                     .await);
                 }
+            }
+        }
+        // `FETCH` or `MOVE` of a portal bound with the protocol runs its statement, which
+        // is authorized again, as at every `Execute`. (A cursor declared with SQL was
+        // authorized at its `DECLARE`.)
+        if let Some(f) = &st.fetch {
+            let bound = lock(state).names.bound_portal(&f.cursor);
+            if let Some((_, p)) = bound {
+                accesses.extend(p.accesses.iter().cloned());
+                kind = kind.max(p.kind);
             }
         }
         if st.read_write && s.read_only {

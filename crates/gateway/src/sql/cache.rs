@@ -62,6 +62,7 @@ fn cacheable(st: &Statement) -> bool {
         && !st.read_write
         && !st.copy_in
         && st.executes.is_none()
+        && st.fetch.is_none()
         && st.effect == Effect::None
         && st.search_path.is_none()
         && !st.reads_literals

@@ -7,7 +7,7 @@ use super::drop::drop;
 use super::kinds::utility;
 use super::names::own;
 use super::walk::Walk;
-use super::{Access, Action, Effect, Shape, SqlError, Statement, settings};
+use super::{Access, Action, Effect, Fetch, Shape, SqlError, Statement, settings};
 use pg_query::LockMode;
 use pg_query::protobuf::DiscardMode;
 
@@ -29,6 +29,7 @@ pub(super) fn classify(
         kind: Action::Connect,
         accesses: Vec::new(),
         executes: None,
+        fetch: None,
         read_write: false,
         copy_in: false,
         effect: Effect::None,
@@ -139,7 +140,7 @@ pub(super) fn classify(
             Action::Connect
         }
         "FetchStmt" => {
-            own(text_of(f, "portalname"))?;
+            st.fetch = Some(Fetch::of(f, own(text_of(f, "portalname"))?));
             Action::Connect
         }
         "DiscardStmt" => {
