@@ -149,8 +149,8 @@ pub struct Statement {
     pub copy_in: bool,
     pub effect: Effect,
     pub shape: Shape,
-    /// It calls `set_config` or `current_setting`, whose classification depends on their
-    /// literal arguments.
+    /// It calls `set_config` or `current_setting`, or casts to an object-identifier type,
+    /// whose classification depends on their literal arguments.
     pub reads_literals: bool,
     /// It runs code the gateway does not know as PostgreSQL's own (a function, operator or
     /// type of the database's): reading only the catalog does not vouch for it.

@@ -3,7 +3,9 @@
 //! statement it appears in. `set_config` needs what a `SET` of the same setting needs, and
 //! `current_setting` what a `SHOW` of it needs. Functions that read data no table check
 //! covers (large objects, other sessions' SQL, decoded WAL) need `db:select` on the target,
-//! wherever they appear.
+//! and those that read the catalog ([`catalog`]) `db:metadata`, wherever they appear.
+
+mod catalog;
 
 use serde_json::Value;
 
@@ -140,6 +142,26 @@ pub(super) fn reads_settings(f: &Value) -> bool {
         Some("pg_show_all_settings") => true,
         _ => false,
     }
+}
+
+/// True when the `FuncCall` with fields `f` calls one of PostgreSQL's own functions that read
+/// the catalog.
+pub(super) fn reads_catalog(f: &Value) -> bool {
+    let parts = super::builtins::parts(f.get("funcname"));
+    if !super::builtins::is_function(&parts) {
+        return false;
+    }
+    match parts.as_slice() {
+        [name] => catalog::reads_catalog("", name),
+        [schema, name] => catalog::reads_catalog(schema, name),
+        _ => false,
+    }
+}
+
+/// True for a cast to a type whose values name objects other than types and schemas
+/// (`'payroll'::regclass`).
+pub(super) fn is_catalog_type(parts: &[&str]) -> bool {
+    catalog::is_catalog_type(parts)
 }
 
 /// True when the `FuncCall` with fields `f` reads a setting by name, so that what it needs

@@ -22,8 +22,8 @@ pub(super) struct Walk {
     pub(super) error: Option<SqlError>,
     /// A `set_config` in the tree would make the session read-write.
     pub(super) read_write: bool,
-    /// The tree calls `set_config` or `current_setting`, whose classification depends on
-    /// their literal arguments.
+    /// The tree calls `set_config` or `current_setting`, or casts to an object-identifier
+    /// type, whose classification depends on their literal arguments.
     pub(super) reads_literals: bool,
     /// The tree names a function, operator or type that is not PostgreSQL's own.
     pub(super) user_code: bool,
@@ -111,11 +111,28 @@ impl Walk {
                     self.push(Action::Admin, None);
                 } else if functions::reads_data(f) {
                     self.push(Action::Select, None);
-                } else if functions::reads_settings(f) {
+                } else if functions::reads_settings(f) || functions::reads_catalog(f) {
                     self.push(Action::Metadata, None);
                 }
                 self.reads_literals |= functions::names_setting(f);
                 self.user_code |= !functions::is_builtin(f);
+                self.any(f);
+            }
+            "TypeCast" => {
+                let names = f.get("type_name").and_then(|t| t.get("names"));
+                // `'pg_catalog.array_in'::regproc` (pgjdbc's type look-up) names only what
+                // every database has.
+                let builtin = f
+                    .get("arg")
+                    .and_then(settings::const_text)
+                    .is_some_and(|v| v.starts_with("pg_catalog."));
+                if functions::is_catalog_type(&builtins::parts(names)) {
+                    // What it needs depends on the literal: never memoized by shape.
+                    self.reads_literals = true;
+                    if !builtin {
+                        self.push(Action::Metadata, None);
+                    }
+                }
                 self.any(f);
             }
             "AExpr" => {

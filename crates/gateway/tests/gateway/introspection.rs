@@ -33,6 +33,9 @@ async fn session_basics_need_only_connect_and_the_catalog_names_db_metadata() {
         "SELECT relname FROM pg_class",
         "SELECT table_name FROM information_schema.tables",
         "SHOW shared_buffers",
+        "SELECT 'payments'::regclass",
+        "SELECT pg_relation_size('payments')",
+        "SELECT has_table_privilege('payments', 'select')",
     ] {
         let message = denied(&c, sql).await;
         assert!(message.contains("`db:metadata`"), "{sql}: {message}");

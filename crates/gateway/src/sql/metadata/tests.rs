@@ -87,7 +87,13 @@ fn session_basics_need_only_connect() {
         "SELECT t.typname AS name, t.oid AS oid, t.typarray AS array_oid, \
          t.oid::regtype::text AS regtype, r.rngsubtype AS subtype_oid \
          FROM pg_type t JOIN pg_range r ON t.oid = r.rngtypid WHERE t.oid = to_regtype($1)",
-        // pgjdbc's look-up of a type by oid
+        // pgjdbc's look-ups of a type by oid
+        "SELECT typinput='pg_catalog.array_in'::regproc as is_array, typtype, typname, \
+         pg_type.oid FROM pg_catalog.pg_type LEFT JOIN (select ns.oid as nspoid, ns.nspname, \
+         r.r from pg_namespace as ns join ( select s.r, (current_schemas(false))[s.r] as \
+         nspname from generate_series(1, array_upper(current_schemas(false), 1)) as s(r) ) \
+         as r using ( nspname ) ) as sp ON sp.nspoid = typnamespace WHERE pg_type.oid = $1 \
+         ORDER BY sp.r, pg_type.oid DESC",
         "SELECT n.nspname = ANY(current_schemas(true)), n.nspname, t.typname \
          FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON t.typnamespace = n.oid \
          WHERE t.oid = $1",
@@ -111,6 +117,7 @@ fn catalog_reads_need_metadata_and_user_tables_their_own() {
         ),
         [
             "connect pg_catalog.pg_namespace",
+            "metadata -",
             "metadata pg_catalog.pg_class"
         ]
     );
@@ -218,7 +225,7 @@ fn the_catalog_never_vouches_for_the_database_s_own_code() {
     );
     assert_eq!(
         acc("select pg_stat_get_backend_activity(s) from pg_stat_get_backend_idset() s"),
-        ["select -"]
+        ["metadata -", "select -"]
     );
     // With a table of its own, a function call is the table's business, as before.
     assert_eq!(
@@ -243,6 +250,14 @@ fn a_setting_s_name_is_never_memoized() {
         read("select name from customers where current_setting('app.secret') = 'x'"),
         2
     );
+    assert_eq!(
+        read("select name from customers where 'pg_catalog.lower'::regproc is not null"),
+        1
+    );
+    assert_eq!(
+        read("select name from customers where 'public.secret_fn'::regproc is not null"),
+        2
+    );
 }
 
 #[test]
@@ -252,4 +267,40 @@ fn an_admin_function_does_not_stand_in_for_reading_the_database() {
         acc("select pg_read_file('/etc/passwd'), get_salaries()"),
         ["admin -", "select -"]
     );
+}
+
+#[test]
+fn functions_and_casts_that_read_the_catalog_need_metadata_wherever_they_are() {
+    for sql in [
+        "select pg_get_viewdef('secret_view')",
+        "select pg_get_functiondef(16384)",
+        "select 'payroll'::regclass",
+        "select cast(16384 as regclass)::text",
+        "select 'public.secret_fn'::regproc",
+        "select has_table_privilege('payroll', 'select')",
+        "select pg_relation_size('payroll')",
+        "select obj_description(16384)",
+        "select to_regclass('payroll')",
+        "select information_schema._pg_expandarray(array[1])",
+    ] {
+        assert_eq!(acc(sql), ["metadata -"], "{sql}");
+    }
+    assert_eq!(
+        acc("select pg_get_viewdef('secret_view') from customers"),
+        ["metadata -", "select public.customers"]
+    );
+    // Types and schemas are what drivers look up: session basics.
+    for sql in [
+        "select 'int4'::regtype",
+        "select format_type(23, -1), to_regtype('int4'), 'public'::regnamespace",
+        "select pg_typeof(1), pg_advisory_lock(1), pg_try_advisory_lock(2)",
+        "SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL;",
+    ] {
+        let mut stmts = classify(sql, Strings::Conforming).unwrap();
+        resolve(&mut SearchPath::pinned("wicket_gw"), &mut stmts).unwrap();
+        assert!(
+            stmts.iter().all(|s| s.kind == Action::Connect),
+            "{sql}: {stmts:?}"
+        );
+    }
 }
