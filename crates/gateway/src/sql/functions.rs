@@ -1,11 +1,13 @@
 //! Functions that reach past the tables a statement names: they read or write server files,
 //! run SQL given as text, or act on other sessions. Calling one is `db:admin`, whatever
 //! statement it appears in. `set_config` needs what a `SET` of the same setting needs, and
-//! `current_setting` what a `SHOW` of it needs. Functions that read data no table check
-//! covers (large objects, other sessions' SQL, decoded WAL) need `db:select` on the target,
-//! and those that read the catalog ([`catalog`]) `db:metadata`, wherever they appear.
+//! `current_setting` what a `SHOW` of it needs. Functions that read or write data no table
+//! check covers ([`data`]: large objects, other sessions' SQL, decoded WAL) need `db:select`
+//! or `db:update` on the target, and those that read the catalog ([`catalog`])
+//! `db:metadata`, wherever they appear.
 
 mod catalog;
+mod data;
 
 use serde_json::Value;
 
@@ -71,6 +73,18 @@ const ADMIN: &[&str] = &[
     "pg_logical_emit_message",
     "pg_replication_origin_create",
     "pg_replication_origin_drop",
+    "pg_replication_origin_advance",
+    "pg_replication_origin_session_setup",
+    "pg_replication_origin_session_reset",
+    "pg_replication_origin_xact_setup",
+    "pg_replication_origin_xact_reset",
+    "pg_import_system_collations",
+    "pg_nextoid",
+    // maintenance of indexes, as VACUUM is
+    "brin_summarize_new_values",
+    "brin_summarize_range",
+    "brin_desummarize_range",
+    "gin_clean_pending_list",
     "pg_replication_slot_advance",
     "pg_log_backend_memory_contexts",
     "pg_wal_replay_pause",
@@ -88,21 +102,6 @@ const ADMIN: &[&str] = &[
     "pg_ident_file_mappings",
 ];
 
-/// PostgreSQL's own functions that read data no table check covers: large objects, the SQL
-/// of other sessions (every gateway session is the same upstream role, so PostgreSQL shows
-/// each one the others' statements), and rows decoded from the write-ahead log.
-const DATA: &[&str] = &[
-    "lo_get",
-    "loread",
-    "pg_stat_get_activity",
-    "pg_stat_get_backend_activity",
-    "pg_stat_get_wal_receiver",
-    "pg_logical_slot_get_changes",
-    "pg_logical_slot_peek_changes",
-    "pg_logical_slot_get_binary_changes",
-    "pg_logical_slot_peek_binary_changes",
-];
-
 /// PostgreSQL's own functions that the gateway treats as a database's own code: they read or
 /// move sequences, whose values no table check covers, so a statement that touches no table
 /// needs `db:select` on the target to call them, as it does to call a function of the
@@ -115,14 +114,16 @@ const SEQUENCES: &[&str] = &[
     "pg_sequence_last_value",
 ];
 
-/// True when the `FuncCall` with fields `f` calls one of the functions above.
+/// True when the `FuncCall` with fields `f` calls one of the functions above, or one that
+/// only a binary upgrade may call.
 pub(super) fn is_admin(f: &Value) -> bool {
-    name(f).is_some_and(|n| ADMIN.contains(&n.as_str()))
+    name(f).is_some_and(|n| ADMIN.contains(&n.as_str()) || n.starts_with("binary_upgrade_"))
 }
 
-/// True when the `FuncCall` with fields `f` reads data no table check covers.
-pub(super) fn reads_data(f: &Value) -> bool {
-    name(f).is_some_and(|n| DATA.contains(&n.as_str()))
+/// What the `FuncCall` with fields `f` needs on the target for data no table check covers:
+/// `db:select` to read it, `db:update` to write it.
+pub(super) fn data_access(f: &Value) -> Option<super::Action> {
+    name(f).and_then(|n| data::access(&n))
 }
 
 /// True when the `FuncCall` with fields `f` reads a setting that a `SHOW` needs more than

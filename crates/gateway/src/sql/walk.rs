@@ -109,8 +109,8 @@ impl Walk {
                     self.set_config(name, value);
                 } else if functions::is_admin(f) {
                     self.push(Action::Admin, None);
-                } else if functions::reads_data(f) {
-                    self.push(Action::Select, None);
+                } else if let Some(action) = functions::data_access(f) {
+                    self.push(action, None);
                 } else if functions::reads_settings(f) || functions::reads_catalog(f) {
                     self.push(Action::Metadata, None);
                 }

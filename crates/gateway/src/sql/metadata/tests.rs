@@ -304,3 +304,24 @@ fn functions_and_casts_that_read_the_catalog_need_metadata_wherever_they_are() {
         );
     }
 }
+
+#[test]
+fn large_objects_and_maintenance_are_never_session_basics() {
+    assert_eq!(acc("select lo_unlink(16400)"), ["update -"]);
+    assert_eq!(acc("select lo_from_bytea(0, 'x')"), ["update -"]);
+    assert_eq!(
+        acc("select lo_unlink(16400) from customers"),
+        ["select public.customers", "update -"]
+    );
+    assert_eq!(
+        acc("select loread(lo_open(16400, 262144), 10)"),
+        ["select -"]
+    );
+    for sql in [
+        "select brin_summarize_new_values(16400)",
+        "select binary_upgrade_set_next_pg_authid_oid(1)",
+        "select pg_import_system_collations(11)",
+    ] {
+        assert_eq!(kind(sql), Action::Admin, "{sql}");
+    }
+}
