@@ -117,7 +117,20 @@ const SEQUENCES: &[&str] = &[
 /// True when the `FuncCall` with fields `f` calls one of the functions above, or one that
 /// only a binary upgrade may call.
 pub(super) fn is_admin(f: &Value) -> bool {
-    name(f).is_some_and(|n| ADMIN.contains(&n.as_str()) || n.starts_with("binary_upgrade_"))
+    name(f).is_some_and(|n| {
+        ADMIN.contains(&n.as_str())
+            || n.starts_with("binary_upgrade_")
+            // `ts_rewrite(query, 'SELECT target, substitute FROM t')` runs the SELECT it is
+            // given; its three-argument form does not.
+            || (n == "ts_rewrite" && args(f).len() == 2)
+    })
+}
+
+fn args(f: &Value) -> Vec<&Value> {
+    f.get("args")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default()
 }
 
 /// What the `FuncCall` with fields `f` needs on the target for data no table check covers:
@@ -184,11 +197,7 @@ pub(super) fn set_config(f: &Value) -> Option<(Option<String>, Option<String>)> 
     if name(f)? != "set_config" {
         return None;
     }
-    let args: Vec<&Value> = f
-        .get("args")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().collect())
-        .unwrap_or_default();
+    let args = args(f);
     let constant = |i: usize| args.get(i).and_then(|v| super::settings::const_text(v));
     Some((constant(0), constant(1)))
 }

@@ -245,6 +245,15 @@ fn functions_that_reach_past_tables_are_admin() {
         &["admin -", "select public.customers"],
     );
     assert_eq!(kind("select lo_import('/etc/passwd')"), Action::Admin);
+    // `ts_rewrite` with two arguments runs the SELECT it is given, reading any table.
+    same(
+        "select ts_rewrite('a'::tsquery, 'select t, s from payroll') from customers",
+        &["admin -", "select public.customers"],
+    );
+    same(
+        "select ts_rewrite('a'::tsquery, 'a'::tsquery, 'b'::tsquery)",
+        &["connect -"],
+    );
     same(
         "select upper(name) from customers",
         &["select public.customers"],
