@@ -1,13 +1,14 @@
 //! Statements to decisions: every `(action, table)` a statement needs is checked on
-//! `RESOURCE/SCHEMA/TABLE` (or the target's resource) with the server's decision index, and a
-//! denial becomes an error that says what is missing and how to ask for it.
+//! `RESOURCE/SCHEMA/TABLE` (or the target's resource) with the server's decision index, a
+//! covered catalog read on the target (or the relation), and a denial becomes an error that
+//! says what is missing and how to ask for it.
 
 use wicket_core::resource::segment;
 use wicket_core::{Action as CoreAction, Config, Decision, Resource, Time};
 use wicket_engine::App;
 
 use crate::protocol::error_response::{ErrorFields, code};
-use crate::sql::{Access, Action, SqlError, Table};
+use crate::sql::{self, Access, Action, SqlError, Table};
 
 /// A denied statement: the error the client gets, and a short reason for the audit log.
 #[derive(Clone, Debug)]
@@ -41,29 +42,99 @@ pub fn check(
 ) -> Result<Option<String>, Denial> {
     let mut grant = None;
     for access in accesses {
-        let resource = resource_of(target, access.table.as_ref()).map_err(|reason| Denial {
-            error: ErrorFields::error(
-                code::INSUFFICIENT_PRIVILEGE,
-                format!("wicket denied the statement: {reason}"),
-            ),
-            reason,
-        })?;
-        let Some(action) = core_action(access.action) else {
-            let reason = format!("`{}` is not an action", access.action);
-            return Err(Denial {
-                error: ErrorFields::error(code::INSUFFICIENT_PRIVILEGE, reason.clone()),
-                reason,
-            });
+        let via = match (access.action, &access.table) {
+            (Action::Connect | Action::Metadata, Some(table)) => {
+                catalog(app, user, target, access.action, table, now)?
+            }
+            _ => one(app, user, target, access, now)?,
         };
-        let decision = app.decide(user, &action, &resource, now);
-        if !decision.allowed {
-            return Err(denied(&app.config, user, &action, &resource, &decision));
-        }
         if grant.is_none() {
-            grant = decision.via.and_then(|v| v.grant_id);
+            grant = via;
         }
     }
     Ok(grant)
+}
+
+/// One access as it is: its action on its table's resource (or the target's).
+fn one(
+    app: &App,
+    user: &str,
+    target: &Resource,
+    access: &Access,
+    now: Time,
+) -> Result<Option<String>, Denial> {
+    let resource = resource_of(target, access.table.as_ref()).map_err(unnamed)?;
+    let action = action_of(access.action)?;
+    let decision = app.decide(user, &action, &resource, now);
+    if decision.allowed {
+        return Ok(decision.via.and_then(|v| v.grant_id));
+    }
+    let why = access.table.as_ref().and_then(|t| {
+        sql::never_covered(t)
+            .map(|what| format!("`{t}` holds {what}, so `db:metadata` never covers it"))
+    });
+    Err(denied_because(
+        &app.config,
+        user,
+        &action,
+        &resource,
+        &decision,
+        why.as_deref(),
+    ))
+}
+
+/// A read of a catalog relation that session basics (`db:connect`) or `db:metadata` cover:
+/// that action on the target, or else `db:select` on the relation itself.
+fn catalog(
+    app: &App,
+    user: &str,
+    target: &Resource,
+    covering: Action,
+    table: &Table,
+    now: Time,
+) -> Result<Option<String>, Denial> {
+    let action = action_of(covering)?;
+    let decision = app.decide(user, &action, target, now);
+    if decision.allowed {
+        return Ok(decision.via.and_then(|v| v.grant_id));
+    }
+    let resource = resource_of(target, Some(table)).map_err(unnamed)?;
+    let select = action_of(Action::Select)?;
+    let explicit = app.decide(user, &select, &resource, now);
+    if explicit.allowed {
+        return Ok(explicit.via.and_then(|v| v.grant_id));
+    }
+    let why = format!(
+        "reading the catalog relation `{table}` needs `{covering}` on `{target}` (or `db:select` on `{resource}`)"
+    );
+    Err(denied_because(
+        &app.config,
+        user,
+        &action,
+        target,
+        &decision,
+        Some(&why),
+    ))
+}
+
+fn unnamed(reason: String) -> Denial {
+    Denial {
+        error: ErrorFields::error(
+            code::INSUFFICIENT_PRIVILEGE,
+            format!("wicket denied the statement: {reason}"),
+        ),
+        reason,
+    }
+}
+
+fn action_of(action: Action) -> Result<CoreAction, Denial> {
+    core_action(action).ok_or_else(|| {
+        let reason = format!("`{action}` is not an action");
+        Denial {
+            error: ErrorFields::error(code::INSUFFICIENT_PRIVILEGE, reason.clone()),
+            reason,
+        }
+    })
 }
 
 /// The core action of a `db:*` action; every one of them parses, so `None` never happens
@@ -81,10 +152,26 @@ pub fn denied(
     resource: &Resource,
     d: &Decision,
 ) -> Denial {
+    denied_because(config, user, action, resource, d, None)
+}
+
+/// [`denied`], saying `why` the statement needs the permission when that is not plain.
+fn denied_because(
+    config: &Config,
+    user: &str,
+    action: &CoreAction,
+    resource: &Resource,
+    d: &Decision,
+    why: Option<&str>,
+) -> Denial {
     let mut message = format!("wicket denied `{action}` on `{resource}` for `{user}`");
+    if let Some(why) = why {
+        message.push_str(&format!(": {why}"));
+    }
     let mut hint = None;
     if let Some(g) = &d.guardrail {
-        message.push_str(&format!(": {}", d.reason));
+        let sep = if why.is_some() { ";" } else { ":" };
+        message.push_str(&format!("{sep} {}", d.reason));
         let reason = format!("guardrail `{g}`");
         return Denial {
             error: ErrorFields::error(code::INSUFFICIENT_PRIVILEGE, message)

@@ -5,10 +5,11 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::BytesMut;
 use rand::Rng;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::protocol::startup::encode_cancel;
@@ -67,17 +68,39 @@ impl Cancels {
     }
 }
 
-/// Sends a `CancelRequest` for `t` on a connection of its own.
+/// How long a cancel waits for the server to say it has taken it.
+const CANCEL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Sends a `CancelRequest` for `t` on a connection of its own, and returns once the server
+/// has closed it: PostgreSQL closes a cancel's connection after it has signalled the
+/// backend, and the client's cancel connection closes only after this returns, so a client
+/// that goes on once its cancel is done (libpq's `PQcancel`) cannot have the cancel land on
+/// its next statement, as it cannot directly.
 pub async fn send_cancel(t: &UpstreamKey) {
     let mut out = BytesMut::new();
     encode_cancel(&mut out, t.pid, t.key);
-    match TcpStream::connect(&t.address).await {
-        Ok(mut s) => {
-            if let Err(e) = s.write_all(&out).await {
-                tracing::debug!(error = %e, "sending a cancel request upstream failed");
+    let mut s = match TcpStream::connect(&t.address).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::debug!(error = %e, "connecting upstream to cancel failed");
+            return;
+        }
+    };
+    if let Err(e) = s.write_all(&out).await {
+        tracing::debug!(error = %e, "sending a cancel request upstream failed");
+        return;
+    }
+    let mut sink = [0u8; 64];
+    let closed = tokio::time::timeout(CANCEL_TIMEOUT, async {
+        while let Ok(n) = s.read(&mut sink).await {
+            if n == 0 {
+                break;
             }
         }
-        Err(e) => tracing::debug!(error = %e, "connecting upstream to cancel failed"),
+    })
+    .await;
+    if closed.is_err() {
+        tracing::debug!("the server kept a cancel request's connection open");
     }
 }
 
@@ -108,5 +131,27 @@ mod tests {
         assert_eq!(cancels.upstream(4243, key_a), None);
         cancels.remove((pid_a, key_a));
         assert_eq!(cancels.upstream(4242, key_a), None);
+    }
+
+    #[tokio::test]
+    async fn a_cancel_is_done_only_once_the_server_has_taken_it() {
+        let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = server.local_addr().unwrap().to_string();
+        let taken = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = taken.clone();
+        let postmaster = tokio::spawn(async move {
+            let (mut s, _) = server.accept().await.unwrap();
+            let mut packet = [0u8; 16];
+            s.read_exact(&mut packet).await.unwrap();
+            // The server signals the backend (slowly, on a loaded machine), then closes.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            drop(s);
+            packet
+        });
+        send_cancel(&up(&address, 4242, 7)).await;
+        assert!(taken.load(std::sync::atomic::Ordering::SeqCst));
+        let packet = postmaster.await.unwrap();
+        assert_eq!(&packet[8..], &[0, 0, 0x10, 0x92, 0, 0, 0, 7]);
     }
 }

@@ -3,11 +3,14 @@
 //!
 //! Anything the classifier cannot read with certainty is an error, and an error is a denial.
 
+mod builtins;
 mod cache;
 mod catalog;
 mod drop;
+mod fetch;
 mod functions;
 mod kinds;
+mod metadata;
 mod names;
 mod redact;
 mod search_path;
@@ -21,6 +24,8 @@ use std::fmt;
 use serde_json::Value;
 
 pub use cache::Cache;
+pub use fetch::{Fetch, quoted};
+pub use metadata::{Tier, never_covered, tier};
 pub use names::RESERVED_PREFIX;
 pub use redact::redact;
 pub use search_path::SearchPath;
@@ -30,6 +35,8 @@ pub use syntax::SyntaxError;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
     Connect,
+    /// Reading what the database holds (names, columns, types, settings), never its rows.
+    Metadata,
     Select,
     Insert,
     Update,
@@ -50,6 +57,7 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Connect => "db:connect",
+            Action::Metadata => "db:metadata",
             Action::Select => "db:select",
             Action::Insert => "db:insert",
             Action::Update => "db:update",
@@ -82,6 +90,9 @@ impl fmt::Display for Table {
 }
 
 /// One permission a statement needs: an action on a table, or on the database as a whole.
+///
+/// A read of a catalog relation that session basics or `db:metadata` cover (see [`tier`]) is `db:connect` or `db:metadata` *with* its table: it needs that
+/// action on the target's resource, or else `db:select` on the relation itself.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Access {
     pub action: Action,
@@ -130,14 +141,20 @@ pub struct Statement {
     pub accesses: Vec<Access>,
     /// `EXECUTE name`: it also needs what the prepared statement `name` needs.
     pub executes: Option<String>,
+    /// `FETCH` or `MOVE`: the cursor (or protocol portal) it reads.
+    pub fetch: Option<Fetch>,
     /// It would make the session or transaction read-write.
     pub read_write: bool,
     /// `COPY ... FROM STDIN`: the client sends data next.
     pub copy_in: bool,
     pub effect: Effect,
     pub shape: Shape,
-    /// It calls `set_config`, whose classification depends on its literal arguments.
-    pub sets_config: bool,
+    /// It calls `set_config` or `current_setting`, or casts to an object-identifier type,
+    /// whose classification depends on their literal arguments.
+    pub reads_literals: bool,
+    /// It runs code the gateway does not know as PostgreSQL's own (a function, operator or
+    /// type of the database's): reading only the catalog does not vouch for it.
+    pub user_code: bool,
     /// It changes `search_path`: the schemas it names, or `None` when it sets a value the
     /// gateway cannot read (`set_config('search_path', $1, false)`).
     pub search_path: Option<Option<Vec<String>>>,
@@ -226,6 +243,7 @@ pub fn classify(sql: &str, strings: Strings) -> Result<Vec<Statement>, SqlError>
         if st.copy_in != alt.copy_in
             || st.span != alt.span
             || st.executes != alt.executes
+            || st.fetch != alt.fetch
             || st.effect != alt.effect
             || st.search_path.is_some() != alt.search_path.is_some()
         {
@@ -266,6 +284,14 @@ fn read(sql: &str, strings: Strings) -> Result<Vec<Statement>, SqlError> {
         out.push(statement::classify(text, span, node(&tree))?);
     }
     Ok(out)
+}
+
+/// Puts in every schema each unqualified table of `stmts` may be in, as `path` (which takes
+/// in their path changes) resolves it, then what each catalog relation they read needs.
+pub fn resolve(path: &mut SearchPath, stmts: &mut [Statement]) -> Result<(), SqlError> {
+    path.resolve(stmts)?;
+    stmts.iter_mut().for_each(metadata::settle);
+    Ok(())
 }
 
 /// True for a setting a client may set (at startup or with `SET`) with `db:connect` alone.

@@ -1,6 +1,7 @@
 //! The checks every statement passes on its way up: classification, the audit log being
-//! writable, `EXECUTE` of a known prepared statement, read-only sessions staying so, and every
-//! permission it needs; a failure is audited and becomes the client's error.
+//! writable, `EXECUTE` of a known prepared statement (and `FETCH` of a bound portal) needing
+//! what it runs, read-only sessions staying so, and every permission it needs; a failure is
+//! audited and becomes the client's error.
 
 use std::sync::Mutex;
 
@@ -11,7 +12,7 @@ use super::inflight::Run;
 use super::{Session, State, events};
 use crate::authorize::{self, Denial};
 use crate::protocol::error_response::{ErrorFields, code};
-use crate::sql::{Access, Statement};
+use crate::sql::{self, Access, Statement};
 
 /// Authorizes classified statements; on the first denial, audits it and returns the error.
 pub(super) async fn authorize(
@@ -64,6 +65,16 @@ pub(super) async fn authorize(
                 }
             }
         }
+        // `FETCH` or `MOVE` of a portal bound with the protocol runs its statement, which
+        // is authorized again, as at every `Execute`. (A cursor declared with SQL was
+        // authorized at its `DECLARE`.)
+        if let Some(f) = &st.fetch {
+            let bound = lock(state).names.bound_portal(&f.cursor);
+            if let Some((_, p)) = bound {
+                accesses.extend(p.accesses.iter().cloned());
+                kind = kind.max(p.kind);
+            }
+        }
         if st.read_write && s.read_only {
             let d = authorize::read_only(&s.app, &s.user, &s.target.config.resource, at);
             return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await);
@@ -107,7 +118,7 @@ pub(super) async fn classify(
 ) -> Result<Vec<Statement>, ErrorFields> {
     let strings = lock(state).strings;
     let read = s.cache.classify(text, strings).and_then(|mut stmts| {
-        lock(state).search_path.resolve(&mut stmts)?;
+        sql::resolve(&mut lock(state).search_path, &mut stmts)?;
         Ok(stmts)
     });
     match read {

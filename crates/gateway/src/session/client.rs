@@ -206,7 +206,7 @@ async fn query(
     let mut rewritten = None;
     let result = match classify(s, state, &q.sql).await {
         Ok(mut stmts) => {
-            rewritten = rename::deallocates(&lock(state).names, &q.sql, &mut stmts);
+            rewritten = rename::rewrite(&lock(state).names, &q.sql, &mut stmts);
             authorize(s, state, &stmts)
                 .await
                 .map(|runs| (runs, stmts.iter().any(|st| st.copy_in)))
@@ -238,7 +238,7 @@ async fn parse(
     let mut p = Parse::decode(&frame.body)?;
     let result = match classify(s, state, &p.sql).await {
         Ok(mut stmts) => {
-            if let Some(sql) = rename::deallocates(&lock(state).names, &p.sql, &mut stmts) {
+            if let Some(sql) = rename::rewrite(&lock(state).names, &p.sql, &mut stmts) {
                 p.sql = sql;
             }
             authorize(s, state, &stmts)
@@ -308,12 +308,14 @@ async fn execute(
         accesses: prepared.accesses.clone(),
         span: 0..prepared.text.len(),
         executes: None,
+        fetch: None,
         read_write: false,
         copy_in: prepared.copy_in,
         effect: prepared.effect.clone(),
         shape: prepared.shape.clone(),
         search_path: None,
-        sets_config: false,
+        reads_literals: false,
+        user_code: false,
     };
     match authorize(s, state, std::slice::from_ref(&stmt)).await {
         Ok(mut runs) => {

@@ -115,6 +115,16 @@ impl Names {
             .map(|c| (client.to_string(), c.prepared.clone()))
     }
 
+    /// A portal the client bound with the protocol, which SQL (`FETCH`, `MOVE`, `CLOSE`)
+    /// names: its upstream name and statement. A cursor declared with SQL under the same
+    /// name is the one the server knows by it, so it wins.
+    pub fn bound_portal(&self, client: &str) -> Option<(String, Arc<Prepared>)> {
+        if client.is_empty() || self.cursors.contains_key(client) {
+            return None;
+        }
+        self.portals.get(client).cloned()
+    }
+
     /// The name to describe portal `client` by upstream: a bound portal's upstream name, or
     /// the client's own for any other (a cursor, declared or being declared; the server
     /// answers for one that does not exist). Never one of the gateway's names.
@@ -182,11 +192,14 @@ impl Names {
             .insert(name.to_string(), Cursor { prepared: p, hold });
     }
 
-    /// `CLOSE name` succeeded; `None`: `CLOSE ALL` or `DISCARD ALL`.
+    /// `CLOSE name` succeeded (of a cursor, or of a portal the client bound, by the
+    /// client's name); `None`: `CLOSE ALL` or `DISCARD ALL`.
     pub fn closed(&mut self, name: Option<&str>) {
         match name {
             Some(n) => {
-                self.cursors.remove(n);
+                if self.cursors.remove(n).is_none() {
+                    self.portals.remove(n);
+                }
             }
             None => self.cursors.clear(),
         }

@@ -1,8 +1,9 @@
 //! A memo of classifications by statement shape: the same SQL with other literal values
 //! (`... WHERE id = 7` after `... WHERE id = 3`) is classified once. Only plain reads and
 //! writes are kept, because only their classification cannot depend on a literal (a `SET`'s
-//! value or a `set_config` argument can); and a shape is taken only from SQL simple enough to
-//! tokenize with certainty here. Anything else is parsed every time.
+//! value, a `set_config` or `current_setting` argument, a cast to `regclass` can); and a shape
+//! is taken only from SQL simple enough to tokenize with certainty here. Anything else is
+//! parsed every time.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -62,9 +63,10 @@ fn cacheable(st: &Statement) -> bool {
         && !st.read_write
         && !st.copy_in
         && st.executes.is_none()
+        && st.fetch.is_none()
         && st.effect == Effect::None
         && st.search_path.is_none()
-        && !st.sets_config
+        && !st.reads_literals
 }
 
 /// The text as `classify` names a single statement: without surrounding blanks and the final `;`.

@@ -1,5 +1,6 @@
-//! `SET`, `RESET`, `SET TRANSACTION` and `BEGIN`: which settings are harmless (need only
-//! `db:connect`), which are `db:admin`, and which would make a read-only session writable.
+//! `SET`, `RESET`, `SET TRANSACTION`, `BEGIN` and `SHOW`: which settings are harmless to set
+//! (need only `db:connect`), which are `db:admin`, which would make a read-only session
+//! writable, and which are harmless to read.
 
 use serde_json::Value;
 
@@ -41,6 +42,58 @@ const HARMLESS: &[&str] = &[
     "vacuum_cost_delay",
     "row_security",
 ];
+
+/// Settings that say what the server and session are, harmless to read with `db:connect`
+/// alone (with the harmless ones above). Reading any other setting (`SHOW`,
+/// `current_setting`, `pg_settings`) needs `db:metadata`: a setting may hold a secret, such
+/// as a custom `app.jwt_secret` set with `ALTER DATABASE ... SET`.
+const READABLE: &[&str] = &[
+    "server_version",
+    "server_version_num",
+    "server_encoding",
+    "client_encoding",
+    "standard_conforming_strings",
+    "integer_datetimes",
+    "is_superuser",
+    "session_authorization",
+    "role",
+    "search_path",
+    "in_hot_standby",
+    "default_transaction_read_only",
+    "transaction_read_only",
+    "max_identifier_length",
+    "max_index_keys",
+    "max_function_args",
+    "block_size",
+    "data_checksums",
+    "lc_collate",
+    "lc_ctype",
+    "lc_messages",
+    "lc_monetary",
+    "lc_numeric",
+    "lc_time",
+    "default_text_search_config",
+    "default_table_access_method",
+    "escape_string_warning",
+    "array_nulls",
+    "max_connections",
+];
+
+/// True for a setting a client may read (`SHOW`, `current_setting`) with `db:connect` alone.
+pub(super) fn is_readable(name: &str) -> bool {
+    READABLE.contains(&name.to_ascii_lowercase().as_str()) || is_harmless(name)
+}
+
+/// What a `SHOW` needs: `db:connect` for a setting harmless to read, else `db:metadata`
+/// (`SHOW ALL` too).
+pub(super) fn show(f: &Value) -> Action {
+    let name = f.get("name").and_then(Value::as_str).unwrap_or("");
+    if is_readable(name) {
+        Action::Connect
+    } else {
+        Action::Metadata
+    }
+}
 
 pub(super) fn is_harmless(name: &str) -> bool {
     let name = name.to_ascii_lowercase();

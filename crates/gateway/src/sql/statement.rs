@@ -7,7 +7,7 @@ use super::drop::drop;
 use super::kinds::utility;
 use super::names::own;
 use super::walk::Walk;
-use super::{Access, Action, Effect, Shape, SqlError, Statement, settings};
+use super::{Access, Action, Effect, Fetch, Shape, SqlError, Statement, settings};
 use pg_query::LockMode;
 use pg_query::protobuf::DiscardMode;
 
@@ -29,11 +29,13 @@ pub(super) fn classify(
         kind: Action::Connect,
         accesses: Vec::new(),
         executes: None,
+        fetch: None,
         read_write: false,
         copy_in: false,
         effect: Effect::None,
         search_path: None,
-        sets_config: false,
+        reads_literals: false,
+        user_code: false,
         shape: Shape {
             command: command(kind),
             unfiltered: matches!(kind, "DeleteStmt" | "UpdateStmt")
@@ -138,7 +140,7 @@ pub(super) fn classify(
             Action::Connect
         }
         "FetchStmt" => {
-            own(text_of(f, "portalname"))?;
+            st.fetch = Some(Fetch::of(f, own(text_of(f, "portalname"))?));
             Action::Connect
         }
         "DiscardStmt" => {
@@ -147,8 +149,8 @@ pub(super) fn classify(
             }
             Action::Connect
         }
-        "VariableShowStmt" | "ListenStmt" | "NotifyStmt" | "UnlistenStmt"
-        | "ConstraintsSetStmt" => Action::Connect,
+        "VariableShowStmt" => settings::show(f),
+        "ListenStmt" | "NotifyStmt" | "UnlistenStmt" | "ConstraintsSetStmt" => Action::Connect,
         _ => match utility(kind) {
             Some(action) => {
                 w.in_mode(action, f);
@@ -166,28 +168,41 @@ pub(super) fn classify(
         return Err(e);
     }
     st.read_write |= w.read_write;
-    st.sets_config = w.sets_config;
+    st.reads_literals = w.reads_literals;
+    st.user_code = w.user_code;
     st.executes = w.executes;
     if w.search_path.is_some() {
         st.search_path = w.search_path;
     }
     st.accesses = w.accesses;
     if !st.accesses.iter().any(|a| a.table.is_some()) {
-        let database = Access {
-            action: base,
-            table: None,
+        // Session basics: a query of no table that runs only PostgreSQL's own code
+        // (`SELECT version()`, `SELECT current_user`) reads nothing of the database's.
+        let action = if base == Action::Select && !st.user_code {
+            Action::Connect
+        } else {
+            base
         };
-        if !st.accesses.contains(&database) {
-            st.accesses.push(database);
+        // Unless the statement already needs it, or needs something else of the database,
+        // which a session holds `db:connect` for.
+        let database: Vec<Action> = st
+            .accesses
+            .iter()
+            .filter(|a| a.table.is_none())
+            .map(|a| a.action)
+            .collect();
+        let implied = action == Action::Connect && !database.is_empty();
+        if !database.contains(&action) && !implied {
+            st.accesses.push(Access {
+                action,
+                table: None,
+            });
         }
     }
-    st.kind = st
-        .accesses
-        .iter()
-        .map(|a| a.action)
-        .max()
-        .unwrap_or(base)
-        .max(base);
+    st.kind = st.accesses.iter().map(|a| a.action).max().unwrap_or(base);
+    if st.accesses.iter().any(|a| a.table.is_some()) {
+        st.kind = st.kind.max(base);
+    }
     Ok(st)
 }
 

@@ -3,10 +3,12 @@
 //!
 //! INVARIANT: every `RangeVar` anywhere in the tree is either recorded or is a reference to a
 //! common table expression in scope; a query or data-modifying statement nested anywhere is
-//! classified by its own rules.
+//! classified by its own rules; every function, operator and type named anywhere is either
+//! PostgreSQL's own or marks the statement as running the database's own code.
 
 use serde_json::{Map, Value};
 
+use super::builtins;
 use super::functions;
 use super::kinds;
 use super::{Access, Action, SqlError, Table, search_path, settings};
@@ -20,8 +22,11 @@ pub(super) struct Walk {
     pub(super) error: Option<SqlError>,
     /// A `set_config` in the tree would make the session read-write.
     pub(super) read_write: bool,
-    /// The tree calls `set_config`.
-    pub(super) sets_config: bool,
+    /// The tree calls `set_config` or `current_setting`, or casts to an object-identifier
+    /// type, whose classification depends on their literal arguments.
+    pub(super) reads_literals: bool,
+    /// The tree names a function, operator or type that is not PostgreSQL's own.
+    pub(super) user_code: bool,
     /// A `set_config` of `search_path`: the schemas, or `None` when its value is computed.
     pub(super) search_path: Option<Option<Vec<String>>>,
     /// The prepared statement an `EXECUTE` in the tree runs.
@@ -36,7 +41,8 @@ impl Walk {
             mode,
             error: None,
             read_write: false,
-            sets_config: false,
+            reads_literals: false,
+            user_code: false,
             search_path: None,
             executes: None,
         }
@@ -59,6 +65,10 @@ impl Walk {
             Value::Object(map) => {
                 if map.contains_key("relpersistence") {
                     return self.range_var(v, self.mode);
+                }
+                // A `TypeName` is a field of its parent (`TypeCast`, `ColumnDef`), not a node.
+                if map.contains_key("pct_type") && map.contains_key("names") {
+                    self.user_code |= !builtins::is_type(&builtins::parts(map.get("names")));
                 }
                 if map.len() == 1
                     && let Some((kind, fields)) = map.iter().next()
@@ -99,7 +109,42 @@ impl Walk {
                     self.set_config(name, value);
                 } else if functions::is_admin(f) {
                     self.push(Action::Admin, None);
+                } else if let Some(action) = functions::data_access(f) {
+                    self.push(action, None);
+                } else if functions::reads_settings(f) || functions::reads_catalog(f) {
+                    self.push(Action::Metadata, None);
                 }
+                self.reads_literals |= functions::names_setting(f);
+                self.user_code |= !functions::is_builtin(f);
+                self.any(f);
+            }
+            "TypeCast" => {
+                let names = f.get("type_name").and_then(|t| t.get("names"));
+                // `'pg_catalog.array_in'::regproc` (pgjdbc's type look-up) names only what
+                // every database has.
+                let builtin = f
+                    .get("arg")
+                    .and_then(settings::const_text)
+                    .is_some_and(|v| v.starts_with("pg_catalog."));
+                if functions::is_catalog_type(&builtins::parts(names)) {
+                    // What it needs depends on the literal: never memoized by shape.
+                    self.reads_literals = true;
+                    if !builtin {
+                        self.push(Action::Metadata, None);
+                    }
+                }
+                self.any(f);
+            }
+            "AExpr" => {
+                self.operator(f.get("name"));
+                self.any(f);
+            }
+            "SubLink" => {
+                self.operator(f.get("oper_name"));
+                self.any(f);
+            }
+            "SortBy" => {
+                self.operator(f.get("use_op"));
                 self.any(f);
             }
             "ExecuteStmt" => {
@@ -130,10 +175,18 @@ impl Walk {
         }
     }
 
+    /// An operator named by `name` (absent or empty: none) that is not PostgreSQL's own.
+    fn operator(&mut self, name: Option<&Value>) {
+        let parts = builtins::parts(name);
+        if !parts.is_empty() && !builtins::is_operator(&parts) {
+            self.user_code = true;
+        }
+    }
+
     /// `set_config(name, value, local)` needs what `SET name = value` needs; a name that is
     /// not a constant could be any setting, so it is `db:admin` and leaves the path unknown.
     fn set_config(&mut self, name: Option<String>, value: Option<String>) {
-        self.sets_config = true;
+        self.reads_literals = true;
         let Some(name) = name else {
             self.push(Action::Admin, None);
             self.search_path = Some(None);

@@ -62,6 +62,17 @@ permissions = [
 ]
 
 [[roles]]
+name = "db-metadata"
+permissions = [{ actions = ["db:connect", "db:metadata"], resources = ["pg/test/*"] }]
+
+[[roles]]
+name = "catalog-read"
+permissions = [
+  { actions = ["db:connect"], resources = ["pg/test/*"] },
+  { actions = ["db:select"], resources = ["pg/test/*/pg_catalog/*"] },
+]
+
+[[roles]]
 name = "db-all"
 permissions = [{ actions = ["db:*"], resources = ["pg/test/**"] }]
 
@@ -76,7 +87,7 @@ roles = ["wicket-admin"]
 [[policies]]
 name = "self-service"
 requesters = ["user:alice", "user:bob", "user:erin"]
-roles = ["db-read", "db-write", "customers-read", "public-read", "reports-read", "db-all"]
+roles = ["db-read", "db-write", "customers-read", "public-read", "reports-read", "db-metadata", "catalog-read", "db-all"]
 max_duration = "1h"
 require_reason = false
 "#;

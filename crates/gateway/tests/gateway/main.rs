@@ -1,4 +1,5 @@
-//! The gateway against a throwaway PostgreSQL, with real clients (`tokio-postgres`, `psql`):
+//! The gateway against a throwaway PostgreSQL, with real clients (`tokio-postgres`, `psql`,
+//! and in `clients` psycopg 3, asyncpg, SQLAlchemy, node-postgres, pgx, pgjdbc and pgbench):
 //! each test spawns the real server and gateway on free ports over a fresh database.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -7,6 +8,7 @@ mod helpers;
 
 mod audit;
 mod basics;
+mod clients;
 mod copy_cancel;
 mod expiry;
 mod extended;
@@ -14,8 +16,11 @@ mod fuzz;
 mod garbage;
 mod holes;
 mod hostile;
+mod introspection;
 mod monitoring;
+mod portals;
 mod protocol_names;
 mod readonly;
 mod tables;
 mod tls;
+mod wire;
