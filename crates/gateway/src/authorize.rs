@@ -41,7 +41,11 @@ pub fn check(
     now: Time,
 ) -> Result<Option<String>, Denial> {
     let mut grant = None;
-    for access in accesses {
+    // Accesses naming a table first, so that a denial names the relation whatever order the
+    // parse tree listed them in (serde_json's map order differs with its features).
+    let named = accesses.iter().filter(|a| a.table.is_some());
+    let unnamed = accesses.iter().filter(|a| a.table.is_none());
+    for access in named.chain(unnamed) {
         let via = match (access.action, &access.table) {
             (Action::Connect | Action::Metadata, Some(table)) => {
                 catalog(app, user, target, access.action, table, now)?
