@@ -1,9 +1,16 @@
 //! JSON request bodies and query strings parsed with errors that name the offending field.
+//!
+//! The content-type rule, the same on every endpoint: a request body, when one is sent, is
+//! JSON labelled `Content-Type: application/json` (415 `unsupported_media_type` otherwise).
+//! An empty body (nothing, or only whitespace) is no body: a 400 `empty_body` where the
+//! operation requires one ([`JsonBody`]), the documented defaults where it is optional
+//! ([`OptionalJsonBody`]). Operations that take no body ignore one.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -13,11 +20,37 @@ use crate::error::ApiError;
 /// The largest request body accepted.
 pub const MAX_BODY: usize = 1 << 20;
 
-/// A JSON body; an empty body reads as `T::default()` when `T` allows it.
+/// A JSON body the operation requires: an empty one is a 400 `empty_body`.
 pub struct JsonBody<T>(pub T);
 
-/// A JSON body that may be empty.
+/// A JSON body that may be left out: an empty one reads as `T::default()`.
 pub struct OptionalJsonBody<T>(pub T);
+
+/// True when `headers` label the body `application/json` (parameters such as `charset`
+/// allowed, any case).
+fn labelled_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
+fn unsupported_media_type(headers: &HeaderMap) -> ApiError {
+    let sent = headers
+        .get(CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        match sent {
+            Some(t) => {
+                format!("the request body is labelled `{t}`; send JSON as `application/json`")
+            }
+            None => "the request body has no content type; send JSON as `application/json`".into(),
+        },
+    )
+}
 
 /// True when a JSON string in `bytes` holds the escape `\u0000` (a raw NUL is not JSON).
 fn holds_nul(bytes: &[u8]) -> bool {
@@ -69,8 +102,10 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-async fn read(req: Request) -> Result<Bytes, ApiError> {
-    Bytes::from_request(req, &()).await.map_err(|rejection| {
+/// The body, or `None` when it is empty; a body that is not labelled JSON is a 415.
+async fn read(req: Request) -> Result<Option<Bytes>, ApiError> {
+    let headers = req.headers().clone();
+    let bytes = Bytes::from_request(req, &()).await.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -80,31 +115,36 @@ async fn read(req: Request) -> Result<Bytes, ApiError> {
         } else {
             ApiError::bad_request("unreadable_body", rejection.body_text())
         }
-    })
+    })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    if !labelled_json(&headers) {
+        return Err(unsupported_media_type(&headers));
+    }
+    Ok(Some(bytes))
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
-        let bytes = read(req).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::bad_request(
+        match read(req).await? {
+            Some(bytes) => parse(&bytes).map(JsonBody),
+            None => Err(ApiError::bad_request(
                 "empty_body",
                 "request body is empty; send a JSON object",
-            ));
+            )),
         }
-        parse(&bytes).map(JsonBody)
     }
 }
 
 impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJsonBody<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
-        let bytes = read(req).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(OptionalJsonBody(T::default()));
+        match read(req).await? {
+            Some(bytes) => parse(&bytes).map(OptionalJsonBody),
+            None => Ok(OptionalJsonBody(T::default())),
         }
-        parse(&bytes).map(OptionalJsonBody)
     }
 }
 

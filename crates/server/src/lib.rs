@@ -5,6 +5,9 @@
 pub mod auth;
 pub mod body;
 pub mod error;
+pub mod openapi;
+pub mod paging;
+pub mod params;
 pub mod report;
 pub mod routes;
 pub mod serve;

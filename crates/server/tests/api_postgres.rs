@@ -4,5 +4,5 @@
 #[path = "api/main.rs"]
 mod api;
 
-// The test bodies import `crate::helpers`.
-use api::helpers;
+// The test bodies import `crate::helpers` and `crate::conform`.
+use api::{conform, helpers};
