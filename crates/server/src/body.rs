@@ -13,7 +13,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 
@@ -68,13 +70,21 @@ fn holds_nul(bytes: &[u8]) -> bool {
     false
 }
 
-/// Parses the whole body as one JSON value of type `T`; anything after it is malformed, and
+/// Parses the whole body as one JSON object of type `T`; anything after it is malformed, and
 /// a NUL in a string is refused (no field takes one, and PostgreSQL cannot store one).
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if holds_nul(bytes) {
         return Err(ApiError::bad_request(
             "invalid_body",
             "a string in the request body holds a NUL character (`\\u0000`)",
+        ));
+    }
+    // serde reads a struct from an array too (`[null, null]`); every body is an object.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{' && serde_json::from_slice::<Value>(bytes).is_ok()) {
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            "request body is invalid: send a JSON object",
         ));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
@@ -145,6 +155,19 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
             Some(bytes) => parse(&bytes).map(OptionalJsonBody),
             None => Ok(OptionalJsonBody(T::default())),
         }
+    }
+}
+
+/// A JSON object read as `T`, for an object nested in a body (serde would read a struct from
+/// an array too).
+pub struct Object<T>(pub T);
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Object<T>, D::Error> {
+        let map = Map::<String, Value>::deserialize(d)?;
+        T::deserialize(Value::Object(map))
+            .map(Object)
+            .map_err(D::Error::custom)
     }
 }
 

@@ -9,7 +9,7 @@ use wicket_core::audit::EventBuilder;
 use wicket_core::{Action, Decision, NewEvent, Power, Resource, Time};
 
 use crate::auth::Caller;
-use crate::body::JsonBody;
+use crate::body::{JsonBody, Object};
 use crate::error::{ApiError, ApiResult};
 use crate::openapi::errors::ErrorBody;
 use crate::openapi::{checks, formats};
@@ -40,8 +40,8 @@ pub struct CheckBody {
 #[schema(as = CheckBatch)]
 #[serde(deny_unknown_fields)]
 pub struct BatchBody {
-    #[schema(max_items = 1000)]
-    checks: Vec<CheckBody>,
+    #[schema(value_type = Vec<CheckBody>, max_items = 1000)]
+    checks: Vec<Object<CheckBody>>,
 }
 
 /// One decision per check, in order.
@@ -173,7 +173,7 @@ pub async fn batch(
         ));
     }
     let mut parsed = Vec::with_capacity(body.checks.len());
-    for (i, c) in body.checks.iter().enumerate() {
+    for (i, Object(c)) in body.checks.iter().enumerate() {
         let user = subject_user(&app, &caller, c.subject.as_deref()).map_err(|e| ApiError {
             message: format!("checks[{i}]: {}", e.message),
             ..e

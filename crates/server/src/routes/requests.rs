@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use wicket_core::workflow::NewRequest;
+use wicket_core::workflow::{MAX_TEXT, NewRequest};
 use wicket_core::{Power, Request, RequestState, Verdict};
 use wicket_store::RequestFilter;
 
@@ -55,6 +55,18 @@ pub struct RequestPath {
     /// A request id.
     #[param(value_type = formats::Id)]
     id: String,
+}
+
+/// A cancellation's comment is held to the limit of a review's. Core checks a review's comment
+/// (`workflow::review`) but not a cancellation's; until it does, the server checks it here.
+fn within_limit(comment: Option<&str>) -> ApiResult<()> {
+    if comment.is_some_and(|c| c.len() > MAX_TEXT) {
+        return Err(ApiError::bad_request(
+            "comment_too_long",
+            format!("comment is longer than {MAX_TEXT} bytes"),
+        ));
+    }
+    Ok(())
 }
 
 /// The request with its grants and its policy's step count.
@@ -281,6 +293,7 @@ pub async fn cancel(
     Path(RequestPath { id }): Path<RequestPath>,
     OptionalJsonBody(body): OptionalJsonBody<CommentBody>,
 ) -> ApiResult<Json<RequestView>> {
+    within_limit(body.comment.as_deref())?;
     let request = ops::cancel_request(&app, &caller.user, &id, body.comment).await?;
     Ok(Json(view(&app, request).await?))
 }

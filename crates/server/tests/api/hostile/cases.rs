@@ -337,6 +337,25 @@ pub fn corpus(request: &str) -> Vec<Case> {
         400,
         "comment_too_long",
     ));
+    // Found by scripts/fuzz-api.sh: a cancellation's comment went unchecked.
+    c.push(post_json(
+        &format!("/v1/requests/{request}/cancel"),
+        json!({"comment": "x".repeat(5000)}),
+        400,
+        "comment_too_long",
+    ));
+    // Found by scripts/fuzz-api.sh: serde reads a struct from an array; a body is an object.
+    for (path, body) in [
+        ("/v1/tokens", json!([null, null])),
+        ("/v1/requests", json!([["logs-read"]])),
+        ("/v1/check", json!(["logs:view", "logs/prod"])),
+        (
+            "/v1/check/batch",
+            json!({"checks": [["logs:view", "logs/prod"]]}),
+        ),
+    ] {
+        c.push(post_json(path, body, 400, "invalid_body"));
+    }
     // Query strings.
     for q in [
         "/v1/requests?state=maybe",
