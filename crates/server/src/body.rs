@@ -7,7 +7,7 @@
 //! ([`OptionalJsonBody`]). Operations that take no body ignore one.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
@@ -196,6 +196,26 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
                     )
                 }
             })
+    }
+}
+
+/// The parameters of a path; one that does not decode (bytes that are not UTF-8, like
+/// `%FF`) is a 400 `invalid_uri` in the one error shape, not axum's text.
+pub struct PathParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathParams<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(params)) => Ok(PathParams(params)),
+            Err(rejection) => {
+                tracing::debug!(%rejection, "a path that does not decode");
+                Err(ApiError::bad_request(
+                    "invalid_uri",
+                    "the path does not decode as UTF-8 text",
+                ))
+            }
+        }
     }
 }
 

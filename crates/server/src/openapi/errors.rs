@@ -1,7 +1,7 @@
 //! The one error shape, `{"error": {"code", "message"}}`, and the error responses that every
 //! operation shares by rule, added to each operation of the document from what it declares:
-//! a NUL in the path or query (400 `invalid_uri`) anywhere; a bad query string (400
-//! `invalid_query`) where there are parameters; a body that is not JSON, too large or not
+//! a NUL in the path or query, or a path that is not UTF-8 (400 `invalid_uri`), anywhere; a
+//! bad query string (400 `invalid_query`) where there are parameters; a body that is not JSON, too large or not
 //! labelled `application/json` (400, 413, 415) where there is a body; a bad token (401) and an
 //! unavailable database (503) wherever a token is needed.
 
@@ -99,7 +99,7 @@ pub fn add_shared(doc: &mut OpenApi) {
         add(
             op,
             "400",
-            "a NUL (`%00`) in the path or query",
+            "a NUL (`%00`) in the path or query, or a path that is not UTF-8",
             &["invalid_uri"],
         );
         if needs_token(op) {

@@ -1,14 +1,14 @@
 //! Grants: list, show, revoke (or release one's own).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use wicket_core::{Grant, GrantStatus, Power};
 use wicket_store::GrantFilter;
 
 use crate::auth::Caller;
-use crate::body::{OptionalJsonBody, QueryParams};
+use crate::body::{OptionalJsonBody, PathParams, QueryParams};
 use crate::error::{ApiError, ApiResult};
 use crate::openapi::errors::ErrorBody;
 use crate::openapi::{formats, grants as schema};
@@ -156,7 +156,7 @@ async fn load(app: &App, caller: &Caller, id: &str) -> ApiResult<Grant> {
 pub async fn show(
     State(app): State<App>,
     caller: Caller,
-    Path(GrantPath { id }): Path<GrantPath>,
+    PathParams(GrantPath { id }): PathParams<GrantPath>,
 ) -> ApiResult<Json<GrantView>> {
     let grant = load(&app, &caller, &id).await?;
     Ok(Json(GrantView::new(grant, now())))
@@ -182,7 +182,7 @@ pub async fn show(
 pub async fn revoke(
     State(app): State<App>,
     caller: Caller,
-    Path(GrantPath { id }): Path<GrantPath>,
+    PathParams(GrantPath { id }): PathParams<GrantPath>,
     OptionalJsonBody(body): OptionalJsonBody<RevokeBody>,
 ) -> ApiResult<Json<GrantView>> {
     let grant = ops::revoke_grant(&app, &caller.user, &id, body.reason).await?;

@@ -1,7 +1,7 @@
 //! Access requests: create, list, show, approve, deny, cancel.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -10,7 +10,7 @@ use wicket_core::{Power, Request, RequestState, Verdict};
 use wicket_store::RequestFilter;
 
 use crate::auth::Caller;
-use crate::body::{JsonBody, OptionalJsonBody, QueryParams};
+use crate::body::{JsonBody, OptionalJsonBody, PathParams, QueryParams};
 use crate::error::{ApiError, ApiResult};
 use crate::openapi::errors::ErrorBody;
 use crate::openapi::{formats, requests as schema};
@@ -191,7 +191,7 @@ pub async fn list(
 pub async fn show(
     State(app): State<App>,
     caller: Caller,
-    Path(RequestPath { id }): Path<RequestPath>,
+    PathParams(RequestPath { id }): PathParams<RequestPath>,
 ) -> ApiResult<Json<RequestView>> {
     let request =
         app.store.get_request(&id).await?.ok_or_else(|| {
@@ -240,7 +240,7 @@ async fn review(
 pub async fn approve(
     State(app): State<App>,
     caller: Caller,
-    Path(RequestPath { id }): Path<RequestPath>,
+    PathParams(RequestPath { id }): PathParams<RequestPath>,
     OptionalJsonBody(body): OptionalJsonBody<CommentBody>,
 ) -> ApiResult<Json<RequestView>> {
     review(app, caller, id, Verdict::Approve, body.comment).await
@@ -265,7 +265,7 @@ pub async fn approve(
 pub async fn deny(
     State(app): State<App>,
     caller: Caller,
-    Path(RequestPath { id }): Path<RequestPath>,
+    PathParams(RequestPath { id }): PathParams<RequestPath>,
     OptionalJsonBody(body): OptionalJsonBody<CommentBody>,
 ) -> ApiResult<Json<RequestView>> {
     review(app, caller, id, Verdict::Deny, body.comment).await
@@ -290,7 +290,7 @@ pub async fn deny(
 pub async fn cancel(
     State(app): State<App>,
     caller: Caller,
-    Path(RequestPath { id }): Path<RequestPath>,
+    PathParams(RequestPath { id }): PathParams<RequestPath>,
     OptionalJsonBody(body): OptionalJsonBody<CommentBody>,
 ) -> ApiResult<Json<RequestView>> {
     within_limit(body.comment.as_deref())?;

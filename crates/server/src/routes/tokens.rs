@@ -2,14 +2,14 @@
 //! (`POST /v1/tokens/{id}/revoke` or `DELETE /v1/tokens/{id}`: own, or any with the power).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use wicket_core::{Duration, Power, Time};
 
 use crate::auth::Caller;
-use crate::body::OptionalJsonBody;
+use crate::body::{OptionalJsonBody, PathParams};
 use crate::error::{ApiError, ApiResult};
 use crate::openapi::errors::ErrorBody;
 use crate::openapi::formats;
@@ -148,7 +148,7 @@ pub async fn create(
 pub async fn revoke(
     State(app): State<App>,
     caller: Caller,
-    Path(TokenPath { id }): Path<TokenPath>,
+    PathParams(TokenPath { id }): PathParams<TokenPath>,
 ) -> ApiResult<Json<Revoked>> {
     let record = app
         .store
@@ -189,7 +189,7 @@ pub async fn revoke(
 pub async fn delete(
     state: State<App>,
     caller: Caller,
-    path: Path<TokenPath>,
+    path: PathParams<TokenPath>,
 ) -> ApiResult<Json<Revoked>> {
     revoke(state, caller, path).await
 }

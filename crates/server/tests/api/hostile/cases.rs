@@ -437,6 +437,13 @@ pub fn corpus(request: &str) -> Vec<Case> {
         400,
         "invalid_uri",
     ));
+    // A path that is not UTF-8: the one error shape, not axum's text.
+    for path in ["/v1/requests/%FF", "/v1/grants/%C3%28"] {
+        c.push(get(path, 400, "invalid_uri"));
+    }
+    for path in ["/v1/grants/%FF/revoke", "/v1/tokens/%FF/revoke"] {
+        c.push(post_json(path, json!({}), 400, "invalid_uri"));
+    }
     // A NUL in a string of a body.
     for body in [
         json!({"roles": ["logs-read"], "reason": "a\u{0}b"}),
