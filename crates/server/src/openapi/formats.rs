@@ -28,15 +28,23 @@ pub const USER: &str = r"^[A-Za-z0-9_.@-]{1,128}$";
 /// A user, as `user:NAME` or a bare `NAME`.
 pub const USER_REF: &str = r"^(user:)?[A-Za-z0-9_.@-]{1,128}$";
 
-/// A positive duration of at most 366 days: one number and unit (`90s`, `30m`, `4h`, `7d`,
-/// `2w`), or days, hours, minutes and seconds in that order (`1h30m`, `2d12h`). The parser
-/// (`wicket_core::Duration`) reads more spellings; these are the ones that never exceed its
-/// limit, and the ones wicket writes.
+/// A positive duration of at most 366 days, as wicket writes it: one number and unit (`90s`,
+/// `30m`, `4h`, `7d`, `2w`, each up to 366 days), or days, hours, minutes and seconds in that
+/// order, each below the next unit (`1h30m`, `2d12h`). No leading zeros, no spaces. The server
+/// checks this syntax at the edge (`params::duration`) besides core's parser.
 pub const DURATION: &str = concat!(
     "^(?:",
-    "[1-9][0-9]{0,6}s|[1-9][0-9]{0,4}m|[1-9][0-9]{0,2}h",
+    // seconds, 1 to 31622400
+    "(?:[1-9][0-9]{0,6}|[12][0-9]{7}|30[0-9]{6}|31[0-5][0-9]{5}|316[01][0-9]{4}",
+    "|3162[01][0-9]{3}|31622[0-3][0-9]{2}|31622400)s",
+    // minutes, 1 to 527040
+    "|(?:[1-9][0-9]{0,4}|[1-4][0-9]{5}|5[01][0-9]{4}|52[0-6][0-9]{3}|5270[0-3][0-9]|527040)m",
+    // hours, 1 to 8784
+    "|(?:[1-9][0-9]{0,2}|[1-7][0-9]{3}|8[0-6][0-9]{2}|87[0-7][0-9]|878[0-4])h",
+    // days, 1 to 366; weeks, 1 to 52
     "|(?:[1-9][0-9]?|[12][0-9]{2}|3[0-5][0-9]|36[0-6])d",
     "|(?:[1-9]|[1-4][0-9]|5[0-2])w",
+    // days, hours, minutes, seconds in that order, each below the next unit
     "|(?:[1-9][0-9]?|[12][0-9]{2}|3[0-5][0-9]|36[0-5])d",
     "(?:(?:[1-9]|1[0-9]|2[0-3])h)?(?:(?:[1-9]|[1-5][0-9])m)?(?:(?:[1-9]|[1-5][0-9])s)?",
     "|(?:[1-9]|1[0-9]|2[0-3])h(?:(?:[1-9]|[1-5][0-9])m)?(?:(?:[1-9]|[1-5][0-9])s)?",
@@ -214,12 +222,12 @@ mod tests {
     }
 
     #[test]
-    fn every_duration_the_pattern_allows_parses_within_the_limit() {
+    fn the_duration_pattern_is_the_edge_check_and_within_the_limit() {
         for s in [
             "90s",
-            "9999999s",
-            "99999m",
-            "999h",
+            "31622400s",
+            "527040m",
+            "8784h",
             "366d",
             "52w",
             "1h30m",
@@ -229,22 +237,29 @@ mod tests {
             "2d12h",
         ] {
             assert!(matches(DURATION, s), "{s}");
-            assert!(CoreDuration::parse(s).is_ok(), "{s}");
+            assert!(crate::params::duration(s).is_ok(), "{s}");
         }
         for s in [
             "0s",
             "",
             "367d",
             "53w",
-            "1000h",
-            "10000000s",
+            "8785h",
+            "527041m",
+            "31622401s",
             "1h60m",
             "1h30",
             "-1h",
             "1.5h",
             "h",
+            "01h",
+            " 1h",
+            "30m1h",
+            "1w2d",
+            "1d24h",
         ] {
             assert!(!matches(DURATION, s), "{s}");
+            assert!(crate::params::duration(s).is_err(), "{s}");
         }
         // Every duration wicket writes is one the pattern allows.
         for secs in [
@@ -252,6 +267,24 @@ mod tests {
         ] {
             let d = CoreDuration::from_secs(secs).unwrap();
             assert!(matches(DURATION, &d.to_string()), "{d}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_duration_pattern_and_the_edge_check_agree(s in "[0-9smhdw ]{0,10}") {
+            proptest::prop_assert_eq!(matches(DURATION, &s), crate::params::duration(&s).is_ok(), "{:?}", s);
+        }
+
+        #[test]
+        fn the_age_pattern_and_the_edge_check_agree(s in "[0-9+d]{0,7}") {
+            proptest::prop_assert_eq!(matches(AGE_DAYS, &s), crate::params::age_days(&s).is_some(), "{:?}", s);
+        }
+
+        #[test]
+        fn every_duration_wicket_writes_matches(secs in 1i64..=wicket_core::duration::MAX_SECONDS) {
+            let d = CoreDuration::from_secs(secs).unwrap();
+            proptest::prop_assert!(matches(DURATION, &d.to_string()), "{}", d);
         }
     }
 

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use wicket_core::{Anomaly, AuditEvent, Power, Severity, time};
+use wicket_core::{Anomaly, AuditEvent, Power, Severity};
 use wicket_store::{AnomalyFilter, AuditFilter};
 
 use crate::auth::Caller;
@@ -264,7 +264,7 @@ pub async fn anomalies(
     let since = q
         .since
         .as_deref()
-        .map(time::parse)
+        .map(params::time)
         .transpose()
         .map_err(|e| bad_param("since", e))?;
     let subject = q

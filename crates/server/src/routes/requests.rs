@@ -15,6 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::openapi::errors::ErrorBody;
 use crate::openapi::{formats, requests as schema};
 use crate::paging::Limit;
+use crate::params;
 use crate::view::{GrantView, Items, RequestView};
 use wicket_engine::access::{reviewable_by, visible_to};
 use wicket_engine::app::{App, now};
@@ -109,6 +110,13 @@ pub async fn create(
     caller: Caller,
     JsonBody(body): JsonBody<NewRequest>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
+    // The API takes durations and times as its spec writes them; core reads the values.
+    if let Some(d) = &body.duration {
+        params::duration(d).map_err(|e| ApiError::bad_request("invalid_duration", e))?;
+    }
+    if let Some(t) = &body.start_at {
+        params::time(t).map_err(|e| ApiError::bad_request("invalid_start_at", e))?;
+    }
     let request = ops::create_request(&app, &caller.user, &body).await?;
     Ok((StatusCode::CREATED, Json(view(&app, request).await?)))
 }

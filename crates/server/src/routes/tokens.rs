@@ -98,7 +98,9 @@ pub async fn create(
     }
     let ttl = match body.ttl {
         None => OWN_DEFAULT,
-        Some(t) => Duration::parse(&t).map_err(|e| ApiError::bad_request("invalid_duration", e))?,
+        Some(t) => {
+            crate::params::duration(&t).map_err(|e| ApiError::bad_request("invalid_duration", e))?
+        }
     };
     if !for_other
         && ttl.as_secs() > OWN_MAX_SECONDS

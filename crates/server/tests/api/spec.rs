@@ -490,6 +490,9 @@ async fn filters_are_checked_as_the_spec_says() {
         "/v1/anomalies?grant=",
         "/v1/audit?format=xml",
         "/v1/reports/usage?since=0d",
+        "/v1/reports/usage?since=%2B5d",
+        "/v1/reports/usage?until=1h60m",
+        "/v1/anomalies?since=2026-01-01%2000:00:00Z",
     ] {
         assert_error(&app.get(path, &root).await, 400, "invalid_query");
     }
@@ -513,4 +516,24 @@ async fn filters_are_checked_as_the_spec_says() {
         )
         .await;
     assert_error(&r, 400, "invalid_subject");
+    // Durations and times as the spec writes them: what core's parsers would also read is
+    // refused when the spec does not allow it.
+    let alice = app.token("alice").await;
+    for (field, value, code) in [
+        ("duration", "1h60m", "invalid_duration"),
+        ("duration", "01h", "invalid_duration"),
+        ("start_at", "2030-01-01 00:00:00Z", "invalid_start_at"),
+    ] {
+        let mut body = prod_read();
+        body[field] = json!(value);
+        assert_error(&app.post("/v1/requests", &alice, body).await, 400, code);
+    }
+    let r = app
+        .post("/v1/tokens", &alice, json!({"ttl": "30m1h"}))
+        .await;
+    assert_error(&r, 400, "invalid_duration");
+    let (s, v) = app
+        .post("/v1/tokens", &alice, json!({"ttl": "1h30m"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
 }
