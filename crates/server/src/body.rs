@@ -1,23 +1,58 @@
 //! JSON request bodies and query strings parsed with errors that name the offending field.
+//!
+//! The content-type rule, the same on every endpoint: a request body, when one is sent, is
+//! JSON labelled `Content-Type: application/json` (415 `unsupported_media_type` otherwise).
+//! An empty body (nothing, or only whitespace) is no body: a 400 `empty_body` where the
+//! operation requires one ([`JsonBody`]), the documented defaults where it is optional
+//! ([`OptionalJsonBody`]). Operations that take no body ignore one.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 
 /// The largest request body accepted.
 pub const MAX_BODY: usize = 1 << 20;
 
-/// A JSON body; an empty body reads as `T::default()` when `T` allows it.
+/// A JSON body the operation requires: an empty one is a 400 `empty_body`.
 pub struct JsonBody<T>(pub T);
 
-/// A JSON body that may be empty.
+/// A JSON body that may be left out: an empty one reads as `T::default()`.
 pub struct OptionalJsonBody<T>(pub T);
+
+/// True when `headers` label the body `application/json` (parameters such as `charset`
+/// allowed, any case).
+fn labelled_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
+fn unsupported_media_type(headers: &HeaderMap) -> ApiError {
+    let sent = headers
+        .get(CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        match sent {
+            Some(t) => {
+                format!("the request body is labelled `{t}`; send JSON as `application/json`")
+            }
+            None => "the request body has no content type; send JSON as `application/json`".into(),
+        },
+    )
+}
 
 /// True when a JSON string in `bytes` holds the escape `\u0000` (a raw NUL is not JSON).
 fn holds_nul(bytes: &[u8]) -> bool {
@@ -35,13 +70,21 @@ fn holds_nul(bytes: &[u8]) -> bool {
     false
 }
 
-/// Parses the whole body as one JSON value of type `T`; anything after it is malformed, and
+/// Parses the whole body as one JSON object of type `T`; anything after it is malformed, and
 /// a NUL in a string is refused (no field takes one, and PostgreSQL cannot store one).
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if holds_nul(bytes) {
         return Err(ApiError::bad_request(
             "invalid_body",
             "a string in the request body holds a NUL character (`\\u0000`)",
+        ));
+    }
+    // serde reads a struct from an array too (`[null, null]`); every body is an object.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{' && serde_json::from_slice::<Value>(bytes).is_ok()) {
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            "request body is invalid: send a JSON object",
         ));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
@@ -69,8 +112,10 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-async fn read(req: Request) -> Result<Bytes, ApiError> {
-    Bytes::from_request(req, &()).await.map_err(|rejection| {
+/// The body, or `None` when it is empty; a body that is not labelled JSON is a 415.
+async fn read(req: Request) -> Result<Option<Bytes>, ApiError> {
+    let headers = req.headers().clone();
+    let bytes = Bytes::from_request(req, &()).await.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -80,31 +125,49 @@ async fn read(req: Request) -> Result<Bytes, ApiError> {
         } else {
             ApiError::bad_request("unreadable_body", rejection.body_text())
         }
-    })
+    })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    if !labelled_json(&headers) {
+        return Err(unsupported_media_type(&headers));
+    }
+    Ok(Some(bytes))
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
-        let bytes = read(req).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::bad_request(
+        match read(req).await? {
+            Some(bytes) => parse(&bytes).map(JsonBody),
+            None => Err(ApiError::bad_request(
                 "empty_body",
                 "request body is empty; send a JSON object",
-            ));
+            )),
         }
-        parse(&bytes).map(JsonBody)
     }
 }
 
 impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJsonBody<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
-        let bytes = read(req).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(OptionalJsonBody(T::default()));
+        match read(req).await? {
+            Some(bytes) => parse(&bytes).map(OptionalJsonBody),
+            None => Ok(OptionalJsonBody(T::default())),
         }
-        parse(&bytes).map(OptionalJsonBody)
+    }
+}
+
+/// A JSON object read as `T`, for an object nested in a body (serde would read a struct from
+/// an array too).
+pub struct Object<T>(pub T);
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Object<T>, D::Error> {
+        let map = Map::<String, Value>::deserialize(d)?;
+        T::deserialize(Value::Object(map))
+            .map(Object)
+            .map_err(D::Error::custom)
     }
 }
 
@@ -133,6 +196,26 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
                     )
                 }
             })
+    }
+}
+
+/// The parameters of a path; one that does not decode (bytes that are not UTF-8, like
+/// `%FF`) is a 400 `invalid_uri` in the one error shape, not axum's text.
+pub struct PathParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathParams<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(params)) => Ok(PathParams(params)),
+            Err(rejection) => {
+                tracing::debug!(%rejection, "a path that does not decode");
+                Err(ApiError::bad_request(
+                    "invalid_uri",
+                    "the path does not decode as UTF-8 text",
+                ))
+            }
+        }
     }
 }
 

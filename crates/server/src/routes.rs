@@ -1,4 +1,6 @@
-//! The HTTP routes of API v1 and the service endpoints.
+//! The HTTP routes of API v1 and the service endpoints. Every one is registered with
+//! `routes!`, which adds its entry to the OpenAPI document at the same time: a route cannot be
+//! served without being in the spec.
 
 pub mod audit;
 mod check;
@@ -10,39 +12,45 @@ mod tokens;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::body::MAX_BODY;
 use crate::error::ApiError;
 use wicket_engine::app::App;
 
+/// The API's routes, each with its entry in the document.
+pub fn api() -> OpenApiRouter<App> {
+    OpenApiRouter::with_openapi(crate::openapi::base())
+        .routes(routes!(meta::healthz))
+        .routes(routes!(meta::readyz))
+        .routes(routes!(meta::metrics))
+        .routes(routes!(crate::openapi::serve))
+        .routes(routes!(meta::whoami))
+        .routes(routes!(meta::roles))
+        .routes(routes!(meta::policies))
+        .routes(routes!(check::check))
+        .routes(routes!(check::batch))
+        .routes(routes!(requests::create, requests::list))
+        .routes(routes!(requests::show))
+        .routes(routes!(requests::approve))
+        .routes(routes!(requests::deny))
+        .routes(routes!(requests::cancel))
+        .routes(routes!(grants::list))
+        .routes(routes!(grants::show))
+        .routes(routes!(grants::revoke))
+        .routes(routes!(audit::list))
+        .routes(routes!(audit::verify))
+        .routes(routes!(audit::anomalies))
+        .routes(routes!(crate::report::usage))
+        .routes(routes!(tokens::create))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(tokens::delete))
+}
+
 pub fn router(app: App) -> Router {
-    Router::new()
-        .route("/healthz", get(meta::healthz))
-        .route("/readyz", get(meta::readyz))
-        .route("/metrics", get(meta::metrics))
-        .route("/openapi.json", get(meta::openapi))
-        .route("/v1/whoami", get(meta::whoami))
-        .route("/v1/roles", get(meta::roles))
-        .route("/v1/policies", get(meta::policies))
-        .route("/v1/check", post(check::check))
-        .route("/v1/check/batch", post(check::batch))
-        .route("/v1/requests", post(requests::create).get(requests::list))
-        .route("/v1/requests/{id}", get(requests::show))
-        .route("/v1/requests/{id}/approve", post(requests::approve))
-        .route("/v1/requests/{id}/deny", post(requests::deny))
-        .route("/v1/requests/{id}/cancel", post(requests::cancel))
-        .route("/v1/grants", get(grants::list))
-        .route("/v1/grants/{id}", get(grants::show))
-        .route("/v1/grants/{id}/revoke", post(grants::revoke))
-        .route("/v1/audit", get(audit::list))
-        .route("/v1/audit/verify", get(audit::verify))
-        .route("/v1/anomalies", get(audit::anomalies))
-        .route("/v1/reports/usage", get(crate::report::usage))
-        .route("/v1/tokens", post(tokens::create))
-        .route("/v1/tokens/{id}/revoke", post(tokens::revoke))
-        .route("/v1/tokens/{id}", delete(tokens::revoke))
-        .merge(crate::ui::router())
+    let (api, _) = api().split_for_parts();
+    api.merge(crate::ui::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))

@@ -1,6 +1,7 @@
 //! The JSON shapes of the API: requests with their grants, grants with their status.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 use wicket_core::{Grant, GrantStatus, Request, Time};
 
 #[derive(Serialize)]
@@ -31,7 +32,8 @@ pub struct RequestView {
 }
 
 /// `{"items": [...]}`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Items<T> {
     pub items: Vec<T>,
 }

@@ -4,8 +4,8 @@
 #[path = "api/main.rs"]
 mod api;
 
-// The test bodies import `crate::helpers`.
-use api::helpers;
+// The test bodies import `crate::helpers` and `crate::conform`.
+use api::{conform, helpers};
 
 #[path = "api/postgres_only.rs"]
 mod postgres_only;

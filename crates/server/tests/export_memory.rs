@@ -8,6 +8,11 @@
 #[path = "api/helpers.rs"]
 mod helpers;
 
+// The helpers check every answer against the spec.
+#[allow(dead_code)]
+#[path = "api/conform.rs"]
+mod conform;
+
 use std::time::Instant;
 
 use helpers::spawn_app;

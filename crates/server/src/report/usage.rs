@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
+use utoipa::ToSchema;
 use wicket_core::audit::EventKind;
 use wicket_core::config::Role;
 use wicket_core::{Action, AuditEvent, Config, Resource};
@@ -14,7 +15,8 @@ use wicket_core::{Action, AuditEvent, Config, Resource};
 pub const MAX_EXAMPLES: usize = 50;
 
 /// One permission pair of a role, and how often it was exercised.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PermissionUse {
     pub action: String,
     pub resource: String,
@@ -22,7 +24,8 @@ pub struct PermissionUse {
 }
 
 /// One concrete action on one resource, and how often.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Exercised {
     pub action: String,
     pub resource: String,
@@ -30,7 +33,8 @@ pub struct Exercised {
 }
 
 /// The report for one role.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RoleUsage {
     pub role: String,
     /// Grants of this role active in the window.

@@ -4,12 +4,15 @@
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use wicket_core::audit::EventBuilder;
-use wicket_core::{Action, Decision, NewEvent, Power, Resource, Subject, Time};
+use wicket_core::{Action, Decision, NewEvent, Power, Resource, Time};
 
 use crate::auth::Caller;
-use crate::body::JsonBody;
+use crate::body::{JsonBody, Object};
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::errors::ErrorBody;
+use crate::openapi::{checks, formats};
 use wicket_core::audit::EventKind;
 use wicket_engine::app::{App, now};
 use wicket_engine::ids::new_id;
@@ -17,22 +20,35 @@ use wicket_engine::ids::new_id;
 /// The most checks one batch may carry.
 pub const MAX_BATCH: usize = 1000;
 
-#[derive(Deserialize)]
+/// May `subject` do `action` on `resource` now?
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Check, example = json!({"action": "db:select", "resource": "postgres/prod/orders/public/orders"}))]
 #[serde(deny_unknown_fields)]
 pub struct CheckBody {
+    /// The user the check is about (the caller when left out; another user takes
+    /// `wicket:check.others`).
+    #[schema(value_type = Option<formats::UserRef>)]
     subject: Option<String>,
+    #[schema(value_type = formats::Action)]
     action: String,
+    #[schema(value_type = formats::Resource)]
     resource: String,
 }
 
-#[derive(Deserialize)]
+/// Many checks at once.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CheckBatch)]
 #[serde(deny_unknown_fields)]
 pub struct BatchBody {
-    checks: Vec<CheckBody>,
+    #[schema(value_type = Vec<CheckBody>, max_items = 1000)]
+    checks: Vec<Object<CheckBody>>,
 }
 
-#[derive(Serialize)]
+/// One decision per check, in order.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BatchResult {
+    #[schema(value_type = Vec<checks::Decision>)]
     results: Vec<Decision>,
 }
 
@@ -40,17 +56,9 @@ pub struct BatchResult {
 fn subject_user(app: &App, caller: &Caller, subject: Option<&str>) -> ApiResult<String> {
     let user = match subject {
         None => return Ok(caller.user.clone()),
-        Some(s) if s.contains(':') => match Subject::parse(s) {
-            Ok(Subject::User(u)) => u,
-            Ok(Subject::Group(_)) => {
-                return Err(ApiError::bad_request(
-                    "invalid_subject",
-                    format!("checks are about users; `{s}` is a group"),
-                ));
-            }
-            Err(e) => return Err(ApiError::bad_request("invalid_subject", e)),
-        },
-        Some(s) => s.to_string(),
+        Some(s) => crate::params::user_ref(s).map_err(|e| {
+            ApiError::bad_request("invalid_subject", format!("checks are about users: {e}"))
+        })?,
     };
     if user != caller.user {
         app.require_power(&caller.user, Power::CheckOthers)?;
@@ -104,6 +112,21 @@ fn audit_unavailable(message: String) -> ApiError {
     )
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/check",
+    operation_id = "check",
+    tag = "checks",
+    summary = "may the subject do the action on the resource now?",
+    description = "Every denial, and every allow through a grant, is audited.",
+    request_body = CheckBody,
+    responses(
+        (status = 200, description = "the decision", body = checks::Decision),
+        (status = 400, description = "a bad value: `invalid_action`, `invalid_resource`, `invalid_subject`", body = ErrorBody),
+        (status = 403, description = "a check about another user without `wicket:check.others`: `missing_power`", body = ErrorBody),
+        (status = 503, description = "the audit log could not record it: `audit_unavailable`", body = ErrorBody),
+    )
+)]
 pub async fn check(
     State(app): State<App>,
     caller: Caller,
@@ -122,6 +145,21 @@ pub async fn check(
     Ok(Json(decision))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/check/batch",
+    operation_id = "check_batch",
+    tag = "checks",
+    summary = "many checks at once",
+    description = "A bad check fails the batch, naming it (`checks[3]: ...`).",
+    request_body = BatchBody,
+    responses(
+        (status = 200, description = "one decision per check, in order", body = BatchResult),
+        (status = 400, description = "a bad value: `invalid_action`, `invalid_resource`, `invalid_subject`, `batch_too_large`", body = ErrorBody),
+        (status = 403, description = "a check about another user without `wicket:check.others`: `missing_power`", body = ErrorBody),
+        (status = 503, description = "the audit log could not record it: `audit_unavailable`", body = ErrorBody),
+    )
+)]
 pub async fn batch(
     State(app): State<App>,
     caller: Caller,
@@ -135,7 +173,7 @@ pub async fn batch(
         ));
     }
     let mut parsed = Vec::with_capacity(body.checks.len());
-    for (i, c) in body.checks.iter().enumerate() {
+    for (i, Object(c)) in body.checks.iter().enumerate() {
         let user = subject_user(&app, &caller, c.subject.as_deref()).map_err(|e| ApiError {
             message: format!("checks[{i}]: {}", e.message),
             ..e

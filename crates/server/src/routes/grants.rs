@@ -1,31 +1,56 @@
 //! Grants: list, show, revoke (or release one's own).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
-use wicket_core::{Grant, GrantStatus, Power, Subject};
+use utoipa::{IntoParams, ToSchema};
+use wicket_core::{Grant, GrantStatus, Power};
 use wicket_store::GrantFilter;
 
 use crate::auth::Caller;
-use crate::body::{OptionalJsonBody, QueryParams};
+use crate::body::{OptionalJsonBody, PathParams, QueryParams};
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::errors::ErrorBody;
+use crate::openapi::{formats, grants as schema};
+use crate::paging::Limit;
 use crate::view::{GrantView, Items};
 use wicket_engine::app::{App, now};
 use wicket_engine::ops;
 
-#[derive(Default, Deserialize)]
+#[derive(Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// Only grants with this status now.
+    #[param(value_type = Option<schema::GrantStatus>)]
     status: Option<String>,
+    /// Only this user's grants (another user's take `wicket:requests.read`).
+    #[param(value_type = Option<formats::UserRef>)]
     subject: Option<String>,
+    /// Only the grants of this request.
+    #[param(value_type = Option<formats::Id>)]
     request_id: Option<String>,
-    limit: Option<i64>,
+    /// At most this many, newest first (default 1000, all there are up to the cap).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
+    limit: Option<Limit>,
 }
 
-#[derive(Default, Deserialize)]
+/// Why a grant is revoked: required to revoke another user's, optional to release one's own.
+#[derive(Default, Deserialize, ToSchema)]
+#[schema(as = Revoke)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeBody {
+    #[schema(value_type = Option<formats::Note>)]
     reason: Option<String>,
+}
+
+/// The id in the path.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct GrantPath {
+    /// A grant id.
+    #[param(value_type = formats::Id)]
+    id: String,
 }
 
 fn sees_all(app: &App, user: &str) -> bool {
@@ -34,6 +59,20 @@ fn sees_all(app: &App, user: &str) -> bool {
 
 /// Own grants by default; everyone's (or another subject's) with `wicket:requests.read` or
 /// `wicket:grants.revoke`.
+#[utoipa::path(
+    get,
+    path = "/v1/grants",
+    operation_id = "list_grants",
+    tag = "grants",
+    summary = "list grants",
+    description = "Newest first. The caller's own by default; everyone's with `wicket:requests.read` or `wicket:grants.revoke`.",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "the grants", body = crate::view::Items<schema::Grant>),
+        (status = 400, description = "a bad value: `invalid_query`", body = ErrorBody),
+        (status = 403, description = "another user's without `wicket:requests.read`: `missing_power`", body = ErrorBody),
+    )
+)]
 pub async fn list(
     State(app): State<App>,
     caller: Caller,
@@ -46,21 +85,17 @@ pub async fn list(
         .transpose()
         .map_err(|e| ApiError::bad_request("invalid_query", e))?;
     let all = sees_all(&app, &caller.user);
+    if let Some(id) = &q.request_id {
+        crate::params::id("request_id", id)
+            .map_err(|e| ApiError::bad_request("invalid_query", e))?;
+    }
     let user = match q.subject.as_deref() {
         None if all => None,
         None => Some(caller.user.clone()),
         Some(s) => {
-            let u = match Subject::parse(s) {
-                Ok(Subject::User(u)) => u,
-                Ok(Subject::Group(_)) => {
-                    return Err(ApiError::bad_request(
-                        "invalid_query",
-                        "grants belong to users; give `user:NAME`",
-                    ));
-                }
-                Err(_) if !s.contains(':') => s.to_string(),
-                Err(e) => return Err(ApiError::bad_request("invalid_query", e)),
-            };
+            let u = crate::params::user_ref(s).map_err(|e| {
+                ApiError::bad_request("invalid_query", format!("grants belong to users: {e}"))
+            })?;
             if u != caller.user && !all {
                 app.require_power(&caller.user, Power::RequestsRead)?;
             }
@@ -73,7 +108,7 @@ pub async fn list(
         user,
         request_id: q.request_id,
         live_at: live.then_some(now),
-        limit: q.limit,
+        limit: q.limit.map(Limit::get),
     };
     let items = app
         .store
@@ -105,19 +140,49 @@ async fn load(app: &App, caller: &Caller, id: &str) -> ApiResult<Grant> {
     Ok(grant)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/grants/{id}",
+    operation_id = "show_grant",
+    tag = "grants",
+    summary = "one grant",
+    params(GrantPath),
+    responses(
+        (status = 200, description = "the grant", body = schema::Grant),
+        (status = 403, description = "not the caller's to see: `not_visible`", body = ErrorBody),
+        (status = 404, description = "`unknown_grant`", body = ErrorBody),
+    )
+)]
 pub async fn show(
     State(app): State<App>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParams(GrantPath { id }): PathParams<GrantPath>,
 ) -> ApiResult<Json<GrantView>> {
     let grant = load(&app, &caller, &id).await?;
     Ok(Json(GrantView::new(grant, now())))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/grants/{id}/revoke",
+    operation_id = "revoke_grant",
+    tag = "grants",
+    summary = "revoke a grant (or release my own)",
+    params(GrantPath),
+    request_body = Option<RevokeBody>,
+    responses(
+        (status = 200, description = "the revoked grant", body = schema::Grant),
+        (status = 400, description = "a bad value: `reason_too_long`", body = ErrorBody),
+        (status = 403, description = "another user's grant without `wicket:grants.revoke`: `missing_power`, `not_visible`", body = ErrorBody),
+        (status = 404, description = "`unknown_grant`", body = ErrorBody),
+        (status = 409, description = "already over: `grant_revoked`, `grant_expired`, `conflict`", body = ErrorBody),
+        (status = 422, description = "another user's grant without a reason: `reason_required`", body = ErrorBody),
+    )
+)]
 pub async fn revoke(
     State(app): State<App>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParams(GrantPath { id }): PathParams<GrantPath>,
     OptionalJsonBody(body): OptionalJsonBody<RevokeBody>,
 ) -> ApiResult<Json<GrantView>> {
     let grant = ops::revoke_grant(&app, &caller.user, &id, body.reason).await?;

@@ -1,24 +1,54 @@
-//! Service endpoints and what-exists queries: health, metrics, spec, whoami, roles, policies.
+//! Service endpoints and what-exists queries: health, metrics, whoami, roles, policies.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Serialize;
-use serde_json::{Value, json};
+use utoipa::ToSchema;
 use wicket_core::{Duration, Power, Time};
 use wicket_store::GrantFilter;
 
 use crate::auth::Caller;
 use crate::error::ApiResult;
+use crate::openapi::{formats, grants};
 use crate::view::{GrantView, Items};
 use wicket_engine::access;
 use wicket_engine::app::{App, now};
 
-pub async fn healthz() -> Json<Value> {
-    Json(json!({"status": "ok"}))
+/// How the server is.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Health {
+    /// `ok` (`/healthz`), `ready` or `database unavailable` (`/readyz`).
+    status: &'static str,
 }
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "service",
+    summary = "liveness",
+    security(()),
+    responses((status = 200, description = "the server answers", body = Health))
+)]
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "readyz",
+    tag = "service",
+    summary = "readiness: the database answers",
+    security(()),
+    responses(
+        (status = 200, description = "`ready`", body = Health),
+        (status = 503, description = "`database unavailable`", body = Health),
+    )
+)]
 pub async fn readyz(State(app): State<App>) -> impl IntoResponse {
     // Known down: say so at once. Otherwise ask the store, but never for long.
     let probe = match app.health.down() {
@@ -38,17 +68,29 @@ pub async fn readyz(State(app): State<App>) -> impl IntoResponse {
         },
     };
     match probe {
-        Ok(()) => (StatusCode::OK, Json(json!({"status": "ready"}))),
+        Ok(()) => (StatusCode::OK, Json(Health { status: "ready" })),
         Err(why) => {
             tracing::warn!(reason = %why, "not ready");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "database unavailable"})),
+                Json(Health {
+                    status: "database unavailable",
+                }),
             )
         }
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "service",
+    summary = "Prometheus metrics",
+    description = "Prometheus text format: wicket_checks_total{decision}, wicket_check_duration_seconds (histogram), wicket_requests{state}, wicket_grants_live, wicket_reviews_total, wicket_revocations_total, wicket_anomalies_total{rule,severity}, wicket_webhook_deliveries_total{sink,outcome}, wicket_audit_events_total, wicket_audit_append_duration_seconds (histogram), wicket_gateway_sessions_total, wicket_gateway_sessions_open, wicket_gateway_statements_total{decision}.",
+    security(()),
+    responses((status = 200, description = "the metrics", body = String, content_type = "text/plain"))
+)]
 pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
     let requests_by_state = match app.store.count_requests().await {
         Ok(counts) => Some(counts),
@@ -67,20 +109,40 @@ pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
     )
 }
 
-pub async fn openapi() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        include_str!("../openapi.json"),
-    )
-}
-
-#[derive(Serialize)]
-struct StandingView {
+/// A role held without asking, and when that ends.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StandingView {
     role: String,
+    #[schema(value_type = Option<formats::Time>, required = true)]
     expires_at: Option<Time>,
 }
 
-pub async fn whoami(State(app): State<App>, caller: Caller) -> ApiResult<Json<Value>> {
+/// Who the caller is and what they hold.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Whoami {
+    user: String,
+    groups: Vec<String>,
+    /// Roles held by binding.
+    standing: Vec<StandingView>,
+    /// Grants active or scheduled now.
+    #[schema(value_type = Vec<grants::Grant>)]
+    grants: Vec<GrantView>,
+    /// The wicket powers held, like `wicket:audit.read`.
+    #[schema(value_type = Vec<crate::openapi::powers::Power>)]
+    powers: Vec<&'static str>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/whoami",
+    operation_id = "whoami",
+    tag = "identity",
+    summary = "user, groups, standing roles, live grants, wicket powers",
+    responses((status = 200, description = "the caller", body = Whoami))
+)]
+pub async fn whoami(State(app): State<App>, caller: Caller) -> ApiResult<Json<Whoami>> {
     let now = now();
     let groups = app.config.groups_of(&caller.user).to_vec();
     let standing: Vec<StandingView> = access::standing_roles(&app, &caller.user, now)
@@ -101,62 +163,105 @@ pub async fn whoami(State(app): State<App>, caller: Caller) -> ApiResult<Json<Va
         .into_iter()
         .map(|g| GrantView::new(g, now))
         .collect();
-    let held: Vec<&str> = Power::ALL
+    let powers: Vec<&'static str> = Power::ALL
         .into_iter()
         .filter(|p| app.has_power(&caller.user, *p))
         .map(Power::as_str)
         .collect();
-    Ok(Json(json!({
-        "user": caller.user,
-        "groups": groups,
-        "standing": standing,
-        "grants": grants,
-        "powers": held,
-    })))
+    Ok(Json(Whoami {
+        user: caller.user,
+        groups,
+        standing,
+        grants,
+        powers,
+    }))
 }
 
-pub async fn roles(State(app): State<App>, _caller: Caller) -> Json<Value> {
-    let items: Vec<Value> = app
+/// One permission of a role: any of `actions` on any of `resources` (patterns).
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionView {
+    actions: Vec<String>,
+    resources: Vec<String>,
+}
+
+/// A role and what it allows.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleView {
+    name: String,
+    #[schema(required = true)]
+    description: Option<String>,
+    permissions: Vec<PermissionView>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/roles",
+    operation_id = "list_roles",
+    tag = "identity",
+    summary = "every role",
+    responses((status = 200, description = "the roles of the configuration", body = Items<RoleView>))
+)]
+pub async fn roles(State(app): State<App>, _caller: Caller) -> Json<Items<RoleView>> {
+    let items = app
         .config
         .roles
         .iter()
-        .map(|r| {
-            let permissions: Vec<Value> = r
+        .map(|r| RoleView {
+            name: r.name.clone(),
+            description: r.description.clone(),
+            permissions: r
                 .permissions
                 .iter()
-                .map(|p| {
-                    let actions: Vec<String> = p.actions.iter().map(ToString::to_string).collect();
-                    let resources: Vec<String> =
-                        p.resources.iter().map(ToString::to_string).collect();
-                    json!({"actions": actions, "resources": resources})
+                .map(|p| PermissionView {
+                    actions: p.actions.iter().map(ToString::to_string).collect(),
+                    resources: p.resources.iter().map(ToString::to_string).collect(),
                 })
-                .collect();
-            json!({"name": r.name, "description": r.description, "permissions": permissions})
+                .collect(),
         })
         .collect();
-    Json(json!({ "items": items }))
+    Json(Items { items })
 }
 
-#[derive(Serialize)]
+/// One approval step: any `min_approvals` of `approvers` approve it.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StepView {
+    /// Subjects, `user:NAME` or `group:NAME`.
     approvers: Vec<String>,
     min_approvals: u32,
 }
 
-#[derive(Serialize)]
+/// A policy the caller may request under.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PolicyView {
     name: String,
     roles: Vec<String>,
+    #[schema(value_type = formats::Duration)]
     max_duration: Duration,
+    #[schema(value_type = formats::Duration)]
     default_duration: Duration,
     require_reason: bool,
+    /// The pattern a ticket must match, if one is required.
+    #[schema(required = true)]
     ticket_pattern: Option<String>,
+    /// How long a request waits for a decision.
+    #[schema(value_type = formats::Duration)]
     request_ttl: Duration,
     steps: Vec<StepView>,
     break_glass: bool,
 }
 
-/// The policies the caller may request under.
+#[utoipa::path(
+    get,
+    path = "/v1/policies",
+    operation_id = "list_policies",
+    tag = "identity",
+    summary = "the policies I may request under",
+    responses((status = 200, description = "the caller's policies", body = Items<PolicyView>))
+)]
 pub async fn policies(State(app): State<App>, caller: Caller) -> Json<Items<PolicyView>> {
     let groups = app.config.groups_of(&caller.user);
     let items = app

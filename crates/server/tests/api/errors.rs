@@ -378,6 +378,7 @@ async fn bodies_over_one_mebibyte_are_413() {
         .client
         .post(format!("{}/v1/requests", app.addr))
         .bearer_auth(&alice)
+        .header("content-type", "application/json")
         .body(ok)
         .send()
         .await
@@ -421,7 +422,7 @@ async fn missing_wrong_and_malformed_tokens_are_401() {
     let (s, spec) = app.call(Method::GET, "/openapi.json", None, None).await;
     assert_eq!(
         (s, spec["openapi"].as_str()),
-        (StatusCode::OK, Some("3.0.3"))
+        (StatusCode::OK, Some("3.1.0"))
     );
     let resp = app
         .client

@@ -109,7 +109,9 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = self.client.request(method, format!("{}{path}", self.addr));
+        let mut req = self
+            .client
+            .request(method.clone(), format!("{}{path}", self.addr));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -118,9 +120,58 @@ impl TestApp {
         }
         let resp = req.send().await.unwrap();
         let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let text = resp.text().await.unwrap();
+        crate::conform::assert_conforms(
+            method.as_str(),
+            path,
+            status.as_u16(),
+            content_type.as_deref(),
+            &text,
+        );
         let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
         assert!(status.as_u16() < 500, "{path} answered {status}: {value}");
+        (status, value)
+    }
+
+    /// Sends `body` as it is, labelled `content_type` (unlabelled when `None`); the answer is
+    /// checked against the spec like every other.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        content_type: Option<&str>,
+        body: &str,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .request(method.clone(), format!("{}{path}", self.addr))
+            .bearer_auth(token)
+            .body(body.to_string());
+        if let Some(t) = content_type {
+            req = req.header("content-type", t);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let text = resp.text().await.unwrap();
+        crate::conform::assert_conforms(
+            method.as_str(),
+            path,
+            status.as_u16(),
+            content_type.as_deref(),
+            &text,
+        );
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
         (status, value)
     }
 

@@ -54,7 +54,22 @@ async fn every_hostile_request_gets_a_clear_4xx() {
             }
         };
         let status = resp.status().as_u16();
-        let v: Value = resp.json().await.unwrap_or(Value::Null);
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let text = resp.text().await.unwrap_or_default();
+        if let Err(e) = crate::conform::check(
+            case.method,
+            &case.path,
+            status,
+            content_type.as_deref(),
+            &text,
+        ) {
+            wrong.push(format!("{}: {e}", case.label));
+        }
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         let took = started.elapsed();
         let code = v["error"]["code"].as_str().unwrap_or_default();
         let message = v["error"]["message"].as_str().unwrap_or_default();

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod conform;
 pub mod helpers;
 mod receiver;
 
@@ -15,6 +16,7 @@ mod matrix;
 mod notify;
 mod persistence;
 mod retention;
+mod spec;
 mod tls;
 mod tokens;
 mod visibility;

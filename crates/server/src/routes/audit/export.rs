@@ -6,26 +6,24 @@ use std::sync::Arc;
 use axum::body::{Body, Bytes};
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
-use wicket_core::{Duration, Time, time};
+use wicket_core::Time;
 use wicket_store::{AuditFilter, Store};
 
 use crate::error::{ApiError, ApiResult};
+use crate::params;
 
 /// Events read per page while streaming.
 const PAGE: i64 = 1000;
 
-/// `text` as a time: RFC 3339, or an age like `30d` or `12h` counted back from `now`.
+/// `text` as a time: RFC 3339, or an age like `30d` or `12h` counted back from `now` (as
+/// `openapi::formats::TimeOrAge` describes it).
 pub fn time_or_age(key: &str, text: &str, now: Time) -> ApiResult<Time> {
-    if let Ok(t) = time::parse(text) {
+    if let Ok(t) = params::time(text) {
         return Ok(t);
     }
-    let days = text
-        .strip_suffix('d')
-        .and_then(|n| n.parse::<i64>().ok())
-        .filter(|n| (1..=36_500).contains(n));
-    let age = match days {
-        Some(d) => chrono::Duration::days(d),
-        None => match Duration::parse(text) {
+    let age = match params::age_days(text) {
+        Some(days) => chrono::Duration::days(days),
+        None => match params::duration(text) {
             Ok(d) => d.to_chrono(),
             Err(_) => {
                 return Err(ApiError::bad_request(

@@ -337,6 +337,25 @@ pub fn corpus(request: &str) -> Vec<Case> {
         400,
         "comment_too_long",
     ));
+    // Found by scripts/fuzz-api.sh: a cancellation's comment went unchecked.
+    c.push(post_json(
+        &format!("/v1/requests/{request}/cancel"),
+        json!({"comment": "x".repeat(5000)}),
+        400,
+        "comment_too_long",
+    ));
+    // Found by scripts/fuzz-api.sh: serde reads a struct from an array; a body is an object.
+    for (path, body) in [
+        ("/v1/tokens", json!([null, null])),
+        ("/v1/requests", json!([["logs-read"]])),
+        ("/v1/check", json!(["logs:view", "logs/prod"])),
+        (
+            "/v1/check/batch",
+            json!({"checks": [["logs:view", "logs/prod"]]}),
+        ),
+    ] {
+        c.push(post_json(path, body, 400, "invalid_body"));
+    }
     // Query strings.
     for q in [
         "/v1/requests?state=maybe",
@@ -418,6 +437,13 @@ pub fn corpus(request: &str) -> Vec<Case> {
         400,
         "invalid_uri",
     ));
+    // A path that is not UTF-8: the one error shape, not axum's text.
+    for path in ["/v1/requests/%FF", "/v1/grants/%C3%28"] {
+        c.push(get(path, 400, "invalid_uri"));
+    }
+    for path in ["/v1/grants/%FF/revoke", "/v1/tokens/%FF/revoke"] {
+        c.push(post_json(path, json!({}), 400, "invalid_uri"));
+    }
     // A NUL in a string of a body.
     for body in [
         json!({"roles": ["logs-read"], "reason": "a\u{0}b"}),
