@@ -269,6 +269,8 @@ fn the_spec_states_the_limits_the_server_enforces() {
                 lists += 1;
                 assert_eq!(p["schema"]["minimum"], 1, "{method} {path}");
                 assert_eq!(p["schema"]["maximum"], 1000, "{method} {path}");
+                let default = if path == "/v1/audit" { 100 } else { 1000 };
+                assert_eq!(p["schema"]["default"], default, "{method} {path}");
             }
         }
     }
