@@ -1,4 +1,5 @@
-//! JSON request bodies and query strings parsed with errors that name the offending field.
+//! JSON request bodies, query strings and path parameters, parsed with errors that name what
+//! is at fault.
 //!
 //! The content-type rule, the same on every endpoint: a request body, when one is sent, is
 //! JSON labelled `Content-Type: application/json` (415 `unsupported_media_type` otherwise).

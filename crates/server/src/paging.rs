@@ -13,6 +13,14 @@ pub use wicket_store::filter::MAX_LIMIT;
 /// The page `/v1/audit` returns when no `limit` is given.
 pub const DEFAULT_AUDIT_PAGE: i64 = 100;
 
+/// `s` as a whole number written plainly: digits, with a `-` for a negative one (no `+`).
+fn whole(s: &str) -> Option<i64> {
+    if s.starts_with('+') {
+        return None;
+    }
+    s.parse().ok()
+}
+
 /// A valid `limit`: 1 to [`MAX_LIMIT`].
 // INVARIANT: 1 <= self.0 <= MAX_LIMIT.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,9 +53,9 @@ impl<'de> Deserialize<'de> for Limit {
                 self.visit_i64(i64::try_from(n).unwrap_or(i64::MAX))
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<Limit, E> {
-                match s.parse::<i64>() {
-                    Ok(n) => self.visit_i64(n),
-                    Err(_) => Err(E::custom(format!(
+                match whole(s) {
+                    Some(n) => self.visit_i64(n),
+                    None => Err(E::custom(format!(
                         "must be a whole number from 1 to {MAX_LIMIT}; got `{s}`"
                     ))),
                 }
@@ -77,8 +85,8 @@ impl<'de> Deserialize<'de> for After {
                 f.write_str("the `seq` of an audit event, a whole number from 0")
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<After, E> {
-                match s.parse::<i64>() {
-                    Ok(n) if n >= 0 => Ok(After(n)),
+                match whole(s) {
+                    Some(n) if n >= 0 => Ok(After(n)),
                     _ => Err(E::custom(format!(
                         "must be the `seq` of an audit event, a whole number from 0; got `{s}`"
                     ))),
@@ -111,7 +119,17 @@ mod tests {
             Some(1000)
         );
         assert_eq!(read("").unwrap().limit, None);
-        for bad in ["0", "-1", "1001", "abc", "", "1.5", "99999999999999999999"] {
+        for bad in [
+            "0",
+            "-1",
+            "1001",
+            "abc",
+            "",
+            "1.5",
+            "99999999999999999999",
+            "+5",
+            " 5",
+        ] {
             let err = read(&format!("limit={bad}")).unwrap_err();
             assert!(err.contains("1 to 1000"), "{bad}: {err}");
         }
@@ -121,7 +139,7 @@ mod tests {
     fn after_is_a_sequence_number() {
         assert_eq!(read("after=0").unwrap().after.map(After::get), Some(0));
         assert_eq!(read("after=42").unwrap().after.map(After::get), Some(42));
-        for bad in ["-1", "first", ""] {
+        for bad in ["-1", "first", "", "+1"] {
             assert!(read(&format!("after={bad}")).is_err(), "{bad}");
         }
     }

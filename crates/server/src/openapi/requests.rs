@@ -116,14 +116,23 @@ pub struct Request {
     pub grants: Vec<Grant>,
 }
 
-/// The fields both forms of a new request share.
+/// `schema`, or `null` (which the server reads as left out).
+fn or_null(schema: RefOr<Schema>) -> OneOfBuilder {
+    OneOfBuilder::new().item(null()).item(schema)
+}
+
+fn null() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::Null)
+}
+
+/// The fields both forms of a new request share; `null` reads as left out.
 fn common(form: ObjectBuilder) -> ObjectBuilder {
     form.schema_type(Type::Object)
-        .property("duration", Duration::schema())
-        .property("reason", Note::schema())
-        .property("ticket", Ticket::schema())
-        .property("start_at", Time::schema())
-        .property("policy", Text::schema())
+        .property("duration", or_null(Duration::schema()))
+        .property("reason", or_null(Note::schema()))
+        .property("ticket", or_null(Ticket::schema()))
+        .property("start_at", or_null(Time::schema()))
+        .property("policy", or_null(Text::schema()))
         .property(
             "break_glass",
             ObjectBuilder::new().schema_type(Type::Boolean),
@@ -149,6 +158,8 @@ impl PartialSchema for NewRequest {
                     .max_items(Some(MAX_ROLES))
                     .unique_items(true),
             )
+            .property("action", null())
+            .property("resource", null())
             .required("roles");
         let by_action = common(ObjectBuilder::new())
             .title(Some("by action and resource"))

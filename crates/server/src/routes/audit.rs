@@ -42,7 +42,7 @@ pub struct AuditQuery {
     #[param(value_type = Option<i64>, minimum = 0)]
     after: Option<After>,
     /// At most this many events, oldest first (default 100).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000, default = 100)]
     limit: Option<Limit>,
     /// Only the events of this request.
     #[param(value_type = Option<formats::Id>)]
@@ -228,7 +228,7 @@ pub struct AnomalyQuery {
     #[param(value_type = Option<formats::Time>)]
     since: Option<String>,
     /// At most this many, newest first (default 1000, all there are up to the cap).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000, default = 1000)]
     limit: Option<Limit>,
 }
 

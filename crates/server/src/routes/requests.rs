@@ -45,7 +45,7 @@ pub struct ListQuery {
     #[param(value_type = Option<formats::Text>)]
     requester: Option<String>,
     /// At most this many, newest first (default 1000, all there are up to the cap).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000, default = 1000)]
     limit: Option<Limit>,
 }
 

@@ -16,6 +16,7 @@ mod matrix;
 mod notify;
 mod persistence;
 mod retention;
+mod rules;
 mod spec;
 mod tls;
 mod tokens;
