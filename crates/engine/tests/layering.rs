@@ -1,7 +1,6 @@
 //! The workspace's layering, read from `cargo metadata`: `core` ← `store` ← `engine` ←
-//! {`server`, `gateway`} ← `cli`. A front door never depends on another (a gateway's tests
-//! may start the HTTP server to drive the whole system as a user does, so dev-dependencies
-//! are listed apart), and nothing below a layer reaches up.
+//! {`server`, `gateway`} ← `cli`. A front door never depends on another, not even in its
+//! tests (they drive the engine's own operations), and nothing below a layer reaches up.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -53,7 +52,7 @@ fn front_doors_stand_on_the_engine_and_never_on_each_other() {
     let edges = edges();
     let doors = ["wicket-server", "wicket-gateway", "wicket-ssh"];
     for door in doors {
-        let Some((normal, _)) = edges.get(door) else {
+        let Some((normal, dev)) = edges.get(door) else {
             continue;
         };
         assert!(
@@ -64,6 +63,10 @@ fn front_doors_stand_on_the_engine_and_never_on_each_other() {
             assert!(
                 !normal.iter().any(|d| d == other),
                 "{door} depends on {other}, another front door"
+            );
+            assert!(
+                !dev.iter().any(|d| d == other),
+                "{door}'s tests depend on {other}, another front door"
             );
         }
     }

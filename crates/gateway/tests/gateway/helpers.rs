@@ -1,19 +1,23 @@
-//! `env()`: a fresh database with the gateway's own role, a wicket server and its gateway in
-//! front of it, and clients for each side.
+//! `env()`: a fresh database with the gateway's own role, a wicket engine and its gateway in
+//! front of it, and clients for each side. The tests change wicket's state through the
+//! engine's own operations, as every front door does: the gateway needs no HTTP server.
 
 use std::io::Write;
 use std::process::Output;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tempfile::TempDir;
 use tokio::sync::OnceCell;
 use tokio_postgres::{Client, NoTls};
-use wicket_core::Config;
+use wicket_core::workflow::NewRequest;
+use wicket_core::{Config, Duration as Ttl, GrantStatus, Severity};
+use wicket_engine::admin::token_changes;
+use wicket_engine::ids::RandomIds;
+use wicket_engine::{App, Engine, now, ops};
 use wicket_gateway::Gateway;
-use wicket_server::{Running, spawn};
+use wicket_store::{AnomalyFilter, AuditFilter};
 
 /// The gateway's upstream password: distinctive, so a test can look for it anywhere.
 pub const UPSTREAM_PASSWORD: &str = "upstream-Pw-9f2c7e1d";
@@ -126,15 +130,11 @@ fn init_logs() {
 
 pub struct Env {
     pub dir: TempDir,
-    pub http: String,
-    pub client: reqwest::Client,
-    pub running: Option<Running>,
+    pub engine: Option<Engine>,
     pub gateway: Option<Gateway>,
     /// The target's name: also the database's.
     pub target: String,
     pub db_url: String,
-    /// A token of `carol`, who holds every wicket power.
-    pub carol: String,
     _db: wicket_testkit::TestDb,
 }
 
@@ -204,18 +204,10 @@ pub async fn env_with(edit: impl FnOnce(&mut String)) -> Option<Env> {
     let text = format!("{CONFIG}\n{target}");
     let config = Config::parse("wicket.toml", &text).unwrap();
     let sqlite = format!("sqlite://{}", dir.path().join("wicket.db").display());
-    let running = spawn(config, Some(&sqlite), "127.0.0.1:0").await.unwrap();
-    let gateway = wicket_gateway::start(running.app.clone()).await.unwrap();
-    let path = dir.path().join("wicket.toml");
-    std::fs::write(&path, &text).unwrap();
-    let carol = wicket_engine::admin::create_token(&path, Some(&sqlite), "carol", Some("1h"))
-        .await
-        .unwrap();
+    let engine = Engine::start(config, Some(&sqlite)).await.unwrap();
+    let gateway = wicket_gateway::start(engine.app.clone()).await.unwrap();
     Some(Env {
-        carol,
-        http: format!("http://{}", running.addr),
-        client: reqwest::Client::new(),
-        running: Some(running),
+        engine: Some(engine),
         gateway: Some(gateway),
         target: name,
         db_url: db.url.clone(),
@@ -234,71 +226,61 @@ impl Env {
             .port()
     }
 
-    /// A token minted over HTTP by carol (who may mint for others).
+    /// The running engine's shared state.
+    pub fn app(&self) -> &App {
+        &self.engine.as_ref().expect("the engine runs").app
+    }
+
+    /// A new one-hour token of `user`, minted by carol.
     pub async fn token(&self, user: &str) -> String {
-        let carol = self.admin_token().await;
-        let (s, v) = self
-            .post("/v1/tokens", &carol, json!({"user": user, "ttl": "1h"}))
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-        v["token"].as_str().unwrap().to_string()
+        let ttl = Ttl::parse("1h").unwrap();
+        let (token, changes) = token_changes(user, "carol", Some(ttl), now(), &mut RandomIds);
+        self.app().commit(changes).await.unwrap();
+        token
     }
 
-    pub async fn admin_token(&self) -> String {
-        self.carol.clone()
-    }
-
-    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        let resp = self
-            .client
-            .post(format!("{}{path}", self.http))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
-    }
-
-    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
-        let resp = self
-            .client
-            .get(format!("{}{path}", self.http))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
-    }
-
-    /// Grants `role` to `user` for `duration` (the policy approves at once): the grant.
+    /// Grants `role` to `user` for `duration` (the policy approves at once): the grant, as
+    /// the API shows it.
     pub async fn grant(&self, user: &str, role: &str, duration: &str) -> Value {
-        let token = self.token(user).await;
-        let (s, v) = self
-            .post(
-                "/v1/requests",
-                &token,
-                json!({"roles": [role], "duration": duration}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-        let grant = v["grants"][0].clone();
-        assert_eq!(grant["status"], "active", "{v}");
-        grant
+        let input = NewRequest {
+            roles: vec![role.to_string()],
+            duration: Some(duration.to_string()),
+            ..NewRequest::default()
+        };
+        let request = ops::create_request(self.app(), user, &input).await.unwrap();
+        let grants = self.app().grants_of_request(&request.id).await.unwrap();
+        let grant = grants.first().expect("the policy approves at once");
+        assert_eq!(grant.status(now()), GrantStatus::Active, "{grant:?}");
+        serde_json::to_value(grant).unwrap()
     }
 
+    /// Carol revokes grant `grant_id`.
     pub async fn revoke(&self, grant_id: &str) {
-        let carol = self.admin_token().await;
-        let (s, v) = self
-            .post(
-                &format!("/v1/grants/{grant_id}/revoke"),
-                &carol,
-                json!({"reason": "done here"}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
+        let reason = Some("done here".to_string());
+        ops::revoke_grant(self.app(), "carol", grant_id, reason)
+            .await
+            .unwrap();
+    }
+
+    /// The high-severity anomalies so far, newest first.
+    pub async fn high_anomalies(&self) -> Vec<Value> {
+        let filter = AnomalyFilter {
+            severity: Some(Severity::High),
+            ..AnomalyFilter::default()
+        };
+        let found = self.app().store.list_anomalies(&filter).await.unwrap();
+        found
+            .iter()
+            .map(|a| serde_json::to_value(a).unwrap())
+            .collect()
+    }
+
+    /// Whether the audit chain verifies from start to head.
+    pub async fn chain_verifies(&self) -> bool {
+        let report = wicket_engine::verify::verify_chain(self.app().store.as_ref())
+            .await
+            .unwrap();
+        report.ok
     }
 
     pub fn conn_string(&self, user: &str, password: &str) -> String {
@@ -349,22 +331,21 @@ impl Env {
         cmd.output().await.expect("psql runs")
     }
 
-    /// Every audit event so far, read as carol.
+    /// Every audit event so far, oldest first.
     pub async fn events(&self) -> Vec<Value> {
-        let carol = self.admin_token().await;
         let mut out = Vec::new();
-        let mut after = 0;
+        let mut after = None;
         loop {
-            let (s, v) = self
-                .get(&format!("/v1/audit?limit=1000&after={after}"), &carol)
-                .await;
-            assert_eq!(s, StatusCode::OK, "{v}");
-            let items = v["items"].as_array().unwrap().clone();
-            if items.is_empty() {
+            let filter = AuditFilter {
+                after,
+                ..AuditFilter::default()
+            };
+            let page = self.app().store.list_events(&filter).await.unwrap();
+            let Some(last) = page.last() else {
                 return out;
-            }
-            after = items.last().unwrap()["seq"].as_i64().unwrap();
-            out.extend(items);
+            };
+            after = Some(last.seq);
+            out.extend(page.iter().map(|e| serde_json::to_value(e).unwrap()));
         }
     }
 
@@ -404,8 +385,8 @@ impl Env {
         if let Some(g) = self.gateway.take() {
             g.shutdown().await;
         }
-        if let Some(r) = self.running.take() {
-            r.shutdown().await.unwrap();
+        if let Some(e) = self.engine.take() {
+            e.shutdown().await.unwrap();
         }
     }
 }
