@@ -10,6 +10,7 @@ pub mod duration;
 pub mod error;
 pub mod index;
 pub mod model;
+pub mod named;
 pub mod powers;
 pub mod resource;
 pub mod subject;

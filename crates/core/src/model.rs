@@ -3,78 +3,33 @@
 use serde::{Deserialize, Serialize};
 
 use crate::duration::Duration;
-use crate::error::{ParseError, Parsed};
+use crate::named::named_enum;
 use crate::time::Time;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RequestState {
-    Pending,
-    Approved,
-    Denied,
-    Cancelled,
-    Expired,
+named_enum! {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum RequestState(RequestState, "request state") {
+        Pending = "pending",
+        Approved = "approved",
+        Denied = "denied",
+        Cancelled = "cancelled",
+        Expired = "expired",
+    }
 }
 
 impl RequestState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestState::Pending => "pending",
-            RequestState::Approved => "approved",
-            RequestState::Denied => "denied",
-            RequestState::Cancelled => "cancelled",
-            RequestState::Expired => "expired",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<RequestState, ParseError> {
-        Self::read(s).map_err(|m| ParseError::new(Parsed::RequestState, m))
-    }
-
-    fn read(s: &str) -> Result<RequestState, String> {
-        Ok(match s {
-            "pending" => RequestState::Pending,
-            "approved" => RequestState::Approved,
-            "denied" => RequestState::Denied,
-            "cancelled" => RequestState::Cancelled,
-            "expired" => RequestState::Expired,
-            _ => {
-                return Err(format!(
-                    "unknown request state `{s}`; use pending, approved, denied, cancelled or expired"
-                ));
-            }
-        })
-    }
-
     pub fn is_terminal(self) -> bool {
         self != RequestState::Pending
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Approve,
-    Deny,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Approve => "approve",
-            Verdict::Deny => "deny",
-        }
-    }
-    pub fn parse(s: &str) -> Result<Verdict, ParseError> {
-        Self::read(s).map_err(|m| ParseError::new(Parsed::Verdict, m))
-    }
-
-    fn read(s: &str) -> Result<Verdict, String> {
-        match s {
-            "approve" => Ok(Verdict::Approve),
-            "deny" => Ok(Verdict::Deny),
-            _ => Err(format!("unknown review decision `{s}`")),
-        }
+named_enum! {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Verdict(Verdict, "review decision") {
+        Approve = "approve",
+        Deny = "deny",
     }
 }
 
@@ -116,40 +71,14 @@ pub struct Request {
     pub version: i64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum GrantStatus {
-    Scheduled,
-    Active,
-    Expired,
-    Revoked,
-}
-
-impl GrantStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GrantStatus::Scheduled => "scheduled",
-            GrantStatus::Active => "active",
-            GrantStatus::Expired => "expired",
-            GrantStatus::Revoked => "revoked",
-        }
-    }
-    pub fn parse(s: &str) -> Result<GrantStatus, ParseError> {
-        Self::read(s).map_err(|m| ParseError::new(Parsed::GrantStatus, m))
-    }
-
-    fn read(s: &str) -> Result<GrantStatus, String> {
-        Ok(match s {
-            "scheduled" => GrantStatus::Scheduled,
-            "active" => GrantStatus::Active,
-            "expired" => GrantStatus::Expired,
-            "revoked" => GrantStatus::Revoked,
-            _ => {
-                return Err(format!(
-                    "unknown grant status `{s}`; use scheduled, active, expired or revoked"
-                ));
-            }
-        })
+named_enum! {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum GrantStatus(GrantStatus, "grant status") {
+        Scheduled = "scheduled",
+        Active = "active",
+        Expired = "expired",
+        Revoked = "revoked",
     }
 }
 
@@ -187,33 +116,13 @@ impl Grant {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-        }
-    }
-    pub fn parse(s: &str) -> Result<Severity, ParseError> {
-        Self::read(s).map_err(|m| ParseError::new(Parsed::Severity, m))
-    }
-
-    fn read(s: &str) -> Result<Severity, String> {
-        match s {
-            "low" => Ok(Severity::Low),
-            "medium" => Ok(Severity::Medium),
-            "high" => Ok(Severity::High),
-            _ => Err(format!("unknown severity `{s}`; use low, medium or high")),
-        }
+named_enum! {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Severity(Severity, "severity") {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
     }
 }
 
