@@ -1,7 +1,8 @@
-//! Faults injected into a real server: its PostgreSQL stopped mid-traffic. Every caller gets
-//! its answer within its own deadline (about one connection wait), the server fails fast once
-//! it knows the database is down, `/readyz` says so at once, and it recovers by itself when the
-//! database is back, with an audit chain that still verifies.
+//! Faults injected into a real server: its PostgreSQL stopped mid-traffic (here) and its
+//! SQLite disk full (`faults/disk.rs`). Every caller gets its answer within its own deadline
+//! (about one connection wait), the server fails fast once it knows the database is down,
+//! `/readyz` says so at once, and it recovers by itself when the database is back, with an
+//! audit chain that still verifies.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -11,6 +12,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use wicket_core::Config;
 use wicket_testkit::OwnCluster;
+
+#[path = "faults/disk.rs"]
+mod disk;
 
 const CONFIG: &str = r#"
 [[users]]
