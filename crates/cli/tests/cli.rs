@@ -16,6 +16,8 @@ mod connect;
 mod end_to_end;
 #[path = "cli/secrets.rs"]
 mod secrets;
+#[path = "cli/shutdown.rs"]
+mod shutdown;
 #[path = "cli/support.rs"]
 mod support;
 

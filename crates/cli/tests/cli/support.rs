@@ -153,6 +153,24 @@ impl Server {
             .arg(&self.config))
     }
 
+    /// Sends SIGTERM and waits up to `bound` for the exit: its status.
+    pub fn terminate(&mut self, bound: Duration) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(sent.success(), "kill -TERM {pid} failed");
+        let start = std::time::Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                start.elapsed() < bound,
+                "`wicket serve` still runs {bound:?} after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub fn stop(mut self) {
         self.kill();
     }

@@ -121,3 +121,31 @@ async fn revoking_the_grant_ends_the_session_within_a_second() {
     assert!(c.simple_query("SELECT 1").await.is_err());
     env.stop().await;
 }
+
+#[tokio::test]
+async fn a_gateway_shutdown_ends_sessions_saying_why_and_records_the_end() {
+    let Some(mut env) = env().await else { return };
+    env.grant("alice", "db-read", "10m").await;
+    let token = env.token("alice").await;
+    let (c, conn) = env.connect("alice", &token).await.unwrap();
+    c.simple_query("SELECT 1").await.unwrap();
+    env.gateway.take().unwrap().shutdown().await;
+    let reason = ended(conn).await;
+    assert!(reason.contains("wicket is shutting down"), "{reason}");
+    let events = env
+        .events_when("the session's end", |events| {
+            events.iter().any(|e| e["kind"] == "gateway.session.ended")
+        })
+        .await;
+    let end = events
+        .iter()
+        .find(|e| e["kind"] == "gateway.session.ended")
+        .unwrap();
+    assert!(
+        end["details"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("shutting down")),
+        "{end}"
+    );
+    env.stop().await;
+}
