@@ -12,6 +12,8 @@
 mod audit_stream;
 #[path = "cli/connect.rs"]
 mod connect;
+#[path = "cli/connections.rs"]
+mod connections;
 #[path = "cli/end_to_end.rs"]
 mod end_to_end;
 #[path = "cli/secrets.rs"]

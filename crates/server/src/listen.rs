@@ -1,6 +1,7 @@
 //! Serving connections with the limits a public port needs: a header-read timeout (which also
 //! ends a keep-alive connection idle between requests, and a client dripping its headers), a
-//! cap on open connections kept below the process's file limit, and a graceful drain at stop.
+//! cap on open connections kept below the process's file limit (at the cap the oldest idle
+//! connection makes room: `shed.rs`), and a graceful drain at stop.
 //!
 //! `axum::serve` runs hyper without a timer, so none of these apply there: idle and half-sent
 //! connections were held forever and could exhaust the file descriptors.
@@ -15,6 +16,8 @@ use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::sync::{Semaphore, watch};
+
+mod shed;
 
 /// How long a client has to send a request's headers, and the longest a keep-alive connection
 /// waits idle for the next request.
@@ -40,6 +43,7 @@ where
     L::Io: Send + 'static,
 {
     let permits = Arc::new(Semaphore::new(max_connections()));
+    let registry = shed::Registry::default();
     let graceful = GracefulShutdown::new();
     let mut builder = Builder::new(TokioExecutor::new());
     builder
@@ -49,30 +53,46 @@ where
         .keep_alive(true);
     let builder = Arc::new(builder);
     loop {
-        // A connection over the cap waits in the kernel's backlog until one ends.
-        let permit = tokio::select! {
-            _ = stop.changed() => break,
-            permit = permits.clone().acquire_owned() => match permit {
-                Ok(p) => p,
-                Err(_) => break,
-            },
+        // At the cap the oldest idle connection makes room; when every one is answering a
+        // request, a new connection waits in the kernel's backlog until one ends.
+        let permit = match permits.clone().try_acquire_owned() {
+            Ok(p) => p,
+            Err(_) => {
+                if registry.shed_oldest_idle() {
+                    tracing::debug!("connection cap reached: closed the oldest idle connection");
+                }
+                tokio::select! {
+                    _ = stop.changed() => break,
+                    permit = permits.clone().acquire_owned() => match permit {
+                        Ok(p) => p,
+                        Err(_) => break,
+                    },
+                }
+            }
         };
         let (io, _addr) = tokio::select! {
             _ = stop.changed() => break,
             accepted = listener.accept() => accepted,
         };
-        let service = TowerToHyperService::new(router.clone());
+        let (registered, busy) = registry.register();
+        let id = registered.id();
+        let router = router.clone();
+        let service = TowerToHyperService::new(tower::service_fn(move |req| {
+            shed::track(router.clone(), busy.clone(), req)
+        }));
         let builder = builder.clone();
         let conn = builder
             .serve_connection_with_upgrades(TokioIo::new(io), service)
             .into_owned();
         let conn = graceful.watch(conn);
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
+            let _registered = registered;
+            let _permit = permit;
             if let Err(e) = conn.await {
                 tracing::debug!(error = %e, "http connection ended with an error");
             }
-            drop(permit);
         });
+        registry.set_abort(id, task.abort_handle());
     }
     // Stop accepting; let requests in flight finish, within the grace period.
     drop(listener);

@@ -82,7 +82,32 @@ impl Server {
 
     /// [`Server::start`] with more environment variables for the server.
     pub fn start_with_env(config: &Path, database: &str, env: &[(&str, &str)]) -> Server {
-        let mut child = command()
+        let mut cmd = command();
+        cmd.envs(env.iter().copied());
+        Server::launch(cmd, config, database)
+    }
+
+    /// [`Server::start`] with the open-file limit (soft and hard) at `nofile`, as a service
+    /// manager may set it; `prlimit` (util-linux) applies it.
+    pub fn start_with_nofile(config: &Path, database: &str, nofile: u64) -> Server {
+        let mut cmd = Command::new("prlimit");
+        cmd.arg(format!("--nofile={nofile}:{nofile}"))
+            .arg("--")
+            .arg(BIN);
+        for var in [
+            "WICKET_SERVER",
+            "WICKET_TOKEN",
+            "WICKET_CONFIG",
+            "WICKET_DATABASE",
+        ] {
+            cmd.env_remove(var);
+        }
+        Server::launch(cmd, config, database)
+    }
+
+    /// Runs `cmd serve ...` and waits for its address.
+    fn launch(mut cmd: Command, config: &Path, database: &str) -> Server {
+        let mut child = cmd
             .args([
                 "serve",
                 "--listen",
@@ -92,7 +117,6 @@ impl Server {
                 "--config",
             ])
             .arg(config)
-            .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
