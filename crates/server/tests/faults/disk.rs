@@ -10,9 +10,8 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use wicket_core::Config;
 
-use super::{CONFIG, denied};
+use super::{Served, denied};
 
 /// A tmpfs mounted for one test, unmounted when dropped.
 struct Tmpfs(PathBuf);
@@ -100,27 +99,15 @@ async fn recorded_denials(client: &reqwest::Client, base: &str, carol: &str) -> 
 async fn a_full_disk_is_named_loses_nothing_acknowledged_and_heals_without_restart() {
     let dir = tempfile::tempdir().unwrap();
     let disk = Tmpfs::mount(&dir.path().join("disk"), "6m");
-    let path = dir.path().join("wicket.toml");
-    std::fs::write(&path, CONFIG).unwrap();
     let db = format!("sqlite://{}", disk.0.join("wicket.db").display());
-    let config = Config::parse("wicket.toml", CONFIG).unwrap();
-    let running = wicket_server::spawn(config, Some(&db), "127.0.0.1:0")
-        .await
-        .unwrap();
-    let base = format!("http://{}", running.addr);
-    let token = |user: &'static str| {
-        let (path, db) = (path.clone(), db.clone());
-        async move {
-            wicket_engine::admin::create_token(&path, Some(&db), user, Some("1h"))
-                .await
-                .unwrap()
-        }
-    };
-    let (alice, carol) = (token("alice").await, token("carol").await);
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(120))
-        .build()
-        .unwrap();
+    let served = Served::start(&db).await;
+    let Served {
+        base,
+        alice,
+        carol,
+        client,
+        ..
+    } = &served;
     let mut acknowledged = 0;
     let (status, v) = batch(&client, &base, &alice, 10).await;
     assert_eq!(status, StatusCode::OK, "{v}");
@@ -180,15 +167,6 @@ async fn a_full_disk_is_named_loses_nothing_acknowledged_and_heals_without_resta
         recorded >= acknowledged,
         "{acknowledged} denials were answered but only {recorded} recorded"
     );
-    let verify: Value = client
-        .get(format!("{base}/v1/audit/verify"))
-        .bearer_auth(&carol)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(verify["ok"], true, "{verify}");
-    running.shutdown().await.unwrap();
+    assert!(served.chain_verifies().await, "the chain breaks");
+    served.running.shutdown().await.unwrap();
 }
