@@ -129,7 +129,7 @@ async fn postgres_stopped_mid_traffic_every_caller_answered_in_time_and_recovery
         ..
     } = &served;
     let check = format!("{base}/v1/check");
-    let (status, _) = post(&client, &check, &alice, denied()).await;
+    let (status, _) = post(client, &check, alice, denied()).await;
     assert_eq!(status, StatusCode::OK);
 
     pg.stop().unwrap();
@@ -163,7 +163,7 @@ async fn postgres_stopped_mid_traffic_every_caller_answered_in_time_and_recovery
         longest = longest.max(took);
     }
     // Known down: the next caller and /readyz are told at once.
-    let (status, took) = post(&client, &check, &alice, denied()).await;
+    let (status, took) = post(client, &check, alice, denied()).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     let start = Instant::now();
     let ready = client.get(format!("{base}/readyz")).send().await.unwrap();
@@ -182,7 +182,7 @@ async fn postgres_stopped_mid_traffic_every_caller_answered_in_time_and_recovery
     pg.restart().unwrap();
     let back = Instant::now();
     loop {
-        let (status, _) = post(&client, &check, &alice, denied()).await;
+        let (status, _) = post(client, &check, alice, denied()).await;
         if status == StatusCode::OK {
             break;
         }

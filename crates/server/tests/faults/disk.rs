@@ -109,7 +109,7 @@ async fn a_full_disk_is_named_loses_nothing_acknowledged_and_heals_without_resta
         ..
     } = &served;
     let mut acknowledged = 0;
-    let (status, v) = batch(&client, &base, &alice, 10).await;
+    let (status, v) = batch(client, base, alice, 10).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     acknowledged += 10;
 
@@ -119,7 +119,7 @@ async fn a_full_disk_is_named_loses_nothing_acknowledged_and_heals_without_resta
     fill(&filler);
     let mut refusal = None;
     for _ in 0..200 {
-        let (status, v) = batch(&client, &base, &alice, 500).await;
+        let (status, v) = batch(client, base, alice, 500).await;
         if status == StatusCode::OK {
             acknowledged += 500;
             continue;
@@ -136,7 +136,7 @@ async fn a_full_disk_is_named_loses_nothing_acknowledged_and_heals_without_resta
     // A single check is refused the same way: nothing is answered that is not recorded.
     let resp = client
         .post(format!("{base}/v1/check"))
-        .bearer_auth(&alice)
+        .bearer_auth(alice)
         .json(&denied())
         .send()
         .await
@@ -147,7 +147,7 @@ async fn a_full_disk_is_named_loses_nothing_acknowledged_and_heals_without_resta
     std::fs::remove_file(&filler).unwrap();
     let back = Instant::now();
     loop {
-        let (status, v) = batch(&client, &base, &alice, 1).await;
+        let (status, v) = batch(client, base, alice, 1).await;
         if status == StatusCode::OK {
             acknowledged += 1;
             break;
@@ -162,7 +162,7 @@ async fn a_full_disk_is_named_loses_nothing_acknowledged_and_heals_without_resta
         "disk full: {acknowledged} checks acknowledged; healed {:?} after space was freed",
         back.elapsed()
     );
-    let recorded = recorded_denials(&client, &base, &carol).await;
+    let recorded = recorded_denials(client, base, carol).await;
     assert!(
         recorded >= acknowledged,
         "{acknowledged} denials were answered but only {recorded} recorded"
