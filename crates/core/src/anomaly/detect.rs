@@ -100,6 +100,37 @@ pub(super) struct About {
     pub at: Time,
 }
 
+/// A flag about the use of `grant` in `f`'s event, once its burst in `b` is complete;
+/// `summary` gets the role's words (" of role `NAME`", or nothing).
+pub(super) fn grant_flag(
+    b: &mut Bursts,
+    rule: &Rule,
+    f: &Facts<'_>,
+    grant: &str,
+    summary: impl FnOnce(&str) -> String,
+) -> Option<Flag> {
+    let e = f.event;
+    let triggers = b.hit(grant, e.at, &e.id)?;
+    let role = f
+        .role
+        .as_deref()
+        .map(|r| format!(" of role `{r}`"))
+        .unwrap_or_default();
+    Some(flag(
+        rule,
+        About {
+            subject: f.subject(),
+            grant_id: Some(grant.to_string()),
+            request_id: f.request_id.clone(),
+            key: grant.to_string(),
+            episode: e.id.clone(),
+            triggers,
+            summary: summary(&role),
+            at: e.at,
+        },
+    ))
+}
+
 /// The flag `rule` raises about `a`, with what to revoke when the rule says so.
 pub(super) fn flag(rule: &Rule, a: About) -> Flag {
     let revoke = rule.revoke.then(|| match &a.grant_id {

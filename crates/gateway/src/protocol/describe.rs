@@ -1,4 +1,4 @@
-//! `Describe` (`D`): the shape of a statement (`S`) or a portal (`P`).
+//! `Describe` (`D`): the shape of a statement (`S`) or a portal (`P`); `Close` shares its body.
 
 use bytes::{BufMut, BytesMut};
 
@@ -31,23 +31,31 @@ impl Target {
     }
 }
 
+/// A message naming a statement or a portal: `Describe` (tag `D`) and `Close` (tag `C`)
+/// carry the same body.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Describe {
+pub struct Named<const TAG: u8> {
     pub target: Target,
     pub name: String,
 }
 
-impl Describe {
-    pub fn decode(body: &[u8]) -> Result<Describe, ProtocolError> {
-        let mut r = Reader::new("Describe", body);
-        let target = Target::decode(&mut r, "Describe")?;
+pub type Describe = Named<b'D'>;
+
+impl<const TAG: u8> Named<TAG> {
+    /// The message's name, for errors.
+    const WHAT: &'static str = if TAG == b'D' { "Describe" } else { "Close" };
+
+    pub fn decode(body: &[u8]) -> Result<Named<TAG>, ProtocolError> {
+        let mut r = Reader::new(Self::WHAT, body);
+        let target = Target::decode(&mut r, Self::WHAT)?;
         let name = r.cstr()?.to_string();
         r.finish()?;
-        Ok(Describe { target, name })
+        Ok(Named { target, name })
     }
 
+    /// The message as the upstream gets it, naming `name` (the gateway's own name for it).
     pub fn encode_as(&self, out: &mut BytesMut, name: &str) {
-        put_frame(out, b'D', |b| {
+        put_frame(out, TAG, |b| {
             b.put_u8(self.target.byte());
             put_cstr(b, name);
         });

@@ -9,7 +9,7 @@ use super::super::event::Facts;
 use super::super::hours::{Hours, UtcOffset, Weekdays};
 use super::super::rule::{Rule, StatementKind};
 use super::super::{BREAK_GLASS_RULE, Flag, MAX_KEYS};
-use super::{About, flag};
+use super::{About, flag, grant_flag};
 use crate::audit::EventKind;
 use crate::time::Time;
 
@@ -97,30 +97,14 @@ pub(super) fn off_hours(
     if !rule.scope.admits(f) {
         return None;
     }
-    let triggers = b.hit(grant, e.at, &e.id)?;
-    let role = f
-        .role
-        .as_deref()
-        .map(|r| format!(" of role `{r}`"))
-        .unwrap_or_default();
-    Some(flag(
-        rule,
-        About {
-            subject: f.subject(),
-            grant_id: Some(grant.to_string()),
-            request_id: f.request_id.clone(),
-            key: grant.to_string(),
-            episode: e.id.clone(),
-            triggers,
-            summary: format!(
-                "grant `{grant}`{role} was {what} on {} at {:02}:{:02} ({offset}), outside working hours {hours}",
-                day_name(day),
-                minute / 60,
-                minute % 60
-            ),
-            at: e.at,
-        },
-    ))
+    grant_flag(b, rule, f, grant, |role| {
+        format!(
+            "grant `{grant}`{role} was {what} on {} at {:02}:{:02} ({offset}), outside working hours {hours}",
+            day_name(day),
+            minute / 60,
+            minute % 60
+        )
+    })
 }
 
 /// Break-glass requests seen, waiting for their grants' activation.

@@ -5,7 +5,7 @@ use super::super::Flag;
 use super::super::burst::Bursts;
 use super::super::event::Facts;
 use super::super::rule::Rule;
-use super::{About, flag};
+use super::{About, flag, grant_flag};
 use crate::audit::EventKind;
 use crate::duration::Duration;
 
@@ -54,27 +54,9 @@ pub(super) fn volume(
     if !rule.scope.admits(f) {
         return None;
     }
-    let triggers = b.hit(grant, f.event.at, &f.event.id)?;
-    let role = f
-        .role
-        .as_deref()
-        .map(|r| format!(" of role `{r}`"))
-        .unwrap_or_default();
-    Some(flag(
-        rule,
-        About {
-            subject: f.subject(),
-            grant_id: Some(grant.to_string()),
-            request_id: f.request_id.clone(),
-            key: grant.to_string(),
-            episode: f.event.id.clone(),
-            triggers,
-            summary: format!(
-                "grant `{grant}`{role} was used more than {threshold} times within {window}"
-            ),
-            at: f.event.at,
-        },
-    ))
+    grant_flag(b, rule, f, grant, |role| {
+        format!("grant `{grant}`{role} was used more than {threshold} times within {window}")
+    })
 }
 
 /// One subject activating the same role more than `threshold` times within `window`.
