@@ -14,6 +14,8 @@ mod audit_stream;
 mod connect;
 #[path = "cli/end_to_end.rs"]
 mod end_to_end;
+#[path = "cli/provision.rs"]
+mod provision;
 #[path = "cli/secrets.rs"]
 mod secrets;
 #[path = "cli/support.rs"]
