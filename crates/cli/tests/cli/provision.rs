@@ -385,7 +385,8 @@ fn a_role_wicket_did_not_create_is_left_alone_and_a_weak_admin_is_named() {
     pg.superuser(
         "postgres",
         "CREATE ROLE wicket_alice LOGIN PASSWORD 'theirs-123'; \
-         CREATE ROLE weak_admin LOGIN CREATEROLE PASSWORD 'weak-Pw-1'",
+         CREATE ROLE weak_admin LOGIN CREATEROLE PASSWORD 'weak-Pw-1'; \
+         GRANT CONNECT ON DATABASE orders TO weak_admin",
     );
     let dir = tempfile::tempdir().unwrap();
     let weak = format!(
