@@ -64,4 +64,3 @@ pub fn start(app: &App, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
         .map(|t| tokio::spawn(reconciler::run(app.clone(), t.clone(), stop.clone())))
         .collect()
 }
-

@@ -91,7 +91,16 @@ impl Pg {
 /// `psql CONNINFO -X -At -c SQL`, never prompting for a password.
 pub fn psql(conninfo: &str, sql: &str) -> Out {
     run(Command::new("psql")
-        .args([conninfo, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .args([
+            conninfo,
+            "-X",
+            "-q",
+            "-At",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            sql,
+        ])
         .env("PGCONNECT_TIMEOUT", "10")
         .env_remove("PGPASSWORD")
         .stdin(Stdio::null()))
@@ -180,7 +189,12 @@ pub fn creds(server: &Server, alice: &str) -> String {
 /// The audit events of `kind`, read by carol.
 pub fn events(server: &Server, carol: &str, kind: &str) -> Vec<Value> {
     let out = server
-        .wicket(carol, &["audit", "list", "--kind", kind, "--limit", "1000", "--output", "json"])
+        .wicket(
+            carol,
+            &[
+                "audit", "list", "--kind", kind, "--limit", "1000", "--output", "json",
+            ],
+        )
         .expect_code(0);
     let page = json(&out.stdout);
     page["items"]
@@ -226,7 +240,10 @@ fn creds_log_psql_in_to_exactly_the_granted_tables_and_revocation_ends_the_sessi
     assert_ne!(out.code, 0, "{out:?}");
     assert!(out.stderr.contains("no live grant"), "{out:?}");
     let out = server.wicket(&alice, &["db", "creds", "nope"]);
-    assert!(out.stderr.contains("no provisioning target `nope`"), "{out:?}");
+    assert!(
+        out.stderr.contains("no provisioning target `nope`"),
+        "{out:?}"
+    );
 
     let id = grant(&server, &alice, "10m");
     let url = creds(&server, &alice);
@@ -288,7 +305,9 @@ fn creds_log_psql_in_to_exactly_the_granted_tables_and_revocation_ends_the_sessi
     assert_eq!(details["login"], "closed", "{details}");
     assert_eq!(details["sessions_ended"], 1, "{details}");
     assert!(
-        details["sql"].to_string().contains("REVOKE SELECT ON TABLE"),
+        details["sql"]
+            .to_string()
+            .contains("REVOKE SELECT ON TABLE"),
         "{details}"
     );
     // After every REVOKE the role holds nothing.
@@ -323,11 +342,17 @@ fn after_expiry_the_login_stays_closed_with_wicket_stopped_and_is_cleaned_at_the
         out.stderr.contains("password authentication failed"),
         "{out:?}"
     );
-    assert_eq!(role_can_login(&pg), "t", "nothing changed while wicket was down");
+    assert_eq!(
+        role_can_login(&pg),
+        "t",
+        "nothing changed while wicket was down"
+    );
 
     // At the next start the ended grant's role is closed and its privileges revoked.
     let server = serve(&config, &db);
-    wait_for("the ended grant to be removed", || role_can_login(&pg) == "f");
+    wait_for("the ended grant to be removed", || {
+        role_can_login(&pg) == "f"
+    });
     wait_for("provision.revoked", || {
         !events(&server, &carol, "provision.revoked").is_empty()
     });
@@ -348,7 +373,10 @@ fn a_hand_made_grant_is_revoked_by_the_reconciler_and_audited_as_drift() {
     grant(&server, &alice, "10m");
     let url = creds(&server, &alice);
     // Granted by hand, as the superuser (recorded as granted by the owner).
-    pg.superuser("orders", "GRANT SELECT, DELETE ON customers TO wicket_alice");
+    pg.superuser(
+        "orders",
+        "GRANT SELECT, DELETE ON customers TO wicket_alice",
+    );
     wait_for("the drift to be repaired", || {
         pg.superuser(
             "orders",
@@ -451,9 +479,11 @@ role_template = "weak_{{user}}"
     let out = psql(&theirs, "SELECT current_user");
     assert_eq!(out.stdout.trim(), "wicket_alice", "{out:?}");
     wait_for("provision.failed for the role", || {
-        events(&server, &carol, "provision.failed")
-            .iter()
-            .any(|e| e["details"]["reason"].to_string().contains("not created by wicket"))
+        events(&server, &carol, "provision.failed").iter().any(|e| {
+            e["details"]["reason"]
+                .to_string()
+                .contains("not created by wicket")
+        })
     });
 }
 

@@ -51,7 +51,9 @@ impl RoleTemplate {
             return Err(format!("role template `{text}` has no `{{user}}`"));
         };
         if suffix.contains("{user}") {
-            return Err(format!("role template `{text}` has `{{user}}` more than once"));
+            return Err(format!(
+                "role template `{text}` has `{{user}}` more than once"
+            ));
         }
         let fixed = format!("{prefix}{suffix}");
         if !fixed
@@ -245,10 +247,9 @@ impl Validator<'_> {
         let admin =
             Upstream::parse(&t.admin).map_err(|e| self.err(format!("{key}.admin"), e.into()));
         let password = self.secret_source(key, t.password_env, t.password_file);
-        let role_template = RoleTemplate::parse(
-            t.role_template.as_deref().unwrap_or(DEFAULT_ROLE_TEMPLATE),
-        )
-        .map_err(|e| self.err(format!("{key}.role_template"), e));
+        let role_template =
+            RoleTemplate::parse(t.role_template.as_deref().unwrap_or(DEFAULT_ROLE_TEMPLATE))
+                .map_err(|e| self.err(format!("{key}.role_template"), e));
         let reconcile_every = match t.reconcile_every.as_deref() {
             None => DEFAULT_RECONCILE_EVERY,
             Some(text) => match Duration::parse(text) {

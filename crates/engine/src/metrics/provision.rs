@@ -8,7 +8,9 @@ use std::time::Duration;
 use super::{Histogram, Metrics, escape, series};
 
 /// Seconds, from a few milliseconds (one role) to a minute (a large reconcile).
-const BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 60.0];
+const BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 60.0,
+];
 
 #[derive(Debug)]
 pub struct ProvisionMetrics {

@@ -1,5 +1,5 @@
 //! Bringing one user's role in one target in line with their live grants, in one transaction
-//! under that role's advisory lock (so two replicas never apply the same change twice):
+//! under the target's advisory lock (so two replicas never apply the same change twice):
 //! create the role (marked as wicket's) or check the mark before any `ALTER`, open or close
 //! the login and its `VALID UNTIL`, `GRANT` what is missing and `REVOKE` what no live grant
 //! needs, then read the privileges again so that only what really changed is recorded.
@@ -52,6 +52,9 @@ pub struct Applied {
     pub terminated: i64,
     /// Statements run, in order.
     pub sql: Vec<String>,
+    /// What to record: the caller commits these (in batches when reconciling many users).
+    pub events: Vec<NewEvent>,
+    pub anomalies: Vec<wicket_core::Anomaly>,
 }
 
 /// Brings `user`'s role in `target` in line with their grants live at `now`.
@@ -72,13 +75,19 @@ pub async fn apply(
         .await?;
     let at = now();
     let desired = mapping::desired(&app.config, &target.config, user, &grants, catalog, at);
-    let role = target.config.role_template.role(user).map_err(ApplyError::Name)?;
+    let role = target
+        .config
+        .role_template
+        .role(user)
+        .map_err(ApplyError::Name)?;
     let mut tx = target.pool.begin().await?;
+    // INVARIANT: one change to a target at a time, across replicas. Concurrent GRANTs on one
+    // object fail with `tuple concurrently updated`, and a change applied twice is recorded twice.
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(target.role_key(&role))
+        .bind(target.apply_key())
         .execute(&mut *tx)
         .await?;
-    let state = inspect::role(&mut *tx, &role).await?;
+    let state = inspect::role(&mut tx, &role).await?;
     let mut out = Applied {
         role: role.clone(),
         desired,
@@ -101,7 +110,7 @@ pub async fn apply(
         }
         None => {
             run(
-                &mut *tx,
+                &mut tx,
                 &mut out.sql,
                 format!(
                     "CREATE ROLE {} LOGIN NOINHERIT VALID UNTIL {}",
@@ -111,9 +120,13 @@ pub async fn apply(
             )
             .await?;
             run(
-                &mut *tx,
+                &mut tx,
                 &mut out.sql,
-                format!("COMMENT ON ROLE {} IS {}", ident(&role), literal(&target.mark)),
+                format!(
+                    "COMMENT ON ROLE {} IS {}",
+                    ident(&role),
+                    literal(&target.mark)
+                ),
             )
             .await?;
             out.opened = true;
@@ -122,9 +135,9 @@ pub async fn apply(
         Some(s) => {
             let until_ms = out.desired.valid_until.map(|t| t.timestamp_millis());
             if wanted && (!s.can_login || s.valid_until_ms != until_ms) {
-                ensure_marked(&mut *tx, &role, &target.mark).await?;
+                ensure_marked(&mut tx, &role, &target.mark).await?;
                 run(
-                    &mut *tx,
+                    &mut tx,
                     &mut out.sql,
                     format!(
                         "ALTER ROLE {} LOGIN VALID UNTIL {}",
@@ -135,9 +148,9 @@ pub async fn apply(
                 .await?;
                 out.opened = !s.can_login;
             } else if !wanted && s.can_login {
-                ensure_marked(&mut *tx, &role, &target.mark).await?;
+                ensure_marked(&mut tx, &role, &target.mark).await?;
                 run(
-                    &mut *tx,
+                    &mut tx,
                     &mut out.sql,
                     format!(
                         "ALTER ROLE {} NOLOGIN PASSWORD NULL VALID UNTIL {}",
@@ -148,29 +161,37 @@ pub async fn apply(
                 .await?;
                 out.closed = true;
             }
-            inspect::privileges(&mut *tx, &role).await?
+            inspect::privileges(&mut tx, &role).await?
         }
     };
     let database = &target.config.admin.database;
-    let to_grant: Vec<Privilege> = out.desired.privileges.difference(&actual).cloned().collect();
-    let to_revoke: Vec<Privilege> = actual.difference(&out.desired.privileges).cloned().collect();
+    let to_grant: Vec<Privilege> = out
+        .desired
+        .privileges
+        .difference(&actual)
+        .cloned()
+        .collect();
+    let to_revoke: Vec<Privilege> = actual
+        .difference(&out.desired.privileges)
+        .cloned()
+        .collect();
     let mut granted_sql = Vec::new();
     for p in &to_grant {
         if let Some(sql) = p.grant_sql(&role, database) {
-            run(&mut *tx, &mut granted_sql, sql).await?;
+            run(&mut tx, &mut granted_sql, sql).await?;
         }
     }
     let mut revoked_sql = Vec::new();
     for p in &to_revoke {
         if let Some(sql) = p.revoke_sql(&role, database) {
-            run(&mut *tx, &mut revoked_sql, sql).await?;
+            run(&mut tx, &mut revoked_sql, sql).await?;
         }
     }
     // INVARIANT: only what the catalog shows changed is recorded as changed.
     let after = if to_grant.is_empty() && to_revoke.is_empty() {
         actual.clone()
     } else {
-        inspect::privileges(&mut *tx, &role).await?
+        inspect::privileges(&mut tx, &role).await?
     };
     tx.commit().await?;
     let removed: Vec<&Privilege> = to_revoke.iter().filter(|p| !after.contains(p)).collect();
@@ -221,7 +242,11 @@ pub async fn apply(
             );
         }
         if out.closed || !revoked.is_empty() {
-            let mut sql = if out.closed { out.sql.clone() } else { Vec::new() };
+            let mut sql = if out.closed {
+                out.sql.clone()
+            } else {
+                Vec::new()
+            };
             sql.extend(sql_for(&revoked, false));
             events.push(
                 report::event(EventKind::ProvisionRevoked, name, Some(user))
@@ -263,7 +288,9 @@ pub async fn apply(
                     name,
                     Some(user),
                     Severity::High,
-                    format!("role `{role}` holds {what}, which no live grant explains, and wicket could not revoke it"),
+                    format!(
+                        "role `{role}` holds {what}, which no live grant explains, and wicket could not revoke it"
+                    ),
                 );
                 anomalies.push(a);
                 events.push(e);
@@ -296,21 +323,47 @@ pub async fn apply(
     if !events.is_empty() {
         app.metrics.provision_latency(started.elapsed());
     }
-    report::record(app, events, anomalies).await;
+    out.events = events;
+    out.anomalies = anomalies;
     out.sql.extend(granted_sql);
     out.sql.extend(revoked_sql);
     Ok(out)
 }
 
+/// [`apply`], its events committed at once.
+pub async fn apply_and_record(
+    app: &App,
+    target: &Target,
+    catalog: &Catalog,
+    user: &str,
+) -> Result<Applied, ApplyError> {
+    let mut applied = apply(app, target, catalog, user).await?;
+    let events = std::mem::take(&mut applied.events);
+    let anomalies = std::mem::take(&mut applied.anomalies);
+    report::record(app, events, anomalies).await;
+    Ok(applied)
+}
+
 /// Runs one statement and remembers it.
-async fn run(conn: &mut PgConnection, log: &mut Vec<String>, sql: String) -> Result<(), sqlx::Error> {
-    sqlx::query(&sql).persistent(false).execute(&mut *conn).await?;
+async fn run(
+    conn: &mut PgConnection,
+    log: &mut Vec<String>,
+    sql: String,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&sql)
+        .persistent(false)
+        .execute(&mut *conn)
+        .await?;
     log.push(sql);
     Ok(())
 }
 
 /// Fails unless `role` still carries wicket's mark: checked right before every `ALTER ROLE`.
-pub async fn ensure_marked(conn: &mut PgConnection, role: &str, mark: &str) -> Result<(), ApplyError> {
+pub async fn ensure_marked(
+    conn: &mut PgConnection,
+    role: &str,
+    mark: &str,
+) -> Result<(), ApplyError> {
     match inspect::role(conn, role).await? {
         Some(RoleState { comment, .. }) if comment.as_deref() == Some(mark) => Ok(()),
         _ => Err(ApplyError::NotOurs {

@@ -95,7 +95,7 @@ pub async fn issue(app: &App, name: &str, user: &str) -> EngineResult<Credential
         let mut conn = target.pool.acquire().await.map_err(down)?;
         inspect::catalog(&mut conn).await.map_err(down)?
     };
-    let applied = apply::apply(app, &target, &catalog, user)
+    let applied = apply::apply_and_record(app, &target, &catalog, user)
         .await
         .map_err(|e| match e {
             ApplyError::NotOurs { .. } => EngineError::conflict("role_not_managed", e.to_string()),
@@ -154,9 +154,12 @@ async fn set_password(target: &Target, role: &str, verifier: &str) -> Result<(),
         .bind(target.role_key(role))
         .execute(&mut *tx)
         .await?;
-    ensure_marked(&mut *tx, role, &target.mark).await?;
+    ensure_marked(&mut tx, role, &target.mark).await?;
     let sql = format!("ALTER ROLE {} PASSWORD {}", ident(role), literal(verifier));
-    sqlx::query(&sql).persistent(false).execute(&mut *tx).await?;
+    sqlx::query(&sql)
+        .persistent(false)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -151,8 +151,12 @@ pub async fn admin_problem(conn: &mut PgConnection) -> Result<Option<String>, sq
     )
     .fetch_one(&mut *conn)
     .await?;
-    let (user, superuser, createrole, signal): (String, bool, bool, bool) =
-        (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?);
+    let (user, superuser, createrole, signal): (String, bool, bool, bool) = (
+        row.try_get(0)?,
+        row.try_get(1)?,
+        row.try_get(2)?,
+        row.try_get(3)?,
+    );
     if superuser {
         return Ok(None);
     }

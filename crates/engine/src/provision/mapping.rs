@@ -12,9 +12,9 @@
 
 use std::collections::BTreeSet;
 
+use wicket_core::config::Role;
 use wicket_core::config::provision::{ProvisionTarget, provisions, reaches};
 use wicket_core::resource::segment;
-use wicket_core::config::Role;
 use wicket_core::{Action, Config, Grant, Resource, Time};
 
 use super::privilege::Privilege;
@@ -62,7 +62,8 @@ pub fn desired(
 ) -> Desired {
     let mut out = Desired::default();
     for g in grants {
-        let live = g.user == user && g.revoked_at.is_none() && g.starts_at <= now && now < g.expires_at;
+        let live =
+            g.user == user && g.revoked_at.is_none() && g.starts_at <= now && now < g.expires_at;
         if !live {
             continue;
         }

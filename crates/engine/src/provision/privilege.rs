@@ -127,7 +127,9 @@ mod tests {
             r#"REVOKE CONNECT ON DATABASE "orders" FROM "r""#
         );
         assert_eq!(
-            Privilege::Member("app".into()).revoke_sql("r", "d").unwrap(),
+            Privilege::Member("app".into())
+                .revoke_sql("r", "d")
+                .unwrap(),
             r#"REVOKE "app" FROM "r""#
         );
         assert_eq!(literal("it's"), "'it''s'");

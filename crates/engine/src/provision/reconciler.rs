@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use sqlx::PgConnection;
 use tokio::sync::watch;
 use wicket_core::audit::EventKind;
@@ -22,6 +23,10 @@ use super::report;
 use super::target::{Target, unreachable};
 use crate::app::{App, now};
 
+/// Users brought in line at once (the admin pool holds as many connections).
+pub const PARALLEL: usize = 4;
+/// Events committed together when many users change at once.
+const RECORD_EVERY: usize = 200;
 /// How often a replica without the lock tries to take it.
 const FOLLOW_EVERY: Duration = Duration::from_secs(1);
 /// How often the leader checks that its lock connection is alive.
@@ -221,15 +226,46 @@ pub async fn apply_users(
         let mut conn = target.pool.acquire().await?;
         inspect::catalog(&mut conn).await?
     };
-    for user in users {
-        match apply::apply(app, target, &catalog, &user).await {
-            Ok(_) => target.clear(&format!("user:{user}")),
-            Err(ApplyError::Database(e)) if unreachable(&e) => return Err(e),
+    let catalog = &catalog;
+    let mut results = futures_util::stream::iter(users)
+        .map(|user| async move {
+            let result = apply::apply(app, target, catalog, &user).await;
+            (user, result)
+        })
+        .buffer_unordered(PARALLEL);
+    let (mut events, mut anomalies) = (Vec::new(), Vec::new());
+    let mut lost = None;
+    while let Some((user, result)) = results.next().await {
+        match result {
+            Ok(mut applied) => {
+                target.clear(&format!("user:{user}"));
+                events.append(&mut applied.events);
+                anomalies.append(&mut applied.anomalies);
+                if events.len() >= RECORD_EVERY {
+                    report::record(
+                        app,
+                        std::mem::take(&mut events),
+                        std::mem::take(&mut anomalies),
+                    )
+                    .await;
+                }
+            }
+            Err(ApplyError::Database(e)) if unreachable(&e) => {
+                lost.get_or_insert(e);
+            }
             Err(e) => {
-                report::failure(app, target, Some(&user), &format!("user:{user}"), e.to_string())
-                    .await
+                report::failure(
+                    app,
+                    target,
+                    Some(&user),
+                    &format!("user:{user}"),
+                    e.to_string(),
+                )
+                .await
             }
         }
     }
-    Ok(())
+    // What was applied is recorded even when the target went away half-way.
+    report::record(app, events, anomalies).await;
+    lost.map_or(Ok(()), Err)
 }

@@ -24,7 +24,12 @@ pub fn event(kind: EventKind, target: &str, user: Option<&str>) -> EventBuilder 
 }
 
 /// An anomaly and its `anomaly.flagged` event.
-pub fn anomaly(target: &str, user: Option<&str>, severity: Severity, summary: String) -> (Anomaly, NewEvent) {
+pub fn anomaly(
+    target: &str,
+    user: Option<&str>,
+    severity: Severity,
+    summary: String,
+) -> (Anomaly, NewEvent) {
     let at = now();
     let subject = user.map_or_else(|| format!("provision:{target}"), |u| format!("user:{u}"));
     let anomaly = Anomaly {
@@ -80,9 +85,11 @@ pub async fn failure(
     let event = event(EventKind::ProvisionFailed, &target.config.name, user)
         .detail("reason", message.clone())
         .build();
-    let (anomaly, flagged) = anomaly(&target.config.name, user, Severity::High, format!(
-        "provisioning target `{}`: {message}",
-        target.config.name
-    ));
+    let (anomaly, flagged) = anomaly(
+        &target.config.name,
+        user,
+        Severity::High,
+        format!("provisioning target `{}`: {message}", target.config.name),
+    );
     record(app, vec![event, flagged], vec![anomaly]).await;
 }

@@ -10,8 +10,8 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, PgConnection};
-use wicket_core::config::provision::ProvisionTarget;
 use wicket_core::config::PasswordSource;
+use wicket_core::config::provision::ProvisionTarget;
 
 use super::inspect;
 use crate::error::{EngineError, EngineResult};
@@ -41,7 +41,7 @@ impl Target {
             options = options.password(&read_secret(&config.name, source)?);
         }
         let pool = PgPoolOptions::new()
-            .max_connections(4)
+            .max_connections(super::reconciler::PARALLEL as u32 + 2)
             .min_connections(0)
             .acquire_timeout(CONNECT_TIMEOUT)
             .idle_timeout(Duration::from_secs(60))
@@ -69,7 +69,12 @@ impl Target {
         key(&format!("wicket.provision/{}", self.config.name))
     }
 
-    /// The key of the transaction lock taken while one role is changed.
+    /// The key of the transaction lock taken while a role's privileges change.
+    pub fn apply_key(&self) -> i64 {
+        key(&format!("wicket.provision/{}/apply", self.config.name))
+    }
+
+    /// The key of the transaction lock taken while one role's password is set.
     pub fn role_key(&self, role: &str) -> i64 {
         key(&format!("wicket.provision/{}/{role}", self.config.name))
     }

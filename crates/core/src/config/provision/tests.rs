@@ -58,7 +58,11 @@ fn the_role_template_maps_both_ways() {
     assert_eq!(t.user("app_bob_ro"), Some("bob"));
     assert_eq!(t.user("app__ro"), None);
     assert_eq!(t.user("other_bob_ro"), None);
-    assert!(t.role(&"x".repeat(60)).unwrap_err().contains("longer than 63"));
+    assert!(
+        t.role(&"x".repeat(60))
+            .unwrap_err()
+            .contains("longer than 63")
+    );
     for (bad, says) in [
         ("wicket_", "no `{user}`"),
         ("{user}_{user}", "more than once"),
@@ -157,7 +161,10 @@ fn errors_name_the_key() {
         "unknown field",
     );
     rejected(
-        &format!("{ONE}\n{}", ONE.replace("/orders\"\npassword", "/orders2\"\npassword")),
+        &format!(
+            "{ONE}\n{}",
+            ONE.replace("/orders\"\npassword", "/orders2\"\npassword")
+        ),
         "provision.postgres[1].name",
         "duplicate provisioning target `orders`",
     );

@@ -89,7 +89,14 @@ fn schema(s: &str, p: &str) -> Privilege {
 fn an_exact_table_maps_to_its_privilege_and_schema_usage() {
     let c = config();
     let t = &c.provision.postgres[0];
-    let d = desired(&c, t, "alice", &[grant("g1", "orders-read", 0, 100)], &catalog(), from_millis(50_000));
+    let d = desired(
+        &c,
+        t,
+        "alice",
+        &[grant("g1", "orders-read", 0, 100)],
+        &catalog(),
+        from_millis(50_000),
+    );
     let want: BTreeSet<Privilege> = [
         Privilege::Database("CONNECT".into()),
         table("public", "orders", "SELECT"),
@@ -105,8 +112,20 @@ fn an_exact_table_maps_to_its_privilege_and_schema_usage() {
 fn wildcards_expand_to_existing_tables_and_guardrails_win() {
     let c = config();
     let t = &c.provision.postgres[0];
-    let d = desired(&c, t, "alice", &[grant("g", "everything", 0, 100)], &catalog(), from_millis(1));
-    for (s, tb) in [("public", "orders"), ("public", "customers"), ("sales", "leads"), ("secrets", "keys")] {
+    let d = desired(
+        &c,
+        t,
+        "alice",
+        &[grant("g", "everything", 0, 100)],
+        &catalog(),
+        from_millis(1),
+    );
+    for (s, tb) in [
+        ("public", "orders"),
+        ("public", "customers"),
+        ("sales", "leads"),
+        ("secrets", "keys"),
+    ] {
         assert!(d.privileges.contains(&table(s, tb, "SELECT")), "{s}.{tb}");
         assert!(!d.privileges.contains(&table(s, tb, "INSERT")), "{s}.{tb}");
     }
@@ -115,11 +134,22 @@ fn wildcards_expand_to_existing_tables_and_guardrails_win() {
     for s in ["public", "sales", "secrets"] {
         assert!(d.privileges.contains(&schema(s, "CREATE")), "{s}");
     }
-    let w = desired(&c, t, "alice", &[grant("g", "sales-write", 0, 100)], &catalog(), from_millis(1));
+    let w = desired(
+        &c,
+        t,
+        "alice",
+        &[grant("g", "sales-write", 0, 100)],
+        &catalog(),
+        from_millis(1),
+    );
     assert!(w.privileges.contains(&table("sales", "leads", "INSERT")));
     assert!(w.privileges.contains(&table("sales", "leads", "UPDATE")));
     assert!(!w.privileges.contains(&table("public", "orders", "INSERT")));
-    assert!(!w.privileges.iter().any(|p| matches!(p, Privilege::Schema { privilege, .. } if privilege == "CREATE")));
+    assert!(
+        !w.privileges
+            .iter()
+            .any(|p| matches!(p, Privilege::Schema { privilege, .. } if privilege == "CREATE"))
+    );
 }
 
 #[test]
@@ -140,7 +170,10 @@ fn only_live_grants_that_reach_the_target_count() {
     let d = desired(&c, t, "alice", &all, &catalog(), from_millis(50_000));
     assert_eq!(d.grants, vec!["live".to_string(), "longer".to_string()]);
     assert_eq!(d.valid_until, Some(from_millis(90_000)));
-    assert!(!d.privileges.contains(&table("public", "customers", "SELECT")));
+    assert!(
+        !d.privileges
+            .contains(&table("public", "customers", "SELECT"))
+    );
     let none = desired(&c, t, "alice", &all, &catalog(), from_millis(95_000));
     assert!(none.privileges.is_empty() && none.valid_until.is_none());
 }
