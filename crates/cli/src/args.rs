@@ -92,4 +92,7 @@ pub enum Command {
     Report(ReportCommand),
     /// Open psql through the gateway with a fresh short-lived token
     Connect(ConnectArgs),
+    /// Credentials for databases wicket provisions roles in
+    #[command(subcommand)]
+    Db(crate::commands::db::DbCommand),
 }

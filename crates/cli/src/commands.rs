@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod check;
 pub mod connect;
+pub mod db;
 pub mod grant;
 pub mod policy;
 pub mod report;
@@ -32,6 +33,7 @@ pub async fn run(cli: Cli) -> Result<Verdict> {
         Command::Grant(cmd) => grant::run(global, cmd).await,
         Command::Report(cmd) => report::run(global, cmd).await,
         Command::Connect(args) => connect::run(global, args).await,
+        Command::Db(cmd) => db::run(global, cmd).await,
     }
 }
 

@@ -16,6 +16,8 @@ mod connect;
 mod connections;
 #[path = "cli/end_to_end.rs"]
 mod end_to_end;
+#[path = "cli/provision.rs"]
+mod provision;
 #[path = "cli/secrets.rs"]
 mod secrets;
 #[path = "cli/shutdown.rs"]

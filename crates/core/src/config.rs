@@ -5,6 +5,7 @@ pub mod anomalies;
 mod gateway;
 pub mod lint;
 pub mod notify;
+pub mod provision;
 mod raw;
 pub mod retention;
 mod security;
@@ -180,6 +181,8 @@ pub struct Config {
     pub gateway: GatewayConfig,
     /// `[notify]` and its `[[notify.webhook]]` sinks.
     pub notify: notify::NotifyConfig,
+    /// `[[provision.postgres]]` targets.
+    pub provision: provision::ProvisionConfig,
     /// `[[anomalies]]` monitoring rules, in file order.
     pub anomalies: Vec<crate::anomaly::Rule>,
     /// `[audit]`: retention and archives.
@@ -634,6 +637,7 @@ impl Validator<'_> {
         let tls = self.server_tls(&raw.server);
         let checkpoints = self.checkpoints(raw.audit.checkpoints);
         let anomalies = self.anomalies(raw.anomalies, &users, &role_index);
+        let provision = self.provision(raw.provision, &roles);
 
         Config {
             file: self.file.to_string(),
@@ -648,6 +652,7 @@ impl Validator<'_> {
             policies,
             gateway,
             notify,
+            provision,
             anomalies,
             audit,
             hash,

@@ -16,6 +16,7 @@ pub struct Duration(i64);
 
 impl Duration {
     pub const MIN: Duration = Duration(1);
+    pub const MINUTE: Duration = Duration(60);
     pub const HOUR: Duration = Duration(3600);
     pub const DAY: Duration = Duration(86_400);
 

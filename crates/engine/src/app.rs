@@ -42,6 +42,8 @@ pub struct App {
     pub tail: Tail,
     /// Whether the store is known to be down.
     pub health: Arc<Health>,
+    /// `[[provision.postgres]]` targets (empty until the engine starts them).
+    pub provision: crate::provision::Provisioning,
 }
 
 /// The current time as wicket keeps it (UTC, milliseconds).
@@ -65,6 +67,7 @@ impl App {
             metrics,
             replica: Replica::default(),
             sessions: Sessions::default(),
+            provision: crate::provision::Provisioning::default(),
         }
     }
 

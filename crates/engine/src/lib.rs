@@ -19,6 +19,7 @@ pub mod monitor;
 pub mod notify;
 pub mod open;
 pub mod ops;
+pub mod provision;
 pub mod replicate;
 pub mod retention;
 pub mod run;

@@ -8,6 +8,7 @@
 //! every server reports the whole log since it started (take the `max`, not the `sum`).
 
 mod histogram;
+mod provision;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -37,6 +38,7 @@ pub struct Metrics {
     gateway_sessions_ended: AtomicU64,
     gateway_statements_allowed: AtomicU64,
     gateway_statements_denied: AtomicU64,
+    provision: provision::ProvisionMetrics,
 }
 
 impl Default for Metrics {
@@ -58,6 +60,7 @@ impl Default for Metrics {
             gateway_sessions_ended: AtomicU64::new(0),
             gateway_statements_allowed: AtomicU64::new(0),
             gateway_statements_denied: AtomicU64::new(0),
+            provision: provision::ProvisionMetrics::default(),
         }
     }
 }
@@ -323,6 +326,7 @@ impl Metrics {
                 ),
             ],
         );
+        self.provision.render(o);
         out
     }
 }

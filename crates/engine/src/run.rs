@@ -27,6 +27,8 @@ pub struct Engine {
     notify: JoinHandle<()>,
     /// The audit retention job (`[audit] retain`).
     retention: JoinHandle<()>,
+    /// The provisioning reconcilers, one per target.
+    provision: Vec<JoinHandle<()>>,
     /// The checkpoint signer, stopped last so that it signs the final head.
     checkpoints: Option<(watch::Sender<bool>, JoinHandle<()>)>,
 }
@@ -73,6 +75,8 @@ impl Engine {
             .await
             .context("loading grants")?;
         let app = App::new(config, store, index);
+        // A provisioning secret that cannot be read stops the start.
+        app.provision.open(&app.config)?;
         let (stop, stopped) = watch::channel(false);
         // A webhook secret that cannot be read stops the start.
         let notify = crate::notify::start(app.clone(), stopped.clone()).await?;
@@ -91,6 +95,7 @@ impl Engine {
         // Stops on its own too; clears the store's down mark once it answers again.
         tokio::spawn(crate::health::watch(app.clone(), stopped.clone()));
         let jobs = tokio::spawn(jobs::run(app.clone(), stopped.clone()));
+        let provision = crate::provision::start(&app, stopped.clone());
         let replicate = tokio::spawn(replicate::run(app.clone(), feed, stopped));
         Ok(Engine {
             app,
@@ -99,6 +104,7 @@ impl Engine {
             replicate,
             notify,
             retention,
+            provision,
             checkpoints,
         })
     }
@@ -114,6 +120,9 @@ impl Engine {
         self.retention
             .await
             .context("joining the audit retention")?;
+        for task in self.provision {
+            task.await.context("joining the provisioning reconcilers")?;
+        }
         if let Some((stop, task)) = self.checkpoints {
             let _ = stop.send(true);
             task.await.context("joining the audit checkpoints")?;

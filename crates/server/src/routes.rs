@@ -4,6 +4,7 @@
 
 pub mod audit;
 mod check;
+mod db;
 mod grants;
 mod meta;
 mod requests;
@@ -46,6 +47,7 @@ pub fn api() -> OpenApiRouter<App> {
         .routes(routes!(tokens::create))
         .routes(routes!(tokens::revoke))
         .routes(routes!(tokens::delete))
+        .routes(routes!(db::creds))
 }
 
 pub fn router(app: App) -> Router {

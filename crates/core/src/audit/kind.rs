@@ -64,6 +64,14 @@ kinds! {
     NotifyFailed = "notify.failed",
     /// Events moved out of the store by retention.
     AuditArchived = "audit.archived",
+    /// Privileges written into a provisioning target (a role created, granted, opened).
+    ProvisionGranted = "provision.granted",
+    /// Privileges a provisioning target no longer needs, taken back (and sessions ended).
+    ProvisionRevoked = "provision.revoked",
+    /// A privilege found in a provisioning target that no live grant explains.
+    ProvisionDrift = "provision.drift",
+    /// A provisioning target could not be reached or refused a change.
+    ProvisionFailed = "provision.failed",
 }
 
 impl fmt::Display for EventKind {

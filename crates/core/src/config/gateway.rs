@@ -125,7 +125,7 @@ impl Upstream {
 }
 
 /// A dbname clients can type: 1 to 63 of `[A-Za-z0-9_.-]` (PostgreSQL's name length).
-fn valid_target_name(s: &str) -> bool {
+pub(super) fn valid_target_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
         && s.chars()

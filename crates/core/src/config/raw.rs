@@ -25,6 +25,8 @@ pub struct RawConfig {
     pub notify: RawNotify,
     #[serde(default)]
     pub anomalies: Vec<super::anomalies::RawAnomaly>,
+    #[serde(default)]
+    pub provision: RawProvision,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -176,4 +178,25 @@ pub fn time_text(v: &toml::Value) -> String {
         toml::Value::Datetime(d) => d.to_string(),
         other => other.to_string().trim_matches('"').to_string(),
     }
+}
+
+/// `[provision]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProvision {
+    #[serde(default)]
+    pub postgres: Vec<RawProvisionTarget>,
+}
+
+/// One `[[provision.postgres]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProvisionTarget {
+    pub name: String,
+    pub resource: String,
+    pub admin: String,
+    pub password_env: Option<String>,
+    pub password_file: Option<String>,
+    pub role_template: Option<String>,
+    pub reconcile_every: Option<String>,
 }

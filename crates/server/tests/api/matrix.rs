@@ -18,6 +18,8 @@ const OK: u16 = 200;
 const NEW: u16 = 201;
 /// No policy lets this caller request the role.
 const POL: u16 = 422;
+/// The server of the matrix provisions no database.
+const NF: u16 = 404;
 
 /// One endpoint called one way: `{request}`, `{grant}` and `{token}` in the path stand for a
 /// fresh fixture's; `mutates` rows get a fresh fixture for every cell.
@@ -80,6 +82,8 @@ fn table() -> Vec<Row> {
                                                                 [A,  A,  A,  A,  NEW,F,  F,  F,  F,  F,  F,  NEW,F,  F]),
         row("POST", "/v1/tokens/{token}/revoke", None,          [A,  A,  A,  A,  OK, F,  F,  F,  F,  F,  F,  OK, F,  F]),
         row("DELETE", "/v1/tokens/{token}", None,          [A,  A,  A,  A,  OK, F,  F,  F,  F,  F,  F,  OK, F,  F]),
+        row("POST", "/v1/db/creds", Some(json!({"target": "orders"})),
+                                                                [A,  A,  A,  A,  NF, NF, NF, NF, NF, NF, NF, NF, NF, NF]),
     ]
 }
 

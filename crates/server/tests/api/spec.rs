@@ -39,6 +39,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("POST", "/v1/tokens"),
     ("POST", "/v1/tokens/{id}/revoke"),
     ("DELETE", "/v1/tokens/{id}"),
+    ("POST", "/v1/db/creds"),
 ];
 
 /// Operations whose body may be left out, and those whose body is required.
@@ -49,7 +50,12 @@ pub const OPTIONAL_BODY: &[&str] = &[
     "/v1/grants/{id}/revoke",
     "/v1/tokens",
 ];
-pub const REQUIRED_BODY: &[&str] = &["/v1/check", "/v1/check/batch", "/v1/requests"];
+pub const REQUIRED_BODY: &[&str] = &[
+    "/v1/check",
+    "/v1/check/batch",
+    "/v1/requests",
+    "/v1/db/creds",
+];
 
 /// `(METHOD, template, operation)` for every operation of the spec.
 pub fn documented() -> Vec<(String, String, &'static Value)> {
