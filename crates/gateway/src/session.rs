@@ -12,6 +12,7 @@ mod relay;
 mod rename;
 mod server;
 mod startup;
+mod syntax;
 mod upstream;
 mod watch;
 

@@ -12,7 +12,7 @@ use wicket_engine::app::now;
 use super::check::{authorize, classify};
 use super::frames::FrameReader;
 use super::names::Prepared;
-use super::{Session, State, events, rename};
+use super::{Session, State, events, rename, syntax};
 
 use crate::error::SessionError;
 use crate::protocol::bind::Bind;
@@ -211,7 +211,11 @@ async fn query(
                 .await
                 .map(|runs| (runs, stmts.iter().any(|st| st.copy_in)))
         }
-        Err(e) => Err(e),
+        Err(u) if u.syntax => {
+            syntax::stand_in(state, out, u.error, &q.sql, true);
+            return Ok(());
+        }
+        Err(u) => Err(u.error),
     };
     match result {
         Ok((runs, copy_in)) => {
@@ -245,7 +249,11 @@ async fn parse(
                 .await
                 .map(|runs| (runs, stmts.iter().any(|st| st.copy_in)))
         }
-        Err(e) => Err(e),
+        Err(u) if u.syntax => {
+            syntax::stand_in(state, out, u.error, &p.sql, false);
+            return Ok(());
+        }
+        Err(u) => Err(u.error),
     };
     match result {
         Ok(_) if lock(state).names.exists(&p.name) => {

@@ -14,6 +14,7 @@ mod expiry;
 mod extended;
 mod fuzz;
 mod garbage;
+mod grammar;
 mod holes;
 mod hostile;
 mod introspection;
