@@ -13,7 +13,7 @@
 # has its source, else the newest version the mirror has both of. It fetches Debian's source
 # tarball and binary packages with curl and apt-get download, unpacks the binaries (server,
 # psql, libpq, headers) privately and builds the suite's C module `regress.so`, all under
-# CACHE (target/pg-regress). Needs gcc, curl, apt-get, dpkg and bzip2. As root, the cluster and
+# CACHE (target/pg-regress). Needs gcc, curl, apt-get, dpkg, bzip2 and python3. As root, the cluster and
 # pg_regress run as the user `postgres` (the server writes the suite's files with COPY TO).
 #
 # pg_regress runs with --use-existing against a database `regression` created beforehand with
@@ -29,9 +29,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 WICKET=${WICKET:-$TARGET_DIR/release/wicket}
 CACHE=${CACHE:-$TARGET_DIR/pg-regress}
-PG_PORT=${PG_PORT:-56432}
-GW_PORT=${GW_PORT:-56433}
-HTTP_PORT=${HTTP_PORT:-57071}
+# Ports the kernel reports free (other clusters may run on this machine), unless given.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PG_PORT=${PG_PORT:-$(free_port)}
+GW_PORT=${GW_PORT:-$(free_port)}
+HTTP_PORT=${HTTP_PORT:-$(free_port)}
 MIRROR=${MIRROR:-http://deb.debian.org}
 TESTS=${TESTS:-}
 # Tests that differ through the gateway for a documented reason (README, "PostgreSQL's regression
@@ -40,7 +42,7 @@ TESTS=${TESTS:-}
 KNOWN_LIMITS=${KNOWN_LIMITS:-largeobject}
 PASSWORD=regress-upstream-secret
 
-for tool in gcc curl apt-get apt-cache dpkg bzip2; do
+for tool in gcc curl apt-get apt-cache dpkg bzip2 python3; do
   command -v "$tool" >/dev/null || { echo "error: $tool is not installed" >&2; exit 2; }
 done
 mkdir -p "$CACHE"

@@ -4,6 +4,7 @@
 mod check;
 mod client;
 pub mod events;
+mod fastpath;
 mod frames;
 mod inflight;
 mod names;

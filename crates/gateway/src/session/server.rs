@@ -114,7 +114,8 @@ fn relay(
         let mut done: Vec<Done> = Vec::new();
         match tag {
             b'C' => done.extend(st.inflight.complete(command_rows(body))),
-            b'I' => done.extend(st.inflight.complete(None)),
+            // `EmptyQueryResponse`, and `FunctionCallResponse` (a fastpath call's result).
+            b'I' | b'V' => done.extend(st.inflight.complete(None)),
             b's' => done.extend(st.inflight.suspended()),
             b'1' => st.inflight.parse_complete(),
             b'E' => {
