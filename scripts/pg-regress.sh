@@ -36,10 +36,10 @@ GW_PORT=${GW_PORT:-$(free_port)}
 HTTP_PORT=${HTTP_PORT:-$(free_port)}
 MIRROR=${MIRROR:-http://deb.debian.org}
 TESTS=${TESTS:-}
-# Tests that differ through the gateway for a documented reason (README, "PostgreSQL's regression
-# suite"): largeobject uses libpq's fastpath function calls (\lo_import, \lo_export), which the
-# gateway refuses since it cannot authorize them as statements.
-KNOWN_LIMITS=${KNOWN_LIMITS:-largeobject}
+# Tests that differ through the gateway for a documented reason (README, "PostgreSQL's
+# regression suite"): create_schema, because the gateway pins `search_path` to `public`, so a
+# notice names a table in the schema of the current role with its schema.
+KNOWN_LIMITS=${KNOWN_LIMITS:-create_schema}
 PASSWORD=regress-upstream-secret
 
 for tool in gcc curl apt-get apt-cache dpkg bzip2 python3; do

@@ -373,6 +373,31 @@ mod tests {
     }
 
     #[test]
+    fn the_stand_in_of_sql_that_does_not_parse_is_reworded_and_ends_its_query() {
+        let mut q = Inflight::default();
+        let fallback = ErrorFields::error("42601", "the gateway's words");
+        q.syntax(fallback.clone(), true);
+        assert!(q.at_syntax());
+        let server = ErrorFields::error("42601", "syntax error at or near \"x\"")
+            .with(b'P', "20")
+            .with(b'R', "scanner_yyerror");
+        let (done, replaced) = q.error(&server);
+        assert!(done.is_none());
+        assert_eq!(replaced.unwrap().get(b'P'), Some("6"));
+        assert!(q.ready().is_empty());
+        assert!(q.is_idle());
+        // In the extended protocol, the client's `Sync` ends the batch; the server's grammar
+        // read the SQL, so the gateway's own error goes instead.
+        q.syntax(fallback.clone(), false);
+        q.sync(None);
+        let multiple = ErrorFields::error("42601", "x").with(b'R', "exec_parse_message");
+        assert_eq!(q.error(&multiple).1, Some(fallback));
+        assert!(!q.at_syntax());
+        assert!(q.ready().is_empty());
+        assert!(q.is_idle());
+    }
+
+    #[test]
     fn a_failed_or_skipped_parse_is_reported_once() {
         let mut q = Inflight::default();
         q.parse("__wicket_s1".into());
