@@ -95,18 +95,24 @@ async fn sql_only_the_servers_grammar_reads_is_refused_and_never_runs() {
         .get(0);
     assert_eq!(prepared, 1, "only the count's own statement");
 
-    let events = env.statements_when(|t| t.contains("0OR true")).await;
-    let denied: Vec<_> = events
-        .iter()
-        .filter(|e| {
-            e["details"]["statement"]
+    // Both refusals (the query's and the `Parse`'s) are audited as denials.
+    let is_it = |e: &serde_json::Value| {
+        e["kind"] == "gateway.statement"
+            && e["details"]["statement"]
                 .as_str()
                 .is_some_and(|t| t.contains("0OR"))
+    };
+    let events = env
+        .events_when("both refusals of the statement", |events| {
+            events.iter().filter(|e| is_it(e)).count() == 2
         })
-        .collect();
+        .await;
     assert!(
-        denied.len() == 2 && denied.iter().all(|e| e["decision"] == "deny"),
-        "{denied:?}"
+        events
+            .iter()
+            .filter(|e| is_it(e))
+            .all(|e| e["decision"] == "deny"),
+        "{events:?}"
     );
     env.stop().await;
 }
