@@ -4,6 +4,7 @@
 mod check;
 mod client;
 pub mod events;
+mod fastpath;
 mod frames;
 mod inflight;
 mod names;
@@ -12,6 +13,7 @@ mod relay;
 mod rename;
 mod server;
 mod startup;
+mod syntax;
 mod upstream;
 mod watch;
 

@@ -97,7 +97,16 @@ impl ErrorFields {
 
     /// Encodes as an `ErrorResponse`.
     pub fn encode(&self, out: &mut BytesMut) {
-        put_frame(out, b'E', |b| {
+        self.encode_tagged(out, b'E');
+    }
+
+    /// Encodes as a `NoticeResponse`.
+    pub fn encode_notice(&self, out: &mut BytesMut) {
+        self.encode_tagged(out, b'N');
+    }
+
+    fn encode_tagged(&self, out: &mut BytesMut, tag: u8) {
+        put_frame(out, tag, |b| {
             for (f, v) in &self.fields {
                 b.put_u8(*f);
                 // A NUL inside a field would end it early; PostgreSQL never sends one either.

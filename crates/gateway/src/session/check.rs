@@ -110,12 +110,19 @@ pub(super) async fn deny(
     d.error
 }
 
+/// SQL the gateway could not classify: the client's error, and whether the SQL does not
+/// parse (the server then words the error, see [`super::syntax`]).
+pub(super) struct Unread {
+    pub error: ErrorFields,
+    pub syntax: bool,
+}
+
 /// Classifies, or audits the failure and returns the error.
 pub(super) async fn classify(
     s: &Session,
     state: &Mutex<State>,
     text: &str,
-) -> Result<Vec<Statement>, ErrorFields> {
+) -> Result<Vec<Statement>, Unread> {
     let strings = lock(state).strings;
     let read = s.cache.classify(text, strings).and_then(|mut stmts| {
         sql::resolve(&mut lock(state).search_path, &mut stmts)?;
@@ -123,6 +130,9 @@ pub(super) async fn classify(
     });
     match read {
         Ok(stmts) => Ok(stmts),
-        Err(e) => Err(deny(s, state, text, &[], None, authorize::unreadable(&e)).await),
+        Err(e) => Err(Unread {
+            syntax: matches!(e, sql::SqlError::Syntax(_)),
+            error: deny(s, state, text, &[], None, authorize::unreadable(&e)).await,
+        }),
     }
 }

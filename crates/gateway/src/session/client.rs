@@ -7,12 +7,11 @@ use std::sync::{Arc, Mutex};
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use wicket_engine::app::now;
 
 use super::check::{authorize, classify};
 use super::frames::FrameReader;
 use super::names::Prepared;
-use super::{Session, State, events, rename};
+use super::{Session, State, fastpath, rename, syntax};
 
 use crate::error::SessionError;
 use crate::protocol::bind::Bind;
@@ -137,24 +136,7 @@ async fn handle(
         }
         // Flush, and COPY data from the client, pass as they are.
         b'H' | b'd' => frame.encode(out),
-        b'F' => {
-            let reason = "function calls by object id bypass statement checks; call the function in a query instead";
-            let e = ErrorFields::error(
-                code::INSUFFICIENT_PRIVILEGE,
-                format!("wicket denied the function call: {reason}"),
-            );
-            s.audit(events::denied(
-                s,
-                "<function call>",
-                &[],
-                Some("db:admin"),
-                reason,
-                now(),
-            ))
-            .await;
-            lock(state).denied += 1;
-            stand_in(state, out, e, true);
-        }
+        b'F' => fastpath::call(s, state, &frame, out).await?,
         tag => {
             return Err(ProtocolError::Unexpected {
                 tag,
@@ -181,7 +163,7 @@ fn missing(target: Target, name: &str) -> ErrorFields {
 
 /// Sends the server a message it must fail (an `EXECUTE` or a `Bind` of a statement that
 /// does not exist), and queues `error` to replace its failure on the way back.
-fn stand_in(state: &Mutex<State>, out: &mut BytesMut, error: ErrorFields, simple: bool) {
+pub(super) fn stand_in(state: &Mutex<State>, out: &mut BytesMut, error: ErrorFields, simple: bool) {
     let mut st = lock(state);
     let nonce = st.inflight.nonce();
     if simple {
@@ -211,7 +193,11 @@ async fn query(
                 .await
                 .map(|runs| (runs, stmts.iter().any(|st| st.copy_in)))
         }
-        Err(e) => Err(e),
+        Err(u) if u.syntax => {
+            syntax::stand_in(state, out, u.error, &q.sql, true);
+            return Ok(());
+        }
+        Err(u) => Err(u.error),
     };
     match result {
         Ok((runs, copy_in)) => {
@@ -245,7 +231,11 @@ async fn parse(
                 .await
                 .map(|runs| (runs, stmts.iter().any(|st| st.copy_in)))
         }
-        Err(e) => Err(e),
+        Err(u) if u.syntax => {
+            syntax::stand_in(state, out, u.error, &p.sql, false);
+            return Ok(());
+        }
+        Err(u) => Err(u.error),
     };
     match result {
         Ok(_) if lock(state).names.exists(&p.name) => {

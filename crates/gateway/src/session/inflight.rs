@@ -1,11 +1,13 @@
 //! What the server's answers belong to: the statements sent upstream, in order, each
 //! resolved by its `CommandComplete`, `ErrorResponse` or the `ReadyForQuery` that ends its
 //! batch; the named `Parse`s, resolved by `ParseComplete` or by failing; and the denials
-//! whose stand-in errors are to be replaced on the way back.
+//! whose stand-in errors are to be replaced (or, for SQL that does not parse, reworded) on
+//! the way back.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use super::syntax;
 use crate::protocol::error_response::{ErrorFields, code};
 use crate::sql::{Access, Action, Effect, Shape};
 
@@ -64,6 +66,9 @@ enum Item {
         error: ErrorFields,
         simple: bool,
     },
+    /// The stand-in of SQL the gateway could not parse ([`super::syntax`]): the server's
+    /// error for it is reworded, or replaced by `fallback`.
+    Syntax { fallback: ErrorFields, simple: bool },
     /// A `Sync`; one sent while COPY `copy` was under way is ignored by the server if that
     /// COPY got as far as copying (PostgreSQL ignores `Sync` in copy-in mode).
     Sync { copy: Option<u64> },
@@ -108,6 +113,16 @@ impl Inflight {
             error,
             simple,
         });
+    }
+
+    pub fn syntax(&mut self, fallback: ErrorFields, simple: bool) {
+        self.items.push_back(Item::Syntax { fallback, simple });
+    }
+
+    /// True when the next answer belongs to the stand-in of SQL that does not parse, whose
+    /// positions count the stand-in's prefix.
+    pub fn at_syntax(&self) -> bool {
+        matches!(self.items.front(), Some(Item::Syntax { .. }))
     }
 
     pub fn sync(&mut self, copy: Option<u64>) {
@@ -177,6 +192,13 @@ impl Inflight {
             }
             return (None, None);
         }
+        if let Some(Item::Syntax { fallback, simple }) = self.items.front() {
+            let replacement = syntax::reworded(e, fallback);
+            if !*simple {
+                self.items.pop_front();
+            }
+            return (None, Some(replacement));
+        }
         if let Some(Item::Parse { .. }) = self.items.front() {
             if let Some(Item::Parse { upstream }) = self.items.pop_front() {
                 self.unprepared.push(upstream);
@@ -211,7 +233,9 @@ impl Inflight {
                 }),
                 _ => None,
             },
-            Item::Denied { .. } | Item::Sync { .. } | Item::Parse { .. } => None,
+            Item::Denied { .. } | Item::Syntax { .. } | Item::Sync { .. } | Item::Parse { .. } => {
+                None
+            }
         }
     }
 
@@ -228,13 +252,15 @@ impl Inflight {
                     }));
                     break;
                 }
-                Item::Denied { simple: true, .. } | Item::Sync { .. } => break,
+                Item::Denied { simple: true, .. }
+                | Item::Syntax { simple: true, .. }
+                | Item::Sync { .. } => break,
                 Item::Execute { run, .. } => done.push(Done {
                     run,
                     outcome: Outcome::NotRun,
                     elapsed: Duration::ZERO,
                 }),
-                Item::Denied { simple: false, .. } => {}
+                Item::Denied { simple: false, .. } | Item::Syntax { simple: false, .. } => {}
                 // Skipped after an error: the statement was never made.
                 Item::Parse { upstream } => self.unprepared.push(upstream),
             }
@@ -342,6 +368,31 @@ mod tests {
             "current transaction is aborted",
         ));
         assert!(done.is_none() && replaced.is_none());
+        assert!(q.ready().is_empty());
+        assert!(q.is_idle());
+    }
+
+    #[test]
+    fn the_stand_in_of_sql_that_does_not_parse_is_reworded_and_ends_its_query() {
+        let mut q = Inflight::default();
+        let fallback = ErrorFields::error("42601", "the gateway's words");
+        q.syntax(fallback.clone(), true);
+        assert!(q.at_syntax());
+        let server = ErrorFields::error("42601", "syntax error at or near \"x\"")
+            .with(b'P', "20")
+            .with(b'R', "scanner_yyerror");
+        let (done, replaced) = q.error(&server);
+        assert!(done.is_none());
+        assert_eq!(replaced.unwrap().get(b'P'), Some("6"));
+        assert!(q.ready().is_empty());
+        assert!(q.is_idle());
+        // In the extended protocol, the client's `Sync` ends the batch; the server's grammar
+        // read the SQL, so the gateway's own error goes instead.
+        q.syntax(fallback.clone(), false);
+        q.sync(None);
+        let multiple = ErrorFields::error("42601", "x").with(b'R', "exec_parse_message");
+        assert_eq!(q.error(&multiple).1, Some(fallback));
+        assert!(!q.at_syntax());
         assert!(q.ready().is_empty());
         assert!(q.is_idle());
     }

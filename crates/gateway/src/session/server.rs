@@ -13,7 +13,7 @@ use wicket_engine::app::now;
 
 use super::inflight::{Done, Outcome};
 use super::names::Prepared;
-use super::{Session, State, events, watch};
+use super::{Session, State, events, syntax, watch};
 use crate::error::SessionError;
 use crate::protocol::backend::{command_rows, parameter_status};
 use crate::protocol::error_response::{ErrorFields, code};
@@ -114,7 +114,8 @@ fn relay(
         let mut done: Vec<Done> = Vec::new();
         match tag {
             b'C' => done.extend(st.inflight.complete(command_rows(body))),
-            b'I' => done.extend(st.inflight.complete(None)),
+            // `EmptyQueryResponse`, and `FunctionCallResponse` (a fastpath call's result).
+            b'I' | b'V' => done.extend(st.inflight.complete(None)),
             b's' => done.extend(st.inflight.suspended()),
             b'1' => st.inflight.parse_complete(),
             b'E' => {
@@ -123,6 +124,15 @@ fn relay(
                 done.extend(d);
                 if let Some(r) = replacement {
                     r.encode(out);
+                    replaced = true;
+                }
+            }
+            // A warning of the grammar for SQL that does not parse counts its position in
+            // the stand-in's text.
+            b'N' if st.inflight.at_syntax() => {
+                let n = ErrorFields::decode(body)?;
+                if let Some(n) = syntax::unshifted(&n) {
+                    n.encode_notice(out);
                     replaced = true;
                 }
             }
