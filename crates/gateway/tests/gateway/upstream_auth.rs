@@ -37,7 +37,10 @@ async fn roles(admin_url: &str, port: u16) {
             .await
             .unwrap()
             .get(0);
-        assert!(stored.starts_with("md5"), "{MD5_ROLE}'s password is not stored as MD5");
+        assert!(
+            stored.starts_with("md5"),
+            "{MD5_ROLE}'s password is not stored as MD5"
+        );
         let hba: String = c.query_one("SHOW hba_file", &[]).await.unwrap().get(0);
         let text = std::fs::read_to_string(&hba).unwrap_or_else(|e| {
             panic!("the upstream login tests configure the test cluster's `{hba}`: {e}")
