@@ -8,4 +8,5 @@ mod api;
 use api::{conform, helpers};
 
 #[path = "api/postgres_only.rs"]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod postgres_only;

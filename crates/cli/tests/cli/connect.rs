@@ -8,11 +8,6 @@ use crate::support::{Server, run};
 const UPSTREAM_USER: &str = "wicket_connect_gw";
 const UPSTREAM_PASSWORD: &str = "connect-Upstream-7d41";
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 /// `psql URL -At -c SQL` as the cluster's superuser; panics with psql's words on failure.
 fn psql_admin(url: &str, sql: &str) -> String {
     let out = run(Command::new("psql").args([
@@ -66,10 +61,9 @@ fn connect_mints_a_token_and_opens_psql_through_the_gateway() {
     );
 
     let dir = tempfile::tempdir().unwrap();
-    let gateway_port = free_port();
-    let config = dir.path().join("wicket.toml");
-    std::fs::write(
-        &config,
+    // The server's gateway listens on a port of its own choosing; the configuration the
+    // client reads names the port the server printed.
+    let target = |listen: &str| {
         format!(
             r#"
 [[users]]
@@ -85,20 +79,25 @@ roles = ["orders-read"]
 
 [[gateway.postgres]]
 name = "orders"
-listen = "127.0.0.1:{gateway_port}"
+listen = "{listen}"
 resource = "postgres/test"
 upstream = "postgres://{UPSTREAM_USER}@127.0.0.1:{port}/{name}"
 password_env = "WICKET_CONNECT_TEST_PASSWORD"
 "#
-        ),
-    )
-    .unwrap();
+        )
+    };
+    let server_config = dir.path().join("server.toml");
+    std::fs::write(&server_config, target("127.0.0.1:0")).unwrap();
     let database = format!("sqlite://{}", dir.path().join("wicket.db").display());
     let server = Server::start_with_env(
-        &config,
+        &server_config,
         &database,
         &[("WICKET_CONNECT_TEST_PASSWORD", UPSTREAM_PASSWORD)],
     );
+    let gateway = server.gateway("orders").to_string();
+    let gateway_port = gateway.rsplit_once(':').unwrap().1.to_string();
+    let config = dir.path().join("wicket.toml");
+    std::fs::write(&config, target(&gateway)).unwrap();
     let token = server.token("alice");
     let connect = |args: &[&str]| {
         run(crate::support::command()

@@ -7,15 +7,26 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::support::{command, fixture, json, run};
 
-/// A port nothing listens on (bound, then released).
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
+/// A port that takes connections and closes them at once, kept for the whole process so no
+/// one else gets its number; and how many connections came.
+fn closing_port() -> (u16, Arc<AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            seen.fetch_add(1, Ordering::SeqCst);
+            drop(conn);
+        }
+    });
+    (port, count)
 }
 
 #[test]
@@ -35,20 +46,21 @@ fn no_secret_reaches_logs_events_errors_metrics_or_checkpoints() {
 
     let webhook_secret = format!("whsec-{}", &public_key[..24]);
     let upstream_password = format!("pgpw-{}", &public_key[24..48]);
+    // The webhook and the upstream database: ports where nothing answers. The gateway listens
+    // on a port of its own choosing.
+    let (hook, hook_calls) = closing_port();
+    let (pg, _) = closing_port();
     let config = format!(
         "[server]\ntls_cert = {cert:?}\ntls_key = {key:?}\n\n{fixture}\n\
          [audit.checkpoints]\ndir = {cp:?}\nkey_file = {signing:?}\nevery_events = 3\nevery = \"1s\"\n\n\
          [[notify.webhook]]\nurl = \"http://127.0.0.1:{hook}/hook\"\nevents = [\"request.*\"]\nsecret = {webhook_secret:?}\n\n\
-         [[gateway.postgres]]\nname = \"orders\"\nlisten = \"127.0.0.1:{gw}\"\nresource = \"postgres/prod/orders\"\n\
+         [[gateway.postgres]]\nname = \"orders\"\nlisten = \"127.0.0.1:0\"\nresource = \"postgres/prod/orders\"\n\
          upstream = \"postgres://wicket_gw@127.0.0.1:{pg}/orders\"\npassword_env = \"WICKET_TEST_UPSTREAM_PASSWORD\"\n",
         cert = path("cert.pem"),
         key = path("key.pem"),
         fixture = std::fs::read_to_string(fixture("wicket.toml")).unwrap(),
         cp = path("checkpoints"),
         signing = path("signing.pem"),
-        hook = free_port(),
-        gw = free_port(),
-        pg = free_port(),
     );
     std::fs::write(path("wicket.toml"), &config).unwrap();
     let offline = |args: &[&str]| {
@@ -214,8 +226,15 @@ fn no_secret_reaches_logs_events_errors_metrics_or_checkpoints() {
     assert_eq!(out.code, 0, "{out:?}");
     let events = out.stdout;
     assert!(events.contains("token.revoked") && events.contains("request.approved"));
-    // Webhook deliveries are attempted (and fail) in the background; give them a moment.
-    std::thread::sleep(Duration::from_secs(2));
+    // Webhook deliveries are attempted (and fail) in the background: wait for one.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while hook_calls.load(Ordering::SeqCst) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "no webhook delivery was attempted within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 
     // A graceful stop signs the final head.
     let status = std::process::Command::new("kill")

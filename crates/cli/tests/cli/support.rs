@@ -70,6 +70,9 @@ pub fn wicket(args: &[&str]) -> Out {
 pub struct Server {
     child: Child,
     pub url: String,
+    /// Each gateway target's name and the address it listens on (`127.0.0.1:PORT`), as
+    /// `wicket serve` printed them.
+    pub gateways: Vec<(String, String)>,
     config: PathBuf,
     database: String,
 }
@@ -124,28 +127,50 @@ impl Server {
             .unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
-        // Reads the address, then keeps draining stdout so the server never writes to a closed pipe.
+        // Reads the gateway targets' addresses (printed first) and the server's, then keeps
+        // draining stdout so the server never writes to a closed pipe.
         std::thread::spawn(move || {
+            let mut gateways = Vec::new();
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some(addr) = line.strip_prefix("listening on ") {
-                    let _ = tx.send(addr.to_string());
+                    let _ = tx.send((addr.to_string(), std::mem::take(&mut gateways)));
+                } else if let Some((name, addr)) = gateway_line(&line) {
+                    gateways.push((name, addr));
                 }
             }
         });
         let mut server = Server {
             child,
             url: String::new(),
+            gateways: Vec::new(),
             config: config.to_path_buf(),
             database: database.to_string(),
         };
         match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(url) => server.url = url,
+            Ok((url, gateways)) => {
+                server.url = url;
+                server.gateways = gateways;
+            }
             Err(_) => panic!(
                 "`wicket serve` did not say where it listens: {:?}",
                 server.child.try_wait()
             ),
         }
         server
+    }
+
+    /// The address gateway target `name` listens on, as `wicket serve` printed it.
+    pub fn gateway(&self, name: &str) -> &str {
+        self.gateways
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, addr)| addr.as_str())
+            .unwrap_or_else(|| {
+                panic!(
+                    "`wicket serve` printed no gateway target `{name}`: {:?}",
+                    self.gateways
+                )
+            })
     }
 
     /// A command against this server as the holder of `token`.
@@ -209,4 +234,12 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// `gateway target `NAME` on postgres://ADDR/NAME`: the name and the address.
+fn gateway_line(line: &str) -> Option<(String, String)> {
+    let rest = line.strip_prefix("gateway target `")?;
+    let (name, rest) = rest.split_once("` on postgres://")?;
+    let addr = rest.strip_suffix(&format!("/{name}"))?;
+    Some((name.to_string(), addr.to_string()))
 }

@@ -586,30 +586,79 @@ roles = ["orders-db-write"]
     assert!(run(&mut m, &carol).is_empty());
 }
 
+/// Two servers read one log differently: `a` from the start, each event at its own time;
+/// `b` started later (it missed carol's burst), reads each event a second and a half after
+/// it was written, ticks at other moments, and sees the `anomaly.flagged` events `a` wrote in
+/// between. For every burst both saw whole they flag the same ids, so the store keeps one.
 #[test]
-fn two_engines_on_one_log_flag_the_same_ids_and_ignore_anomaly_events() {
+fn two_servers_reading_one_log_differently_flag_the_same_ids_and_ignore_anomaly_events() {
     let all = rules(&format!("{DENIED}{VOLUME}"));
     let mut st = Stream::default();
-    let mut events: Vec<AuditEvent> = (0..6).map(|i| st.denied(s(i), "alice")).collect();
-    events.extend((0..6).map(|i| st.allowed(s(i), "bob", "gr_1")));
-    events.push(st.ev(
-        s(9),
-        "anomaly.flagged",
-        "alice",
-        None,
-        json!({"rule": "denials"}),
-    ));
-    let a: Vec<String> = run(&mut Monitor::new(&all), &events)
-        .iter()
-        .map(Flag::anomaly_id)
-        .collect();
-    let b: Vec<String> = run(&mut Monitor::new(&all), &events)
-        .iter()
-        .map(Flag::anomaly_id)
-        .collect();
-    assert_eq!(a.len(), 2);
-    assert_eq!(a, b);
-    assert!(a[0].starts_with("an_"));
+    // Before `b` starts: carol's burst of denials.
+    let early: Vec<AuditEvent> = (0..6).map(|i| st.denied(s(i), "carol")).collect();
+    // Both see: alice's burst of denials and bob's spike of uses of one grant, interleaved.
+    let mut shared = Vec::new();
+    for i in 0..6 {
+        shared.push(st.denied(s(100 + 2 * i), "alice"));
+        shared.push(st.allowed(s(101 + 2 * i), "bob", "gr_1"));
+    }
+
+    let mut a = Monitor::new(&all);
+    let mut a_flags = Vec::new();
+    let mut b_stream = Vec::new();
+    for e in early.iter().chain(&shared) {
+        let flags = a.observe(e, e.at);
+        a_flags.extend(a.tick(e.at));
+        if shared.contains(e) {
+            b_stream.push(e.clone());
+        }
+        // What `a` records lands in the log right after the event that completed it.
+        for f in &flags {
+            let mut flagged = st.ev(
+                e.at,
+                "anomaly.flagged",
+                f.subject.trim_start_matches("user:"),
+                f.grant_id.as_deref(),
+                json!({"rule": f.rule, "anomaly_id": f.anomaly_id()}),
+            );
+            flagged.actor = MONITOR_ACTOR.to_string();
+            if shared.contains(e) {
+                b_stream.push(flagged);
+            }
+        }
+        a_flags.extend(flags);
+    }
+    let mut b = Monitor::new(&all);
+    let lag = chrono::Duration::milliseconds(1500);
+    let mut b_flags = Vec::new();
+    for (n, e) in b_stream.iter().enumerate() {
+        if n % 3 == 0 {
+            b_flags.extend(b.tick(e.at + lag - chrono::Duration::milliseconds(700)));
+        }
+        b_flags.extend(b.observe(e, e.at + lag));
+    }
+
+    let ids = |flags: &[Flag]| -> Vec<(String, String)> {
+        flags
+            .iter()
+            .map(|f| (f.subject.clone(), f.anomaly_id()))
+            .collect()
+    };
+    let (a_ids, b_ids) = (ids(&a_flags), ids(&b_flags));
+    let subjects: Vec<&str> = a_ids.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        subjects,
+        ["user:carol", "user:bob", "user:alice"],
+        "{a_ids:?}"
+    );
+    assert_eq!(
+        b_ids,
+        a_ids[1..],
+        "b flags what a flagged of the shared part, with its ids"
+    );
+    assert!(a_ids.iter().all(|(_, id)| id.starts_with("an_")));
+    let distinct: std::collections::BTreeSet<_> = a_ids.iter().map(|(_, id)| id).collect();
+    assert_eq!(distinct.len(), 3, "{a_ids:?}");
 }
 
 #[test]

@@ -166,3 +166,54 @@ fn describe(e: &reqwest::Error) -> String {
     }
     "request failed".into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+    use wicket_core::config::notify::WebhookFormat;
+
+    fn numbered(n: usize) -> Notification {
+        Notification {
+            kind: "request.created".into(),
+            delivery_id: format!("ev{n}"),
+            at: wicket_core::time::from_millis(0),
+            summary: String::new(),
+            recipients: Vec::new(),
+            subject: None,
+            request_id: None,
+            grant_id: None,
+            event: None,
+            details: Value::Null,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_drops_its_oldest_and_keeps_the_newest_in_order() {
+        let sink = Sink::new(
+            Webhook {
+                name: "slow".into(),
+                url: "http://127.0.0.1:9/hook".into(),
+                events: vec!["*".into()],
+                subjects: Vec::new(),
+                secret: None,
+                format: WebhookFormat::Json,
+            },
+            None,
+        );
+        for n in 0..QUEUE_CAP {
+            assert!(!sink.push(numbered(n)), "dropped at {n} of {QUEUE_CAP}");
+        }
+        // Two more: each pushes out the oldest still queued.
+        assert!(sink.push(numbered(QUEUE_CAP)));
+        assert!(sink.push(numbered(QUEUE_CAP + 1)));
+
+        let (_tx, mut stop) = watch::channel(false);
+        let mut order = Vec::new();
+        while !sink.queue.lock().unwrap().is_empty() {
+            order.push(sink.next(&mut stop).await.unwrap().delivery_id);
+        }
+        let expected: Vec<String> = (2..QUEUE_CAP + 2).map(|n| format!("ev{n}")).collect();
+        assert_eq!(order, expected);
+    }
+}

@@ -71,9 +71,9 @@ impl Receiver {
         all.iter().filter(|r| r.path == path).cloned().collect()
     }
 
-    /// Waits (up to 15 s) until `path` got a request whose JSON satisfies `f`.
+    /// Waits (up to 30 s) until `path` got a request whose JSON satisfies `f`.
     pub async fn wait_for(&self, path: &str, f: impl Fn(&Received) -> bool) -> Received {
-        for _ in 0..300 {
+        for _ in 0..600 {
             if let Some(r) = self.got(path).into_iter().find(|r| f(r)) {
                 return r;
             }

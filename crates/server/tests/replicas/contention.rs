@@ -76,3 +76,83 @@ async fn twenty_concurrent_approvals_over_two_replicas_make_one_approval() {
     let count = |kind: &str| events.iter().filter(|e| e["kind"] == kind).count();
     assert_eq!((count("request.approved"), count("review.added")), (1, 1));
 }
+
+/// Ten approvers at once, half on each replica, on `quorum` (3 approvals, then 2 more): a
+/// review that lost the race on either replica is retried on the new state, so exactly five
+/// count and the other five are told the request is decided.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_approvals_over_two_replicas_fill_a_two_step_quorum() {
+    let Some(p) = pair().await else { return };
+    let (erin, root) = (p.token("erin").await, p.token("root").await);
+    let mut approvers = Vec::new();
+    for n in 1..=10 {
+        approvers.push(p.token(&format!("a{n}")).await);
+    }
+    let (s, req) = p
+        .post(
+            &p.a,
+            "/v1/requests",
+            &erin,
+            json!({"roles": ["logs-read"], "policy": "quorum"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{req}");
+    let id = req["id"].as_str().unwrap().to_string();
+
+    let p = std::sync::Arc::new(p);
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(approvers.len()));
+    let mut calls = Vec::new();
+    for (n, token) in approvers.iter().enumerate() {
+        let (p, barrier, token, id) = (p.clone(), barrier.clone(), token.clone(), id.clone());
+        calls.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let replica = if n % 2 == 0 { &p.a } else { &p.b };
+            p.post(
+                replica,
+                &format!("/v1/requests/{id}/approve"),
+                &token,
+                json!({}),
+            )
+            .await
+        }));
+    }
+    let mut approved = 0;
+    for call in calls {
+        let (status, body) = call.await.unwrap();
+        if status == StatusCode::OK {
+            approved += 1;
+            continue;
+        }
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(body["error"]["code"], "request_decided", "{body}");
+        assert_eq!(
+            body["error"]["message"],
+            format!("request `{id}` is already approved"),
+            "{body}"
+        );
+    }
+    assert_eq!(approved, 5);
+
+    for replica in [&p.a, &p.b] {
+        let (_, r) = p.get(replica, &format!("/v1/requests/{id}"), &root).await;
+        assert_eq!(r["state"], "approved", "{r}");
+        let mut steps: Vec<u64> = r["reviews"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["step"].as_u64().unwrap())
+            .collect();
+        steps.sort();
+        assert_eq!(steps, [0, 0, 0, 1, 1], "{r}");
+    }
+    let events = p.events(&p.a, &root, &format!("request_id={id}")).await;
+    let count = |kind: &str| events.iter().filter(|e| e["kind"] == kind).count();
+    assert_eq!(
+        (
+            count("review.added"),
+            count("request.approved"),
+            count("grant.activated")
+        ),
+        (5, 1, 1)
+    );
+}

@@ -13,6 +13,7 @@ mod audit;
 mod background;
 mod consistency;
 mod contention;
+mod drift;
 mod failover;
 mod harness;
 
