@@ -15,8 +15,10 @@ use wicket_store::{Store, StoreError};
 use crate::audit_writer::AuditWriter;
 use crate::error::{EngineError, EngineResult};
 use crate::health::Health;
+use crate::identity::Identities;
 use crate::ids::RandomIds;
 use crate::metrics::Metrics;
+use crate::oidc::Oidc;
 use crate::replicate::{self, Replica};
 use crate::tail::Tail;
 use crate::tokens::TokenCache;
@@ -42,6 +44,10 @@ pub struct App {
     pub tail: Tail,
     /// Whether the store is known to be down.
     pub health: Arc<Health>,
+    /// Sign-in through the identity provider, when `[auth.oidc]` is configured.
+    pub oidc: Option<Oidc>,
+    /// The identity provider's users known to this server.
+    pub identities: Arc<Identities>,
 }
 
 /// The current time as wicket keeps it (UTC, milliseconds).
@@ -65,6 +71,8 @@ impl App {
             metrics,
             replica: Replica::default(),
             sessions: Sessions::default(),
+            oidc: None,
+            identities: Arc::default(),
         }
     }
 

@@ -25,6 +25,8 @@ pub struct RawConfig {
     pub notify: RawNotify,
     #[serde(default)]
     pub anomalies: Vec<super::anomalies::RawAnomaly>,
+    #[serde(default)]
+    pub auth: super::auth::RawAuth,
 }
 
 #[derive(Debug, Default, Deserialize)]
