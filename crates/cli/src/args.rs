@@ -92,4 +92,8 @@ pub enum Command {
     Report(ReportCommand),
     /// Open psql through the gateway with a fresh short-lived token
     Connect(ConnectArgs),
+    /// Sign in through your identity provider; later commands use the session it keeps
+    Login,
+    /// Revoke the session `wicket login` kept, and remove it
+    Logout,
 }

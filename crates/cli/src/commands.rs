@@ -5,6 +5,7 @@ pub mod audit;
 pub mod check;
 pub mod connect;
 pub mod grant;
+pub mod login;
 pub mod policy;
 pub mod report;
 pub mod request;
@@ -32,6 +33,8 @@ pub async fn run(cli: Cli) -> Result<Verdict> {
         Command::Grant(cmd) => grant::run(global, cmd).await,
         Command::Report(cmd) => report::run(global, cmd).await,
         Command::Connect(args) => connect::run(global, args).await,
+        Command::Login => login::login(global).await,
+        Command::Logout => login::logout(global).await,
     }
 }
 

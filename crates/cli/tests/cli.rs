@@ -14,8 +14,20 @@ mod audit_stream;
 mod connect;
 #[path = "cli/end_to_end.rs"]
 mod end_to_end;
+#[path = "cli/login.rs"]
+mod login;
 #[path = "cli/secrets.rs"]
 mod secrets;
+// The server's OpenID Provider and sign-in helpers, shared rather than copied.
+#[allow(dead_code)]
+#[path = "../../server/tests/oidc/browser.rs"]
+mod browser;
+#[allow(dead_code)]
+#[path = "../../server/tests/oidc/harness.rs"]
+mod harness;
+#[allow(dead_code)]
+#[path = "../../server/tests/oidc/provider.rs"]
+mod provider;
 #[path = "cli/support.rs"]
 mod support;
 

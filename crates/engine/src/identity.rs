@@ -77,6 +77,14 @@ impl App {
     pub fn knows_user(&self, user: &str) -> bool {
         self.config.user(user).is_some() || self.identities.knows(user)
     }
+
+    /// `user`'s groups: the file's for a user it declares, else the identity provider's.
+    pub fn groups_of(&self, user: &str) -> Vec<String> {
+        match self.config.user(user) {
+            Some(u) => u.groups.clone(),
+            None => self.identities.groups_of(user).unwrap_or_default(),
+        }
+    }
 }
 
 /// Makes `who` (with their groups) part of decisions on this server, with their live grants.
@@ -123,11 +131,7 @@ pub async fn sign_in(app: &App, who: &Verified, via: &str) -> EngineResult<(Stri
         .first()
         .cloned()
         .ok_or_else(|| EngineError::Setup("no token was made".into()))?;
-    let groups = if in_file {
-        app.config.groups_of(&who.user).to_vec()
-    } else {
-        who.groups.clone()
-    };
+    let groups = app.groups_of(&who.user);
     changes.events.push(
         EventBuilder::new(new_id("ev"), at, &who.user, EventKind::AuthSignedIn)
             .subject(format!("user:{}", who.user))

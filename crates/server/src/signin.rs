@@ -96,11 +96,7 @@ async fn poll(State(app): State<App>, JsonBody(body): JsonBody<PollBody>) -> Api
         }
     };
     let (token, record) = identity::sign_in(&app, &who, "cli").await?;
-    let groups = if app.config.user(&who.user).is_some() {
-        app.config.groups_of(&who.user).to_vec()
-    } else {
-        who.groups
-    };
+    let groups = app.groups_of(&who.user);
     Ok((
         StatusCode::OK,
         Json(SignedIn {

@@ -171,3 +171,27 @@ pub fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
         None => fields.push((name.to_string(), value.to_string())),
     }
 }
+
+/// Posts the provider's forms (its login page as `login`, any password; its consent and
+/// device-code pages as they are) until a page without a form, or a redirect `stop` matches
+/// (returned unfetched, in `location`).
+pub async fn through_provider(
+    b: &Browser,
+    mut page: Page,
+    login: &str,
+    stop: impl Fn(&str) -> bool + Copy,
+) -> Page {
+    for _ in 0..8 {
+        page = b.follow(page, stop).await;
+        if page.location.as_deref().is_some_and(stop) || !page.body.contains("<form") {
+            return page;
+        }
+        let (action, mut fields) = form(&page);
+        if fields.iter().any(|(k, _)| k == "login") {
+            set(&mut fields, "login", login);
+            set(&mut fields, "password", "any");
+        }
+        page = b.post(&action, &fields).await;
+    }
+    panic!("the provider's pages never ended");
+}

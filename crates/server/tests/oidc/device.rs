@@ -53,7 +53,9 @@ async fn the_device_grant_yields_a_wicket_token_and_revoking_it_signs_out() {
         started["user_code"].as_str().unwrap(),
     );
     let page = b.post(&action, &fields).await;
-    let end = at_provider_until_done(&b, page).await;
+    let end = crate::browser::through_provider(&b, page, "ann", |_| false)
+        .await
+        .body;
     assert!(end.to_lowercase().contains("success"), "{end}");
 
     // The provider asks clients to wait `interval` between polls; wait for the answer.
@@ -114,21 +116,4 @@ async fn the_device_grant_yields_a_wicket_token_and_revoking_it_signs_out() {
     assert_eq!(r.status(), 401);
     let events = w.events("auth.signed_in").await;
     assert!(events.iter().any(|e| e.details.contains("\"via\":\"cli\"")));
-}
-
-/// Posts the provider's forms (login as `ann`, consent) until a page without one.
-async fn at_provider_until_done(b: &Browser, mut page: crate::browser::Page) -> String {
-    for _ in 0..8 {
-        page = b.follow(page, |_| false).await;
-        if !page.body.contains("<form") {
-            return page.body;
-        }
-        let (action, mut fields) = crate::browser::form(&page);
-        if fields.iter().any(|(k, _)| k == "login") {
-            crate::browser::set(&mut fields, "login", "ann");
-            crate::browser::set(&mut fields, "password", "any");
-        }
-        page = b.post(&action, &fields).await;
-    }
-    panic!("the provider's pages never ended");
 }

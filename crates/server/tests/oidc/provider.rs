@@ -25,7 +25,8 @@ pub struct Provider {
 }
 
 fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc/provider")
+    // From the server's tests and the CLI's alike.
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/tests/oidc/provider")
 }
 
 impl Provider {

@@ -8,33 +8,20 @@ use wicket_core::{Action, Resource};
 use wicket_engine::app::now;
 use wicket_engine::oidc::REFETCH_AFTER;
 
-use crate::browser::{Browser, Page, form, set};
+use crate::browser::{Browser, Page, form, set, through_provider};
 use crate::harness::{World, world};
 
 /// Posts the provider's forms (login as `login`, consent) until its answer heads for
 /// wicket's callback; returns that callback URL, not yet fetched.
-pub async fn at_provider(b: &Browser, mut page: Page, login: &str) -> String {
-    for _ in 0..8 {
-        page = b.follow(page, |l| l.contains("/login/oidc/callback")).await;
-        if let Some(l) = &page.location
-            && l.contains("/login/oidc/callback")
-        {
-            return l.clone();
-        }
-        assert!(
-            page.body.contains("<form"),
-            "the provider answered {} without a form: {}",
-            page.status,
-            page.body
-        );
-        let (action, mut fields) = form(&page);
-        if fields.iter().any(|(k, _)| k == "login") {
-            set(&mut fields, "login", login);
-            set(&mut fields, "password", "any");
-        }
-        page = b.post(&action, &fields).await;
+pub async fn at_provider(b: &Browser, page: Page, login: &str) -> String {
+    let page = through_provider(b, page, login, |l| l.contains("/login/oidc/callback")).await;
+    match page.location {
+        Some(l) if l.contains("/login/oidc/callback") => l,
+        _ => panic!(
+            "the provider never sent the browser back: {} {}",
+            page.status, page.body
+        ),
     }
-    panic!("the provider never sent the browser back");
 }
 
 /// Begins a sign-in at wicket (`/login/oidc?next=...`); the provider's authorization URL.
