@@ -8,6 +8,11 @@
 mod browser;
 mod harness;
 mod provider;
+#[allow(dead_code)]
+#[path = "../ui/browser.rs"]
+mod ui_browser;
+
+mod chromium;
 
 mod device;
 mod tokens;
