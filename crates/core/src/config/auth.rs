@@ -317,6 +317,24 @@ mod tests {
     }
 
     #[test]
+    fn approvers_from_the_provider_are_not_linted_as_missing() {
+        let text = "[[users]]\nname = \"ann\"\ngroups = [\"sre\"]\n\
+            [[roles]]\nname = \"r\"\n[[roles.permissions]]\nactions = [\"db:read\"]\nresources = [\"db/**\"]\n\
+            [[policies]]\nname = \"p\"\nrequesters = [\"group:sre\"]\nroles = [\"r\"]\nmax_duration = \"1h\"\n\
+            steps = [{ approvers = [\"group:leads\"], min_approvals = 1 }]\n";
+        // Without a provider the file must name the approvers (here, `group:leads` is unknown).
+        assert!(parse(text).unwrap_err().contains("unknown group `leads`"));
+        let c = parse(&format!("{text}{BASE}")).unwrap();
+        let lints = crate::config::lint::lint(&c);
+        assert!(
+            lints
+                .iter()
+                .all(|l| !l.message.contains("cannot be satisfied")),
+            "{lints:?}"
+        );
+    }
+
+    #[test]
     fn bad_oidc_settings_name_their_key() {
         for (extra, needle) in [
             (
