@@ -11,6 +11,7 @@ async fn chromium_signs_in_through_the_providers_login_page() {
     let driver = Driver::start().await;
     let c = driver.browser().await;
     c.goto(&w.url("/login")).await;
+    c.screenshot("login-oidc", 1280).await;
     c.click("a.button.primary[href^='/login/oidc']").await;
     // The provider's own page, on another site.
     c.wait_for("input[name=login]").await;
@@ -25,6 +26,5 @@ async fn chromium_signs_in_through_the_providers_login_page() {
     assert!(url.as_str().starts_with(&w.base), "{url}");
     let page = c.client.source().await.unwrap();
     assert!(page.contains("ann"), "{page}");
-    c.screenshot("oidc-signed-in", 1280).await;
     c.close().await;
 }
