@@ -151,6 +151,7 @@ pub async fn submit(State(app): State<App>, req: Request) -> UiResult<Response> 
 }
 
 pub async fn logout(State(app): State<App>, headers: HeaderMap, posted: Posted) -> Response {
+    super::oidc::signed_out(&app, posted.viewer.session_id(), now()).await;
     app.sessions.end(posted.viewer.session_id());
     with_cookies(
         see_other("/login"),

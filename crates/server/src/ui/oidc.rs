@@ -34,6 +34,28 @@ pub fn router() -> Router<App> {
         .route(CALLBACK_PATH, get(callback))
 }
 
+/// Signing out of a session that began at the identity provider also revokes the token minted
+/// for it, which no one else holds.
+pub async fn signed_out(app: &App, session_id: &str, at: wicket_core::Time) {
+    let Some(session) = app.sessions.get(session_id, at) else {
+        return;
+    };
+    let record = match app.store.get_token(&session.token_id).await {
+        Ok(Some(r)) if r.created_by == "oidc" && r.revoked_at.is_none() => r,
+        _ => return,
+    };
+    let changes = wicket_engine::admin::revoke_changes(
+        &record,
+        &session.user,
+        at,
+        &mut wicket_engine::ids::RandomIds,
+    );
+    match app.commit(changes).await {
+        Ok(()) => app.tokens.evict(&record.id),
+        Err(e) => tracing::warn!(error = %e, "could not revoke a signed-out session's token"),
+    }
+}
+
 /// The button on the sign-in page.
 pub fn button(name: &str, next: &str) -> Markup {
     let href = format!(

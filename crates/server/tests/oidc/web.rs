@@ -117,6 +117,19 @@ async fn a_person_signs_in_through_the_providers_own_pages_and_their_groups_deci
         .allowed
     );
 
+    // Signing out revokes the token minted for the session.
+    let at = mine.body.find("action=\"/logout\"").unwrap();
+    let needle = "name=\"csrf\" value=\"";
+    let csrf_at = mine.body[at..].find(needle).unwrap() + at + needle.len();
+    let csrf = &mine.body[csrf_at..csrf_at + 64];
+    let out = b
+        .post(&w.url("/logout"), &[("csrf".to_string(), csrf.to_string())])
+        .await;
+    assert_eq!(out.status, 303, "{}", out.body);
+    let revoked = w.events("token.revoked").await;
+    assert_eq!(revoked.len(), 1, "the session's token was not revoked");
+    assert_eq!(revoked[0].subject.as_deref(), Some("user:ann"));
+
     let signed = w.events("auth.signed_in").await;
     assert_eq!(signed.len(), 1);
     assert_eq!(signed[0].subject.as_deref(), Some("user:ann"));
