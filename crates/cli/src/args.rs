@@ -95,4 +95,8 @@ pub enum Command {
     /// Credentials for databases wicket provisions roles in
     #[command(subcommand)]
     Db(crate::commands::db::DbCommand),
+    /// Sign in through your identity provider; later commands use the session it keeps
+    Login,
+    /// Revoke the session `wicket login` kept, and remove it
+    Logout,
 }

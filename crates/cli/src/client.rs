@@ -25,10 +25,12 @@ pub struct Client {
 impl Client {
     /// A client for `--server` with `--token`; fails with a hint when there is no token.
     pub fn new(global: &Global) -> Result<Client> {
+        let stored = || crate::session::token_for(&global.server);
         let token = match global.token.as_deref().map(str::trim) {
             Some(t) if !t.is_empty() => t.to_string(),
+            _ if let Some(t) = stored() => t,
             _ => bail!(
-                "no API token: pass `--token TOKEN` or set `WICKET_TOKEN`; \
+                "no API token: run `wicket login`, pass `--token TOKEN` or set `WICKET_TOKEN`; \
                  an administrator mints one with `wicket token create USER`"
             ),
         };

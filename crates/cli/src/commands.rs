@@ -6,6 +6,7 @@ pub mod check;
 pub mod connect;
 pub mod db;
 pub mod grant;
+pub mod login;
 pub mod policy;
 pub mod report;
 pub mod request;
@@ -34,6 +35,8 @@ pub async fn run(cli: Cli) -> Result<Verdict> {
         Command::Report(cmd) => report::run(global, cmd).await,
         Command::Connect(args) => connect::run(global, args).await,
         Command::Db(cmd) => db::run(global, cmd).await,
+        Command::Login => login::login(global).await,
+        Command::Logout => login::logout(global).await,
     }
 }
 

@@ -7,6 +7,7 @@ mod client;
 mod commands;
 mod exit;
 mod output;
+mod session;
 
 use std::process::ExitCode;
 

@@ -16,12 +16,24 @@ mod connect;
 mod connections;
 #[path = "cli/end_to_end.rs"]
 mod end_to_end;
+#[path = "cli/login.rs"]
+mod login;
 #[path = "cli/provision.rs"]
 mod provision;
 #[path = "cli/secrets.rs"]
 mod secrets;
 #[path = "cli/shutdown.rs"]
 mod shutdown;
+// The server's OpenID Provider and sign-in helpers, shared rather than copied.
+#[allow(dead_code)]
+#[path = "../../server/tests/oidc/browser.rs"]
+mod browser;
+#[allow(dead_code)]
+#[path = "../../server/tests/oidc/harness.rs"]
+mod harness;
+#[allow(dead_code)]
+#[path = "../../server/tests/oidc/provider.rs"]
+mod provider;
 #[path = "cli/support.rs"]
 mod support;
 

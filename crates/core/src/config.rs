@@ -2,6 +2,7 @@
 //! it holds (users, roles, guardrails, bindings, policies).
 
 pub mod anomalies;
+pub mod auth;
 mod gateway;
 pub mod lint;
 pub mod notify;
@@ -22,6 +23,7 @@ use crate::resource::{Resource, ResourcePattern};
 use crate::subject::{Subject, parse_name};
 use crate::time::{self, Time};
 
+pub use auth::OidcConfig;
 pub use gateway::{
     DEFAULT_STATEMENT_MAX_BYTES, GatewayConfig, PasswordSource, PgTarget, TlsFiles, Upstream,
 };
@@ -187,6 +189,8 @@ pub struct Config {
     pub anomalies: Vec<crate::anomaly::Rule>,
     /// `[audit]`: retention and archives.
     pub audit: retention::AuditConfig,
+    /// `[auth.oidc]`: sign-in through the company's OpenID Provider.
+    pub oidc: Option<OidcConfig>,
     /// SHA-256 of the file's text, recorded with `policy.loaded`.
     pub hash: String,
     user_index: HashMap<String, usize>,
@@ -207,6 +211,7 @@ impl Config {
         let mut v = Validator {
             file,
             errors: Vec::new(),
+            open_subjects: raw.auth.oidc.is_some(),
         };
         let config = v.config(raw, hex::encode(Sha256::digest(text.as_bytes())));
         match v.errors.into_iter().next() {
@@ -231,6 +236,20 @@ impl Config {
         self.policy_index.get(name).map(|&i| &self.policies[i])
     }
 
+    /// This configuration with `extra` users added after the file's own (users the identity
+    /// provider vouched for). A name the file already declares keeps the file's groups.
+    pub fn with_users(&self, extra: impl IntoIterator<Item = User>) -> Config {
+        let mut next = self.clone();
+        for u in extra {
+            if next.user_index.contains_key(&u.name) {
+                continue;
+            }
+            next.user_index.insert(u.name.clone(), next.users.len());
+            next.users.push(u);
+        }
+        next
+    }
+
     /// Every user a subject stands for.
     pub fn users_of(&self, subject: &Subject) -> Vec<&str> {
         self.users
@@ -251,6 +270,9 @@ fn compile_ticket_pattern(pattern: &str) -> Result<Regex, regex::Error> {
 struct Validator<'a> {
     file: &'a str,
     errors: Vec<ConfigError>,
+    /// Users and groups may come from the identity provider (`[auth.oidc]`), so subjects
+    /// need not be declared under `[[users]]`.
+    open_subjects: bool,
 }
 
 impl Validator<'_> {
@@ -273,6 +295,7 @@ impl Validator<'_> {
         for (i, s) in raw.iter().enumerate() {
             let k = format!("{key}[{i}]");
             match Subject::parse(s) {
+                Ok(s) if self.open_subjects => out.push(s),
                 Ok(Subject::User(u)) if !users.contains_key(&u) => self.err(
                     k,
                     format!("unknown user `{u}`; users are declared under [[users]]"),
@@ -638,6 +661,7 @@ impl Validator<'_> {
         let checkpoints = self.checkpoints(raw.audit.checkpoints);
         let anomalies = self.anomalies(raw.anomalies, &users, &role_index);
         let provision = self.provision(raw.provision, &roles);
+        let oidc = self.oidc(raw.auth.oidc);
 
         Config {
             file: self.file.to_string(),
@@ -655,6 +679,7 @@ impl Validator<'_> {
             provision,
             anomalies,
             audit,
+            oidc,
             hash,
             user_index,
             role_index,

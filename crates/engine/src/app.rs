@@ -15,8 +15,10 @@ use wicket_store::{Store, StoreError};
 use crate::audit_writer::AuditWriter;
 use crate::error::{EngineError, EngineResult};
 use crate::health::Health;
+use crate::identity::Identities;
 use crate::ids::RandomIds;
 use crate::metrics::Metrics;
+use crate::oidc::Oidc;
 use crate::replicate::{self, Replica};
 use crate::tail::Tail;
 use crate::tokens::TokenCache;
@@ -44,6 +46,10 @@ pub struct App {
     pub health: Arc<Health>,
     /// `[[provision.postgres]]` targets (empty until the engine starts them).
     pub provision: crate::provision::Provisioning,
+    /// Sign-in through the identity provider, when `[auth.oidc]` is configured.
+    pub oidc: Option<Oidc>,
+    /// The identity provider's users known to this server.
+    pub identities: Arc<Identities>,
 }
 
 /// The current time as wicket keeps it (UTC, milliseconds).
@@ -68,6 +74,8 @@ impl App {
             replica: Replica::default(),
             sessions: Sessions::default(),
             provision: crate::provision::Provisioning::default(),
+            oidc: None,
+            identities: Arc::default(),
         }
     }
 

@@ -145,7 +145,7 @@ fn dispatch(app: &App, sinks: &[Arc<Sink>], n: Notification) {
         }
         let addressed = s.hook.subjects.is_empty()
             || n.recipients.iter().any(|user| {
-                let groups = app.config.groups_of(user);
+                let groups = &app.groups_of(user);
                 s.hook.subjects.iter().any(|subj| subj.covers(user, groups))
             });
         if addressed && s.push(n.clone()) {

@@ -135,7 +135,8 @@ pub async fn load_index(
 /// Rebuilds the index from the store's live grants and empties the token cache.
 pub async fn reload(app: &App) -> Result<(), StoreError> {
     let recording = app.replica.record(&app.index).await;
-    let index = load_index(&*app.store, app.config.clone(), now()).await?;
+    let config = app.identities.effective(&app.config);
+    let index = load_index(&*app.store, config, now()).await?;
     recording.finish(Reloaded::All(index));
     app.tokens.clear();
     Ok(())

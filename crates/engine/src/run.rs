@@ -54,6 +54,12 @@ impl Engine {
                 })
             })
             .transpose()?;
+        // A client secret that cannot be read stops the start too.
+        let oidc = config
+            .oidc
+            .as_ref()
+            .map(crate::oidc::Oidc::new)
+            .transpose()?;
         let store = open_store(&config, database).await?;
         // Listening starts before the index is loaded, so no other server's write falls between.
         let feed = store
@@ -74,7 +80,8 @@ impl Engine {
         let index = replicate::load_index(&*store, config.clone(), at)
             .await
             .context("loading grants")?;
-        let app = App::new(config, store, index);
+        let mut app = App::new(config, store, index);
+        app.oidc = oidc;
         // A provisioning secret that cannot be read stops the start.
         app.provision.open(&app.config)?;
         let (stop, stopped) = watch::channel(false);

@@ -121,14 +121,19 @@ pub async fn verify_hash(app: &App, hash: &str) -> Result<TokenRecord, EngineErr
             "the token has expired; create a new one with `wicket token create USER`",
         ));
     }
-    if app.config.user(&record.user).is_none() {
-        return Err(EngineError::unauthenticated(
-            "unknown_user",
+    if !app.knows_user(&record.user) {
+        let message = if record.created_by == "oidc" {
+            format!(
+                "the token belongs to `{}`, whom this server has not seen sign in through the identity provider since it started; sign in again",
+                record.user
+            )
+        } else {
             format!(
                 "the token belongs to `{}`, who is no longer in the configuration",
                 record.user
-            ),
-        ));
+            )
+        };
+        return Err(EngineError::unauthenticated("unknown_user", message));
     }
     Ok(record)
 }

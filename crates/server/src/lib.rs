@@ -12,6 +12,7 @@ pub mod params;
 pub mod report;
 pub mod routes;
 pub mod serve;
+pub mod signin;
 pub mod tls;
 pub mod ui;
 pub mod view;

@@ -53,6 +53,7 @@ pub fn api() -> OpenApiRouter<App> {
 pub fn router(app: App) -> Router {
     let (api, _) = api().split_for_parts();
     api.merge(crate::ui::router())
+        .merge(crate::signin::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))

@@ -15,6 +15,7 @@ mod inbox;
 mod layout;
 mod login;
 mod mine;
+mod oidc;
 mod parts;
 mod request;
 mod request_form;
@@ -44,6 +45,7 @@ pub fn router() -> Router<App> {
         .route("/mine/live", get(mine::fragment))
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
+        .merge(oidc::router())
         .route("/requests", post(mine::create))
         .route("/requests/{id}", get(request::show))
         .route("/requests/{id}/review", post(inbox::review))

@@ -54,6 +54,10 @@ kinds! {
     CheckDenied = "check.denied",
     TokenCreated = "token.created",
     TokenRevoked = "token.revoked",
+    /// Someone signed in through the identity provider (web or CLI).
+    AuthSignedIn = "auth.signed_in",
+    /// A sign-in through the identity provider was refused; `reason` says why.
+    AuthFailed = "auth.failed",
     /// A server started on a configuration.
     PolicyLoaded = "policy.loaded",
     AnomalyFlagged = "anomaly.flagged",

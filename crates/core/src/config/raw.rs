@@ -27,6 +27,7 @@ pub struct RawConfig {
     pub anomalies: Vec<super::anomalies::RawAnomaly>,
     #[serde(default)]
     pub provision: RawProvision,
+    pub auth: super::auth::RawAuth,
 }
 
 #[derive(Debug, Default, Deserialize)]

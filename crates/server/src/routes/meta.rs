@@ -144,7 +144,7 @@ pub struct Whoami {
 )]
 pub async fn whoami(State(app): State<App>, caller: Caller) -> ApiResult<Json<Whoami>> {
     let now = now();
-    let groups = app.config.groups_of(&caller.user).to_vec();
+    let groups = app.groups_of(&caller.user);
     let standing: Vec<StandingView> = access::standing_roles(&app, &caller.user, now)
         .into_iter()
         .map(|s| StandingView {
@@ -263,7 +263,7 @@ pub struct PolicyView {
     responses((status = 200, description = "the caller's policies", body = Items<PolicyView>))
 )]
 pub async fn policies(State(app): State<App>, caller: Caller) -> Json<Items<PolicyView>> {
-    let groups = app.config.groups_of(&caller.user);
+    let groups = &app.groups_of(&caller.user);
     let items = app
         .config
         .policies

@@ -89,7 +89,7 @@ pub async fn create(
     if for_other {
         app.require_power(&caller.user, Power::TokensCreate)?;
     }
-    if app.config.user(&user).is_none() {
+    if !app.knows_user(&user) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "unknown_user",

@@ -21,7 +21,7 @@ use wicket_engine::web_sessions::{random_secret, same_secret};
 const LOGIN_FORM_SECONDS: i64 = 3600;
 
 /// `Secure` cookies when configured, or when a TLS-terminating proxy says the client used https.
-fn secure(app: &App, headers: &HeaderMap) -> bool {
+pub(super) fn secure(app: &App, headers: &HeaderMap) -> bool {
     app.sessions.secure()
         || headers
             .get("x-forwarded-proto")
@@ -29,14 +29,14 @@ fn secure(app: &App, headers: &HeaderMap) -> bool {
             .is_some_and(|v| v.eq_ignore_ascii_case("https"))
 }
 
-fn next_of(form: &FormData) -> String {
+pub(super) fn next_of(form: &FormData) -> String {
     form.get("next")
         .filter(|n| is_local(n))
         .unwrap_or("/")
         .to_string()
 }
 
-fn with_cookies(mut resp: Response, cookies: &[String]) -> Response {
+pub(super) fn with_cookies(mut resp: Response, cookies: &[String]) -> Response {
     for c in cookies {
         if let Ok(v) = HeaderValue::from_str(c) {
             resp.headers_mut().append(SET_COOKIE, v);
@@ -45,7 +45,7 @@ fn with_cookies(mut resp: Response, cookies: &[String]) -> Response {
     resp
 }
 
-fn form(nonce: &str, next: &str, problem: Option<&Problem>) -> Markup {
+fn form(nonce: &str, next: &str, problem: Option<&Problem>, idp: Option<&str>) -> Markup {
     let token = Slot::new("login", "token", problem);
     let general = problem
         .filter(|p| p.field.is_none())
@@ -53,6 +53,7 @@ fn form(nonce: &str, next: &str, problem: Option<&Problem>) -> Markup {
     bare(
         "Sign in",
         html! {
+            @if let Some(name) = idp { (super::oidc::button(name, next)) }
             form.card method="post" action="/login" novalidate {
                 @if let Some(m) = general { p.form-error role="alert" { (rich(&m)) } }
                 input type="hidden" name="csrf" value=(nonce);
@@ -68,7 +69,7 @@ fn form(nonce: &str, next: &str, problem: Option<&Problem>) -> Markup {
 }
 
 /// Shows the sign-in form with a fresh form secret.
-fn show(
+pub(super) fn show(
     app: &App,
     headers: &HeaderMap,
     status: StatusCode,
@@ -76,7 +77,8 @@ fn show(
     problem: Option<&Problem>,
 ) -> Response {
     let nonce = random_secret();
-    let resp = respond(status, form(&nonce, next, problem));
+    let idp = app.oidc.as_ref().map(|o| o.config().display_name.as_str());
+    let resp = respond(status, form(&nonce, next, problem, idp));
     with_cookies(
         resp,
         &[cookie(
@@ -149,6 +151,7 @@ pub async fn submit(State(app): State<App>, req: Request) -> UiResult<Response> 
 }
 
 pub async fn logout(State(app): State<App>, headers: HeaderMap, posted: Posted) -> Response {
+    super::oidc::signed_out(&app, posted.viewer.session_id(), now()).await;
     app.sessions.end(posted.viewer.session_id());
     with_cookies(
         see_other("/login"),

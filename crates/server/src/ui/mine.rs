@@ -101,7 +101,7 @@ pub async fn render(
 ) -> UiResult<Response> {
     let chrome = Chrome::load(app, viewer, Nav::Mine).await;
     let user = &viewer.user;
-    let groups = app.config.groups_of(user);
+    let groups = &app.groups_of(user);
     let standing = standing_roles(app, user, now());
     let held: Vec<&str> = Power::ALL
         .into_iter()

@@ -1,0 +1,114 @@
+//! `wicket login` against a real OpenID Provider (the server's test provider, oidc-provider):
+//! the command prints the provider's page and code, the person signs in there, the session is
+//! kept in the config directory (0600) and used by the next command; `wicket logout` revokes
+//! it.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::browser::{Browser, form, set, through_provider};
+use crate::harness::world;
+use crate::support::{command, run};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_keeps_a_session_that_later_commands_use_and_logout_revokes() {
+    let w = world().await;
+    let home = tempfile::tempdir().unwrap();
+    let mut child = command()
+        .args(["login", "--server", &w.base])
+        .env("XDG_CONFIG_HOME", home.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let line = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("`wicket login` printed no sign-in instructions within 60 s");
+        if line.starts_with("To sign in, open ") {
+            break line;
+        }
+    };
+    let rest = line.trim_start_matches("To sign in, open ");
+    let (url, code) = rest.split_once(" and enter the code ").unwrap();
+
+    // The person, on the provider's own pages.
+    let b = Browser::new();
+    let page = b.get(url).await;
+    let (action, mut fields) = form(&page);
+    set(&mut fields, "user_code", code);
+    let page = b.post(&action, &fields).await;
+    let end = through_provider(&b, page, "ann", |_| false).await;
+    assert!(end.body.to_lowercase().contains("success"), "{}", end.body);
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "`wicket login` did not finish within 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+    assert!(status.success(), "{stdout}");
+    assert!(
+        stdout.contains("signed in as ann (groups: sre)"),
+        "{stdout}"
+    );
+
+    let file = home.path().join("wicket/session.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the session file is readable by others");
+    }
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(stored["user"], "ann");
+    assert!(stored["token"].as_str().unwrap().starts_with("wkt_"));
+
+    // The next command signs in with it, with no --token or WICKET_TOKEN.
+    let whoami = |home: &std::path::Path| {
+        run(command()
+            .args(["whoami", "--server", &w.base])
+            .env("XDG_CONFIG_HOME", home))
+    };
+    let out = tokio::task::block_in_place(|| whoami(home.path())).expect_code(0);
+    assert!(out.stdout.contains("ann"), "{out:?}");
+    assert!(out.stdout.contains("sre"), "{out:?}");
+
+    let out = tokio::task::block_in_place(|| {
+        run(command()
+            .args(["logout", "--server", &w.base])
+            .env("XDG_CONFIG_HOME", home.path()))
+    })
+    .expect_code(0);
+    assert!(out.stdout.contains("signed out ann"), "{out:?}");
+    assert!(!file.exists());
+    // The token itself is revoked, not just forgotten.
+    let r = reqwest::Client::new()
+        .get(format!("{}/v1/whoami", w.base))
+        .bearer_auth(stored["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let out = tokio::task::block_in_place(|| whoami(home.path()));
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("wicket login"), "{out:?}");
+}

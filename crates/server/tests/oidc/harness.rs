@@ -1,0 +1,124 @@
+//! A wicket server signing people in through the provider under test, over a fresh SQLite
+//! file, on a port chosen before either starts (each must name the other).
+
+use std::net::TcpListener;
+
+use tempfile::TempDir;
+use wicket_core::Config;
+use wicket_server::{Running, spawn};
+
+use crate::provider::{CLIENT_ID, CLIENT_SECRET, Provider};
+
+pub struct World {
+    pub provider: Provider,
+    pub wicket: Running,
+    /// `http://127.0.0.1:PORT` of wicket.
+    pub base: String,
+    /// Kept so the files live as long as the test.
+    pub _dir: TempDir,
+}
+
+/// A port free right now.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn config(issuer: &str, redirect_uri: &str, secret_file: &str) -> String {
+    format!(
+        r#"
+[[users]]
+name = "alice"
+groups = ["dba"]
+
+[[roles]]
+name = "reader"
+[[roles.permissions]]
+actions = ["db:read"]
+resources = ["db/**"]
+
+[[bindings]]
+subjects = ["group:sre", "group:dba"]
+roles = ["reader"]
+
+[auth.oidc]
+issuer = "{issuer}"
+client_id = "{CLIENT_ID}"
+client_secret_file = "{secret_file}"
+redirect_uri = "{redirect_uri}"
+scopes = ["groups"]
+display_name = "Test IdP"
+session_lifetime = "2h"
+
+[auth.oidc.groups]
+sre = "sre"
+"#
+    )
+}
+
+pub async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let redirect_uri = format!("{base}/login/oidc/callback");
+    let keys = dir.path().join("keys.json");
+    let provider = tokio::task::spawn_blocking({
+        let (keys, redirect_uri) = (keys.clone(), redirect_uri.clone());
+        move || Provider::start(&keys, 0, &redirect_uri, false)
+    })
+    .await
+    .unwrap();
+    let secret = dir.path().join("client-secret");
+    std::fs::write(&secret, format!("{CLIENT_SECRET}\n")).unwrap();
+    let text = config(
+        &provider.issuer,
+        &redirect_uri,
+        &secret.display().to_string(),
+    );
+    let config = Config::parse("wicket.toml", &text).unwrap();
+    let db = format!("sqlite://{}", dir.path().join("wicket.db").display());
+    let wicket = spawn(config, Some(&db), &format!("127.0.0.1:{port}"))
+        .await
+        .unwrap();
+    World {
+        provider,
+        wicket,
+        base,
+        _dir: dir,
+    }
+}
+
+impl World {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Restarts the provider on its port with a new signing key first (the old one kept).
+    pub async fn rotate_keys(&mut self) {
+        let port = self.provider.port;
+        let keys = self.provider.keys_file.clone();
+        let redirect_uri = self.url("/login/oidc/callback");
+        self.provider.kill();
+        let next =
+            tokio::task::spawn_blocking(move || Provider::start(&keys, port, &redirect_uri, true))
+                .await
+                .unwrap();
+        self.provider = next;
+    }
+
+    /// The audit events of `kind`, oldest first.
+    pub async fn events(&self, kind: &str) -> Vec<wicket_core::AuditEvent> {
+        self.wicket
+            .app
+            .store
+            .list_events(&wicket_store::AuditFilter::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind == kind)
+            .collect()
+    }
+}
