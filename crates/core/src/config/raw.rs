@@ -27,6 +27,7 @@ pub struct RawConfig {
     pub anomalies: Vec<super::anomalies::RawAnomaly>,
     #[serde(default)]
     pub provision: RawProvision,
+    #[serde(default)]
     pub auth: super::auth::RawAuth,
 }
 
