@@ -13,6 +13,7 @@ pub mod model;
 pub mod powers;
 pub mod resource;
 pub mod subject;
+pub mod suggest;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod time;
@@ -20,7 +21,7 @@ pub mod workflow;
 
 pub use action::{Action, ActionPattern};
 pub use config::Config;
-pub use decide::{Decision, Requestable, Via, decide};
+pub use decide::{Decision, Requestable, Revoked, Via, decide};
 pub use duration::Duration;
 pub use error::{ErrorKind, WicketError};
 pub use index::Index;
