@@ -13,6 +13,7 @@ fn deny(reason: String) -> Decision {
         via: None,
         guardrail: None,
         requestable: Vec::new(),
+        revoked: None,
     }
 }
 
@@ -49,6 +50,7 @@ pub fn decide(
                 }),
                 guardrail: None,
                 requestable: Vec::new(),
+                revoked: None,
             };
         }
     }
@@ -73,6 +75,7 @@ pub fn decide(
             }),
             guardrail: None,
             requestable: Vec::new(),
+            revoked: None,
         };
     }
     let mut d = deny(format!(

@@ -32,7 +32,7 @@ pub struct Request {
     pub break_glass: bool,
     pub action: Option<String>,
     pub resource: Option<String>,
-    /// 0-based index of the step now deciding.
+    /// The step now deciding, counted from 1 (once decided, the last reached; 0 without steps).
     pub step: u32,
     /// How many steps the policy has.
     pub steps: u32,
@@ -116,6 +116,19 @@ pub struct Requestable {
     pub policy: String,
 }
 
+/// A role as `GET /v1/roles` lists it (what `wicket check` needs to spot an unknown action).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Role {
+    pub permissions: Vec<Permission>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Permission {
+    pub actions: Vec<String>,
+}
+
 /// What `wicket check` needs of a policy to suggest a complete `request create` line.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -138,6 +151,7 @@ pub struct Event {
     pub decision: Option<String>,
     pub request_id: Option<String>,
     pub grant_id: Option<String>,
+    pub details: Value,
 }
 
 #[derive(Debug, Default, Deserialize)]

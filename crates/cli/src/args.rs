@@ -18,7 +18,7 @@ use crate::output::Format;
 
 /// Temporary, approved, least-privilege access to production.
 #[derive(Debug, Parser)]
-#[command(name = "wicket", version, propagate_version = true)]
+#[command(name = "wicket", version)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,

@@ -3,6 +3,8 @@
 
 mod error;
 
+pub use error::ApiFailure;
+
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -140,9 +142,11 @@ fn ca_certificates(file: &std::path::Path) -> Result<Vec<reqwest::Certificate>> 
     Ok(certs)
 }
 
-/// `--server` without a trailing slash; a bare `host:port` gets `http://`.
+/// `--server` without a trailing slash (or a trailing `/v1`: the API's prefix is added per
+/// call); a bare `host:port` gets `http://`.
 fn base_url(server: &str) -> Result<String> {
     let server = server.trim().trim_end_matches('/');
+    let server = server.strip_suffix("/v1").unwrap_or(server);
     if server.is_empty() {
         bail!("`--server` is empty; pass a url like `http://127.0.0.1:7070`");
     }
@@ -178,6 +182,8 @@ mod tests {
         assert_eq!(base_url("127.0.0.1:7070").unwrap(), "http://127.0.0.1:7070");
         assert_eq!(base_url("https://h/").unwrap(), "https://h");
         assert!(base_url("ftp://h").is_err());
+        assert_eq!(base_url("http://h:1/v1").unwrap(), "http://h:1");
+        assert_eq!(base_url("http://h:1/v1/").unwrap(), "http://h:1");
     }
 
     #[test]

@@ -8,24 +8,32 @@ mod commands;
 mod exit;
 mod output;
 mod session;
+mod usage;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = args::Cli::parse();
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage::report(&e),
+    };
+    let format = cli.global.output;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            return exit::report(&anyhow::Error::new(e).context("starting the async runtime"));
+            return exit::report(
+                &anyhow::Error::new(e).context("starting the async runtime"),
+                format,
+            );
         }
     };
     match runtime.block_on(commands::run(cli)) {
         Ok(verdict) => verdict.code(),
-        Err(e) => exit::report(&e),
+        Err(e) => exit::report(&e, format),
     }
 }

@@ -8,6 +8,8 @@
     reason = "tests fail loudly"
 )]
 
+#[path = "cli/anchor.rs"]
+mod anchor;
 #[path = "cli/audit_stream.rs"]
 mod audit_stream;
 #[path = "cli/connect.rs"]
@@ -20,6 +22,12 @@ mod end_to_end;
 mod login;
 #[path = "cli/provision.rs"]
 mod provision;
+#[path = "cli/readme.rs"]
+mod readme;
+#[path = "cli/requests.rs"]
+mod requests;
+#[path = "cli/revocation.rs"]
+mod revocation;
 #[path = "cli/secrets.rs"]
 mod secrets;
 #[path = "cli/shutdown.rs"]
@@ -56,6 +64,51 @@ fn help_works() {
 }
 
 #[test]
+fn usage_lines_leave_out_what_the_environment_filled_in() {
+    let out = support::run(
+        support::command()
+            .args(["check", "db:select"])
+            .env("WICKET_TOKEN", "wkt_x")
+            .env("WICKET_CONFIG", "/etc/wicket.toml")
+            .env("WICKET_SERVER", "http://127.0.0.1:1"),
+    )
+    .expect_code(2);
+    assert!(
+        out.stderr
+            .contains("Usage: wicket check <ACTION> <RESOURCE>"),
+        "{out:?}"
+    );
+    assert!(!out.stderr.contains("--token"), "{out:?}");
+    assert!(!out.stderr.contains("--config"), "{out:?}");
+}
+
+#[test]
+fn id_arguments_are_described_and_only_the_top_command_has_a_version() {
+    for (args, described) in [
+        (
+            &["request", "show", "--help"][..],
+            "The request (`req_...`)",
+        ),
+        (
+            &["request", "approve", "--help"][..],
+            "The request (`req_...`)",
+        ),
+        (&["grant", "revoke", "--help"][..], "The grant (`gr_...`)"),
+        (
+            &["token", "revoke", "--help"][..],
+            "The token's id (`tok_...`",
+        ),
+    ] {
+        let out = wicket(args).expect_code(0);
+        assert!(out.stdout.contains(described), "{args:?}: {out:?}");
+        assert!(!out.stdout.contains("--version"), "{args:?}: {out:?}");
+    }
+    let out = wicket(&["-V"]).expect_code(0);
+    assert!(out.stdout.starts_with("wicket "), "{out:?}");
+    wicket(&["check", "-V"]).expect_code(2);
+}
+
+#[test]
 fn bad_usage_exits_2() {
     let out = wicket(&["request", "frobnicate"]).expect_code(2);
     assert!(out.stderr.contains("frobnicate"));
@@ -89,13 +142,49 @@ fn policy_check_fails_on_warnings_only_when_asked() {
     let file = file.to_str().unwrap();
     let out = wicket(&["policy", "check", file]).expect_code(0);
     assert!(
-        out.stdout
-            .contains("warning: roles.orders-db-read: role `orders-db-read` is contained"),
+        out.stdout.contains(
+            "warning: roles.orders-read-again: role `orders-read-again` has the same permissions as role `orders-db-read`"
+        ),
         "{out:?}"
     );
+    assert!(!out.stdout.contains("contained"), "{out:?}");
     let out = wicket(&["policy", "check", file, "--deny-warnings"]).expect_code(1);
     assert!(out.stdout.contains("warning: "), "{out:?}");
     assert!(out.stderr.contains("--deny-warnings"), "{out:?}");
+}
+
+#[test]
+fn policy_check_reports_every_error_at_once() {
+    let file = fixture("errors.toml");
+    let out = wicket(&["policy", "check", file.to_str().unwrap()]).expect_code(1);
+    let errors: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(errors.len(), 3, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("unknown role `orders-db-raed` in policy `sre-production`; did you mean `orders-db-read`?"),
+        "{out:?}"
+    );
+    assert!(out.stderr.contains("4 hours"), "{out:?}");
+    assert!(out.stderr.contains("alcie"), "{out:?}");
+    assert!(out.stderr.contains("3 errors in"), "{out:?}");
+}
+
+#[test]
+fn the_shipped_example_passes_policy_check_with_deny_warnings() {
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/wicket.toml");
+    let out = wicket(&[
+        "policy",
+        "check",
+        example.to_str().unwrap(),
+        "--deny-warnings",
+    ])
+    .expect_code(0);
+    assert!(!out.stdout.contains("warning"), "{out:?}");
 }
 
 #[test]
@@ -111,6 +200,21 @@ fn an_http_command_without_a_token_says_how_to_get_one() {
     assert!(out.stderr.contains("--token"), "{out:?}");
     assert!(out.stderr.contains("wicket token create USER"), "{out:?}");
     assert!(!out.stderr.contains("panicked"), "{out:?}");
+}
+
+#[test]
+fn errors_are_json_on_stderr_under_output_json() {
+    let out = wicket(&["whoami", "--output", "json"]).expect_code(2);
+    assert!(out.stdout.is_empty(), "{out:?}");
+    let error = support::json(&out.stderr);
+    assert_eq!(error["error"]["code"], "cli_error", "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("WICKET_TOKEN"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -143,4 +247,80 @@ fn offline_commands_need_the_configuration() {
         "{out:?}"
     );
     assert!(out.stdout.is_empty(), "{out:?}");
+}
+
+#[test]
+fn serve_says_what_to_do_about_a_busy_port_and_a_missing_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = fixture("wicket.toml");
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let out = wicket(&[
+        "serve",
+        "--config",
+        config.to_str().unwrap(),
+        "--database",
+        &database,
+        "--listen",
+        &addr,
+    ])
+    .expect_code(2);
+    assert!(
+        out.stderr
+            .contains(&format!("address `{addr}` is already in use"))
+            && out.stderr.contains("--listen 127.0.0.1:0"),
+        "{out:?}"
+    );
+
+    let missing = format!("sqlite://{}", dir.path().join("nope/w.db").display());
+    let out = wicket(&[
+        "serve",
+        "--config",
+        config.to_str().unwrap(),
+        "--database",
+        &missing,
+        "--listen",
+        "127.0.0.1:0",
+    ])
+    .expect_code(2);
+    let errors: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(errors.len(), 1, "{out:?}");
+    assert!(
+        errors[0].contains("/nope` of the database file")
+            && errors[0].contains("does not exist; create it"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn server_urls_with_v1_or_the_wrong_scheme_are_understood_or_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let server = support::Server::start(&fixture("wicket.toml"), &database);
+    let alice = server.token("alice");
+    let with_v1 = format!("{}/v1", server.url);
+    let out = support::run(
+        support::command()
+            .args(["whoami", "--server", &with_v1])
+            .env("WICKET_TOKEN", &alice),
+    )
+    .expect_code(0);
+    assert!(out.stdout.contains("alice"), "{out:?}");
+    let https = server.url.replacen("http://", "https://", 1);
+    let out = support::run(
+        support::command()
+            .args(["whoami", "--server", &https])
+            .env("WICKET_TOKEN", &alice),
+    )
+    .expect_code(2);
+    assert!(
+        out.stderr.contains("does not speak TLS") && out.stderr.contains(&server.url),
+        "{out:?}"
+    );
+    server.stop();
 }

@@ -1,8 +1,10 @@
 //! The audit chain: canonical encoding of events, their hashes, and verification.
 
+mod dry_run;
 mod encode;
 mod kind;
 
+pub use dry_run::{DRY_RUN, dry_run_in, is_dry_run};
 pub use kind::EventKind;
 
 use serde_json::{Map, Value};

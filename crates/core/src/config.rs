@@ -201,12 +201,20 @@ pub struct Config {
 const NO_GROUPS: &[String] = &[];
 
 impl Config {
-    /// Parses and validates `text`; `file` names it in errors.
+    /// Parses and validates `text`; `file` names it in errors. The first error, if any.
     pub fn parse(file: &str, text: &str) -> Result<Config, ConfigError> {
-        let raw: raw::RawConfig = toml::from_str(text).map_err(|e| ConfigError {
-            file: file.to_string(),
-            key: String::new(),
-            message: e.to_string().trim_end().to_string(),
+        Config::parse_all(file, text).map_err(|mut errors| errors.swap_remove(0))
+    }
+
+    /// [`Config::parse`], with every error found (in file order; never empty on `Err`). A
+    /// file that is not TOML of the expected shape stops at that one error.
+    pub fn parse_all(file: &str, text: &str) -> Result<Config, Vec<ConfigError>> {
+        let raw: raw::RawConfig = toml::from_str(text).map_err(|e| {
+            vec![ConfigError {
+                file: file.to_string(),
+                key: String::new(),
+                message: e.to_string().trim_end().to_string(),
+            }]
         })?;
         let mut v = Validator {
             file,
@@ -214,9 +222,10 @@ impl Config {
             open_subjects: raw.auth.oidc.is_some(),
         };
         let config = v.config(raw, hex::encode(Sha256::digest(text.as_bytes())));
-        match v.errors.into_iter().next() {
-            Some(e) => Err(e),
-            None => Ok(config),
+        if v.errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(v.errors)
         }
     }
 
@@ -372,9 +381,14 @@ impl Validator<'_> {
             if roles.contains_key(r) {
                 out.push(r.clone());
             } else {
+                let mut names: Vec<&str> = roles.keys().map(String::as_str).collect();
+                names.sort_unstable();
+                let hint = crate::suggest::closest(r, names)
+                    .map(|near| format!("; did you mean `{near}`?"))
+                    .unwrap_or_default();
                 self.err(
                     format!("{key}[{i}]"),
-                    format!("unknown role `{r}` in {owner}"),
+                    format!("unknown role `{r}` in {owner}{hint}"),
                 );
             }
         }

@@ -24,6 +24,18 @@ pub struct Requestable {
     pub policy: String,
 }
 
+/// A grant that would have allowed a denied check had it not been revoked before its end.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Revoked {
+    pub grant_id: String,
+    pub role: String,
+    pub revoked_at: Time,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
 /// The verdict of [`decide`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Decision {
@@ -34,6 +46,10 @@ pub struct Decision {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guardrail: Option<String>,
     pub requestable: Vec<Requestable>,
+    /// When denied: the grant that allowed this until it was revoked, if its window has not
+    /// yet ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<Revoked>,
 }
 
 impl Decision {
@@ -44,6 +60,7 @@ impl Decision {
             via: None,
             guardrail: None,
             requestable: Vec::new(),
+            revoked: None,
         }
     }
 }
@@ -102,6 +119,7 @@ pub fn decide(
             }),
             guardrail: None,
             requestable: Vec::new(),
+            revoked: None,
         };
     }
     // INVARIANT: only a grant whose window holds `now` allows; the longest-lasting one is named.
@@ -126,6 +144,7 @@ pub fn decide(
             }),
             guardrail: None,
             requestable: Vec::new(),
+            revoked: None,
         };
     }
     let mut d = Decision::deny(text(&[
@@ -137,6 +156,42 @@ pub fn decide(
         resource.as_str(),
         "`",
     ]));
+    // The newest revocation of a grant that would still allow this, so the denial says why
+    // the access is gone.
+    if let Some(r) = entry
+        .revoked()
+        .iter()
+        .filter(|g| {
+            g.revoked_at <= now
+                && now < g.expires_at
+                && roles.binary_search(&(g.role as u32)).is_ok()
+        })
+        .max_by_key(|g| g.revoked_at)
+    {
+        let role = &config.roles[r.role].name;
+        d.reason.push_str("; grant `");
+        d.reason.push_str(&r.id);
+        d.reason.push_str("` of role `");
+        d.reason.push_str(role);
+        d.reason.push_str("` was revoked at ");
+        d.reason.push_str(&crate::time::format(r.revoked_at));
+        if let Some(by) = &r.revoked_by {
+            d.reason.push_str(" by `");
+            d.reason.push_str(by);
+            d.reason.push('`');
+        }
+        if let Some(why) = &r.reason {
+            d.reason.push_str(": ");
+            d.reason.push_str(why);
+        }
+        d.revoked = Some(Revoked {
+            grant_id: r.id.clone(),
+            role: role.clone(),
+            revoked_at: r.revoked_at,
+            revoked_by: r.revoked_by.clone(),
+            reason: r.reason.clone(),
+        });
+    }
     d.requestable = offered(index, user, groups, roles);
     if !d.requestable.is_empty() {
         d.reason.push_str("; you may request `");

@@ -32,6 +32,18 @@ pub struct LiveGrant {
     pub expires_at: Time,
 }
 
+/// A grant revoked before its window ended, kept until that window would have ended so a
+/// denial can say why the access it gave is gone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevokedGrant {
+    pub id: String,
+    pub role: usize,
+    pub expires_at: Time,
+    pub revoked_at: Time,
+    pub revoked_by: Option<String>,
+    pub reason: Option<String>,
+}
+
 /// What the index holds for one configured user.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct UserEntry {
@@ -42,6 +54,8 @@ pub(crate) struct UserEntry {
     /// `(role, position in standing)`, sorted: where a role's standing entries are.
     by_role: Box<[(u32, u32)]>,
     grants: Vec<LiveGrant>,
+    /// Grants revoked before their end, until that end.
+    revoked: Vec<RevokedGrant>,
 }
 
 impl UserEntry {
@@ -70,6 +84,10 @@ impl UserEntry {
     pub(crate) fn grants(&self) -> &[LiveGrant] {
         &self.grants
     }
+
+    pub(crate) fn revoked(&self) -> &[RevokedGrant] {
+        &self.revoked
+    }
 }
 
 /// Everything `decide` needs, kept current by the server as writes happen.
@@ -80,6 +98,8 @@ pub struct Index {
     users: FastMap<String, UserEntry>,
     /// Grant id to the position of its user in `config.users`.
     grant_owner: FastMap<String, u32>,
+    /// The same for the grants in each user's `revoked` list.
+    revoked_owner: FastMap<String, u32>,
 }
 
 impl Index {
@@ -145,6 +165,7 @@ impl Index {
                         standing,
                         by_role: by_role.into_boxed_slice(),
                         grants: Vec::new(),
+                        revoked: Vec::new(),
                     },
                 )
             })
@@ -154,6 +175,7 @@ impl Index {
             config,
             users,
             grant_owner: FastMap::default(),
+            revoked_owner: FastMap::default(),
         }
     }
 
@@ -186,8 +208,10 @@ impl Index {
     }
 
     /// Adds or replaces a grant; a revoked grant, or one for a role or user the configuration
-    /// no longer has, is removed instead.
+    /// no longer has, is removed instead (a grant revoked before its end is remembered, with
+    /// who revoked it and why, until that end).
     pub fn upsert_grant(&mut self, grant: &Grant) {
+        self.note_revoked(grant);
         let live = match (grant.revoked_at, self.config.role_position(&grant.role)) {
             (None, Some(role)) => self.users.get(&grant.user).map(|e| (role, e.user as u32)),
             _ => None,
@@ -225,6 +249,74 @@ impl Index {
         if let Some(user) = self.grant_owner.remove(id) {
             self.drop_from(user, id);
         }
+        if let Some(user) = self.revoked_owner.remove(id) {
+            self.forget_revoked(user, id);
+        }
+    }
+
+    /// Revokes live grant `id` at `at`: it allows nothing from now on, and, revoked before its
+    /// end, is remembered with who revoked it and why until that end. An unknown id is left
+    /// alone (already ended, or never here).
+    pub fn revoke_grant(&mut self, id: &str, at: Time, by: &str, reason: &str) {
+        let Some(user) = self.grant_owner.remove(id) else {
+            return;
+        };
+        let Some(u) = self.config.users.get(user as usize) else {
+            return;
+        };
+        let Some(entry) = self.users.get_mut(&u.name) else {
+            return;
+        };
+        let Some(pos) = entry.grants.iter().position(|g| g.id == id) else {
+            return;
+        };
+        let live = entry.grants.remove(pos);
+        if at < live.expires_at {
+            entry.revoked.retain(|g| g.id != id);
+            entry.revoked.push(RevokedGrant {
+                id: live.id,
+                role: live.role,
+                expires_at: live.expires_at,
+                revoked_at: at,
+                revoked_by: Some(by.to_string()),
+                reason: (!reason.is_empty()).then(|| reason.to_string()),
+            });
+            self.revoked_owner.insert(id.to_string(), user);
+        }
+    }
+
+    /// Keeps `grant` in its user's `revoked` list when it was revoked before its end, and out
+    /// of it otherwise.
+    fn note_revoked(&mut self, grant: &Grant) {
+        if let Some(user) = self.revoked_owner.remove(&grant.id) {
+            self.forget_revoked(user, &grant.id);
+        }
+        let Some(revoked_at) = grant.revoked_at.filter(|&r| r < grant.expires_at) else {
+            return;
+        };
+        let Some(role) = self.config.role_position(&grant.role) else {
+            return;
+        };
+        if let Some(entry) = self.users.get_mut(&grant.user) {
+            self.revoked_owner
+                .insert(grant.id.clone(), entry.user as u32);
+            entry.revoked.push(RevokedGrant {
+                id: grant.id.clone(),
+                role,
+                expires_at: grant.expires_at,
+                revoked_at,
+                revoked_by: grant.revoked_by.clone(),
+                reason: grant.revoke_reason.clone(),
+            });
+        }
+    }
+
+    fn forget_revoked(&mut self, user: u32, id: &str) {
+        if let Some(u) = self.config.users.get(user as usize)
+            && let Some(entry) = self.users.get_mut(&u.name)
+        {
+            entry.revoked.retain(|g| g.id != id);
+        }
     }
 
     /// Drops grants that ended at or before `now`; they can never allow again.
@@ -232,6 +324,14 @@ impl Index {
         let owner = &mut self.grant_owner;
         for entry in self.users.values_mut() {
             entry.grants.retain(|g| {
+                let live = g.expires_at > now;
+                if !live {
+                    owner.remove(&g.id);
+                }
+                live
+            });
+            let owner = &mut self.revoked_owner;
+            entry.revoked.retain(|g| {
                 let live = g.expires_at > now;
                 if !live {
                     owner.remove(&g.id);
@@ -247,6 +347,10 @@ impl Index {
 
     pub fn grants_of(&self, user: &str) -> &[LiveGrant] {
         self.users.get(user).map_or(&[], |e| e.grants.as_slice())
+    }
+
+    pub fn revoked_of(&self, user: &str) -> &[RevokedGrant] {
+        self.users.get(user).map_or(&[], |e| e.revoked.as_slice())
     }
 
     pub fn grant_count(&self) -> usize {

@@ -14,6 +14,7 @@ pub mod named;
 pub mod powers;
 pub mod resource;
 pub mod subject;
+pub mod suggest;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod time;
@@ -21,7 +22,7 @@ pub mod workflow;
 
 pub use action::{Action, ActionPattern};
 pub use config::Config;
-pub use decide::{Decision, Requestable, Via, decide};
+pub use decide::{Decision, Requestable, Revoked, Via, decide};
 pub use duration::Duration;
 pub use error::{ErrorKind, WicketError};
 pub use index::Index;

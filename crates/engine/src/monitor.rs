@@ -167,9 +167,10 @@ async fn record(app: &App, flag: &Flag) -> Result<(), StoreError> {
     .await
 }
 
-/// Revokes what a `revoke = true` rule names; grants already ended are left alone.
-async fn revoke(app: &App, flag: &Flag, target: &Revoke) {
-    let mut reason = format!("anomaly rule `{}`: {}", flag.rule, flag.summary);
+/// The reason a `revoke = true` rule gives its revocations: the rule and the anomaly's
+/// summary (so an anomaly and the grants it revoked can be matched).
+pub fn revoke_reason(rule: &str, summary: &str) -> String {
+    let mut reason = format!("anomaly rule `{rule}`: {summary}");
     if reason.len() > MAX_REASON {
         let mut end = MAX_REASON;
         while !reason.is_char_boundary(end) {
@@ -177,6 +178,12 @@ async fn revoke(app: &App, flag: &Flag, target: &Revoke) {
         }
         reason.truncate(end);
     }
+    reason
+}
+
+/// Revokes what a `revoke = true` rule names; grants already ended are left alone.
+async fn revoke(app: &App, flag: &Flag, target: &Revoke) {
+    let reason = revoke_reason(&flag.rule, &flag.summary);
     let at = now();
     let grants = match target {
         Revoke::Grant(id) => app

@@ -24,11 +24,36 @@ pub fn database_url(config: &Config, database: Option<&str>) -> String {
         .unwrap_or_else(|| "sqlite://wicket.db".to_string())
 }
 
+/// A SQLite file in a directory that does not exist: one sentence saying so, rather than
+/// SQLite's "unable to open database file" wrapped in its callers' words.
+fn missing_directory(url: &str) -> Result<()> {
+    let path = url
+        .trim_start_matches("sqlite:")
+        .trim_start_matches("//")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    let Some(dir) = Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    else {
+        return Ok(());
+    };
+    if dir.is_dir() {
+        return Ok(());
+    }
+    Err(EngineError::Setup(format!(
+        "the directory `{}` of the database file `{path}` does not exist; create it, or point `--database` at a file in one that does",
+        dir.display()
+    )))
+}
+
 /// Opens (and migrates) the store the url names: a SQLite file for one server, or a
 /// PostgreSQL database that several servers share.
 pub async fn open_store(config: &Config, database: Option<&str>) -> Result<Arc<dyn Store>> {
     let url = database_url(config, database);
     if url.starts_with("sqlite:") {
+        missing_directory(&url)?;
         let store = SqliteStore::open(&url)
             .await
             .with_context(|| format!("opening the database `{url}`"))?;

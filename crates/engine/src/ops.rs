@@ -24,6 +24,32 @@ pub async fn create_request(app: &App, user: &str, input: &NewRequest) -> Engine
     Ok(request)
 }
 
+/// An older pending request of the same requester for the same roles as `request`, if any.
+pub async fn pending_twin(app: &App, request: &Request) -> EngineResult<Option<String>> {
+    if request.state != wicket_core::RequestState::Pending {
+        return Ok(None);
+    }
+    let mut roles = request.roles.clone();
+    roles.sort();
+    let pending = app
+        .store
+        .list_requests(&wicket_store::RequestFilter {
+            state: Some(wicket_core::RequestState::Pending),
+            requester: Some(request.requester.clone()),
+            limit: Some(100),
+        })
+        .await?;
+    Ok(pending
+        .into_iter()
+        .filter(|r| r.id != request.id)
+        .find(|r| {
+            let mut theirs = r.roles.clone();
+            theirs.sort();
+            theirs == roles
+        })
+        .map(|r| r.id))
+}
+
 /// Records `reviewer`'s verdict on the current step of request `id`.
 pub async fn review_request(
     app: &App,

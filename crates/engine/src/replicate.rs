@@ -17,7 +17,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 use wicket_core::{Config, Index, Time};
-use wicket_store::{Change, ChangeFeed, Store, StoreError};
+use wicket_store::{Change, ChangeFeed, GrantFilter, Store, StoreError};
 
 use crate::app::{App, now};
 
@@ -72,8 +72,9 @@ async fn listen(mut feed: Box<dyn ChangeFeed>, tx: mpsc::Sender<Change>) {
 pub async fn apply(app: &App, change: Change) {
     let result = match change {
         Change::Grant { id, revoked: true } => {
-            app.replica.apply(&app.index, vec![Op::Remove(id)]);
-            Ok(())
+            // Denied at once; then read back who revoked it and why, for the denials to say.
+            app.replica.apply(&app.index, vec![Op::Remove(id.clone())]);
+            refresh_grant(app, &id).await
         }
         Change::Grant { id, revoked: false } => refresh_grant(app, &id).await,
         Change::TokenRevoked { id } => {
@@ -129,6 +130,14 @@ pub async fn load_index(
             page.iter().for_each(|g| index.upsert_grant(g));
         })
         .await?;
+    // Grants revoked before their end, so a denial can still say why (the newest thousand).
+    let revoked = store
+        .list_grants(&GrantFilter {
+            revoked_live_at: Some(at),
+            ..GrantFilter::default()
+        })
+        .await?;
+    revoked.iter().for_each(|g| index.upsert_grant(g));
     Ok(index)
 }
 

@@ -91,7 +91,19 @@
     setTimeout(again, every);
   }
 
+  // After a rejected form: the focus goes to the field in error (the banner at the top links
+  // to it too), so keyboard and screen-reader users land where the fix is.
+  function focusProblem() {
+    var link = document.querySelector("#flash [data-focus]");
+    var field = link && document.getElementById(link.getAttribute("data-focus"));
+    field = field || document.querySelector("[aria-invalid=true]");
+    if (!field) return;
+    field.focus({ preventScroll: true });
+    field.scrollIntoView({ block: "center" });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    focusProblem();
     tick();
     setInterval(tick, 1000);
     document.querySelectorAll("[data-poll]").forEach(poll);

@@ -19,6 +19,8 @@ pub struct GrantFilter {
     pub request_id: Option<String>,
     /// Only grants not revoked and with `expires_at` after this time.
     pub live_at: Option<Time>,
+    /// Only grants revoked before their end, with `expires_at` after this time.
+    pub revoked_live_at: Option<Time>,
     pub limit: Option<i64>,
 }
 
@@ -36,6 +38,10 @@ pub struct AuditFilter {
     pub since: Option<Time>,
     /// Only events before this time.
     pub until: Option<Time>,
+    /// Only events with `seq` less than this.
+    pub before: Option<i64>,
+    /// Newest first (`seq` descending) instead of oldest first.
+    pub newest_first: bool,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -16,6 +16,21 @@ pub fn transport(server: &str, e: &reqwest::Error) -> anyhow::Error {
              ({cause}); pass its CA with `--ca FILE` or set `WICKET_CA`"
         );
     }
+    // A TLS hello answered in plain HTTP: rustls reads the reply as a corrupt record.
+    if server.starts_with("https://")
+        && [
+            "corrupt message",
+            "InvalidContentType",
+            "wrong version number",
+        ]
+        .iter()
+        .any(|m| cause.contains(m))
+    {
+        return anyhow!(
+            "the server at `{server}` does not speak TLS; it looks like a plain HTTP server, so use `{}`",
+            server.replacen("https://", "http://", 1)
+        );
+    }
     if e.is_connect() {
         return anyhow!(
             "cannot reach the wicket server at `{server}` ({cause}); start one with `wicket serve`, \
@@ -53,24 +68,50 @@ fn lowercase_first(text: &str) -> String {
     }
 }
 
-/// A 4xx/5xx: the message of `{"error": {"code", "message"}}`, with a hint for 401.
+/// An error answer of the API: its `code`, and the message to show.
+#[derive(Debug)]
+pub struct ApiFailure {
+    pub code: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ApiFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ApiFailure {}
+
+/// A 4xx/5xx: the message of `{"error": {"code", "message"}}`, with a hint for 401; the
+/// code travels with it (`--output json` prints it).
 pub fn api(server: &str, status: StatusCode, body: &[u8]) -> anyhow::Error {
-    let message = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
-        v.pointer("/error/message")
+    let error = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("error").cloned());
+    let text = |key: &str| {
+        error
+            .as_ref()
+            .and_then(|e| e.get(key))
             .and_then(Value::as_str)
             .map(str::to_string)
-    });
-    let Some(message) = message else {
+    };
+    let Some(message) = text("message") else {
         return anyhow!(
             "the server at `{server}` answered {status} without a wicket error; is it a wicket server?"
         );
     };
-    if status == StatusCode::UNAUTHORIZED {
-        return anyhow!(
+    let message = if status == StatusCode::UNAUTHORIZED {
+        format!(
             "{message}; check `--token` or `WICKET_TOKEN` (mint one with `wicket token create USER`)"
-        );
-    }
-    anyhow!("{message}")
+        )
+    } else {
+        message
+    };
+    anyhow::Error::new(ApiFailure {
+        code: text("code").unwrap_or_else(|| "error".into()),
+        message,
+    })
 }
 
 /// A 2xx whose body is not JSON.

@@ -202,5 +202,65 @@ fn details(e: &Event) -> String {
             .flatten()
             .cloned(),
     );
+    parts.extend(said(e));
     parts.join("  ")
+}
+
+/// What the event says beyond its ids: an anomaly's rule, severity and summary; a review's
+/// step and comment; a request's roles, reason and ticket; a revocation's reason.
+fn said(e: &Event) -> Option<String> {
+    let text = |key: &str| {
+        e.details
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .filter(|t| !t.is_empty())
+    };
+    let quoted = |key: &str| text(key).map(|t| format!("“{t}”"));
+    let mut out: Vec<String> = Vec::new();
+    match e.kind.as_str() {
+        "anomaly.flagged" => {
+            out.push(format!(
+                "rule {} ({}): {}",
+                text("rule").unwrap_or("?"),
+                text("severity").unwrap_or("?"),
+                text("summary").unwrap_or("")
+            ));
+            if e.details.get("revoke").and_then(serde_json::Value::as_bool) == Some(true) {
+                out.push("(revokes)".into());
+            }
+        }
+        "review.added" => {
+            if let Some(step) = e.details.get("step").and_then(serde_json::Value::as_u64) {
+                out.push(format!("step {step}"));
+            }
+            out.extend(quoted("comment"));
+        }
+        "request.created" => {
+            if let Some(roles) = e.details.get("roles").and_then(serde_json::Value::as_array) {
+                let roles: Vec<&str> = roles.iter().filter_map(|r| r.as_str()).collect();
+                out.push(format!("roles {}", roles.join(",")));
+            }
+            out.extend(quoted("reason"));
+            out.extend(text("ticket").map(|t| format!("ticket {t}")));
+            if e.details
+                .get("break_glass")
+                .and_then(serde_json::Value::as_bool)
+                == Some(true)
+            {
+                out.push("break-glass".into());
+            }
+        }
+        "request.denied" | "request.cancelled" => out.extend(quoted("comment")),
+        "grant.revoked" => out.extend(quoted("reason")),
+        "check.allowed" | "check.denied"
+            if e.details
+                .get("dry_run")
+                .and_then(serde_json::Value::as_bool)
+                == Some(true) =>
+        {
+            out.push("(dry run)".into());
+        }
+        _ => {}
+    }
+    (!out.is_empty()).then(|| out.join("  "))
 }

@@ -5,7 +5,7 @@ use chrono::Utc;
 use clap::Args;
 use serde_json::{Value, json};
 
-use crate::api::{Check, Items, Policy, Requestable, decode};
+use crate::api::{Check, Items, Policy, Requestable, Role, decode};
 use crate::args::Global;
 use crate::client::Client;
 use crate::commands::subject;
@@ -21,11 +21,19 @@ pub struct CheckArgs {
     /// Ask about someone else (`bob` or `user:bob`; needs `wicket:check.others`)
     #[arg(long)]
     pub subject: Option<String>,
+    /// Record the check as an attempt, as a service enforcing with wicket does: an allowed
+    /// check is a use of the grant, a denied one counts towards the monitor's bursts of
+    /// denials. Without it the check is a question (a dry run), audited as such
+    #[arg(long)]
+    pub enforce: bool,
 }
 
 pub async fn run(global: &Global, args: CheckArgs) -> Result<Verdict> {
     let client = Client::new(global)?;
     let mut body = json!({ "action": args.action, "resource": args.resource });
+    if !args.enforce {
+        body["dry_run"] = Value::Bool(true);
+    }
     if let Some(s) = &args.subject {
         body["subject"] = Value::String(subject(s));
     }
@@ -57,6 +65,15 @@ pub async fn run(global: &Global, args: CheckArgs) -> Result<Verdict> {
     {
         outln!("guardrail: {g}");
     }
+    if check.requestable.is_empty() && check.guardrail.is_none() {
+        // Best effort: a typo in the action is the likeliest reason nothing is requestable.
+        if let Ok(v) = client.get("/v1/roles", &[]).await
+            && let Ok(roles) = decode::<Items<Role>>(&v, "list of roles")
+            && let Some(line) = unknown_action(&args.action, &roles.items)
+        {
+            outln!("{line}");
+        }
+    }
     if !check.requestable.is_empty() {
         // Best effort: the policies only make the suggestion more complete.
         let policies = match client.get("/v1/policies", &[]).await {
@@ -71,6 +88,30 @@ pub async fn run(global: &Global, args: CheckArgs) -> Result<Verdict> {
         }
     }
     Ok(Verdict::No)
+}
+
+/// `no role grants `db:selct` on any resource; did you mean `db:select`?` when no role's
+/// permissions name the action at all.
+fn unknown_action(action: &str, roles: &[Role]) -> Option<String> {
+    let parsed = wicket_core::Action::parse(action).ok()?;
+    let patterns: Vec<&str> = roles
+        .iter()
+        .flat_map(|r| &r.permissions)
+        .flat_map(|p| &p.actions)
+        .map(String::as_str)
+        .collect();
+    let granted = patterns.iter().any(|p| {
+        wicket_core::ActionPattern::parse(p).is_ok_and(|pattern| pattern.matches(&parsed))
+    });
+    if granted {
+        return None;
+    }
+    let literal = patterns.iter().copied().filter(|p| !p.contains('*'));
+    let hint = match wicket_core::suggest::closest(action, literal) {
+        Some(near) => format!("; did you mean `{near}`?"),
+        None => String::new(),
+    };
+    Some(format!("no role grants `{action}` on any resource{hint}"))
 }
 
 /// `wicket request create ROLE --reason "..."`, with `--ticket` and `--policy` when needed.
@@ -92,6 +133,26 @@ fn suggestion(r: &Requestable, all: &[Requestable], policies: &[Policy]) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::Permission;
+
+    #[test]
+    fn an_action_no_role_grants_is_named_with_the_nearest_one() {
+        let roles = [Role {
+            permissions: vec![Permission {
+                actions: vec!["db:select".into(), "logs:*".into()],
+            }],
+        }];
+        assert_eq!(
+            unknown_action("db:selct", &roles).as_deref(),
+            Some("no role grants `db:selct` on any resource; did you mean `db:select`?")
+        );
+        assert_eq!(unknown_action("db:select", &roles), None);
+        assert_eq!(unknown_action("logs:view", &roles), None);
+        assert_eq!(
+            unknown_action("ssh:login", &roles).as_deref(),
+            Some("no role grants `ssh:login` on any resource")
+        );
+    }
 
     fn req(role: &str, policy: &str) -> Requestable {
         Requestable {

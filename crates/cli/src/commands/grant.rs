@@ -85,7 +85,30 @@ pub fn print_table(grants: &[Grant]) -> Result<()> {
             expiry(g, now),
         ]);
     }
-    table.print()
+    table.print()?;
+    // A revoked grant says who ended it and why, under the table.
+    for g in grants {
+        if let Some(why) = revocation(g) {
+            outln!("{} {why}", g.id);
+        }
+    }
+    Ok(())
+}
+
+/// `revoked by wicket:monitor: anomaly rule `denied-burst`: ...` for a revoked grant.
+pub fn revocation(g: &Grant) -> Option<String> {
+    if g.status != "revoked" {
+        return None;
+    }
+    let mut text = "revoked".to_string();
+    if let Some(by) = &g.revoked_by {
+        text.push_str(&format!(" by {by}"));
+    }
+    match g.revoke_reason.as_deref() {
+        Some(reason) if !reason.is_empty() => text.push_str(&format!(": {reason}")),
+        _ => text.push_str(" (no reason given)"),
+    }
+    Some(text)
 }
 
 /// When the grant ends or ended: `in 42m`, `starts in 5m, for 1h`, `3m ago`, `revoked 2m ago`.

@@ -32,13 +32,29 @@ pub fn run(global: &Global, cmd: PolicyCommand) -> Result<Verdict> {
     let path = file.unwrap_or_else(|| global.config.clone());
     let name = path.display().to_string();
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading `{name}`"))?;
-    let config = match Config::parse(&name, &text) {
+    let config = match Config::parse_all(&name, &text) {
         Ok(config) => config,
-        Err(e) => {
+        Err(errors) => {
             match global.output {
-                Format::Human => eprintln!("error: {e}"),
+                Format::Human => {
+                    for e in &errors {
+                        eprintln!("error: {e}");
+                    }
+                    if errors.len() > 1 {
+                        eprintln!("{} in `{name}`", count(errors.len(), "error", "errors"));
+                    }
+                }
                 Format::Json => {
-                    output::json(&json!({ "file": name, "valid": false, "error": e.to_string() }))?
+                    let all: Vec<_> = errors
+                        .iter()
+                        .map(|e| json!({ "key": e.key, "message": e.message }))
+                        .collect();
+                    output::json(&json!({
+                        "file": name,
+                        "valid": false,
+                        "error": errors[0].to_string(),
+                        "errors": all,
+                    }))?
                 }
             }
             return Ok(Verdict::No);

@@ -32,7 +32,10 @@ pub enum RequestCommand {
         reviewable: bool,
     },
     /// Show one request with its reviews and grants
-    Show { id: String },
+    Show {
+        /// The request (`req_...`)
+        id: String,
+    },
     /// Approve the step of a request that is now deciding
     Approve(Decide),
     /// Deny a request

@@ -9,7 +9,7 @@ use clap::Args;
 use tracing_subscriber::EnvFilter;
 use wicket_engine::Engine;
 use wicket_engine::open::load_config;
-use wicket_server::serve::{Http, ServeOptions, listen_addr, shutdown_signal};
+use wicket_server::serve::{Http, ServeError, ServeOptions, listen_addr, shutdown_signal};
 
 use super::config_file;
 use crate::args::Global;
@@ -43,7 +43,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<Verdict> {
         Ok(h) => h,
         Err(e) => {
             engine.shutdown().await?;
-            return Err(e.into());
+            return Err(bind_error(e, &listen));
         }
     };
     let gateway = if engine.app.config.gateway.postgres.is_empty() {
@@ -65,6 +65,11 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<Verdict> {
     }
     let scheme = if http.tls { "https" } else { "http" };
     println!("listening on {scheme}://{}", http.addr);
+    println!(
+        "web UI: {scheme}://{}/ (sign in with a token from `wicket token create USER --config {}`)",
+        http.addr,
+        opts.config_path.display()
+    );
     tracing::info!(addr = %http.addr, "wicket is serving");
     shutdown_signal().await;
     tracing::info!("shutting down");
@@ -74,6 +79,19 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<Verdict> {
     http.shutdown().await?;
     engine.shutdown().await?;
     Ok(Verdict::Yes)
+}
+
+/// An address in use says what to do about it; other failures stay as they are.
+fn bind_error(e: ServeError, listen: &str) -> anyhow::Error {
+    match &e {
+        ServeError::Bind { source, .. } if source.kind() == std::io::ErrorKind::AddrInUse => {
+            let host = listen.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
+            anyhow::anyhow!(
+                "address `{listen}` is already in use (another `wicket serve`?); pass `--listen {host}:PORT` with a free port, or `--listen {host}:0` to take any"
+            )
+        }
+        _ => e.into(),
+    }
 }
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`).

@@ -26,6 +26,7 @@ pub enum TokenCommand {
     },
     /// Revoke a token by its id (`tok_...`): over HTTP, or straight in the database
     Revoke {
+        /// The token's id (`tok_...`, printed by `wicket token create USER --output json`)
         id: String,
         /// Revoke in the database, like `token create`, with no API token (an administrator
         /// on the server's host)

@@ -65,18 +65,24 @@ impl<'a> Facts<'a> {
         self.event.subject.clone().unwrap_or_default()
     }
 
-    /// A denied check or a denied gateway statement.
+    /// A denied check (not a dry run) or a denied gateway statement.
     pub fn is_denial(&self) -> bool {
-        self.event.kind == EventKind::CheckDenied
+        (self.event.kind == EventKind::CheckDenied && !self.dry_run())
             || (self.event.kind == EventKind::GatewayStatement
                 && self.event.decision.as_deref() == Some("deny"))
     }
 
-    /// A recorded use of a grant: an allowed check through it, or a statement under it.
+    /// A question asked with `wicket check`, not an attempt.
+    fn dry_run(&self) -> bool {
+        crate::audit::dry_run_in(&self.details)
+    }
+
+    /// A recorded use of a grant: an allowed check through it (not a dry run), or a statement
+    /// under it.
     pub fn used_grant(&self) -> Option<&'a str> {
         let g = self.event.grant_id.as_deref()?;
         let used = match EventKind::parse(&self.event.kind) {
-            Some(EventKind::CheckAllowed) => true,
+            Some(EventKind::CheckAllowed) => !self.dry_run(),
             Some(EventKind::GatewayStatement) => self.event.decision.as_deref() == Some("allow"),
             _ => false,
         };

@@ -167,6 +167,27 @@ fn denied_burst_fires_once_per_burst_and_again_after_a_quiet_window() {
 }
 
 #[test]
+fn dry_run_checks_are_neither_denials_nor_uses() {
+    let mut st = Stream::default();
+    let dry = |e: &mut AuditEvent| {
+        e.details = canonical_json(&json!({"reason": "no", "dry_run": true}));
+    };
+    // Ten questions asked with `wicket check`: no burst, nothing revoked.
+    let mut m = Monitor::new(&rules(DENIED));
+    let mut questions: Vec<AuditEvent> = (0..10).map(|i| st.denied(s(i), "alice")).collect();
+    questions.iter_mut().for_each(dry);
+    assert!(run(&mut m, &questions).is_empty());
+    // The same ten as attempts are a burst.
+    let attempts: Vec<AuditEvent> = (0..10).map(|i| st.denied(s(20 + i), "alice")).collect();
+    assert_eq!(run(&mut m, &attempts).len(), 1);
+    // Allowed dry runs are no use of the grant: no volume spike.
+    let mut m = Monitor::new(&rules(VOLUME));
+    let mut asked: Vec<AuditEvent> = (0..10).map(|i| st.allowed(s(i), "alice", "gr_1")).collect();
+    asked.iter_mut().for_each(dry);
+    assert!(run(&mut m, &asked).is_empty());
+}
+
+#[test]
 fn denied_burst_stays_silent_on_a_benign_stream() {
     let mut m = Monitor::new(&rules(DENIED));
     let mut st = Stream::default();

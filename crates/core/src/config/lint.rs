@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Config, Role};
+use super::{Config, Guardrail, Role};
 
 /// One warning: which part of the configuration, and why it looks wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,14 +17,10 @@ fn pair_set(role: &Role) -> BTreeSet<(String, String)> {
         .collect()
 }
 
-/// True when every pair of `inner` is within some permission of `outer`.
-fn contained(inner: &Role, outer: &Role) -> bool {
-    inner
-        .pairs()
-        .all(|(a, r)| outer.pairs().any(|(oa, or)| a.within(oa) && r.within(or)))
-}
-
 /// Every warning for `config`, in file order.
+///
+/// A role contained in another (read within write) is how least privilege is laid out, not a
+/// mistake, so only roles with the very same permissions are flagged.
 pub fn lint(config: &Config) -> Vec<Lint> {
     let mut out = Vec::new();
     for (i, a) in config.roles.iter().enumerate() {
@@ -37,35 +33,10 @@ pub fn lint(config: &Config) -> Vec<Lint> {
                         b.name, a.name
                     ),
                 });
-            } else if contained(a, b) {
-                out.push(Lint {
-                    key: format!("roles.{}", a.name),
-                    message: format!("role `{}` is contained in role `{}`", a.name, b.name),
-                });
-            } else if contained(b, a) {
-                out.push(Lint {
-                    key: format!("roles.{}", b.name),
-                    message: format!("role `{}` is contained in role `{}`", b.name, a.name),
-                });
             }
         }
     }
-    for role in &config.roles {
-        for g in config.guardrails.iter().filter(|g| g.subjects.is_empty()) {
-            let useless = role.pairs().all(|(a, r)| {
-                g.actions.iter().any(|ga| a.within(ga)) && g.resources.iter().any(|gr| r.within(gr))
-            });
-            if useless {
-                out.push(Lint {
-                    key: format!("roles.{}", role.name),
-                    message: format!(
-                        "guardrail `{}` denies everything role `{}` allows; the role is useless",
-                        g.name, role.name
-                    ),
-                });
-            }
-        }
-    }
+    out.extend(useless_roles(config));
     // With an identity provider, requesters and approvers also come from it: who is there is
     // not known from the file, so the file cannot say a policy is unsatisfiable.
     let policies = if config.oidc.is_some() {
@@ -120,6 +91,92 @@ pub fn lint(config: &Config) -> Vec<Lint> {
     }
     out.extend(anomaly_lints(config));
     out
+}
+
+/// The guardrails (of `among`) that deny every pair of `role`, one per pair, or `None` when
+/// some pair stays allowed.
+fn cancelling<'c>(role: &Role, among: &[&'c Guardrail]) -> Option<Vec<&'c str>> {
+    let mut names: Vec<&str> = Vec::new();
+    for (a, r) in role.pairs() {
+        let g: &'c Guardrail = among.iter().copied().find(|g| {
+            g.actions.iter().any(|ga| a.within(ga)) && g.resources.iter().any(|gr| r.within(gr))
+        })?;
+        if !names.contains(&g.name.as_str()) {
+            names.push(&g.name);
+        }
+    }
+    (!names.is_empty()).then_some(names)
+}
+
+/// `guardrail `a``, `guardrails `a` and `b``.
+fn guardrails_text(names: &[&str]) -> String {
+    match names {
+        [one] => format!("guardrail `{one}` denies"),
+        _ => format!("guardrails `{}` together deny", names.join("` and `")),
+    }
+}
+
+/// Roles the guardrails leave nothing of: for everyone (guardrails without subjects, alone or
+/// together), or for the subjects a guardrail names, when those subjects could get the role.
+fn useless_roles(config: &Config) -> Vec<Lint> {
+    let mut out = Vec::new();
+    let everyone: Vec<&Guardrail> = config
+        .guardrails
+        .iter()
+        .filter(|g| g.subjects.is_empty())
+        .collect();
+    for role in &config.roles {
+        if let Some(names) = cancelling(role, &everyone) {
+            out.push(Lint {
+                key: format!("roles.{}", role.name),
+                message: format!(
+                    "{} everything role `{}` allows; the role is useless",
+                    guardrails_text(&names),
+                    role.name
+                ),
+            });
+            continue;
+        }
+        for g in config.guardrails.iter().filter(|g| !g.subjects.is_empty()) {
+            let mut among = everyone.clone();
+            among.push(g);
+            let Some(names) = cancelling(role, &among) else {
+                continue;
+            };
+            // Only worth saying when someone the guardrail names could hold the role.
+            let affected: BTreeSet<&str> = g
+                .subjects
+                .iter()
+                .flat_map(|s| config.users_of(s))
+                .filter(|u| could_hold(config, u, &role.name))
+                .collect();
+            if affected.is_empty() {
+                continue;
+            }
+            out.push(Lint {
+                key: format!("roles.{}", role.name),
+                message: format!(
+                    "{} everything role `{}` allows to `{}`, who may still be given it; the role is useless to them",
+                    guardrails_text(&names),
+                    role.name,
+                    affected.into_iter().collect::<Vec<_>>().join("`, `")
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// True when `user` may request `role` under some policy or holds it through a binding.
+fn could_hold(config: &Config, user: &str, role: &str) -> bool {
+    let groups = config.groups_of(user);
+    config
+        .policies
+        .iter()
+        .any(|p| p.offers(role) && p.covers_requester(user, groups))
+        || config.bindings.iter().any(|b| {
+            b.roles.iter().any(|r| r == role) && b.subjects.iter().any(|s| s.covers(user, groups))
+        })
 }
 
 /// Monitoring rules that can never do what they say.

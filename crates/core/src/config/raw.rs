@@ -49,6 +49,8 @@ pub struct RawAudit {
     pub retain: Option<String>,
     /// Where archive files are written.
     pub archive_dir: Option<String>,
+    /// Which allowed checks are recorded: `grants` (the default) or `all`.
+    pub allowed_checks: Option<String>,
 }
 
 /// `[audit.checkpoints]`.

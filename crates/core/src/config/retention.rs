@@ -1,4 +1,5 @@
-//! `[audit]`: how long audit events stay in the database before they move to an archive file.
+//! `[audit]`: how long audit events stay in the database before they move to an archive file,
+//! and which allowed checks are recorded at all.
 
 use super::Validator;
 use super::raw::RawAudit;
@@ -13,6 +14,19 @@ pub struct AuditConfig {
     pub retain_secs: Option<i64>,
     /// Where archive files go; the server's default is `audit-archive` next to the database.
     pub archive_dir: Option<String>,
+    /// Which allowed checks leave an audit event (denials always do).
+    pub allowed_checks: AllowedChecks,
+}
+
+/// `allowed_checks`: which allowed checks are audited.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AllowedChecks {
+    /// Those allowed through a grant (a use of temporary access); a standing binding's allows
+    /// are not recorded, as they would be most of the log.
+    #[default]
+    Grants,
+    /// Every allowed check, standing bindings included.
+    All,
 }
 
 /// Parses `400d`, `52w`, or any duration wicket accepts elsewhere (`12h`); at least one day,
@@ -60,9 +74,21 @@ impl Validator<'_> {
                 "the directory name is empty".into(),
             );
         }
+        let allowed_checks = match raw.allowed_checks.as_deref() {
+            None | Some("grants") => AllowedChecks::Grants,
+            Some("all") => AllowedChecks::All,
+            Some(other) => {
+                self.err(
+                    "audit.allowed_checks".into(),
+                    format!("`{other}` is not one of `grants` (the default) or `all`"),
+                );
+                AllowedChecks::Grants
+            }
+        };
         AuditConfig {
             retain_secs,
             archive_dir: raw.archive_dir.clone(),
+            allowed_checks,
         }
     }
 }
@@ -71,6 +97,26 @@ impl Validator<'_> {
 mod tests {
     use super::parse_retain;
     use crate::config::Config;
+
+    #[test]
+    fn allowed_checks_are_grants_or_all() {
+        use super::AllowedChecks;
+        let parse = |extra: &str| {
+            Config::parse("w.toml", &format!("[audit]\n{extra}")).map(|c| c.audit.allowed_checks)
+        };
+        assert_eq!(parse("").unwrap(), AllowedChecks::Grants);
+        assert_eq!(
+            parse("allowed_checks = \"grants\"").unwrap(),
+            AllowedChecks::Grants
+        );
+        assert_eq!(
+            parse("allowed_checks = \"all\"").unwrap(),
+            AllowedChecks::All
+        );
+        let e = parse("allowed_checks = \"some\"").unwrap_err();
+        assert_eq!(e.key, "audit.allowed_checks");
+        assert!(e.message.contains("`some`"), "{e}");
+    }
 
     #[test]
     fn retention_lengths() {

@@ -666,29 +666,56 @@ fn identical_roles_are_flagged() {
 }
 
 #[test]
-fn a_contained_role_is_flagged_whichever_comes_first() {
+fn a_contained_role_is_not_a_warning() {
+    // Read within write is how least privilege is laid out.
     let text = with_role(
         "db-all",
         r#"[{ actions = ["db:*"], resources = ["postgres/**"] }]"#,
     );
-    let lints = lints_of(&text);
-    assert_eq!(lints.len(), 1, "{lints:?}");
-    assert_eq!(lints[0].key, "roles.db-read");
-    assert_eq!(
-        lints[0].message,
-        "role `db-read` is contained in role `db-all`"
-    );
+    assert_eq!(lints_of(&text), []);
+}
 
+#[test]
+fn two_guardrails_together_can_make_a_role_useless() {
     let text = with_role(
-        "db-one",
-        r#"[{ actions = ["db:select"], resources = ["postgres/prod/orders"] }]"#,
+        "db-select-insert",
+        r#"[{ actions = ["db:select", "db:insert"], resources = ["postgres/prod/orders/**"] }]"#,
+    ) + r#"
+[[guardrails]]
+name = "no-select"
+actions = ["db:select"]
+resources = ["postgres/prod/orders/**"]
+reason = "frozen"
+
+[[guardrails]]
+name = "no-insert"
+actions = ["db:insert"]
+resources = ["postgres/**"]
+reason = "frozen"
+"#;
+    let lints: Vec<_> = lints_of(&text)
+        .into_iter()
+        .filter(|l| l.key == "roles.db-select-insert")
+        .collect();
+    assert_eq!(lints.len(), 1, "{lints:?}");
+    assert_eq!(
+        lints[0].message,
+        "guardrails `no-select` and `no-insert` together deny everything role `db-select-insert` allows; the role is useless"
+    );
+}
+
+#[test]
+fn a_guardrail_with_subjects_makes_a_role_useless_to_those_who_could_get_it() {
+    let text = CLEAN.replace(
+        "reason = \"migrations only\"",
+        "reason = \"migrations only\"\n\n[[guardrails]]\nname = \"no-logs-for-alice\"\nactions = [\"logs:*\"]\nresources = [\"**\"]\nsubjects = [\"user:alice\"]\nreason = \"contractor\"",
     );
     let lints = lints_of(&text);
     assert_eq!(lints.len(), 1, "{lints:?}");
-    assert_eq!(lints[0].key, "roles.db-one");
+    assert_eq!(lints[0].key, "roles.logs-read");
     assert_eq!(
         lints[0].message,
-        "role `db-one` is contained in role `db-read`"
+        "guardrail `no-logs-for-alice` denies everything role `logs-read` allows to `alice`, who may still be given it; the role is useless to them"
     );
 }
 
@@ -795,7 +822,7 @@ fn lint_is_quick_on_adversarial_patterns() {
         &format!(r#"[{{ actions = ["db:select"], resources = ["{narrow}"] }}]"#),
     );
     let text = format!(
-        "{text}\n[[roles]]\nname = \"wide\"\npermissions = [{{ actions = [\"db:select\"], resources = [\"{wide}\"] }}]\n"
+        "{text}\n[[guardrails]]\nname = \"wide\"\nactions = [\"db:select\"]\nresources = [\"{wide}\"]\nreason = \"x\"\n"
     );
     let started = Instant::now();
     let lints = lints_of(&text);
@@ -804,10 +831,31 @@ fn lint_is_quick_on_adversarial_patterns() {
         "took {:?}",
         started.elapsed()
     );
-    assert!(
-        lints
-            .iter()
-            .all(|l| !l.message.contains("`narrow` is contained in role `wide`")),
-        "{lints:?}"
+    assert!(lints.iter().all(|l| l.key != "roles.narrow"), "{lints:?}");
+}
+
+#[test]
+fn every_error_is_reported_at_once() {
+    let text = CLEAN
+        .replace(
+            "roles = [\"db-read\", \"logs-read\"]",
+            "roles = [\"db-raed\", \"logs-read\"]",
+        )
+        .replace("max_duration = \"4h\"", "max_duration = \"4 hours\"")
+        .replace("resources = [\"logs/**\"]", "resources = [\"logs//x\"]");
+    let errors = Config::parse_all("w.toml", &text).unwrap_err();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    let all = errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(all.contains("`db-raed`"), "{all}");
+    assert!(all.contains("4 hours"), "{all}");
+    assert!(all.contains("logs//x"), "{all}");
+    assert_eq!(
+        Config::parse("w.toml", &text).unwrap_err(),
+        errors[0],
+        "parse names the first"
     );
 }

@@ -761,3 +761,69 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_denial_names_the_grant_revoked_before_its_end_and_why() {
+    let mut index = index();
+    let mut g = grant("gr-1", "alice", "orders-db-read", t0(), t(3600));
+    index.upsert_grant(&g);
+    assert!(check(&index, "alice", "db:select", ORDERS, t(10)).allowed);
+    g.revoked_at = Some(t(60));
+    g.revoked_by = Some("wicket:monitor".into());
+    g.revoke_reason = Some("anomaly rule `denied-burst`: 10 denials".into());
+    index.upsert_grant(&g);
+    let d = check(&index, "alice", "db:select", ORDERS, t(61));
+    assert!(!d.allowed);
+    let r = d.revoked.as_ref().expect("the revocation is named");
+    assert_eq!(r.grant_id, "gr-1");
+    assert_eq!(r.role, "orders-db-read");
+    assert_eq!(r.revoked_by.as_deref(), Some("wicket:monitor"));
+    assert!(
+        d.reason.contains(
+            "grant `gr-1` of role `orders-db-read` was revoked at 2026-01-01T00:01:00.000Z by `wicket:monitor`: anomaly rule `denied-burst`: 10 denials"
+        ),
+        "{}",
+        d.reason
+    );
+    // A check the grant never allowed does not mention it.
+    assert_eq!(
+        check(&index, "alice", "logs:view", "logs/other", t(61)).revoked,
+        None
+    );
+    // Once the grant would have ended anyway, the note goes.
+    assert_eq!(
+        check(&index, "alice", "db:select", ORDERS, t(3600)).revoked,
+        None
+    );
+    index.prune(t(3600));
+    assert!(index.revoked_of("alice").is_empty());
+    // A grant given back again (re-upserted unrevoked) is live, not noted.
+    g.revoked_at = None;
+    index.upsert_grant(&g);
+    assert!(index.revoked_of("alice").is_empty());
+    index.remove_grant("gr-1");
+    assert!(index.grants_of("alice").is_empty());
+}
+
+#[test]
+fn revoking_in_the_index_denies_at_once_and_keeps_the_why() {
+    let mut index = index();
+    index.upsert_grant(&grant("gr-1", "alice", "orders-db-read", t0(), t(3600)));
+    index.revoke_grant("gr-1", t(60), "carol", "done early");
+    assert!(index.grants_of("alice").is_empty());
+    let d = check(&index, "alice", "db:select", ORDERS, t(61));
+    assert!(!d.allowed);
+    let r = d.revoked.expect("the revocation is named");
+    assert_eq!(
+        (
+            r.grant_id.as_str(),
+            r.revoked_by.as_deref(),
+            r.reason.as_deref()
+        ),
+        ("gr-1", Some("carol"), Some("done early"))
+    );
+    // An unknown grant is left alone.
+    index.revoke_grant("gr-x", t(60), "carol", "x");
+    index.remove_grant("gr-1");
+    assert!(index.revoked_of("alice").is_empty());
+}

@@ -83,11 +83,110 @@ fn role_for(
         })
         .map(|r| (r.role, r.policy))
         .ok_or_else(|| {
+            // No role grants the action anywhere: most likely a typo in it.
+            let granted = config
+                .roles
+                .iter()
+                .flat_map(|r| r.pairs())
+                .any(|(a, _)| a.matches(&action));
+            if !granted {
+                let literal = config
+                    .roles
+                    .iter()
+                    .flat_map(|r| r.pairs())
+                    .filter_map(|(a, _)| match a {
+                        crate::action::ActionPattern::Exact(a) => Some(a.as_str()),
+                        _ => None,
+                    });
+                let hint = crate::suggest::closest(action.as_str(), literal)
+                    .map(|near| format!("; did you mean `{near}`?"))
+                    .unwrap_or_default();
+                return WicketError::policy(
+                    "unknown_action",
+                    format!("no role grants `{action}` on any resource{hint}"),
+                );
+            }
             WicketError::policy(
                 "nothing_requestable",
                 format!("no role that `{requester}` may request allows `{action}` on `{resource}`"),
             )
         })
+}
+
+/// Refuses a request for a role the requester holds as a standing role.
+fn already_standing(
+    index: &Index,
+    requester: &str,
+    roles: &[String],
+    now: Time,
+) -> Result<(), WicketError> {
+    let config = index.config();
+    for s in index.standing_of(requester) {
+        let role = &config.roles[s.role].name;
+        if roles.contains(role) && s.expires_at.is_none_or(|e| now < e) {
+            return Err(WicketError::conflict(
+                "already_held",
+                format!(
+                    "`{requester}` already holds `{role}` as a standing role; there is nothing to request"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a request that would add no time: one of its roles is held through a grant whose
+/// window already covers the whole window asked for (`start`, for `duration`). Asking again
+/// to go on past a grant's end is a renewal, and allowed.
+fn already_granted(
+    index: &Index,
+    requester: &str,
+    roles: &[String],
+    start: Time,
+    duration: Duration,
+) -> Result<(), WicketError> {
+    let config = index.config();
+    let end = start + duration.to_chrono();
+    for g in index.grants_of(requester) {
+        let role = &config.roles[g.role].name;
+        if roles.contains(role) && g.starts_at <= start && end < g.expires_at {
+            return Err(WicketError::conflict(
+                "already_granted",
+                format!(
+                    "`{requester}` already holds `{role}` through grant `{}` until {}, longer than this request would give; release it first to ask for something else",
+                    g.id,
+                    time::format(g.expires_at),
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a request by action and resource when the requester may already do it.
+fn already_allowed(
+    index: &Index,
+    requester: &str,
+    action: &str,
+    resource: &str,
+    now: Time,
+) -> Result<(), WicketError> {
+    let (Ok(a), Ok(r)) = (Action::parse(action), Resource::parse(resource)) else {
+        return Ok(()); // `role_for` names what is wrong with them
+    };
+    let d = crate::decide::decide(index, requester, &a, &r, now);
+    // Through a grant, asking again is a renewal (judged once the duration is known).
+    let through_grant = d.via.as_ref().is_some_and(|v| v.grant_id.is_some());
+    if !d.allowed || through_grant {
+        return Ok(());
+    }
+    Err(WicketError::conflict(
+        "already_allowed",
+        format!(
+            "`{requester}` may already do `{a}` on `{r}` ({}); there is nothing to request",
+            d.reason
+        ),
+    ))
 }
 
 fn choose_policy<'c>(
@@ -126,13 +225,19 @@ fn choose_policy<'c>(
     glass
         .or_else(|| config.policies.iter().find(|p| fits(p)))
         .ok_or_else(|| {
-            WicketError::policy(
-                "no_policy",
-                format!(
-                    "no policy lets `{requester}` request `{}` together",
+            let alone = |r: &String| config.policies.iter().any(|p| p.covers_requester(requester, groups) && p.offers(r));
+            let message = match roles {
+                [one] => format!("no policy lets `{requester}` request `{one}`"),
+                _ if roles.iter().all(alone) => format!(
+                    "no policy lets `{requester}` request `{}` together; request them one at a time",
                     roles.join("`, `")
                 ),
-            )
+                _ => format!(
+                    "no policy lets `{requester}` request `{}`",
+                    roles.iter().filter(|r| !alone(r)).cloned().collect::<Vec<_>>().join("`, `")
+                ),
+            };
+            WicketError::policy("no_policy", message)
         })
 }
 
@@ -154,6 +259,7 @@ pub fn create(
     let (mut roles, mut policy_name) = (input.roles.clone(), input.policy.clone());
     match (&input.action, &input.resource, roles.is_empty()) {
         (Some(action), Some(resource), true) => {
+            already_allowed(index, requester, action, resource, now)?;
             let (role, policy) = role_for(index, requester, input, action, resource)?;
             roles = vec![role];
             // The role's first offering policy, unless break-glass looks further (see below).
@@ -189,9 +295,14 @@ pub fn create(
     }
     for (i, r) in roles.iter().enumerate() {
         if config.role(r).is_none() {
+            let names = config.roles.iter().map(|role| role.name.as_str());
+            let hint = match crate::suggest::closest(r, names) {
+                Some(near) => format!("; did you mean `{near}`?"),
+                None => String::new(),
+            };
             return Err(WicketError::policy(
                 "unknown_role",
-                format!("unknown role `{r}`"),
+                format!("unknown role `{r}`{hint}"),
             ));
         }
         if roles[..i].contains(r) {
@@ -201,6 +312,7 @@ pub fn create(
             ));
         }
     }
+    already_standing(index, requester, &roles, now)?;
     let policy = choose_policy(
         config,
         requester,
@@ -288,6 +400,7 @@ pub fn create(
             Some(t)
         }
     };
+    already_granted(index, requester, &roles, start_at.unwrap_or(now), duration)?;
     if input.break_glass && !policy.break_glass {
         return Err(WicketError::policy(
             "break_glass_not_allowed",

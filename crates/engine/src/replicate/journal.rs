@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::{Mutex as TurnLock, MutexGuard as Turn};
 
-use wicket_core::workflow::Changes;
+use wicket_core::workflow::{Changes, Revocation};
 use wicket_core::{Grant, Index};
 
 /// One change to the grants of the index.
@@ -19,6 +19,9 @@ pub enum Op {
     /// Adds or replaces a grant (a revoked one is removed).
     Upsert(Grant),
     Remove(String),
+    /// Revokes a grant: it stops allowing at once, and is remembered (who, when, why) until
+    /// its end so a denial can say why.
+    Revoke(Revocation),
 }
 
 impl Op {
@@ -26,6 +29,7 @@ impl Op {
         match self {
             Op::Upsert(g) => index.upsert_grant(g),
             Op::Remove(id) => index.remove_grant(id),
+            Op::Revoke(r) => index.revoke_grant(&r.grant_id, r.at, &r.by, &r.reason),
         }
     }
 }
@@ -38,7 +42,7 @@ pub fn ops(changes: &Changes) -> Vec<Op> {
         .map(|g| Op::Upsert(g.grant.clone()))
         .collect();
     if let Some(r) = &changes.revocation {
-        ops.push(Op::Remove(r.grant_id.clone()));
+        ops.push(Op::Revoke(r.clone()));
     }
     ops
 }

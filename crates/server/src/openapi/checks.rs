@@ -24,6 +24,20 @@ pub struct Requestable {
     pub policy: String,
 }
 
+/// A grant that would have allowed a denied check had it not been revoked before its end.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = RevokedGrant)]
+pub struct Revoked {
+    pub grant_id: String,
+    pub role: String,
+    pub revoked_at: Time,
+    /// Who revoked it (`wicket:monitor` for an anomaly rule with `revoke = true`).
+    pub revoked_by: Option<String>,
+    /// Why (an anomaly rule's revocation names the rule).
+    pub reason: Option<String>,
+}
+
 /// The verdict on one check.
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -36,4 +50,6 @@ pub struct Decision {
     pub guardrail: Option<String>,
     /// When denied: the roles the subject may request to be allowed, smallest first.
     pub requestable: Vec<Requestable>,
+    /// When denied: the grant that allowed this until it was revoked, while its window lasts.
+    pub revoked: Option<Revoked>,
 }

@@ -70,7 +70,7 @@ impl ToSchema for Verdict {}
 pub struct Review {
     pub request_id: String,
     pub reviewer: String,
-    /// The step reviewed, from 0.
+    /// The step reviewed, counted from 1 (as the CLI, the web UI and the audit log count).
     pub step: u32,
     pub decision: Verdict,
     #[schema(required = true)]
@@ -101,7 +101,9 @@ pub struct Request {
     #[schema(required = true)]
     pub resource: Option<String>,
     pub state: RequestState,
-    /// The approval step now deciding (the step count once approved).
+    /// The approval step now deciding, counted from 1 (`1` of `steps: 2` is "step 1/2");
+    /// once decided, the last step it reached (`steps` when approved); `0` when the policy
+    /// has no steps.
     pub step: u32,
     pub created_at: Time,
     /// A pending request not decided by then expires.
@@ -114,6 +116,9 @@ pub struct Request {
     /// How many approval steps its policy has.
     pub steps: u64,
     pub grants: Vec<Grant>,
+    /// Only on a newly created request: the requester's older request for the same roles that
+    /// is still pending (the new one is created all the same; cancel one of them).
+    pub duplicate_of: Option<String>,
 }
 
 /// `schema`, or `null` (which the server reads as left out).

@@ -90,7 +90,7 @@ impl Usage {
     /// The grant and concrete use an event records, if it is a use under a grant.
     pub fn use_of(event: &AuditEvent) -> Option<(&str, &str, &str)> {
         let used = match EventKind::parse(&event.kind) {
-            Some(EventKind::CheckAllowed) => true,
+            Some(EventKind::CheckAllowed) => !wicket_core::audit::is_dry_run(&event.details),
             Some(EventKind::GatewayStatement) => event.decision.as_deref() == Some("allow"),
             _ => false,
         };

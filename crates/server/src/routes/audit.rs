@@ -144,6 +144,7 @@ pub async fn list(
         kind: q.kind,
         since,
         until,
+        ..AuditFilter::default()
     };
     if streamed {
         return Ok(export::jsonl(app.store.clone(), filter));

@@ -6,6 +6,7 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wicket_core::audit::EventBuilder;
+use wicket_core::config::retention::AllowedChecks;
 use wicket_core::{Action, Decision, NewEvent, Power, Resource, Time};
 
 use crate::auth::Caller;
@@ -33,6 +34,10 @@ pub struct CheckBody {
     action: String,
     #[schema(value_type = formats::Resource)]
     resource: String,
+    /// A question, not an attempt (`wicket check` sends it): audited with `"dry_run": true`
+    /// in its details, and neither a use of a grant nor a denial for the monitor's rules and
+    /// the usage report.
+    dry_run: Option<bool>,
 }
 
 /// Many checks at once.
@@ -74,17 +79,28 @@ fn parse(body: &CheckBody) -> ApiResult<(Action, Resource)> {
     Ok((action, resource))
 }
 
-/// The audit event a check leaves: every denial, and every allow that used a grant.
+/// How a check is audited: every allow (`allowed_checks = "all"`) or only grants', and
+/// whether it is a dry run.
+#[derive(Clone, Copy)]
+struct How {
+    all: bool,
+    dry_run: bool,
+}
+
+/// The audit event a check leaves: every denial, and every allow that used a grant (with
+/// `[audit] allowed_checks = "all"`, every allow).
 fn event(
     caller: &Caller,
     user: &str,
     action: &Action,
     resource: &Resource,
     d: &Decision,
+    how: How,
     at: Time,
 ) -> Option<NewEvent> {
+    let How { all, dry_run } = how;
     let via_grant = d.via.as_ref().and_then(|v| v.grant_id.clone());
-    if d.allowed && via_grant.is_none() {
+    if d.allowed && via_grant.is_none() && !all {
         return None;
     }
     let kind = if d.allowed {
@@ -98,6 +114,9 @@ fn event(
         .resource(resource.as_str())
         .decision(if d.allowed { "allow" } else { "deny" })
         .detail("reason", d.reason.clone());
+    if dry_run {
+        e = e.detail(wicket_core::audit::DRY_RUN, true);
+    }
     if let Some(g) = via_grant {
         e = e.grant(g);
     }
@@ -118,7 +137,7 @@ fn audit_unavailable(message: String) -> ApiError {
     operation_id = "check",
     tag = "checks",
     summary = "may the subject do the action on the resource now?",
-    description = "Every denial, and every allow through a grant, is audited.",
+    description = "Every denial, and every allow through a grant, is audited (every allow with `[audit] allowed_checks = \"all\"`). A `dry_run` check is audited too, marked so, and counts neither as a use nor towards a burst of denials.",
     request_body = CheckBody,
     responses(
         (status = 200, description = "the decision", body = checks::Decision),
@@ -138,7 +157,10 @@ pub async fn check(
     let at = now();
     let decision = app.decide(&user, &action, &resource, at);
     app.metrics.check(decision.allowed);
-    if let Some(e) = event(&caller, &user, &action, &resource, &decision, at) {
+    let dry_run = body.dry_run == Some(true);
+    let all = app.config.audit.allowed_checks == AllowedChecks::All;
+    let how = How { all, dry_run };
+    if let Some(e) = event(&caller, &user, &action, &resource, &decision, how, at) {
         app.audit.append(e).await.map_err(audit_unavailable)?;
     }
     app.metrics.check_latency(started.elapsed());
@@ -182,22 +204,23 @@ pub async fn batch(
             message: format!("checks[{i}]: {}", e.message),
             ..e
         })?;
-        parsed.push((user, a, r));
+        parsed.push((user, a, r, c.dry_run == Some(true)));
     }
     let at = now();
     let results: Vec<Decision> = {
         let index = app.index();
         parsed
             .iter()
-            .map(|(u, a, r)| wicket_core::decide(&index, u, a, r, at))
+            .map(|(u, a, r, _)| wicket_core::decide(&index, u, a, r, at))
             .collect()
     };
+    let all = app.config.audit.allowed_checks == AllowedChecks::All;
     let events: Vec<NewEvent> = parsed
         .iter()
         .zip(&results)
-        .filter_map(|((u, a, r), d)| {
+        .filter_map(|((u, a, r, dry), d)| {
             app.metrics.check(d.allowed);
-            event(&caller, u, a, r, d, at)
+            event(&caller, u, a, r, d, How { all, dry_run: *dry }, at)
         })
         .collect();
     app.audit

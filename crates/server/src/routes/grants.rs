@@ -109,6 +109,7 @@ pub async fn list(
         request_id: q.request_id,
         live_at: live.then_some(now),
         limit: q.limit.map(Limit::get),
+        ..GrantFilter::default()
     };
     let items = app
         .store

@@ -87,6 +87,7 @@ pub async fn view(app: &App, request: Request) -> ApiResult<RequestView> {
         request,
         steps,
         grants,
+        duplicate_of: None,
     })
 }
 
@@ -101,8 +102,8 @@ pub async fn view(app: &App, request: Request) -> ApiResult<RequestView> {
         (status = 201, description = "the new request (approved at once when its policy has no steps or it is break-glass)", body = schema::Request),
         (status = 400, description = "a bad value: `invalid_action`, `invalid_resource`, `invalid_duration`, `invalid_start_at`, `nothing_requested`, `ambiguous_request`, `incomplete_request`, `too_many_roles`, `duplicate_role`, `reason_too_long`, `ticket_too_long`", body = ErrorBody),
         (status = 403, description = "the caller is not a configured user: `unknown_user`", body = ErrorBody),
-        (status = 409, description = "a concurrent change: `conflict`", body = ErrorBody),
-        (status = 422, description = "against policy: `unknown_role`, `unknown_policy`, `not_a_requester`, `role_not_offered`, `no_policy`, `nothing_requestable`, `denied_by_guardrail`, `duration_exceeds_max`, `reason_required`, `ticket_required`, `ticket_invalid`, `start_at_in_past`, `start_at_too_far`, `break_glass_not_allowed`", body = ErrorBody),
+        (status = 409, description = "a concurrent change: `conflict`; a role held standing: `already_held`; a grant of the role already covering the window asked for: `already_granted` (the message names the grant); an action on a resource already allowed: `already_allowed`", body = ErrorBody),
+        (status = 422, description = "against policy: `unknown_role`, `unknown_policy`, `not_a_requester`, `role_not_offered`, `no_policy`, `nothing_requestable`, `unknown_action`, `denied_by_guardrail`, `duration_exceeds_max`, `reason_required`, `ticket_required`, `ticket_invalid`, `start_at_in_past`, `start_at_too_far`, `break_glass_not_allowed`", body = ErrorBody),
     )
 )]
 pub async fn create(
@@ -118,7 +119,10 @@ pub async fn create(
         params::time(t).map_err(|e| ApiError::bad_request("invalid_start_at", e))?;
     }
     let request = ops::create_request(&app, &caller.user, &body).await?;
-    Ok((StatusCode::CREATED, Json(view(&app, request).await?)))
+    let duplicate_of = ops::pending_twin(&app, &request).await?;
+    let mut shown = view(&app, request).await?;
+    shown.duplicate_of = duplicate_of;
+    Ok((StatusCode::CREATED, Json(shown)))
 }
 
 #[utoipa::path(

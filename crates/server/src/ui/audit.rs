@@ -23,21 +23,30 @@ use wicket_engine::verify::{VerifyReport, verify_chain};
 const PAGE: i64 = 100;
 /// Events per export; continue with `after` for more.
 const MAX_EXPORT: usize = 100_000;
-const FIELDS: [&str; 5] = ["actor", "kind", "request_id", "grant_id", "after"];
+const FIELDS: [&str; 6] = ["actor", "kind", "request_id", "grant_id", "after", "before"];
 
-/// The filter the query names; a bad `after` is a problem for that field.
-fn filter(q: &FormData) -> Result<AuditFilter, Problem> {
-    let after = match q.text("after") {
-        None => None,
-        Some(a) => Some(a.parse::<i64>().map_err(|_| Problem {
+/// A sequence number from the query; a bad one is a problem for that field.
+fn seq(q: &FormData, field: &'static str) -> Result<Option<i64>, Problem> {
+    match q.text(field) {
+        None => Ok(None),
+        Some(a) => a.parse::<i64>().map(Some).map_err(|_| Problem {
             form: "filter".into(),
-            field: Some("after"),
+            field: Some(field),
             message: format!("`{a}` is not a sequence number; give a whole number like `120`"),
             status: StatusCode::BAD_REQUEST,
-        })?),
-    };
+        }),
+    }
+}
+
+/// The filter the query names: newest first (paging back with `before`), unless `after`
+/// asks to read forward from a sequence number.
+fn filter(q: &FormData) -> Result<AuditFilter, Problem> {
+    let after = seq(q, "after")?;
+    let before = seq(q, "before")?;
     Ok(AuditFilter {
         after,
+        before,
+        newest_first: after.is_none(),
         limit: Some(PAGE),
         request_id: q.text("request_id"),
         grant_id: q.text("grant_id"),
@@ -47,16 +56,16 @@ fn filter(q: &FormData) -> Result<AuditFilter, Problem> {
     })
 }
 
-/// The query string for `q`'s filters, with `after` replaced.
-fn query(q: &FormData, after: Option<i64>) -> String {
+/// The query string for `q`'s filters, with the paging (`after` or `before`) replaced.
+fn query(q: &FormData, page: Option<(&str, i64)>) -> String {
     let mut s = form_urlencoded::Serializer::new(String::new());
-    for f in FIELDS.iter().filter(|f| **f != "after") {
+    for f in FIELDS.iter().filter(|f| !matches!(**f, "after" | "before")) {
         if let Some(v) = q.text(f) {
             s.append_pair(f, &v);
         }
     }
-    if let Some(a) = after {
-        s.append_pair("after", &a.to_string());
+    if let Some((key, seq)) = page {
+        s.append_pair(key, &seq.to_string());
     }
     s.finish()
 }
@@ -99,7 +108,7 @@ fn filters(q: &FormData, problem: Option<&Problem>) -> Markup {
             div.buttons {
                 button.primary type="submit" { "Filter" }
                 a.button href="/audit" { "Reset" }
-                a.button href=(format!("/audit/export?{}", query(q, q.text("after").and_then(|a| a.parse().ok())))) download { "Export JSON lines" }
+                a.button href=(format!("/audit/export?{}", query(q, q.text("after").and_then(|a| a.parse().ok()).map(|a| ("after", a))))) download { "Export JSON lines" }
             }
         }
     }
@@ -107,7 +116,8 @@ fn filters(q: &FormData, problem: Option<&Problem>) -> Markup {
 
 fn table(events: &[AuditEvent]) -> Markup {
     html! {
-        div.scroll {
+        p.scroll-hint aria-hidden="true" { "The table scrolls sideways →" }
+        div.scroll tabindex="0" role="region" aria-label="Audit events" {
             table.events {
                 thead { tr { th scope="col" { "Seq" } th scope="col" { "Time" } th scope="col" { "Actor" } th scope="col" { "Kind" } th scope="col" { "What" } th scope="col" { "Links" } } }
                 tbody {
@@ -118,8 +128,8 @@ fn table(events: &[AuditEvent]) -> Markup {
                             td { (e.actor) }
                             td.kind { code { (e.kind) } }
                             td { (describe(e)) }
-                            td {
-                                @if let Some(r) = &e.request_id { a href=(format!("/requests/{r}")) { "request" } " " }
+                            td.links {
+                                @if let Some(r) = &e.request_id { a href=(format!("/requests/{r}")) { "request" } }
                                 @if let Some(g) = &e.grant_id { a href=(format!("/audit?grant_id={g}")) { "grant" } }
                             }
                         }
@@ -148,15 +158,26 @@ pub async fn show(
         Ok(f) => (app.store.list_events(&f).await?, None),
         Err(p) => (Vec::new(), Some(p)),
     };
+    // Newest first pages back to older events; read forward (`after`), it pages on.
+    let newest_first = q.text("after").is_none();
     let next = (events.len() as i64 == PAGE)
         .then(|| events.last().map(|e| e.seq))
-        .flatten();
+        .flatten()
+        .map(|seq| {
+            if newest_first {
+                ("before", seq)
+            } else {
+                ("after", seq)
+            }
+        });
     let body = html! {
         (chain(&report))
         (filters(&q, problem.as_ref()))
         @if events.is_empty() && problem.is_none() { p.empty { "No events match." } }
         @if !events.is_empty() { (table(&events)) }
-        @if let Some(n) = next { p { a.button href=(format!("/audit?{}", query(&q, Some(n)))) { "Next page" } } }
+        @if let Some(n) = next {
+            p { a.button href=(format!("/audit?{}", query(&q, Some(n)))) { (if newest_first { "Older events" } else { "Next page" }) } }
+        }
     };
     let status = problem.as_ref().map_or(StatusCode::OK, |p| p.status);
     Ok(respond(status, page(&chrome, "Audit log", body)))
@@ -171,6 +192,8 @@ pub async fn export(
     app.require_power(&viewer.user, Power::AuditRead)?;
     let q = FormData::parse(raw.unwrap_or_default().as_bytes());
     let mut f = filter(&q).map_err(|p| UiError::page(p.status, "Bad request", p.message))?;
+    // An export reads the chain in its own order, oldest first, paging with `after`.
+    f.newest_first = false;
     f.limit = Some(wicket_store::filter::MAX_LIMIT);
     let mut out = Vec::new();
     let mut count = 0;

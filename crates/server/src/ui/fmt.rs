@@ -43,7 +43,7 @@ pub fn field_for(code: &str) -> Option<&'static str> {
         "invalid_duration" | "duration_exceeds_max" => "duration",
         "nothing_requested" | "too_many_roles" | "unknown_role" | "duplicate_role"
         | "role_not_offered" | "no_policy" | "unknown_policy" | "not_a_requester" => "roles",
-        "invalid_action" => "action",
+        "invalid_action" | "unknown_action" => "action",
         "invalid_resource" | "denied_by_guardrail" | "nothing_requestable" => "resource",
         "invalid_start_at" | "start_at_in_past" | "start_at_too_far" => "start_at",
         "break_glass_not_allowed" => "break_glass",

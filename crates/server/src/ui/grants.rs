@@ -20,7 +20,8 @@ use wicket_engine::ops;
 
 /// The grants page; `problem` is a failed revocation to show beside its reason.
 pub async fn render(app: &App, viewer: &Viewer, problem: Option<&Problem>) -> UiResult<Response> {
-    let chrome = Chrome::load(app, viewer, Nav::Grants).await;
+    let mut chrome = Chrome::load(app, viewer, Nav::Grants).await;
+    chrome.problem(problem);
     if let Err(e) = app
         .require_power(&viewer.user, Power::GrantsRevoke)
         .map_err(ApiError::from)

@@ -69,7 +69,8 @@ fn items(app: &App, csrf: &str, requests: &[Request], problem: Option<&Problem>)
 /// request is no longer there, e.g. someone else decided it first).
 pub async fn render(app: &App, viewer: &Viewer, problem: Option<&Problem>) -> UiResult<Response> {
     let requests = reviewable(app, &viewer.user).await?;
-    let chrome = Chrome::load(app, viewer, Nav::Inbox).await;
+    let mut chrome = Chrome::load(app, viewer, Nav::Inbox).await;
+    chrome.problem(problem);
     let orphan = problem.filter(|p| {
         !requests
             .iter()
@@ -151,6 +152,17 @@ pub async fn review(
         }
     };
     let back = form.back("/inbox");
+    // A denial is final and ends someone's request: it takes a word of why (no one-click
+    // denials by a slip of the mouse).
+    if verdict == Verdict::Deny && form.text("comment").is_none() {
+        let problem = Problem {
+            form: format!("review-{id}"),
+            field: Some("comment"),
+            message: "say why you deny the request: the requester reads this comment".into(),
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        return rerender(&app, &viewer, &back, &problem).await;
+    }
     match ops::review_request(&app, &viewer.user, &id, verdict, form.text("comment"))
         .await
         .map_err(ApiError::from)

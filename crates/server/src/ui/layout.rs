@@ -6,7 +6,7 @@ use axum::response::{Html, IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 
 use super::extract::Viewer;
-use super::fmt::rich;
+use super::fmt::{Problem, rich};
 use super::inbox::reviewable;
 use wicket_core::Power;
 use wicket_engine::app::App;
@@ -32,6 +32,8 @@ pub struct Chrome {
     pub audit: bool,
     pub revoke: bool,
     pub flash: Option<Flash>,
+    /// The id of the form field a rejected form's error is beside, for the banner's link.
+    pub problem_field: Option<String>,
 }
 
 impl Chrome {
@@ -46,7 +48,22 @@ impl Chrome {
             audit: app.has_power(&viewer.user, Power::AuditRead),
             revoke: app.has_power(&viewer.user, Power::GrantsRevoke),
             flash: viewer.take_flash(app),
+            problem_field: None,
         }
+    }
+
+    /// A rejected form shows its error at the top too, in the failure colour, linking to the
+    /// field it concerns (the page script moves the focus there), so a failure is never
+    /// mistaken for the success banner.
+    pub fn problem(&mut self, problem: Option<&Problem>) {
+        let Some(p) = problem else {
+            return;
+        };
+        self.flash = Some(Flash {
+            ok: false,
+            text: format!("Not done: {}", p.message),
+        });
+        self.problem_field = p.field.map(|f| format!("{}-{f}", p.form));
     }
 }
 
@@ -106,7 +123,10 @@ pub fn page(chrome: &Chrome, title: &str, body: Markup) -> Markup {
                 }
                 main #main {
                     @if let Some(f) = &chrome.flash {
-                        p.flash.ok[f.ok].bad[!f.ok] role=(if f.ok { "status" } else { "alert" }) { (rich(&f.text)) }
+                        p.flash.ok[f.ok].bad[!f.ok] #flash role=(if f.ok { "status" } else { "alert" }) {
+                            (rich(&f.text))
+                            @if let Some(id) = &chrome.problem_field { " " a href=(format!("#{id}")) data-focus=(id) { "Go to the field" } }
+                        }
                     }
                     h1 { (title) }
                     (body)

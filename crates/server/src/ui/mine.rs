@@ -16,7 +16,7 @@ use super::fmt::{Problem, badge, when};
 use super::layout::{Chrome, Nav, page, respond};
 use super::login::unauthenticated;
 use super::parts::{GrantCtx, grant_row};
-use super::request_form::{action_form, form_id, policy_form};
+use super::request_form::{Need, action_form, form_id, policy_form};
 use wicket_engine::access::standing_roles;
 use wicket_engine::app::{App, now};
 use wicket_engine::ops;
@@ -99,7 +99,8 @@ pub async fn render(
     problem: Option<&Problem>,
     refill: Option<(&str, &FormData)>,
 ) -> UiResult<Response> {
-    let chrome = Chrome::load(app, viewer, Nav::Mine).await;
+    let mut chrome = Chrome::load(app, viewer, Nav::Mine).await;
+    chrome.problem(problem);
     let user = &viewer.user;
     let groups = &app.groups_of(user);
     let standing = standing_roles(app, user, now());
@@ -131,7 +132,7 @@ pub async fn render(
             @if policies.is_empty() { p.empty { "No policy lets you request access." } }
             div.forms {
                 @for p in &policies { (policy_form(p, app, &viewer.csrf, values(&form_id(&p.name)), problem)) }
-                @if !policies.is_empty() { (action_form(&viewer.csrf, values("action"), problem)) }
+                @if !policies.is_empty() { (action_form(&viewer.csrf, values("action"), problem, Need::of(policies.iter().copied()))) }
             }
         }
     };

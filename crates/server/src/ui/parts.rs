@@ -68,7 +68,8 @@ pub fn steps(app: &App, r: &Request) -> Markup {
     }
 }
 
-/// Approve or deny in one click, with an optional comment. `back` is where to return.
+/// Approve in one click, with an optional comment, or deny with a comment saying why. `back`
+/// is where to return.
 pub fn review_form(csrf: &str, r: &Request, back: &str, problem: Option<&Problem>) -> Markup {
     let form = format!("review-{}", r.id);
     let comment = Slot::new(&form, "comment", problem);
@@ -77,7 +78,7 @@ pub fn review_form(csrf: &str, r: &Request, back: &str, problem: Option<&Problem
             (csrf_field(csrf))
             input type="hidden" name="back" value=(back);
             (form_problem(&form, &["comment"], problem))
-            label for=(comment.id) { "Comment " span.opt { "(optional)" } }
+            label for=(comment.id) { "Comment " span.opt { "(optional to approve; required to deny)" } }
             textarea #(comment.id) name="comment" rows="2" aria-invalid=[comment.invalid()] aria-describedby=[comment.described_by(false)] {}
             (comment.notes(None))
             div.buttons {

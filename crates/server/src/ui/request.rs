@@ -32,7 +32,8 @@ pub async fn render(
             format!("unknown request `{id}`"),
         )
     })?;
-    let chrome = Chrome::load(app, viewer, Nav::None).await;
+    let mut chrome = Chrome::load(app, viewer, Nav::None).await;
+    chrome.problem(problem);
     if !visible_to(app, &request, &viewer.user) {
         let message = format!(
             "`{}` may not see request `{id}`; that takes `{}`",

@@ -54,14 +54,37 @@ fn approvals(p: &Policy) -> String {
     format!("approval by {}", steps.join(", then "))
 }
 
+/// Whether a form's reason is needed: by its policy, or (a form that picks its policy) by
+/// every, none, or some of the policies it may pick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    Required,
+    Optional,
+    Depends,
+}
+
+impl Need {
+    /// What `policies` (those the form may pick from) ask of the reason.
+    pub fn of<'p>(mut policies: impl Iterator<Item = &'p Policy> + Clone) -> Need {
+        if policies.clone().all(|p| p.require_reason) {
+            Need::Required
+        } else if policies.any(|p| p.require_reason) {
+            Need::Depends
+        } else {
+            Need::Optional
+        }
+    }
+}
+
 /// Reason and ticket fields, shared by both kinds of form.
 fn reason_and_ticket(
     form: &str,
     values: Option<&FormData>,
     problem: Option<&Problem>,
-    reason_required: bool,
+    reason_need: Need,
     pattern: Option<&str>,
 ) -> Markup {
+    let reason_required = reason_need == Need::Required;
     let reason = Slot::new(form, "reason", problem);
     let ticket = Slot::new(form, "ticket", problem);
     let value = |k: &str| {
@@ -71,7 +94,11 @@ fn reason_and_ticket(
             .to_string()
     };
     html! {
-        label for=(reason.id) { "Reason" @if reason_required { " " span.req { "(required)" } } @else { " " span.opt { "(optional)" } } }
+        label for=(reason.id) { "Reason" " " @match reason_need {
+            Need::Required => { span.req { "(required)" } }
+            Need::Optional => { span.opt { "(optional)" } }
+            Need::Depends => { span.req { "(required by most policies)" } }
+        } }
         textarea #(reason.id) name="reason" rows="2" required[reason_required] aria-invalid=[reason.invalid()]
             aria-describedby=[reason.described_by(false)] { (value("reason")) }
         (reason.notes(None))
@@ -134,7 +161,7 @@ pub fn policy_form(
                 }
             }
             (duration.notes(Some(html! { "At most " (p.max_duration) ". The clock starts at approval." })))
-            (reason_and_ticket(&form, values, problem, p.require_reason, p.ticket_pattern_text.as_deref()))
+            (reason_and_ticket(&form, values, problem, if p.require_reason { Need::Required } else { Need::Optional }, p.ticket_pattern_text.as_deref()))
             @if p.break_glass {
                 div.check {
                     input #(glass.id) type="checkbox" name="break_glass" value="1" aria-describedby=(glass.hint_id);
@@ -148,7 +175,12 @@ pub fn policy_form(
 }
 
 /// "I need this action on this resource": wicket picks the smallest role and its policy.
-pub fn action_form(csrf: &str, values: Option<&FormData>, problem: Option<&Problem>) -> Markup {
+pub fn action_form(
+    csrf: &str,
+    values: Option<&FormData>,
+    problem: Option<&Problem>,
+    reason: Need,
+) -> Markup {
     let form = "action";
     let action = Slot::new(form, "action", problem);
     let resource = Slot::new(form, "resource", problem);
@@ -178,7 +210,7 @@ pub fn action_form(csrf: &str, values: Option<&FormData>, problem: Option<&Probl
             input #(duration.id) type="text" name="duration" value=(value("duration")) placeholder="1h" autocomplete="off"
                 aria-invalid=[duration.invalid()] aria-describedby=[duration.described_by(true)];
             (duration.notes(Some(html! { "Like " code { "30m" } " or " code { "2h" } "; empty takes the policy's default." })))
-            (reason_and_ticket(form, values, problem, false, None))
+            (reason_and_ticket(form, values, problem, reason, None))
             button.primary type="submit" { "Request access" }
         }
     }

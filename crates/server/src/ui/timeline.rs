@@ -96,6 +96,7 @@ pub fn describe(e: &AuditEvent) -> Markup {
             Some(EventKind::GrantActivated) => { "Grant " code { (grant) } " of " code { (text(&d, "role")) } " active until " (at(&d, "expires_at")) }
             Some(EventKind::GrantExpired) => { "Grant " code { (grant) } " of " code { (text(&d, "role")) } " expired" }
             Some(EventKind::GrantRevoked) => { (e.actor) " revoked grant " code { (grant) } ": " (text(&d, "reason")) }
+            Some(EventKind::CheckAllowed) if wicket_core::audit::dry_run_in(&d) => { "Checked (a question, not a use): " (target(e)) " by " (e.subject.as_deref().unwrap_or(&e.actor)) }
             Some(EventKind::CheckAllowed) => { "Used: " (target(e)) " by " (e.subject.as_deref().unwrap_or(&e.actor)) }
             Some(EventKind::CheckDenied) => { "Denied: " (target(e)) " for " (e.subject.as_deref().unwrap_or(&e.actor)) }
             Some(EventKind::AnomalyFlagged) => {

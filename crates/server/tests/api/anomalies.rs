@@ -95,6 +95,21 @@ async fn a_burst_of_denials_raises_one_anomaly_and_revokes_the_grant() {
         assert!(start.elapsed() < WITHIN, "the grant was never revoked");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // The denial names the grant just revoked, who revoked it and why.
+    let denied = app.check(&alice, "db:select", table).await;
+    assert_eq!(denied["revoked"]["grant_id"], grant.as_str(), "{denied}");
+    assert_eq!(denied["revoked"]["role"], "orders-db-read", "{denied}");
+    assert_eq!(
+        denied["revoked"]["revoked_by"], "wicket:monitor",
+        "{denied}"
+    );
+    let reason = denied["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!(
+            "grant `{grant}` of role `orders-db-read` was revoked at"
+        )) && reason.contains("anomaly rule `denied-burst`"),
+        "{reason}"
+    );
     let (_, g) = app.get(&format!("/v1/grants/{grant}"), &root).await;
     assert_eq!(g["status"], "revoked", "{g}");
     assert_eq!(g["revoked_by"], "wicket:monitor");

@@ -52,7 +52,11 @@ async fn multi_step_approval_grants_exactly_the_requested_role() {
         .await;
     assert_eq!(s, StatusCode::OK, "{r}");
     assert_eq!(r["state"], "pending");
-    assert_eq!(r["step"], 1);
+    assert_eq!(
+        r["step"], 2,
+        "step 1 approved: step 2 now decides (steps count from 1)"
+    );
+    assert_eq!(r["reviews"][0]["step"], 1, "{r}");
     assert_eq!(
         app.check(&alice, "db:select", "postgres/prod/orders/public/orders")
             .await["allowed"],
@@ -296,7 +300,43 @@ async fn resource_based_request_picks_the_smallest_role() {
             json!({"action": "k8s:exec", "resource": "k8s/prod", "reason": "x"}),
         )
         .await;
+    // No role grants that action anywhere: said as such, with the nearest action if one is close.
+    assert_error(&r, 422, "unknown_action");
+    let r = app
+        .post(
+            "/v1/requests",
+            &alice,
+            json!({"action": "db:selct", "resource": "postgres/prod/orders/t", "reason": "x"}),
+        )
+        .await;
+    assert_error(&r, 422, "unknown_action");
+    assert!(
+        r.1["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `db:select`?"),
+        "{}",
+        r.1
+    );
+    // A role grants it, but none alice may request.
+    let r = app
+        .post(
+            "/v1/requests",
+            &alice,
+            json!({"action": "cache:flush", "resource": "cache/staging/x", "reason": "x"}),
+        )
+        .await;
     assert_error(&r, 422, "nothing_requestable");
+    // Asking for what a standing role already allows, or for a standing role, is a 409.
+    let carol = app.token("carol").await;
+    let r = app
+        .post(
+            "/v1/requests",
+            &carol,
+            json!({"roles": ["logs-read"], "reason": "x"}),
+        )
+        .await;
+    assert_error(&r, 409, "already_held");
 }
 
 #[tokio::test]
@@ -570,4 +610,22 @@ async fn batch_checks_answer_in_order() {
         400,
         "batch_too_large",
     );
+}
+
+#[tokio::test]
+async fn standing_allows_are_audited_only_when_the_operator_asks() {
+    for (audit, expected) in [("", 0), ("[audit]\nallowed_checks = \"all\"\n", 1)] {
+        let app = spawn_with(&format!("{CONFIG}\n{audit}")).await;
+        let (carol, root) = (app.token("carol").await, app.token("root").await);
+        // carol holds `logs-read` standing.
+        let d = app.check(&carol, "logs:view", "logs/prod/web").await;
+        assert_eq!(d["allowed"], true, "{d}");
+        let allowed = app
+            .events(&root)
+            .await
+            .into_iter()
+            .filter(|e| e["kind"] == "check.allowed" && e["subject"] == "user:carol")
+            .count();
+        assert_eq!(allowed, expected, "with `{audit}`");
+    }
 }

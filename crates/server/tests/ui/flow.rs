@@ -224,7 +224,48 @@ async fn request_approve_expire_and_audit_in_real_browsers() {
     }
     let chain = root.text(".chain").await;
     assert!(chain.starts_with("Chain verified"), "{chain}");
+    // Newest first, and every link a target of at least 24 by 24 CSS pixels (WCAG 2.2).
+    let seqs = root
+        .client
+        .execute(
+            "return Array.from(document.querySelectorAll('table.events tbody tr td:first-child')).map(td => Number(td.textContent))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let seqs: Vec<i64> = seqs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    assert!(
+        seqs.len() > 1 && seqs.windows(2).all(|w| w[0] > w[1]),
+        "{seqs:?}"
+    );
+    let small = root
+        .client
+        .execute(
+            "return Array.from(document.querySelectorAll('table.events a')).filter(a => { const r = a.getBoundingClientRect(); return r.width < 24 || r.height < 24; }).length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(small.as_u64(), Some(0), "links smaller than 24x24");
+    assert_eq!(root.count(".scroll-hint").await, 1);
     root.screenshot("audit", 1280).await;
+    // On a phone the table says it scrolls sideways.
+    root.client.set_window_size(360, 740).await.unwrap();
+    let shown = root
+        .client
+        .execute(
+            "return getComputedStyle(document.querySelector('.scroll-hint')).display",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(shown.as_str(), Some("block"));
+    root.client.set_window_size(1280, 900).await.unwrap();
     root.screenshot("audit-360", 360).await;
     root.fill("#filter-kind", "request.*").await;
     root.click("form.filters button[type=submit]").await;

@@ -56,6 +56,25 @@ async fn a_bad_ticket_shows_the_pattern_error_beside_the_ticket_field() {
         1,
         "only the ticket is wrong"
     );
+    // A failure is announced at the top, in the failure colour, with a link to the field,
+    // and the focus is on the field to fix.
+    let banner = alice.text("#flash.bad").await;
+    assert!(
+        banner.starts_with("Not done: ticket JIRA-12 does not match"),
+        "{banner}"
+    );
+    assert_eq!(
+        alice
+            .count("#flash.bad a[href='#p-sre-production-ticket']")
+            .await,
+        1
+    );
+    let focused = alice
+        .client
+        .execute("return document.activeElement.id", vec![])
+        .await
+        .unwrap();
+    assert_eq!(focused.as_str(), Some("p-sre-production-ticket"));
     alice.screenshot("request-error", 1280).await;
 
     // A missing reason lands beside the reason, on the same form.
@@ -68,6 +87,38 @@ async fn a_bad_ticket_shows_the_pattern_error_beside_the_ticket_field() {
         })
         .await;
     assert!(error.contains("requires a reason"), "{error}");
+
+    // A typo in the action of the action-and-resource form is marked on the action, and the
+    // reason says that most policies need it.
+    assert!(
+        alice
+            .text("label[for=action-reason]")
+            .await
+            .contains("required by most policies")
+            || alice
+                .text("label[for=action-reason]")
+                .await
+                .contains("(required)"),
+        "{}",
+        alice.text("label[for=action-reason]").await
+    );
+    alice.fill("#action-action", "db:selct").await;
+    alice
+        .fill("#action-resource", "postgres/prod/orders/public/orders")
+        .await;
+    alice.fill("#action-reason", "refunds").await;
+    alice.fill("#action-ticket", "INC-12").await;
+    alice.click("#action button[type=submit]").await;
+    let error = alice
+        .wait_text("#action-action-error", "the action error", |t| {
+            !t.is_empty()
+        })
+        .await;
+    assert!(
+        error.contains("no role grants db:selct on any resource; did you mean db:select?"),
+        "{error}"
+    );
+    assert_eq!(alice.count("#action-resource-error").await, 0);
     alice.close().await;
 }
 

@@ -348,3 +348,144 @@ async fn the_audit_export_is_json_lines_for_auditors_only() {
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert!(!resp.text().await.unwrap().contains("token.created"));
 }
+
+#[tokio::test]
+async fn an_anomaly_card_names_the_grant_its_rule_revoked_and_links_to_it() {
+    let server = spawn_server().await;
+    let (frank, bob, root) = (
+        server.token("frank").await,
+        server.token("bob").await,
+        server.token("root").await,
+    );
+    let c = client();
+    let post = |token: &str, path: &str, body: Value| {
+        c.post(server.url(path))
+            .bearer_auth(token.to_string())
+            .json(&body)
+            .send()
+    };
+    let req: Value = post(
+        &frank,
+        "/v1/requests",
+        serde_json::json!({"roles": ["orders-db-read"], "reason": "refunds", "ticket": "INC-1"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let id = req["id"].as_str().unwrap().to_string();
+    let approved: Value = post(
+        &bob,
+        &format!("/v1/requests/{id}/approve"),
+        serde_json::json!({}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let grant = approved["grants"][0]["id"].as_str().unwrap().to_string();
+    for _ in 0..3 {
+        let d: Value = post(
+            &frank,
+            "/v1/check",
+            serde_json::json!({"action": "db:delete", "resource": "postgres/prod/orders/public/orders"}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(d["allowed"], false, "{d}");
+    }
+    let (session, _, _) = sign_in(&server, &root).await;
+    let start = std::time::Instant::now();
+    let page = loop {
+        let page = c
+            .get(server.url("/anomalies"))
+            .header(COOKIE, &session)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if page.contains(&format!("data-revoked=\"{grant}\"")) {
+            break page;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "the anomaly card never named the revoked grant: {page}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(page.contains("Revoked grant"), "{page}");
+    assert!(
+        page.contains(&format!("href=\"/requests/{id}\"")),
+        "the card links to the request whose timeline holds the revocation: {page}"
+    );
+    assert!(page.contains("revoke = true"), "{page}");
+}
+
+#[tokio::test]
+async fn denying_in_the_ui_takes_a_comment() {
+    let server = spawn_server().await;
+    let (alice, bob) = (server.token("alice").await, server.token("bob").await);
+    let c = client();
+    let req: Value = c
+        .post(server.url("/v1/requests"))
+        .bearer_auth(&alice)
+        .json(&serde_json::json!({"roles": ["orders-db-read"], "reason": "refunds", "ticket": "INC-1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = req["id"].as_str().unwrap().to_string();
+    let (session, csrf, _) = sign_in(&server, &bob).await;
+    let review = |comment: &'static str| {
+        c.post(server.url(&format!("/requests/{id}/review")))
+            .header(COOKIE, &session)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("back", "/inbox"),
+                ("verdict", "deny"),
+                ("comment", comment),
+            ])
+            .send()
+    };
+    let resp = review("").await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = resp.text().await.unwrap();
+    assert!(page.contains("say why you deny the request"), "{page}");
+    let state = |v: Value| v["state"].as_str().unwrap().to_string();
+    let now: Value = c
+        .get(server.url(&format!("/v1/requests/{id}")))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        state(now),
+        "pending",
+        "a denial without a word changes nothing"
+    );
+
+    let resp = review("no incident open").await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let now: Value = c
+        .get(server.url(&format!("/v1/requests/{id}")))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state(now), "denied");
+}

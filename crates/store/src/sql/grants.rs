@@ -87,6 +87,10 @@ pub(crate) async fn list<C: Conn>(conn: &mut C, f: &GrantFilter) -> Result<Vec<G
         st.push(" AND revoked_at IS NULL AND expires_at > ")
             .bind(at);
     }
+    if let Some(at) = f.revoked_live_at {
+        st.push(" AND revoked_at IS NOT NULL AND revoked_at < expires_at AND expires_at > ")
+            .bind(at);
+    }
     st.push(" ORDER BY starts_at DESC, ")
         .push(C::DIALECT.insertion_order())
         .push(" DESC LIMIT ")

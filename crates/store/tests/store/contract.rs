@@ -929,6 +929,20 @@ pub async fn request_grant_and_anomaly_filters(store: Shared) -> TestResult {
         gids(store.list_grants(&live_now).await?),
         ["later@dave", "live@dave"]
     );
+    // `revoked_live_at`: revoked before their end, which is still to come.
+    let revoked_now = GrantFilter {
+        revoked_live_at: Some(now),
+        ..GrantFilter::default()
+    };
+    assert_eq!(
+        gids(store.list_grants(&revoked_now).await?),
+        ["revoked@dave"]
+    );
+    let revoked_later = GrantFilter {
+        revoked_live_at: Some(now + Span::hours(1)),
+        ..GrantFilter::default()
+    };
+    assert!(store.list_grants(&revoked_later).await?.is_empty());
     let by_request = GrantFilter {
         request_id: Some(other.id.clone()),
         ..GrantFilter::default()

@@ -19,20 +19,28 @@ pub async fn run(global: &Global, database: Option<String>) -> Result<Verdict> {
             "ok": report.ok,
             "events": report.events,
             "head": report.head.as_ref().map(|(seq, hash)| json!({ "seq": seq, "hash": hash })),
+            "anchor": report.anchor.as_ref().map(|(seq, hash)| json!({ "seq": seq, "hash": hash })),
             "first_bad": report.first_bad.as_ref().map(|(seq, reason)| json!({ "seq": seq, "reason": reason })),
         }))?,
-        Format::Human => match (&report.first_bad, &report.head) {
-            (Some((seq, reason)), _) => outln!("audit chain broken at seq {seq}: {reason}"),
-            // Not ok always comes with where; should it not, the answer is still no.
-            (None, _) if !report.ok => outln!("audit chain broken"),
-            (None, Some((seq, hash))) => {
-                outln!(
-                    "audit chain ok: {} events, head seq {seq} hash {hash}",
-                    report.events
-                )
+        Format::Human => {
+            match (&report.first_bad, &report.head) {
+                (Some((seq, reason)), _) => outln!("audit chain broken at seq {seq}: {reason}"),
+                // Not ok always comes with where; should it not, the answer is still no.
+                (None, _) if !report.ok => outln!("audit chain broken"),
+                (None, Some((seq, hash))) => {
+                    outln!(
+                        "audit chain ok: {} events, head seq {seq} hash {hash}",
+                        report.events
+                    )
+                }
+                (None, None) => outln!("audit chain ok: {} events", report.events),
             }
-            (None, None) => outln!("audit chain ok: {} events", report.events),
-        },
+            if let Some((seq, hash)) = &report.anchor {
+                outln!(
+                    "verified from the archive anchor at seq {seq} hash {hash} (older events are in the archive; `wicket audit verify --archive FILE` checks it)"
+                );
+            }
+        }
     }
     Ok(Verdict::from_bool(report.ok && report.first_bad.is_none()))
 }

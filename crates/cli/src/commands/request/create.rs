@@ -18,8 +18,8 @@ const POLL: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
-    /// The roles to ask for
-    #[arg(required_unless_present = "action", value_name = "ROLE")]
+    /// The roles to ask for (or name an action and a resource instead)
+    #[arg(value_name = "ROLE")]
     pub roles: Vec<String>,
     /// Instead of roles: the action you need, like `db:select`
     #[arg(long, requires = "resource", conflicts_with = "roles")]
@@ -84,8 +84,18 @@ impl CreateArgs {
 }
 
 pub async fn run(global: &Global, client: &Client, args: CreateArgs) -> Result<Verdict> {
+    if args.roles.is_empty() && args.action.is_none() {
+        anyhow::bail!(
+            "name the roles to ask for (`wicket request create ROLE`), or the access you need (`wicket request create --action db:select --resource postgres/prod/orders`); `wicket check ACTION RESOURCE` names the roles that would allow it"
+        );
+    }
     let mut answer = client.post("/v1/requests", &args.body()).await?;
     let mut request: Request = decode(&answer, "request")?;
+    if let Some(twin) = answer.get("duplicate_of").and_then(Value::as_str) {
+        eprintln!(
+            "warning: your request {twin} for the same roles is still pending; cancel the one you do not need with `wicket request cancel ID`"
+        );
+    }
     if !args.wait {
         show(global, &answer, &request)?;
         return Ok(Verdict::Yes);

@@ -4,7 +4,7 @@ use anyhow::Result;
 use chrono::Utc;
 
 use crate::api::Request;
-use crate::commands::grant::expiry;
+use crate::commands::grant::{expiry, revocation};
 use crate::output::{Fields, Table, or_dash, outln, when};
 
 /// `1/2`: the step now deciding (or the last one, once decided) of how many; `-` without steps.
@@ -12,7 +12,7 @@ pub fn step(r: &Request) -> String {
     if r.steps == 0 {
         return "-".to_string();
     }
-    format!("{}/{}", (r.step + 1).min(r.steps), r.steps)
+    format!("{}/{}", r.step.clamp(1, r.steps), r.steps)
 }
 
 /// The roles asked for, or the action and resource they were picked for.
@@ -75,6 +75,9 @@ pub fn summary(r: &Request) -> Result<()> {
             g.status,
             expiry(g, now)
         );
+        if let Some(why) = revocation(g) {
+            outln!("    {why}");
+        }
     }
     Ok(())
 }
@@ -103,7 +106,7 @@ pub fn detail(r: &Request) -> Result<()> {
         .map(|v| {
             format!(
                 "step {}: {} by {} at {}{}",
-                v.step + 1,
+                v.step,
                 past(&v.decision),
                 v.reviewer,
                 v.at,
@@ -114,7 +117,17 @@ pub fn detail(r: &Request) -> Result<()> {
     let grants = r
         .grants
         .iter()
-        .map(|g| format!("{}  {}  {}  {}", g.id, g.role, g.status, expiry(g, now)))
+        .flat_map(|g| {
+            let mut lines = vec![format!(
+                "{}  {}  {}  {}",
+                g.id,
+                g.role,
+                g.status,
+                expiry(g, now)
+            )];
+            lines.extend(revocation(g).map(|why| format!("  {why}")));
+            lines
+        })
         .collect();
     let mut f = Fields::default();
     f.one("id", r.id.clone())

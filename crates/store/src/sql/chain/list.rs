@@ -8,7 +8,7 @@ use crate::StoreError;
 use crate::filter::{self, AuditFilter};
 use crate::sql::{Columns, Conn, Dialect, Statement, Value};
 
-/// Events matching `f`, in `seq` order.
+/// Events matching `f`, in `seq` order (descending when `f.newest_first`).
 pub(crate) async fn list<C: Conn>(
     conn: &mut C,
     f: &AuditFilter,
@@ -26,6 +26,9 @@ pub(crate) fn list_statement(dialect: Dialect, f: &AuditFilter) -> Statement<'_>
     );
     if let Some(after) = f.after {
         st.push(" AND seq > ").bind(after);
+    }
+    if let Some(before) = f.before {
+        st.push(" AND seq < ").bind(before);
     }
     if let Some(request_id) = &f.request_id {
         st.push(" AND request_id = ").bind(request_id.as_str());
@@ -57,7 +60,12 @@ pub(crate) fn list_statement(dialect: Dialect, f: &AuditFilter) -> Statement<'_>
     if let Some(until) = f.until {
         st.push(" AND at < ").bind(Value::Bound(until));
     }
-    st.push(" ORDER BY seq LIMIT ").bind(filter::limit(f.limit));
+    st.push(if f.newest_first {
+        " ORDER BY seq DESC LIMIT "
+    } else {
+        " ORDER BY seq LIMIT "
+    })
+    .bind(filter::limit(f.limit));
     st
 }
 
