@@ -81,6 +81,37 @@ pub fn decide(
     let mut d = deny(format!(
         "no role of `{user}` allows `{action}` on `{resource}`"
     ));
+    // The newest revocation of a grant whose window is still open and whose role allows this.
+    if let Some(r) = index
+        .revoked_of(user)
+        .iter()
+        .filter(|g| {
+            g.revoked_at <= now
+                && now < g.expires_at
+                && config.roles[g.role].allows(action, resource)
+        })
+        .max_by_key(|g| g.revoked_at)
+    {
+        let role = &config.roles[r.role].name;
+        d.reason.push_str(&format!(
+            "; grant `{}` of role `{role}` was revoked at {}",
+            r.id,
+            wicket_core::time::format(r.revoked_at)
+        ));
+        if let Some(by) = &r.revoked_by {
+            d.reason.push_str(&format!(" by `{by}`"));
+        }
+        if let Some(why) = &r.reason {
+            d.reason.push_str(&format!(": {why}"));
+        }
+        d.revoked = Some(wicket_core::decide::Revoked {
+            grant_id: r.id.clone(),
+            role: role.clone(),
+            revoked_at: r.revoked_at,
+            revoked_by: r.revoked_by.clone(),
+            reason: r.reason.clone(),
+        });
+    }
     d.requestable = requestable(index, user, action, resource);
     if !d.requestable.is_empty() {
         let names: Vec<&str> = d.requestable.iter().map(|r| r.role.as_str()).collect();

@@ -101,7 +101,7 @@ async fn ten_racing_approvals_fill_both_steps_of_a_quorum_and_the_rest_are_told_
         .collect();
     let mut sorted = steps.clone();
     sorted.sort();
-    assert_eq!(sorted, [0, 0, 0, 1, 1], "{r}");
+    assert_eq!(sorted, [1, 1, 1, 2, 2], "{r}");
     assert_eq!(r["grants"].as_array().unwrap().len(), 1, "{r}");
 
     let kinds = app.kinds(&root, &id).await;
@@ -123,7 +123,7 @@ async fn one_approver_approving_twice_at_once_counts_once_and_hears_already_revi
     let root = app.token("root").await;
     let (_, r) = app.get(&format!("/v1/requests/{id}"), &root).await;
     assert_eq!(r["state"], "pending", "{r}");
-    assert_eq!(r["step"], 0, "{r}");
+    assert_eq!(r["step"], 1, "{r}");
     let reviews = r["reviews"].as_array().unwrap();
     assert_eq!(reviews.len(), 1, "{r}");
     assert_eq!(reviews[0]["reviewer"], "a1", "{r}");

@@ -143,7 +143,7 @@ async fn racing_approvals_over_two_replicas_fill_a_two_step_quorum() {
             .map(|v| v["step"].as_u64().unwrap())
             .collect();
         steps.sort();
-        assert_eq!(steps, [0, 0, 0, 1, 1], "{r}");
+        assert_eq!(steps, [1, 1, 1, 2, 2], "{r}");
     }
     let events = p.events(&p.a, &root, &format!("request_id={id}")).await;
     let count = |kind: &str| events.iter().filter(|e| e["kind"] == kind).count();
