@@ -18,10 +18,13 @@ pub struct VerifyReport {
     pub anchor: Option<(i64, String)>,
 }
 
-/// Walks the whole chain in `seq` order, page by page.
+/// Walks the whole chain in `seq` order, page by page, up to the head stored when it starts:
+/// a live server keeps appending while it walks, and what comes after that head is left for
+/// the next verification rather than mistaken for a gap.
 pub async fn verify_chain(store: &dyn Store) -> Result<VerifyReport, StoreError> {
     // After retention, the chain verifies from the anchor the archive left behind.
     let anchor = store.audit_anchor().await?;
+    let stored = store.audit_head().await?;
     let mut v = match &anchor {
         Some((seq, hash)) => Verifier {
             last_seq: *seq,
@@ -30,6 +33,8 @@ pub async fn verify_chain(store: &dyn Store) -> Result<VerifyReport, StoreError>
         },
         None => Verifier::default(),
     };
+    // The last seq to verify: the stored head (none stored: nothing past the anchor).
+    let until = stored.as_ref().map_or(v.last_seq, |h| h.0);
     let page_after = |after: i64| async move {
         store
             .list_events(&AuditFilter {
@@ -44,10 +49,10 @@ pub async fn verify_chain(store: &dyn Store) -> Result<VerifyReport, StoreError>
         // The next page is read (on the store's thread, or by the database server) while
         // this one is hashed: `join` polls the read first, so it is under way before the
         // hashing runs, and verification goes at the pace of the slower of the two.
-        let full = page.len() as i64 == VERIFY_PAGE;
         let next_after = page.last().map_or(v.last_seq, |e| e.seq);
+        let full = page.len() as i64 == VERIFY_PAGE && next_after < until;
         let hash = async {
-            for e in &page {
+            for e in page.iter().take_while(|e| e.seq <= until) {
                 v.push(e)?;
             }
             Ok::<(), wicket_core::audit::Break>(())
@@ -62,7 +67,7 @@ pub async fn verify_chain(store: &dyn Store) -> Result<VerifyReport, StoreError>
             return Ok(VerifyReport {
                 ok: false,
                 events: v.events,
-                head: store.audit_head().await?,
+                head: stored,
                 first_bad: Some((b.seq, b.reason)),
                 anchor,
             });
@@ -73,10 +78,9 @@ pub async fn verify_chain(store: &dyn Store) -> Result<VerifyReport, StoreError>
         }
     }
     let head = (v.events > 0 || anchor.is_some()).then(|| (v.last_seq, v.last_hash.clone()));
-    // Rows after the last one that verified, not reachable by seq order (a gap), also break it.
-    let stored = store.audit_head().await?;
-    if stored.as_ref().map(|h| h.0) != head.as_ref().map(|h| h.0) {
-        let seq = stored.as_ref().map_or(0, |h| h.0);
+    // Rows up to the stored head not reachable by seq order (a gap) also break it.
+    if v.last_seq != until {
+        let seq = until;
         return Ok(VerifyReport {
             ok: false,
             events: v.events,
