@@ -186,32 +186,7 @@ impl Validator<'_> {
             Resource::parse(&t.resource).map_err(|e| self.err(format!("{key}.resource"), e.into()));
         let upstream =
             Upstream::parse(&t.upstream).map_err(|e| self.err(format!("{key}.upstream"), e.into()));
-        let password = match (t.password_env, t.password_file) {
-            (Some(_), Some(_)) => {
-                self.err(
-                    format!("{key}.password_file"),
-                    "give `password_env` or `password_file`, not both".into(),
-                );
-                None
-            }
-            (Some(env), None) if env.is_empty() || env.contains('=') => {
-                self.err(
-                    format!("{key}.password_env"),
-                    format!("`{env}` is not an environment variable name"),
-                );
-                None
-            }
-            (Some(env), None) => Some(PasswordSource::Env(env)),
-            (None, Some(file)) if file.is_empty() => {
-                self.err(
-                    format!("{key}.password_file"),
-                    "the file name is empty".into(),
-                );
-                None
-            }
-            (None, Some(file)) => Some(PasswordSource::File(file)),
-            (None, None) => None,
-        };
+        let password = self.secret_source(&key, t.password_env, t.password_file);
         let tls = match (t.tls_cert, t.tls_key) {
             (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
             (None, None) => None,

@@ -280,8 +280,8 @@ impl Validator<'_> {
         })
     }
 
-    /// `password_env` or `password_file`, never both.
-    fn secret_source(
+    /// `password_env` or `password_file`, never both (gateway targets and provisioning alike).
+    pub(super) fn secret_source(
         &mut self,
         key: &str,
         env: Option<String>,
