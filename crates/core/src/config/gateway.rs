@@ -186,7 +186,7 @@ impl Validator<'_> {
             Resource::parse(&t.resource).map_err(|e| self.err(format!("{key}.resource"), e.into()));
         let upstream =
             Upstream::parse(&t.upstream).map_err(|e| self.err(format!("{key}.upstream"), e.into()));
-        let password = self.secret_source(&key, t.password_env, t.password_file);
+        let password = self.secret_source(key, t.password_env, t.password_file);
         let tls = match (t.tls_cert, t.tls_key) {
             (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
             (None, None) => None,
