@@ -146,6 +146,17 @@ pub fn approves_any_step(config: &Config, request: &Request, user: &str) -> bool
     })
 }
 
+/// True when `user` approves some step of some policy: an approver, who may see the
+/// overview of requests and decisions.
+pub fn approves_anywhere(config: &Config, user: &str) -> bool {
+    let groups = config.groups_of(user);
+    config.policies.iter().any(|p| {
+        p.steps
+            .iter()
+            .any(|s| s.approvers.iter().any(|a| a.covers(user, groups)))
+    })
+}
+
 /// Who may review the current step: never the requester, only its approvers, once each.
 fn eligible<'c>(
     config: &'c Config,

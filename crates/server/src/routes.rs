@@ -44,6 +44,7 @@ pub fn api() -> OpenApiRouter<App> {
         .routes(routes!(audit::verify))
         .routes(routes!(audit::anomalies))
         .routes(routes!(crate::report::usage))
+        .routes(routes!(crate::report::overview))
         .routes(routes!(tokens::create))
         .routes(routes!(tokens::revoke))
         .routes(routes!(tokens::delete))

@@ -6,6 +6,7 @@
 mod anomalies;
 mod assets;
 mod audit;
+mod charts;
 mod cookies;
 mod error;
 mod extract;
@@ -16,6 +17,7 @@ mod layout;
 mod login;
 mod mine;
 mod oidc;
+mod overview;
 mod parts;
 mod request;
 mod request_form;
@@ -57,6 +59,7 @@ pub fn router() -> Router<App> {
         .route("/audit", get(audit::show))
         .route("/audit/export", get(audit::export))
         .route("/anomalies", get(anomalies::show))
+        .route("/overview", get(overview::show))
         .route(assets::CSS_PATH, get(assets::css))
         .route(assets::JS_PATH, get(assets::js))
         .layer(map_response(harden))

@@ -20,6 +20,7 @@ pub enum Nav {
     Grants,
     Audit,
     Anomalies,
+    Overview,
     None,
 }
 
@@ -31,6 +32,8 @@ pub struct Chrome {
     pub inbox: usize,
     pub audit: bool,
     pub revoke: bool,
+    /// Approvers and auditors see the overview.
+    pub overview: bool,
     pub flash: Option<Flash>,
     /// The id of the form field a rejected form's error is beside, for the banner's link.
     pub problem_field: Option<String>,
@@ -47,6 +50,7 @@ impl Chrome {
             inbox,
             audit: app.has_power(&viewer.user, Power::AuditRead),
             revoke: app.has_power(&viewer.user, Power::GrantsRevoke),
+            overview: crate::report::may_see_overview(app, &viewer.user).is_ok(),
             flash: viewer.take_flash(app),
             problem_field: None,
         }
@@ -108,6 +112,7 @@ pub fn page(chrome: &Chrome, title: &str, body: Markup) -> Markup {
                         ul {
                             (nav_link(chrome, Nav::Mine, "/", "My access"))
                             (nav_link(chrome, Nav::Inbox, "/inbox", "Inbox"))
+                            @if chrome.overview { (nav_link(chrome, Nav::Overview, "/overview", "Overview")) }
                             @if chrome.revoke { (nav_link(chrome, Nav::Grants, "/grants", "Grants")) }
                             @if chrome.audit {
                                 (nav_link(chrome, Nav::Audit, "/audit", "Audit"))

@@ -15,6 +15,7 @@ mod hostile;
 mod matrix;
 mod notify;
 mod notify_delivery;
+mod overview;
 mod persistence;
 mod races;
 mod retention;

@@ -36,6 +36,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/audit/verify"),
     ("GET", "/v1/anomalies"),
     ("GET", "/v1/reports/usage"),
+    ("GET", "/v1/reports/overview"),
     ("POST", "/v1/tokens"),
     ("POST", "/v1/tokens/{id}/revoke"),
     ("DELETE", "/v1/tokens/{id}"),

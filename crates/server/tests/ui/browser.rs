@@ -1,7 +1,7 @@
 //! Headless Chromium through chromedriver: one driver process per test, one fresh profile per
 //! browser session, and the waits and screenshots the tests use.
 
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -49,23 +49,35 @@ impl Driver {
     pub async fn start() -> Driver {
         let chromium = locate("CHROMIUM", &["chromium", "chromium-browser"]);
         let chromedriver = locate("CHROMEDRIVER", &["chromedriver"]);
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+        // Port 0: chromedriver binds a free port itself and says which, so no other process
+        // can take a number picked here in between.
+        let mut child = Command::new(&chromedriver)
+            .arg("--port=0")
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("starting {}: {e}; {MISSING}", chromedriver.display()));
+        let stdout = child.stdout.take().unwrap();
+        let port = tokio::task::spawn_blocking(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let port = lines.by_ref().map_while(Result::ok).find_map(|line| {
+                line.split("started successfully on port ")
+                    .nth(1)
+                    .and_then(|p| p.trim_end_matches('.').trim().parse::<u16>().ok())
+            });
+            // Keep reading so chromedriver never blocks on a full pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            port
+        })
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("chromedriver exited without saying which port it listens on"));
         let driver = Driver {
             child,
             url: format!("http://127.0.0.1:{port}"),
             chromium,
         };
-        let deadline = Instant::now() + Duration::from_secs(15);
+        let deadline = Instant::now() + Duration::from_secs(30);
         let http = reqwest::Client::new();
         loop {
             if let Ok(r) = http.get(format!("{}/status", driver.url)).send().await
@@ -75,7 +87,7 @@ impl Driver {
             }
             assert!(
                 Instant::now() < deadline,
-                "chromedriver did not answer on port {port} within 15s"
+                "chromedriver did not answer on port {port} within 30s"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

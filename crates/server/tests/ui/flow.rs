@@ -8,7 +8,7 @@ use fantoccini::Locator;
 use serde_json::json;
 
 use crate::browser::{Driver, WAIT};
-use crate::harness::spawn_server;
+use crate::harness::{post_json, spawn_server};
 
 #[tokio::test]
 async fn request_approve_expire_and_audit_in_real_browsers() {
@@ -313,18 +313,4 @@ async fn request_approve_expire_and_audit_in_real_browsers() {
     })
     .await;
     root.close().await;
-}
-
-async fn post_json(url: &str, token: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-    let resp = reqwest::Client::new()
-        .post(url)
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (
-        resp.status().as_u16(),
-        resp.json().await.unwrap_or_default(),
-    )
 }

@@ -54,3 +54,22 @@ impl Server {
         format!("{}{path}", self.base)
     }
 }
+
+/// POSTs `body` as JSON with `token`: the status and the JSON answer.
+pub async fn post_json(
+    url: &str,
+    token: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let resp = reqwest::Client::new()
+        .post(url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (
+        resp.status().as_u16(),
+        resp.json().await.unwrap_or_default(),
+    )
+}

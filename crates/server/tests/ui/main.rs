@@ -9,3 +9,4 @@ mod harness;
 mod flow;
 mod forms;
 mod http;
+mod overview;

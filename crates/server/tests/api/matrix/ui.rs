@@ -85,6 +85,7 @@ async fn the_web_ui_lets_in_only_whom_it_should() {
         ("GET", "/audit".into(),                     [IN, IN, F,  OK]),
         ("GET", "/audit/export".into(),              [IN, IN, F,  OK]),
         ("GET", "/anomalies".into(),                 [IN, IN, F,  OK]),
+        ("GET", "/overview".into(),                  [IN, IN, F,  OK]),
         ("GET", "/static/wicket.css".into(),         [OK, OK, OK, OK]),
         ("GET", "/static/wicket.js".into(),          [OK, OK, OK, OK]),
     ];
