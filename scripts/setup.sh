@@ -61,6 +61,13 @@ if [ "$what" != serve ]; then
   command -v npm >/dev/null 2>&1 || missing+=(npm)
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
   ldconfig -p 2>/dev/null | grep 'libpq\.so\.5 ' >/dev/null || missing+=(libpq5)
+  # `wicket completion` is tried in the shells it completes for; `wicket man` is rendered by groff.
+  command -v bash >/dev/null 2>&1 || missing+=(bash)
+  command -v zsh >/dev/null 2>&1 || missing+=(zsh)
+  command -v fish >/dev/null 2>&1 || missing+=(fish)
+  command -v groff >/dev/null 2>&1 || missing+=(groff-base)
+  # Progress bars are tried on a real terminal: `script` (util-linux) gives the command one.
+  command -v script >/dev/null 2>&1 || missing+=(bsdutils)
 fi
 
 if [ "$what" = check ]; then

@@ -99,4 +99,8 @@ pub enum Command {
     Login,
     /// Revoke the session `wicket login` kept, and remove it
     Logout,
+    /// Print shell completions (`source <(wicket completion bash)`)
+    Completion(crate::commands::completion::CompletionArgs),
+    /// Print the manual page (`wicket man | man -l -`), or write one per command with `--out`
+    Man(crate::commands::man::ManArgs),
 }

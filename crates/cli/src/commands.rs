@@ -3,10 +3,12 @@
 
 pub mod audit;
 pub mod check;
+pub mod completion;
 pub mod connect;
 pub mod db;
 pub mod grant;
 pub mod login;
+pub mod man;
 pub mod policy;
 pub mod report;
 pub mod request;
@@ -37,6 +39,8 @@ pub async fn run(cli: Cli) -> Result<Verdict> {
         Command::Db(cmd) => db::run(global, cmd).await,
         Command::Login => login::login(global).await,
         Command::Logout => login::logout(global).await,
+        Command::Completion(args) => completion::run(&args),
+        Command::Man(args) => man::run(&args),
     }
 }
 

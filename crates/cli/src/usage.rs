@@ -1,6 +1,7 @@
 //! Usage errors as clap prints them, minus the options the environment filled in: with
 //! `WICKET_TOKEN` set, clap's `Usage:` line would read `wicket check --token <TOKEN> ...` as if
-//! the option had to be typed.
+//! the option had to be typed. Under `--output json` the error is the same JSON object on
+//! stderr as every other error, with the code `invalid_usage`.
 
 use std::process::ExitCode;
 
@@ -20,8 +21,39 @@ pub fn report(e: &clap::Error) -> ExitCode {
         let _ = e.print();
         return ExitCode::SUCCESS;
     }
-    eprint!("{}", without_env(&e.render().to_string()));
+    let text = without_env(&e.render().to_string());
+    if wants_json(std::env::args()) {
+        eprintln!("{}", as_json(&text));
+    } else {
+        eprint!("{text}");
+    }
     ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+}
+
+/// True when the command line asks for JSON (`--output json` or `--output=json`), read from
+/// the raw arguments since parsing them is what failed.
+fn wants_json(args: impl Iterator<Item = String>) -> bool {
+    let mut previous_was_output = false;
+    for arg in args {
+        if arg == "--" {
+            return false;
+        }
+        if (previous_was_output && arg == "json") || arg == "--output=json" {
+            return true;
+        }
+        previous_was_output = arg == "--output";
+    }
+    false
+}
+
+/// The error shape of every failed command: `{"error": {"code", "message"}}`.
+fn as_json(text: &str) -> serde_json::Value {
+    let message = text
+        .trim()
+        .strip_prefix("error: ")
+        .unwrap_or(text.trim())
+        .to_string();
+    serde_json::json!({ "error": { "code": "invalid_usage", "message": message } })
 }
 
 /// `text` with the environment's options taken out of its `Usage:` lines.
@@ -54,5 +86,25 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("  <RESOURCE>\n"), "{out}");
+    }
+
+    #[test]
+    fn json_is_asked_for_with_either_spelling_and_not_after_a_double_dash() {
+        let args = |a: &[&str]| {
+            a.iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .into_iter()
+        };
+        assert!(wants_json(args(&["wicket", "check", "--output", "json"])));
+        assert!(wants_json(args(&["wicket", "--output=json", "check"])));
+        assert!(!wants_json(args(&["wicket", "check", "json"])));
+        assert!(!wants_json(args(&["wicket", "--", "--output", "json"])));
+        let e = as_json("error: unexpected argument 'x' found\n\nUsage: wicket check\n");
+        assert_eq!(e["error"]["code"], "invalid_usage");
+        assert_eq!(
+            e["error"]["message"],
+            "unexpected argument 'x' found\n\nUsage: wicket check"
+        );
     }
 }

@@ -12,6 +12,8 @@
 mod anchor;
 #[path = "cli/audit_stream.rs"]
 mod audit_stream;
+#[path = "cli/completion.rs"]
+mod completion;
 #[path = "cli/connect.rs"]
 mod connect;
 #[path = "cli/connections.rs"]
@@ -219,10 +221,11 @@ fn errors_are_json_on_stderr_under_output_json() {
 
 #[test]
 fn an_unreachable_server_is_named() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    // A port bound but never listening: held for the whole test, so no other process can
+    // take it, and every connection to it is refused.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = socket.local_addr().unwrap().port();
     let server = format!("http://127.0.0.1:{port}");
     let out = wicket(&[
         "check",
@@ -237,6 +240,7 @@ fn an_unreachable_server_is_named() {
     assert!(out.stderr.contains(&server), "{out:?}");
     assert!(out.stderr.contains("wicket serve"), "{out:?}");
     assert!(out.stderr.contains("--server"), "{out:?}");
+    drop(socket);
 }
 
 #[test]
@@ -323,4 +327,22 @@ fn server_urls_with_v1_or_the_wrong_scheme_are_understood_or_explained() {
         "{out:?}"
     );
     server.stop();
+}
+
+#[test]
+fn usage_errors_are_json_on_stderr_under_output_json() {
+    let out = wicket(&["request", "frobnicate", "--output", "json"]).expect_code(2);
+    assert!(out.stdout.is_empty(), "{out:?}");
+    let error = support::json(&out.stderr);
+    assert_eq!(error["error"]["code"], "invalid_usage", "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("frobnicate"),
+        "{error}"
+    );
+    // Without it, clap's text as before.
+    let out = wicket(&["request", "frobnicate"]).expect_code(2);
+    assert!(out.stderr.starts_with("error: "), "{out:?}");
 }
