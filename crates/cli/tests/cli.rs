@@ -22,6 +22,8 @@ mod connections;
 mod end_to_end;
 #[path = "cli/login.rs"]
 mod login;
+#[path = "cli/progress.rs"]
+mod progress;
 #[path = "cli/provision.rs"]
 mod provision;
 #[path = "cli/readme.rs"]

@@ -137,9 +137,18 @@ pub async fn create_token_with_id(
 
 /// `wicket audit verify`: walks the whole chain in the database.
 pub async fn verify_audit(config_path: &Path, database: Option<&str>) -> Result<VerifyReport> {
+    verify_audit_watched(config_path, database, &|_, _| {}).await
+}
+
+/// [`verify_audit`], telling `progress` how far it is (`done`, `total` events).
+pub async fn verify_audit_watched(
+    config_path: &Path,
+    database: Option<&str>,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<VerifyReport> {
     let config = load_config(config_path)?;
     let store = open_store(&config, database).await?;
-    crate::verify::verify_chain(store.as_ref())
+    crate::verify::verify_chain_watched(store.as_ref(), progress)
         .await
         .context("reading the audit log")
 }

@@ -22,6 +22,15 @@ pub struct VerifyReport {
 /// a live server keeps appending while it walks, and what comes after that head is left for
 /// the next verification rather than mistaken for a gap.
 pub async fn verify_chain(store: &dyn Store) -> Result<VerifyReport, StoreError> {
+    verify_chain_watched(store, &|_, _| {}).await
+}
+
+/// [`verify_chain`], telling `progress` after each page how far it is: `(done, total)` in
+/// events (seqs) past the starting point, for a progress bar.
+pub async fn verify_chain_watched(
+    store: &dyn Store,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<VerifyReport, StoreError> {
     // After retention, the chain verifies from the anchor the archive left behind.
     let anchor = store.audit_anchor().await?;
     let stored = store.audit_head().await?;
@@ -35,6 +44,9 @@ pub async fn verify_chain(store: &dyn Store) -> Result<VerifyReport, StoreError>
     };
     // The last seq to verify: the stored head (none stored: nothing past the anchor).
     let until = stored.as_ref().map_or(v.last_seq, |h| h.0);
+    let start = v.last_seq;
+    let total = u64::try_from(until - start).unwrap_or(0);
+    progress(0, total);
     let page_after = |after: i64| async move {
         store
             .list_events(&AuditFilter {
@@ -72,6 +84,7 @@ pub async fn verify_chain(store: &dyn Store) -> Result<VerifyReport, StoreError>
                 anchor,
             });
         }
+        progress(u64::try_from(v.last_seq - start).unwrap_or(0), total);
         match next {
             Some(next) => page = next?,
             None => break,

@@ -11,6 +11,7 @@ use super::Filter;
 use crate::args::Global;
 use crate::client::Client;
 use crate::exit::Verdict;
+use crate::progress::Progress;
 
 /// `--format` of an export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -51,6 +52,17 @@ pub async fn run(
     query.push(("format", Some("jsonl".to_string())));
     query.push(("since", since));
     query.push(("until", until));
+    // On a terminal, a bar over the seqs from the first event exported to the log's head.
+    let progress = Progress::new("exporting the audit log", "seqs");
+    let head = if progress.shown() {
+        let page = client
+            .get("/v1/audit", &[("limit", Some("1".to_string()))])
+            .await?;
+        page["head"].as_u64()
+    } else {
+        None
+    };
+    let mut first_seq = None;
     let mut response = client.stream("/v1/audit", &query).await?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     if format == ExportFormat::Csv {
@@ -67,14 +79,32 @@ pub async fn run(
         for line in pending[..end].split(|&b| b == b'\n') {
             total += write_line(&mut out, line, format)?;
         }
+        if let (Some(head), Some(seq)) = (head, last_seq(&pending[..end])) {
+            let first = *first_seq.get_or_insert(seq);
+            progress.set(seq.saturating_sub(first), head.saturating_sub(first));
+        }
         pending.drain(..=end);
     }
     if !pending.iter().all(u8::is_ascii_whitespace) {
         bail!("the export ended in the middle of an event; it is incomplete");
     }
     out.flush()?;
+    progress.finish();
     eprintln!("exported {total} events");
     Ok(Verdict::Yes)
+}
+
+/// The `seq` of the last event in `lines` (the server writes `seq` first in each event).
+fn last_seq(lines: &[u8]) -> Option<u64> {
+    let start = lines
+        .strip_suffix(b"\n")
+        .unwrap_or(lines)
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let rest = lines[start..].strip_prefix(b"{\"seq\":")?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
 }
 
 /// Writes one event line in `format`; how many events it wrote (0 for a blank line).
@@ -139,5 +169,15 @@ mod tests {
         );
         assert_eq!(quote("plain"), "plain");
         assert_eq!(quote("a,b"), "\"a,b\"");
+    }
+
+    #[test]
+    fn the_last_seq_is_read_from_the_last_line() {
+        assert_eq!(
+            last_seq(b"{\"seq\":7,\"id\":\"a\"}\n{\"seq\":12,\"id\":\"b\"}"),
+            Some(12)
+        );
+        assert_eq!(last_seq(b"{\"seq\":3}\n"), Some(3));
+        assert_eq!(last_seq(b"{\"id\":\"a\"}"), None);
     }
 }

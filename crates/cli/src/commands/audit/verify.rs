@@ -10,10 +10,17 @@ use crate::args::Global;
 use crate::commands::config_file;
 use crate::exit::Verdict;
 use crate::output::{self, Format, outln};
+use crate::progress::Progress;
 
 pub async fn run(global: &Global, database: Option<String>) -> Result<Verdict> {
     let config = config_file(global)?;
-    let report = wicket_engine::admin::verify_audit(config, database.as_deref()).await?;
+    let progress = Progress::new("verifying the audit chain", "events");
+    let report =
+        wicket_engine::admin::verify_audit_watched(config, database.as_deref(), &|done, total| {
+            progress.set(done, total);
+        })
+        .await?;
+    progress.finish();
     match global.output {
         Format::Json => output::json(&json!({
             "ok": report.ok,
