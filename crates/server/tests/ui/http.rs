@@ -489,3 +489,122 @@ async fn denying_in_the_ui_takes_a_comment() {
         .unwrap();
     assert_eq!(state(now), "denied");
 }
+
+/// Refusals of the rules, with the session's own CSRF token: each a 403 whose page says why,
+/// and nothing changed.
+#[tokio::test]
+async fn refused_reviews_cancellations_and_revocations_say_why() {
+    let server = spawn_server().await;
+    let (alice, bob, dave) = (
+        server.token("alice").await,
+        server.token("bob").await,
+        server.token("dave").await,
+    );
+    let c = client();
+    let create = || async {
+        let r: Value = c
+            .post(server.url("/v1/requests"))
+            .bearer_auth(&alice)
+            .json(&serde_json::json!({"roles": ["orders-db-read"], "reason": "refunds", "ticket": "INC-1"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        r["id"].as_str().unwrap().to_string()
+    };
+    let (pending, approved) = (create().await, create().await);
+    let resp = c
+        .post(server.url(&format!("/v1/requests/{approved}/approve")))
+        .bearer_auth(&bob)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let grants: Value = c
+        .get(server.url(&format!("/v1/grants?request_id={approved}")))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let grant = grants["items"][0]["id"].as_str().unwrap().to_string();
+
+    // Dave (sre, neither the requester nor an approver, without powers) tries each.
+    let (session, csrf, _) = sign_in(&server, &dave).await;
+    let post = |path: String, fields: Vec<(&'static str, &'static str)>| {
+        let mut form = vec![("csrf", csrf.clone()), ("back", "/".to_string())];
+        form.extend(fields.into_iter().map(|(k, v)| (k, v.to_string())));
+        c.post(server.url(&path))
+            .header(COOKIE, &session)
+            .form(&form)
+            .send()
+    };
+    for (path, fields, says) in [
+        (
+            format!("/requests/{pending}/review"),
+            vec![("verdict", "approve"), ("comment", "")],
+            "is not an approver",
+        ),
+        (
+            format!("/requests/{pending}/cancel"),
+            vec![("comment", "")],
+            "cancel",
+        ),
+        (
+            format!("/grants/{grant}/revoke"),
+            vec![("reason", "not mine")],
+            "wicket:grants.revoke",
+        ),
+    ] {
+        let resp = post(path.clone(), fields).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{path}");
+        let page = resp.text().await.unwrap();
+        assert!(
+            !page.contains("CSRF") && !page.contains("csrf token"),
+            "{path}: {page}"
+        );
+        let alert = page
+            .split("role=\"alert\"")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{path}: no alert on the page: {page}"));
+        let alert = alert.split("</p>").next().unwrap();
+        assert!(
+            alert.contains(says),
+            "{path}: the alert does not say `{says}`: {alert}"
+        );
+    }
+    // Nothing changed.
+    let state = |id: String| {
+        let c = c.clone();
+        let alice = alice.clone();
+        let url = server.url(&format!("/v1/requests/{id}"));
+        async move {
+            let v: Value = c
+                .get(url)
+                .bearer_auth(&alice)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["state"].as_str().unwrap().to_string()
+        }
+    };
+    assert_eq!(state(pending).await, "pending");
+    let g: Value = c
+        .get(server.url(&format!("/v1/grants/{grant}")))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(g["status"], "active", "{g}");
+}
