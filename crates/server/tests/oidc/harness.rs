@@ -60,12 +60,25 @@ sre = "sre"
 }
 
 pub async fn world() -> World {
+    // Wicket's port must be in the provider's registration before wicket starts, so it is
+    // picked first; should another process take it in between, the whole world starts again.
+    let mut failure = String::new();
+    for _ in 0..3 {
+        match try_world().await {
+            Ok(world) => return world,
+            Err(e) => failure = e,
+        }
+    }
+    panic!("wicket could not start on a free port three times: {failure}");
+}
+
+async fn try_world() -> Result<World, String> {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let redirect_uri = format!("{base}/login/oidc/callback");
     let keys = dir.path().join("keys.json");
-    let provider = tokio::task::spawn_blocking({
+    let mut provider = tokio::task::spawn_blocking({
         let (keys, redirect_uri) = (keys.clone(), redirect_uri.clone());
         move || Provider::start(&keys, 0, &redirect_uri, false)
     })
@@ -80,15 +93,19 @@ pub async fn world() -> World {
     );
     let config = Config::parse("wicket.toml", &text).unwrap();
     let db = format!("sqlite://{}", dir.path().join("wicket.db").display());
-    let wicket = spawn(config, Some(&db), &format!("127.0.0.1:{port}"))
-        .await
-        .unwrap();
-    World {
+    let wicket = match spawn(config, Some(&db), &format!("127.0.0.1:{port}")).await {
+        Ok(wicket) => wicket,
+        Err(e) => {
+            provider.kill();
+            return Err(e.to_string());
+        }
+    };
+    Ok(World {
         provider,
         wicket,
         base,
         _dir: dir,
-    }
+    })
 }
 
 impl World {
