@@ -30,6 +30,30 @@ impl Progress {
         Progress { bar: Some(bar) }
     }
 
+    /// A spinner for work of unknown size (one step after another), with the time it has
+    /// taken so far; [`Progress::step`] names the current step.
+    pub fn spinner(what: &str) -> Progress {
+        if !std::io::stderr().is_terminal() {
+            return Progress { bar: None };
+        }
+        let style = ProgressStyle::with_template("{spinner} {msg} · {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+            .with_style(style)
+            .with_message(what.to_string());
+        bar.tick();
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Progress { bar: Some(bar) }
+    }
+
+    /// Names the step a spinner is at.
+    pub fn step(&self, what: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(what.to_string());
+            bar.tick();
+        }
+    }
+
     /// `done` of `total` so far.
     pub fn set(&self, done: u64, total: u64) {
         if let Some(bar) = &self.bar {

@@ -11,6 +11,7 @@ use wicket_core::config::lint::lint;
 use crate::args::Global;
 use crate::exit::Verdict;
 use crate::output::{self, Format, count, outln};
+use crate::progress::Progress;
 
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
@@ -31,10 +32,18 @@ pub fn run(global: &Global, cmd: PolicyCommand) -> Result<Verdict> {
     } = cmd;
     let path = file.unwrap_or_else(|| global.config.clone());
     let name = path.display().to_string();
+    // A policy of many thousand roles takes seconds: say what is under way meanwhile.
+    let progress = Progress::spinner(&format!("reading `{name}`"));
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading `{name}`"))?;
-    let config = match Config::parse_all(&name, &text) {
+    progress.step(&format!("validating `{name}`"));
+    let parsed = Config::parse_all(&name, &text);
+    if parsed.is_ok() {
+        progress.step(&format!("looking for likely mistakes in `{name}`"));
+    }
+    let config = match parsed {
         Ok(config) => config,
         Err(errors) => {
+            progress.finish();
             match global.output {
                 Format::Human => {
                     for e in &errors {
@@ -61,6 +70,7 @@ pub fn run(global: &Global, cmd: PolicyCommand) -> Result<Verdict> {
         }
     };
     let warnings = lint(&config);
+    progress.finish();
     let fails = deny_warnings && !warnings.is_empty();
     match global.output {
         Format::Human => {

@@ -100,3 +100,14 @@ fn verify_and_export_show_a_bar_on_a_terminal_and_stay_plain_when_piped() {
     );
     assert_eq!(out.stdout, text);
 }
+
+#[test]
+fn policy_check_says_what_it_is_doing_on_a_terminal_only() {
+    let file = fixture("wicket.toml");
+    let (screen, code) = on_a_terminal(&[], &["policy", "check", file.to_str().unwrap()], None);
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("validating `"), "{screen}");
+    assert!(screen.contains("ok: "), "{screen}");
+    let out = crate::support::wicket(&["policy", "check", file.to_str().unwrap()]).expect_code(0);
+    assert!(!out.stderr.contains("validating"), "{out:?}");
+}
