@@ -471,4 +471,26 @@ mod tests {
         assert!(q.take_unprepared().is_empty());
         assert!(q.is_idle());
     }
+
+    #[test]
+    fn describes_are_answered_in_order_and_skipped_by_a_failure() {
+        let mut q = Inflight::default();
+        q.describe(false, None);
+        q.describe(true, None);
+        q.execute(run("x"), None);
+        q.sync(None);
+        assert!(matches!(q.described(), Some((false, None))));
+        assert!(matches!(q.described(), Some((true, None))));
+        assert!(q.described().is_none());
+        assert!(q.complete(Some(1)).is_some());
+        assert!(q.ready().is_empty());
+        // A failed `Bind`: the server skips the `Describe`s and the `Execute` to the `Sync`.
+        q.describe(true, None);
+        q.execute(run("y"), None);
+        q.sync(None);
+        let (done, _) = q.error(&ErrorFields::error("42P01", "no table"));
+        assert_eq!(done.unwrap().run.text, "y");
+        assert!(q.ready().is_empty());
+        assert!(q.is_idle());
+    }
 }
