@@ -224,3 +224,21 @@ pub fn unmatched(rules: &[MaskRule], snapshot: &Snapshot) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key");
+        std::fs::write(&path, "0123456789abcdef-key\n").unwrap();
+        let file = PasswordSource::File(path.display().to_string());
+        assert_eq!(read_key(&file).unwrap(), b"0123456789abcdef-key");
+        std::fs::write(&path, "short\n").unwrap();
+        assert!(read_key(&file).unwrap_err().contains("at least 16"));
+        let env = PasswordSource::Env("WICKET_MASK_TEST_SURELY_UNSET".into());
+        assert!(read_key(&env).unwrap_err().contains("key_env"));
+    }
+}

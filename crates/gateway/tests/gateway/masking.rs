@@ -40,7 +40,8 @@ async fn setup() -> Option<(Env, TempDir)> {
          method = \"hash\"\nkey_file = \"{}\"\n\n\
          [[gateway.postgres.masking]]\ncolumns = [\"public.people.card\"]\nmethod = \"partial\"\nkeep_trailing = 4\n\n\
          [[gateway.postgres.masking]]\ncolumns = [\"public.people.ssn\", \"public.people.no_such_column\"]\nmethod = \"redact\"\n\n\
-         [[gateway.postgres.masking]]\ncolumns = [\"public.people.age\"]\nmethod = \"partial\"\nkeep_leading = 1\n",
+         [[gateway.postgres.masking]]\ncolumns = [\"public.people.age\"]\nmethod = \"partial\"\nkeep_leading = 1\n\n\
+         [[gateway.postgres.masking]]\ncolumns = [\"public.*.secret\"]\nmethod = \"redact\"\n",
         key_file.display()
     );
     let env = env_with(|target| target.push_str(&rules)).await?;
@@ -274,5 +275,37 @@ async fn text_and_binary_drivers_read_masked_columns_with_the_extended_protocol(
             "36"
         ]])
     );
+    env.stop().await;
+}
+
+#[tokio::test]
+async fn a_table_created_after_start_is_masked_from_its_first_statement() {
+    let Some((env, _keys)) = setup().await else {
+        return;
+    };
+    env.grant("alice", "db-read", "30m").await;
+    let token = env.token("alice").await;
+    // Read once, so that the gateway holds a catalog snapshot without the new table.
+    let (lines, _) = psql(&env, &token, &["SELECT count(*) FROM customers"]).await;
+    assert_eq!(lines, ["2"]);
+    env.direct()
+        .await
+        .batch_execute(
+            "SET ROLE wicket_gw; CREATE TABLE late (id int, secret text); \
+             INSERT INTO late VALUES (1, 'hunter2'); RESET ROLE;",
+        )
+        .await
+        .unwrap();
+    let (lines, err) = psql(
+        &env,
+        &token,
+        &[
+            "SELECT * FROM late",
+            "SELECT id, secret AS s FROM public.late",
+        ],
+    )
+    .await;
+    assert!(err.is_empty(), "{err}");
+    assert_eq!(lines, ["1|****", "1|****"]);
     env.stop().await;
 }
