@@ -5,6 +5,7 @@ pub mod anomalies;
 pub mod auth;
 mod gateway;
 pub mod lint;
+pub mod masking;
 pub mod notify;
 pub mod provision;
 mod raw;

@@ -56,6 +56,11 @@ pub async fn start(app: App) -> Result<Gateway, StartError> {
     }
     let mut addrs = Vec::new();
     let mut tasks = Vec::new();
+    for t in by_listen.values().flatten() {
+        if t.masking.is_some() {
+            tasks.push(tokio::spawn(check_masking(t.clone())));
+        }
+    }
     for (listen, targets) in by_listen {
         let tls = match targets.first().and_then(|t| t.config.tls.as_ref()) {
             Some(files) => Some(tls::acceptor(files).map_err(|reason| {
@@ -106,4 +111,20 @@ pub async fn start(app: App) -> Result<Gateway, StartError> {
         .collect();
     addrs.sort_by_key(|(n, _)| order.iter().position(|o| o == n));
     Ok(Gateway { addrs, stop, tasks })
+}
+
+/// Reads the catalog once at start, warning about every masking pattern that names no
+/// column of the database (a misspelled rule masks nothing).
+async fn check_masking(target: Arc<Target>) {
+    let Some(m) = &target.masking else { return };
+    match m.current(&target).await {
+        Ok(snapshot) => {
+            for warning in crate::mask::unmatched(&m.rules, &snapshot) {
+                tracing::warn!(target = %target.config.name, "{warning}");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(target = %target.config.name, error = %e, "the masking rules could not be checked against the database's catalog");
+        }
+    }
 }

@@ -7,6 +7,7 @@ pub mod cancel;
 pub mod error;
 pub mod gateway;
 pub mod listener;
+pub mod mask;
 pub mod protocol;
 pub mod readonly;
 pub mod secret;

@@ -13,6 +13,7 @@ pub mod error_response;
 pub mod execute;
 pub mod parse;
 pub mod query;
+pub mod rows;
 pub mod startup;
 
 use bytes::{Buf, Bytes, BytesMut};

@@ -5,8 +5,9 @@ mod check;
 mod client;
 pub mod events;
 mod fastpath;
-mod frames;
+pub(crate) mod frames;
 mod inflight;
+mod mask;
 mod names;
 mod options;
 mod relay;
@@ -14,7 +15,7 @@ mod rename;
 mod server;
 mod startup;
 mod syntax;
-mod upstream;
+pub(crate) mod upstream;
 mod watch;
 
 use std::net::SocketAddr;
@@ -83,6 +84,8 @@ pub struct State {
     /// The last COPY the server started copying for.
     copy_started: Option<u64>,
     copies: u64,
+    /// How the rows of the result under way are masked.
+    plan: Option<crate::mask::rows::RowPlan>,
 }
 
 impl State {
@@ -97,6 +100,7 @@ impl State {
             copy_sending: None,
             copy_started: None,
             copies: 0,
+            plan: None,
         }
     }
 

@@ -30,6 +30,8 @@ pub struct PgTarget {
     pub tls: Option<TlsFiles>,
     /// Statement text longer than this is truncated in audit events.
     pub statement_max_bytes: usize,
+    /// `[[gateway.postgres.masking]]`: columns that leave the gateway masked.
+    pub masking: Vec<super::masking::MaskRule>,
 }
 
 /// Where the upstream password comes from; the gateway reads it when it starts.
@@ -216,6 +218,7 @@ impl Validator<'_> {
                 DEFAULT_STATEMENT_MAX_BYTES
             }
         };
+        let masking = self.masking(key, t.masking);
         if self.errors.len() > before {
             return None;
         }
@@ -227,6 +230,7 @@ impl Validator<'_> {
             password,
             tls,
             statement_max_bytes,
+            masking,
         })
     }
 }

@@ -149,6 +149,9 @@ pub struct RawPgTarget {
     pub tls_cert: Option<String>,
     pub tls_key: Option<String>,
     pub statement_max_bytes: Option<u64>,
+    /// `[[gateway.postgres.masking]]` under this target.
+    #[serde(default)]
+    pub masking: Vec<super::masking::RawMasking>,
 }
 
 #[derive(Debug, Default, Deserialize)]

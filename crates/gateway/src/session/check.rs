@@ -9,7 +9,7 @@ use wicket_engine::app::now;
 
 use super::client::lock;
 use super::inflight::Run;
-use super::{Session, State, events};
+use super::{Session, State, events, mask};
 use crate::authorize::{self, Denial};
 use crate::protocol::error_response::{ErrorFields, code};
 use crate::sql::{self, Access, Statement};
@@ -38,12 +38,15 @@ pub(super) async fn authorize(
     for st in stmts {
         let mut accesses = st.accesses.clone();
         let mut kind = st.kind;
+        // A cursor's rows come from a query its `FETCH` does not show.
+        let mut opaque = st.user_code || st.fetch.is_some();
         if let Some(name) = &st.executes {
             let prepared = lock(state).names.sql_statement(name);
             match prepared {
                 Some(p) => {
                     accesses.extend(p.accesses.iter().cloned());
                     kind = kind.max(p.kind);
+                    opaque |= p.opaque;
                 }
                 None => {
                     let reason = format!("prepared statement `{name}` is unknown to the gateway");
@@ -79,19 +82,37 @@ pub(super) async fn authorize(
             let d = authorize::read_only(&s.app, &s.user, &s.target.config.resource, at);
             return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await);
         }
-        match authorize::check(&s.app, &s.user, &s.target.config.resource, &accesses, at) {
-            Ok(grant) => runs.push(Run {
-                text: events::recorded(&st.text, s.target.config.statement_max_bytes),
-                text_bytes: st.text.len(),
-                kind,
-                accesses,
-                grant,
-                effect: st.effect.clone(),
-                protocol: "simple",
-                shape: st.shape.clone(),
-            }),
+        let grant =
+            match authorize::check(&s.app, &s.user, &s.target.config.resource, &accesses, at) {
+                Ok(grant) => grant,
+                Err(d) => {
+                    return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await);
+                }
+            };
+        let mask = match mask::statement(s, &accesses, opaque).await {
+            Ok(m) => m,
             Err(d) => return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await),
+        };
+        if let Some(m) = &mask
+            && st.shape.command == "COPY"
+            && !st.copy_in
+            && m.computed
+        {
+            let d = mask::copy_refused(m);
+            return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await);
         }
+        runs.push(Run {
+            text: events::recorded(&st.text, s.target.config.statement_max_bytes),
+            text_bytes: st.text.len(),
+            kind,
+            accesses,
+            grant,
+            effect: st.effect.clone(),
+            protocol: "simple",
+            shape: st.shape.clone(),
+            opaque,
+            mask,
+        });
     }
     Ok(runs)
 }

@@ -11,7 +11,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use super::check::{authorize, classify};
 use super::frames::FrameReader;
 use super::names::Prepared;
-use super::{Session, State, fastpath, rename, syntax};
+use super::{Session, State, fastpath, mask, rename, syntax};
 
 use crate::error::SessionError;
 use crate::protocol::bind::Bind;
@@ -105,7 +105,24 @@ async fn handle(
                 Target::Portal => lock(state).names.describe_portal(&d.name),
             };
             match found {
-                Some(name) => d.encode_as(out, &name),
+                Some(name) => {
+                    if s.target.masking.is_some() {
+                        let prepared = match d.target {
+                            Target::Statement => lock(state).names.statement(&d.name),
+                            Target::Portal => lock(state).names.portal(&d.name),
+                        };
+                        // Without what it reads, its description is masked whole (fail closed).
+                        let m = match prepared {
+                            Some((_, p)) => mask::statement(s, &p.accesses, p.opaque)
+                                .await
+                                .ok()
+                                .flatten(),
+                            None => None,
+                        };
+                        lock(state).inflight.describe(false, m);
+                    }
+                    d.encode_as(out, &name)
+                }
                 None => stand_in(state, out, missing(d.target, &d.name), false),
             }
         }
@@ -266,6 +283,7 @@ async fn parse(
                     .map(|r| r.kind)
                     .max()
                     .unwrap_or(sql::Action::Connect),
+                opaque: runs.iter().any(|r| r.opaque),
                 accesses: runs.into_iter().flat_map(|r| r.accesses).collect(),
             });
             let mut st = lock(state);
@@ -305,7 +323,7 @@ async fn execute(
         shape: prepared.shape.clone(),
         search_path: None,
         reads_literals: false,
-        user_code: false,
+        user_code: prepared.opaque,
     };
     match authorize(s, state, std::slice::from_ref(&stmt)).await {
         Ok(mut runs) => {
@@ -314,6 +332,16 @@ async fn execute(
                 run.text_bytes = prepared.text_bytes;
                 let mut st = lock(state);
                 let copy = prepared.copy_in.then(|| st.copy_begins());
+                // Rows that may be masked need their description, which the client may
+                // not have asked for: the gateway asks, and keeps the answer.
+                if let Some(m) = run.mask.as_ref().filter(|m| m.active()) {
+                    st.inflight.describe(true, Some(m.clone()));
+                    Describe {
+                        target: Target::Portal,
+                        name: String::new(),
+                    }
+                    .encode_as(out, &portal);
+                }
                 st.inflight.execute(run, copy);
             }
             e.encode_as(out, &portal);

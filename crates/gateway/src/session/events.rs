@@ -95,6 +95,9 @@ pub fn statement(s: &Session, done: &Done, at: Time) -> NewEvent {
     if matches!(run.shape.command.as_str(), "DELETE" | "UPDATE") {
         e = e.detail("unfiltered", run.shape.unfiltered);
     }
+    if !done.masked.is_empty() {
+        e = e.detail("masked", Value::from(done.masked.clone()));
+    }
     if let Some(g) = &run.grant {
         e = e.grant(g.clone());
     }

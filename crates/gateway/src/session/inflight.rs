@@ -5,9 +5,11 @@
 //! the way back.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::syntax;
+use crate::mask::StatementMask;
 use crate::protocol::error_response::{ErrorFields, code};
 use crate::sql::{Access, Action, Effect, Shape};
 
@@ -23,6 +25,10 @@ pub struct Run {
     pub effect: Effect,
     pub protocol: &'static str,
     pub shape: Shape,
+    /// It runs code the gateway cannot see into (a user-defined function, a cursor).
+    pub opaque: bool,
+    /// What masking knows of it, on a target with masking rules.
+    pub mask: Option<Arc<StatementMask>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +51,8 @@ pub struct Done {
     pub run: Run,
     pub outcome: Outcome,
     pub elapsed: Duration,
+    /// The columns masked in its result, for its audit event.
+    pub masked: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -74,6 +82,13 @@ enum Item {
     Sync { copy: Option<u64> },
     /// A `Parse` of a named statement, upstream name `upstream`, not answered yet.
     Parse { upstream: String },
+    /// A `Describe` on a target with masking rules, answered by `RowDescription` or `NoData`:
+    /// the client's own, or (`hidden`) the gateway's, sent before an `Execute` whose rows
+    /// may be masked, whose answer the client never sees.
+    Describe {
+        hidden: bool,
+        mask: Option<Arc<StatementMask>>,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -134,6 +149,31 @@ impl Inflight {
         self.items.push_back(Item::Parse { upstream });
     }
 
+    /// A `Describe` went up (see [`Item::Describe`]).
+    pub fn describe(&mut self, hidden: bool, mask: Option<Arc<StatementMask>>) {
+        self.items.push_back(Item::Describe { hidden, mask });
+    }
+
+    /// A `RowDescription` or `NoData`: when it answers a `Describe`, whether that one was
+    /// hidden and what masking knows of its statement.
+    pub fn described(&mut self) -> Option<(bool, Option<Arc<StatementMask>>)> {
+        if let Some(Item::Describe { .. }) = self.items.front()
+            && let Some(Item::Describe { hidden, mask }) = self.items.pop_front()
+        {
+            return Some((hidden, mask));
+        }
+        None
+    }
+
+    /// What masking knows of the statement whose result comes now.
+    pub fn running_mask(&self) -> Option<Arc<StatementMask>> {
+        match self.items.front()? {
+            Item::Simple { runs, .. } => runs.front()?.mask.clone(),
+            Item::Execute { run, .. } => run.mask.clone(),
+            _ => None,
+        }
+    }
+
     /// A `ParseComplete`: the statement at the front exists.
     pub fn parse_complete(&mut self) {
         if let Some(Item::Parse { .. }) = self.items.front() {
@@ -176,6 +216,10 @@ impl Inflight {
     /// An `ErrorResponse`: the statement it ends, and the error to send instead, if it is
     /// the stand-in of a denial.
     pub fn error(&mut self, e: &ErrorFields) -> (Option<Done>, Option<ErrorFields>) {
+        // A failure skips the `Describe`s before the next `Sync`.
+        while let Some(Item::Describe { .. }) = self.items.front() {
+            self.items.pop_front();
+        }
         if let Some(Item::Denied {
             nonce,
             error,
@@ -223,6 +267,7 @@ impl Inflight {
                     run,
                     outcome,
                     elapsed,
+                    masked: Vec::new(),
                 })
             }
             Item::Execute { .. } => match self.items.pop_front() {
@@ -230,12 +275,15 @@ impl Inflight {
                     run,
                     outcome,
                     elapsed: since.elapsed(),
+                    masked: Vec::new(),
                 }),
                 _ => None,
             },
-            Item::Denied { .. } | Item::Syntax { .. } | Item::Sync { .. } | Item::Parse { .. } => {
-                None
-            }
+            Item::Denied { .. }
+            | Item::Syntax { .. }
+            | Item::Sync { .. }
+            | Item::Parse { .. }
+            | Item::Describe { .. } => None,
         }
     }
 
@@ -249,6 +297,7 @@ impl Inflight {
                         run,
                         outcome: Outcome::NotRun,
                         elapsed: Duration::ZERO,
+                        masked: Vec::new(),
                     }));
                     break;
                 }
@@ -259,8 +308,11 @@ impl Inflight {
                     run,
                     outcome: Outcome::NotRun,
                     elapsed: Duration::ZERO,
+                    masked: Vec::new(),
                 }),
-                Item::Denied { simple: false, .. } | Item::Syntax { simple: false, .. } => {}
+                Item::Denied { simple: false, .. }
+                | Item::Syntax { simple: false, .. }
+                | Item::Describe { .. } => {}
                 // Skipped after an error: the statement was never made.
                 Item::Parse { upstream } => self.unprepared.push(upstream),
             }
@@ -283,6 +335,8 @@ mod tests {
             effect: Effect::None,
             protocol: "simple",
             shape: Shape::default(),
+            opaque: false,
+            mask: None,
         }
     }
 
@@ -415,6 +469,28 @@ mod tests {
         assert_eq!(rest[0].outcome, Outcome::NotRun);
         assert_eq!(q.take_unprepared(), ["__wicket_s3"]);
         assert!(q.take_unprepared().is_empty());
+        assert!(q.is_idle());
+    }
+
+    #[test]
+    fn describes_are_answered_in_order_and_skipped_by_a_failure() {
+        let mut q = Inflight::default();
+        q.describe(false, None);
+        q.describe(true, None);
+        q.execute(run("x"), None);
+        q.sync(None);
+        assert!(matches!(q.described(), Some((false, None))));
+        assert!(matches!(q.described(), Some((true, None))));
+        assert!(q.described().is_none());
+        assert!(q.complete(Some(1)).is_some());
+        assert!(q.ready().is_empty());
+        // A failed `Bind`: the server skips the `Describe`s and the `Execute` to the `Sync`.
+        q.describe(true, None);
+        q.execute(run("y"), None);
+        q.sync(None);
+        let (done, _) = q.error(&ErrorFields::error("42P01", "no table"));
+        assert_eq!(done.unwrap().run.text, "y");
+        assert!(q.ready().is_empty());
         assert!(q.is_idle());
     }
 }

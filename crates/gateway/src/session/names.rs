@@ -20,6 +20,8 @@ pub struct Prepared {
     pub shape: crate::sql::Shape,
     /// What running it changes in the session (a `DECLARE` or `DEALLOCATE` sent by `Parse`).
     pub effect: Effect,
+    /// It runs code the gateway cannot see into (a user-defined function, a cursor).
+    pub opaque: bool,
 }
 
 /// A cursor declared with SQL: what its query needs, and whether it outlives its transaction.
@@ -224,6 +226,7 @@ mod tests {
             copy_in: false,
             shape: crate::sql::Shape::default(),
             effect: Effect::None,
+            opaque: false,
         })
     }
 

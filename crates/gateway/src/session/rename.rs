@@ -77,6 +77,7 @@ mod tests {
             copy_in: false,
             shape: Shape::default(),
             effect: Effect::None,
+            opaque: false,
         })
     }
 

@@ -13,12 +13,15 @@ use wicket_engine::app::now;
 
 use super::inflight::{Done, Outcome};
 use super::names::Prepared;
-use super::{Session, State, events, syntax, watch};
+use super::{Session, State, events, mask, syntax, watch};
 use crate::error::SessionError;
+use crate::mask::catalog::MaskedColumn;
+use crate::mask::rows;
 use crate::protocol::backend::{command_rows, parameter_status};
 use crate::protocol::error_response::{ErrorFields, code};
+use crate::protocol::rows::RowDescription;
 use crate::protocol::{MAX_MESSAGE, frame_len};
-use crate::sql::{Effect, Strings};
+use crate::sql::{Action, Effect, Strings};
 
 /// How often a session checks that it may go on.
 pub const WATCH_EVERY: Duration = Duration::from_millis(250);
@@ -104,6 +107,7 @@ fn relay(
 ) -> Result<(), SessionError> {
     let mut at = 0;
     let stamp = now();
+    let masking = s.target.masking.as_ref();
     let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
     while let Some(len) = frame_len(&buf[at..], MAX_MESSAGE)? {
         if buf.len() < at + len {
@@ -113,6 +117,17 @@ fn relay(
         let mut replaced = false;
         let mut done: Vec<Done> = Vec::new();
         match tag {
+            b'T' if masking.is_some() => replaced = described(s, &mut st, body, out)?,
+            b'n' if masking.is_some() => {
+                st.plan = None;
+                replaced = matches!(st.inflight.described(), Some((true, _)));
+            }
+            b'D' => {
+                if let (Some(plan), Some(m)) = (&st.plan, masking) {
+                    plan.row(m, body, out)?;
+                    replaced = true;
+                }
+            }
             b'C' => done.extend(st.inflight.complete(command_rows(body))),
             // `EmptyQueryResponse`, and `FunctionCallResponse` (a fastpath call's result).
             b'I' | b'V' => done.extend(st.inflight.complete(None)),
@@ -151,9 +166,20 @@ fn relay(
         }
         // In the order the server answered: a cursor declared in a transaction is gone
         // with the `ReadyForQuery` that says the transaction ended, not before.
+        if matches!(tag, b'C' | b'I' | b's' | b'E' | b'Z')
+            && let Some(plan) = st.plan.take()
+            && let Some(d) = done.first_mut()
+        {
+            d.masked = plan.masked;
+        }
         for d in done {
             if let Outcome::Ok { .. } = d.outcome {
                 apply(&mut st, &d);
+                if d.run.kind == Action::Ddl
+                    && let Some(m) = masking
+                {
+                    m.mark_stale();
+                }
             }
             st.statements += 1;
             events.push(events::statement(s, &d, stamp));
@@ -171,6 +197,37 @@ fn relay(
     }
     let _ = buf.split_to(at);
     Ok(())
+}
+
+/// A `RowDescription` on a target with masking rules: the plan for the rows that follow,
+/// and the description the client gets (none, for the gateway's own `Describe`). True when
+/// `body` is not relayed as it is.
+fn described(
+    s: &Session,
+    st: &mut State,
+    body: &[u8],
+    out: &mut BytesMut,
+) -> Result<bool, SessionError> {
+    let Some(masking) = s.target.masking.as_ref() else {
+        return Ok(false);
+    };
+    let (hidden, stmt) = match st.inflight.described() {
+        Some(d) => d,
+        None => (false, st.inflight.running_mask()),
+    };
+    let desc = RowDescription::decode(body)?;
+    let unmasked = |c: &MaskedColumn| mask::unmasked(s, c);
+    st.plan = rows::plan(masking, stmt.as_deref(), &desc, &unmasked);
+    if hidden {
+        return Ok(true);
+    }
+    match &st.plan {
+        Some(plan) => {
+            plan.describe(&desc).encode(out);
+            Ok(true)
+        }
+        None => Ok(false),
+    }
 }
 
 /// How the server reads `'...'`, if `body` (a `ParameterStatus`) reports it.
@@ -228,5 +285,6 @@ fn prepared(d: &Done) -> Arc<Prepared> {
         accesses: d.run.accesses.clone(),
         shape: d.run.shape.clone(),
         effect: Effect::None,
+        opaque: d.run.opaque,
     })
 }

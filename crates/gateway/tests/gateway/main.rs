@@ -19,6 +19,7 @@ mod grammar;
 mod holes;
 mod hostile;
 mod introspection;
+mod masking;
 mod metrics;
 mod monitoring;
 mod portals;

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use crate::config::masking::MaskMethod;
 use crate::config::{Config, PasswordSource, TlsFiles, Upstream};
 
 const BASE: &str = r#"
@@ -179,4 +180,110 @@ fn targets_on_one_address_must_share_tls() {
         "gateway.postgres[1].tls_cert",
         "must share",
     );
+}
+
+#[test]
+fn masking_rules_belong_to_their_target() {
+    let text = format!(
+        "{ONE}\n[[gateway.postgres.masking]]\ncolumns = [\"public.customers.email\", \"public.*.card_*\"]\nmethod = \"partial\"\nkeep_trailing = 4\n\n\
+         [[gateway.postgres.masking]]\ncolumns = [\"public.customers.ssn\"]\nmethod = \"hash\"\nkey_env = \"MASK_KEY\"\nunmask = \"db:see-ssn\"\n\n\
+         [[gateway.postgres.masking]]\ncolumns = [\"*.*.notes\"]\nmethod = \"redact\"\n"
+    );
+    let config = Config::parse("w.toml", &with_targets(&text)).unwrap();
+    let rules = &config.gateway.postgres[0].masking;
+    assert_eq!(rules.len(), 3);
+    assert_eq!(
+        rules[0].method,
+        MaskMethod::Partial {
+            keep: 4,
+            leading: false
+        }
+    );
+    assert!(rules[0].columns[1].matches("public", "payments", "card_number"));
+    assert_eq!(rules[0].unmask.as_str(), "db:unmask");
+    assert_eq!(
+        rules[1].method,
+        MaskMethod::Hash {
+            key: PasswordSource::Env("MASK_KEY".into())
+        }
+    );
+    assert_eq!(rules[1].unmask.as_str(), "db:see-ssn");
+    assert_eq!(rules[2].method, MaskMethod::Redact);
+    assert!(
+        Config::parse("w.toml", &with_targets(ONE))
+            .unwrap()
+            .gateway
+            .postgres[0]
+            .masking
+            .is_empty()
+    );
+}
+
+#[test]
+fn bad_masking_rules_are_named() {
+    let rule = |body: &str| format!("{ONE}\n[[gateway.postgres.masking]]\n{body}\n");
+    for (body, key, reason) in [
+        (
+            "method = \"redact\"",
+            "masking[0].columns",
+            "needs `columns`",
+        ),
+        (
+            "columns = [\"public.t\"]\nmethod = \"redact\"",
+            "masking[0].columns[0]",
+            "SCHEMA.TABLE.COLUMN",
+        ),
+        (
+            "columns = [\"public.t.c\"]",
+            "masking[0].method",
+            "needs `method`",
+        ),
+        (
+            "columns = [\"public.t.c\"]\nmethod = \"scramble\"",
+            "masking[0].method",
+            "unknown method `scramble`",
+        ),
+        (
+            "columns = [\"public.t.c\"]\nmethod = \"partial\"",
+            "masking[0].keep_leading",
+            "needs `keep_leading`",
+        ),
+        (
+            "columns = [\"public.t.c\"]\nmethod = \"partial\"\nkeep_leading = 0",
+            "masking[0].keep_leading",
+            "out of range",
+        ),
+        (
+            "columns = [\"public.t.c\"]\nmethod = \"partial\"\nkeep_leading = 1\nkeep_trailing = 1",
+            "masking[0].keep_trailing",
+            "not both",
+        ),
+        (
+            "columns = [\"public.t.c\"]\nmethod = \"hash\"",
+            "masking[0].key_env",
+            "needs its key",
+        ),
+        (
+            "columns = [\"public.t.c\"]\nmethod = \"hash\"\nkey_env = \"A\"\nkey_file = \"f\"",
+            "masking[0].key_file",
+            "not both",
+        ),
+        (
+            "columns = [\"public.t.c\"]\nmethod = \"redact\"\nkey_env = \"A\"",
+            "masking[0].key_env",
+            "belong to `hash`",
+        ),
+        (
+            "columns = [\"public.t.c\"]\nmethod = \"redact\"\nunmask = \"unmask\"",
+            "masking[0].unmask",
+            "unmask",
+        ),
+        (
+            "columns = [\"public.t.c\"]\nmethod = \"redact\"\ncolour = 1",
+            "",
+            "unknown field `colour`",
+        ),
+    ] {
+        rejected(&rule(body), key, reason);
+    }
 }

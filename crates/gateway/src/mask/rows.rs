@@ -1,0 +1,136 @@
+//! A result's masking plan, made from its `RowDescription`, and the rows it rewrites: masked
+//! columns are described as `text` and their values replaced.
+
+use bytes::BytesMut;
+
+use super::catalog::MaskedColumn;
+use super::value::REDACTED;
+use super::{Masking, StatementMask};
+use crate::protocol::ProtocolError;
+use crate::protocol::rows::{RowDescription, data_row, encode_data_row};
+
+/// The `text` type, which masked columns become.
+const TEXT: u32 = 25;
+
+/// How one column is masked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mask {
+    /// By the method of this rule.
+    Rule(usize),
+    /// Redacted: its origin is unknown, computed, or a view over masked columns.
+    Redact,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Column {
+    mask: Mask,
+    type_oid: u32,
+    format: i16,
+}
+
+/// The masking of one result.
+#[derive(Clone, Debug)]
+pub struct RowPlan {
+    columns: Vec<Option<Column>>,
+    /// What was masked, for the audit log: `schema.table.column`, or the result column's
+    /// name with why it was redacted.
+    pub masked: Vec<String>,
+}
+
+/// The plan for a result described by `desc`, or `None` when no column of it is masked.
+/// Without a `stmt` (which the gateway always has), every column is redacted.
+pub fn plan(
+    masking: &Masking,
+    stmt: Option<&StatementMask>,
+    desc: &RowDescription,
+    unmasked: &dyn Fn(&MaskedColumn) -> bool,
+) -> Option<RowPlan> {
+    let mut columns = Vec::with_capacity(desc.fields.len());
+    let mut masked = Vec::new();
+    for f in &desc.fields {
+        let found = match stmt {
+            None => Some((Mask::Redact, format!("{} (origin unknown)", f.name))),
+            Some(stmt) => {
+                let snap = &stmt.snapshot;
+                if f.table == 0 {
+                    stmt.computed
+                        .then(|| (Mask::Redact, format!("{} (computed)", f.name)))
+                } else if let Some(c) = snap.columns.get(&(f.table, f.column)) {
+                    (!unmasked(c)).then(|| (Mask::Rule(c.rule), c.name.clone()))
+                } else if let Some(cs) = snap.views.get(&f.table) {
+                    cs.iter().any(|c| !unmasked(c)).then(|| {
+                        (
+                            Mask::Redact,
+                            format!("{} (view over masked columns)", f.name),
+                        )
+                    })
+                } else if !snap.known.contains(&f.table) {
+                    masking.mark_stale();
+                    Some((Mask::Redact, format!("{} (origin unknown)", f.name)))
+                } else {
+                    None
+                }
+            }
+        };
+        columns.push(found.map(|(mask, name)| {
+            masked.push(name);
+            Column {
+                mask,
+                type_oid: f.type_oid,
+                format: f.format,
+            }
+        }));
+    }
+    (!masked.is_empty()).then_some(RowPlan { columns, masked })
+}
+
+impl RowPlan {
+    /// The description the client gets: masked columns are `text`.
+    pub fn describe(&self, desc: &RowDescription) -> RowDescription {
+        let mut out = desc.clone();
+        for (f, c) in out.fields.iter_mut().zip(&self.columns) {
+            if c.is_some() {
+                f.type_oid = TEXT;
+                f.type_len = -1;
+                f.type_mod = -1;
+            }
+        }
+        out
+    }
+
+    /// Writes the `DataRow` `body` to `out` with its masked values replaced. A row whose
+    /// column count differs from the description is refused.
+    pub fn row(
+        &self,
+        masking: &Masking,
+        body: &[u8],
+        out: &mut BytesMut,
+    ) -> Result<(), ProtocolError> {
+        let values = data_row(body)?;
+        if values.len() != self.columns.len() {
+            return Err(ProtocolError::Malformed {
+                what: "DataRow",
+                why: "its column count differs from its RowDescription",
+            });
+        }
+        let masked: Vec<Option<Vec<u8>>> = values
+            .iter()
+            .zip(&self.columns)
+            .map(|(v, c)| match (v, c) {
+                (Some(v), Some(c)) => Some(match c.mask {
+                    Mask::Rule(i) => masking.method(i).apply(v, c.type_oid, c.format),
+                    Mask::Redact => REDACTED.to_vec(),
+                }),
+                _ => None,
+            })
+            .collect();
+        encode_data_row(
+            out,
+            values.iter().zip(&masked).map(|(v, m)| match m {
+                Some(m) => Some(m.as_slice()),
+                None => *v,
+            }),
+        );
+        Ok(())
+    }
+}
