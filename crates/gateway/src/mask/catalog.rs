@@ -43,6 +43,9 @@ pub struct Snapshot {
     pub names: HashSet<(String, String)>,
     /// Masked columns by origin (table OID, attribute number).
     pub columns: HashMap<(u32, i16), Arc<MaskedColumn>>,
+    /// Relations with masked columns of their own: which ones (a whole-row reference, such
+    /// as `SELECT t FROM t`, has the relation as origin and attribute number 0).
+    pub tables: HashMap<u32, Vec<Arc<MaskedColumn>>>,
     /// Views (and materialized views) over masked columns: the masked columns they read.
     pub views: HashMap<u32, Vec<Arc<MaskedColumn>>>,
     /// Relations by `(schema, name)` that hold or read masked columns: which ones.
@@ -201,6 +204,7 @@ pub async fn load(
         known: names.keys().copied().collect(),
         names: names.values().cloned().collect(),
         columns: HashMap::new(),
+        tables: HashMap::new(),
         views: HashMap::new(),
         by_name: HashMap::new(),
         all: Vec::new(),
@@ -285,6 +289,7 @@ pub async fn load(
         }
     }
     snapshot.views = views;
+    snapshot.tables = by_table;
     snapshot.matched = matched;
     Ok(snapshot)
 }

@@ -57,6 +57,10 @@ pub fn plan(
                         .then(|| (Mask::Redact, format!("{} (computed)", f.name)))
                 } else if let Some(c) = snap.columns.get(&(f.table, f.column)) {
                     (!unmasked(c)).then(|| (Mask::Rule(c.rule), c.name.clone()))
+                } else if let Some(cs) = snap.tables.get(&f.table).filter(|_| f.column == 0) {
+                    cs.iter()
+                        .any(|c| !unmasked(c))
+                        .then(|| (Mask::Redact, format!("{} (whole row)", f.name)))
                 } else if let Some(cs) = snap.views.get(&f.table) {
                     cs.iter().any(|c| !unmasked(c)).then(|| {
                         (

@@ -309,3 +309,50 @@ async fn a_table_created_after_start_is_masked_from_its_first_statement() {
     assert_eq!(lines, ["1|****", "1|****"]);
     env.stop().await;
 }
+
+#[tokio::test]
+async fn rows_reached_by_returning_subqueries_set_operations_and_prepared_sql_are_masked() {
+    let Some((env, _keys)) = setup().await else {
+        return;
+    };
+    env.grant("alice", "db-write", "30m").await;
+    let token = env.token("alice").await;
+    let ada = hashed("ada@example.com");
+    let (lines, err) = psql(
+        &env,
+        &token,
+        &[
+            "UPDATE people SET age = age WHERE id = 1 RETURNING id, email",
+            "SELECT e FROM (SELECT email AS e FROM people WHERE id = 1) s",
+            "WITH x AS (SELECT email FROM people WHERE id = 1) SELECT * FROM x",
+            "SELECT email FROM people WHERE id = 1 UNION ALL SELECT name FROM customers WHERE id = 1",
+            "SELECT p FROM people p WHERE id = 1",
+            "PREPARE q AS SELECT id, card FROM people WHERE id = 1",
+            "EXECUTE q",
+            "BEGIN; DECLARE c CURSOR FOR SELECT id, ssn, upper(ssn) FROM people ORDER BY id; FETCH 1 FROM c; COMMIT",
+        ],
+    )
+    .await;
+    assert!(err.is_empty(), "{err}");
+    // Wherever PostgreSQL says a column comes from (a set operation's columns and a whole
+    // row have no column of origin), the value leaves masked.
+    assert_eq!(
+        lines,
+        [
+            format!("1|{ada}"),
+            "UPDATE 1".to_string(),
+            ada.clone(),
+            ada.clone(),
+            "****".to_string(),
+            "****".to_string(),
+            "****".to_string(),
+            "PREPARE".to_string(),
+            "1|************1111".to_string(),
+            "BEGIN".to_string(),
+            "DECLARE CURSOR".to_string(),
+            "1|****|****".to_string(),
+            "COMMIT".to_string(),
+        ]
+    );
+    env.stop().await;
+}
