@@ -26,6 +26,11 @@ INSERT INTO orders VALUES (10, 'ada@example.com'), (11, 'grace@example.com');
 CREATE VIEW people_emails AS SELECT id, email FROM people;
 CREATE VIEW people_ids AS SELECT id, id > 1 AS senior FROM people;
 CREATE VIEW emails_again AS SELECT * FROM people_emails;
+CREATE TABLE staff (badge int) INHERITS (people);
+INSERT INTO staff VALUES (3, 'hopper@example.com', '4000000000000002', '111-22-3333', 85, 7);
+CREATE TABLE visits (day date, email text) PARTITION BY RANGE (day);
+CREATE TABLE visits_2024 PARTITION OF visits FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+INSERT INTO visits VALUES ('2024-05-01', 'ada@example.com');
 RESET ROLE;
 ";
 
@@ -41,7 +46,7 @@ async fn setup() -> Option<(Env, TempDir)> {
          [[gateway.postgres.masking]]\ncolumns = [\"public.people.card\"]\nmethod = \"partial\"\nkeep_trailing = 4\n\n\
          [[gateway.postgres.masking]]\ncolumns = [\"public.people.ssn\", \"public.people.no_such_column\"]\nmethod = \"redact\"\n\n\
          [[gateway.postgres.masking]]\ncolumns = [\"public.people.age\"]\nmethod = \"partial\"\nkeep_leading = 1\n\n\
-         [[gateway.postgres.masking]]\ncolumns = [\"public.*.secret\"]\nmethod = \"redact\"\n",
+         [[gateway.postgres.masking]]\ncolumns = [\"public.*.secret\", \"public.visits.email\"]\nmethod = \"redact\"\n",
         key_file.display()
     );
     let env = env_with(|target| target.push_str(&rules)).await?;
@@ -78,12 +83,14 @@ async fn psql_reads_masked_columns_through_star_aliases_joins_and_views() {
         &env,
         &token,
         &[
-            "SELECT * FROM people ORDER BY id",
+            "SELECT * FROM ONLY people ORDER BY id",
             "SELECT p.email AS contact, card AS c FROM people p WHERE id = 2",
             "SELECT o.id, o.person_email, p.email FROM orders o JOIN people p ON p.email = o.person_email ORDER BY o.id",
             "SELECT * FROM people_emails WHERE id = 1",
             "SELECT * FROM emails_again WHERE id = 1",
             "SELECT * FROM people_ids ORDER BY id",
+            "SELECT id, email, ssn, badge FROM staff",
+            "SELECT day, email FROM visits_2024",
             "SELECT upper(email), email || '', id FROM people WHERE id = 1",
             "SELECT name FROM customers WHERE id = 1",
         ],
@@ -104,6 +111,10 @@ async fn psql_reads_masked_columns_through_star_aliases_joins_and_views() {
             // A view that reads no masked column is untouched.
             "1|f".to_string(),
             "2|t".to_string(),
+            "3|t".to_string(),
+            // An inheritance child's and a partition's copies of masked columns.
+            format!("3|{}|****|7", hashed("hopper@example.com")),
+            "2024-05-01|****".to_string(),
             // Computed from a masked table: redacted; a plain column stays.
             "****|****|1".to_string(),
             "ada".to_string(),
@@ -119,7 +130,7 @@ async fn psql_reads_masked_columns_through_star_aliases_joins_and_views() {
             .clone()
     };
     assert_eq!(
-        masked("SELECT * FROM people ORDER BY id"),
+        masked("SELECT * FROM ONLY people ORDER BY id"),
         serde_json::json!([
             "public.people.email",
             "public.people.card",
