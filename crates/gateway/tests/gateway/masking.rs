@@ -176,6 +176,14 @@ async fn the_unmask_permission_lifts_masking_and_copy_of_masked_columns_is_refus
         "{err}"
     );
     assert!(err.contains("public.people.email"), "{err}");
+    // An error that would quote a masked value is worded by the gateway.
+    let cast = "SELECT email::int FROM people WHERE id = 1";
+    let (_, err) = psql(&env, &token, &[cast]).await;
+    assert!(
+        err.contains("wicket hid the database's error (SQLSTATE 22P02)"),
+        "{err}"
+    );
+    assert!(!err.contains("ada@example.com"), "{err}");
     // `db:*` on the target covers `db:unmask` on every column.
     env.grant("alice", "db-all", "30m").await;
     let (lines, err) = psql(
@@ -200,6 +208,8 @@ async fn the_unmask_permission_lifts_masking_and_copy_of_masked_columns_is_refus
             "2\tgrace@example.com\t5500000000000004\t987-65-4321\t45",
         ]
     );
+    let (_, err) = psql(&env, &token, &[cast]).await;
+    assert!(err.contains("ada@example.com"), "{err}");
     env.stop().await;
 }
 
