@@ -38,8 +38,9 @@ pub struct MaskedColumn {
 /// The catalog as masking sees it, at one moment.
 #[derive(Debug)]
 pub struct Snapshot {
-    /// Every relation's OID.
-    pub known: HashSet<u32>,
+    /// Every relation's OID, with its number of columns then (`relnatts`): a column added
+    /// since has a higher attribute number.
+    pub known: HashMap<u32, i16>,
     /// Every relation's `(schema, name)`.
     pub names: HashSet<(String, String)>,
     /// Masked columns by origin (table OID, attribute number).
@@ -133,7 +134,7 @@ fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-const RELATIONS: &str = "SELECT c.oid, n.nspname, c.relname FROM pg_catalog.pg_class c \
+const RELATIONS: &str = "SELECT c.oid, n.nspname, c.relname, c.relnatts FROM pg_catalog.pg_class c \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
 
 /// Every column a child table (an inheritance child or a partition) shares with its parent.
@@ -204,15 +205,15 @@ pub async fn load(
     let [relations, columns, inherited, deps] = <[_; 4]>::try_from(results)
         .map_err(|_| "the catalog answered an unexpected number of results".to_string())?;
     let mut names: HashMap<u32, (String, String)> = HashMap::with_capacity(relations.len());
+    let mut known: HashMap<u32, i16> = HashMap::with_capacity(relations.len());
     for row in &relations {
-        names.insert(
-            number(row, 0)?,
-            (text(row, 1)?.to_string(), text(row, 2)?.to_string()),
-        );
+        let oid = number(row, 0)?;
+        names.insert(oid, (text(row, 1)?.to_string(), text(row, 2)?.to_string()));
+        known.insert(oid, number(row, 3)?);
     }
     let mut matched: Vec<Vec<bool>> = rules.iter().map(|r| vec![false; r.columns.len()]).collect();
     let mut snapshot = Snapshot {
-        known: names.keys().copied().collect(),
+        known,
         names: names.values().cloned().collect(),
         columns: HashMap::new(),
         tables: HashMap::new(),

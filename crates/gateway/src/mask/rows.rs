@@ -68,7 +68,8 @@ pub fn plan(
                             format!("{} (view over masked columns)", f.name),
                         )
                     })
-                } else if !snap.known.contains(&f.table) {
+                } else if snap.known.get(&f.table).is_none_or(|&n| f.column > n) {
+                    // A relation, or a column, newer than the snapshot.
                     masking.mark_stale();
                     Some((Mask::Redact, format!("{} (origin unknown)", f.name)))
                 } else {
