@@ -9,6 +9,7 @@
 //! described to the client as `text`, so that its value is valid in text and binary format.
 
 pub mod catalog;
+pub mod errors;
 pub mod rows;
 pub mod value;
 

@@ -1,6 +1,7 @@
 //! What the database holds that masking rules name, read from its catalog over the gateway's
 //! own side connection: every relation's OID, the columns the rules match (with their table
-//! OID and attribute number, as a `RowDescription` names a column's origin), and the views
+//! OID and attribute number, as a `RowDescription` names a column's origin; a child table's
+//! or partition's copy of a masked column is masked too), and the views
 //! whose definitions read a masked column, directly or through other views (`pg_depend` of
 //! their rewrite rules).
 
@@ -37,12 +38,16 @@ pub struct MaskedColumn {
 /// The catalog as masking sees it, at one moment.
 #[derive(Debug)]
 pub struct Snapshot {
-    /// Every relation's OID.
-    pub known: HashSet<u32>,
+    /// Every relation's OID, with its number of columns then (`relnatts`): a column added
+    /// since has a higher attribute number.
+    pub known: HashMap<u32, i16>,
     /// Every relation's `(schema, name)`.
     pub names: HashSet<(String, String)>,
     /// Masked columns by origin (table OID, attribute number).
     pub columns: HashMap<(u32, i16), Arc<MaskedColumn>>,
+    /// Relations with masked columns of their own: which ones (a whole-row reference, such
+    /// as `SELECT t FROM t`, has the relation as origin and attribute number 0).
+    pub tables: HashMap<u32, Vec<Arc<MaskedColumn>>>,
     /// Views (and materialized views) over masked columns: the masked columns they read.
     pub views: HashMap<u32, Vec<Arc<MaskedColumn>>>,
     /// Relations by `(schema, name)` that hold or read masked columns: which ones.
@@ -129,8 +134,15 @@ fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-const RELATIONS: &str = "SELECT c.oid, n.nspname, c.relname FROM pg_catalog.pg_class c \
+const RELATIONS: &str = "SELECT c.oid, n.nspname, c.relname, c.relnatts FROM pg_catalog.pg_class c \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
+
+/// Every column a child table (an inheritance child or a partition) shares with its parent.
+const INHERITED: &str = "SELECT i.inhrelid, ca.attnum, i.inhparent, pa.attnum \
+     FROM pg_catalog.pg_inherits i \
+     JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attnum > 0 \
+     JOIN pg_catalog.pg_attribute ca ON ca.attrelid = i.inhrelid AND ca.attname = pa.attname \
+     AND ca.attnum > 0 AND NOT ca.attisdropped";
 
 /// Every rewrite-rule dependency of a view created after initdb on a relation or column.
 const VIEW_DEPENDENCIES: &str = "SELECT DISTINCT r.ev_class, d.refobjid, d.refobjsubid \
@@ -185,22 +197,26 @@ pub async fn load(
     target: &Target,
     rules: &[MaskRule],
 ) -> Result<Snapshot, String> {
-    let sql = format!("{RELATIONS}; {}; {VIEW_DEPENDENCIES}", columns_query(rules));
+    let sql = format!(
+        "{RELATIONS}; {}; {INHERITED}; {VIEW_DEPENDENCIES}",
+        columns_query(rules)
+    );
     let results = side.query(&sql).await?;
-    let [relations, columns, deps] = <[_; 3]>::try_from(results)
+    let [relations, columns, inherited, deps] = <[_; 4]>::try_from(results)
         .map_err(|_| "the catalog answered an unexpected number of results".to_string())?;
     let mut names: HashMap<u32, (String, String)> = HashMap::with_capacity(relations.len());
+    let mut known: HashMap<u32, i16> = HashMap::with_capacity(relations.len());
     for row in &relations {
-        names.insert(
-            number(row, 0)?,
-            (text(row, 1)?.to_string(), text(row, 2)?.to_string()),
-        );
+        let oid = number(row, 0)?;
+        names.insert(oid, (text(row, 1)?.to_string(), text(row, 2)?.to_string()));
+        known.insert(oid, number(row, 3)?);
     }
     let mut matched: Vec<Vec<bool>> = rules.iter().map(|r| vec![false; r.columns.len()]).collect();
     let mut snapshot = Snapshot {
-        known: names.keys().copied().collect(),
+        known,
         names: names.values().cloned().collect(),
         columns: HashMap::new(),
+        tables: HashMap::new(),
         views: HashMap::new(),
         by_name: HashMap::new(),
         all: Vec::new(),
@@ -239,6 +255,33 @@ pub async fn load(
         snapshot.columns.insert((oid, attnum), c.clone());
         by_table.entry(oid).or_default().push(c.clone());
         snapshot.all.push(c);
+    }
+    // A child table's (or partition's) copy of a masked column is masked as its parent's,
+    // through every level of inheritance.
+    let mut shared: Vec<(u32, i16, u32, i16)> = Vec::with_capacity(inherited.len());
+    for row in &inherited {
+        shared.push((
+            number(row, 0)?,
+            number(row, 1)?,
+            number(row, 2)?,
+            number(row, 3)?,
+        ));
+    }
+    loop {
+        let mut changed = false;
+        for &(child, child_att, parent, parent_att) in &shared {
+            if snapshot.columns.contains_key(&(child, child_att)) {
+                continue;
+            }
+            if let Some(c) = snapshot.columns.get(&(parent, parent_att)).cloned() {
+                snapshot.columns.insert((child, child_att), c.clone());
+                by_table.entry(child).or_default().push(c);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
     }
     // Views over masked columns, to a fixed point: a view reading a masked view is masked.
     let mut edges: Vec<(u32, u32, i16)> = Vec::with_capacity(deps.len());
@@ -285,6 +328,7 @@ pub async fn load(
         }
     }
     snapshot.views = views;
+    snapshot.tables = by_table;
     snapshot.matched = matched;
     Ok(snapshot)
 }

@@ -16,7 +16,7 @@ use super::names::Prepared;
 use super::{Session, State, events, mask, syntax, watch};
 use crate::error::SessionError;
 use crate::mask::catalog::MaskedColumn;
-use crate::mask::rows;
+use crate::mask::{errors, rows};
 use crate::protocol::backend::{command_rows, parameter_status};
 use crate::protocol::error_response::{ErrorFields, code};
 use crate::protocol::rows::RowDescription;
@@ -135,7 +135,11 @@ fn relay(
             b'1' => st.inflight.parse_complete(),
             b'E' => {
                 let e = ErrorFields::decode(body)?;
-                let (d, replacement) = st.inflight.error(&e);
+                let hide = masking.is_some() && reads_masked(&st);
+                let (d, mut replacement) = st.inflight.error(&e);
+                if hide && replacement.is_none() {
+                    replacement = errors::scrubbed(&e, false);
+                }
                 done.extend(d);
                 if let Some(r) = replacement {
                     r.encode(out);
@@ -144,6 +148,13 @@ fn relay(
             }
             // A warning of the grammar for SQL that does not parse counts its position in
             // the stand-in's text.
+            b'N' if masking.is_some() && !st.inflight.at_syntax() && reads_masked(&st) => {
+                let n = ErrorFields::decode(body)?;
+                if let Some(n) = errors::scrubbed(&n, true) {
+                    n.encode_notice(out);
+                    replaced = true;
+                }
+            }
             b'N' if st.inflight.at_syntax() => {
                 let n = ErrorFields::decode(body)?;
                 if let Some(n) = syntax::unshifted(&n) {
@@ -197,6 +208,11 @@ fn relay(
     }
     let _ = buf.split_to(at);
     Ok(())
+}
+
+/// True when the statement under way reads a masked column the user may not unmask.
+fn reads_masked(st: &State) -> bool {
+    st.inflight.running_mask().is_some_and(|m| m.computed)
 }
 
 /// A `RowDescription` on a target with masking rules: the plan for the rows that follow,

@@ -50,7 +50,7 @@ async def with_asyncpg():
             out[name] = [[text(v) for v in r.values()] for r in rows]
         # A portal read two rows at a time (`Execute` with a row limit, `PortalSuspended`).
         async with conn.transaction():
-            cur = conn.cursor("select id, email from people order by id", prefetch=1)
+            cur = conn.cursor("select id, email from only people order by id", prefetch=1)
             out["portal"] = [[text(v) for v in r.values()] async for r in cur]
     finally:
         await conn.close()
@@ -76,7 +76,7 @@ def with_psycopg():
         with conn.transaction():
             with conn.cursor(name="c1") as cur:
                 cur.itersize = 1
-                cur.execute("select id, email from people order by id")
+                cur.execute("select id, email from only people order by id")
                 out["portal"] = [[text(v) for v in r] for r in cur]
     return out
 
