@@ -4,6 +4,7 @@
 pub mod ca;
 pub mod issue;
 pub mod krl;
+pub mod recordings;
 
 pub use issue::{Issued, issue};
 

@@ -2,6 +2,7 @@
 //! your grants, fetch the key revocation list for `sshd`, and replay a gateway recording.
 
 mod cert;
+pub mod gateway;
 mod krl;
 mod replay;
 

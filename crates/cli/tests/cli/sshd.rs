@@ -156,6 +156,11 @@ impl Drop for Sshd {
 
 /// `ssh` with no user configuration, no host key checks and no prompts, then `args`.
 pub fn ssh(port: u16, args: &[&str]) -> Command {
+    ssh_at("ERROR", port, args)
+}
+
+/// [`ssh`] logging at `level` (`INFO` shows why the server refused a channel).
+pub fn ssh_at(level: &str, port: u16, args: &[&str]) -> Command {
     require("ssh");
     let mut cmd = Command::new("ssh");
     cmd.args([
@@ -166,7 +171,7 @@ pub fn ssh(port: u16, args: &[&str]) -> Command {
         "-o",
         "UserKnownHostsFile=/dev/null",
         "-o",
-        "LogLevel=ERROR",
+        &format!("LogLevel={level}"),
         "-o",
         "ConnectTimeout=30",
         "-p",
