@@ -42,6 +42,8 @@ pub struct Shared {
     channels: Mutex<Vec<ChannelId>>,
     /// Why the gateway ended the session, when it did.
     pub cut: Mutex<Option<String>>,
+    /// Session channels whose bytes are file transfers (`sftp`), not terminal output.
+    transfers: Mutex<Vec<ChannelId>>,
     /// Set when the connection has ended.
     pub done: std::sync::atomic::AtomicBool,
 }
@@ -61,6 +63,7 @@ impl Shared {
             recording: Mutex::new(None),
             channels: Mutex::new(Vec::new()),
             cut: Mutex::new(None),
+            transfers: Mutex::new(Vec::new()),
             done: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -85,6 +88,12 @@ impl Shared {
             .unwrap_or_default()
     }
 
+    /// Whether `id`'s output is recorded (an `sftp` channel's is not: the `ssh.exec` event
+    /// says it ran, and its bytes are files, not what a terminal showed).
+    pub fn records(&self, id: ChannelId) -> bool {
+        !lock(&self.transfers).contains(&id)
+    }
+
     pub fn record(&self, input: bool, bytes: &[u8]) {
         if let Some(r) = lock(&self.recording).as_mut() {
             r.event(input, bytes);
@@ -105,6 +114,7 @@ impl Shared {
 
     pub fn forget(&self, id: ChannelId) {
         lock(&self.channels).retain(|c| *c != id);
+        lock(&self.transfers).retain(|c| *c != id);
     }
 
     async fn audit(&self, event: Option<wicket_core::NewEvent>) {
@@ -238,7 +248,7 @@ impl russh::server::Handler for Handler {
         let valid = cert.validate_at(at, [ca]).is_ok()
             && cert.cert_type() == CertType::User
             && cert.critical_options().is_empty()
-            && cert.valid_principals().iter().any(|p| *p == principal);
+            && cert.valid_principals().contains(&principal);
         match (valid, cert_user(cert)) {
             (true, Some(user)) => Ok(self.accept(user, login, "certificate")),
             _ => {
@@ -394,7 +404,7 @@ impl russh::server::Handler for Handler {
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
         if let Some((up, record)) = self.open.get(&channel) {
-            if *record && self.shared.target.config.record_input {
+            if *record && self.shared.target.config.record_input && self.shared.records(channel) {
                 self.shared.record(true, data);
             }
             let _ = up.data_bytes(data.to_vec()).await;
@@ -514,6 +524,7 @@ impl russh::server::Handler for Handler {
             );
             return Ok(());
         }
+        lock(&self.shared.transfers).push(channel);
         self.shared
             .audit(events::exec(&self.shared, "subsystem", name))
             .await;

@@ -18,7 +18,7 @@ pub async fn relay(
     while let Some(msg) = upstream.wait().await {
         match msg {
             ChannelMsg::Data { data } => {
-                if record {
+                if record && shared.records(id) {
                     shared.record(false, &data);
                 }
                 if handle.data(id, data).await.is_err() {
@@ -26,7 +26,7 @@ pub async fn relay(
                 }
             }
             ChannelMsg::ExtendedData { data, ext } => {
-                if record {
+                if record && shared.records(id) {
                     shared.record(false, &data);
                 }
                 if handle.extended_data(id, ext, data).await.is_err() {

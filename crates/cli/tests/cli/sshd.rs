@@ -90,13 +90,12 @@ impl Sshd {
             pid = dir.join("sshd.pid").display(),
             principals = dir.join("principals").display(),
         );
-        match ca_pub {
-            Some(ca) => config.push_str(&format!(
+        if let Some(ca) = ca_pub {
+            config.push_str(&format!(
                 "TrustedUserCAKeys {}\nRevokedKeys {}\n",
                 ca.display(),
                 dir.join("revoked.krl").display()
-            )),
-            None => {}
+            ));
         }
         match authorized_keys {
             Some(k) => config.push_str(&format!("AuthorizedKeysFile {}\n", k.display())),
