@@ -90,14 +90,13 @@ pub async fn certs(
     summary = "the SSH key revocation list",
     description = "OpenSSH's binary KRL: the serials of every still-valid certificate whose grant \
                    was revoked. Hosts fetch it for `sshd`'s `RevokedKeys` (`wicket ssh krl --out \
-                   FILE` replaces the file atomically). It holds no secret and needs no token.",
-    security(()),
+                   FILE` replaces the file atomically) with any user's token.",
     responses(
         (status = 200, description = "the KRL", body = Vec<u8>, content_type = "application/octet-stream"),
         (status = 404, description = "no CA configured: `no_ssh_ca`", body = ErrorBody),
     )
 )]
-pub async fn krl(State(app): State<App>) -> ApiResult<impl IntoResponse> {
+pub async fn krl(State(app): State<App>, _caller: Caller) -> ApiResult<impl IntoResponse> {
     let bytes = wicket_engine::ssh::krl::current(&app).await?;
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes))
 }
