@@ -34,11 +34,10 @@ impl Gateway {
         self.addrs.iter().find(|(n, _)| n == name).map(|(_, a)| *a)
     }
 
-    /// Stops accepting; open sessions are cut by their watchers.
+    /// Stops accepting; open sessions are cut by their watchers (within a tick).
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         for t in self.tasks {
-            t.abort();
             let _ = t.await;
         }
     }
@@ -103,7 +102,13 @@ async fn accept(
             accepted = socket.accept() => match accepted {
                 Ok((tcp, peer)) => {
                     let _ = tcp.set_nodelay(true);
-                    let shared = Arc::new(Shared::new(new_id("sshs"), app.clone(), target.clone(), peer));
+                    let shared = Arc::new(Shared::new(
+                        new_id("sshs"),
+                        app.clone(),
+                        target.clone(),
+                        peer,
+                        stop.clone(),
+                    ));
                     tokio::spawn(serve(shared, config.clone(), tcp));
                 }
                 Err(e) => {

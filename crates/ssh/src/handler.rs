@@ -46,6 +46,8 @@ pub struct Shared {
     transfers: Mutex<Vec<ChannelId>>,
     /// Set when the connection has ended.
     pub done: std::sync::atomic::AtomicBool,
+    /// Becomes true when wicket shuts down.
+    pub stop: tokio::sync::watch::Receiver<bool>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -53,7 +55,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub fn new(id: String, app: App, target: Arc<Target>, peer: SocketAddr) -> Shared {
+    pub fn new(
+        id: String,
+        app: App,
+        target: Arc<Target>,
+        peer: SocketAddr,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) -> Shared {
         Shared {
             id,
             app,
@@ -65,6 +73,7 @@ impl Shared {
             cut: Mutex::new(None),
             transfers: Mutex::new(Vec::new()),
             done: std::sync::atomic::AtomicBool::new(false),
+            stop,
         }
     }
 

@@ -32,9 +32,15 @@ impl Recording {
             )
         })?;
         let path = dir.join(format!("{session}.cast"));
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        // What a session showed may be secret: the recording is its owner's alone.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options
             .open(&path)
             .map_err(|e| format!("cannot create recording `{}`: {e}", path.display()))?;
         Ok(Recording {

@@ -9,6 +9,9 @@ use crate::handler::Shared;
 
 /// `None` while the session may go on; otherwise why it must end.
 pub async fn check(s: &Shared, grant: &mut Option<String>) -> Option<String> {
+    if *s.stop.borrow() {
+        return Some("wicket is shutting down".into());
+    }
     let who = s.who()?;
     let Ok(login) = wicket_engine::ssh::action(wicket_engine::ssh::LOGIN) else {
         return Some("the gateway cannot check `ssh:login`".into());

@@ -448,3 +448,44 @@ fn a_token_at_the_prompt_opens_the_gateway() {
     let started = s.events("ssh.session.started");
     assert_eq!(detail(&started[0], "method"), "token", "{started:?}");
 }
+
+#[test]
+fn a_command_is_cut_when_its_grant_expires() {
+    let s = setup();
+    let out = s
+        .server
+        .wicket(
+            &s.alice,
+            &[
+                "request",
+                "create",
+                "host-login",
+                "--duration",
+                "20s",
+                "--output",
+                "json",
+            ],
+        )
+        .expect_code(0);
+    let grant = json(&out.stdout)["grants"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.cert();
+    let out = s.ssh(&["echo started; sleep 300"]).output().unwrap();
+    assert!(!out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "started\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("grant `{grant}`")) && stderr.contains("expired"),
+        "{stderr}"
+    );
+    let ended = s.ended(1);
+    assert!(
+        detail(&ended[0], "reason")
+            .as_str()
+            .unwrap()
+            .contains("expired"),
+        "{ended:?}"
+    );
+}
