@@ -124,6 +124,6 @@ ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 echo "| measure | direct sshd | through the gateway | gateway / direct |"
 echo "| --- | --- | --- | --- |"
 echo "| new sessions/s (\`ssh HOST true\`, $SESSIONS in a row) | $d_s | $g_s | $(ratio "$g_s" "$d_s") |"
-echo "| \`cat\` of $MIB MiB, MiB/s (best of $ROUNDS) | $d_c | $g_c | $(ratio "$g_c" "$d_c") |"
+echo "| $MIB MiB of output (\`yes | head -c\`), MiB/s (best of $ROUNDS) | $d_c | $g_c | $(ratio "$g_c" "$d_c") |"
 echo
 echo "recording of the gateway's sessions: $(du -sh "$work/recordings" | cut -f1)"
