@@ -215,6 +215,22 @@ fn exec_sftp_and_scp_go_through_the_gateway_recorded_and_audited() {
         replay.stdout, "hello-through-the-gateway\nto-stderr\n",
         "{replay:?}"
     );
+    // By session id, looked up in the configured recordings directory.
+    let session = detail(&ended[0], "session").as_str().unwrap().to_string();
+    let config = s.dir.path().join("wicket.toml");
+    let by_id = wicket(&[
+        "ssh",
+        "replay",
+        &session,
+        "--speed",
+        "0",
+        "--config",
+        config.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    assert_eq!(by_id.stdout, replay.stdout);
+    let bad = wicket(&["ssh", "replay", &recording, "--speed=-1"]).expect_code(2);
+    assert!(bad.stderr.contains("--speed"), "{bad:?}");
 
     // sftp both ways, and scp (the sftp protocol, then the old one, which runs `scp -t`).
     let local = s.dir.path().join("payload.bin");
