@@ -46,6 +46,9 @@ if [ "$what" != serve ]; then
   command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
   # The gateway's TLS test makes its certificate with openssl.
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  # The SSH tests start a throwaway `sshd` and log in with OpenSSH's `ssh`, `scp` and `sftp`.
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
   # The web UI is tested end to end in a real headless Chromium.
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)

@@ -95,6 +95,9 @@ pub enum Command {
     /// Credentials for databases wicket provisions roles in
     #[command(subcommand)]
     Db(crate::commands::db::DbCommand),
+    /// SSH certificates bound to your grants, the revocation list, session replays
+    #[command(subcommand)]
+    Ssh(crate::commands::ssh::SshCommand),
     /// Sign in through your identity provider; later commands use the session it keeps
     Login,
     /// Revoke the session `wicket login` kept, and remove it

@@ -13,6 +13,7 @@ pub mod policy;
 pub mod report;
 pub mod request;
 pub mod serve;
+pub mod ssh;
 pub mod token;
 mod whoami;
 
@@ -37,6 +38,7 @@ pub async fn run(cli: Cli) -> Result<Verdict> {
         Command::Report(cmd) => report::run(global, cmd).await,
         Command::Connect(args) => connect::run(global, args).await,
         Command::Db(cmd) => db::run(global, cmd).await,
+        Command::Ssh(cmd) => ssh::run(global, cmd).await,
         Command::Login => login::login(global).await,
         Command::Logout => login::logout(global).await,
         Command::Completion(args) => completion::run(&args),

@@ -36,6 +36,12 @@ mod revocation;
 mod secrets;
 #[path = "cli/shutdown.rs"]
 mod shutdown;
+#[path = "cli/ssh_certs.rs"]
+mod ssh_certs;
+#[path = "cli/ssh_gateway.rs"]
+mod ssh_gateway;
+#[path = "cli/sshd.rs"]
+mod sshd;
 // The server's OpenID Provider and sign-in helpers, shared rather than copied.
 #[allow(dead_code)]
 #[path = "../../server/tests/oidc/browser.rs"]

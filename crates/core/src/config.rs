@@ -11,6 +11,7 @@ pub mod provision;
 mod raw;
 pub mod retention;
 mod security;
+pub mod ssh;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -29,6 +30,7 @@ pub use gateway::{
     DEFAULT_STATEMENT_MAX_BYTES, GatewayConfig, PasswordSource, PgTarget, TlsFiles, Upstream,
 };
 pub use security::CheckpointConfig;
+pub use ssh::{SshConfig, SshTarget};
 
 /// A configuration problem: which file, which key, and what is wrong with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -192,6 +194,8 @@ pub struct Config {
     pub audit: retention::AuditConfig,
     /// `[auth.oidc]`: sign-in through the company's OpenID Provider.
     pub oidc: Option<OidcConfig>,
+    /// `[ssh]`: the user certificate authority.
+    pub ssh: SshConfig,
     /// SHA-256 of the file's text, recorded with `policy.loaded`.
     pub hash: String,
     user_index: HashMap<String, usize>,
@@ -677,6 +681,7 @@ impl Validator<'_> {
         let anomalies = self.anomalies(raw.anomalies, &users, &role_index);
         let provision = self.provision(raw.provision, &roles);
         let oidc = self.oidc(raw.auth.oidc);
+        let ssh = self.ssh(raw.ssh);
 
         Config {
             file: self.file.to_string(),
@@ -695,6 +700,7 @@ impl Validator<'_> {
             anomalies,
             audit,
             oidc,
+            ssh,
             hash,
             user_index,
             role_index,

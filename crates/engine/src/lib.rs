@@ -25,6 +25,7 @@ pub mod provision;
 pub mod replicate;
 pub mod retention;
 pub mod run;
+pub mod ssh;
 pub mod tail;
 pub mod tls;
 pub mod tokens;

@@ -8,6 +8,7 @@ mod db;
 mod grants;
 mod meta;
 mod requests;
+mod ssh;
 mod tokens;
 
 use axum::Router;
@@ -49,6 +50,8 @@ pub fn api() -> OpenApiRouter<App> {
         .routes(routes!(tokens::revoke))
         .routes(routes!(tokens::delete))
         .routes(routes!(db::creds))
+        .routes(routes!(ssh::certs))
+        .routes(routes!(ssh::krl))
 }
 
 pub fn router(app: App) -> Router {

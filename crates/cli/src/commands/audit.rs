@@ -5,6 +5,7 @@ mod archive;
 mod export;
 mod follow;
 mod keygen;
+mod recordings;
 mod verify;
 
 use anyhow::Result;

@@ -1,5 +1,5 @@
 //! `wicket serve`: logging to stderr, then the engine with its front doors side by side (the
-//! HTTP server, and the PostgreSQL gateway's listeners when targets are configured) until
+//! HTTP server, and the PostgreSQL and SSH gateways' listeners when targets are configured) until
 //! SIGTERM or Ctrl-C; at shutdown the front doors stop first, then the engine.
 
 use std::io::IsTerminal;
@@ -63,6 +63,17 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<Verdict> {
             println!("gateway target `{name}` on postgres://{addr}/{name}");
         }
     }
+    let ssh = match super::ssh::gateway::start(&engine.app).await {
+        Ok(g) => g,
+        Err(e) => {
+            if let Some(g) = gateway {
+                g.shutdown().await;
+            }
+            http.shutdown().await?;
+            engine.shutdown().await?;
+            return Err(e);
+        }
+    };
     let scheme = if http.tls { "https" } else { "http" };
     println!("listening on {scheme}://{}", http.addr);
     println!(
@@ -73,6 +84,9 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<Verdict> {
     tracing::info!(addr = %http.addr, "wicket is serving");
     shutdown_signal().await;
     tracing::info!("shutting down");
+    if let Some(g) = ssh {
+        g.shutdown().await;
+    }
     if let Some(g) = gateway {
         g.shutdown().await;
     }

@@ -238,6 +238,10 @@ impl Drop for Server {
 
 /// `gateway target `NAME` on postgres://ADDR/NAME`: the name and the address.
 fn gateway_line(line: &str) -> Option<(String, String)> {
+    if let Some(rest) = line.strip_prefix("ssh gateway target `") {
+        let (name, addr) = rest.split_once("` on ssh://")?;
+        return Some((name.to_string(), addr.to_string()));
+    }
     let rest = line.strip_prefix("gateway target `")?;
     let (name, rest) = rest.split_once("` on postgres://")?;
     let addr = rest.strip_suffix(&format!("/{name}"))?;

@@ -76,6 +76,13 @@ kinds! {
     ProvisionDrift = "provision.drift",
     /// A provisioning target could not be reached or refused a change.
     ProvisionFailed = "provision.failed",
+    /// The SSH certificate authority signed a user's key.
+    SshCertIssued = "ssh.cert.issued",
+    SshSessionStarted = "ssh.session.started",
+    /// An SSH gateway session ended; `recording_sha256` seals its recording.
+    SshSessionEnded = "ssh.session.ended",
+    /// A command run through the SSH gateway (`exec`, or a subsystem such as `sftp`).
+    SshExec = "ssh.exec",
 }
 
 impl fmt::Display for EventKind {

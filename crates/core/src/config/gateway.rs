@@ -16,6 +16,8 @@ pub const DEFAULT_STATEMENT_MAX_BYTES: usize = 4096;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GatewayConfig {
     pub postgres: Vec<PgTarget>,
+    /// `[[gateway.ssh]]` targets.
+    pub ssh: Vec<super::ssh::SshTarget>,
 }
 
 /// One PostgreSQL database reachable through the gateway; clients name it as their dbname.
@@ -164,7 +166,8 @@ impl Validator<'_> {
                 postgres.push(target);
             }
         }
-        GatewayConfig { postgres }
+        let ssh = self.ssh_targets(raw.ssh);
+        GatewayConfig { postgres, ssh }
     }
 
     fn pg_target(&mut self, key: &str, t: RawPgTarget) -> Option<PgTarget> {

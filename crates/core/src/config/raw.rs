@@ -29,6 +29,8 @@ pub struct RawConfig {
     pub provision: RawProvision,
     #[serde(default)]
     pub auth: super::auth::RawAuth,
+    #[serde(default)]
+    pub ssh: super::ssh::RawSsh,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -135,6 +137,8 @@ pub struct RawStep {
 pub struct RawGateway {
     #[serde(default)]
     pub postgres: Vec<RawPgTarget>,
+    #[serde(default)]
+    pub ssh: Vec<super::ssh::RawSshTarget>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -85,6 +85,10 @@ fn table() -> Vec<Row> {
         row("DELETE", "/v1/tokens/{token}", None,          [A,  A,  A,  A,  OK, F,  F,  F,  F,  F,  F,  OK, F,  F]),
         row("POST", "/v1/db/creds", Some(json!({"target": "orders"})),
                                                                 [A,  A,  A,  A,  NF, NF, NF, NF, NF, NF, NF, NF, NF, NF]),
+        // The server of the matrix has no SSH certificate authority.
+        row("POST", "/v1/ssh/certs", Some(json!({"public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKc8qMP3H3ZbAwRk+3Qp0rJQ7uC4w3f3mQm7y0iK6hQ9 m"})),
+                                                                [A,  A,  A,  A,  NF, NF, NF, NF, NF, NF, NF, NF, NF, NF]),
+        row("GET", "/v1/ssh/krl", None,                         [A,  A,  A,  A,  NF, NF, NF, NF, NF, NF, NF, NF, NF, NF]),
     ]
 }
 

@@ -41,6 +41,8 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("POST", "/v1/tokens/{id}/revoke"),
     ("DELETE", "/v1/tokens/{id}"),
     ("POST", "/v1/db/creds"),
+    ("POST", "/v1/ssh/certs"),
+    ("GET", "/v1/ssh/krl"),
 ];
 
 /// Operations whose body may be left out, and those whose body is required.
@@ -56,6 +58,7 @@ pub const REQUIRED_BODY: &[&str] = &[
     "/v1/check/batch",
     "/v1/requests",
     "/v1/db/creds",
+    "/v1/ssh/certs",
 ];
 
 /// `(METHOD, template, operation)` for every operation of the spec.

@@ -21,6 +21,9 @@ pub async fn run(global: &Global, database: Option<String>) -> Result<Verdict> {
         })
         .await?;
     progress.finish();
+    let recordings =
+        wicket_engine::ssh::recordings::verify_offline(config, database.as_deref()).await?;
+    let recordings_ok = recordings.changed.is_empty();
     match global.output {
         Format::Json => output::json(&json!({
             "ok": report.ok,
@@ -28,8 +31,10 @@ pub async fn run(global: &Global, database: Option<String>) -> Result<Verdict> {
             "head": report.head.as_ref().map(|(seq, hash)| json!({ "seq": seq, "hash": hash })),
             "anchor": report.anchor.as_ref().map(|(seq, hash)| json!({ "seq": seq, "hash": hash })),
             "first_bad": report.first_bad.as_ref().map(|(seq, reason)| json!({ "seq": seq, "reason": reason })),
+            "recordings": recordings,
         }))?,
         Format::Human => {
+            super::recordings::show(&recordings)?;
             match (&report.first_bad, &report.head) {
                 (Some((seq, reason)), _) => outln!("audit chain broken at seq {seq}: {reason}"),
                 // Not ok always comes with where; should it not, the answer is still no.
@@ -49,7 +54,9 @@ pub async fn run(global: &Global, database: Option<String>) -> Result<Verdict> {
             }
         }
     }
-    Ok(Verdict::from_bool(report.ok && report.first_bad.is_none()))
+    Ok(Verdict::from_bool(
+        report.ok && report.first_bad.is_none() && recordings_ok,
+    ))
 }
 
 /// `wicket audit verify --checkpoints DIR`: the chain, then the signed checkpoints; exit 1 if

@@ -1,0 +1,92 @@
+//! Checking SSH session recordings against the audit chain: every `ssh.session.ended` event
+//! seals its recording with a SHA-256, so a recording changed after the session is found by
+//! hashing it again. A recording not on this machine is reported, not judged.
+
+use std::path::Path;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use wicket_core::audit::EventKind;
+use wicket_store::{AuditFilter, Store};
+
+use crate::error::EngineResult;
+use crate::open::{load_config, open_store};
+
+const PAGE: i64 = 1000;
+
+/// What re-hashing the recordings found.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RecordingReport {
+    /// Recordings hashed again and found as sealed.
+    pub ok: u64,
+    /// `(session, path, why)` for each recording that does not match its seal.
+    pub changed: Vec<(String, String, String)>,
+    /// `(session, path)` for each sealed recording not found here.
+    pub missing: Vec<(String, String)>,
+}
+
+/// Re-hashes every sealed recording the chain names.
+pub async fn verify(store: &dyn Store) -> EngineResult<RecordingReport> {
+    let mut report = RecordingReport::default();
+    let mut after = None;
+    loop {
+        let page = store
+            .list_events(&AuditFilter {
+                after,
+                limit: Some(PAGE),
+                kind: Some(EventKind::SshSessionEnded.as_str().to_string()),
+                ..AuditFilter::default()
+            })
+            .await?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = Some(last.seq);
+        let full = page.len() as i64 == PAGE;
+        for e in &page {
+            let Ok(d) = serde_json::from_str::<serde_json::Value>(&e.details) else {
+                continue;
+            };
+            let (Some(path), Some(sealed)) = (
+                d.get("recording").and_then(|v| v.as_str()),
+                d.get("recording_sha256").and_then(|v| v.as_str()),
+            ) else {
+                continue;
+            };
+            let session = d
+                .get("session")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
+            match std::fs::read(Path::new(path)) {
+                Ok(bytes) => {
+                    let now = hex::encode(Sha256::digest(&bytes));
+                    if now == sealed {
+                        report.ok += 1;
+                    } else {
+                        report.changed.push((
+                            session,
+                            path.to_string(),
+                            format!("its SHA-256 is {now}, sealed as {sealed} at seq {}", e.seq),
+                        ));
+                    }
+                }
+                Err(_) => report.missing.push((session, path.to_string())),
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(report)
+}
+
+/// `wicket audit verify`'s look at the recordings, offline.
+pub async fn verify_offline(
+    config_path: &Path,
+    database: Option<&str>,
+) -> EngineResult<RecordingReport> {
+    let config = load_config(config_path)?;
+    let store = open_store(&config, database).await?;
+    verify(store.as_ref()).await
+}
