@@ -86,6 +86,11 @@ pub struct State {
     copies: u64,
     /// How the rows of the result under way are masked.
     plan: Option<crate::mask::rows::RowPlan>,
+    /// How the rows of the `COPY ... TO STDOUT` under way are masked.
+    copy_out: Option<(
+        std::sync::Arc<crate::mask::copy::CopyPlan>,
+        crate::mask::copy::CopyStream,
+    )>,
 }
 
 impl State {
@@ -101,6 +106,7 @@ impl State {
             copy_started: None,
             copies: 0,
             plan: None,
+            copy_out: None,
         }
     }
 

@@ -89,17 +89,21 @@ pub(super) async fn authorize(
                     return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await);
                 }
             };
-        let mask = match mask::statement(s, &accesses, opaque).await {
+        let mut mask = match mask::statement(s, &accesses, opaque).await {
             Ok(m) => m,
             Err(d) => return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await),
         };
-        if let Some(m) = &mask
+        if let Some(m) = &mut mask
             && st.shape.command == "COPY"
             && !st.copy_in
             && m.computed
         {
-            let d = mask::copy_refused(m);
-            return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await);
+            match mask::copy_plan(s, m, st.copy_out.as_ref(), &accesses) {
+                Ok(masked) => *m = masked,
+                Err(d) => {
+                    return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await);
+                }
+            }
         }
         runs.push(Run {
             text: events::recorded(&st.text, s.target.config.statement_max_bytes),

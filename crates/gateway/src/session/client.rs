@@ -319,6 +319,7 @@ async fn execute(
         fetch: None,
         read_write: false,
         copy_in: prepared.copy_in,
+        copy_out: None,
         effect: prepared.effect.clone(),
         shape: prepared.shape.clone(),
         search_path: None,

@@ -16,6 +16,7 @@ use super::names::Prepared;
 use super::{Session, State, events, mask, syntax, watch};
 use crate::error::SessionError;
 use crate::mask::catalog::MaskedColumn;
+use crate::mask::copy::CopyStream;
 use crate::mask::{errors, rows};
 use crate::protocol::backend::{command_rows, parameter_status};
 use crate::protocol::error_response::{ErrorFields, code};
@@ -122,6 +123,27 @@ fn relay(
                 st.plan = None;
                 replaced = matches!(st.inflight.described(), Some((true, _)));
             }
+            b'H' if masking.is_some() => {
+                st.copy_out = st
+                    .inflight
+                    .running_mask()
+                    .and_then(|m| m.copy.clone())
+                    .map(|plan| {
+                        let stream = CopyStream::new(&plan, body);
+                        (plan, stream)
+                    });
+            }
+            b'd' => {
+                if let (Some((plan, stream)), Some(m)) = (&mut st.copy_out, masking) {
+                    stream.data(m, plan, body, out);
+                    replaced = true;
+                }
+            }
+            b'c' => {
+                if let (Some((plan, stream)), Some(m)) = (&mut st.copy_out, masking) {
+                    stream.done(m, plan, out);
+                }
+            }
             b'D' => {
                 if let (Some(plan), Some(m)) = (&st.plan, masking) {
                     plan.row(m, body, out)?;
@@ -182,6 +204,12 @@ fn relay(
             && let Some(d) = done.first_mut()
         {
             d.masked = plan.masked;
+        }
+        if matches!(tag, b'C' | b'E' | b'Z')
+            && let Some((plan, _)) = st.copy_out.take()
+            && let Some(d) = done.first_mut()
+        {
+            d.masked = plan.masked.clone();
         }
         for d in done {
             if let Outcome::Ok { .. } = d.outcome {
