@@ -98,6 +98,18 @@ pub(super) async fn authorize(
             && !st.copy_in
             && m.computed
         {
+            // Its fields are placed by the table's columns in order, which DDL of another
+            // connection may have changed since the snapshot: it is masked by a fresh one.
+            if let Some(masking) = &s.target.masking {
+                masking.mark_stale();
+            }
+            *m = match mask::statement(s, &accesses, opaque).await {
+                Ok(Some(fresh)) => fresh,
+                Ok(None) => m.clone(),
+                Err(d) => {
+                    return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await);
+                }
+            };
             match mask::copy_plan(s, m, st.copy_out.as_ref(), &accesses) {
                 Ok(masked) => *m = masked,
                 Err(d) => {
