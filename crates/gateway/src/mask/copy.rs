@@ -162,8 +162,13 @@ impl CopyStream {
         match format {
             // A newline in a value is escaped: every newline ends a row.
             CopyFormat::Text { .. } | CopyFormat::Binary => {
-                let at = self.pending[i..].iter().position(|&b| b == b'\n')?;
-                Some(i + at + 1)
+                match self.pending[i..].iter().position(|&b| b == b'\n') {
+                    Some(at) => Some(i + at + 1),
+                    None => {
+                        self.scanned = self.pending.len();
+                        None
+                    }
+                }
             }
             CopyFormat::Csv { quote, escape, .. } => {
                 while i < self.pending.len() {
