@@ -323,6 +323,7 @@ fn apply(st: &mut State, d: &Done) {
 fn prepared(d: &Done) -> Arc<Prepared> {
     Arc::new(Prepared {
         copy_in: false,
+        copy_out: None,
         text: d.run.text.clone(),
         text_bytes: d.run.text_bytes,
         kind: d.run.kind,

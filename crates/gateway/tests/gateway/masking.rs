@@ -478,3 +478,42 @@ async fn rows_reached_by_returning_subqueries_set_operations_and_prepared_sql_ar
     );
     env.stop().await;
 }
+
+#[tokio::test]
+async fn a_copy_to_stdout_sent_with_the_extended_protocol_is_masked() {
+    let Some((env, _keys)) = setup().await else {
+        return;
+    };
+    env.grant("alice", "db-read", "30m").await;
+    let token = env.token("alice").await;
+    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    // tokio-postgres sends a COPY with Parse, Bind and Execute.
+    let copy = |sql: &'static str| {
+        let c = &c;
+        async move {
+            let stream = c.copy_out(sql).await?;
+            futures_util::pin_mut!(stream);
+            let mut out = Vec::new();
+            while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+                out.extend_from_slice(&chunk?);
+            }
+            Ok::<_, tokio_postgres::Error>(String::from_utf8(out).unwrap())
+        }
+    };
+    assert_eq!(
+        copy("COPY people (id, ssn, card) TO STDOUT (FORMAT csv)")
+            .await
+            .unwrap(),
+        "1,\"****\",\"************1111\"\n2,\"****\",\"************0004\"\n"
+    );
+    let e = copy("COPY (SELECT ssn FROM people) TO STDOUT")
+        .await
+        .unwrap_err();
+    assert!(
+        e.as_db_error().is_some_and(|d| d
+            .message()
+            .contains("COPY ... TO of masked columns is refused")),
+        "{e:?}"
+    );
+    env.stop().await;
+}
