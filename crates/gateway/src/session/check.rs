@@ -110,7 +110,8 @@ pub(super) async fn authorize(
                     return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await);
                 }
             };
-            match mask::copy_plan(s, m, st.copy_out.as_ref(), &accesses) {
+            let ascii_unsafe = lock(state).ascii_unsafe;
+            match mask::copy_plan(s, m, st.copy_out.as_ref(), &accesses, ascii_unsafe) {
                 Ok(masked) => *m = masked,
                 Err(d) => {
                     return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await);

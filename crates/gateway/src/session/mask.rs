@@ -69,13 +69,21 @@ pub async fn statement(
 
 /// A `COPY ... TO STDOUT` that reads a masked column the user may not unmask: `m` with the
 /// plan that masks its rows, or its refusal when the gateway cannot mask them exactly
-/// (`COPY (query)`, the binary format, an option masking cannot honour).
+/// (`COPY (query)`, the binary format, an option masking cannot honour, a client encoding
+/// such as `SJIS` whose characters may hold ASCII bytes).
 pub fn copy_plan(
     s: &Session,
     m: &Arc<StatementMask>,
     spec: Option<&CopyOut>,
     accesses: &[Access],
+    ascii_unsafe: bool,
 ) -> Result<Arc<StatementMask>, Denial> {
+    if ascii_unsafe {
+        return Err(copy_refused(
+            m,
+            "the client's encoding may hold a backslash or delimiter byte inside a character; use UTF8",
+        ));
+    }
     let tables: Vec<(&str, &str)> = accesses
         .iter()
         .filter_map(|a| a.table.as_ref())

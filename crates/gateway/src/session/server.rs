@@ -194,6 +194,9 @@ fn relay(
                 if let Some(strings) = strings_of(body) {
                     st.strings = strings;
                 }
+                if let Some(unsafe_) = embeds_ascii(body) {
+                    st.ascii_unsafe = unsafe_;
+                }
             }
             _ => {}
         }
@@ -286,6 +289,49 @@ fn strings_of(body: &[u8]) -> Option<Strings> {
     })
 }
 
+/// Whether the `client_encoding` that `body` (a `ParameterStatus`) reports, if it reports
+/// one, may hold ASCII bytes (`\\`, a delimiter) inside a multi-byte character, which a
+/// `COPY` row cannot be split by byte in.
+fn embeds_ascii(body: &[u8]) -> Option<bool> {
+    let (name, value) = parameter_status(body).ok()?;
+    (name == "client_encoding").then(|| {
+        let v = value.to_ascii_uppercase().replace(['_', '-'], "");
+        matches!(
+            v.as_str(),
+            "SJIS"
+                | "SHIFTJIS"
+                | "MSKANJI"
+                | "SHIFTJIS2004"
+                | "BIG5"
+                | "GBK"
+                | "UHC"
+                | "GB18030"
+                | "JOHAB"
+                | "WIN932"
+                | "WIN936"
+                | "WIN949"
+                | "WIN950"
+        )
+    })
+}
+
+/// Whether the `client_encoding` the server reported after authentication may hold ASCII
+/// bytes inside a multi-byte character.
+pub fn reported_ascii_unsafe(bytes: &[u8]) -> bool {
+    let mut found = false;
+    let mut at = 0;
+    while let Ok(Some(len)) = frame_len(&bytes[at..], MAX_MESSAGE) {
+        if bytes.len() < at + len {
+            break;
+        }
+        if bytes[at] == b'S' {
+            found = embeds_ascii(&bytes[at + 5..at + len]).unwrap_or(found);
+        }
+        at += len;
+    }
+    found
+}
+
 /// The last `standard_conforming_strings` among the `ParameterStatus` messages of `bytes`
 /// (what the server sent after authentication).
 pub fn reported_strings(bytes: &[u8]) -> Option<Strings> {
@@ -332,4 +378,30 @@ fn prepared(d: &Done) -> Arc<Prepared> {
         effect: Effect::None,
         opaque: d.run.opaque,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::put_frame;
+
+    #[test]
+    fn encodings_whose_characters_hold_ascii_bytes_are_known() {
+        let status = |name: &str, value: &str| {
+            let mut out = BytesMut::new();
+            put_frame(&mut out, b'S', |b| {
+                crate::protocol::put_cstr(b, name);
+                crate::protocol::put_cstr(b, value);
+            });
+            out
+        };
+        assert!(reported_ascii_unsafe(&status("client_encoding", "SJIS")));
+        assert!(reported_ascii_unsafe(&status(
+            "client_encoding",
+            "shift_jis_2004"
+        )));
+        assert!(!reported_ascii_unsafe(&status("client_encoding", "UTF8")));
+        assert!(!reported_ascii_unsafe(&status("client_encoding", "LATIN1")));
+        assert!(!reported_ascii_unsafe(&status("TimeZone", "SJIS")));
+    }
 }
