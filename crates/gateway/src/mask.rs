@@ -9,6 +9,7 @@
 //! described to the client as `text`, so that its value is valid in text and binary format.
 
 pub mod catalog;
+pub mod copy;
 pub mod errors;
 pub mod rows;
 pub mod value;
@@ -57,6 +58,8 @@ pub struct StatementMask {
     pub reads: Vec<Arc<MaskedColumn>>,
     /// Its computed columns are redacted: it reads a masked column the user may not unmask.
     pub computed: bool,
+    /// A `COPY ... TO STDOUT` whose rows are masked: how.
+    pub copy: Option<Arc<copy::CopyPlan>>,
 }
 
 impl StatementMask {
@@ -185,6 +188,7 @@ impl Masking {
             snapshot,
             reads,
             computed,
+            copy: None,
         }
     }
 }

@@ -86,10 +86,18 @@ pub struct State {
     copies: u64,
     /// How the rows of the result under way are masked.
     plan: Option<crate::mask::rows::RowPlan>,
+    /// How the rows of the `COPY ... TO STDOUT` under way are masked.
+    /// The client's encoding may hold ASCII bytes inside a multi-byte character (`SJIS`,
+    /// `BIG5`, ...): a masked `COPY` is refused.
+    ascii_unsafe: bool,
+    copy_out: Option<(
+        std::sync::Arc<crate::mask::copy::CopyPlan>,
+        crate::mask::copy::CopyStream,
+    )>,
 }
 
 impl State {
-    fn new(upstream_user: &str, strings: sql::Strings) -> State {
+    fn new(upstream_user: &str, strings: sql::Strings, ascii_unsafe: bool) -> State {
         State {
             inflight: inflight::Inflight::default(),
             names: names::Names::default(),
@@ -101,6 +109,8 @@ impl State {
             copy_started: None,
             copies: 0,
             plan: None,
+            copy_out: None,
+            ascii_unsafe,
         }
     }
 
@@ -246,7 +256,12 @@ async fn run(tcp: TcpStream, peer: SocketAddr, listener: &Listener) -> Result<()
     tracing::info!(session = %session.id, user = %session.user, target = %session.target.config.name, read_only, "gateway session started");
     // The gateway pins `standard_conforming_strings = on`; the server's report says for sure.
     let strings = server::reported_strings(&upstream.parameters).unwrap_or_default();
-    let state = Mutex::new(State::new(&session.target.config.upstream.user, strings));
+    let ascii_unsafe = server::reported_ascii_unsafe(&upstream.parameters);
+    let state = Mutex::new(State::new(
+        &session.target.config.upstream.user,
+        strings,
+        ascii_unsafe,
+    ));
     let reason = match hello.stream.write_all(&greeting).await {
         Err(e) => format!("writing to the client failed: {e}"),
         Ok(()) => match hello.stream {

@@ -6,6 +6,7 @@
 mod builtins;
 mod cache;
 mod catalog;
+mod copy_out;
 mod drop;
 mod fetch;
 mod functions;
@@ -18,6 +19,8 @@ mod settings;
 mod statement;
 mod syntax;
 mod walk;
+
+pub use copy_out::{CopyFormat, CopyOut};
 
 use std::fmt;
 
@@ -147,6 +150,8 @@ pub struct Statement {
     pub read_write: bool,
     /// `COPY ... FROM STDIN`: the client sends data next.
     pub copy_in: bool,
+    /// `COPY ... TO STDOUT`: what it sends.
+    pub copy_out: Option<CopyOut>,
     pub effect: Effect,
     pub shape: Shape,
     /// It calls `set_config` or `current_setting`, or casts to an object-identifier type,
@@ -248,6 +253,14 @@ pub fn classify(sql: &str, strings: Strings) -> Result<Vec<Statement>, SqlError>
             || st.search_path.is_some() != alt.search_path.is_some()
         {
             return Err(split());
+        }
+        // Options that read otherwise with the other setting: masking will not guess.
+        if st.copy_out != alt.copy_out
+            && let Some(c) = &mut st.copy_out
+        {
+            c.unsupported = Some(
+                "an option that reads otherwise with standard_conforming_strings on and off".into(),
+            );
         }
         for a in alt.accesses {
             if !st.accesses.contains(&a) {

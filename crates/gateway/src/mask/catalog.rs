@@ -43,6 +43,11 @@ pub struct Snapshot {
     pub known: HashMap<u32, i16>,
     /// Every relation's `(schema, name)`.
     pub names: HashSet<(String, String)>,
+    /// Every relation's OID by `(schema, name)`.
+    pub oids: HashMap<(String, String), u32>,
+    /// The live (not dropped) columns, in attribute order, of every table that has masked
+    /// columns or is a child table: `(attribute number, name)`, as `COPY` sends them.
+    pub attributes: HashMap<u32, Vec<(i16, String)>>,
     /// Masked columns by origin (table OID, attribute number).
     pub columns: HashMap<(u32, i16), Arc<MaskedColumn>>,
     /// Relations with masked columns of their own: which ones (a whole-row reference, such
@@ -151,6 +156,17 @@ const VIEW_DEPENDENCIES: &str = "SELECT DISTINCT r.ev_class, d.refobjid, d.refob
      WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass \
      AND d.refobjid <> r.ev_class AND r.ev_class >= 16384";
 
+/// The live columns, in attribute order, of the relations `masked` (the columns query) names
+/// and of every child table.
+fn attributes_query(masked: &str) -> String {
+    format!(
+        "SELECT a.attrelid, a.attnum, a.attname FROM pg_catalog.pg_attribute a \
+         WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attrelid IN \
+         (SELECT m.attrelid FROM ({masked}) m UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i) \
+         ORDER BY a.attrelid, a.attnum"
+    )
+}
+
 fn columns_query(rules: &[MaskRule]) -> String {
     let mut any = Vec::new();
     for r in rules {
@@ -197,12 +213,13 @@ pub async fn load(
     target: &Target,
     rules: &[MaskRule],
 ) -> Result<Snapshot, String> {
+    let masked = columns_query(rules);
     let sql = format!(
-        "{RELATIONS}; {}; {INHERITED}; {VIEW_DEPENDENCIES}",
-        columns_query(rules)
+        "{RELATIONS}; {masked}; {INHERITED}; {VIEW_DEPENDENCIES}; {}",
+        attributes_query(&masked)
     );
     let results = side.query(&sql).await?;
-    let [relations, columns, inherited, deps] = <[_; 4]>::try_from(results)
+    let [relations, columns, inherited, deps, attributes] = <[_; 5]>::try_from(results)
         .map_err(|_| "the catalog answered an unexpected number of results".to_string())?;
     let mut names: HashMap<u32, (String, String)> = HashMap::with_capacity(relations.len());
     let mut known: HashMap<u32, i16> = HashMap::with_capacity(relations.len());
@@ -212,9 +229,18 @@ pub async fn load(
         known.insert(oid, number(row, 3)?);
     }
     let mut matched: Vec<Vec<bool>> = rules.iter().map(|r| vec![false; r.columns.len()]).collect();
+    let mut by_oid: HashMap<u32, Vec<(i16, String)>> = HashMap::new();
+    for row in &attributes {
+        by_oid
+            .entry(number(row, 0)?)
+            .or_default()
+            .push((number(row, 1)?, text(row, 2)?.to_string()));
+    }
     let mut snapshot = Snapshot {
         known,
         names: names.values().cloned().collect(),
+        oids: names.iter().map(|(oid, n)| (n.clone(), *oid)).collect(),
+        attributes: by_oid,
         columns: HashMap::new(),
         tables: HashMap::new(),
         views: HashMap::new(),

@@ -187,6 +187,8 @@ mod tests {
         let snapshot = Snapshot {
             known: HashMap::from([(PEOPLE, 3), (VIEW, 2), (PLAIN, 2)]),
             names: HashSet::new(),
+            oids: HashMap::new(),
+            attributes: HashMap::new(),
             columns: HashMap::from([((PEOPLE, 2), email.clone()), ((PEOPLE, 3), ssn.clone())]),
             tables: HashMap::from([(PEOPLE, vec![email.clone(), ssn.clone()])]),
             views: HashMap::from([(VIEW, vec![email.clone()])]),
@@ -199,6 +201,7 @@ mod tests {
             snapshot: Arc::new(snapshot),
             reads: vec![email, ssn],
             computed,
+            copy: None,
         }
     }
 

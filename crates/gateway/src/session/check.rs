@@ -89,17 +89,34 @@ pub(super) async fn authorize(
                     return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await);
                 }
             };
-        let mask = match mask::statement(s, &accesses, opaque).await {
+        let mut mask = match mask::statement(s, &accesses, opaque).await {
             Ok(m) => m,
             Err(d) => return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await),
         };
-        if let Some(m) = &mask
+        if let Some(m) = &mut mask
             && st.shape.command == "COPY"
             && !st.copy_in
             && m.computed
         {
-            let d = mask::copy_refused(m);
-            return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await);
+            // Its fields are placed by the table's columns in order, which DDL of another
+            // connection may have changed since the snapshot: it is masked by a fresh one.
+            if let Some(masking) = &s.target.masking {
+                masking.mark_stale();
+            }
+            *m = match mask::statement(s, &accesses, opaque).await {
+                Ok(Some(fresh)) => fresh,
+                Ok(None) => m.clone(),
+                Err(d) => {
+                    return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await);
+                }
+            };
+            let ascii_unsafe = lock(state).ascii_unsafe;
+            match mask::copy_plan(s, m, st.copy_out.as_ref(), &accesses, ascii_unsafe) {
+                Ok(masked) => *m = masked,
+                Err(d) => {
+                    return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await);
+                }
+            }
         }
         runs.push(Run {
             text: events::recorded(&st.text, s.target.config.statement_max_bytes),

@@ -244,9 +244,13 @@ async fn parse(
             if let Some(sql) = rename::rewrite(&lock(state).names, &p.sql, &mut stmts) {
                 p.sql = sql;
             }
+            let copy_out = match stmts.as_slice() {
+                [st] => st.copy_out.clone(),
+                _ => None,
+            };
             authorize(s, state, &stmts)
                 .await
-                .map(|runs| (runs, stmts.iter().any(|st| st.copy_in)))
+                .map(|runs| (runs, stmts.iter().any(|st| st.copy_in), copy_out))
         }
         Err(u) if u.syntax => {
             syntax::stand_in(state, out, u.error, &p.sql, false);
@@ -263,8 +267,9 @@ async fn parse(
             );
             stand_in(state, out, e, false);
         }
-        Ok((runs, copy_in)) => {
+        Ok((runs, copy_in, copy_out)) => {
             let prepared = Arc::new(Prepared {
+                copy_out,
                 effect: match runs.as_slice() {
                     [run] => run.effect.clone(),
                     _ => sql::Effect::None,
@@ -319,6 +324,7 @@ async fn execute(
         fetch: None,
         read_write: false,
         copy_in: prepared.copy_in,
+        copy_out: prepared.copy_out.clone(),
         effect: prepared.effect.clone(),
         shape: prepared.shape.clone(),
         search_path: None,

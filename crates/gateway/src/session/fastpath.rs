@@ -93,6 +93,7 @@ pub(super) async fn call(
         fetch: None,
         read_write: action != Action::Select,
         copy_in: false,
+        copy_out: None,
         effect: Effect::None,
         shape: Shape::default(),
         search_path: None,

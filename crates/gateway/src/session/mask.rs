@@ -8,10 +8,10 @@ use wicket_engine::app::now;
 
 use super::Session;
 use crate::authorize::Denial;
-use crate::mask::StatementMask;
 use crate::mask::catalog::MaskedColumn;
+use crate::mask::{StatementMask, copy};
 use crate::protocol::error_response::{ErrorFields, code};
-use crate::sql::Access;
+use crate::sql::{Access, CopyOut};
 
 /// True when the session's user holds the unmask action of `c`'s rule on `c`'s resource.
 pub fn unmasked(s: &Session, c: &MaskedColumn) -> bool {
@@ -67,12 +67,45 @@ pub async fn statement(
     ))))
 }
 
-/// `COPY ... TO` has no column origins to mask by: it is refused when it reads a masked
-/// column the user may not unmask.
-pub fn copy_refused(m: &StatementMask) -> Denial {
+/// A `COPY ... TO STDOUT` that reads a masked column the user may not unmask: `m` with the
+/// plan that masks its rows, or its refusal when the gateway cannot mask them exactly
+/// (`COPY (query)`, the binary format, an option masking cannot honour, a client encoding
+/// such as `SJIS` whose characters may hold ASCII bytes).
+pub fn copy_plan(
+    s: &Session,
+    m: &Arc<StatementMask>,
+    spec: Option<&CopyOut>,
+    accesses: &[Access],
+    ascii_unsafe: bool,
+) -> Result<Arc<StatementMask>, Denial> {
+    if ascii_unsafe {
+        return Err(copy_refused(
+            m,
+            "the client's encoding may hold a backslash or delimiter byte inside a character; use UTF8",
+        ));
+    }
+    let tables: Vec<(&str, &str)> = accesses
+        .iter()
+        .filter_map(|a| a.table.as_ref())
+        .map(|t| (t.schema.as_str(), t.name.as_str()))
+        .collect();
+    let unmasked = |c: &MaskedColumn| unmasked(s, c);
+    match copy::plan(m, spec, &tables, &unmasked) {
+        Ok(plan) => Ok(Arc::new(StatementMask {
+            snapshot: m.snapshot.clone(),
+            reads: m.reads.clone(),
+            computed: m.computed,
+            copy: plan.map(Arc::new),
+        })),
+        Err(why) => Err(copy_refused(m, &why)),
+    }
+}
+
+/// A `COPY ... TO` of masked columns the gateway cannot mask: refused, saying why.
+fn copy_refused(m: &StatementMask, why: &str) -> Denial {
     let names: Vec<&str> = m.reads.iter().map(|c| c.name.as_str()).collect();
     let reason = format!(
-        "COPY ... TO of masked columns is refused ({}); read them with SELECT, which masks them, or hold their unmask permission",
+        "COPY ... TO of masked columns is refused ({}): {why}; copy the table itself in text or CSV format, read them with SELECT, which masks them, or hold their unmask permission",
         names.join(", ")
     );
     Denial {

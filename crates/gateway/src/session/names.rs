@@ -17,6 +17,8 @@ pub struct Prepared {
     pub kind: Action,
     pub accesses: Vec<Access>,
     pub copy_in: bool,
+    /// `COPY ... TO STDOUT`: what it sends.
+    pub copy_out: Option<crate::sql::CopyOut>,
     pub shape: crate::sql::Shape,
     /// What running it changes in the session (a `DECLARE` or `DEALLOCATE` sent by `Parse`).
     pub effect: Effect,
@@ -224,6 +226,7 @@ mod tests {
             kind,
             accesses: Vec::new(),
             copy_in: false,
+            copy_out: None,
             shape: crate::sql::Shape::default(),
             effect: Effect::None,
             opaque: false,

@@ -75,6 +75,7 @@ mod tests {
             kind: Action::Select,
             accesses: Vec::new(),
             copy_in: false,
+            copy_out: None,
             shape: Shape::default(),
             effect: Effect::None,
             opaque: false,

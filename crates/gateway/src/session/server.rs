@@ -16,6 +16,7 @@ use super::names::Prepared;
 use super::{Session, State, events, mask, syntax, watch};
 use crate::error::SessionError;
 use crate::mask::catalog::MaskedColumn;
+use crate::mask::copy::CopyStream;
 use crate::mask::{errors, rows};
 use crate::protocol::backend::{command_rows, parameter_status};
 use crate::protocol::error_response::{ErrorFields, code};
@@ -122,6 +123,27 @@ fn relay(
                 st.plan = None;
                 replaced = matches!(st.inflight.described(), Some((true, _)));
             }
+            b'H' if masking.is_some() => {
+                st.copy_out = st
+                    .inflight
+                    .running_mask()
+                    .and_then(|m| m.copy.clone())
+                    .map(|plan| {
+                        let stream = CopyStream::new(&plan, body);
+                        (plan, stream)
+                    });
+            }
+            b'd' => {
+                if let (Some((plan, stream)), Some(m)) = (&mut st.copy_out, masking) {
+                    stream.data(m, plan, body, out);
+                    replaced = true;
+                }
+            }
+            b'c' => {
+                if let (Some((plan, stream)), Some(m)) = (&mut st.copy_out, masking) {
+                    stream.done(m, plan, out);
+                }
+            }
             b'D' => {
                 if let (Some(plan), Some(m)) = (&st.plan, masking) {
                     plan.row(m, body, out)?;
@@ -172,6 +194,9 @@ fn relay(
                 if let Some(strings) = strings_of(body) {
                     st.strings = strings;
                 }
+                if let Some(unsafe_) = embeds_ascii(body) {
+                    st.ascii_unsafe = unsafe_;
+                }
             }
             _ => {}
         }
@@ -182,6 +207,12 @@ fn relay(
             && let Some(d) = done.first_mut()
         {
             d.masked = plan.masked;
+        }
+        if matches!(tag, b'C' | b'E' | b'Z')
+            && let Some((plan, _)) = st.copy_out.take()
+            && let Some(d) = done.first_mut()
+        {
+            d.masked = plan.masked.clone();
         }
         for d in done {
             if let Outcome::Ok { .. } = d.outcome {
@@ -258,6 +289,49 @@ fn strings_of(body: &[u8]) -> Option<Strings> {
     })
 }
 
+/// Whether the `client_encoding` that `body` (a `ParameterStatus`) reports, if it reports
+/// one, may hold ASCII bytes (`\\`, a delimiter) inside a multi-byte character, which a
+/// `COPY` row cannot be split by byte in.
+fn embeds_ascii(body: &[u8]) -> Option<bool> {
+    let (name, value) = parameter_status(body).ok()?;
+    (name == "client_encoding").then(|| {
+        let v = value.to_ascii_uppercase().replace(['_', '-'], "");
+        matches!(
+            v.as_str(),
+            "SJIS"
+                | "SHIFTJIS"
+                | "MSKANJI"
+                | "SHIFTJIS2004"
+                | "BIG5"
+                | "GBK"
+                | "UHC"
+                | "GB18030"
+                | "JOHAB"
+                | "WIN932"
+                | "WIN936"
+                | "WIN949"
+                | "WIN950"
+        )
+    })
+}
+
+/// Whether the `client_encoding` the server reported after authentication may hold ASCII
+/// bytes inside a multi-byte character.
+pub fn reported_ascii_unsafe(bytes: &[u8]) -> bool {
+    let mut found = false;
+    let mut at = 0;
+    while let Ok(Some(len)) = frame_len(&bytes[at..], MAX_MESSAGE) {
+        if bytes.len() < at + len {
+            break;
+        }
+        if bytes[at] == b'S' {
+            found = embeds_ascii(&bytes[at + 5..at + len]).unwrap_or(found);
+        }
+        at += len;
+    }
+    found
+}
+
 /// The last `standard_conforming_strings` among the `ParameterStatus` messages of `bytes`
 /// (what the server sent after authentication).
 pub fn reported_strings(bytes: &[u8]) -> Option<Strings> {
@@ -295,6 +369,7 @@ fn apply(st: &mut State, d: &Done) {
 fn prepared(d: &Done) -> Arc<Prepared> {
     Arc::new(Prepared {
         copy_in: false,
+        copy_out: None,
         text: d.run.text.clone(),
         text_bytes: d.run.text_bytes,
         kind: d.run.kind,
@@ -303,4 +378,30 @@ fn prepared(d: &Done) -> Arc<Prepared> {
         effect: Effect::None,
         opaque: d.run.opaque,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::put_frame;
+
+    #[test]
+    fn encodings_whose_characters_hold_ascii_bytes_are_known() {
+        let status = |name: &str, value: &str| {
+            let mut out = BytesMut::new();
+            put_frame(&mut out, b'S', |b| {
+                crate::protocol::put_cstr(b, name);
+                crate::protocol::put_cstr(b, value);
+            });
+            out
+        };
+        assert!(reported_ascii_unsafe(&status("client_encoding", "SJIS")));
+        assert!(reported_ascii_unsafe(&status(
+            "client_encoding",
+            "shift_jis_2004"
+        )));
+        assert!(!reported_ascii_unsafe(&status("client_encoding", "UTF8")));
+        assert!(!reported_ascii_unsafe(&status("client_encoding", "LATIN1")));
+        assert!(!reported_ascii_unsafe(&status("TimeZone", "SJIS")));
+    }
 }

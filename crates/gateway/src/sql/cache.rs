@@ -62,6 +62,7 @@ fn cacheable(st: &Statement) -> bool {
     ) && !st.accesses.iter().any(|a| a.action == Action::Admin)
         && !st.read_write
         && !st.copy_in
+        && st.copy_out.is_none()
         && st.executes.is_none()
         && st.fetch.is_none()
         && st.effect == Effect::None

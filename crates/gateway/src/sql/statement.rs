@@ -32,6 +32,7 @@ pub(super) fn classify(
         fetch: None,
         read_write: false,
         copy_in: false,
+        copy_out: None,
         effect: Effect::None,
         search_path: None,
         reads_literals: false,
@@ -78,6 +79,7 @@ pub(super) fn classify(
         "CopyStmt" => {
             let action = copy(&mut w, f);
             st.copy_in = action == Action::Insert;
+            st.copy_out = super::copy_out::copy_out(f);
             action
         }
         "CreateTableAsStmt" => {

@@ -20,10 +20,11 @@ async fn each_statement_is_audited_and_the_chain_verifies() {
     drop(c);
 
     let events = env
-        .events_when("the last statement", |events| {
+        .events_when("the last statement and the session's end", |events| {
             events
                 .iter()
                 .any(|e| e["details"]["statement"] == "SELECT * FROM nope")
+                && events.iter().any(|e| e["kind"] == "gateway.session.ended")
         })
         .await;
     let stmts: Vec<&serde_json::Value> = events

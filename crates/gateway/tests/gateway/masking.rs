@@ -150,20 +150,95 @@ async fn psql_reads_masked_columns_through_star_aliases_joins_and_views() {
     env.stop().await;
 }
 
+/// A row of `people` whose values hold the delimiters, quotes, newlines, tabs and
+/// backslashes that `COPY` escapes, and a table with a masked and a plain column of such values
+/// (after a dropped one, which `COPY` does not send).
+const AWKWARD: &str = r#"
+SET ROLE wicket_gw;
+INSERT INTO people VALUES (4, E'x,"y"\nz@example.com', E'0000,"\t\\', NULL, 50);
+CREATE TABLE notes (id int, gone text, secret text, note text);
+ALTER TABLE notes DROP COLUMN gone;
+INSERT INTO notes VALUES (1, E'a,b"c\nd', E'x,y"z\nw'), (2, NULL, E'tab\there back\\slash'),
+                         (3, E'tab\tx\\y', NULL);
+RESET ROLE;
+"#;
+
 #[tokio::test]
-async fn the_unmask_permission_lifts_masking_and_copy_of_masked_columns_is_refused_without_it() {
+async fn the_unmask_permission_lifts_masking_and_copy_to_stdout_is_masked() {
     let Some((env, _keys)) = setup().await else {
         return;
     };
+    env.direct().await.batch_execute(AWKWARD).await.unwrap();
     env.grant("alice", "db-read", "30m").await;
     let token = env.token("alice").await;
+    let (ada, grace) = (hashed("ada@example.com"), hashed("grace@example.com"));
+    let odd = hashed("x,\"y\"\nz@example.com");
+    let copies = [
+        "COPY people TO STDOUT",
+        "COPY people (id, card) TO STDOUT WITH (FORMAT csv, HEADER)",
+        "\\copy people (ssn, id, email) to stdout with (format csv, delimiter ';', null 'NIL', quote '''')",
+        "COPY notes TO STDOUT",
+        "COPY notes TO STDOUT (FORMAT csv, HEADER true)",
+        "COPY people (id) TO STDOUT",
+    ];
+    let out = env.psql("alice", &token, &copies).await;
+    let (stdout, err) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(err.is_empty(), "{err}");
+    let want = [
+        // Text: the masked card keeps its last four characters, escaped (`\t`, `\\`).
+        format!("1\t{ada}\t************1111\t****\t3*\n"),
+        format!("2\t{grace}\t************0004\t****\t4*\n"),
+        format!("4\t{odd}\t****,\"\\t\\\\\t\\N\t5*\n"),
+        // CSV with a header: the header passes; masked values are quoted, quotes doubled.
+        "id,card\n1,\"************1111\"\n2,\"************0004\"\n4,\"****,\"\"\t\\\"\n"
+            .to_string(),
+        // Its own delimiter, quote and NULL: a NULL stays NULL.
+        format!("'****';1;'{ada}'\n'****';2;'{grace}'\nNIL;4;'{odd}'\n"),
+        // A plain column passes exactly as the server wrote it.
+        "1\t****\tx,y\"z\\nw\n2\t\\N\ttab\\there back\\\\slash\n3\t****\t\\N\n".to_string(),
+        "id,secret,note\n1,\"****\",\"x,y\"\"z\nw\"\n2,,tab\there back\\slash\n3,\"****\",\n"
+            .to_string(),
+        // No masked column: untouched.
+        "1\n2\n4\n".to_string(),
+    ];
+    assert_eq!(stdout, want.concat());
+    // Each COPY's event names the columns it masked.
+    let events = env
+        .statements_when(|s| s == "COPY people (id) TO STDOUT")
+        .await;
+    let masked = |text: &str| -> Value {
+        events
+            .iter()
+            .find(|e| e["details"]["statement"].as_str() == Some(text))
+            .unwrap_or_else(|| panic!("no event for {text}: {events:#?}"))["details"]["masked"]
+            .clone()
+    };
+    assert_eq!(
+        masked("COPY people TO STDOUT"),
+        serde_json::json!([
+            "public.people.email",
+            "public.people.card",
+            "public.people.ssn",
+            "public.people.age"
+        ])
+    );
+    assert_eq!(masked(copies[1]), serde_json::json!(["public.people.card"]));
+    assert_eq!(
+        masked("COPY notes TO STDOUT"),
+        serde_json::json!(["public.notes.secret"])
+    );
+    assert_eq!(masked("COPY people (id) TO STDOUT"), Value::Null);
+    // What the gateway cannot mask exactly is refused: a query's columns, the binary format.
     let (lines, err) = psql(
         &env,
         &token,
         &[
-            "COPY people TO STDOUT",
             "COPY (SELECT id, email FROM people) TO STDOUT",
-            "COPY people (id) TO STDOUT",
+            "COPY people TO STDOUT (FORMAT binary)",
+            "COPY people (id, email) TO STDOUT WITH BINARY",
             "COPY customers TO STDOUT",
         ],
     )
@@ -176,6 +251,11 @@ async fn the_unmask_permission_lifts_masking_and_copy_of_masked_columns_is_refus
         "{err}"
     );
     assert!(err.contains("public.people.email"), "{err}");
+    assert!(
+        err.contains("COPY (query) TO has no column origins"),
+        "{err}"
+    );
+    assert!(err.contains("its binary format is not masked"), "{err}");
     // An error that would quote a masked value is worded by the gateway.
     let cast = "SELECT email::int FROM people WHERE id = 1";
     let (_, err) = psql(&env, &token, &[cast]).await;
@@ -194,6 +274,7 @@ async fn the_unmask_permission_lifts_masking_and_copy_of_masked_columns_is_refus
             "SELECT upper(email) FROM people WHERE id = 1",
             "SELECT * FROM people_emails WHERE id = 1",
             "COPY people TO STDOUT",
+            "COPY (SELECT id, email FROM people WHERE id = 1) TO STDOUT",
         ],
     )
     .await;
@@ -206,6 +287,8 @@ async fn the_unmask_permission_lifts_masking_and_copy_of_masked_columns_is_refus
             "1|ada@example.com",
             "1\tada@example.com\t4111111111111111\t123-45-6789\t36",
             "2\tgrace@example.com\t5500000000000004\t987-65-4321\t45",
+            "4\tx,\"y\"\\nz@example.com\t0000,\"\\t\\\\\t\\N\t50",
+            "1\tada@example.com",
         ]
     );
     let (_, err) = psql(&env, &token, &[cast]).await;
@@ -392,6 +475,45 @@ async fn rows_reached_by_returning_subqueries_set_operations_and_prepared_sql_ar
             "1|****|****".to_string(),
             "COMMIT".to_string(),
         ]
+    );
+    env.stop().await;
+}
+
+#[tokio::test]
+async fn a_copy_to_stdout_sent_with_the_extended_protocol_is_masked() {
+    let Some((env, _keys)) = setup().await else {
+        return;
+    };
+    env.grant("alice", "db-read", "30m").await;
+    let token = env.token("alice").await;
+    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    // tokio-postgres sends a COPY with Parse, Bind and Execute.
+    let copy = |sql: &'static str| {
+        let c = &c;
+        async move {
+            let stream = c.copy_out(sql).await?;
+            futures_util::pin_mut!(stream);
+            let mut out = Vec::new();
+            while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+                out.extend_from_slice(&chunk?);
+            }
+            Ok::<_, tokio_postgres::Error>(String::from_utf8(out).unwrap())
+        }
+    };
+    assert_eq!(
+        copy("COPY people (id, ssn, card) TO STDOUT (FORMAT csv)")
+            .await
+            .unwrap(),
+        "1,\"****\",\"************1111\"\n2,\"****\",\"************0004\"\n"
+    );
+    let e = copy("COPY (SELECT ssn FROM people) TO STDOUT")
+        .await
+        .unwrap_err();
+    assert!(
+        e.as_db_error().is_some_and(|d| d
+            .message()
+            .contains("COPY ... TO of masked columns is refused")),
+        "{e:?}"
     );
     env.stop().await;
 }
