@@ -9,6 +9,7 @@ pub mod notify;
 pub mod provision;
 mod raw;
 pub mod retention;
+mod scim;
 mod security;
 
 use std::collections::{BTreeSet, HashMap};
@@ -27,6 +28,7 @@ pub use auth::OidcConfig;
 pub use gateway::{
     DEFAULT_STATEMENT_MAX_BYTES, GatewayConfig, PasswordSource, PgTarget, TlsFiles, Upstream,
 };
+pub use scim::ScimConfig;
 pub use security::CheckpointConfig;
 
 /// A configuration problem: which file, which key, and what is wrong with it.
@@ -191,6 +193,8 @@ pub struct Config {
     pub audit: retention::AuditConfig,
     /// `[auth.oidc]`: sign-in through the company's OpenID Provider.
     pub oidc: Option<OidcConfig>,
+    /// `[auth.scim]`: the identity provider pushes users and groups.
+    pub scim: Option<ScimConfig>,
     /// SHA-256 of the file's text, recorded with `policy.loaded`.
     pub hash: String,
     user_index: HashMap<String, usize>,
@@ -219,7 +223,7 @@ impl Config {
         let mut v = Validator {
             file,
             errors: Vec::new(),
-            open_subjects: raw.auth.oidc.is_some(),
+            open_subjects: raw.auth.oidc.is_some() || raw.auth.scim.is_some(),
         };
         let config = v.config(raw, hex::encode(Sha256::digest(text.as_bytes())));
         if v.errors.is_empty() {
@@ -279,7 +283,7 @@ fn compile_ticket_pattern(pattern: &str) -> Result<Regex, regex::Error> {
 struct Validator<'a> {
     file: &'a str,
     errors: Vec<ConfigError>,
-    /// Users and groups may come from the identity provider (`[auth.oidc]`), so subjects
+    /// Users and groups may come from the identity provider (`[auth.oidc]`, `[auth.scim]`), so subjects
     /// need not be declared under `[[users]]`.
     open_subjects: bool,
 }
@@ -676,6 +680,7 @@ impl Validator<'_> {
         let anomalies = self.anomalies(raw.anomalies, &users, &role_index);
         let provision = self.provision(raw.provision, &roles);
         let oidc = self.oidc(raw.auth.oidc);
+        let scim = self.scim(raw.auth.scim);
 
         Config {
             file: self.file.to_string(),
@@ -694,6 +699,7 @@ impl Validator<'_> {
             anomalies,
             audit,
             oidc,
+            scim,
             hash,
             user_index,
             role_index,
