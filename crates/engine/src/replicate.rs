@@ -81,6 +81,12 @@ pub async fn apply(app: &App, change: Change) {
             app.tokens.evict(&id);
             Ok(())
         }
+        Change::Directory => {
+            if let Err(e) = crate::identity::refresh(app).await {
+                tracing::warn!(error = %e, "reading the changed user directory failed; the next reload catches up");
+            }
+            Ok(())
+        }
         Change::PolicyLoaded { hash } => {
             if hash != app.config.hash {
                 tracing::warn!(
@@ -141,10 +147,11 @@ pub async fn load_index(
     Ok(index)
 }
 
-/// Rebuilds the index from the store's live grants and empties the token cache.
+/// Rebuilds the index from the store's directory and live grants, and empties the token cache.
 pub async fn reload(app: &App) -> Result<(), StoreError> {
     let recording = app.replica.record(&app.index).await;
-    let config = app.identities.effective(&app.config);
+    let directory = app.store.read_directory().await?;
+    let (config, _) = app.identities.load(&app.config, directory);
     let index = load_index(&*app.store, config, now()).await?;
     recording.finish(Reloaded::All(index));
     app.tokens.clear();

@@ -122,7 +122,7 @@ pub async fn verify_hash(app: &App, hash: &str) -> Result<TokenRecord, EngineErr
         ));
     }
     if !app.knows_user(&record.user) {
-        let message = if record.created_by == "oidc" {
+        let message = if record.created_by.starts_with("oidc") {
             format!(
                 "the token belongs to `{}`, whom this server has not seen sign in through the identity provider since it started; sign in again",
                 record.user
