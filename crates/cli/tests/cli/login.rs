@@ -4,21 +4,21 @@
 //! it.
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::browser::{Browser, form, set, through_provider};
-use crate::harness::world;
+use crate::harness::{World, world};
 use crate::support::{command, run};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn login_keeps_a_session_that_later_commands_use_and_logout_revokes() {
-    let w = world().await;
-    let home = tempfile::tempdir().unwrap();
+/// Runs `wicket login` with its config directory in `home`, signing in as `ann` on the
+/// provider's pages; what it printed.
+async fn login(w: &World, home: &Path) -> String {
     let mut child = command()
         .args(["login", "--server", &w.base])
-        .env("XDG_CONFIG_HOME", home.path())
+        .env("XDG_CONFIG_HOME", home)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -65,6 +65,14 @@ async fn login_keeps_a_session_that_later_commands_use_and_logout_revokes() {
     let mut stdout = String::new();
     std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
     assert!(status.success(), "{stdout}");
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_keeps_a_session_that_later_commands_use_and_logout_revokes() {
+    let w = world().await;
+    let home = tempfile::tempdir().unwrap();
+    let stdout = login(&w, home.path()).await;
     assert!(
         stdout.contains("signed in as ann (groups: sre)"),
         "{stdout}"
@@ -111,4 +119,39 @@ async fn login_keeps_a_session_that_later_commands_use_and_logout_revokes() {
     let out = tokio::task::block_in_place(|| whoami(home.path()));
     assert_ne!(out.code, 0);
     assert!(out.stderr.contains("wicket login"), "{out:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_login_revokes_the_first_ones_token() {
+    let w = world().await;
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("wicket/session.json");
+    let token = || -> String {
+        let stored: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        stored["token"].as_str().unwrap().to_string()
+    };
+    login(&w, home.path()).await;
+    let first = token();
+    login(&w, home.path()).await;
+    let second = token();
+    assert_ne!(first, second);
+    let whoami = |t: String| {
+        let url = format!("{}/v1/whoami", w.base);
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(
+        whoami(first).await,
+        401,
+        "the first login's token is still live"
+    );
+    assert_eq!(whoami(second).await, 200);
 }
