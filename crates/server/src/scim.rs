@@ -226,12 +226,18 @@ async fn no_method() -> ScimError {
     )
 }
 
-async fn no_bulk_search() -> ScimError {
-    ScimError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        None,
-        "searching several resource types at once is not supported; search `/Users/.search` or `/Groups/.search`",
-    )
+/// `POST /.search`: users and groups together, users first.
+async fn search_all(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ScimResult<Response> {
+    let listing = list::Listing::from_search(&read_body(&headers, &body)?, document::USER_SCHEMA)?;
+    let dir = app.store.read_directory().await?;
+    let base = document::base_url(&app, &headers);
+    let users = dir.users.iter().map(|u| users::render(u, &dir, &base));
+    let groups = dir.groups.iter().map(|g| groups::render(g, &base));
+    Ok(listing.respond(users.chain(groups).collect()))
 }
 
 /// The SCIM endpoints, under [`BASE`].
@@ -263,7 +269,7 @@ pub fn router(app: &App) -> Router<App> {
                 .patch(groups::patch)
                 .delete(groups::delete),
         )
-        .route("/.search", post(no_bulk_search))
+        .route("/.search", post(search_all))
         .fallback(no_route)
         .method_not_allowed_fallback(no_method)
         .layer(axum::middleware::from_fn_with_state(
