@@ -38,7 +38,25 @@ pub async fn run(app: App, feed: Option<Box<dyn ChangeFeed>>, mut stop: watch::R
     resync.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            Some(change) = rx.recv() => apply(&app, change).await,
+            Some(change) = rx.recv() => {
+                if change != Change::Directory {
+                    apply(&app, change).await;
+                    continue;
+                }
+                // One directory write is announced once per table it touched, in a burst:
+                // one reading of the directory serves every announcement already queued.
+                let mut after = None;
+                while let Ok(next) = rx.try_recv() {
+                    if next != Change::Directory {
+                        after = Some(next);
+                        break;
+                    }
+                }
+                apply(&app, Change::Directory).await;
+                if let Some(next) = after {
+                    apply(&app, next).await;
+                }
+            }
             _ = resync.tick() => {
                 if let Err(e) = reload(&app).await {
                     tracing::warn!(error = %e, "periodic reload from the database failed");
