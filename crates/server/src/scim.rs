@@ -17,6 +17,7 @@ mod users;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
@@ -124,8 +125,14 @@ pub fn scim_json(status: StatusCode, body: &Value) -> Response {
     response
 }
 
+/// A request body as received, or why it could not be (too large, cut short).
+pub type Body = Result<Bytes, BytesRejection>;
+
 /// The request body as a JSON object: `application/scim+json` or `application/json`.
-pub fn read_body(headers: &HeaderMap, body: &Bytes) -> ScimResult<Value> {
+pub fn read_body(headers: &HeaderMap, body: &Body) -> ScimResult<Value> {
+    let body = body
+        .as_ref()
+        .map_err(|e| ScimError::new(e.status(), None, e.body_text()))?;
     if let Some(t) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
         let essence = t.split(';').next().unwrap_or_default().trim();
         if !essence.eq_ignore_ascii_case(MEDIA_TYPE)
@@ -230,7 +237,7 @@ async fn no_method() -> ScimError {
 async fn search_all(
     State(app): State<App>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> ScimResult<Response> {
     let listing = list::Listing::from_search(&read_body(&headers, &body)?, document::USER_SCHEMA)?;
     let dir = app.store.read_directory().await?;

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -17,7 +16,7 @@ use wicket_store::{DirGroup, Directory};
 
 use super::document::{GROUP_SCHEMA, base_url, get, meta, opt_string, required_string};
 use super::list::{Listing, Shown};
-use super::{ScimError, ScimResult, patch as patching, read_body, scim_json};
+use super::{Body, ScimError, ScimResult, patch as patching, read_body, scim_json};
 
 /// The most members one group may hold.
 const MAX_MEMBERS: usize = 100_000;
@@ -159,7 +158,7 @@ fn group_of(
 pub async fn create(
     State(app): State<App>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> ScimResult<Response> {
     let doc = read_body(&headers, &body)?;
     let dir = app.store.read_directory().await?;
@@ -202,7 +201,7 @@ pub async fn list(
 pub async fn search(
     State(app): State<App>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> ScimResult<Response> {
     let listing = Listing::from_search(&read_body(&headers, &body)?, GROUP_SCHEMA)?;
     listed(&app, &headers, listing).await
@@ -212,7 +211,7 @@ pub async fn replace(
     State(app): State<App>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    body: Body,
 ) -> ScimResult<Response> {
     let doc = read_body(&headers, &body)?;
     let dir = app.store.read_directory().await?;
@@ -226,7 +225,7 @@ pub async fn patch(
     State(app): State<App>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    body: Body,
 ) -> ScimResult<Response> {
     let ops_body = read_body(&headers, &body)?;
     let dir = app.store.read_directory().await?;

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -18,7 +17,7 @@ use wicket_store::{DirUser, Directory};
 
 use super::document::{self, USER_SCHEMA, base_url, get, meta, opt_string, required_string, take};
 use super::list::{Listing, Shown};
-use super::{ScimError, ScimResult, patch as patching, read_body, scim_json};
+use super::{Body, ScimError, ScimResult, patch as patching, read_body, scim_json};
 
 /// Attributes kept in columns or derived, not in the stored document.
 /// `active` stays in the document too (as a boolean), so that a person whose provider never
@@ -156,7 +155,7 @@ async fn shown(
 pub async fn create(
     State(app): State<App>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> ScimResult<Response> {
     let doc = read_body(&headers, &body)?;
     let f = fields(doc.as_object().cloned().unwrap_or_default())?;
@@ -216,7 +215,7 @@ pub async fn list(
 pub async fn search(
     State(app): State<App>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> ScimResult<Response> {
     let listing = Listing::from_search(&read_body(&headers, &body)?, USER_SCHEMA)?;
     listed(&app, &headers, listing).await
@@ -250,7 +249,7 @@ pub async fn replace(
     State(app): State<App>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    body: Body,
 ) -> ScimResult<Response> {
     let doc = read_body(&headers, &body)?;
     let dir = app.store.read_directory().await?;
@@ -269,7 +268,7 @@ pub async fn patch(
     State(app): State<App>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    body: Body,
 ) -> ScimResult<Response> {
     let ops_body = read_body(&headers, &body)?;
     let dir = app.store.read_directory().await?;

@@ -358,6 +358,10 @@ async fn errors_are_in_the_scim_error_schema() {
     let b: Value = resp.json().await.unwrap();
     assert_eq!(b["scimType"], "invalidSyntax");
 
+    let big = json!({"schemas": [USER], "userName": "big", "title": "x".repeat(2 << 20)});
+    let (st, b) = s.scim(Method::POST, "/Users", Some(big)).await;
+    error(st, &b, StatusCode::PAYLOAD_TOO_LARGE, None);
+
     // Discovery says what is supported.
     let (st, spc) = s.scim(Method::GET, "/ServiceProviderConfig", None).await;
     assert_eq!(st, StatusCode::OK);
