@@ -177,9 +177,25 @@ pub async fn refresh(app: &App) -> EngineResult<()> {
     Ok(())
 }
 
+/// How often a sign-in's directory write is tried when a concurrent write got there first.
+const REMEMBER_ATTEMPTS: usize = 4;
+
 /// Records `who` in the directory: a new person at their first sign-in, their claim's groups
 /// at every later one. A person the provider deactivated is refused.
 async fn remember(app: &App, who: &Verified) -> EngineResult<()> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match remember_once(app, who).await {
+            // Two sign-ins of one person at once, or a SCIM write meanwhile: read again.
+            Err(EngineError::Store(wicket_store::StoreError::Conflict(_)))
+                if attempt < REMEMBER_ATTEMPTS => {}
+            other => return other,
+        }
+    }
+}
+
+async fn remember_once(app: &App, who: &Verified) -> EngineResult<()> {
     let directory = app.store.read_directory().await?;
     let at = now();
     let (user, kind) = match directory.user_named(&who.user) {

@@ -34,6 +34,19 @@ use wicket_engine::app::App;
 pub const MEDIA_TYPE: &str = "application/scim+json";
 /// The error message schema.
 const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+/// How often a change is tried when another change to the same resource got there first
+/// (providers send memberships of one group in parallel).
+pub const ATTEMPTS: usize = 16;
+
+/// The refusal once [`ATTEMPTS`] tries all lost.
+pub fn contended() -> ScimError {
+    ScimError::new(
+        StatusCode::CONFLICT,
+        None,
+        "the resource is changing too fast; try again",
+    )
+}
+
 /// Where the endpoints are mounted.
 pub const BASE: &str = "/scim/v2";
 

@@ -66,16 +66,20 @@ impl Directory {
     }
 }
 
+/// The end of the conflict message of a write over a version that changed meanwhile.
+pub const STALE: &str = "changed meanwhile; read it again";
+
 /// One change to the directory, applied in one transaction with its events.
 #[derive(Clone, Debug, Default)]
 pub struct DirectoryWrite {
-    /// Inserted, or replacing the user of the same id. A name another user has is a
-    /// [`crate::StoreError::Conflict`].
+    /// Inserted (version 1), or replacing the user of the same id whose version is one
+    /// less; a name another user has, or a stored version that moved meanwhile, is a
+    /// [`crate::StoreError::Conflict`] (the latter's message ends with [`STALE`]).
     pub put_users: Vec<DirUser>,
     /// Ids; their memberships go with them.
     pub delete_users: Vec<String>,
-    /// Inserted, or replacing the group of the same id, members included. A member id that
-    /// names no user is a [`crate::StoreError::Conflict`].
+    /// Inserted, or replacing the group of the same id, members included, as for users. A
+    /// member id that names no user is a [`crate::StoreError::Conflict`].
     pub put_groups: Vec<DirGroup>,
     pub delete_groups: Vec<String>,
     pub events: Vec<NewEvent>,

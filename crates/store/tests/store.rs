@@ -46,7 +46,7 @@ macro_rules! contract_suite {
             request_grant_and_anomaly_filters,
             time_filters_and_archiving,
             directory_reads_back_as_written,
-            directory_names_are_unique_and_members_must_exist,
+            directory_names_are_unique_versions_current_and_members_real,
             user_tokens_are_the_unrevoked_ones,
         );
     };

@@ -32,10 +32,23 @@ fn group_event(kind: EventKind, g: &DirGroup) -> NewEvent {
         .build()
 }
 
-/// Writes `write`; a name already taken is a 409 that says so.
+/// The code of the refusal of a write over a version that changed meanwhile: the caller
+/// reads the directory again and retries.
+pub const STALE: &str = "stale";
+
+/// True when `e` refused a write over a version that changed meanwhile.
+pub fn is_stale(e: &EngineError) -> bool {
+    matches!(e, EngineError::Refused(r) if r.code == STALE)
+}
+
+/// Writes `write`; a name already taken is a 409 `uniqueness`, a version that moved meanwhile
+/// a 409 [`STALE`].
 async fn write(app: &App, write: DirectoryWrite) -> EngineResult<()> {
     match app.store.write_directory(write).await {
         Ok(_) => {}
+        Err(StoreError::Conflict(m)) if m.ends_with(wicket_store::directory::STALE) => {
+            return Err(EngineError::conflict(STALE, m));
+        }
         Err(StoreError::Conflict(m)) => return Err(EngineError::conflict("uniqueness", m)),
         Err(e) => return Err(e.into()),
     }

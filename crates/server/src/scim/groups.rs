@@ -16,7 +16,9 @@ use wicket_store::{DirGroup, Directory};
 
 use super::document::{GROUP_SCHEMA, base_url, get, meta, opt_string, required_string};
 use super::list::{Listing, Shown};
-use super::{Body, ScimError, ScimResult, patch as patching, read_body, scim_json};
+use super::{
+    ATTEMPTS, Body, ScimError, ScimResult, contended, patch as patching, read_body, scim_json,
+};
 
 /// The most members one group may hold.
 const MAX_MEMBERS: usize = 100_000;
@@ -207,6 +209,28 @@ pub async fn search(
     listed(&app, &headers, listing).await
 }
 
+/// Reads group `id` and replaces it with what `change(its document)` describes, again from
+/// the top when another change got there first.
+async fn change(
+    app: &App,
+    headers: &HeaderMap,
+    id: &str,
+    change: impl Fn(Map<String, Value>) -> ScimResult<Map<String, Value>>,
+) -> ScimResult<Response> {
+    for _ in 0..ATTEMPTS {
+        let dir = app.store.read_directory().await?;
+        let before = find(&dir, id)?.clone();
+        let doc = change(render(&before, &base_url(app, headers)))?;
+        let group = group_of(&dir, &doc, Some(&before))?;
+        match ops::put_group(app, group, false).await {
+            Err(e) if ops::is_stale(&e) => continue,
+            other => other?,
+        }
+        return shown(app, headers, id, StatusCode::OK).await;
+    }
+    Err(contended())
+}
+
 pub async fn replace(
     State(app): State<App>,
     headers: HeaderMap,
@@ -214,11 +238,8 @@ pub async fn replace(
     body: Body,
 ) -> ScimResult<Response> {
     let doc = read_body(&headers, &body)?;
-    let dir = app.store.read_directory().await?;
-    let before = find(&dir, &id)?.clone();
-    let group = group_of(&dir, doc.as_object().unwrap_or(&Map::new()), Some(&before))?;
-    ops::put_group(&app, group, false).await?;
-    shown(&app, &headers, &id, StatusCode::OK).await
+    let doc = doc.as_object().cloned().unwrap_or_default();
+    change(&app, &headers, &id, |_| Ok(doc.clone())).await
 }
 
 pub async fn patch(
@@ -228,18 +249,16 @@ pub async fn patch(
     body: Body,
 ) -> ScimResult<Response> {
     let ops_body = read_body(&headers, &body)?;
-    let dir = app.store.read_directory().await?;
-    let before = find(&dir, &id)?.clone();
-    let mut doc = render(&before, &base_url(&app, &headers));
-    patching::apply(
-        &mut doc,
-        &ops_body,
-        GROUP_SCHEMA,
-        &["id", "meta", "schemas"],
-    )?;
-    let group = group_of(&dir, &doc, Some(&before))?;
-    ops::put_group(&app, group, false).await?;
-    shown(&app, &headers, &id, StatusCode::OK).await
+    change(&app, &headers, &id, |mut doc| {
+        patching::apply(
+            &mut doc,
+            &ops_body,
+            GROUP_SCHEMA,
+            &["id", "meta", "schemas"],
+        )?;
+        Ok(doc)
+    })
+    .await
 }
 
 pub async fn delete(State(app): State<App>, Path(id): Path<String>) -> ScimResult<Response> {

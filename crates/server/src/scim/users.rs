@@ -17,7 +17,9 @@ use wicket_store::{DirUser, Directory};
 
 use super::document::{self, USER_SCHEMA, base_url, get, meta, opt_string, required_string, take};
 use super::list::{Listing, Shown};
-use super::{Body, ScimError, ScimResult, patch as patching, read_body, scim_json};
+use super::{
+    ATTEMPTS, Body, ScimError, ScimResult, contended, patch as patching, read_body, scim_json,
+};
 
 /// Attributes kept in columns or derived, not in the stored document.
 /// `active` stays in the document too (as a boolean), so that a person whose provider never
@@ -221,14 +223,14 @@ pub async fn search(
     listed(&app, &headers, listing).await
 }
 
-/// Replaces person `before` with what `doc` says.
+/// Replaces person `before` with what `doc` says; `None` when they changed meanwhile.
 async fn replace_with(
     app: &App,
     headers: &HeaderMap,
     dir: &Directory,
     before: &DirUser,
     doc: Map<String, Value>,
-) -> ScimResult<Response> {
+) -> ScimResult<Option<Response>> {
     let f = fields(doc)?;
     unique(dir, &f.name, Some(&before.id))?;
     let after = DirUser {
@@ -241,8 +243,33 @@ async fn replace_with(
         version: before.version + 1,
         ..before.clone()
     };
-    ops::replace_user(app, before, after).await?;
-    shown(app, headers, &before.id, StatusCode::OK).await
+    match ops::replace_user(app, before, after).await {
+        Err(e) if ops::is_stale(&e) => return Ok(None),
+        other => other?,
+    }
+    shown(app, headers, &before.id, StatusCode::OK)
+        .await
+        .map(Some)
+}
+
+/// Reads person `id` and replaces them with `change(their document)`, again from the top
+/// when another change got there first.
+async fn change(
+    app: &App,
+    headers: &HeaderMap,
+    id: &str,
+    change: impl Fn(Map<String, Value>) -> ScimResult<Map<String, Value>>,
+) -> ScimResult<Response> {
+    for _ in 0..ATTEMPTS {
+        let dir = app.store.read_directory().await?;
+        let before = find(&dir, id)?.clone();
+        let mut doc = render(&before, &dir, &base_url(app, headers));
+        take(&mut doc, "groups");
+        if let Some(done) = replace_with(app, headers, &dir, &before, change(doc)?).await? {
+            return Ok(done);
+        }
+    }
+    Err(contended())
 }
 
 pub async fn replace(
@@ -252,16 +279,8 @@ pub async fn replace(
     body: Body,
 ) -> ScimResult<Response> {
     let doc = read_body(&headers, &body)?;
-    let dir = app.store.read_directory().await?;
-    let before = find(&dir, &id)?.clone();
-    replace_with(
-        &app,
-        &headers,
-        &dir,
-        &before,
-        doc.as_object().cloned().unwrap_or_default(),
-    )
-    .await
+    let doc = doc.as_object().cloned().unwrap_or_default();
+    change(&app, &headers, &id, |_| Ok(doc.clone())).await
 }
 
 pub async fn patch(
@@ -271,17 +290,16 @@ pub async fn patch(
     body: Body,
 ) -> ScimResult<Response> {
     let ops_body = read_body(&headers, &body)?;
-    let dir = app.store.read_directory().await?;
-    let before = find(&dir, &id)?.clone();
-    let mut doc = render(&before, &dir, &base_url(&app, &headers));
-    take(&mut doc, "groups");
-    patching::apply(
-        &mut doc,
-        &ops_body,
-        USER_SCHEMA,
-        &["id", "meta", "schemas", "groups"],
-    )?;
-    replace_with(&app, &headers, &dir, &before, doc).await
+    change(&app, &headers, &id, |mut doc| {
+        patching::apply(
+            &mut doc,
+            &ops_body,
+            USER_SCHEMA,
+            &["id", "meta", "schemas", "groups"],
+        )?;
+        Ok(doc)
+    })
+    .await
 }
 
 pub async fn delete(State(app): State<App>, Path(id): Path<String>) -> ScimResult<Response> {

@@ -374,3 +374,46 @@ async fn errors_are_in_the_scim_error_schema() {
     assert_eq!(st, StatusCode::OK);
     assert_eq!(schema["attributes"][0]["name"], "userName");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn members_added_in_parallel_are_all_kept() {
+    let s = spawn_scim(CONFIG).await;
+    let (_, group) = s
+        .scim(
+            Method::POST,
+            "/Groups",
+            Some(json!({"schemas": [GROUP], "displayName": "readers"})),
+        )
+        .await;
+    let gid = group["id"].as_str().unwrap().to_string();
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        ids.push(s.user(&format!("u{i}")).await);
+    }
+    // As Entra ID sends memberships: one PATCH per member, several at once.
+    let path = format!("/Groups/{gid}");
+    let adds = ids.iter().map(|id| {
+        s.scim(
+            Method::PATCH,
+            &path,
+            Some(json!({
+                "schemas": [PATCH],
+                "Operations": [{"op": "Add", "path": "members", "value": [{"value": id}]}],
+            })),
+        )
+    });
+    for (status, body) in futures_util::future::join_all(adds).await {
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (_, group) = s.scim(Method::GET, &format!("/Groups/{gid}"), None).await;
+    let mut members: Vec<&str> = group["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["value"].as_str().unwrap())
+        .collect();
+    members.sort();
+    let mut expected: Vec<&str> = ids.iter().map(String::as_str).collect();
+    expected.sort();
+    assert_eq!(members, expected);
+}

@@ -6,6 +6,9 @@ use super::{Columns, Conn, Statement, Value, Work, chain, conflict_if_unique};
 use crate::StoreError;
 use crate::directory::{DirGroup, DirUser, Directory, DirectoryWrite};
 
+/// How a write over a stale version is refused (see [`DirectoryWrite`]).
+pub(crate) const STALE: &str = crate::directory::STALE;
+
 const USER_COLUMNS: &str = "id, name, external_id, display_name, active, attributes, \
                             claim_groups, created_at, updated_at, version";
 const GROUP_COLUMNS: &str = "id, name, external_id, created_at, updated_at, version";
@@ -103,11 +106,16 @@ async fn put_user<C: Conn>(conn: &mut C, u: &DirUser) -> Result<(), StoreError> 
          external_id = excluded.external_id, display_name = excluded.display_name, \
          active = excluded.active, attributes = excluded.attributes, \
          claim_groups = excluded.claim_groups, updated_at = excluded.updated_at, \
-         version = excluded.version",
+         version = excluded.version \
+         WHERE directory_users.version = excluded.version - 1",
     );
-    conn.execute(&st)
+    let written = conn
+        .execute(&st)
         .await
         .map_err(|e| conflict_if_unique(e, || format!("user name `{}` is taken", u.name)))?;
+    if written == 0 {
+        return Err(StoreError::Conflict(format!("user `{}` {STALE}", u.id)));
+    }
     Ok(())
 }
 
@@ -128,11 +136,16 @@ async fn put_group<C: Conn>(conn: &mut C, g: &DirGroup) -> Result<(), StoreError
     .push(
         " ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
          external_id = excluded.external_id, updated_at = excluded.updated_at, \
-         version = excluded.version",
+         version = excluded.version \
+         WHERE directory_groups.version = excluded.version - 1",
     );
-    conn.execute(&st)
+    let written = conn
+        .execute(&st)
         .await
         .map_err(|e| conflict_if_unique(e, || format!("group name `{}` is taken", g.name)))?;
+    if written == 0 {
+        return Err(StoreError::Conflict(format!("group `{}` {STALE}", g.id)));
+    }
     let mut st = Statement::new(
         C::DIALECT,
         "DELETE FROM directory_members WHERE group_id = ",

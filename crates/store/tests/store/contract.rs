@@ -17,7 +17,7 @@ use wicket_core::{
 use wicket_store::{AnomalyFilter, AuditFilter, GrantFilter, RequestFilter, Store, StoreError};
 
 pub use crate::directory::{
-    directory_names_are_unique_and_members_must_exist, directory_reads_back_as_written,
+    directory_names_are_unique_versions_current_and_members_real, directory_reads_back_as_written,
     user_tokens_are_the_unrevoked_ones,
 };
 

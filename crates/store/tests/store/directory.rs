@@ -73,7 +73,10 @@ pub async fn directory_reads_back_as_written(store: Arc<dyn Store>) -> TestResul
     store
         .write_directory(write(
             vec![changed.clone()],
-            vec![dir_group("g1", "sre-team", &["u1"])],
+            vec![DirGroup {
+                version: 2,
+                ..dir_group("g1", "sre-team", &["u1"])
+            }],
             "identity.user.deactivated",
         ))
         .await?;
@@ -124,7 +127,7 @@ pub async fn directory_reads_back_as_written(store: Arc<dyn Store>) -> TestResul
     Ok(())
 }
 
-pub async fn directory_names_are_unique_and_members_must_exist(
+pub async fn directory_names_are_unique_versions_current_and_members_real(
     store: Arc<dyn Store>,
 ) -> TestResult {
     store
@@ -145,6 +148,20 @@ pub async fn directory_names_are_unique_and_members_must_exist(
         .ok_or("a taken name was accepted")?;
     assert!(
         matches!(&err, StoreError::Conflict(m) if m.contains("`ann` is taken")),
+        "{err}"
+    );
+    // A write over a version that moved meanwhile (two providers' requests racing).
+    let err = store
+        .write_directory(write(
+            vec![dir_user("u1", "ann")],
+            vec![],
+            "identity.user.updated",
+        ))
+        .await
+        .err()
+        .ok_or("a stale version was written")?;
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if m.ends_with(wicket_store::directory::STALE)),
         "{err}"
     );
     let err = store
