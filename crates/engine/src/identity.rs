@@ -33,8 +33,9 @@ use crate::replicate::Reloaded;
 /// Who created a token minted by a CLI sign-in (`wicket login`); a web sign-in's is `oidc`.
 pub const CLI_TOKEN_BY: &str = "oidc-cli";
 
-/// This server's view of the user directory, and the configuration it makes with the file's
-/// (what the decision index is built from).
+/// This server's view of the user directory: who takes part in decisions, with which groups,
+/// and who was deactivated. The configuration it makes with the file's is put in the decision
+/// index by [`refresh`].
 #[derive(Default)]
 pub struct Identities {
     state: RwLock<State>,
@@ -42,12 +43,10 @@ pub struct Identities {
 
 #[derive(Default)]
 struct State {
-    directory: Arc<Directory>,
     /// Active people with a valid wicket name, and their wicket groups.
     users: BTreeMap<String, Vec<String>>,
     /// Names the provider deactivated.
     inactive: BTreeSet<String>,
-    effective: Option<Arc<Config>>,
 }
 
 impl Identities {
@@ -64,19 +63,6 @@ impl Identities {
     /// The wicket groups of `user`, when the directory holds them active.
     pub fn groups_of(&self, user: &str) -> Option<Vec<String>> {
         self.read().users.get(user).cloned()
-    }
-
-    /// The directory as last read.
-    pub fn directory(&self) -> Arc<Directory> {
-        self.read().directory.clone()
-    }
-
-    /// The file's configuration with the directory's people added.
-    pub fn effective(&self, file: &Arc<Config>) -> Arc<Config> {
-        self.read()
-            .effective
-            .clone()
-            .unwrap_or_else(|| file.clone())
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
@@ -116,12 +102,7 @@ impl Identities {
             .filter(|n| !state.users.contains_key(*n))
             .cloned()
             .collect();
-        *state = State {
-            directory: Arc::new(directory),
-            users,
-            inactive,
-            effective: Some(config.clone()),
-        };
+        *state = State { users, inactive };
         (config, added)
     }
 }
