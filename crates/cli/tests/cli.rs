@@ -32,6 +32,8 @@ mod readme;
 mod requests;
 #[path = "cli/revocation.rs"]
 mod revocation;
+#[path = "cli/scim_replicas.rs"]
+mod scim_replicas;
 #[path = "cli/secrets.rs"]
 mod secrets;
 #[path = "cli/shutdown.rs"]

@@ -10,6 +10,7 @@ pub mod notify;
 pub mod provision;
 mod raw;
 pub mod retention;
+mod scim;
 mod security;
 pub mod ssh;
 
@@ -29,6 +30,7 @@ pub use auth::OidcConfig;
 pub use gateway::{
     DEFAULT_STATEMENT_MAX_BYTES, GatewayConfig, PasswordSource, PgTarget, TlsFiles, Upstream,
 };
+pub use scim::ScimConfig;
 pub use security::CheckpointConfig;
 pub use ssh::{SshConfig, SshTarget};
 
@@ -196,6 +198,8 @@ pub struct Config {
     pub oidc: Option<OidcConfig>,
     /// `[ssh]`: the user certificate authority.
     pub ssh: SshConfig,
+    /// `[auth.scim]`: the identity provider pushes users and groups.
+    pub scim: Option<ScimConfig>,
     /// SHA-256 of the file's text, recorded with `policy.loaded`.
     pub hash: String,
     user_index: HashMap<String, usize>,
@@ -224,7 +228,7 @@ impl Config {
         let mut v = Validator {
             file,
             errors: Vec::new(),
-            open_subjects: raw.auth.oidc.is_some(),
+            open_subjects: raw.auth.oidc.is_some() || raw.auth.scim.is_some(),
         };
         let config = v.config(raw, hex::encode(Sha256::digest(text.as_bytes())));
         if v.errors.is_empty() {
@@ -284,7 +288,7 @@ fn compile_ticket_pattern(pattern: &str) -> Result<Regex, regex::Error> {
 struct Validator<'a> {
     file: &'a str,
     errors: Vec<ConfigError>,
-    /// Users and groups may come from the identity provider (`[auth.oidc]`), so subjects
+    /// Users and groups may come from the identity provider (`[auth.oidc]`, `[auth.scim]`), so subjects
     /// need not be declared under `[[users]]`.
     open_subjects: bool,
 }
@@ -682,6 +686,7 @@ impl Validator<'_> {
         let provision = self.provision(raw.provision, &roles);
         let oidc = self.oidc(raw.auth.oidc);
         let ssh = self.ssh(raw.ssh);
+        let scim = self.scim(raw.auth.scim);
 
         Config {
             file: self.file.to_string(),
@@ -701,6 +706,7 @@ impl Validator<'_> {
             audit,
             oidc,
             ssh,
+            scim,
             hash,
             user_index,
             role_index,

@@ -38,7 +38,25 @@ pub async fn run(app: App, feed: Option<Box<dyn ChangeFeed>>, mut stop: watch::R
     resync.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            Some(change) = rx.recv() => apply(&app, change).await,
+            Some(change) = rx.recv() => {
+                if change != Change::Directory {
+                    apply(&app, change).await;
+                    continue;
+                }
+                // One directory write is announced once per table it touched, in a burst:
+                // one reading of the directory serves every announcement already queued.
+                let mut after = None;
+                while let Ok(next) = rx.try_recv() {
+                    if next != Change::Directory {
+                        after = Some(next);
+                        break;
+                    }
+                }
+                apply(&app, Change::Directory).await;
+                if let Some(next) = after {
+                    apply(&app, next).await;
+                }
+            }
             _ = resync.tick() => {
                 if let Err(e) = reload(&app).await {
                     tracing::warn!(error = %e, "periodic reload from the database failed");
@@ -79,6 +97,12 @@ pub async fn apply(app: &App, change: Change) {
         Change::Grant { id, revoked: false } => refresh_grant(app, &id).await,
         Change::TokenRevoked { id } => {
             app.tokens.evict(&id);
+            Ok(())
+        }
+        Change::Directory => {
+            if let Err(e) = crate::identity::refresh(app).await {
+                tracing::warn!(error = %e, "reading the changed user directory failed; the next reload catches up");
+            }
             Ok(())
         }
         Change::PolicyLoaded { hash } => {
@@ -141,10 +165,11 @@ pub async fn load_index(
     Ok(index)
 }
 
-/// Rebuilds the index from the store's live grants and empties the token cache.
+/// Rebuilds the index from the store's directory and live grants, and empties the token cache.
 pub async fn reload(app: &App) -> Result<(), StoreError> {
     let recording = app.replica.record(&app.index).await;
-    let config = app.identities.effective(&app.config);
+    let directory = app.store.read_directory().await?;
+    let (config, _) = app.identities.load(&app.config, directory);
     let index = load_index(&*app.store, config, now()).await?;
     recording.finish(Reloaded::All(index));
     app.tokens.clear();

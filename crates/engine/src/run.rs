@@ -82,6 +82,9 @@ impl Engine {
             .context("loading grants")?;
         let mut app = App::new(config, store, index);
         app.oidc = oidc;
+        crate::identity::refresh(&app)
+            .await
+            .context("reading the user directory")?;
         // A provisioning secret that cannot be read stops the start.
         app.provision.open(&app.config)?;
         let (stop, stopped) = watch::channel(false);

@@ -122,9 +122,14 @@ pub async fn verify_hash(app: &App, hash: &str) -> Result<TokenRecord, EngineErr
         ));
     }
     if !app.knows_user(&record.user) {
-        let message = if record.created_by == "oidc" {
+        let message = if app.identities.deactivated(&record.user) {
             format!(
-                "the token belongs to `{}`, whom this server has not seen sign in through the identity provider since it started; sign in again",
+                "the token belongs to `{}`, whom the identity provider deactivated",
+                record.user
+            )
+        } else if record.created_by.starts_with("oidc") {
+            format!(
+                "the token belongs to `{}`, who is no longer in the directory the identity provider keeps; sign in again",
                 record.user
             )
         } else {

@@ -126,6 +126,14 @@ impl Sessions {
             .remove(&key(id));
     }
 
+    /// Ends every session of `user`.
+    pub fn end_user(&self, user: &str) {
+        self.inner
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, s| s.user != user);
+    }
+
     pub fn set_flash(&self, id: &str, flash: Flash) {
         if let Some(s) = self
             .inner

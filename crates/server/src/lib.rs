@@ -11,6 +11,7 @@ pub mod paging;
 pub mod params;
 pub mod report;
 pub mod routes;
+pub mod scim;
 pub mod serve;
 pub mod signin;
 pub mod tls;

@@ -125,6 +125,11 @@ pub async fn spawn(config: Config, database: Option<&str>, listen: &str) -> Resu
     if let Some(files) = &config.tls {
         wicket_engine::tls::acceptor(files).map_err(ServeError::Tls)?;
     }
+    // A SCIM token that cannot be read stops the start, as a missing client secret does.
+    if let Some(scim) = &config.scim {
+        crate::scim::read_token(&scim.token)
+            .map_err(|e| ServeError::Engine(EngineError::Setup(e)))?;
+    }
     let engine = Engine::start(config, database).await?;
     let http = match Http::start(engine.app.clone(), listen).await {
         Ok(h) => h,

@@ -17,6 +17,8 @@ pub enum Change {
     Grant { id: String, revoked: bool },
     /// A token was revoked.
     TokenRevoked { id: String },
+    /// The user directory changed (users, groups or memberships): read it again.
+    Directory,
     /// A server started with the configuration whose hash is `hash` (its `policy.loaded`).
     PolicyLoaded { hash: String },
     /// The feed lost its connection and listens again: changes made meanwhile were not
@@ -26,7 +28,7 @@ pub enum Change {
 
 impl Change {
     /// The notification text of a change: `r:VERSION:ID`, `g:live:ID`, `g:revoked:ID`,
-    /// `t:ID` or `p:HASH`. The database triggers write the same forms.
+    /// `t:ID`, `d:TABLE` or `p:HASH`. The database triggers write the same forms.
     pub fn encode(&self) -> String {
         match self {
             Change::Request { id, version } => format!("r:{version}:{id}"),
@@ -35,6 +37,7 @@ impl Change {
             }
             Change::TokenRevoked { id } => format!("t:{id}"),
             Change::PolicyLoaded { hash } => format!("p:{hash}"),
+            Change::Directory => "d:".to_string(),
             Change::Missed => "missed".to_string(),
         }
     }
@@ -65,6 +68,7 @@ impl Change {
             "t" => Some(Change::TokenRevoked {
                 id: rest.to_string(),
             }),
+            "d" => Some(Change::Directory),
             "p" => Some(Change::PolicyLoaded {
                 hash: rest.to_string(),
             }),
@@ -105,6 +109,7 @@ mod tests {
                 revoked: true,
             },
             Change::TokenRevoked { id: "tok_x".into() },
+            Change::Directory,
             Change::PolicyLoaded {
                 hash: "ab12".into(),
             },

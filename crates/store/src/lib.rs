@@ -3,6 +3,7 @@
 //!
 //! The server only ever talks to `dyn Store`.
 
+pub mod directory;
 pub mod error;
 pub mod feed;
 pub mod filter;
@@ -15,6 +16,7 @@ use async_trait::async_trait;
 use wicket_core::workflow::Changes;
 use wicket_core::{Anomaly, AuditEvent, Grant, NewEvent, Request, Time, TokenRecord};
 
+pub use directory::{DirGroup, DirUser, Directory, DirectoryWrite};
 pub use error::{Failure, StoreError};
 pub use feed::{Change, ChangeFeed};
 pub use filter::{AnomalyFilter, AuditFilter, GrantFilter, RequestFilter};
@@ -89,6 +91,14 @@ pub trait Store: Send + Sync + 'static {
 
     async fn find_token(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError>;
     async fn get_token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError>;
+
+    /// Every token of `user` that is not revoked (expired ones too), oldest first.
+    async fn user_tokens(&self, user: &str) -> Result<Vec<TokenRecord>, StoreError>;
+
+    /// The whole user directory (see [`Directory`]), read on one snapshot.
+    async fn read_directory(&self) -> Result<Directory, StoreError>;
+    /// Applies a directory change and its events in one transaction.
+    async fn write_directory(&self, write: DirectoryWrite) -> Result<Vec<AuditEvent>, StoreError>;
 
     /// Newest first.
     async fn list_anomalies(&self, filter: &AnomalyFilter) -> Result<Vec<Anomaly>, StoreError>;

@@ -15,6 +15,7 @@ mod columns;
 mod commit;
 mod conn;
 mod dialect;
+mod directory;
 mod grants;
 mod guarded;
 pub(crate) mod migrations;

@@ -45,6 +45,9 @@ macro_rules! contract_suite {
             event_filters,
             request_grant_and_anomaly_filters,
             time_filters_and_archiving,
+            directory_reads_back_as_written,
+            directory_names_are_unique_versions_current_and_members_real,
+            user_tokens_are_the_unrevoked_ones,
         );
     };
 }
@@ -52,6 +55,8 @@ macro_rules! contract_suite {
 // A test crate's root resolves modules beside it, not in a folder named after it.
 #[path = "store/contract.rs"]
 mod contract;
+#[path = "store/directory.rs"]
+mod directory;
 #[path = "store/postgres.rs"]
 mod postgres;
 #[path = "store/sqlite.rs"]

@@ -1,24 +1,24 @@
 //! `wicket login` against a real OpenID Provider (the server's test provider, oidc-provider):
 //! the command prints the provider's page and code, the person signs in there, the session is
-//! kept in the config directory (0600) and used by the next command; `wicket logout` revokes
-//! it.
+//! kept in the config directory (0600) and used by the next command; a second `wicket login`
+//! revokes the first one's token; `wicket logout` revokes it.
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::browser::{Browser, form, set, through_provider};
-use crate::harness::world;
+use crate::harness::{World, world};
 use crate::support::{command, run};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn login_keeps_a_session_that_later_commands_use_and_logout_revokes() {
-    let w = world().await;
-    let home = tempfile::tempdir().unwrap();
+/// Runs `wicket login` with its config directory in `home`, signing in as `ann` on the
+/// provider's pages; what it printed.
+async fn login(w: &World, home: &Path) -> String {
     let mut child = command()
         .args(["login", "--server", &w.base])
-        .env("XDG_CONFIG_HOME", home.path())
+        .env("XDG_CONFIG_HOME", home)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -65,6 +65,14 @@ async fn login_keeps_a_session_that_later_commands_use_and_logout_revokes() {
     let mut stdout = String::new();
     std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
     assert!(status.success(), "{stdout}");
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_keeps_a_session_that_later_commands_use_and_logout_revokes() {
+    let w = world().await;
+    let home = tempfile::tempdir().unwrap();
+    let stdout = login(&w, home.path()).await;
     assert!(
         stdout.contains("signed in as ann (groups: sre)"),
         "{stdout}"
@@ -81,6 +89,20 @@ async fn login_keeps_a_session_that_later_commands_use_and_logout_revokes() {
         serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(stored["user"], "ann");
     assert!(stored["token"].as_str().unwrap().starts_with("wkt_"));
+
+    // Signing in again replaces the session: the first one's token is revoked.
+    login(&w, home.path()).await;
+    let first = stored["token"].as_str().unwrap().to_string();
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_ne!(stored["token"].as_str().unwrap(), first);
+    let r = reqwest::Client::new()
+        .get(format!("{}/v1/whoami", w.base))
+        .bearer_auth(&first)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "the first login's token is still live");
 
     // The next command signs in with it, with no --token or WICKET_TOKEN.
     let whoami = |home: &std::path::Path| {

@@ -58,6 +58,18 @@ kinds! {
     AuthSignedIn = "auth.signed_in",
     /// A sign-in through the identity provider was refused; `reason` says why.
     AuthFailed = "auth.failed",
+    /// A person entered the directory (pushed by SCIM, or at their first sign-in).
+    IdentityUserCreated = "identity.user.created",
+    /// A person's directory entry changed (name, attributes, reactivation).
+    IdentityUserUpdated = "identity.user.updated",
+    /// A person was deactivated: their grants, tokens and sessions end, pending requests cancel.
+    IdentityUserDeactivated = "identity.user.deactivated",
+    /// A person was removed from the directory (and deprovisioned as when deactivated).
+    IdentityUserDeleted = "identity.user.deleted",
+    IdentityGroupCreated = "identity.group.created",
+    /// A group's name or members changed.
+    IdentityGroupUpdated = "identity.group.updated",
+    IdentityGroupDeleted = "identity.group.deleted",
     /// A server started on a configuration.
     PolicyLoaded = "policy.loaded",
     AnomalyFlagged = "anomaly.flagged",

@@ -16,6 +16,7 @@ use crate::subject::parse_name;
 #[serde(deny_unknown_fields)]
 pub struct RawAuth {
     pub oidc: Option<RawOidc>,
+    pub scim: Option<super::scim::RawScim>,
 }
 
 /// `[auth.oidc]` as written.

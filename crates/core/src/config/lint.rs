@@ -39,7 +39,7 @@ pub fn lint(config: &Config) -> Vec<Lint> {
     out.extend(useless_roles(config));
     // With an identity provider, requesters and approvers also come from it: who is there is
     // not known from the file, so the file cannot say a policy is unsatisfiable.
-    let policies = if config.oidc.is_some() {
+    let policies = if config.oidc.is_some() || config.scim.is_some() {
         &[][..]
     } else {
         &config.policies[..]

@@ -94,6 +94,30 @@ async fn the_device_grant_yields_a_wicket_token_and_revoking_it_signs_out() {
         .unwrap();
     assert_eq!(whoami["user"], "ann", "{whoami}");
 
+    // The person is in the stored directory: a server that did not see the sign-in (another
+    // replica, or this one restarted) knows them, their groups and their token.
+    let other = wicket_server::spawn(
+        w.wicket.app.config.as_ref().clone(),
+        Some(&w.db),
+        "127.0.0.1:0",
+    )
+    .await
+    .unwrap();
+    let elsewhere: Value = http
+        .get(format!("http://{}/v1/whoami", other.addr))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere["user"], "ann", "{elsewhere}");
+    assert_eq!(elsewhere["groups"], json!(["sre"]), "{elsewhere}");
+    other.shutdown().await.unwrap();
+    let created = w.events("identity.user.created").await;
+    assert_eq!(created.len(), 1, "{created:?}");
+
     // The handle is spent.
     let again = poll().await;
     assert_eq!(again.status(), 404);

@@ -14,6 +14,8 @@ pub struct World {
     pub wicket: Running,
     /// `http://127.0.0.1:PORT` of wicket.
     pub base: String,
+    /// The database url wicket runs on.
+    pub db: String,
     /// Kept so the files live as long as the test.
     pub _dir: TempDir,
 }
@@ -104,6 +106,7 @@ async fn try_world() -> Result<World, String> {
         provider,
         wicket,
         base,
+        db,
         _dir: dir,
     })
 }

@@ -9,7 +9,8 @@ use wicket_core::{Anomaly, AuditEvent, Grant, NewEvent, Request, Time, TokenReco
 use super::archive::{self, Archive};
 use super::grants::{self, Due};
 use super::sweep::{ExpireRequests, RecordDue};
-use super::{Backend, anomalies, chain, requests, tokens};
+use super::{Backend, anomalies, chain, directory, requests, tokens};
+use crate::directory::{Directory, DirectoryWrite};
 use crate::feed::ChangeFeed;
 use crate::filter::{AnomalyFilter, AuditFilter, GrantFilter, RequestFilter};
 use crate::{Store, StoreError};
@@ -100,6 +101,21 @@ impl<B: Backend> Store for B {
 
     async fn get_token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError> {
         tokens::get(&mut *self.pool().acquire().await?, id).await
+    }
+
+    async fn user_tokens(&self, user: &str) -> Result<Vec<TokenRecord>, StoreError> {
+        tokens::of_user(&mut *self.pool().acquire().await?, user).await
+    }
+
+    async fn read_directory(&self) -> Result<Directory, StoreError> {
+        let mut tx = self.snapshot().await?;
+        let directory = directory::read(tx.conn()).await?;
+        tx.rollback().await?;
+        Ok(directory)
+    }
+
+    async fn write_directory(&self, write: DirectoryWrite) -> Result<Vec<AuditEvent>, StoreError> {
+        self.write(write).await
     }
 
     async fn list_anomalies(&self, filter: &AnomalyFilter) -> Result<Vec<Anomaly>, StoreError> {

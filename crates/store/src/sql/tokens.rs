@@ -50,6 +50,19 @@ pub(crate) async fn get<C: Conn>(
     one(conn, "id", id).await
 }
 
+/// Every token of `user` not revoked (expired ones included), oldest first.
+pub(crate) async fn of_user<C: Conn>(
+    conn: &mut C,
+    user: &str,
+) -> Result<Vec<TokenRecord>, StoreError> {
+    let mut st = Statement::new(
+        C::DIALECT,
+        format!("SELECT {COLUMNS} FROM tokens WHERE revoked_at IS NULL AND user_name = "),
+    );
+    st.bind(user).push(" ORDER BY created_at, id");
+    conn.fetch_all(&st).await?.iter().map(decode).collect()
+}
+
 /// The token whose unique `column` is `value`.
 async fn one<C: Conn>(
     conn: &mut C,

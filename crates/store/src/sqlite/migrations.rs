@@ -18,6 +18,11 @@ const MIGRATIONS: Migrations = &[
         "audit anchor",
         include_str!("../../migrations/sqlite/0002_audit_anchor.sql"),
     ),
+    (
+        3,
+        "directory",
+        include_str!("../../migrations/sqlite/0003_directory.sql"),
+    ),
 ];
 
 /// Brings the schema up to date. Runs inside one `BEGIN IMMEDIATE` transaction (sqlx nests

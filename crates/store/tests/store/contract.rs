@@ -16,6 +16,11 @@ use wicket_core::{
 };
 use wicket_store::{AnomalyFilter, AuditFilter, GrantFilter, RequestFilter, Store, StoreError};
 
+pub use crate::directory::{
+    directory_names_are_unique_versions_current_and_members_real, directory_reads_back_as_written,
+    user_tokens_are_the_unrevoked_ones,
+};
+
 pub type TestResult = Result<(), Box<dyn Error + Send + Sync>>;
 type Shared = Arc<dyn Store>;
 

@@ -276,6 +276,32 @@ async fn the_feed_announces_committed_changes_by_id() -> TestResult {
 }
 
 #[tokio::test]
+async fn the_feed_announces_directory_changes() -> TestResult {
+    let Some(db) = fresh().await? else {
+        return Ok(());
+    };
+    let mut feed = db.store.watch().await?.ok_or("postgres has a feed")?;
+    let writer = PgStore::open(&db.url).await?;
+    writer
+        .write_directory(wicket_store::DirectoryWrite {
+            put_users: vec![crate::directory::dir_user("u1", "ann")],
+            put_groups: vec![crate::directory::dir_group("g1", "sre", &["u1"])],
+            ..Default::default()
+        })
+        .await?;
+    // One announcement per table the write touched, each the same change.
+    for _ in 0..3 {
+        assert_eq!(
+            next(&mut feed, Duration::from_secs(5)).await?,
+            Change::Directory
+        );
+    }
+    assert!(quiet(&mut feed, Duration::from_millis(300)).await);
+    writer.close().await;
+    Ok(())
+}
+
+#[tokio::test]
 async fn the_feed_reports_missed_changes_after_losing_its_connection() -> TestResult {
     let Some(db) = fresh().await? else {
         return Ok(());

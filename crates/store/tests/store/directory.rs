@@ -1,0 +1,225 @@
+//! Contract bodies for the user directory: users and groups read back as written, names stay
+//! unique, memberships follow their users, and every write appends its events.
+
+use std::sync::Arc;
+
+use chrono::Duration as Span;
+use wicket_core::TokenRecord;
+use wicket_core::workflow::Changes;
+use wicket_store::{AuditFilter, DirGroup, DirUser, DirectoryWrite, Store, StoreError};
+
+use crate::TestResult;
+use crate::contract::{event, t0};
+
+pub fn dir_user(id: &str, name: &str) -> DirUser {
+    DirUser {
+        id: id.into(),
+        name: name.into(),
+        external_id: Some(format!("ext-{id}")),
+        display_name: Some(format!("{name} Example")),
+        active: true,
+        attributes: r#"{"emails":[{"value":"x@example.com"}]}"#.into(),
+        claim_groups: vec!["sre".into()],
+        created_at: t0(),
+        updated_at: t0(),
+        version: 1,
+    }
+}
+
+pub fn dir_group(id: &str, name: &str, members: &[&str]) -> DirGroup {
+    DirGroup {
+        id: id.into(),
+        name: name.into(),
+        external_id: None,
+        members: members.iter().map(|m| m.to_string()).collect(),
+        created_at: t0(),
+        updated_at: t0(),
+        version: 1,
+    }
+}
+
+fn write(users: Vec<DirUser>, groups: Vec<DirGroup>, kind: &str) -> DirectoryWrite {
+    DirectoryWrite {
+        put_users: users,
+        put_groups: groups,
+        events: vec![event(kind, "scim", t0()).build()],
+        ..DirectoryWrite::default()
+    }
+}
+
+pub async fn directory_reads_back_as_written(store: Arc<dyn Store>) -> TestResult {
+    assert!(store.read_directory().await?.users.is_empty());
+    let (ann, bob) = (dir_user("u1", "ann"), dir_user("u2", "bob"));
+    store
+        .write_directory(write(
+            vec![bob.clone(), ann.clone()],
+            vec![dir_group("g1", "sre", &["u2", "u1"])],
+            "identity.user.created",
+        ))
+        .await?;
+    let d = store.read_directory().await?;
+    assert_eq!(d.users, vec![ann.clone(), bob.clone()]);
+    assert_eq!(d.groups.len(), 1);
+    assert_eq!(d.groups[0].members, vec!["u1", "u2"]);
+    assert_eq!(d.groups_of("u1").count(), 1);
+
+    // Replacing by id: the name, the flag and the members change; the creation stays.
+    let mut changed = ann.clone();
+    changed.name = "ann2".into();
+    changed.active = false;
+    changed.claim_groups = Vec::new();
+    changed.updated_at = t0() + Span::minutes(1);
+    changed.version = 2;
+    store
+        .write_directory(write(
+            vec![changed.clone()],
+            vec![DirGroup {
+                version: 2,
+                ..dir_group("g1", "sre-team", &["u1"])
+            }],
+            "identity.user.deactivated",
+        ))
+        .await?;
+    let d = store.read_directory().await?;
+    assert_eq!(d.user("u1"), Some(&changed));
+    assert_eq!(d.groups[0].name, "sre-team");
+    assert_eq!(d.groups[0].members, vec!["u1"]);
+
+    // Deleting a user takes its memberships; deleting a group leaves its users.
+    store
+        .write_directory(DirectoryWrite {
+            delete_users: vec!["u1".into()],
+            events: vec![event("identity.user.deleted", "scim", t0()).build()],
+            ..DirectoryWrite::default()
+        })
+        .await?;
+    let d = store.read_directory().await?;
+    assert_eq!(d.users, vec![bob]);
+    assert!(d.groups[0].members.is_empty());
+    store
+        .write_directory(DirectoryWrite {
+            delete_groups: vec!["g1".into()],
+            ..DirectoryWrite::default()
+        })
+        .await?;
+    let d = store.read_directory().await?;
+    assert!(d.groups.is_empty());
+    assert_eq!(d.users.len(), 1);
+
+    // Every write appended its events.
+    let kinds: Vec<String> = store
+        .list_events(&AuditFilter {
+            limit: Some(100),
+            ..AuditFilter::default()
+        })
+        .await?
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "identity.user.created",
+            "identity.user.deactivated",
+            "identity.user.deleted"
+        ]
+    );
+    Ok(())
+}
+
+pub async fn directory_names_are_unique_versions_current_and_members_real(
+    store: Arc<dyn Store>,
+) -> TestResult {
+    store
+        .write_directory(write(
+            vec![dir_user("u1", "ann")],
+            vec![],
+            "identity.user.created",
+        ))
+        .await?;
+    let err = store
+        .write_directory(write(
+            vec![dir_user("u2", "ann")],
+            vec![],
+            "identity.user.created",
+        ))
+        .await
+        .err()
+        .ok_or("a taken name was accepted")?;
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if m.contains("`ann` is taken")),
+        "{err}"
+    );
+    // A write over a version that moved meanwhile (two providers' requests racing).
+    let err = store
+        .write_directory(write(
+            vec![dir_user("u1", "ann")],
+            vec![],
+            "identity.user.updated",
+        ))
+        .await
+        .err()
+        .ok_or("a stale version was written")?;
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if m.ends_with(wicket_store::directory::STALE)),
+        "{err}"
+    );
+    let err = store
+        .write_directory(write(
+            vec![],
+            vec![dir_group("g1", "sre", &["u1", "nobody"])],
+            "identity.group.created",
+        ))
+        .await
+        .err()
+        .ok_or("a member that is no user was accepted")?;
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if m.contains("`nobody` is no user")),
+        "{err}"
+    );
+    // Nothing of a refused write stays, its events included.
+    let d = store.read_directory().await?;
+    assert_eq!(d.users.len(), 1);
+    assert!(d.groups.is_empty());
+    let events = store
+        .list_events(&AuditFilter {
+            limit: Some(100),
+            ..AuditFilter::default()
+        })
+        .await?;
+    assert_eq!(events.len(), 1);
+    Ok(())
+}
+
+pub async fn user_tokens_are_the_unrevoked_ones(store: Arc<dyn Store>) -> TestResult {
+    let token = |id: &str, user: &str| TokenRecord {
+        id: id.into(),
+        user: user.into(),
+        hash: format!("hash-{id}"),
+        created_at: t0(),
+        expires_at: None,
+        created_by: "oidc".into(),
+        revoked_at: None,
+    };
+    store
+        .commit(Changes {
+            tokens: vec![token("t1", "ann"), token("t2", "ann"), token("t3", "bob")],
+            ..Changes::default()
+        })
+        .await?;
+    store
+        .commit(Changes {
+            token_revocations: vec![("t1".into(), t0())],
+            ..Changes::default()
+        })
+        .await?;
+    let ids: Vec<String> = store
+        .user_tokens("ann")
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(ids, ["t2"]);
+    assert!(store.user_tokens("nobody").await?.is_empty());
+    Ok(())
+}
