@@ -39,6 +39,7 @@ impl Provider {
             "the OpenID Provider `oidc-provider` is not installed: run `npm ci` in {} (as .ci/run does)",
             dir.display()
         );
+        let log = keys_file.with_extension(format!("provider-{port}.log"));
         let mut child = Command::new("node")
             .arg("provider.js")
             .current_dir(&dir)
@@ -51,7 +52,9 @@ impl Provider {
             .env("ACCOUNTS", ACCOUNTS)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::from(
+                std::fs::File::create(&log).expect("a log file for the OpenID Provider"),
+            ))
             .spawn()
             .expect("`node` runs (Node.js is needed for the OpenID Provider)");
         let stdout = child.stdout.take().unwrap();
@@ -61,9 +64,18 @@ impl Provider {
                 let _ = tx.send(line);
             }
         });
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("the OpenID Provider did not start within 60 s");
+        // Node starts in a second on a quiet machine; a loaded one is given minutes.
+        let line = rx.recv_timeout(Duration::from_secs(180)).unwrap_or_else(|e| {
+            let said = std::fs::read_to_string(&log).unwrap_or_default();
+            match e {
+                mpsc::RecvTimeoutError::Timeout => {
+                    panic!("the OpenID Provider did not start within 180 s; it said: {said}")
+                }
+                mpsc::RecvTimeoutError::Disconnected => {
+                    panic!("the OpenID Provider exited before it started; it said: {said}")
+                }
+            }
+        });
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         let issuer = v["issuer"].as_str().unwrap().to_string();
         let port = issuer.rsplit(':').next().unwrap().parse().unwrap();
