@@ -152,6 +152,10 @@ pub struct Policy {
     pub ticket_pattern_text: Option<String>,
     pub request_ttl: Duration,
     pub steps: Vec<Step>,
+    /// The steps an extension goes through; `None`: the same as [`Policy::steps`].
+    pub extend_steps: Option<Vec<Step>>,
+    /// The longest a grant's window may become through extensions (at least `max_duration`).
+    pub max_extended: Duration,
     pub break_glass: bool,
 }
 
@@ -161,6 +165,13 @@ impl Policy {
     }
     pub fn offers(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r == role)
+    }
+    /// The steps a request goes through: `extend_steps` for an extension, when set.
+    pub fn steps_for(&self, extension: bool) -> &[Step] {
+        match (&self.extend_steps, extension) {
+            (Some(steps), true) => steps,
+            _ => &self.steps,
+        }
     }
 }
 
@@ -364,6 +375,44 @@ impl Validator<'_> {
                 None
             }
         }
+    }
+
+    /// The approval steps listed under `key`.
+    fn steps(
+        &mut self,
+        key: &str,
+        raw: &[raw::RawStep],
+        user_index: &HashMap<String, usize>,
+        groups: &BTreeSet<String>,
+    ) -> Vec<Step> {
+        let mut steps = Vec::new();
+        for (j, s) in raw.iter().enumerate() {
+            let skey = format!("{key}[{j}]");
+            if s.approvers.is_empty() {
+                self.err(
+                    format!("{skey}.approvers"),
+                    "must list at least one subject".into(),
+                );
+            }
+            let approvers = self.subjects(
+                &format!("{skey}.approvers"),
+                &s.approvers,
+                user_index,
+                groups,
+            );
+            let min_approvals = s.min_approvals.unwrap_or(1);
+            if min_approvals == 0 {
+                self.err(
+                    format!("{skey}.min_approvals"),
+                    "must be at least 1; a policy with no steps approves at once".into(),
+                );
+            }
+            steps.push(Step {
+                approvers,
+                min_approvals: min_approvals.max(1),
+            });
+        }
+        steps
     }
 
     fn roles_ref(
@@ -625,33 +674,23 @@ impl Validator<'_> {
                     }
                 },
             };
-            let mut steps = Vec::new();
-            for (j, s) in p.steps.iter().enumerate() {
-                let skey = format!("{key}.steps[{j}]");
-                if s.approvers.is_empty() {
+            let steps = self.steps(&format!("{key}.steps"), &p.steps, &user_index, &groups);
+            let extend_steps = p
+                .extend_steps
+                .as_ref()
+                .map(|raw| self.steps(&format!("{key}.extend_steps"), raw, &user_index, &groups));
+            let extended = self.duration(format!("{key}.max_extended"), p.max_extended.as_deref());
+            let max_extended = match extended {
+                Some(d) if d < max_duration => {
                     self.err(
-                        format!("{skey}.approvers"),
-                        "must list at least one subject".into(),
+                        format!("{key}.max_extended"),
+                        format!("max_extended `{d}` is shorter than max_duration `{max_duration}`"),
                     );
+                    max_duration
                 }
-                let approvers = self.subjects(
-                    &format!("{skey}.approvers"),
-                    &s.approvers,
-                    &user_index,
-                    &groups,
-                );
-                let min_approvals = s.min_approvals.unwrap_or(1);
-                if min_approvals == 0 {
-                    self.err(
-                        format!("{skey}.min_approvals"),
-                        "must be at least 1; a policy with no steps approves at once".into(),
-                    );
-                }
-                steps.push(Step {
-                    approvers,
-                    min_approvals: min_approvals.max(1),
-                });
-            }
+                Some(d) => d,
+                None => max_duration,
+            };
             policy_index.insert(p.name.clone(), policies.len());
             policies.push(Policy {
                 name: p.name,
@@ -664,6 +703,8 @@ impl Validator<'_> {
                 ticket_pattern_text,
                 request_ttl: ttl.unwrap_or(Duration::DAY),
                 steps,
+                extend_steps,
+                max_extended,
                 break_glass: p.break_glass.unwrap_or(false),
             });
         }

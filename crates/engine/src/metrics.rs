@@ -26,6 +26,8 @@ pub struct Metrics {
     requests_created: AtomicU64,
     reviews: AtomicU64,
     revocations: AtomicU64,
+    extensions_requested: AtomicU64,
+    grants_extended: AtomicU64,
     audit_events: AtomicU64,
     audit_batches: AtomicU64,
     audit_append: Histogram,
@@ -50,6 +52,8 @@ impl Default for Metrics {
             requests_created: AtomicU64::new(0),
             reviews: AtomicU64::new(0),
             revocations: AtomicU64::new(0),
+            extensions_requested: AtomicU64::new(0),
+            grants_extended: AtomicU64::new(0),
             audit_events: AtomicU64::new(0),
             audit_batches: AtomicU64::new(0),
             audit_append: Histogram::latency(),
@@ -102,6 +106,14 @@ impl Metrics {
     }
     pub fn revocation(&self) {
         bump(&self.revocations);
+    }
+    /// A holder asked to extend a grant.
+    pub fn extension_requested(&self) {
+        bump(&self.extensions_requested);
+    }
+    /// An approved extension moved a grant's end.
+    pub fn grant_extended(&self) {
+        bump(&self.grants_extended);
     }
     pub fn audit_events(&self, n: usize) {
         self.audit_events.fetch_add(n as u64, Relaxed);
@@ -224,6 +236,19 @@ impl Metrics {
             "counter",
             "Grants revoked.",
             &[(String::new(), v(&self.revocations))],
+        );
+        series(
+            o,
+            "wicket_grant_extensions_total",
+            "counter",
+            "Grant extensions asked for, and those approved (the grant's end moved).",
+            &[
+                (
+                    "outcome=\"requested\"".into(),
+                    v(&self.extensions_requested),
+                ),
+                ("outcome=\"extended\"".into(), v(&self.grants_extended)),
+            ],
         );
         series(
             o,

@@ -24,6 +24,63 @@ pub async fn create_request(app: &App, user: &str, input: &NewRequest) -> Engine
     Ok(request)
 }
 
+/// Asks to extend grant `id` of `user` (approved at once when the policy's extension has no
+/// steps). Returns the extension request.
+pub async fn extend_grant(
+    app: &App,
+    user: &str,
+    id: &str,
+    input: &workflow::NewExtension,
+) -> EngineResult<Request> {
+    let grant =
+        app.store.get_grant(id).await?.ok_or_else(|| {
+            EngineError::not_found("unknown_grant", format!("unknown grant `{id}`"))
+        })?;
+    let origin = app
+        .store
+        .get_request(&grant.request_id)
+        .await?
+        .ok_or_else(|| {
+            EngineError::Internal(format!(
+                "request `{}` of grant `{id}` is missing",
+                grant.request_id
+            ))
+        })?;
+    let changes = {
+        let index = app.index();
+        workflow::extend(
+            index.config(),
+            &grant,
+            &origin,
+            user,
+            input,
+            now(),
+            &mut RandomIds,
+        )?
+    };
+    let request = changes.request().cloned().ok_or_else(|| {
+        EngineError::Internal("an extension request is missing from its changes".into())
+    })?;
+    let extended = changes.extension.is_some();
+    match app.commit(changes).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => {
+            return Err(EngineError::conflict(
+                "grant_changed",
+                format!(
+                    "grant `{id}` was revoked or extended meanwhile; nothing was changed, try again"
+                ),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    app.metrics.extension_requested();
+    if extended {
+        app.metrics.grant_extended();
+    }
+    Ok(request)
+}
+
 /// An older pending request of the same requester for the same roles as `request`, if any.
 pub async fn pending_twin(app: &App, request: &Request) -> EngineResult<Option<String>> {
     if request.state != wicket_core::RequestState::Pending {
@@ -60,11 +117,15 @@ pub async fn review_request(
 ) -> EngineResult<Request> {
     let config = app.config.clone();
     let request = app
-        .transition(id, |r, now, ids| {
-            workflow::review(&config, r, reviewer, verdict, comment.clone(), now, ids)
+        .transition(id, |r, grant, now, ids| {
+            let comment = comment.clone();
+            workflow::review_with(&config, r, grant, reviewer, verdict, comment, now, ids)
         })
         .await?;
     app.metrics.review();
+    if request.extends.is_some() && request.state == wicket_core::RequestState::Approved {
+        app.metrics.grant_extended();
+    }
     Ok(request)
 }
 
@@ -75,7 +136,7 @@ pub async fn cancel_request(
     id: &str,
     comment: Option<String>,
 ) -> EngineResult<Request> {
-    app.transition(id, |r, now, ids| {
+    app.transition(id, |r, _, now, ids| {
         workflow::cancel(r, user, comment.clone(), now, ids)
     })
     .await

@@ -40,6 +40,7 @@ pub fn api() -> OpenApiRouter<App> {
         .routes(routes!(grants::list))
         .routes(routes!(grants::show))
         .routes(routes!(grants::revoke))
+        .routes(routes!(grants::extend))
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
         .routes(routes!(audit::anomalies))

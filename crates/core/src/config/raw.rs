@@ -120,6 +120,11 @@ pub struct RawPolicy {
     pub request_ttl: Option<String>,
     #[serde(default)]
     pub steps: Vec<RawStep>,
+    /// The steps an extension of a grant goes through (`[]`: extended at once); the policy's
+    /// `steps` when absent.
+    pub extend_steps: Option<Vec<RawStep>>,
+    /// The longest a grant's whole window may become through extensions.
+    pub max_extended: Option<String>,
     pub break_glass: Option<bool>,
 }
 

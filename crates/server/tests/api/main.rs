@@ -10,6 +10,7 @@ mod receiver;
 pub mod anomalies;
 mod checkpoints;
 mod errors;
+mod extend;
 mod flow;
 mod hostile;
 mod matrix;

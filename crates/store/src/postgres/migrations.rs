@@ -19,6 +19,11 @@ const MIGRATIONS: Migrations = &[
         "audit anchor",
         include_str!("../../migrations/postgres/0002_audit_anchor.sql"),
     ),
+    (
+        13,
+        "grant extension",
+        include_str!("../../migrations/postgres/0013_grant_extension.sql"),
+    ),
 ];
 
 /// The session advisory lock that migrating servers take turns on ("wicket" and 1).

@@ -18,6 +18,11 @@ const MIGRATIONS: Migrations = &[
         "audit anchor",
         include_str!("../../migrations/sqlite/0002_audit_anchor.sql"),
     ),
+    (
+        13,
+        "grant extension",
+        include_str!("../../migrations/sqlite/0013_grant_extension.sql"),
+    ),
 ];
 
 /// Brings the schema up to date. Runs inside one `BEGIN IMMEDIATE` transaction (sqlx nests

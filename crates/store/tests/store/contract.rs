@@ -47,6 +47,7 @@ pub fn request(requester: &str, created_at: Time) -> Request {
         created_at,
         pending_until: created_at + Span::minutes(30),
         decided_at: None,
+        extends: None,
         reviews: Vec::new(),
         version: 1,
     }
