@@ -18,6 +18,8 @@ mod connect;
 mod connections;
 #[path = "cli/end_to_end.rs"]
 mod end_to_end;
+#[path = "cli/extend.rs"]
+mod extend;
 #[path = "cli/login.rs"]
 mod login;
 #[path = "cli/provision.rs"]
