@@ -11,6 +11,7 @@ mod basics;
 mod clients;
 mod copy_cancel;
 mod expiry;
+mod extension;
 mod extended;
 mod fastpath;
 mod fuzz;
