@@ -24,6 +24,8 @@ mod extend;
 mod login;
 #[path = "cli/provision.rs"]
 mod provision;
+#[path = "cli/provision_extend.rs"]
+mod provision_extend;
 #[path = "cli/readme.rs"]
 mod readme;
 #[path = "cli/requests.rs"]

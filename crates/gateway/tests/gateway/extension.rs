@@ -28,18 +28,26 @@ async fn a_session_outlives_the_original_end_of_an_extended_grant() {
         by: Some("20s".into()),
         reason: None,
     };
-    let request = ops::extend_grant(env.app(), "alice", id, &input).await.unwrap();
+    let request = ops::extend_grant(env.app(), "alice", id, &input)
+        .await
+        .unwrap();
     assert_eq!(request.state, wicket_core::RequestState::Approved);
     let extended = env.app().store.get_grant(id).await.unwrap().unwrap();
     let new_end = at(&wicket_core::time::format(extended.expires_at));
-    assert_eq!(new_end.duration_since(first_end).unwrap(), Duration::from_secs(20));
+    assert_eq!(
+        new_end.duration_since(first_end).unwrap(),
+        Duration::from_secs(20)
+    );
 
     // Three seconds past the first end (the watch looks every 250 ms), the session is alive.
     let wait = first_end + Duration::from_secs(3);
     if let Ok(d) = wait.duration_since(SystemTime::now()) {
         tokio::time::sleep(d).await;
     }
-    assert!(!conn.is_finished(), "the session ended at the grant's first end");
+    assert!(
+        !conn.is_finished(),
+        "the session ended at the grant's first end"
+    );
     let rows = c.simple_query("SELECT x FROM t").await.unwrap();
     assert!(!rows.is_empty());
 
@@ -49,13 +57,19 @@ async fn a_session_outlives_the_original_end_of_an_extended_grant() {
         .expect("the session ends")
         .unwrap();
     let closed = SystemTime::now();
-    assert!(closed >= new_end - Duration::from_millis(50), "closed before the new end");
+    assert!(
+        closed >= new_end - Duration::from_millis(50),
+        "closed before the new end"
+    );
     let reason = match result {
         Err(e) => e
             .as_db_error()
             .map_or_else(|| e.to_string(), |d| d.message().to_string()),
         Ok(()) => String::new(),
     };
-    assert!(reason.contains("expired") && reason.contains(id), "{reason}");
+    assert!(
+        reason.contains("expired") && reason.contains(id),
+        "{reason}"
+    );
     env.stop().await;
 }
