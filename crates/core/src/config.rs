@@ -6,6 +6,7 @@ pub mod auth;
 mod gateway;
 pub mod lint;
 pub mod notify;
+pub mod oncall;
 pub mod provision;
 mod raw;
 pub mod retention;
@@ -137,6 +138,8 @@ pub struct Binding {
 pub struct Step {
     pub approvers: Vec<Subject>,
     pub min_approvals: u32,
+    /// Approved by `wicket:oncall` when the requester is on call now; else by `approvers`.
+    pub oncall: Option<oncall::OnCallStep>,
 }
 
 #[derive(Clone, Debug)]
@@ -202,6 +205,8 @@ pub struct Config {
     pub audit: retention::AuditConfig,
     /// `[auth.oidc]`: sign-in through the company's OpenID Provider.
     pub oidc: Option<OidcConfig>,
+    /// `[oncall]`: PagerDuty and Opsgenie, for steps approved by being on call.
+    pub oncall: oncall::OnCallConfig,
     /// SHA-256 of the file's text, recorded with `policy.loaded`.
     pub hash: String,
     user_index: HashMap<String, usize>,
@@ -407,9 +412,14 @@ impl Validator<'_> {
                     "must be at least 1; a policy with no steps approves at once".into(),
                 );
             }
+            let oncall = s
+                .oncall
+                .as_ref()
+                .and_then(|o| self.oncall_step(&format!("{skey}.oncall"), o));
             steps.push(Step {
                 approvers,
                 min_approvals: min_approvals.max(1),
+                oncall,
             });
         }
         steps
@@ -717,6 +727,29 @@ impl Validator<'_> {
         let anomalies = self.anomalies(raw.anomalies, &users, &role_index);
         let provision = self.provision(raw.provision, &roles);
         let oidc = self.oidc(raw.auth.oidc);
+        let oncall = self.oncall(raw.oncall);
+        for (i, p) in policies.iter().enumerate() {
+            let lists = [
+                ("steps", Some(&p.steps)),
+                ("extend_steps", p.extend_steps.as_ref()),
+            ];
+            for (list, steps) in lists.into_iter().filter_map(|(l, s)| Some((l, s?))) {
+                for (j, s) in steps.iter().enumerate() {
+                    if let Some(o) = &s.oncall
+                        && oncall.api(o.provider).is_none()
+                    {
+                        self.err(
+                            format!("policies[{i}].{list}[{j}].oncall.provider"),
+                            format!(
+                                "`{}` needs an `[oncall.{}]` section",
+                                o.provider.as_str(),
+                                o.provider.as_str()
+                            ),
+                        );
+                    }
+                }
+            }
+        }
 
         Config {
             file: self.file.to_string(),
@@ -735,6 +768,7 @@ impl Validator<'_> {
             anomalies,
             audit,
             oidc,
+            oncall,
             hash,
             user_index,
             role_index,

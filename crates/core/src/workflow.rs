@@ -4,6 +4,7 @@
 mod changes;
 mod create;
 mod extend;
+mod oncall;
 mod record;
 
 use serde_json::json;
@@ -17,6 +18,7 @@ use crate::time::{self, Time};
 pub use changes::{Changes, Extension, NewGrant, RequestWrite, Revocation};
 pub use create::{NewRequest, create};
 pub use extend::{NewExtension, extend};
+pub use oncall::{ONCALL, OnCallEvidence, oncall_approve, pending_oncall};
 pub use record::{Moment, grant_moment};
 
 /// The longest reason or comment accepted, in bytes.

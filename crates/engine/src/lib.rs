@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod monitor;
 pub mod notify;
 pub mod oidc;
+pub mod oncall;
 pub mod open;
 pub mod ops;
 pub mod provision;

@@ -36,6 +36,8 @@ pub struct Metrics {
     webhooks: Mutex<BTreeMap<String, (u64, u64, u64)>>,
     /// Anomalies flagged, by (rule, severity).
     anomalies: Mutex<BTreeMap<(String, String), u64>>,
+    /// On-call lookups, by (provider, outcome).
+    oncall: Mutex<BTreeMap<(String, String), u64>>,
     gateway_sessions_started: AtomicU64,
     gateway_sessions_ended: AtomicU64,
     gateway_statements_allowed: AtomicU64,
@@ -60,6 +62,7 @@ impl Default for Metrics {
             expiries_recorded: AtomicU64::new(0),
             webhooks: Mutex::default(),
             anomalies: Mutex::default(),
+            oncall: Mutex::default(),
             gateway_sessions_started: AtomicU64::new(0),
             gateway_sessions_ended: AtomicU64::new(0),
             gateway_statements_allowed: AtomicU64::new(0),
@@ -106,6 +109,12 @@ impl Metrics {
     }
     pub fn revocation(&self) {
         bump(&self.revocations);
+    }
+    /// One on-call lookup of `provider`: `on_call`, `not_on_call` or `error`.
+    pub fn oncall_lookup(&self, provider: &str, outcome: &str) {
+        let mut m = self.oncall.lock().unwrap_or_else(|e| e.into_inner());
+        *m.entry((provider.to_string(), outcome.to_string()))
+            .or_default() += 1;
     }
     /// A holder asked to extend a grant.
     pub fn extension_requested(&self) {
@@ -249,6 +258,25 @@ impl Metrics {
                 ),
                 ("outcome=\"extended\"".into(), v(&self.grants_extended)),
             ],
+        );
+        let oncall: Vec<(String, u64)> = self
+            .oncall
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|((p, outcome), n)| {
+                (
+                    format!("provider=\"{}\",outcome=\"{}\"", escape(p), escape(outcome)),
+                    *n,
+                )
+            })
+            .collect();
+        series(
+            o,
+            "wicket_oncall_lookups_total",
+            "counter",
+            "On-call lookups by provider and outcome (on_call, not_on_call, error).",
+            &oncall,
         );
         series(
             o,

@@ -21,7 +21,7 @@ pub async fn create_request(app: &App, user: &str, input: &NewRequest) -> Engine
     })?;
     app.commit(changes).await?;
     app.metrics.request_created();
-    Ok(request)
+    Ok(crate::oncall::settle(app, request).await)
 }
 
 /// Asks to extend grant `id` of `user` (approved at once when the policy's extension has no
@@ -75,7 +75,8 @@ pub async fn extend_grant(
         Err(e) => return Err(e.into()),
     }
     app.metrics.extension_requested();
-    if extended {
+    let request = crate::oncall::settle(app, request).await;
+    if extended || request.state == wicket_core::RequestState::Approved {
         app.metrics.grant_extended();
     }
     Ok(request)
@@ -123,6 +124,8 @@ pub async fn review_request(
         })
         .await?;
     app.metrics.review();
+    // A human approval may bring the request to a step approved by being on call.
+    let request = crate::oncall::settle(app, request).await;
     if request.extends.is_some() && request.state == wicket_core::RequestState::Approved {
         app.metrics.grant_extended();
     }

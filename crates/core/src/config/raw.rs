@@ -29,6 +29,7 @@ pub struct RawConfig {
     pub provision: RawProvision,
     #[serde(default)]
     pub auth: super::auth::RawAuth,
+    pub oncall: Option<super::oncall::RawOnCall>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -133,6 +134,7 @@ pub struct RawPolicy {
 pub struct RawStep {
     pub approvers: Vec<String>,
     pub min_approvals: Option<u32>,
+    pub oncall: Option<super::oncall::RawOnCallStep>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -16,6 +16,7 @@ mod hostile;
 mod matrix;
 mod notify;
 mod notify_delivery;
+mod oncall;
 mod persistence;
 mod races;
 mod retention;
