@@ -11,6 +11,7 @@ pub mod provision;
 mod raw;
 pub mod retention;
 mod security;
+pub mod slack;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -160,6 +161,10 @@ pub struct Policy {
     /// The longest a grant's window may become through extensions (at least `max_duration`).
     pub max_extended: Duration,
     pub break_glass: bool,
+    /// The Slack channel new requests are posted to (`[slack]` needed).
+    pub slack_channel: Option<String>,
+    /// Whether a click in Slack may review its requests.
+    pub chat_approvals: bool,
 }
 
 impl Policy {
@@ -207,6 +212,8 @@ pub struct Config {
     pub oidc: Option<OidcConfig>,
     /// `[oncall]`: PagerDuty and Opsgenie, for steps approved by being on call.
     pub oncall: oncall::OnCallConfig,
+    /// `[slack]`: requests posted to Slack, approved or denied there.
+    pub slack: Option<slack::SlackConfig>,
     /// SHA-256 of the file's text, recorded with `policy.loaded`.
     pub hash: String,
     user_index: HashMap<String, usize>,
@@ -716,6 +723,8 @@ impl Validator<'_> {
                 extend_steps,
                 max_extended,
                 break_glass: p.break_glass.unwrap_or(false),
+                slack_channel: p.slack_channel,
+                chat_approvals: p.chat_approvals.unwrap_or(true),
             });
         }
 
@@ -728,6 +737,15 @@ impl Validator<'_> {
         let provision = self.provision(raw.provision, &roles);
         let oidc = self.oidc(raw.auth.oidc);
         let oncall = self.oncall(raw.oncall);
+        let slack = self.slack(raw.slack);
+        for (i, p) in policies.iter().enumerate() {
+            if p.slack_channel.is_some() && slack.is_none() {
+                self.err(
+                    format!("policies[{i}].slack_channel"),
+                    "needs a `[slack]` section".into(),
+                );
+            }
+        }
         for (i, p) in policies.iter().enumerate() {
             let lists = [
                 ("steps", Some(&p.steps)),
@@ -769,6 +787,7 @@ impl Validator<'_> {
             audit,
             oidc,
             oncall,
+            slack,
             hash,
             user_index,
             role_index,

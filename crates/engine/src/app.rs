@@ -50,6 +50,8 @@ pub struct App {
     pub oidc: Option<Oidc>,
     /// The identity provider's users known to this server.
     pub identities: Arc<Identities>,
+    /// Slack request signatures accepted lately, refused if they come again.
+    pub slack_replays: Arc<crate::slack::Replays>,
 }
 
 /// The current time as wicket keeps it (UTC, milliseconds).
@@ -76,6 +78,7 @@ impl App {
             provision: crate::provision::Provisioning::default(),
             oidc: None,
             identities: Arc::default(),
+            slack_replays: Arc::default(),
         }
     }
 

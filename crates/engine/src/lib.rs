@@ -26,6 +26,7 @@ pub mod provision;
 pub mod replicate;
 pub mod retention;
 pub mod run;
+pub mod slack;
 pub mod tail;
 pub mod tls;
 pub mod tokens;

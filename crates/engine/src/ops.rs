@@ -21,7 +21,24 @@ pub async fn create_request(app: &App, user: &str, input: &NewRequest) -> Engine
     })?;
     app.commit(changes).await?;
     app.metrics.request_created();
-    Ok(crate::oncall::settle(app, request).await)
+    let request = crate::oncall::settle(app, request).await;
+    announce(app, &request);
+    Ok(request)
+}
+
+/// Posts a pending request to its policy's Slack channel, without waiting for Slack.
+fn announce(app: &App, request: &Request) {
+    let has_channel = app
+        .config
+        .policy(&request.policy)
+        .is_some_and(|p| p.slack_channel.is_some());
+    if app.config.slack.is_some()
+        && has_channel
+        && request.state == wicket_core::RequestState::Pending
+    {
+        let (app, request) = (app.clone(), request.clone());
+        tokio::spawn(async move { crate::slack::announce(&app, &request).await });
+    }
 }
 
 /// Asks to extend grant `id` of `user` (approved at once when the policy's extension has no
@@ -76,6 +93,7 @@ pub async fn extend_grant(
     }
     app.metrics.extension_requested();
     let request = crate::oncall::settle(app, request).await;
+    announce(app, &request);
     if extended || request.state == wicket_core::RequestState::Approved {
         app.metrics.grant_extended();
     }

@@ -13,6 +13,7 @@ pub mod report;
 pub mod routes;
 pub mod serve;
 pub mod signin;
+pub mod slack;
 pub mod tls;
 pub mod ui;
 pub mod view;

@@ -55,6 +55,7 @@ pub fn router(app: App) -> Router {
     let (api, _) = api().split_for_parts();
     api.merge(crate::ui::router())
         .merge(crate::signin::router())
+        .merge(crate::slack::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))

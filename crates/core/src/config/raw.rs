@@ -30,6 +30,7 @@ pub struct RawConfig {
     #[serde(default)]
     pub auth: super::auth::RawAuth,
     pub oncall: Option<super::oncall::RawOnCall>,
+    pub slack: Option<super::slack::RawSlack>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -127,6 +128,10 @@ pub struct RawPolicy {
     /// The longest a grant's whole window may become through extensions.
     pub max_extended: Option<String>,
     pub break_glass: Option<bool>,
+    /// The Slack channel new requests are posted to.
+    pub slack_channel: Option<String>,
+    /// Whether Slack's buttons may decide (default true).
+    pub chat_approvals: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -21,6 +21,7 @@ mod persistence;
 mod races;
 mod retention;
 mod rules;
+mod slack;
 mod spec;
 mod tls;
 mod tokens;
