@@ -83,7 +83,7 @@ async fn live(app: &App, viewer: &Viewer, problem: Option<&Problem>) -> UiResult
                         a href=(format!("/requests/{}", r.id)) { code { (r.roles.join(", ")) } }
                         " " (badge(r.state.as_str()))
                         @if r.state == RequestState::Pending {
-                            @if let Some(p) = app.config.policy(&r.policy) { " " span.hint { "step " (r.step + 1) " of " (p.steps.len()) } }
+                            @if let Some(p) = app.config.policy(&r.policy) { " " span.hint { "step " (r.step + 1) " of " (p.steps_for(r.extends.is_some()).len()) } }
                         }
                         " " span.hint { (when(r.created_at)) }
                     }

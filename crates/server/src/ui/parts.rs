@@ -13,6 +13,7 @@ pub fn facts(r: &Request) -> Markup {
     html! {
         dl.facts {
             dt { "Requester" } dd { (r.requester) }
+            @if let Some(g) = &r.extends { dt { "Extends" } dd { "grant " code { (g) } " by " (r.duration) } }
             dt { "Roles" } dd { @for (i, role) in r.roles.iter().enumerate() { @if i > 0 { ", " } code { (role) } } }
             @if let (Some(a), Some(res)) = (&r.action, &r.resource) {
                 dt { "For" } dd { code { (a) } " on " code { (res) } }
@@ -37,12 +38,13 @@ pub fn steps(app: &App, r: &Request) -> Markup {
     let Some(policy) = app.config.policy(&r.policy) else {
         return html! { p.hint { "policy " code { (r.policy) } " no longer exists" } };
     };
-    if policy.steps.is_empty() {
+    let list = policy.steps_for(r.extends.is_some());
+    if list.is_empty() {
         return html! { p.hint { "No approval steps: approved at once." } };
     }
     html! {
         ol.steps {
-            @for (i, step) in policy.steps.iter().enumerate() {
+            @for (i, step) in list.iter().enumerate() {
                 @let state = if (i as u32) < r.step { "done" } else if i as u32 == r.step && r.state == RequestState::Pending { "current" } else { "waiting" };
                 @let reviews: Vec<_> = r.reviews.iter().filter(|v| v.step as usize == i).collect();
                 li class=(format!("step {state}")) aria-current=[(state == "current").then_some("step")] {
