@@ -2,7 +2,6 @@
 //! beside the field and changes nothing; a valid one goes to the approver, and once approved
 //! the same grant counts down to its new end.
 
-use fantoccini::Locator;
 use serde_json::{Value, json};
 
 use crate::browser::Driver;
@@ -18,6 +17,26 @@ async fn call(method: reqwest::Method, url: &str, token: &str, body: Option<Valu
     let resp = req.send().await.unwrap();
     assert!(resp.status().is_success(), "{url}: {}", resp.status());
     resp.json().await.unwrap()
+}
+
+/// Types `text` into `css`, again if the page's poll replaced the element meanwhile (the live
+/// part is replaced once after loading, unless the focus is inside it).
+async fn fill(b: &crate::browser::Browser, css: &str, text: &str) {
+    for _ in 0..50 {
+        let script = format!(
+            "var e = document.querySelector('{css}'); if (!e) return false; e.focus(); e.value = ''; return true;"
+        );
+        let found = b.client.execute(&script, vec![]).await.unwrap();
+        if found == serde_json::Value::Bool(true) {
+            if let Ok(e) = b.client.find(fantoccini::Locator::Css(css)).await
+                && e.send_keys(text).await.is_ok()
+            {
+                return;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("could not type into `{css}`");
 }
 
 #[tokio::test]
@@ -51,7 +70,7 @@ async fn the_extend_button_asks_for_more_time_on_the_same_grant() {
     alice.wait_for(&form).await;
 
     // 1h held, 4h the most: 3h1m more is refused beside the field, naming the limit.
-    alice.fill(&format!("{form}-by"), "3h1m").await;
+    fill(&alice, &format!("{form}-by"), "3h1m").await;
     alice
         .fill(&format!("{form}-reason"), "refunds take longer")
         .await;
@@ -79,7 +98,7 @@ async fn the_extend_button_asks_for_more_time_on_the_same_grant() {
     // Half an hour more goes to the approver.
     alice.goto(&server.url("/")).await;
     alice.wait_for(&form).await;
-    alice.fill(&format!("{form}-by"), "30m").await;
+    fill(&alice, &format!("{form}-by"), "30m").await;
     alice
         .fill(&format!("{form}-reason"), "refunds take longer")
         .await;
@@ -114,14 +133,18 @@ async fn the_extend_button_asks_for_more_time_on_the_same_grant() {
     // The page picks up the new end by itself: the same grant counts down to it.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        let shown = match alice
+        // Read in one script call: the poll may replace the element at any moment.
+        let script = format!(
+            "var e = document.querySelector('#grant-{gid} [data-expires]'); return e ? e.getAttribute('data-expires') : '';"
+        );
+        let shown = alice
             .client
-            .find(Locator::Css(&format!("#grant-{gid} [data-expires]")))
+            .execute(&script, vec![])
             .await
-        {
-            Ok(e) => e.attr("data-expires").await.unwrap().unwrap_or_default(),
-            Err(_) => String::new(),
-        };
+            .unwrap()
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         if !shown.is_empty()
             && wicket_core::time::parse(&shown).ok() == wicket_core::time::parse(&new_end).ok()
         {
