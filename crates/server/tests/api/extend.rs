@@ -67,6 +67,21 @@ async fn an_approved_extension_moves_the_end_of_the_same_grant() {
     .await
     .try_into()
     .unwrap();
+    // The policy says how its grants are extended.
+    let (_, policies) = app.get("/v1/policies", &alice).await;
+    let p = policies["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "extendable")
+        .unwrap();
+    assert_eq!(p["max_extended"], "3h");
+    assert_eq!(
+        p["extend_steps"],
+        json!([{"approvers": ["user:bob"], "min_approvals": 1}])
+    );
+    assert_eq!(p["steps"].as_array().unwrap().len(), 2);
+
     let grant = granted(&app, &alice, &bob, &carol).await;
     let gid = grant["id"].as_str().unwrap();
     let end = grant["expires_at"].as_str().unwrap().to_string();
