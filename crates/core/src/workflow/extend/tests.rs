@@ -398,3 +398,32 @@ fn max_extended_defaults_to_max_duration_and_is_never_shorter() {
         "{e}"
     );
 }
+
+proptest::proptest! {
+    /// Whatever extensions are asked for, in whatever order, the window never passes
+    /// `max_extended`, and one is refused only when it would.
+    #[test]
+    fn no_sequence_of_extensions_passes_max_extended(asks in proptest::collection::vec(1i64..=4000, 1..12)) {
+        let config = config();
+        let max = config.policy("auto-extend").unwrap().max_extended.as_secs();
+        let (origin, mut grant) = granted("auto-extend", "auditor");
+        let mut ids = Counter::default();
+        for secs in asks {
+            let by = Duration::from_secs(secs).unwrap().to_string();
+            let input = NewExtension { by: Some(by), reason: None };
+            let window = (grant.expires_at - grant.starts_at).num_seconds();
+            match extend(&config, &grant, &origin, "alice", &input, mins(1), &mut ids) {
+                Ok(c) => {
+                    let after = c.extension.unwrap().grant;
+                    proptest::prop_assert_eq!((after.expires_at - grant.expires_at).num_seconds(), secs);
+                    proptest::prop_assert!((after.expires_at - after.starts_at).num_seconds() <= max);
+                    grant = after;
+                }
+                Err(e) => {
+                    proptest::prop_assert_eq!(e.code, "extension_exceeds_max");
+                    proptest::prop_assert!(window + secs > max);
+                }
+            }
+        }
+    }
+}
