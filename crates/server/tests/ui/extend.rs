@@ -27,12 +27,11 @@ async fn fill(b: &crate::browser::Browser, css: &str, text: &str) {
             "var e = document.querySelector('{css}'); if (!e) return false; e.focus(); e.value = ''; return true;"
         );
         let found = b.client.execute(&script, vec![]).await.unwrap();
-        if found == serde_json::Value::Bool(true) {
-            if let Ok(e) = b.client.find(fantoccini::Locator::Css(css)).await
-                && e.send_keys(text).await.is_ok()
-            {
-                return;
-            }
+        if found == serde_json::Value::Bool(true)
+            && let Ok(e) = b.client.find(fantoccini::Locator::Css(css)).await
+            && e.send_keys(text).await.is_ok()
+        {
+            return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
