@@ -28,6 +28,7 @@ fn request(id: &str, requester: &str, role: &str, at: Time) -> Request {
         created_at: at,
         pending_until: at,
         decided_at: Some(at),
+        extends: None,
         reviews: Vec::new(),
         version: 1,
     }

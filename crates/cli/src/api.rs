@@ -39,6 +39,8 @@ pub struct Request {
     pub created_at: String,
     pub pending_until: String,
     pub decided_at: Option<String>,
+    /// For an extension: the grant whose end it moves.
+    pub extends: Option<String>,
     pub reviews: Vec<Review>,
     pub grants: Vec<Grant>,
 }

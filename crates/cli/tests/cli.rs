@@ -20,12 +20,16 @@ mod connect;
 mod connections;
 #[path = "cli/end_to_end.rs"]
 mod end_to_end;
+#[path = "cli/extend.rs"]
+mod extend;
 #[path = "cli/login.rs"]
 mod login;
 #[path = "cli/progress.rs"]
 mod progress;
 #[path = "cli/provision.rs"]
 mod provision;
+#[path = "cli/provision_extend.rs"]
+mod provision_extend;
 #[path = "cli/readme.rs"]
 mod readme;
 #[path = "cli/requests.rs"]

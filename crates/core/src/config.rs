@@ -7,11 +7,13 @@ mod gateway;
 pub mod lint;
 pub mod masking;
 pub mod notify;
+pub mod oncall;
 pub mod provision;
 mod raw;
 pub mod retention;
 mod scim;
 mod security;
+pub mod slack;
 pub mod ssh;
 
 use std::collections::{BTreeSet, HashMap};
@@ -142,6 +144,8 @@ pub struct Binding {
 pub struct Step {
     pub approvers: Vec<Subject>,
     pub min_approvals: u32,
+    /// Approved by `wicket:oncall` when the requester is on call now; else by `approvers`.
+    pub oncall: Option<oncall::OnCallStep>,
 }
 
 #[derive(Clone, Debug)]
@@ -157,7 +161,15 @@ pub struct Policy {
     pub ticket_pattern_text: Option<String>,
     pub request_ttl: Duration,
     pub steps: Vec<Step>,
+    /// The steps an extension goes through; `None`: the same as [`Policy::steps`].
+    pub extend_steps: Option<Vec<Step>>,
+    /// The longest a grant's window may become through extensions (at least `max_duration`).
+    pub max_extended: Duration,
     pub break_glass: bool,
+    /// The Slack channel new requests are posted to (`[slack]` needed).
+    pub slack_channel: Option<String>,
+    /// Whether a click in Slack may review its requests.
+    pub chat_approvals: bool,
 }
 
 impl Policy {
@@ -166,6 +178,13 @@ impl Policy {
     }
     pub fn offers(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r == role)
+    }
+    /// The steps a request goes through: `extend_steps` for an extension, when set.
+    pub fn steps_for(&self, extension: bool) -> &[Step] {
+        match (&self.extend_steps, extension) {
+            (Some(steps), true) => steps,
+            _ => &self.steps,
+        }
     }
 }
 
@@ -200,6 +219,10 @@ pub struct Config {
     pub ssh: SshConfig,
     /// `[auth.scim]`: the identity provider pushes users and groups.
     pub scim: Option<ScimConfig>,
+    /// `[oncall]`: PagerDuty and Opsgenie, for steps approved by being on call.
+    pub oncall: oncall::OnCallConfig,
+    /// `[slack]`: requests posted to Slack, approved or denied there.
+    pub slack: Option<slack::SlackConfig>,
     /// SHA-256 of the file's text, recorded with `policy.loaded`.
     pub hash: String,
     user_index: HashMap<String, usize>,
@@ -373,6 +396,49 @@ impl Validator<'_> {
                 None
             }
         }
+    }
+
+    /// The approval steps listed under `key`.
+    fn steps(
+        &mut self,
+        key: &str,
+        raw: &[raw::RawStep],
+        user_index: &HashMap<String, usize>,
+        groups: &BTreeSet<String>,
+    ) -> Vec<Step> {
+        let mut steps = Vec::new();
+        for (j, s) in raw.iter().enumerate() {
+            let skey = format!("{key}[{j}]");
+            if s.approvers.is_empty() {
+                self.err(
+                    format!("{skey}.approvers"),
+                    "must list at least one subject".into(),
+                );
+            }
+            let approvers = self.subjects(
+                &format!("{skey}.approvers"),
+                &s.approvers,
+                user_index,
+                groups,
+            );
+            let min_approvals = s.min_approvals.unwrap_or(1);
+            if min_approvals == 0 {
+                self.err(
+                    format!("{skey}.min_approvals"),
+                    "must be at least 1; a policy with no steps approves at once".into(),
+                );
+            }
+            let oncall = s
+                .oncall
+                .as_ref()
+                .and_then(|o| self.oncall_step(&format!("{skey}.oncall"), o));
+            steps.push(Step {
+                approvers,
+                min_approvals: min_approvals.max(1),
+                oncall,
+            });
+        }
+        steps
     }
 
     fn roles_ref(
@@ -634,33 +700,23 @@ impl Validator<'_> {
                     }
                 },
             };
-            let mut steps = Vec::new();
-            for (j, s) in p.steps.iter().enumerate() {
-                let skey = format!("{key}.steps[{j}]");
-                if s.approvers.is_empty() {
+            let steps = self.steps(&format!("{key}.steps"), &p.steps, &user_index, &groups);
+            let extend_steps = p
+                .extend_steps
+                .as_ref()
+                .map(|raw| self.steps(&format!("{key}.extend_steps"), raw, &user_index, &groups));
+            let extended = self.duration(format!("{key}.max_extended"), p.max_extended.as_deref());
+            let max_extended = match extended {
+                Some(d) if d < max_duration => {
                     self.err(
-                        format!("{skey}.approvers"),
-                        "must list at least one subject".into(),
+                        format!("{key}.max_extended"),
+                        format!("max_extended `{d}` is shorter than max_duration `{max_duration}`"),
                     );
+                    max_duration
                 }
-                let approvers = self.subjects(
-                    &format!("{skey}.approvers"),
-                    &s.approvers,
-                    &user_index,
-                    &groups,
-                );
-                let min_approvals = s.min_approvals.unwrap_or(1);
-                if min_approvals == 0 {
-                    self.err(
-                        format!("{skey}.min_approvals"),
-                        "must be at least 1; a policy with no steps approves at once".into(),
-                    );
-                }
-                steps.push(Step {
-                    approvers,
-                    min_approvals: min_approvals.max(1),
-                });
-            }
+                Some(d) => d,
+                None => max_duration,
+            };
             policy_index.insert(p.name.clone(), policies.len());
             policies.push(Policy {
                 name: p.name,
@@ -673,7 +729,11 @@ impl Validator<'_> {
                 ticket_pattern_text,
                 request_ttl: ttl.unwrap_or(Duration::DAY),
                 steps,
+                extend_steps,
+                max_extended,
                 break_glass: p.break_glass.unwrap_or(false),
+                slack_channel: p.slack_channel,
+                chat_approvals: p.chat_approvals.unwrap_or(true),
             });
         }
 
@@ -687,6 +747,38 @@ impl Validator<'_> {
         let oidc = self.oidc(raw.auth.oidc);
         let ssh = self.ssh(raw.ssh);
         let scim = self.scim(raw.auth.scim);
+        let oncall = self.oncall(raw.oncall);
+        let slack = self.slack(raw.slack);
+        for (i, p) in policies.iter().enumerate() {
+            if p.slack_channel.is_some() && slack.is_none() {
+                self.err(
+                    format!("policies[{i}].slack_channel"),
+                    "needs a `[slack]` section".into(),
+                );
+            }
+        }
+        for (i, p) in policies.iter().enumerate() {
+            let lists = [
+                ("steps", Some(&p.steps)),
+                ("extend_steps", p.extend_steps.as_ref()),
+            ];
+            for (list, steps) in lists.into_iter().filter_map(|(l, s)| Some((l, s?))) {
+                for (j, s) in steps.iter().enumerate() {
+                    if let Some(o) = &s.oncall
+                        && oncall.api(o.provider).is_none()
+                    {
+                        self.err(
+                            format!("policies[{i}].{list}[{j}].oncall.provider"),
+                            format!(
+                                "`{}` needs an `[oncall.{}]` section",
+                                o.provider.as_str(),
+                                o.provider.as_str()
+                            ),
+                        );
+                    }
+                }
+            }
+        }
 
         Config {
             file: self.file.to_string(),
@@ -707,6 +799,8 @@ impl Validator<'_> {
             oidc,
             ssh,
             scim,
+            oncall,
+            slack,
             hash,
             user_index,
             role_index,

@@ -66,6 +66,9 @@ pub struct Request {
     /// A pending request not decided by then expires.
     pub pending_until: Time,
     pub decided_at: Option<Time>,
+    /// Set for an extension: the grant whose end moves by `duration` once approved.
+    #[serde(default)]
+    pub extends: Option<String>,
     pub reviews: Vec<Review>,
     /// Bumped by every transition; a store writes a transition only over the version it read.
     pub version: i64,

@@ -3,6 +3,8 @@
 
 mod changes;
 mod create;
+mod extend;
+mod oncall;
 mod record;
 
 use serde_json::json;
@@ -13,8 +15,10 @@ use crate::error::WicketError;
 use crate::model::{Anomaly, Grant, GrantStatus, Request, RequestState, Review, Severity, Verdict};
 use crate::time::{self, Time};
 
-pub use changes::{Changes, NewGrant, RequestWrite, Revocation};
+pub use changes::{Changes, Extension, NewGrant, RequestWrite, Revocation};
 pub use create::{NewRequest, create};
+pub use extend::{NewExtension, extend};
+pub use oncall::{ONCALL, OnCallEvidence, oncall_approve, pending_oncall};
 pub use record::{Moment, grant_moment};
 
 /// The longest reason or comment accepted, in bytes.
@@ -77,15 +81,20 @@ fn ensure_pending(request: &Request, now: Time) -> Result<(), WicketError> {
     Ok(())
 }
 
-/// Approves `request` at `now`: one grant per role over `[max(now, start_at), +duration)`.
+/// Approves `request` at `now`: one grant per role over `[max(now, start_at), +duration)`;
+/// for an extension, `grant`'s end moves instead (see [`extend`]).
 fn approve(
     config: &Config,
     request: &mut Request,
+    grant: Option<&Grant>,
     now: Time,
     actor: &str,
     ids: &mut dyn IdSource,
     changes: &mut Changes,
-) {
+) -> Result<(), WicketError> {
+    if request.extends.is_some() {
+        return extend::approve_extension(config, request, grant, now, actor, ids, changes);
+    }
     request.state = RequestState::Approved;
     request.decided_at = Some(now);
     request.step = policy_of(config, request).map_or(request.step, |p| p.steps.len() as u32);
@@ -128,6 +137,7 @@ fn approve(
             changes.events.push(event);
         }
     }
+    Ok(())
 }
 
 /// True when `reviewer` may review `request` at `now`: pending, not their own, approver of
@@ -140,7 +150,7 @@ pub fn may_review(config: &Config, request: &Request, reviewer: &str, now: Time)
 pub fn approves_any_step(config: &Config, request: &Request, user: &str) -> bool {
     let groups = config.groups_of(user);
     config.policy(&request.policy).is_some_and(|p| {
-        p.steps
+        p.steps_for(request.extends.is_some())
             .iter()
             .any(|s| s.approvers.iter().any(|a| a.covers(user, groups)))
     })
@@ -175,7 +185,7 @@ fn eligible<'c>(
     }
     let policy = policy_of(config, request)?;
     let step_no = request.step as usize;
-    let Some(step) = policy.steps.get(step_no) else {
+    let Some(step) = policy.steps_for(request.extends.is_some()).get(step_no) else {
         return Err(WicketError::conflict(
             "request_decided",
             format!("request `{}` has no step left to review", request.id),
@@ -203,10 +213,30 @@ fn eligible<'c>(
     Ok((policy, step_no, step))
 }
 
-/// Records one reviewer's verdict on the current step of a pending request.
+/// Records one reviewer's verdict on the current step of a pending request (not an
+/// extension: see [`review_with`]).
 pub fn review(
     config: &Config,
     request: &Request,
+    reviewer: &str,
+    verdict: Verdict,
+    comment: Option<String>,
+    now: Time,
+    ids: &mut dyn IdSource,
+) -> Result<Changes, WicketError> {
+    review_with(config, request, None, reviewer, verdict, comment, now, ids)
+}
+
+/// Records one reviewer's verdict on the current step of a pending request; `grant` is the
+/// grant an extension request extends, as stored now (`None` for other requests).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one transition's inputs, each plain data"
+)]
+pub fn review_with(
+    config: &Config,
+    request: &Request,
+    grant: Option<&Grant>,
     reviewer: &str,
     verdict: Verdict,
     comment: Option<String>,
@@ -265,8 +295,8 @@ pub fn review(
                 .count();
             if approvals >= step.min_approvals as usize {
                 next.step += 1;
-                if next.step as usize >= policy.steps.len() {
-                    approve(config, &mut next, now, reviewer, ids, &mut changes);
+                if next.step as usize >= policy.steps_for(next.extends.is_some()).len() {
+                    approve(config, &mut next, grant, now, reviewer, ids, &mut changes)?;
                 }
             }
         }

@@ -50,6 +50,8 @@ pub struct App {
     pub oidc: Option<Oidc>,
     /// The identity provider's users known to this server.
     pub identities: Arc<Identities>,
+    /// Slack request signatures accepted lately, refused if they come again.
+    pub slack_replays: Arc<crate::slack::Replays>,
 }
 
 /// The current time as wicket keeps it (UTC, milliseconds).
@@ -76,6 +78,7 @@ impl App {
             provision: crate::provision::Provisioning::default(),
             oidc: None,
             identities: Arc::default(),
+            slack_replays: Arc::default(),
         }
     }
 
@@ -133,17 +136,22 @@ impl App {
         Ok(())
     }
 
-    /// Loads request `id`, computes a transition with `f` and commits it; when a concurrent
-    /// writer got there first, reloads and tries again, so `f` always sees the latest state.
+    /// Loads request `id` (and, for an extension, the grant it extends), computes a transition
+    /// with `f` and commits it; when a concurrent writer got there first, reloads and tries
+    /// again, so `f` always sees the latest state.
     pub async fn transition<F>(&self, id: &str, f: F) -> EngineResult<Request>
     where
-        F: Fn(&Request, Time, &mut dyn IdSource) -> Result<Changes, WicketError>,
+        F: Fn(&Request, Option<&Grant>, Time, &mut dyn IdSource) -> Result<Changes, WicketError>,
     {
         for _ in 0..MAX_ATTEMPTS {
             let request = self.store.get_request(id).await?.ok_or_else(|| {
                 EngineError::not_found("unknown_request", format!("unknown request `{id}`"))
             })?;
-            let changes = f(&request, now(), &mut RandomIds)?;
+            let grant = match &request.extends {
+                Some(g) => self.store.get_grant(g).await?,
+                None => None,
+            };
+            let changes = f(&request, grant.as_ref(), now(), &mut RandomIds)?;
             let after = changes.request().cloned().unwrap_or(request);
             match self.commit(changes).await {
                 Ok(()) => return Ok(after),

@@ -26,6 +26,8 @@ pub struct Metrics {
     requests_created: AtomicU64,
     reviews: AtomicU64,
     revocations: AtomicU64,
+    extensions_requested: AtomicU64,
+    grants_extended: AtomicU64,
     audit_events: AtomicU64,
     audit_batches: AtomicU64,
     audit_append: Histogram,
@@ -34,6 +36,8 @@ pub struct Metrics {
     webhooks: Mutex<BTreeMap<String, (u64, u64, u64)>>,
     /// Anomalies flagged, by (rule, severity).
     anomalies: Mutex<BTreeMap<(String, String), u64>>,
+    /// On-call lookups, by (provider, outcome).
+    oncall: Mutex<BTreeMap<(String, String), u64>>,
     gateway_sessions_started: AtomicU64,
     gateway_sessions_ended: AtomicU64,
     gateway_statements_allowed: AtomicU64,
@@ -50,12 +54,15 @@ impl Default for Metrics {
             requests_created: AtomicU64::new(0),
             reviews: AtomicU64::new(0),
             revocations: AtomicU64::new(0),
+            extensions_requested: AtomicU64::new(0),
+            grants_extended: AtomicU64::new(0),
             audit_events: AtomicU64::new(0),
             audit_batches: AtomicU64::new(0),
             audit_append: Histogram::latency(),
             expiries_recorded: AtomicU64::new(0),
             webhooks: Mutex::default(),
             anomalies: Mutex::default(),
+            oncall: Mutex::default(),
             gateway_sessions_started: AtomicU64::new(0),
             gateway_sessions_ended: AtomicU64::new(0),
             gateway_statements_allowed: AtomicU64::new(0),
@@ -102,6 +109,20 @@ impl Metrics {
     }
     pub fn revocation(&self) {
         bump(&self.revocations);
+    }
+    /// One on-call lookup of `provider`: `on_call`, `not_on_call` or `error`.
+    pub fn oncall_lookup(&self, provider: &str, outcome: &str) {
+        let mut m = self.oncall.lock().unwrap_or_else(|e| e.into_inner());
+        *m.entry((provider.to_string(), outcome.to_string()))
+            .or_default() += 1;
+    }
+    /// A holder asked to extend a grant.
+    pub fn extension_requested(&self) {
+        bump(&self.extensions_requested);
+    }
+    /// An approved extension moved a grant's end.
+    pub fn grant_extended(&self) {
+        bump(&self.grants_extended);
     }
     pub fn audit_events(&self, n: usize) {
         self.audit_events.fetch_add(n as u64, Relaxed);
@@ -224,6 +245,38 @@ impl Metrics {
             "counter",
             "Grants revoked.",
             &[(String::new(), v(&self.revocations))],
+        );
+        series(
+            o,
+            "wicket_grant_extensions_total",
+            "counter",
+            "Grant extensions asked for, and those approved (the grant's end moved).",
+            &[
+                (
+                    "outcome=\"requested\"".into(),
+                    v(&self.extensions_requested),
+                ),
+                ("outcome=\"extended\"".into(), v(&self.grants_extended)),
+            ],
+        );
+        let oncall: Vec<(String, u64)> = self
+            .oncall
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|((p, outcome), n)| {
+                (
+                    format!("provider=\"{}\",outcome=\"{}\"", escape(p), escape(outcome)),
+                    *n,
+                )
+            })
+            .collect();
+        series(
+            o,
+            "wicket_oncall_lookups_total",
+            "counter",
+            "On-call lookups by provider and outcome (on_call, not_on_call, error).",
+            &oncall,
         );
         series(
             o,

@@ -21,6 +21,82 @@ pub async fn create_request(app: &App, user: &str, input: &NewRequest) -> Engine
     })?;
     app.commit(changes).await?;
     app.metrics.request_created();
+    let request = crate::oncall::settle(app, request).await;
+    announce(app, &request);
+    Ok(request)
+}
+
+/// Posts a pending request to its policy's Slack channel, without waiting for Slack.
+fn announce(app: &App, request: &Request) {
+    let has_channel = app
+        .config
+        .policy(&request.policy)
+        .is_some_and(|p| p.slack_channel.is_some());
+    if app.config.slack.is_some()
+        && has_channel
+        && request.state == wicket_core::RequestState::Pending
+    {
+        let (app, request) = (app.clone(), request.clone());
+        tokio::spawn(async move { crate::slack::announce(&app, &request).await });
+    }
+}
+
+/// Asks to extend grant `id` of `user` (approved at once when the policy's extension has no
+/// steps). Returns the extension request.
+pub async fn extend_grant(
+    app: &App,
+    user: &str,
+    id: &str,
+    input: &workflow::NewExtension,
+) -> EngineResult<Request> {
+    let grant =
+        app.store.get_grant(id).await?.ok_or_else(|| {
+            EngineError::not_found("unknown_grant", format!("unknown grant `{id}`"))
+        })?;
+    let origin = app
+        .store
+        .get_request(&grant.request_id)
+        .await?
+        .ok_or_else(|| {
+            EngineError::Internal(format!(
+                "request `{}` of grant `{id}` is missing",
+                grant.request_id
+            ))
+        })?;
+    let changes = {
+        let index = app.index();
+        workflow::extend(
+            index.config(),
+            &grant,
+            &origin,
+            user,
+            input,
+            now(),
+            &mut RandomIds,
+        )?
+    };
+    let request = changes.request().cloned().ok_or_else(|| {
+        EngineError::Internal("an extension request is missing from its changes".into())
+    })?;
+    let extended = changes.extension.is_some();
+    match app.commit(changes).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => {
+            return Err(EngineError::conflict(
+                "grant_changed",
+                format!(
+                    "grant `{id}` was revoked or extended meanwhile; nothing was changed, try again"
+                ),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    app.metrics.extension_requested();
+    let request = crate::oncall::settle(app, request).await;
+    announce(app, &request);
+    if extended || request.state == wicket_core::RequestState::Approved {
+        app.metrics.grant_extended();
+    }
     Ok(request)
 }
 
@@ -60,11 +136,17 @@ pub async fn review_request(
 ) -> EngineResult<Request> {
     let config = app.config.clone();
     let request = app
-        .transition(id, |r, now, ids| {
-            workflow::review(&config, r, reviewer, verdict, comment.clone(), now, ids)
+        .transition(id, |r, grant, now, ids| {
+            let comment = comment.clone();
+            workflow::review_with(&config, r, grant, reviewer, verdict, comment, now, ids)
         })
         .await?;
     app.metrics.review();
+    // A human approval may bring the request to a step approved by being on call.
+    let request = crate::oncall::settle(app, request).await;
+    if request.extends.is_some() && request.state == wicket_core::RequestState::Approved {
+        app.metrics.grant_extended();
+    }
     Ok(request)
 }
 
@@ -75,7 +157,7 @@ pub async fn cancel_request(
     id: &str,
     comment: Option<String>,
 ) -> EngineResult<Request> {
-    app.transition(id, |r, now, ids| {
+    app.transition(id, |r, _, now, ids| {
         workflow::cancel(r, user, comment.clone(), now, ids)
     })
     .await

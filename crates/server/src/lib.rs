@@ -14,6 +14,7 @@ pub mod routes;
 pub mod scim;
 pub mod serve;
 pub mod signin;
+pub mod slack;
 pub mod tls;
 pub mod ui;
 pub mod view;

@@ -56,6 +56,7 @@ pub fn router() -> Router<App> {
         .route("/inbox/items", get(inbox::fragment))
         .route("/grants", get(grants::show))
         .route("/grants/{id}/revoke", post(grants::revoke))
+        .route("/grants/{id}/extend", post(grants::extend))
         .route("/audit", get(audit::show))
         .route("/audit/export", get(audit::export))
         .route("/anomalies", get(anomalies::show))

@@ -35,6 +35,7 @@ macro_rules! contract_suite {
             concurrent_updates_of_one_version_let_one_win,
             second_review_by_the_same_reviewer_is_a_conflict,
             second_revocation_is_a_conflict,
+            an_extension_moves_the_end_it_read_only,
             chain_verifies_after_many_commits,
             append_with_a_taken_id_is_a_conflict_and_writes_nothing,
             concurrent_appends_keep_one_gapless_chain,

@@ -282,6 +282,7 @@ async fn seed(
         created_at: at,
         pending_until: at,
         decided_at: Some(at),
+        extends: None,
         reviews: Vec::new(),
         version: 1,
     };

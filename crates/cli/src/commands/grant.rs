@@ -1,11 +1,11 @@
-//! `wicket grant list` and `wicket grant revoke`.
+//! `wicket grant list`, `wicket grant revoke` and `wicket grant extend`.
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use serde_json::json;
 
-use crate::api::{Grant, Items, decode};
+use crate::api::{Grant, Items, Request, decode};
 use crate::args::Global;
 use crate::client::{Client, segment};
 use crate::commands::subject;
@@ -30,6 +30,17 @@ pub enum GrantCommand {
         /// Why, for the audit log
         #[arg(long)]
         reason: String,
+    },
+    /// Ask for more time on your own live grant; the grant's policy decides
+    Extend {
+        /// The grant (`gr_...`)
+        id: String,
+        /// How much longer (`30m`, `1h`)
+        #[arg(long)]
+        by: String,
+        /// Why, for the approvers and the audit log
+        #[arg(long)]
+        reason: Option<String>,
     },
 }
 
@@ -65,8 +76,44 @@ pub async fn run(global: &Global, cmd: GrantCommand) -> Result<Verdict> {
                 }
             }
         }
+        GrantCommand::Extend { id, by, reason } => {
+            let path = format!("/v1/grants/{}/extend", segment(&id));
+            let answer = client
+                .post(&path, &json!({ "by": by, "reason": reason }))
+                .await?;
+            match global.output {
+                Format::Json => output::json(&answer)?,
+                Format::Human => print_extension(&decode::<Request>(&answer, "request")?)?,
+            }
+        }
     }
     Ok(Verdict::Yes)
+}
+
+/// Where an extension stands: the grant's new end once approved, else who decides.
+fn print_extension(r: &Request) -> Result<()> {
+    let grant = r.extends.as_deref().unwrap_or("?");
+    match (r.state.as_str(), r.grants.first()) {
+        ("approved", Some(g)) => outln!(
+            "grant {grant} extended by {}: {} now holds {} until {} ({})",
+            r.duration,
+            g.user,
+            g.role,
+            g.expires_at,
+            expiry(g, Utc::now())
+        ),
+        ("pending", _) => outln!(
+            "extension {} of grant {grant} by {} is pending: step {} awaits approval (policy {}); \
+             `wicket request show {}` follows it",
+            r.id,
+            r.duration,
+            crate::commands::request::step_of(r),
+            r.policy,
+            r.id
+        ),
+        (state, _) => outln!("extension {} of grant {grant} is {state}", r.id),
+    }
+    Ok(())
 }
 
 pub fn print_table(grants: &[Grant]) -> Result<()> {

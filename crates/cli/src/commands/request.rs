@@ -14,6 +14,7 @@ use crate::exit::Verdict;
 use crate::output::{self, Format};
 
 pub use create::CreateArgs;
+pub use view::step as step_of;
 
 #[derive(Debug, Subcommand)]
 pub enum RequestCommand {

@@ -45,8 +45,22 @@ impl GrantBook {
         );
     }
 
-    /// Learns the grant a `grant.activated` event names.
+    /// Learns the grant a `grant.activated` event names, and the new end a `grant.extended`
+    /// event gives a grant it knows.
     pub fn note(&mut self, e: &AuditEvent) {
+        if e.kind == EventKind::GrantExtended {
+            let details: Value = serde_json::from_str(&e.details).unwrap_or(Value::Null);
+            let end = details
+                .get("expires_at")
+                .and_then(Value::as_str)
+                .and_then(|t| time::parse(t).ok());
+            if let (Some(id), Some(end)) = (e.grant_id.as_deref(), end)
+                && let Some(known) = self.grants.get_mut(id)
+            {
+                known.expires_at = Some(end);
+            }
+            return;
+        }
         if e.kind != EventKind::GrantActivated {
             return;
         }

@@ -48,6 +48,8 @@ kinds! {
     GrantActivated = "grant.activated",
     GrantExpired = "grant.expired",
     GrantRevoked = "grant.revoked",
+    /// An approved extension moved a live grant's end; the grant keeps its id.
+    GrantExtended = "grant.extended",
     /// A notification only: a grant ends soon (never written to the chain).
     GrantExpiring = "grant.expiring",
     CheckAllowed = "check.allowed",

@@ -31,6 +31,8 @@ pub struct RawConfig {
     pub auth: super::auth::RawAuth,
     #[serde(default)]
     pub ssh: super::ssh::RawSsh,
+    pub oncall: Option<super::oncall::RawOnCall>,
+    pub slack: Option<super::slack::RawSlack>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -122,7 +124,16 @@ pub struct RawPolicy {
     pub request_ttl: Option<String>,
     #[serde(default)]
     pub steps: Vec<RawStep>,
+    /// The steps an extension of a grant goes through (`[]`: extended at once); the policy's
+    /// `steps` when absent.
+    pub extend_steps: Option<Vec<RawStep>>,
+    /// The longest a grant's whole window may become through extensions.
+    pub max_extended: Option<String>,
     pub break_glass: Option<bool>,
+    /// The Slack channel new requests are posted to.
+    pub slack_channel: Option<String>,
+    /// Whether Slack's buttons may decide (default true).
+    pub chat_approvals: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,6 +141,7 @@ pub struct RawPolicy {
 pub struct RawStep {
     pub approvers: Vec<String>,
     pub min_approvals: Option<u32>,
+    pub oncall: Option<super::oncall::RawOnCallStep>,
 }
 
 #[derive(Debug, Default, Deserialize)]

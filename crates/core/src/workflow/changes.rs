@@ -32,6 +32,15 @@ pub struct Revocation {
     pub reason: String,
 }
 
+/// Moves the end of a grant that is not revoked and still ends at `previous_expires_at` (a
+/// store reports a conflict otherwise).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Extension {
+    /// The grant as it is after the extension.
+    pub grant: Grant,
+    pub previous_expires_at: Time,
+}
+
 /// Everything one state change writes, together with its audit events.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Changes {
@@ -39,6 +48,7 @@ pub struct Changes {
     pub reviews: Vec<Review>,
     pub grants: Vec<NewGrant>,
     pub revocation: Option<Revocation>,
+    pub extension: Option<Extension>,
     pub anomalies: Vec<Anomaly>,
     pub tokens: Vec<TokenRecord>,
     /// Token ids to mark revoked at the given time.

@@ -438,6 +438,7 @@ pub fn create(
         // Approving after the scheduled window ended would grant nothing.
         pending_until: start_at.map_or(ttl_end, |s| ttl_end.min(s + duration.to_chrono())),
         decided_at: None,
+        extends: None,
         reviews: Vec::new(),
         version: 1,
     };
@@ -455,7 +456,15 @@ pub fn create(
             .build(),
     );
     if policy.steps.is_empty() || input.break_glass {
-        approve(config, &mut request, now, requester, ids, &mut changes);
+        approve(
+            config,
+            &mut request,
+            None,
+            now,
+            requester,
+            ids,
+            &mut changes,
+        )?;
         if input.break_glass {
             let grant = changes.grants.first().map(|g| g.grant.id.clone());
             let (anomaly, event) = break_glass_anomaly(&request, grant, now, ids);

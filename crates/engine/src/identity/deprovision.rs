@@ -70,7 +70,7 @@ pub async fn deprovision(app: &App, user: &str, why: &str) -> EngineResult<()> {
     for request in pending {
         let comment = Some(format!("{why}; cancelled by `{ACTOR}`"));
         let cancelled = app
-            .transition(&request.id, |r, at, ids| {
+            .transition(&request.id, |r, _, at, ids| {
                 // Cancelled on the requester's behalf: the event names who did it.
                 let mut changes = workflow::cancel(r, &r.requester, comment.clone(), at, ids)?;
                 for e in &mut changes.events {

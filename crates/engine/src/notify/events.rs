@@ -28,11 +28,21 @@ pub fn notification(config: &Config, event: &AuditEvent) -> Option<Notification>
     let (summary, recipients) = match EventKind::parse(&event.kind) {
         Some(EventKind::RequestCreated) => {
             let roles = roles_of(&details);
-            let mut summary = format!(
-                "{user} requests {roles} for {} under policy `{}`",
-                text("duration"),
-                text("policy")
-            );
+            let extends = text("extends");
+            let mut summary = if extends.is_empty() {
+                format!(
+                    "{user} requests {roles} for {} under policy `{}`",
+                    text("duration"),
+                    text("policy")
+                )
+            } else {
+                format!(
+                    "{user} asks to extend grant `{extends}` of {roles} by {} (to {}) under policy `{}`",
+                    text("duration"),
+                    text("extended_to"),
+                    text("policy")
+                )
+            };
             for (label, key) in [("reason", "reason"), ("ticket", "ticket")] {
                 let value = text(key);
                 if !value.is_empty() {
@@ -42,7 +52,11 @@ pub fn notification(config: &Config, event: &AuditEvent) -> Option<Notification>
             if details["break_glass"].as_bool() == Some(true) {
                 summary.push_str(" (break-glass)");
             }
-            (summary, approvers(config, &text("policy"), &user))
+            let extension = !extends.is_empty();
+            (
+                summary,
+                approvers(config, &text("policy"), &user, extension),
+            )
         }
         Some(EventKind::RequestApproved) => (
             format!(
@@ -122,10 +136,13 @@ fn roles_of(details: &Value) -> String {
     }
 }
 
-/// The users who may approve a new request under `policy` (its first step), never the
-/// requester themself.
-fn approvers(config: &Config, policy: &str, requester: &str) -> Vec<String> {
-    let Some(step) = config.policy(policy).and_then(|p| p.steps.first()) else {
+/// The users who may approve a new request (an extension when `extension`) under `policy`
+/// (its first step), never the requester themself.
+fn approvers(config: &Config, policy: &str, requester: &str, extension: bool) -> Vec<String> {
+    let Some(step) = config
+        .policy(policy)
+        .and_then(|p| p.steps_for(extension).first())
+    else {
         return Vec::new();
     };
     let mut out: Vec<String> = Vec::new();

@@ -1,4 +1,5 @@
-//! "Grant expiring soon": once per grant, when it comes within the lead time of its end.
+//! "Grant expiring soon": once per grant and end, when it comes within the lead time of its
+//! end (an extended grant is announced again before its new end), saying how to extend it.
 
 use std::collections::HashMap;
 
@@ -25,7 +26,7 @@ impl Expiring {
             if !soon || g.revoked_at.is_some() || now + lead.to_chrono() < g.expires_at {
                 continue;
             }
-            if self.sent.insert(g.id.clone(), g.expires_at).is_some() {
+            if self.sent.insert(g.id.clone(), g.expires_at) == Some(g.expires_at) {
                 continue;
             }
             let left = (g.expires_at - now).num_seconds().max(0);
@@ -34,11 +35,13 @@ impl Expiring {
                 delivery_id: format!("{}.expiring", g.id),
                 at: now,
                 summary: format!(
-                    "{}'s grant of role `{}` ends at {} (in {} min)",
+                    "{}'s grant of role `{}` ends at {} (in {} min); to extend it, run \
+                     `wicket grant extend {} --by 1h --reason ...` or use Extend on My access",
                     g.user,
                     g.role,
                     time::format(g.expires_at),
-                    (left + 59) / 60
+                    (left + 59) / 60,
+                    g.id
                 ),
                 recipients: vec![g.user.clone()],
                 subject: Some(format!("user:{}", g.user)),
@@ -49,6 +52,7 @@ impl Expiring {
                     "role": g.role,
                     "starts_at": time::format(g.starts_at),
                     "expires_at": time::format(g.expires_at),
+                    "extend": format!("/v1/grants/{}/extend", g.id),
                 }),
             });
         }
@@ -93,5 +97,24 @@ mod tests {
         // At 3100 s: `a` is within 10 min of its end; `b` and `c` are over.
         assert_eq!(ids(e.due(&grants, lead, from_millis(3_100_000))), ["a"]);
         assert!(e.due(&grants, lead, from_millis(3_200_000)).is_empty());
+    }
+
+    #[test]
+    fn an_extended_grant_is_announced_again_before_its_new_end_with_how_to_extend() {
+        let lead = Duration::parse("10m").unwrap();
+        let mut e = Expiring::default();
+        let first = e.due(&[grant("a", 0, 1000)], lead, from_millis(500_000));
+        assert_eq!(first.len(), 1);
+        assert!(
+            first[0].summary.contains("wicket grant extend a --by 1h"),
+            "{}",
+            first[0].summary
+        );
+        assert_eq!(first[0].details["extend"], "/v1/grants/a/extend");
+        // Extended to 2000 s: nothing new until it comes within the lead of its new end.
+        let extended = [grant("a", 0, 2000)];
+        assert!(e.due(&extended, lead, from_millis(900_000)).is_empty());
+        assert_eq!(e.due(&extended, lead, from_millis(1_500_000)).len(), 1);
+        assert!(e.due(&extended, lead, from_millis(1_600_000)).is_empty());
     }
 }

@@ -131,7 +131,7 @@ async fn lead(
                         .iter()
                         .filter(|e| matches!(
                             e.event_kind(),
-                            Some(EventKind::GrantActivated | EventKind::GrantExpired | EventKind::GrantRevoked)
+                            Some(EventKind::GrantActivated | EventKind::GrantExpired | EventKind::GrantRevoked | EventKind::GrantExtended)
                         ))
                         .filter(|e| e.grant_id.is_some())
                         .filter_map(|e| e.subject.as_deref()?.strip_prefix("user:").map(str::to_string))

@@ -41,6 +41,9 @@ pub fn ops(changes: &Changes) -> Vec<Op> {
         .iter()
         .map(|g| Op::Upsert(g.grant.clone()))
         .collect();
+    if let Some(e) = &changes.extension {
+        ops.push(Op::Upsert(e.grant.clone()));
+    }
     if let Some(r) = &changes.revocation {
         ops.push(Op::Revoke(r.clone()));
     }

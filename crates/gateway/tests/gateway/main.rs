@@ -12,6 +12,7 @@ mod clients;
 mod copy_cancel;
 mod expiry;
 mod extended;
+mod extension;
 mod fastpath;
 mod fuzz;
 mod garbage;

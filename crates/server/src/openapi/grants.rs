@@ -64,3 +64,13 @@ pub struct Grant {
     pub revoke_reason: Option<String>,
     pub status: GrantStatus,
 }
+
+/// What the holder asks for when extending a grant.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewExtension {
+    /// How much longer, like `30m` or `1h`.
+    pub by: super::formats::Duration,
+    /// Why (required when the policy requires a reason).
+    pub reason: Option<super::formats::Note>,
+}

@@ -110,6 +110,10 @@ pub struct Request {
     pub pending_until: Time,
     #[schema(required = true)]
     pub decided_at: Option<Time>,
+    /// For an extension: the grant whose end moves by `duration` once approved (its `grants`
+    /// list holds that grant).
+    #[schema(required = true)]
+    pub extends: Option<String>,
     pub reviews: Vec<Review>,
     /// Bumped by every transition.
     pub version: i64,

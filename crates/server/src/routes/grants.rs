@@ -1,19 +1,21 @@
-//! Grants: list, show, revoke (or release one's own).
+//! Grants: list, show, revoke (or release one's own), extend one's own.
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use wicket_core::{Grant, GrantStatus, Power};
 use wicket_store::GrantFilter;
 
 use crate::auth::Caller;
-use crate::body::{OptionalJsonBody, PathParams, QueryParams};
+use crate::body::{JsonBody, OptionalJsonBody, PathParams, QueryParams};
 use crate::error::{ApiError, ApiResult};
 use crate::openapi::errors::ErrorBody;
 use crate::openapi::{formats, grants as schema};
 use crate::paging::Limit;
-use crate::view::{GrantView, Items};
+use crate::view::{GrantView, Items, RequestView};
+use wicket_core::workflow::NewExtension;
 use wicket_engine::app::{App, now};
 use wicket_engine::ops;
 
@@ -188,4 +190,36 @@ pub async fn revoke(
 ) -> ApiResult<Json<GrantView>> {
     let grant = ops::revoke_grant(&app, &caller.user, &id, body.reason).await?;
     Ok(Json(GrantView::new(grant, now())))
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/grants/{id}/extend",
+    operation_id = "extend_grant",
+    tag = "grants",
+    summary = "ask to extend my live grant",
+    description = "An extension request under the grant's policy: its `extend_steps` (or its `steps`) decide; approved at once when they are empty. Once approved the grant keeps its id and its `expires_at` moves by `by`; the whole window never exceeds the policy's `max_extended`.",
+    params(GrantPath),
+    request_body = schema::NewExtension,
+    responses(
+        (status = 201, description = "the extension request (approved at once when the policy's extension has no steps)", body = crate::openapi::requests::Request),
+        (status = 400, description = "a bad value: `missing_by`, `invalid_duration`, `reason_too_long`, `invalid_body`", body = ErrorBody),
+        (status = 403, description = "not the caller's grant: `not_the_holder`", body = ErrorBody),
+        (status = 404, description = "`unknown_grant`", body = ErrorBody),
+        (status = 409, description = "no longer live: `grant_expired`, `grant_revoked`; changed meanwhile: `grant_changed`", body = ErrorBody),
+        (status = 422, description = "against policy: `extension_exceeds_max` (names `max_extended`), `reason_required`, `not_a_requester`", body = ErrorBody),
+    )
+)]
+pub async fn extend(
+    State(app): State<App>,
+    caller: Caller,
+    PathParams(GrantPath { id }): PathParams<GrantPath>,
+    JsonBody(body): JsonBody<NewExtension>,
+) -> ApiResult<(StatusCode, Json<RequestView>)> {
+    if let Some(by) = &body.by {
+        crate::params::duration(by).map_err(|e| ApiError::bad_request("invalid_duration", e))?;
+    }
+    let request = ops::extend_grant(&app, &caller.user, &id, &body).await?;
+    let shown = super::requests::view(&app, request).await?;
+    Ok((StatusCode::CREATED, Json(shown)))
 }

@@ -233,6 +233,16 @@ pub struct StepView {
     min_approvals: u32,
 }
 
+fn step_views(steps: &[wicket_core::config::Step]) -> Vec<StepView> {
+    steps
+        .iter()
+        .map(|s| StepView {
+            approvers: s.approvers.iter().map(ToString::to_string).collect(),
+            min_approvals: s.min_approvals,
+        })
+        .collect()
+}
+
 /// A policy the caller may request under.
 #[derive(Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -251,6 +261,11 @@ pub struct PolicyView {
     #[schema(value_type = formats::Duration)]
     request_ttl: Duration,
     steps: Vec<StepView>,
+    /// The steps an extension of a grant goes through (`[]`: extended at once).
+    extend_steps: Vec<StepView>,
+    /// The longest a grant's whole window may become through extensions.
+    #[schema(value_type = formats::Duration)]
+    max_extended: Duration,
     break_glass: bool,
 }
 
@@ -277,14 +292,9 @@ pub async fn policies(State(app): State<App>, caller: Caller) -> Json<Items<Poli
             require_reason: p.require_reason,
             ticket_pattern: p.ticket_pattern_text.clone(),
             request_ttl: p.request_ttl,
-            steps: p
-                .steps
-                .iter()
-                .map(|s| StepView {
-                    approvers: s.approvers.iter().map(ToString::to_string).collect(),
-                    min_approvals: s.min_approvals,
-                })
-                .collect(),
+            steps: step_views(&p.steps),
+            extend_steps: step_views(p.steps_for(true)),
+            max_extended: p.max_extended,
             break_glass: p.break_glass,
         })
         .collect();

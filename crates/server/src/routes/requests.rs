@@ -70,19 +70,19 @@ fn within_limit(comment: Option<&str>) -> ApiResult<()> {
     Ok(())
 }
 
-/// The request with its grants and its policy's step count.
+/// The request with its grants (for an extension, the grant it extends) and its policy's
+/// step count.
 pub async fn view(app: &App, request: Request) -> ApiResult<RequestView> {
     let now = now();
-    let grants = app
-        .grants_of_request(&request.id)
-        .await?
-        .into_iter()
-        .map(|g| GrantView::new(g, now))
-        .collect();
+    let grants = match &request.extends {
+        Some(id) => app.store.get_grant(id).await?.into_iter().collect(),
+        None => app.grants_of_request(&request.id).await?,
+    };
+    let grants = grants.into_iter().map(|g| GrantView::new(g, now)).collect();
     let steps = app
         .config
         .policy(&request.policy)
-        .map_or(0, |p| p.steps.len());
+        .map_or(0, |p| p.steps_for(request.extends.is_some()).len());
     Ok(RequestView {
         request,
         steps,

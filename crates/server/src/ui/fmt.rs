@@ -48,6 +48,7 @@ pub fn field_for(code: &str) -> Option<&'static str> {
         "invalid_start_at" | "start_at_in_past" | "start_at_too_far" => "start_at",
         "break_glass_not_allowed" => "break_glass",
         "comment_too_long" => "comment",
+        "extension_exceeds_max" | "missing_by" => "by",
         _ => return None,
     })
 }

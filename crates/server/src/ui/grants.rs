@@ -1,12 +1,14 @@
-//! Grants: every live grant for holders of `wicket:grants.revoke`, and the one form action that
-//! ends a grant early (release one's own, or revoke another's with a reason).
+//! Grants: every live grant for holders of `wicket:grants.revoke`, the form action that ends a
+//! grant early (release one's own, or revoke another's with a reason), and the holder's
+//! request to extend one.
 
 use crate::error::ApiError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::html;
-use wicket_core::{GrantStatus, Power};
+use wicket_core::workflow::NewExtension;
+use wicket_core::{GrantStatus, Power, RequestState, time};
 use wicket_store::GrantFilter;
 
 use super::error::{UiResult, see_other};
@@ -91,6 +93,51 @@ pub async fn revoke(
                 &viewer,
                 &back,
                 &Problem::new(&format!("revoke-{id}"), e),
+            )
+            .await
+        }
+    }
+}
+
+/// The holder asks for more time: approved at once (the flash gives the new end) or pending.
+pub async fn extend(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Posted { viewer, form }: Posted,
+) -> UiResult<Response> {
+    let back = form.back("/");
+    let input = NewExtension {
+        by: form.text("by"),
+        reason: form.text("reason"),
+    };
+    match ops::extend_grant(&app, &viewer.user, &id, &input)
+        .await
+        .map_err(ApiError::from)
+    {
+        Ok(r) => {
+            let by = r.duration;
+            let text = if r.state == RequestState::Approved {
+                let end = app.store.get_grant(&id).await?.map(|g| g.expires_at);
+                format!(
+                    "Grant {id} extended by {by}: it now ends at {}.",
+                    end.map_or_else(|| "its new end".to_string(), time::format)
+                )
+            } else {
+                format!(
+                    "Extension {} of grant {id} by {by} is pending approval.",
+                    r.id
+                )
+            };
+            viewer.flash(&app, true, text);
+            Ok(see_other(&back))
+        }
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => Err(e.into()),
+        Err(e) => {
+            rerender(
+                &app,
+                &viewer,
+                &back,
+                &Problem::new(&format!("extend-{id}"), e),
             )
             .await
         }

@@ -44,6 +44,7 @@ fn card(app: &App, csrf: &str, r: &Request, problem: Option<&Problem>) -> Markup
         article.card.request id=(format!("req-{}", r.id)) data-card {
             h2 {
                 a href=(format!("/requests/{}", r.id)) { (r.requester) " asks for " (r.roles.join(", ")) }
+                @if r.extends.is_some() { " " span.badge { "extension" } }
                 @if r.break_glass { " " span.badge.high { "break-glass" } }
             }
             p.hint { code { (r.id) } " · created " (when(r.created_at)) " · " (countdown(r.pending_until)) " to decide" }
@@ -117,7 +118,7 @@ fn outcome(app: &App, r: &Request, verdict: Verdict) -> String {
             let next = app
                 .config
                 .policy(&r.policy)
-                .and_then(|p| p.steps.get(r.step as usize))
+                .and_then(|p| p.steps_for(r.extends.is_some()).get(r.step as usize))
                 .map(|s| {
                     s.approvers
                         .iter()

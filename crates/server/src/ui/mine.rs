@@ -27,8 +27,9 @@ pub const POLL_MS: u32 = 3000;
 const RECENT: usize = 5;
 const MY_REQUESTS: i64 = 10;
 
-/// Live and recently ended grants, and my latest requests.
-async fn live(app: &App, viewer: &Viewer) -> UiResult<Markup> {
+/// Live and recently ended grants, and my latest requests; `problem` is a failed form of a
+/// grant (an extension) to show beside its field.
+async fn live(app: &App, viewer: &Viewer, problem: Option<&Problem>) -> UiResult<Markup> {
     let now = now();
     let mine = |live_at, limit| GrantFilter {
         user: Some(viewer.user.clone()),
@@ -60,7 +61,7 @@ async fn live(app: &App, viewer: &Viewer) -> UiResult<Markup> {
         viewer: &viewer.user,
         may_revoke: app.has_power(&viewer.user, Power::GrantsRevoke),
         back: "/",
-        problem: None,
+        problem,
         link_request: true,
     };
     Ok(html! {
@@ -82,7 +83,7 @@ async fn live(app: &App, viewer: &Viewer) -> UiResult<Markup> {
                         a href=(format!("/requests/{}", r.id)) { code { (r.roles.join(", ")) } }
                         " " (badge(r.state.as_str()))
                         @if r.state == RequestState::Pending {
-                            @if let Some(p) = app.config.policy(&r.policy) { " " span.hint { "step " (r.step + 1) " of " (p.steps.len()) } }
+                            @if let Some(p) = app.config.policy(&r.policy) { " " span.hint { "step " (r.step + 1) " of " (p.steps_for(r.extends.is_some()).len()) } }
                         }
                         " " span.hint { (when(r.created_at)) }
                     }
@@ -118,7 +119,7 @@ pub async fn render(
     let values = |form: &str| refill.filter(|(f, _)| *f == form).map(|(_, v)| v);
     let body = html! {
         p.lede { "Signed in as " strong { (user) } @if !groups.is_empty() { " · groups " (groups.join(", ")) } }
-        div #live data-poll="/mine/live" data-poll-ms=(POLL_MS) { (live(app, viewer).await?) }
+        div #live data-poll="/mine/live" data-poll-ms=(POLL_MS) { (live(app, viewer, problem).await?) }
         section aria-labelledby="standing-h" {
             h2 #standing-h { "Standing roles" }
             @if standing.is_empty() { p.empty { "None: everything you hold is temporary." } }
@@ -154,7 +155,7 @@ pub async fn fragment(State(app): State<App>, headers: HeaderMap) -> UiResult<Re
     let Some(viewer) = viewer(&app, &headers).await? else {
         return Ok(unauthenticated());
     };
-    Ok(Html(live(&app, &viewer).await?.into_string()).into_response())
+    Ok(Html(live(&app, &viewer, None).await?.into_string()).into_response())
 }
 
 /// What the two request forms send, as the core reads it.

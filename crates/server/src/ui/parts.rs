@@ -13,6 +13,7 @@ pub fn facts(r: &Request) -> Markup {
     html! {
         dl.facts {
             dt { "Requester" } dd { (r.requester) }
+            @if let Some(g) = &r.extends { dt { "Extends" } dd { "grant " code { (g) } " by " (r.duration) } }
             dt { "Roles" } dd { @for (i, role) in r.roles.iter().enumerate() { @if i > 0 { ", " } code { (role) } } }
             @if let (Some(a), Some(res)) = (&r.action, &r.resource) {
                 dt { "For" } dd { code { (a) } " on " code { (res) } }
@@ -37,12 +38,13 @@ pub fn steps(app: &App, r: &Request) -> Markup {
     let Some(policy) = app.config.policy(&r.policy) else {
         return html! { p.hint { "policy " code { (r.policy) } " no longer exists" } };
     };
-    if policy.steps.is_empty() {
+    let list = policy.steps_for(r.extends.is_some());
+    if list.is_empty() {
         return html! { p.hint { "No approval steps: approved at once." } };
     }
     html! {
         ol.steps {
-            @for (i, step) in policy.steps.iter().enumerate() {
+            @for (i, step) in list.iter().enumerate() {
                 @let state = if (i as u32) < r.step { "done" } else if i as u32 == r.step && r.state == RequestState::Pending { "current" } else { "waiting" };
                 @let reviews: Vec<_> = r.reviews.iter().filter(|v| v.step as usize == i).collect();
                 li class=(format!("step {state}")) aria-current=[(state == "current").then_some("step")] {
@@ -117,8 +119,34 @@ fn window(g: &Grant, status: GrantStatus) -> Markup {
     }
 }
 
-/// A grant: role, status, window, a live countdown while active, and the release form (own
-/// grant) or the revoke form with its reason (someone else's, with `wicket:grants.revoke`).
+/// The holder's form to ask for more time on a live grant: how much, and why.
+fn extend_form(g: &Grant, cx: &GrantCtx<'_>) -> Markup {
+    let form = format!("extend-{}", g.id);
+    let by = Slot::new(&form, "by", cx.problem);
+    let reason = Slot::new(&form, "reason", cx.problem);
+    html! {
+        form.inline.extend #(form) method="post" action=(format!("/grants/{}/extend", g.id)) novalidate {
+            (csrf_field(cx.csrf))
+            input type="hidden" name="back" value=(cx.back);
+            (form_problem(&form, &["by", "reason"], cx.problem))
+            div.row {
+                label for=(by.id) { "Extend by" }
+                input #(by.id) type="text" name="by" value="1h" size="5" required aria-invalid=[by.invalid()]
+                    aria-describedby=[by.described_by(false)];
+                label for=(reason.id) { "because" }
+                input #(reason.id) type="text" name="reason" aria-invalid=[reason.invalid()]
+                    aria-describedby=[reason.described_by(false)];
+                button type="submit" { "Extend" }
+            }
+            (by.notes(None))
+            (reason.notes(None))
+        }
+    }
+}
+
+/// A grant: role, status, window, a live countdown while active, the extend form and the
+/// release form (own grant) or the revoke form with its reason (someone else's, with
+/// `wicket:grants.revoke`).
 pub fn grant_row(g: &Grant, cx: &GrantCtx<'_>) -> Markup {
     let form = format!("revoke-{}", g.id);
     let reason = Slot::new(&form, "reason", cx.problem);
@@ -136,6 +164,7 @@ pub fn grant_row(g: &Grant, cx: &GrantCtx<'_>) -> Markup {
                 (window(g, status))
                 @if cx.link_request { " · " a href=(format!("/requests/{}", g.request_id)) { "request" } }
             }
+            @if live && own { (extend_form(g, cx)) }
             @if live && (own || cx.may_revoke) {
                 form.inline method="post" action=(format!("/grants/{}/revoke", g.id)) novalidate {
                     (csrf_field(cx.csrf))

@@ -73,6 +73,8 @@ fn table() -> Vec<Row> {
         row("GET", "/v1/grants/{grant}", None,                  [A,  A,  A,  A,  OK, F,  F,  F,  OK, OK, F,  F,  F,  F]),
         row("POST", "/v1/grants/{grant}/revoke", Some(json!({"reason": "matrix"})),
                                                                 [A,  A,  A,  A,  OK, F,  F,  F,  F,  OK, F,  F,  F,  F]),
+        row("POST", "/v1/grants/{grant}/extend", Some(json!({"by": "30m"})), // over max_extended
+                                                                [A,  A,  A,  A,  POL,F,  F,  F,  F,  F,  F,  F,  F,  F]),
         row("GET", "/v1/audit", None,                           [A,  A,  A,  A,  F,  F,  F,  OK, F,  F,  F,  F,  F,  F]),
         row("GET", "/v1/audit/verify", None,                    [A,  A,  A,  A,  F,  F,  F,  OK, F,  F,  F,  F,  F,  F]),
         row("GET", "/v1/anomalies", None,                       [A,  A,  A,  A,  F,  F,  F,  OK, F,  F,  F,  F,  F,  F]),

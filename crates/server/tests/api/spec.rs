@@ -32,6 +32,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/grants"),
     ("GET", "/v1/grants/{id}"),
     ("POST", "/v1/grants/{id}/revoke"),
+    ("POST", "/v1/grants/{id}/extend"),
     ("GET", "/v1/audit"),
     ("GET", "/v1/audit/verify"),
     ("GET", "/v1/anomalies"),
@@ -59,6 +60,7 @@ pub const REQUIRED_BODY: &[&str] = &[
     "/v1/requests",
     "/v1/db/creds",
     "/v1/ssh/certs",
+    "/v1/grants/{id}/extend",
 ];
 
 /// `(METHOD, template, operation)` for every operation of the spec.

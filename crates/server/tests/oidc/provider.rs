@@ -65,17 +65,19 @@ impl Provider {
             }
         });
         // Node starts in a second on a quiet machine; a loaded one is given minutes.
-        let line = rx.recv_timeout(Duration::from_secs(180)).unwrap_or_else(|e| {
-            let said = std::fs::read_to_string(&log).unwrap_or_default();
-            match e {
-                mpsc::RecvTimeoutError::Timeout => {
-                    panic!("the OpenID Provider did not start within 180 s; it said: {said}")
+        let line = rx
+            .recv_timeout(Duration::from_secs(180))
+            .unwrap_or_else(|e| {
+                let said = std::fs::read_to_string(&log).unwrap_or_default();
+                match e {
+                    mpsc::RecvTimeoutError::Timeout => {
+                        panic!("the OpenID Provider did not start within 180 s; it said: {said}")
+                    }
+                    mpsc::RecvTimeoutError::Disconnected => {
+                        panic!("the OpenID Provider exited before it started; it said: {said}")
+                    }
                 }
-                mpsc::RecvTimeoutError::Disconnected => {
-                    panic!("the OpenID Provider exited before it started; it said: {said}")
-                }
-            }
-        });
+            });
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         let issuer = v["issuer"].as_str().unwrap().to_string();
         let port = issuer.rsplit(':').next().unwrap().parse().unwrap();

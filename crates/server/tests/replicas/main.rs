@@ -14,6 +14,7 @@ mod background;
 mod consistency;
 mod contention;
 mod drift;
+mod extension;
 mod failover;
 mod harness;
 

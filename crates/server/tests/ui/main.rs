@@ -6,6 +6,7 @@
 mod browser;
 mod harness;
 
+mod extend;
 mod flow;
 mod forms;
 mod http;

@@ -24,6 +24,11 @@ const MIGRATIONS: Migrations = &[
         "directory",
         include_str!("../../migrations/postgres/0003_directory.sql"),
     ),
+    (
+        4,
+        "grant extension",
+        include_str!("../../migrations/postgres/0004_grant_extension.sql"),
+    ),
 ];
 
 /// The session advisory lock that migrating servers take turns on ("wicket" and 1).

@@ -21,6 +21,7 @@ impl Work for Changes {
             reviews,
             grants: new_grants,
             revocation,
+            extension,
             anomalies: new_anomalies,
             tokens: new_tokens,
             token_revocations,
@@ -44,6 +45,9 @@ impl Work for Changes {
         }
         if let Some(revocation) = &revocation {
             grants::revoke(&mut *conn, revocation).await?;
+        }
+        if let Some(extension) = &extension {
+            grants::extend(&mut *conn, extension).await?;
         }
         for anomaly in &new_anomalies {
             anomalies::insert(&mut *conn, anomaly).await?;

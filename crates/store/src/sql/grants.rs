@@ -2,7 +2,7 @@
 
 mod due;
 
-use wicket_core::workflow::{NewGrant, Revocation};
+use wicket_core::workflow::{Extension, NewGrant, Revocation};
 use wicket_core::{Grant, Time};
 
 use super::{Columns, Conn, Statement, Value, insert_row};
@@ -56,6 +56,23 @@ pub(crate) async fn revoke<C: Conn>(conn: &mut C, r: &Revocation) -> Result<(), 
         Some(_) => format!("grant `{}` is already revoked", r.grant_id),
         None => format!("grant `{}` does not exist", r.grant_id),
     }))
+}
+
+/// Moves a grant's end; a grant missing, revoked, or whose end moved meanwhile is a conflict.
+pub(crate) async fn extend<C: Conn>(conn: &mut C, e: &Extension) -> Result<(), StoreError> {
+    let mut st = Statement::new(C::DIALECT, "UPDATE grants SET expires_at = ");
+    st.bind(e.grant.expires_at)
+        .push(" WHERE id = ")
+        .bind(e.grant.id.as_str())
+        .push(" AND revoked_at IS NULL AND expires_at = ")
+        .bind(e.previous_expires_at);
+    if conn.execute(&st).await? == 1 {
+        return Ok(());
+    }
+    Err(StoreError::Conflict(format!(
+        "grant `{}` was revoked or changed meanwhile",
+        e.grant.id
+    )))
 }
 
 pub(crate) async fn get<C: Conn>(conn: &mut C, id: &str) -> Result<Option<Grant>, StoreError> {

@@ -14,10 +14,11 @@ pub(crate) use reviews::insert as insert_review;
 
 /// Every column but `id`, in the order [`fields`] gives their values and [`decode`] reads them.
 const FIELDS: &str = "requester, roles, policy, reason, ticket, duration_secs, start_at, break_glass, \
-                      action, resource, state, step, created_at, pending_until, decided_at, version";
+                      action, resource, state, step, created_at, pending_until, decided_at, version, \
+                      extends_grant";
 
 /// The values of [`FIELDS`] for `r`.
-fn fields(r: &Request) -> [Value<'_>; 16] {
+fn fields(r: &Request) -> [Value<'_>; 17] {
     [
         r.requester.as_str().into(),
         Value::List(r.roles.iter().map(String::as_str).collect()),
@@ -35,6 +36,7 @@ fn fields(r: &Request) -> [Value<'_>; 16] {
         r.pending_until.into(),
         r.decided_at.into(),
         r.version.into(),
+        r.extends.as_deref().into(),
     ]
 }
 
@@ -189,6 +191,7 @@ fn decode(row: &impl Columns) -> Result<Request, StoreError> {
         decided_at: row.opt_time(15)?,
         reviews: Vec::new(),
         version: row.int(16)?,
+        extends: row.opt_text(17)?,
         id,
     })
 }

@@ -23,6 +23,11 @@ const MIGRATIONS: Migrations = &[
         "directory",
         include_str!("../../migrations/sqlite/0003_directory.sql"),
     ),
+    (
+        4,
+        "grant extension",
+        include_str!("../../migrations/sqlite/0004_grant_extension.sql"),
+    ),
 ];
 
 /// Brings the schema up to date. Runs inside one `BEGIN IMMEDIATE` transaction (sqlx nests

@@ -9,7 +9,7 @@ use chrono::Duration as Span;
 use wicket_core::audit::EventKind;
 use wicket_core::audit::{EventBuilder, Verifier};
 use wicket_core::time::from_millis;
-use wicket_core::workflow::{Changes, NewGrant, RequestWrite, Revocation};
+use wicket_core::workflow::{Changes, Extension, NewGrant, RequestWrite, Revocation};
 use wicket_core::{
     Anomaly, AuditEvent, Duration, Grant, NewEvent, Request, RequestState, Review, Severity, Time,
     TokenRecord, Verdict,
@@ -52,6 +52,7 @@ pub fn request(requester: &str, created_at: Time) -> Request {
         created_at,
         pending_until: created_at + Span::minutes(30),
         decided_at: None,
+        extends: None,
         reviews: Vec::new(),
         version: 1,
     }
@@ -417,6 +418,86 @@ pub async fn second_revocation_is_a_conflict(store: Shared) -> TestResult {
         is_conflict(&missing, "grant `gr_missing` does not exist"),
         "{missing:?}"
     );
+    Ok(())
+}
+
+pub async fn an_extension_moves_the_end_it_read_only(store: Shared) -> TestResult {
+    let r = request("alice", t0());
+    let g = grant(&r, "orders-db-read", t0(), t0() + Span::hours(1));
+    insert_with_grants(&*store, &r, std::slice::from_ref(&g)).await?;
+    let extend = |from: Time, to: Time| {
+        let mut after = g.clone();
+        after.expires_at = to;
+        Changes {
+            extension: Some(Extension {
+                grant: after,
+                previous_expires_at: from,
+            }),
+            events: vec![event("grant.extended", "alice", t0()).grant(&g.id).build()],
+            ..Changes::default()
+        }
+    };
+    let end = g.expires_at;
+    let later = end + Span::minutes(30);
+    store.commit(extend(end, later)).await?;
+    assert_eq!(
+        store
+            .get_grant(&g.id)
+            .await?
+            .ok_or("grant vanished")?
+            .expires_at,
+        later
+    );
+    assert!(
+        store
+            .live_grants(later - Span::seconds(1))
+            .await?
+            .iter()
+            .any(|x| x.id == g.id)
+    );
+    // Over an end that has moved meanwhile: a conflict, and nothing written.
+    let head = store.audit_head().await?;
+    let stale = store.commit(extend(end, later + Span::hours(1))).await;
+    assert!(
+        is_conflict(&stale, "revoked or changed meanwhile"),
+        "{stale:?}"
+    );
+    assert_eq!(store.audit_head().await?, head);
+    // Revoked: a conflict too.
+    store
+        .commit(Changes {
+            revocation: Some(Revocation {
+                grant_id: g.id.clone(),
+                at: t0() + Span::minutes(5),
+                by: "alice".into(),
+                reason: "done".into(),
+            }),
+            ..Changes::default()
+        })
+        .await?;
+    let revoked = store.commit(extend(later, later + Span::hours(1))).await;
+    assert!(
+        is_conflict(&revoked, "revoked or changed meanwhile"),
+        "{revoked:?}"
+    );
+    assert_eq!(
+        store
+            .get_grant(&g.id)
+            .await?
+            .ok_or("grant vanished")?
+            .expires_at,
+        later
+    );
+    // The extension request's grant id reads back.
+    let mut ext = request("alice", t0() + Span::minutes(1));
+    ext.id = "req_extension".into();
+    ext.extends = Some(g.id.clone());
+    insert(&*store, &ext).await?;
+    let back = store
+        .get_request(&ext.id)
+        .await?
+        .ok_or("request vanished")?;
+    assert_eq!(back.extends.as_deref(), Some(g.id.as_str()));
     Ok(())
 }
 

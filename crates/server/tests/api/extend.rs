@@ -1,0 +1,411 @@
+//! Extending a live grant through the API: the lighter `extend_steps`, the `max_extended`
+//! bound, the grant keeping its id, the audit events, and every hostile case refused with
+//! nothing changed.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// The API tests' configuration plus a policy whose extensions bob alone approves, and one
+/// whose extensions are automatic.
+fn config() -> String {
+    format!(
+        r#"{CONFIG}
+[[policies]]
+name = "extendable"
+requesters = ["group:sre"]
+roles = ["orders-db-write"]
+max_duration = "1h"
+max_extended = "3h"
+steps = [
+  {{ approvers = ["group:sre-leads"] }},
+  {{ approvers = ["group:security"] }},
+]
+extend_steps = [{{ approvers = ["user:bob"] }}]
+
+[[policies]]
+name = "auto-extend"
+requesters = ["user:erin"]
+roles = ["cache-flush"]
+max_duration = "1h"
+max_extended = "90m"
+require_reason = false
+extend_steps = []
+"#
+    )
+}
+
+/// alice's grant of `orders-db-write` for 1h, approved by bob then carol.
+async fn granted(app: &TestApp, alice: &str, bob: &str, carol: &str) -> Value {
+    let (s, r) = app
+        .post(
+            "/v1/requests",
+            alice,
+            json!({"roles": ["orders-db-write"], "policy": "extendable", "reason": "INC-9 migration", "ticket": "INC-9"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let id = r["id"].as_str().unwrap();
+    for who in [bob, carol] {
+        let (s, r) = app
+            .post(&format!("/v1/requests/{id}/approve"), who, json!({}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+    }
+    let (_, r) = app.get(&format!("/v1/requests/{id}"), alice).await;
+    assert_eq!(r["state"], "approved", "{r}");
+    r["grants"][0].clone()
+}
+
+#[tokio::test]
+async fn an_approved_extension_moves_the_end_of_the_same_grant() {
+    let app = spawn_with(&config()).await;
+    let [alice, bob, bea, carol, root] = futures_util::future::join_all(
+        ["alice", "bob", "bea", "carol", "root"].map(|u| app.token(u)),
+    )
+    .await
+    .try_into()
+    .unwrap();
+    // The policy says how its grants are extended.
+    let (_, policies) = app.get("/v1/policies", &alice).await;
+    let p = policies["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "extendable")
+        .unwrap();
+    assert_eq!(p["max_extended"], "3h");
+    assert_eq!(
+        p["extend_steps"],
+        json!([{"approvers": ["user:bob"], "min_approvals": 1}])
+    );
+    assert_eq!(p["steps"].as_array().unwrap().len(), 2);
+
+    let grant = granted(&app, &alice, &bob, &carol).await;
+    let gid = grant["id"].as_str().unwrap();
+    let end = grant["expires_at"].as_str().unwrap().to_string();
+
+    let (s, ext) = app
+        .post(
+            &format!("/v1/grants/{gid}/extend"),
+            &alice,
+            json!({"by": "1h", "reason": "the migration runs long"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{ext}");
+    assert_eq!(ext["state"], "pending");
+    assert_eq!(ext["extends"], gid);
+    assert_eq!(ext["duration"], "1h");
+    assert_eq!(ext["steps"], 1, "the lighter extend_steps decide: {ext}");
+    assert_eq!(ext["grants"][0]["id"], gid);
+    assert_eq!(
+        ext["ticket"], "INC-9",
+        "the ticket of the grant's request carries over"
+    );
+    let rid = ext["id"].as_str().unwrap();
+
+    // bea leads SREs but only bob approves extensions under this policy.
+    assert_error(
+        &app.post(&format!("/v1/requests/{rid}/approve"), &bea, json!({}))
+            .await,
+        403,
+        "not_an_approver",
+    );
+    // bob sees it among the requests he may review.
+    let (_, mine) = app.get("/v1/requests?reviewable=true", &bob).await;
+    assert!(
+        mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == rid),
+        "{mine}"
+    );
+
+    let (s, done) = app
+        .post(&format!("/v1/requests/{rid}/approve"), &bob, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    assert_eq!(done["state"], "approved");
+    let (_, after) = app.get(&format!("/v1/grants/{gid}"), &alice).await;
+    assert_eq!(after["id"], gid);
+    assert_eq!(after["status"], "active");
+    let moved = wicket_core::time::parse(after["expires_at"].as_str().unwrap()).unwrap()
+        - wicket_core::time::parse(&end).unwrap();
+    assert_eq!(moved.num_seconds(), 3600, "{after}");
+    // No second grant: alice still holds exactly one of the role.
+    let (_, list) = app.get("/v1/grants?status=active", &alice).await;
+    let write: Vec<&Value> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["role"] == "orders-db-write")
+        .collect();
+    assert_eq!(write.len(), 1, "{list}");
+
+    // The decision index holds the new end.
+    let (_, check) = app
+        .post(
+            "/v1/check",
+            &alice,
+            json!({"action": "db:insert", "resource": "postgres/prod/orders/public/orders"}),
+        )
+        .await;
+    assert_eq!(check["allowed"], true, "{check}");
+    assert_eq!(check["via"]["expires_at"], after["expires_at"], "{check}");
+
+    // Audited: the request, bob's review, the approval and the extension itself.
+    assert_eq!(
+        app.kinds(&root, rid).await,
+        [
+            "request.created",
+            "review.added",
+            "request.approved",
+            "grant.extended"
+        ]
+    );
+    let events = app.events(&root).await;
+    let extended = events
+        .iter()
+        .find(|e| e["kind"] == "grant.extended")
+        .unwrap();
+    assert_eq!(extended["grant_id"], gid);
+    assert_eq!(extended["actor"], "bob");
+    assert_eq!(extended["details"]["previous_expires_at"], end);
+    assert_eq!(extended["details"]["expires_at"], after["expires_at"]);
+    let (_, verify) = app.get("/v1/audit/verify", &root).await;
+    assert_eq!(verify["ok"], true, "{verify}");
+
+    // Counted.
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("wicket_grant_extensions_total{outcome=\"requested\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("wicket_grant_extensions_total{outcome=\"extended\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_extend_steps_extends_at_once_up_to_max_extended() {
+    let app = spawn_with(&config()).await;
+    let erin = app.token("erin").await;
+    let (s, r) = app
+        .post(
+            "/v1/requests",
+            &erin,
+            json!({"roles": ["cache-flush"], "policy": "auto-extend", "duration": "1h"}),
+        )
+        .await;
+    assert_eq!(
+        (s, r["state"].as_str()),
+        (StatusCode::CREATED, Some("approved")),
+        "{r}"
+    );
+    let gid = r["grants"][0]["id"].as_str().unwrap();
+    let (s, ext) = app
+        .post(
+            &format!("/v1/grants/{gid}/extend"),
+            &erin,
+            json!({"by": "20m"}),
+        )
+        .await;
+    assert_eq!(
+        (s, ext["state"].as_str()),
+        (StatusCode::CREATED, Some("approved")),
+        "{ext}"
+    );
+    // 1h + 20m used of 90m: 11 more minutes is over the limit, and the message says so.
+    let over = app
+        .post(
+            &format!("/v1/grants/{gid}/extend"),
+            &erin,
+            json!({"by": "11m"}),
+        )
+        .await;
+    assert_error(&over, 422, "extension_exceeds_max");
+    let message = over.1["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`1h30m` (max_extended)") && message.contains("at most `10m` more"),
+        "{message}"
+    );
+    let (s, ext) = app
+        .post(
+            &format!("/v1/grants/{gid}/extend"),
+            &erin,
+            json!({"by": "10m"}),
+        )
+        .await;
+    assert_eq!(
+        (s, ext["state"].as_str()),
+        (StatusCode::CREATED, Some("approved")),
+        "{ext}"
+    );
+    let (_, g) = app.get(&format!("/v1/grants/{gid}"), &erin).await;
+    let window = wicket_core::time::parse(g["expires_at"].as_str().unwrap()).unwrap()
+        - wicket_core::time::parse(g["starts_at"].as_str().unwrap()).unwrap();
+    assert_eq!(window.num_minutes(), 90, "{g}");
+}
+
+#[tokio::test]
+async fn hostile_extensions_get_a_clear_4xx_and_change_nothing() {
+    let app = spawn_with(&config()).await;
+    let [alice, bob, carol, dave, root] = futures_util::future::join_all(
+        ["alice", "bob", "carol", "dave", "root"].map(|u| app.token(u)),
+    )
+    .await
+    .try_into()
+    .unwrap();
+    let grant = granted(&app, &alice, &bob, &carol).await;
+    let gid = grant["id"].as_str().unwrap();
+    let path = format!("/v1/grants/{gid}/extend");
+    let before = app.events(&root).await.len();
+
+    // Someone else's grant, even with every power.
+    for other in [&dave, &root] {
+        let r = app
+            .post(&path, other, json!({"by": "1h", "reason": "mine now"}))
+            .await;
+        assert_error(&r, 403, "not_the_holder");
+    }
+    // Over `max_extended` (1h used, 3h allowed).
+    let r = app
+        .post(&path, &alice, json!({"by": "2h1m", "reason": "x"}))
+        .await;
+    assert_error(&r, 422, "extension_exceeds_max");
+    assert!(
+        r.1["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("max_extended")
+    );
+    // Malformed.
+    assert_error(
+        &app.post(&path, &alice, json!({"by": "forever", "reason": "x"}))
+            .await,
+        400,
+        "invalid_duration",
+    );
+    assert_error(
+        &app.post(&path, &alice, json!({"reason": "x"})).await,
+        400,
+        "missing_by",
+    );
+    assert_error(
+        &app.post(&path, &alice, json!({"by": "1h", "until": "never"}))
+            .await,
+        400,
+        "invalid_body",
+    );
+    assert_error(
+        &app.post(&path, &alice, json!({"by": "1h"})).await,
+        422,
+        "reason_required",
+    );
+    assert_error(
+        &app.post(
+            "/v1/grants/gr_nope/extend",
+            &alice,
+            json!({"by": "1h", "reason": "x"}),
+        )
+        .await,
+        404,
+        "unknown_grant",
+    );
+    assert_eq!(
+        app.events(&root).await.len(),
+        before,
+        "a refusal writes nothing"
+    );
+
+    // Revoked: refused, and the grant stays revoked with its end.
+    let (s, revoked) = app
+        .post(&format!("/v1/grants/{gid}/revoke"), &alice, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{revoked}");
+    let r = app
+        .post(&path, &alice, json!({"by": "1h", "reason": "x"}))
+        .await;
+    assert_error(&r, 409, "grant_revoked");
+    let (_, g) = app.get(&format!("/v1/grants/{gid}"), &alice).await;
+    assert_eq!(
+        (g["status"].clone(), g["expires_at"].clone()),
+        ("revoked".into(), revoked["expires_at"].clone())
+    );
+
+    // Expired: a grant whose end has passed.
+    let erin = app.token("erin").await;
+    let (_, r) = app
+        .post(
+            "/v1/requests",
+            &erin,
+            json!({"roles": ["cache-flush"], "policy": "auto-extend", "duration": "1s"}),
+        )
+        .await;
+    let short = r["grants"][0]["id"].as_str().unwrap().to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (_, g) = app.get(&format!("/v1/grants/{short}"), &erin).await;
+        if g["status"] == "expired" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "grant never expired: {g}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let r = app
+        .post(
+            &format!("/v1/grants/{short}/extend"),
+            &erin,
+            json!({"by": "10m"}),
+        )
+        .await;
+    assert_error(&r, 409, "grant_expired");
+    assert!(
+        r.1["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("request the role again")
+    );
+}
+
+#[tokio::test]
+async fn an_extension_approved_after_its_grant_was_revoked_is_refused() {
+    let app = spawn_with(&config()).await;
+    let [alice, bob, carol] =
+        futures_util::future::join_all(["alice", "bob", "carol"].map(|u| app.token(u)))
+            .await
+            .try_into()
+            .unwrap();
+    let grant = granted(&app, &alice, &bob, &carol).await;
+    let gid = grant["id"].as_str().unwrap();
+    let (_, ext) = app
+        .post(
+            &format!("/v1/grants/{gid}/extend"),
+            &alice,
+            json!({"by": "1h", "reason": "x"}),
+        )
+        .await;
+    let rid = ext["id"].as_str().unwrap();
+    app.post(&format!("/v1/grants/{gid}/revoke"), &alice, json!({}))
+        .await;
+    let r = app
+        .post(&format!("/v1/requests/{rid}/approve"), &bob, json!({}))
+        .await;
+    assert_error(&r, 409, "grant_revoked");
+    let (_, still) = app.get(&format!("/v1/requests/{rid}"), &alice).await;
+    assert_eq!(still["state"], "pending", "{still}");
+}

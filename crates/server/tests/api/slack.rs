@@ -1,0 +1,446 @@
+//! Slack approvals against a local server standing for Slack's Web API: a new request is
+//! posted with its buttons, clicks signed exactly as Slack signs them are reviews under every
+//! rule, and forged, stale, replayed, unknown and off-limits clicks are refused with nothing
+//! changed.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use reqwest::StatusCode as Status;
+use serde_json::{Value, json};
+use wicket_engine::slack::verify::sign;
+
+use crate::helpers::*;
+
+const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+
+/// Every Web API call: (method, authorization, body or query).
+#[derive(Clone, Default)]
+struct WebApi {
+    calls: Arc<Mutex<Vec<(String, String, Value)>>>,
+}
+
+impl WebApi {
+    fn calls(&self, method: &str) -> Vec<Value> {
+        let calls = self.calls.lock().unwrap();
+        calls
+            .iter()
+            .filter(|c| c.0 == method)
+            .map(|c| c.2.clone())
+            .collect()
+    }
+
+    async fn wait(&self, method: &str, n: usize) -> Vec<Value> {
+        let started = Instant::now();
+        loop {
+            let got = self.calls(method);
+            if got.len() >= n {
+                return got;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{method} was called {} times",
+                got.len()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+fn auth(headers: &HeaderMap) -> String {
+    headers
+        .get("authorization")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+async fn chat(
+    State(api): State<WebApi>,
+    Path(method): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    api.calls
+        .lock()
+        .unwrap()
+        .push((method.clone(), auth(&headers), body.clone()));
+    Json(
+        json!({"ok": true, "channel": body["channel"], "ts": "1700000000.000100", "message": {"text": body["text"]}}),
+    )
+}
+
+async fn users_info(
+    State(api): State<WebApi>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Json<Value> {
+    let q = q.unwrap_or_default();
+    api.calls
+        .lock()
+        .unwrap()
+        .push(("users.info".into(), auth(&headers), json!(q)));
+    let email = match q.as_str() {
+        "user=UBOB" => "bob@example.com",
+        "user=UALICE" => "alice@example.com",
+        _ => return Json(json!({"ok": false, "error": "user_not_found"})),
+    };
+    Json(
+        json!({"ok": true, "user": {"id": "U", "name": "x", "profile": {"email": email, "real_name": "X"}}}),
+    )
+}
+
+async fn start_web_api() -> (String, WebApi) {
+    let api = WebApi::default();
+    let app = Router::new()
+        .route("/api/users.info", get(users_info))
+        .route("/api/{method}", post(chat))
+        .with_state(api.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/api"), api)
+}
+
+fn config(base: &str, dir: &std::path::Path) -> String {
+    let (token, secret) = (dir.join("bot-token"), dir.join("signing-secret"));
+    std::fs::write(&token, "xoxb-test-token\n").unwrap();
+    std::fs::write(&secret, format!("{SECRET}\n")).unwrap();
+    format!(
+        r#"{CONFIG}
+[[policies]]
+name = "chat-prod"
+requesters = ["group:sre"]
+roles = ["orders-db-write"]
+max_duration = "1h"
+require_reason = false
+slack_channel = "C0PROD"
+steps = [{{ approvers = ["group:sre-leads"] }}, {{ approvers = ["group:security"] }}]
+
+[[policies]]
+name = "no-chat"
+requesters = ["group:sre"]
+roles = ["orders-db-read"]
+max_duration = "1h"
+require_reason = false
+slack_channel = "C0SEC"
+chat_approvals = false
+steps = [{{ approvers = ["group:sre-leads"] }}]
+
+[slack]
+base_url = "{base}"
+bot_token_file = "{}"
+signing_secret_file = "{}"
+email_domain = "example.com"
+users = {{ UCAROL = "carol" }}
+"#,
+        token.display(),
+        secret.display()
+    )
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The form body Slack posts for a click by `user` on `action` of `request`'s message.
+fn click(user: &str, action: &str, request: &str, channel: &str) -> String {
+    let payload = json!({
+        "type": "block_actions",
+        "user": {"id": user, "username": user.to_lowercase(), "team_id": "T0001"},
+        "api_app_id": "A0001",
+        "token": "verification-token-unused",
+        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel, "is_ephemeral": false},
+        "trigger_id": "12345.98765.abcd",
+        "team": {"id": "T0001", "domain": "example"},
+        "channel": {"id": channel, "name": "prod-access"},
+        "message": {"type": "message", "ts": "1700000000.000100", "text": "..."},
+        "response_url": "https://hooks.slack.com/actions/T0001/1/abc",
+        "actions": [{
+            "action_id": action, "block_id": format!("wicket.{request}"),
+            "text": {"type": "plain_text", "text": "Approve"},
+            "value": request, "type": "button", "action_ts": "1700000001.000200"
+        }]
+    });
+    format!("payload={}", encode(&payload.to_string()))
+}
+
+/// Posts `body` as Slack would, signed with `secret` at `at` (Unix seconds).
+async fn deliver(app: &TestApp, body: &str, secret: &str, at: i64) -> (Status, Value) {
+    let ts = at.to_string();
+    let resp = app
+        .client
+        .post(format!("{}/slack/interactions", app.addr))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", &ts)
+        .header("x-slack-signature", sign(secret, &ts, body.as_bytes()))
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn reviews(app: &TestApp, token: &str, id: &str) -> usize {
+    let (_, r) = app.get(&format!("/v1/requests/{id}"), token).await;
+    r["reviews"].as_array().unwrap().len()
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+#[tokio::test]
+async fn slack_clicks_are_reviews_under_every_rule() {
+    let (base, api) = start_web_api().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_with(&config(&base, dir.path())).await;
+    let (alice, root) = (app.token("alice").await, app.token("root").await);
+
+    let (s, r) = app
+        .post(
+            "/v1/requests",
+            &alice,
+            json!({"roles": ["orders-db-write"], "policy": "chat-prod", "reason": "INC-1 refunds"}),
+        )
+        .await;
+    assert_eq!(s, Status::CREATED, "{r}");
+    let id = r["id"].as_str().unwrap().to_string();
+
+    // Posted to the policy's channel with the bot token and both buttons.
+    let posted = api.wait("chat.postMessage", 1).await;
+    let msg = &posted[0];
+    assert_eq!(msg["channel"], "C0PROD");
+    assert!(msg["text"].as_str().unwrap().contains(&id), "{msg}");
+    let buttons = &msg["blocks"][1]["elements"];
+    assert_eq!(buttons[0]["action_id"], "wicket.approve");
+    assert_eq!(buttons[1]["action_id"], "wicket.deny");
+    assert_eq!(buttons[0]["value"], id.as_str());
+    assert_eq!(api.calls.lock().unwrap()[0].1, "Bearer xoxb-test-token");
+
+    // bob (by e-mail through users.info) approves step 1.
+    let bob_click = click("UBOB", "wicket.approve", &id, "C0PROD");
+    let at = now();
+    let (s, v) = deliver(&app, &bob_click, SECRET, at).await;
+    assert_eq!(
+        (s, v["state"].as_str()),
+        (Status::OK, Some("pending")),
+        "{v}"
+    );
+    let updated = api.wait("chat.update", 1).await;
+    assert_eq!(
+        (updated[0]["channel"].as_str(), updated[0]["ts"].as_str()),
+        (Some("C0PROD"), Some("1700000000.000100"))
+    );
+    assert!(
+        updated[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("bob approved step 1"),
+        "{}",
+        updated[0]
+    );
+    assert_eq!(reviews(&app, &alice, &id).await, 1);
+
+    // Forged (another secret, or a changed body), stale, replayed, unsigned: 401, nothing changed.
+    let carol_click = click("UCAROL", "wicket.approve", &id, "C0PROD");
+    let e = deliver(&app, &carol_click, "not-the-secret", now()).await;
+    assert_eq!(
+        (e.0, e.1["error"]["code"].as_str()),
+        (Status::UNAUTHORIZED, Some("bad_signature")),
+        "{}",
+        e.1
+    );
+    let e = deliver(&app, &carol_click, SECRET, now() - 301).await;
+    assert_eq!(
+        (e.0, e.1["error"]["code"].as_str()),
+        (Status::UNAUTHORIZED, Some("stale_request")),
+        "{}",
+        e.1
+    );
+    let e = deliver(&app, &bob_click, SECRET, at).await;
+    assert_eq!(
+        (e.0, e.1["error"]["code"].as_str()),
+        (Status::UNAUTHORIZED, Some("replayed")),
+        "{}",
+        e.1
+    );
+    let unsigned = app
+        .client
+        .post(format!("{}/slack/interactions", app.addr))
+        .body(carol_click.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), Status::UNAUTHORIZED);
+    assert_eq!(reviews(&app, &alice, &id).await, 1);
+
+    // Signed, but every review rule still holds.
+    let e = deliver(
+        &app,
+        &click("UALICE", "wicket.approve", &id, "C0PROD"),
+        SECRET,
+        now(),
+    )
+    .await;
+    assert_eq!(
+        (e.0, e.1["error"]["code"].as_str()),
+        (Status::FORBIDDEN, Some("self_review")),
+        "{}",
+        e.1
+    );
+    let e = deliver(
+        &app,
+        &click("UBOB", "wicket.approve", &id, "C0PROD"),
+        SECRET,
+        now() + 1,
+    )
+    .await;
+    assert_eq!(
+        (e.0, e.1["error"]["code"].as_str()),
+        (Status::FORBIDDEN, Some("not_an_approver")),
+        "{}",
+        e.1
+    );
+    let e = deliver(
+        &app,
+        &click("UNOBODY", "wicket.approve", &id, "C0PROD"),
+        SECRET,
+        now(),
+    )
+    .await;
+    assert_eq!(
+        (e.0, e.1["error"]["code"].as_str()),
+        (Status::FORBIDDEN, Some("unknown_slack_user")),
+        "{}",
+        e.1
+    );
+    let e = deliver(
+        &app,
+        "payload=%7B%22type%22%3A%22view_submission%22%7D",
+        SECRET,
+        now(),
+    )
+    .await;
+    assert_eq!(
+        (e.0, e.1["error"]["code"].as_str()),
+        (Status::BAD_REQUEST, Some("invalid_payload")),
+        "{}",
+        e.1
+    );
+    let e = deliver(
+        &app,
+        &click("UCAROL", "wicket.approve", "req_nope", "C0PROD"),
+        SECRET,
+        now(),
+    )
+    .await;
+    assert_eq!(
+        (e.0, e.1["error"]["code"].as_str()),
+        (Status::NOT_FOUND, Some("unknown_request")),
+        "{}",
+        e.1
+    );
+    assert_eq!(reviews(&app, &alice, &id).await, 1);
+
+    // carol (mapped explicitly) denies; the message says so and loses its buttons.
+    let (s, v) = deliver(
+        &app,
+        &click("UCAROL", "wicket.deny", &id, "C0PROD"),
+        SECRET,
+        now(),
+    )
+    .await;
+    assert_eq!(
+        (s, v["state"].as_str()),
+        (Status::OK, Some("denied")),
+        "{v}"
+    );
+    let updated = api.wait("chat.update", 2).await;
+    assert!(
+        updated[1]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Denied by carol"),
+        "{}",
+        updated[1]
+    );
+    assert_eq!(
+        updated[1]["blocks"].as_array().unwrap().len(),
+        1,
+        "no buttons once decided"
+    );
+    // A click after the decision.
+    let e = deliver(
+        &app,
+        &click("UCAROL", "wicket.approve", &id, "C0PROD"),
+        SECRET,
+        now() + 2,
+    )
+    .await;
+    assert_eq!(
+        (e.0, e.1["error"]["code"].as_str()),
+        (Status::CONFLICT, Some("request_decided")),
+        "{}",
+        e.1
+    );
+
+    // Audited as ordinary reviews.
+    let (_, page) = app
+        .get(
+            &format!("/v1/audit?request_id={id}&kind=review.added"),
+            &root,
+        )
+        .await;
+    let actors: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["actor"].as_str().unwrap())
+        .collect();
+    assert_eq!(actors, ["bob", "carol"]);
+
+    // A policy with chat approvals off: posted without buttons, clicks refused.
+    let (_, r) = app
+        .post(
+            "/v1/requests",
+            &alice,
+            json!({"roles": ["orders-db-read"], "policy": "no-chat"}),
+        )
+        .await;
+    let quiet = r["id"].as_str().unwrap().to_string();
+    let posted = api.wait("chat.postMessage", 2).await;
+    assert_eq!(posted[1]["channel"], "C0SEC");
+    assert_eq!(
+        posted[1]["blocks"].as_array().unwrap().len(),
+        1,
+        "no buttons: {}",
+        posted[1]
+    );
+    let e = deliver(
+        &app,
+        &click("UBOB", "wicket.approve", &quiet, "C0SEC"),
+        SECRET,
+        now() + 3,
+    )
+    .await;
+    assert_eq!(
+        (e.0, e.1["error"]["code"].as_str()),
+        (Status::FORBIDDEN, Some("chat_approvals_off")),
+        "{}",
+        e.1
+    );
+    let (_, r) = app.get(&format!("/v1/requests/{quiet}"), &alice).await;
+    assert_eq!(r["state"], "pending");
+}
