@@ -48,6 +48,10 @@ mod ssh_certs;
 mod ssh_gateway;
 #[path = "cli/sshd.rs"]
 mod sshd;
+// Headless Chromium, as the server's browser tests drive it.
+#[allow(dead_code)]
+#[path = "../../server/tests/ui/browser.rs"]
+mod chromium;
 // The server's OpenID Provider and sign-in helpers, shared rather than copied.
 #[allow(dead_code)]
 #[path = "../../server/tests/oidc/browser.rs"]

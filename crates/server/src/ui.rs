@@ -21,6 +21,7 @@ mod overview;
 mod parts;
 mod request;
 mod request_form;
+mod session;
 mod timeline;
 
 pub use wicket_engine::web_sessions::{Flash, Session, Sessions};
@@ -61,6 +62,7 @@ pub fn router() -> Router<App> {
         .route("/audit/export", get(audit::export))
         .route("/anomalies", get(anomalies::show))
         .route("/overview", get(overview::show))
+        .route("/ssh/sessions/{id}", get(session::show))
         .route(assets::CSS_PATH, get(assets::css))
         .route(assets::JS_PATH, get(assets::js))
         .layer(map_response(harden))

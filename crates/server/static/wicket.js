@@ -1,5 +1,6 @@
-// Wicket's web UI script: live countdowns to expiry, and polling of the parts of a page that
-// change by themselves (the inbox, my grants). The pages work without it; it only refreshes.
+// Wicket's web UI script: live countdowns to expiry, polling of the parts of a page that
+// change by themselves (the inbox, my grants), and the SSH session player. The pages work
+// without it; it only refreshes (and plays).
 "use strict";
 
 (function () {
@@ -102,8 +103,70 @@
     field.scrollIntoView({ block: "center" });
   }
 
+  // The SSH session player: the recording's output frames, written into the screen at their
+  // recorded pace (pauses over 2 s shortened), with terminal control sequences left out.
+  function player() {
+    var data = document.getElementById("player-data");
+    var screen = document.getElementById("player-screen");
+    var button = document.getElementById("player-play");
+    var speed = document.getElementById("player-speed");
+    if (!data || !screen || !button) return;
+    var frames = JSON.parse(data.textContent);
+    var next = 0, elapsed = 0, timer = null, text = "";
+    function plain(chunk) {
+      return chunk
+        .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, "")
+        .replace(/\x1b\[[0-?]*[ -\/]*[@-~]/g, "")
+        .replace(/\x1b[@-Z\\-_]/g, "")
+        .replace(/\r\n/g, "\n")
+        .replace(/\r/g, "");
+    }
+    function write(chunk) {
+      for (var c of plain(chunk)) {
+        if (c === "\b") text = text.slice(0, -1);
+        else if (c >= " " || c === "\n" || c === "\t") text += c;
+      }
+      screen.textContent = text;
+      screen.scrollTop = screen.scrollHeight;
+    }
+    function stop(state) {
+      clearTimeout(timer);
+      timer = null;
+      screen.setAttribute("data-state", state);
+      button.textContent = state === "done" ? "Play again" : "Play";
+    }
+    function step() {
+      var rate = Number(speed ? speed.value : 1);
+      while (next < frames.length) {
+        var gap = Math.min(frames[next][0] - elapsed, 2);
+        if (rate > 0 && gap > 0.001) {
+          elapsed += gap;
+          timer = setTimeout(step, (gap * 1000) / rate);
+          return;
+        }
+        elapsed = Math.max(elapsed, frames[next][0]);
+        write(frames[next][1]);
+        next += 1;
+      }
+      stop("done");
+    }
+    button.addEventListener("click", function () {
+      if (timer) return stop("paused");
+      if (next >= frames.length) {
+        next = 0;
+        elapsed = 0;
+        text = "";
+        screen.textContent = "";
+      }
+      screen.setAttribute("data-state", "playing");
+      button.textContent = "Pause";
+      step();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     focusProblem();
+    player();
     tick();
     setInterval(tick, 1000);
     document.querySelectorAll("[data-poll]").forEach(poll);

@@ -180,7 +180,7 @@ fn exec_sftp_and_scp_go_through_the_gateway_recorded_and_audited() {
         "the gateway let a user without a grant in"
     );
 
-    s.grant("host-login");
+    let grant = s.grant("host-login");
     s.cert();
     let out = s
         .ssh(&["echo hello-through-the-gateway; echo to-stderr >&2"])
@@ -297,6 +297,62 @@ fn exec_sftp_and_scp_go_through_the_gateway_recorded_and_audited() {
         "{out:?}"
     );
 
+    // The web UI plays the recording, reached from the request's timeline.
+    let request = s
+        .server
+        .wicket(&s.alice, &["grant", "list", "--output", "json"])
+        .expect_code(0);
+    let request_id = json(&request.stdout)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == grant.as_str())
+        .map(|g| g["request_id"].as_str().unwrap().to_string())
+        .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let driver = runtime.block_on(crate::chromium::Driver::start());
+    // `expected` is what the terminal shows of the recording as it is on disk now.
+    let player = |expect_intact: bool, expected: &str| {
+        runtime.block_on(async {
+            let b = driver.browser().await;
+            b.sign_in(&s.server.url, &s.alice).await;
+            b.goto(&format!("{}/requests/{request_id}", s.server.url))
+                .await;
+            b.click(&format!("a.replay[href='/ssh/sessions/{session}']"))
+                .await;
+            b.wait_for("#recording-status").await;
+            let status = b.text("#recording-status").await;
+            assert_eq!(
+                status.contains("has changed since the session ended"),
+                !expect_intact,
+                "{status}"
+            );
+            // All at once, then at the recorded pace: the same screen both times.
+            for speed in ["0", "8"] {
+                b.client
+                    .execute(
+                        &format!("document.getElementById('player-speed').value = '{speed}'"),
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                b.click("#player-play").await;
+                b.wait_for("#player-screen[data-state='done']").await;
+                let screen = b
+                    .client
+                    .execute(
+                        "return document.getElementById('player-screen').textContent",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(screen, expected, "speed {speed}");
+            }
+            b.close().await;
+        });
+    };
+    player(true, &replay.stdout);
+
     // Every recording is as sealed; change one and `wicket audit verify` says so.
     let out = s.verify().expect_code(0);
     assert!(out.stdout.contains("audit chain ok"), "{out:?}");
@@ -308,6 +364,10 @@ fn exec_sftp_and_scp_go_through_the_gateway_recorded_and_audited() {
         out.stdout.contains("changed") && out.stdout.contains(&recording),
         "{out:?}"
     );
+    // And the player says what it plays is not what the session showed.
+    let changed = wicket(&["ssh", "replay", &recording, "--speed", "0"]).expect_code(0);
+    assert!(changed.stdout.contains("gatewaX"), "{changed:?}");
+    player(false, &changed.stdout);
 }
 
 fn sftp(s: &Setup, batch: &Path) -> std::process::Output {

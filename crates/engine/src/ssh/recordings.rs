@@ -90,3 +90,33 @@ pub async fn verify_offline(
     let store = open_store(&config, database).await?;
     verify(store.as_ref()).await
 }
+
+/// The `ssh.session.ended` event of session `session` (which names and seals its recording);
+/// none while the session is open or when no such session was recorded.
+pub async fn ended_event(
+    store: &dyn Store,
+    session: &str,
+) -> EngineResult<Option<wicket_core::AuditEvent>> {
+    let mut after = None;
+    loop {
+        let page = store
+            .list_events(&AuditFilter {
+                after,
+                limit: Some(PAGE),
+                kind: Some(EventKind::SshSessionEnded.as_str().to_string()),
+                ..AuditFilter::default()
+            })
+            .await?;
+        let found = page.iter().find(|e| {
+            serde_json::from_str::<serde_json::Value>(&e.details)
+                .is_ok_and(|d| d.get("session").and_then(|v| v.as_str()) == Some(session))
+        });
+        if let Some(e) = found {
+            return Ok(Some(e.clone()));
+        }
+        match page.last() {
+            Some(last) if page.len() as i64 == PAGE => after = Some(last.seq),
+            _ => return Ok(None),
+        }
+    }
+}

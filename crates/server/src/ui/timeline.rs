@@ -108,6 +108,15 @@ pub fn describe(e: &AuditEvent) -> Markup {
                 " for " (e.subject.as_deref().unwrap_or(&e.actor))
                 @if let Some(r) = &e.resource { " on " code { (r) } }
             }
+            Some(EventKind::SshSessionStarted) => {
+                "SSH session " code { (text(&d, "session")) } " opened as " code { (text(&d, "login")) }
+                @if let Some(r) = &e.resource { " on " code { (r) } }
+            }
+            Some(EventKind::SshExec) => { "SSH " (text(&d, "request")) ": " code { (text(&d, "command")) } }
+            Some(EventKind::SshSessionEnded) => {
+                "SSH session " code { (text(&d, "session")) } " ended (" (text(&d, "reason")) ") · "
+                a.replay href=(format!("/ssh/sessions/{}", text(&d, "session"))) { "Replay the recording" }
+            }
             Some(EventKind::TokenCreated) => {
                 (e.actor) " created token " code { (text(&d, "token_id")) } " for " (e.subject.as_deref().unwrap_or("?"))
                 @if !text(&d, "expires_at").is_empty() { ", valid until " (at(&d, "expires_at")) }

@@ -87,6 +87,8 @@ async fn the_web_ui_lets_in_only_whom_it_should() {
         ("GET", "/audit/export".into(),              [IN, IN, F,  OK]),
         ("GET", "/anomalies".into(),                 [IN, IN, F,  OK]),
         ("GET", "/overview".into(),                  [IN, IN, F,  OK]),
+        // No SSH session has this id: not found, for whoever may look.
+        ("GET", format!("/ssh/sessions/{id}"),       [IN, IN, 404, 404]),
         ("GET", "/static/wicket.css".into(),         [OK, OK, OK, OK]),
         ("GET", "/static/wicket.js".into(),          [OK, OK, OK, OK]),
     ];
