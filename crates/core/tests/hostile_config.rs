@@ -523,10 +523,15 @@ fn every_hostile_config_is_rejected_with_a_clear_error() {
     );
 }
 
+/// Far above a linear match on any machine, far below a backtracking one.
+const BOUND: Duration = Duration::from_secs(60);
+
 #[test]
 fn a_catastrophic_ticket_regex_matches_in_linear_time() {
     // `(a+)+$` on `aaaa…!` takes exponential time in a backtracking engine; the `regex`
-    // crate's automata take time linear in the input.
+    // crate's automata take time linear in the input. The bound only separates the two: a
+    // backtracking engine would need longer than the age of the universe on these inputs,
+    // while a linear one takes milliseconds, so a loaded machine cannot come near it.
     let text = edit(
         "ticket_pattern = \"INC-[0-9]+\"",
         "ticket_pattern = '(a+)+$'",
@@ -539,11 +544,7 @@ fn a_catastrophic_ticket_regex_matches_in_linear_time() {
     ] {
         let started = Instant::now();
         assert!(!re.is_match(&pattern_input));
-        assert!(
-            started.elapsed() < Duration::from_secs(1),
-            "took {:?}",
-            started.elapsed()
-        );
+        assert!(started.elapsed() < BOUND, "took {:?}", started.elapsed());
     }
     let text = edit(
         "ticket_pattern = \"INC-[0-9]+\"",
@@ -553,9 +554,5 @@ fn a_catastrophic_ticket_regex_matches_in_linear_time() {
     let re = config.policies[0].ticket_pattern.as_ref().unwrap();
     let started = Instant::now();
     assert!(!re.is_match(&"x".repeat(50_000)));
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "took {:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < BOUND, "took {:?}", started.elapsed());
 }

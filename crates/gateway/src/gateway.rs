@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 use wicket_engine::App;
 
 use crate::cancel::Cancels;
@@ -16,28 +15,8 @@ use crate::listener::{Listener, accept};
 use crate::target::Target;
 use crate::tls;
 
-/// The running gateway: where each target listens.
-pub struct Gateway {
-    /// `(target name, bound address)`, in configuration order.
-    pub addrs: Vec<(String, SocketAddr)>,
-    stop: watch::Sender<bool>,
-    tasks: Vec<JoinHandle<()>>,
-}
-
-impl Gateway {
-    /// The address target `name` was bound to (port 0 in the configuration picks one).
-    pub fn addr(&self, name: &str) -> Option<SocketAddr> {
-        self.addrs.iter().find(|(n, _)| n == name).map(|(_, a)| *a)
-    }
-
-    /// Stops accepting and ends every session (each within a watch tick).
-    pub async fn shutdown(self) {
-        let _ = self.stop.send(true);
-        for t in self.tasks {
-            let _ = t.await;
-        }
-    }
-}
+/// The running gateway: where each target listens, and how to stop it.
+pub type Gateway = wicket_engine::door::Listeners;
 
 /// Starts a listener for every `[[gateway.postgres]]` target of `app`'s configuration.
 pub async fn start(app: App) -> Result<Gateway, StartError> {
@@ -110,7 +89,7 @@ pub async fn start(app: App) -> Result<Gateway, StartError> {
         .map(|t| t.name.as_str())
         .collect();
     addrs.sort_by_key(|(n, _)| order.iter().position(|o| o == n));
-    Ok(Gateway { addrs, stop, tasks })
+    Ok(Gateway::new(addrs, stop, tasks))
 }
 
 /// Reads the catalog once at start, warning about every masking pattern that names no

@@ -138,6 +138,20 @@ pub fn scim_json(status: StatusCode, body: &Value) -> Response {
     response
 }
 
+/// A resource written by a request: `doc` with `status`, and on a 201 its address in
+/// `Location` (`location` is the resource's URL).
+pub fn written(status: StatusCode, doc: Value, location: &str) -> Response {
+    let mut response = scim_json(status, &doc);
+    if status == StatusCode::CREATED
+        && let Ok(v) = HeaderValue::from_str(location)
+    {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LOCATION, v);
+    }
+    response
+}
+
 /// A request body as received, or why it could not be (too large, cut short).
 pub type Body = Result<Bytes, BytesRejection>;
 

@@ -2,14 +2,12 @@
 //! each connection is served by a [`Handler`], watched while it lasts, and its end recorded
 //! with the recording's hash.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use russh::server::Config;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 use wicket_engine::App;
 use wicket_engine::ids::new_id;
 
@@ -21,27 +19,8 @@ use crate::target::Target;
 /// How often a session's `ssh:login` is decided again.
 const WATCH_EVERY: Duration = Duration::from_millis(200);
 
-/// The running gateway: where each target listens.
-pub struct Gateway {
-    /// `(target name, bound address)`, in configuration order.
-    pub addrs: Vec<(String, SocketAddr)>,
-    stop: watch::Sender<bool>,
-    tasks: Vec<JoinHandle<()>>,
-}
-
-impl Gateway {
-    pub fn addr(&self, name: &str) -> Option<SocketAddr> {
-        self.addrs.iter().find(|(n, _)| n == name).map(|(_, a)| *a)
-    }
-
-    /// Stops accepting; open sessions are cut by their watchers (within a tick).
-    pub async fn shutdown(self) {
-        let _ = self.stop.send(true);
-        for t in self.tasks {
-            let _ = t.await;
-        }
-    }
-}
+/// The running gateway: where each target listens, and how to stop it.
+pub type Gateway = wicket_engine::door::Listeners;
 
 /// Starts a listener for every `[[gateway.ssh]]` target of `app`'s configuration.
 pub async fn start(app: App) -> Result<Gateway, StartError> {
@@ -87,7 +66,7 @@ pub async fn start(app: App) -> Result<Gateway, StartError> {
             stopped.clone(),
         )));
     }
-    Ok(Gateway { addrs, stop, tasks })
+    Ok(Gateway::new(addrs, stop, tasks))
 }
 
 async fn accept(

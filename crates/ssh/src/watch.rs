@@ -2,7 +2,6 @@
 //! tick, and when it no longer holds the reason names the grant (expired, or revoked by whom
 //! and why).
 
-use wicket_core::{GrantStatus, time};
 use wicket_engine::app::now;
 
 use crate::handler::Shared;
@@ -20,40 +19,20 @@ pub async fn check(s: &Shared, grant: &mut Option<String>) -> Option<String> {
         Ok(r) => r,
         Err(e) => return Some(format!("login `{}` is not a resource: {e}", who.login)),
     };
-    let at = now();
-    let d = s.app.decide(&who.user, &login, &resource, at);
-    if d.allowed {
-        *grant = d.via.and_then(|v| v.grant_id);
-        return None;
-    }
-    let fallback = format!(
-        "`ssh:login` on `{resource}` is no longer allowed: {}",
-        d.reason
-    );
-    let Some(id) = grant.as_ref() else {
-        return Some(fallback);
-    };
-    match s.app.store.get_grant(id).await {
-        Ok(Some(g)) => Some(match g.status(at) {
-            GrantStatus::Revoked => {
-                let by = g.revoked_by.as_deref().unwrap_or("someone");
-                let why = g
-                    .revoke_reason
-                    .as_deref()
-                    .map(|r| format!(": {r}"))
-                    .unwrap_or_default();
-                format!(
-                    "grant `{id}` of role `{}` was revoked by `{by}`{why}",
-                    g.role
-                )
-            }
-            GrantStatus::Expired => format!(
-                "grant `{id}` of role `{}` expired at {}",
-                g.role,
-                time::format(g.expires_at)
-            ),
-            _ => fallback,
-        }),
-        _ => Some(fallback),
+    let decided = wicket_engine::access::still_allowed(
+        &s.app,
+        &who.user,
+        &login,
+        &resource,
+        grant.as_deref(),
+        now(),
+    )
+    .await;
+    match decided {
+        Ok(now_by) => {
+            *grant = now_by;
+            None
+        }
+        Err(why) => Some(why),
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use ssh_key::PublicKey;
 use wicket_core::audit::EventKind;
 use wicket_core::{Time, time};
-use wicket_store::{AuditFilter, GrantFilter};
+use wicket_store::GrantFilter;
 
 use super::ca;
 use crate::app::{App, now};
@@ -18,8 +18,6 @@ const KRL_MAGIC: u64 = 0x5353_484b_524c_0a00;
 const KRL_FORMAT_VERSION: u32 = 1;
 const KRL_SECTION_CERTIFICATES: u8 = 1;
 const KRL_SECTION_CERT_SERIAL_LIST: u8 = 0x20;
-/// Events read per page while collecting certificates.
-const PAGE: i64 = 1000;
 
 fn put_u32(out: &mut Vec<u8>, v: u32) {
     out.extend_from_slice(&v.to_be_bytes());
@@ -87,51 +85,29 @@ pub async fn revoked_serials(app: &App, at: Time) -> EngineResult<BTreeSet<u64>>
     if revoked.is_empty() {
         return Ok(serials);
     }
-    let mut after = None;
-    loop {
-        let page = app
-            .store
-            .list_events(&AuditFilter {
-                after,
-                limit: Some(PAGE),
-                kind: Some(EventKind::SshCertIssued.as_str().to_string()),
-                ..AuditFilter::default()
-            })
-            .await?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = Some(last.seq);
-        let full = page.len() as i64 == PAGE;
-        for e in &page {
-            let Ok(details) = serde_json::from_str::<serde_json::Value>(&e.details) else {
-                continue;
-            };
-            let live = details
-                .get("valid_before")
-                .and_then(|v| v.as_str())
-                .and_then(|v| time::parse(v).ok())
-                .is_some_and(|end| at < end);
-            let hit = details
-                .get("grants")
-                .and_then(|g| g.as_array())
-                .is_some_and(|gs| {
-                    gs.iter()
-                        .filter_map(|g| g.as_str())
-                        .any(|g| revoked.contains(g))
-                });
-            let serial = details
-                .get("serial")
-                .and_then(|s| s.as_str())
-                .and_then(|s| s.parse::<u64>().ok());
-            if let (true, true, Some(s)) = (live, hit, serial) {
-                serials.insert(s);
-            }
+    crate::of_kind::each(&*app.store, EventKind::SshCertIssued, |_, details| {
+        let live = details
+            .get("valid_before")
+            .and_then(|v| v.as_str())
+            .and_then(|v| time::parse(v).ok())
+            .is_some_and(|end| at < end);
+        let hit = details
+            .get("grants")
+            .and_then(|g| g.as_array())
+            .is_some_and(|gs| {
+                gs.iter()
+                    .filter_map(|g| g.as_str())
+                    .any(|g| revoked.contains(g))
+            });
+        let serial = details
+            .get("serial")
+            .and_then(|s| s.as_str())
+            .and_then(|s| s.parse::<u64>().ok());
+        if let (true, true, Some(s)) = (live, hit, serial) {
+            serials.insert(s);
         }
-        if !full {
-            break;
-        }
-    }
+    })
+    .await?;
     Ok(serials)
 }
 

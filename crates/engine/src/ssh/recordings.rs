@@ -7,12 +7,10 @@ use std::path::Path;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use wicket_core::audit::EventKind;
-use wicket_store::{AuditFilter, Store};
+use wicket_store::Store;
 
 use crate::error::EngineResult;
 use crate::open::{load_config, open_store};
-
-const PAGE: i64 = 1000;
 
 /// What re-hashing the recordings found.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -28,56 +26,35 @@ pub struct RecordingReport {
 /// Re-hashes every sealed recording the chain names.
 pub async fn verify(store: &dyn Store) -> EngineResult<RecordingReport> {
     let mut report = RecordingReport::default();
-    let mut after = None;
-    loop {
-        let page = store
-            .list_events(&AuditFilter {
-                after,
-                limit: Some(PAGE),
-                kind: Some(EventKind::SshSessionEnded.as_str().to_string()),
-                ..AuditFilter::default()
-            })
-            .await?;
-        let Some(last) = page.last() else {
-            break;
+    crate::of_kind::each(store, EventKind::SshSessionEnded, |e, d| {
+        let (Some(path), Some(sealed)) = (
+            d.get("recording").and_then(|v| v.as_str()),
+            d.get("recording_sha256").and_then(|v| v.as_str()),
+        ) else {
+            return;
         };
-        after = Some(last.seq);
-        let full = page.len() as i64 == PAGE;
-        for e in &page {
-            let Ok(d) = serde_json::from_str::<serde_json::Value>(&e.details) else {
-                continue;
-            };
-            let (Some(path), Some(sealed)) = (
-                d.get("recording").and_then(|v| v.as_str()),
-                d.get("recording_sha256").and_then(|v| v.as_str()),
-            ) else {
-                continue;
-            };
-            let session = d
-                .get("session")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string();
-            match std::fs::read(Path::new(path)) {
-                Ok(bytes) => {
-                    let now = hex::encode(Sha256::digest(&bytes));
-                    if now == sealed {
-                        report.ok += 1;
-                    } else {
-                        report.changed.push((
-                            session,
-                            path.to_string(),
-                            format!("its SHA-256 is {now}, sealed as {sealed} at seq {}", e.seq),
-                        ));
-                    }
+        let session = d
+            .get("session")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        match std::fs::read(Path::new(path)) {
+            Ok(bytes) => {
+                let now = hex::encode(Sha256::digest(&bytes));
+                if now == sealed {
+                    report.ok += 1;
+                } else {
+                    report.changed.push((
+                        session,
+                        path.to_string(),
+                        format!("its SHA-256 is {now}, sealed as {sealed} at seq {}", e.seq),
+                    ));
                 }
-                Err(_) => report.missing.push((session, path.to_string())),
             }
+            Err(_) => report.missing.push((session, path.to_string())),
         }
-        if !full {
-            break;
-        }
-    }
+    })
+    .await?;
     Ok(report)
 }
 
@@ -97,26 +74,12 @@ pub async fn ended_event(
     store: &dyn Store,
     session: &str,
 ) -> EngineResult<Option<wicket_core::AuditEvent>> {
-    let mut after = None;
-    loop {
-        let page = store
-            .list_events(&AuditFilter {
-                after,
-                limit: Some(PAGE),
-                kind: Some(EventKind::SshSessionEnded.as_str().to_string()),
-                ..AuditFilter::default()
-            })
-            .await?;
-        let found = page.iter().find(|e| {
-            serde_json::from_str::<serde_json::Value>(&e.details)
-                .is_ok_and(|d| d.get("session").and_then(|v| v.as_str()) == Some(session))
-        });
-        if let Some(e) = found {
-            return Ok(Some(e.clone()));
+    let mut found = None;
+    crate::of_kind::each(store, EventKind::SshSessionEnded, |e, d| {
+        if found.is_none() && d.get("session").and_then(|v| v.as_str()) == Some(session) {
+            found = Some(e.clone());
         }
-        match page.last() {
-            Some(last) if page.len() as i64 == PAGE => after = Some(last.seq),
-            _ => return Ok(None),
-        }
-    }
+    })
+    .await?;
+    Ok(found)
 }

@@ -5,8 +5,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::header::LOCATION;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use wicket_engine::app::{App, now};
@@ -18,6 +17,7 @@ use super::document::{GROUP_SCHEMA, base_url, get, meta, opt_string, required_st
 use super::list::{Listing, Shown};
 use super::{
     ATTEMPTS, Body, ScimError, ScimResult, contended, patch as patching, read_body, scim_json,
+    written,
 };
 
 /// The most members one group may hold.
@@ -122,13 +122,11 @@ async fn shown(
     let dir = app.store.read_directory().await?;
     let g = find(&dir, id)?;
     let base = base_url(app, headers);
-    let mut response = scim_json(status, &Value::Object(render(g, &base)));
-    if status == StatusCode::CREATED
-        && let Ok(v) = HeaderValue::from_str(&format!("{base}/Groups/{id}"))
-    {
-        response.headers_mut().insert(LOCATION, v);
-    }
-    Ok(response)
+    Ok(written(
+        status,
+        Value::Object(render(g, &base)),
+        &format!("{base}/Groups/{id}"),
+    ))
 }
 
 /// The group `doc` describes, over `before` (or a new one).

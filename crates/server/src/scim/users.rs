@@ -5,8 +5,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::header::LOCATION;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use wicket_core::subject::parse_name;
@@ -19,6 +18,7 @@ use super::document::{self, USER_SCHEMA, base_url, get, meta, opt_string, requir
 use super::list::{Listing, Shown};
 use super::{
     ATTEMPTS, Body, ScimError, ScimResult, contended, patch as patching, read_body, scim_json,
+    written,
 };
 
 /// Attributes kept in columns or derived, not in the stored document.
@@ -145,13 +145,11 @@ async fn shown(
     let dir = app.store.read_directory().await?;
     let u = find(&dir, id)?;
     let base = base_url(app, headers);
-    let mut response = scim_json(status, &Value::Object(render(u, &dir, &base)));
-    if status == StatusCode::CREATED
-        && let Ok(v) = HeaderValue::from_str(&format!("{base}/Users/{id}"))
-    {
-        response.headers_mut().insert(LOCATION, v);
-    }
-    Ok(response)
+    Ok(written(
+        status,
+        Value::Object(render(u, &dir, &base)),
+        &format!("{base}/Users/{id}"),
+    ))
 }
 
 pub async fn create(
