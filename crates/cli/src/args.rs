@@ -99,7 +99,7 @@ pub enum Command {
     #[command(subcommand)]
     Ssh(crate::commands::ssh::SshCommand),
     /// Sign in through your identity provider; later commands use the session it keeps
-    Login,
+    Login(crate::commands::login::LoginArgs),
     /// Revoke the session `wicket login` kept, and remove it
     Logout,
     /// Print shell completions (`source <(wicket completion bash)`)

@@ -39,7 +39,7 @@ pub async fn run(cli: Cli) -> Result<Verdict> {
         Command::Connect(args) => connect::run(global, args).await,
         Command::Db(cmd) => db::run(global, cmd).await,
         Command::Ssh(cmd) => ssh::run(global, cmd).await,
-        Command::Login => login::login(global).await,
+        Command::Login(args) => login::login(global, &args).await,
         Command::Logout => login::logout(global).await,
         Command::Completion(args) => completion::run(&args),
         Command::Man(args) => man::run(&args),

@@ -1,12 +1,14 @@
 //! Signing in through the company's OpenID Provider (`[auth.oidc]`): discovery, the
 //! provider's signing keys, ID-token verification, the browser's authorization code flow
-//! (PKCE, `state`, `nonce`) and the CLI's device authorization grant. What comes out is a
+//! (PKCE, `state`, `nonce`) and the CLI's device authorization grant, or its loopback
+//! redirect when the provider offers no device grant. What comes out is a
 //! [`Verified`] person, whom [`crate::identity`] turns into a wicket token.
 
 mod device;
 mod discovery;
 mod flow;
 mod keys;
+mod loopback;
 mod verify;
 
 use std::sync::Arc;
@@ -18,8 +20,9 @@ use crate::error::EngineError;
 
 pub use device::{DeviceStart, Polled};
 pub use discovery::Discovery;
-pub use flow::Begun;
+pub use flow::{Begun, challenge};
 pub use keys::REFETCH_AFTER;
+pub use loopback::{LOOPBACK_PORTS, LoopbackFlow, LoopbackStart};
 pub use verify::{Refusal, Verified};
 
 /// How long one call to the provider may take.
@@ -40,6 +43,7 @@ struct Inner {
     keys: keys::KeySet,
     flows: flow::Flows,
     devices: device::Devices,
+    loopbacks: loopback::Loopbacks,
 }
 
 /// Reads the client secret from where the configuration says.
@@ -84,6 +88,7 @@ impl Oidc {
                 keys: keys::KeySet::default(),
                 flows: flow::Flows::default(),
                 devices: device::Devices::default(),
+                loopbacks: loopback::Loopbacks::default(),
             }),
         })
     }

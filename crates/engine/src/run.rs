@@ -102,6 +102,8 @@ impl Engine {
         });
         // Stops on its own when `stop` turns true; holds no state that needs a flush.
         tokio::spawn(crate::monitor::run(app.clone(), stopped.clone()));
+        // Stops on its own too; Slack messages kept current with their requests' outcomes.
+        crate::slack::outcome::start(&app, stopped.clone()).await;
         // Stops on its own too; clears the store's down mark once it answers again.
         tokio::spawn(crate::health::watch(app.clone(), stopped.clone()));
         let jobs = tokio::spawn(jobs::run(app.clone(), stopped.clone()));

@@ -1,17 +1,20 @@
 //! Approvals from Slack: a new request is posted with Approve and Deny buttons to its policy's
 //! channel (`chat.postMessage`); a click comes back to `POST /slack/interactions`, is verified
 //! (see [`verify`]), its Slack user mapped to a wicket user (`[slack] users`, else the e-mail
-//! of `users.info`), and becomes a review by that user under every usual rule; the message is
-//! then updated with the outcome (`chat.update`).
+//! of `users.info`), and becomes a review by that user under every usual rule. The posted
+//! message's channel and `ts` are kept in the store, and the message is updated with the
+//! outcome (`chat.update`) however the request is decided (see [`outcome`]).
 
+pub mod outcome;
 pub mod verify;
 
 use serde_json::{Value, json};
 use wicket_core::config::PasswordSource;
 use wicket_core::config::slack::SlackConfig;
 use wicket_core::{Request, RequestState, Verdict};
+use wicket_store::SlackMessage;
 
-use crate::app::App;
+use crate::app::{App, now};
 use crate::error::{EngineError, EngineResult};
 use crate::ops;
 
@@ -121,8 +124,41 @@ pub async fn announce(app: &App, request: &Request) {
     }
     let (text, blocks) = message(app, request, None);
     let body = json!({"channel": channel, "text": text, "blocks": blocks});
-    if let Err(e) = call(slack, "chat.postMessage", Some(&body), &[]).await {
-        tracing::warn!(request = %request.id, error = %e, "could not post the request to Slack");
+    let posted = match call(slack, "chat.postMessage", Some(&body), &[]).await {
+        Ok(posted) => posted,
+        Err(e) => {
+            tracing::warn!(request = %request.id, error = %e, "could not post the request to Slack");
+            return;
+        }
+    };
+    let (Some(channel), Some(ts)) = (posted["channel"].as_str(), posted["ts"].as_str()) else {
+        tracing::warn!(request = %request.id, "Slack's answer to `chat.postMessage` names no `channel` and `ts`");
+        return;
+    };
+    keep(app, &request.id, channel, ts).await;
+    // Decided (or reviewed) while the message was on its way: its update found nothing to
+    // update then, so it is made now.
+    match app.store.get_request(&request.id).await {
+        Ok(Some(current)) if current.version != request.version => {
+            outcome::update(app, &current).await;
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(request = %request.id, error = %e, "could not read the request back")
+        }
+    }
+}
+
+/// Keeps where request `id`'s message is, unless it has one already; failures are logged.
+async fn keep(app: &App, id: &str, channel: &str, ts: &str) {
+    let message = SlackMessage {
+        request_id: id.to_string(),
+        channel: channel.to_string(),
+        ts: ts.to_string(),
+        posted_at: now(),
+    };
+    if let Err(e) = app.store.put_slack_message(message).await {
+        tracing::warn!(request = %id, error = %e, "could not keep the request's Slack message");
     }
 }
 
@@ -200,8 +236,8 @@ fn click(body: &[u8]) -> EngineResult<Click> {
     })
 }
 
-/// Handles one interaction: verified, mapped, reviewed, the message updated. Returns the
-/// request as it stands after the review.
+/// Handles one interaction: verified, mapped, reviewed. Returns the request as it stands
+/// after the review.
 pub async fn interaction(
     app: &App,
     timestamp: Option<&str>,
@@ -243,23 +279,11 @@ pub async fn interaction(
             ),
         ));
     }
-    let comment = Some(format!("from Slack ({})", c.user));
-    let after = ops::review_request(app, &user, &c.request, c.verdict, comment).await?;
-    let outcome = match after.state {
-        RequestState::Approved => format!("Approved; last review by {user}."),
-        RequestState::Denied => format!("Denied by {user}."),
-        _ => format!(
-            "{user} approved step {}; step {} waits.",
-            after.step,
-            after.step + 1
-        ),
-    };
+    // A message posted before its place was kept is updated from now on too.
     if let (Some(channel), Some(ts)) = (&c.channel, &c.ts) {
-        let (text, blocks) = message(app, &after, Some(&outcome));
-        let body = json!({"channel": channel, "ts": ts, "text": text, "blocks": blocks});
-        if let Err(e) = call(slack, "chat.update", Some(&body), &[]).await {
-            tracing::warn!(request = %after.id, error = %e, "could not update the Slack message");
-        }
+        keep(app, &request.id, channel, ts).await;
     }
-    Ok(after)
+    let comment = Some(format!("from Slack ({})", c.user));
+    // The message is updated with the outcome as after any review (see [`outcome`]).
+    ops::review_request(app, &user, &c.request, c.verdict, comment).await
 }

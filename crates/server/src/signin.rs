@@ -2,8 +2,12 @@
 //! CLI's behalf, so the client secret stays here. `POST /login/oidc/device` starts a sign-in and
 //! answers what the person must do; `POST /login/oidc/device/poll` with its handle answers
 //! `202 authorization_pending` until the provider says yes, then a wicket token bounded by
-//! `[auth.oidc] session_lifetime`. Signing out is revoking that token
-//! (`POST /v1/tokens/{id}/revoke`). These are sign-in endpoints, like `/login`, not API v1.
+//! `[auth.oidc] session_lifetime`. A provider without the device grant gets `501
+//! device_grant_unsupported`, and the CLI falls back to the loopback redirect ([`loopback`]).
+//! Signing out is revoking that token (`POST /v1/tokens/{id}/revoke`). These are sign-in
+//! endpoints, like `/login`, not API v1.
+
+pub mod loopback;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -15,7 +19,7 @@ use serde_json::json;
 use wicket_core::Time;
 use wicket_engine::app::App;
 use wicket_engine::identity;
-use wicket_engine::oidc::{Polled, Refusal};
+use wicket_engine::oidc::{Polled, Refusal, Verified};
 
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
@@ -24,6 +28,8 @@ pub fn router() -> Router<App> {
     Router::new()
         .route("/login/oidc/device", post(start))
         .route("/login/oidc/device/poll", post(poll))
+        .route("/login/oidc/loopback", post(loopback::start))
+        .route("/login/oidc/loopback/token", post(loopback::token))
 }
 
 #[derive(Deserialize)]
@@ -55,6 +61,7 @@ fn refused(r: &Refusal) -> ApiError {
     let status = match r.code {
         "provider_unavailable" | "provider_error" => StatusCode::BAD_GATEWAY,
         "device_grant_unsupported" => StatusCode::NOT_IMPLEMENTED,
+        "invalid_port" | "invalid_challenge" => StatusCode::BAD_REQUEST,
         "unknown_handle" => StatusCode::NOT_FOUND,
         "device_code_expired" | "access_denied" => StatusCode::FORBIDDEN,
         _ => StatusCode::UNAUTHORIZED,
@@ -66,6 +73,8 @@ async fn start(State(app): State<App>) -> ApiResult<Response> {
     let oidc = oidc(&app)?;
     match oidc.device_start().await {
         Ok(s) => Ok((StatusCode::CREATED, Json(s)).into_response()),
+        // Not a failed sign-in: the CLI's cue to use the loopback redirect instead.
+        Err(r) if r.code == "device_grant_unsupported" => Err(refused(&r)),
         Err(r) => {
             identity::refused(&app, &r, "cli").await;
             Err(refused(&r))
@@ -95,14 +104,19 @@ async fn poll(State(app): State<App>, JsonBody(body): JsonBody<PollBody>) -> Api
             return Err(refused(&r));
         }
     };
-    let (token, record) = identity::sign_in(&app, &who, "cli").await?;
+    signed_in(&app, &who).await
+}
+
+/// Mints the wicket token of a CLI sign-in for `who` and answers it, shown this once.
+async fn signed_in(app: &App, who: &Verified) -> ApiResult<Response> {
+    let (token, record) = identity::sign_in(app, who, "cli").await?;
     let groups = app.groups_of(&who.user);
     Ok((
         StatusCode::OK,
         Json(SignedIn {
             id: record.id,
             token,
-            user: who.user,
+            user: who.user.clone(),
             groups,
             expires_at: record.expires_at,
         }),

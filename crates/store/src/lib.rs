@@ -9,6 +9,7 @@ pub mod feed;
 pub mod filter;
 mod ids;
 pub mod postgres;
+pub mod slack;
 mod sql;
 pub mod sqlite;
 
@@ -20,6 +21,7 @@ pub use directory::{DirGroup, DirUser, Directory, DirectoryWrite};
 pub use error::{Failure, StoreError};
 pub use feed::{Change, ChangeFeed};
 pub use filter::{AnomalyFilter, AuditFilter, GrantFilter, RequestFilter};
+pub use slack::SlackMessage;
 
 /// What every storage backend provides.
 ///
@@ -106,6 +108,13 @@ pub trait Store: Send + Sync + 'static {
     /// How many stored requests are in each state, as `(state, count)`; states with none are
     /// left out. One grouped query (for `/metrics`).
     async fn count_requests(&self) -> Result<Vec<(String, i64)>, StoreError>;
+
+    /// Keeps the Slack message posted for a request; false when the request has one already
+    /// (the first is kept).
+    async fn put_slack_message(&self, message: SlackMessage) -> Result<bool, StoreError>;
+
+    /// The Slack message posted for request `id`, if any.
+    async fn slack_message(&self, id: &str) -> Result<Option<SlackMessage>, StoreError>;
 
     /// Starts listening for the changes that any process commits to this database from now
     /// on, so that a server sharing the database with others can keep its in-memory state

@@ -49,6 +49,7 @@ macro_rules! contract_suite {
             directory_reads_back_as_written,
             directory_names_are_unique_versions_current_and_members_real,
             user_tokens_are_the_unrevoked_ones,
+            a_requests_slack_message_is_kept_once,
         );
     };
 }

@@ -2,9 +2,14 @@
 //! with the device authorization grant (RFC 8628), which the server runs on the CLI's behalf
 //! (the client secret stays on the server): it prints the provider's page and code, waits
 //! while the person signs in there, and stores the wicket token it gets (see
-//! [`crate::session`]). Logout revokes that token and removes it.
+//! [`crate::session`]). A provider without the device grant is signed in to through a
+//! loopback redirect instead ([`loopback`]). Logout revokes that token and removes it.
+
+mod loopback;
 
 use std::time::{Duration, Instant};
+
+use clap::Args;
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
@@ -12,6 +17,13 @@ use serde_json::{Value, json};
 use crate::args::Global;
 use crate::exit::Verdict;
 use crate::session::{self, Stored};
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// When the provider has no device grant: print the sign-in page, do not open a browser
+    #[arg(long)]
+    pub no_browser: bool,
+}
 
 fn http(global: &Global) -> Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()
@@ -57,12 +69,16 @@ async fn post(http: &reqwest::Client, url: &str, body: Option<Value>) -> Result<
     Ok((status, body))
 }
 
-pub async fn login(global: &Global) -> Result<Verdict> {
+pub async fn login(global: &Global, args: &LoginArgs) -> Result<Verdict> {
     let http = http(global)?;
     let base = server(global);
     let (status, started) = post(&http, &format!("{base}/login/oidc/device"), None).await?;
     match status {
         201 => {}
+        501 if started["error"]["code"] == "device_grant_unsupported" => {
+            let signed = loopback::sign_in(&http, &base, args.no_browser).await?;
+            return keep(base, &signed);
+        }
         404 | 501 => bail!(
             "{}; sign in on the web UI, or use a token (`--token`)",
             message(&started)
@@ -102,6 +118,11 @@ pub async fn login(global: &Global) -> Result<Verdict> {
             _ => bail!("sign-in refused: {}", message(&body)),
         }
     };
+    keep(base, &signed)
+}
+
+/// Stores the session of a finished sign-in and says who signed in.
+fn keep(base: String, signed: &Value) -> Result<Verdict> {
     let stored = Stored {
         server: base,
         token: signed["token"]

@@ -46,8 +46,8 @@ fn hash(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
 
-/// The S256 code challenge of `verifier`.
-pub(super) fn challenge(verifier: &str) -> String {
+/// The S256 code challenge of `verifier` (RFC 7636): base64url of its SHA-256, unpadded.
+pub fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
@@ -79,6 +79,31 @@ impl Oidc {
         s
     }
 
+    /// The provider's authorization URL for a code flow with PKCE (S256), `state` and `nonce`,
+    /// answering to the configured `redirect_uri`.
+    pub(super) fn authorize_url(
+        &self,
+        d: &Discovery,
+        state: &str,
+        nonce: &str,
+        verifier: &str,
+    ) -> String {
+        let c = &self.inner.config;
+        with_query(
+            &d.authorization_endpoint,
+            &[
+                ("response_type", "code"),
+                ("client_id", &c.client_id),
+                ("redirect_uri", &c.redirect_uri),
+                ("scope", &self.scope()),
+                ("state", state),
+                ("nonce", nonce),
+                ("code_challenge", &challenge(verifier)),
+                ("code_challenge_method", "S256"),
+            ],
+        )
+    }
+
     /// Begins a browser sign-in that returns to `next` (a local path).
     pub async fn begin(&self, next: &str) -> Result<Begun, Refusal> {
         let d = self.discovery().await?;
@@ -88,20 +113,7 @@ impl Oidc {
             random_secret(),
             random_secret(),
         );
-        let c = &self.inner.config;
-        let url = with_query(
-            &d.authorization_endpoint,
-            &[
-                ("response_type", "code"),
-                ("client_id", &c.client_id),
-                ("redirect_uri", &c.redirect_uri),
-                ("scope", &self.scope()),
-                ("state", &state),
-                ("nonce", &nonce),
-                ("code_challenge", &challenge(&verifier)),
-                ("code_challenge_method", "S256"),
-            ],
-        );
+        let url = self.authorize_url(&d, &state, &nonce, &verifier);
         let mut pending = self
             .inner
             .flows
@@ -170,7 +182,7 @@ impl Oidc {
     }
 
     /// Trades an authorization code for an ID token at the token endpoint.
-    async fn redeem_code(
+    pub(super) async fn redeem_code(
         &self,
         d: &Discovery,
         code: &str,

@@ -2,7 +2,8 @@
 //! (`[auth.oidc]`). `/login/oidc` begins it (the engine keeps `state`, `nonce` and the PKCE
 //! verifier; a short-lived `SameSite=Lax` cookie binds it to this browser, since it must come
 //! back on the provider's cross-site redirect); `/login/oidc/callback` finishes it and opens
-//! the same session a token sign-in opens. Refusals are audited and shown on the sign-in page.
+//! the same session a token sign-in opens, or hands a loopback sign-in of `wicket login` to
+//! [`crate::signin::loopback`]. Refusals are audited and shown on the sign-in page.
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
@@ -124,6 +125,30 @@ async fn begin(State(app): State<App>, headers: HeaderMap, RawQuery(query): RawQ
     }
 }
 
+/// The provider's code in its answer `q`, or why there is none.
+fn provider_code<'q>(q: &'q FormData, issuer: &str) -> Result<&'q str, Refusal> {
+    if let Some(error) = q.get("error") {
+        let mut m = format!("the identity provider answered `{error}`");
+        if let Some(d) = q.get("error_description") {
+            m.push_str(&format!(": {d}"));
+        }
+        return Err(Refusal::new("provider_error", m));
+    }
+    // RFC 9207: a provider that names itself must name the configured issuer.
+    if q.get("iss").is_some_and(|i| i != issuer) {
+        return Err(Refusal::new(
+            "wrong_issuer",
+            "the answer came from another identity provider (`iss` is not the configured issuer)",
+        ));
+    }
+    q.get("code").ok_or_else(|| {
+        Refusal::new(
+            "malformed_callback",
+            "the identity provider's answer lacks `state` or `code`",
+        )
+    })
+}
+
 async fn callback(
     State(app): State<App>,
     headers: HeaderMap,
@@ -134,33 +159,25 @@ async fn callback(
     };
     let q = FormData::parse(query.unwrap_or_default().as_bytes());
     let binding = read_cookie(&headers, FLOW_COOKIE).unwrap_or_default();
-    let outcome = match (q.get("error"), q.get("state"), q.get("code")) {
-        (Some(error), _, _) => {
-            let mut m = format!("the identity provider answered `{error}`");
-            if let Some(d) = q.get("error_description") {
-                m.push_str(&format!(": {d}"));
-            }
+    let code = provider_code(&q, &oidc.config().issuer);
+    // A loopback sign-in (`wicket login` without the device grant) goes back to the CLI.
+    if let Some(flow) = q.get("state").and_then(|s| oidc.loopback_take(s)) {
+        return crate::signin::loopback::answered(&app, &oidc, &flow, code).await;
+    }
+    let outcome = match (code, q.get("state")) {
+        (Err(r), state) => {
             // The sign-in under way is over either way.
-            if let Some(state) = q.get("state") {
+            if let Some(state) = state {
                 let _ = oidc.finish(state, "", "").await;
             }
-            Err(Refusal::new("provider_error", m))
+            Err(r)
         }
-        // RFC 9207: a provider that names itself must name the configured issuer.
-        (None, _, _) if q.get("iss").is_some_and(|i| i != oidc.config().issuer) => {
-            Err(Refusal::new(
-                "wrong_issuer",
-                "the answer came from another identity provider (`iss` is not the configured issuer)",
-            ))
-        }
-        (None, Some(state), Some(code)) if !binding.is_empty() => {
-            oidc.finish(state, code, &binding).await
-        }
-        (None, Some(_), Some(_)) => Err(Refusal::new(
+        (Ok(code), Some(state)) if !binding.is_empty() => oidc.finish(state, code, &binding).await,
+        (Ok(_), Some(_)) => Err(Refusal::new(
             "state_mismatch",
             "this browser did not begin this sign-in (its sign-in cookie is missing); sign in again",
         )),
-        _ => Err(Refusal::new(
+        (Ok(_), None) => Err(Refusal::new(
             "malformed_callback",
             "the identity provider's answer lacks `state` or `code`",
         )),

@@ -1,8 +1,10 @@
 //! Slack approvals against a local server standing for Slack's Web API: a new request is
 //! posted with its buttons, clicks signed exactly as Slack signs them are reviews under every
 //! rule, and forged, stale, replayed, unknown and off-limits clicks are refused with nothing
-//! changed.
+//! changed. The posted message is kept and updated with the outcome however the request is
+//! decided (the API, a cancellation), and a failing Web API never fails a decision.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,6 +24,8 @@ const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 #[derive(Clone, Default)]
 struct WebApi {
     calls: Arc<Mutex<Vec<(String, String, Value)>>>,
+    /// Answer every call with Slack's `{"ok": false}`.
+    failing: Arc<AtomicBool>,
 }
 
 impl WebApi {
@@ -64,12 +68,21 @@ async fn chat(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Json<Value> {
-    api.calls
-        .lock()
-        .unwrap()
-        .push((method.clone(), auth(&headers), body.clone()));
+    let posted = {
+        let mut calls = api.calls.lock().unwrap();
+        calls.push((method.clone(), auth(&headers), body.clone()));
+        calls.iter().filter(|c| c.0 == "chat.postMessage").count()
+    };
+    if api.failing.load(Ordering::SeqCst) {
+        return Json(json!({"ok": false, "error": "internal_error"}));
+    }
+    // Each message its own `ts`; an update answers the one it was given.
+    let ts = match method.as_str() {
+        "chat.postMessage" => format!("1700000000.{:06}", 99 + posted),
+        _ => body["ts"].as_str().unwrap_or_default().to_string(),
+    };
     Json(
-        json!({"ok": true, "channel": body["channel"], "ts": "1700000000.000100", "message": {"text": body["text"]}}),
+        json!({"ok": true, "channel": body["channel"], "ts": ts, "message": {"text": body["text"]}}),
     )
 }
 
@@ -443,4 +456,186 @@ async fn slack_clicks_are_reviews_under_every_rule() {
     );
     let (_, r) = app.get(&format!("/v1/requests/{quiet}"), &alice).await;
     assert_eq!(r["state"], "pending");
+}
+
+/// The message kept for request `id`: (channel, ts).
+async fn kept(app: &TestApp, id: &str) -> Option<(String, String)> {
+    let store = &app.running.as_ref().unwrap().app.store;
+    store
+        .slack_message(id)
+        .await
+        .unwrap()
+        .map(|m| (m.channel, m.ts))
+}
+
+/// Creates a request of alice under `chat-prod` and waits for its message; its id and ts.
+async fn posted_request(app: &TestApp, api: &WebApi, alice: &str, n: usize) -> (String, String) {
+    let (s, r) = app
+        .post(
+            "/v1/requests",
+            alice,
+            json!({"roles": ["orders-db-write"], "policy": "chat-prod", "reason": "INC-2"}),
+        )
+        .await;
+    assert_eq!(s, Status::CREATED, "{r}");
+    let id = r["id"].as_str().unwrap().to_string();
+    api.wait("chat.postMessage", n).await;
+    let ts = format!("1700000000.{:06}", 99 + n);
+    // Kept once Slack answered.
+    let started = Instant::now();
+    while kept(app, &id).await.is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the message of `{id}` was never kept"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(kept(app, &id).await, Some(("C0PROD".into(), ts.clone())));
+    (id, ts)
+}
+
+#[tokio::test]
+async fn approving_through_the_api_updates_the_posted_message() {
+    let (base, api) = start_web_api().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_with(&config(&base, dir.path())).await;
+    let (alice, bob, carol) = (
+        app.token("alice").await,
+        app.token("bob").await,
+        app.token("carol").await,
+    );
+    let (id, ts) = posted_request(&app, &api, &alice, 1).await;
+
+    // A step approved in wicket, not in Slack: the message says so and keeps its buttons.
+    let (s, r) = app
+        .post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
+        .await;
+    assert_eq!(
+        (s, r["state"].as_str()),
+        (Status::OK, Some("pending")),
+        "{r}"
+    );
+    let updated = api.wait("chat.update", 1).await;
+    assert_eq!(
+        (updated[0]["channel"].as_str(), updated[0]["ts"].as_str()),
+        (Some("C0PROD"), Some(ts.as_str()))
+    );
+    let text = updated[0]["text"].as_str().unwrap();
+    assert!(text.contains("bob approved step 1; step 2 waits"), "{text}");
+    assert_eq!(updated[0]["blocks"].as_array().unwrap().len(), 2);
+
+    // The last step: approved, the buttons gone.
+    let (s, r) = app
+        .post(&format!("/v1/requests/{id}/approve"), &carol, json!({}))
+        .await;
+    assert_eq!(
+        (s, r["state"].as_str()),
+        (Status::OK, Some("approved")),
+        "{r}"
+    );
+    let updated = api.wait("chat.update", 2).await;
+    assert_eq!(updated[1]["ts"].as_str(), Some(ts.as_str()));
+    let text = updated[1]["text"].as_str().unwrap();
+    assert!(text.contains("Approved; last review by carol"), "{text}");
+    assert_eq!(
+        updated[1]["blocks"].as_array().unwrap().len(),
+        1,
+        "no buttons once decided"
+    );
+}
+
+#[tokio::test]
+async fn cancelling_and_denying_update_the_posted_message() {
+    let (base, api) = start_web_api().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_with(&config(&base, dir.path())).await;
+    let (alice, bob) = (app.token("alice").await, app.token("bob").await);
+
+    let (id, ts) = posted_request(&app, &api, &alice, 1).await;
+    let (s, r) = app
+        .post(&format!("/v1/requests/{id}/cancel"), &alice, json!({}))
+        .await;
+    assert_eq!(
+        (s, r["state"].as_str()),
+        (Status::OK, Some("cancelled")),
+        "{r}"
+    );
+    let updated = api.wait("chat.update", 1).await;
+    assert_eq!(updated[0]["ts"].as_str(), Some(ts.as_str()));
+    let text = updated[0]["text"].as_str().unwrap();
+    assert!(text.contains("Cancelled by alice"), "{text}");
+    assert_eq!(updated[0]["blocks"].as_array().unwrap().len(), 1);
+
+    let (id, ts) = posted_request(&app, &api, &alice, 2).await;
+    let (s, r) = app
+        .post(&format!("/v1/requests/{id}/deny"), &bob, json!({}))
+        .await;
+    assert_eq!(
+        (s, r["state"].as_str()),
+        (Status::OK, Some("denied")),
+        "{r}"
+    );
+    let updated = api.wait("chat.update", 2).await;
+    assert_eq!(updated[1]["ts"].as_str(), Some(ts.as_str()));
+    let text = updated[1]["text"].as_str().unwrap();
+    assert!(text.contains("Denied by bob"), "{text}");
+    assert_eq!(updated.len(), 2, "one update per decision: {updated:?}");
+}
+
+#[tokio::test]
+async fn a_failing_slack_api_does_not_fail_the_decision() {
+    let (base, api) = start_web_api().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_with(&config(&base, dir.path())).await;
+    let (alice, bob, carol) = (
+        app.token("alice").await,
+        app.token("bob").await,
+        app.token("carol").await,
+    );
+    let (id, _) = posted_request(&app, &api, &alice, 1).await;
+
+    api.failing.store(true, Ordering::SeqCst);
+    let (s, r) = app
+        .post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
+        .await;
+    assert_eq!(
+        (s, r["state"].as_str()),
+        (Status::OK, Some("pending")),
+        "{r}"
+    );
+    // Slack was asked, and said no.
+    api.wait("chat.update", 1).await;
+    let (s, r) = app
+        .post(&format!("/v1/requests/{id}/approve"), &carol, json!({}))
+        .await;
+    assert_eq!(
+        (s, r["state"].as_str()),
+        (Status::OK, Some("approved")),
+        "{r}"
+    );
+    api.wait("chat.update", 2).await;
+    let (_, r) = app.get(&format!("/v1/requests/{id}"), &alice).await;
+    assert_eq!(r["state"], "approved");
+    assert_eq!(r["grants"].as_array().unwrap().len(), 1, "{r}");
+
+    // A message Slack refused to post is not kept, and the request goes on without it.
+    let (s, r) = app
+        .post(
+            "/v1/requests",
+            &alice,
+            json!({"roles": ["orders-db-write"], "policy": "chat-prod", "reason": "INC-3"}),
+        )
+        .await;
+    assert_eq!(s, Status::CREATED, "{r}");
+    let quiet = r["id"].as_str().unwrap().to_string();
+    api.wait("chat.postMessage", 2).await;
+    let (s, r) = app
+        .post(&format!("/v1/requests/{quiet}/cancel"), &alice, json!({}))
+        .await;
+    assert_eq!(
+        (s, r["state"].as_str()),
+        (Status::OK, Some("cancelled")),
+        "{r}"
+    );
+    assert_eq!(kept(&app, &quiet).await, None);
 }

@@ -62,11 +62,20 @@ sre = "sre"
 }
 
 pub async fn world() -> World {
+    world_with(true).await
+}
+
+/// A world whose provider does not offer the device authorization grant.
+pub async fn world_without_device_grant() -> World {
+    world_with(false).await
+}
+
+async fn world_with(device_flow: bool) -> World {
     // Wicket's port must be in the provider's registration before wicket starts, so it is
     // picked first; should another process take it in between, the whole world starts again.
     let mut failure = String::new();
     for _ in 0..3 {
-        match try_world().await {
+        match try_world(device_flow).await {
             Ok(world) => return world,
             Err(e) => failure = e,
         }
@@ -74,7 +83,7 @@ pub async fn world() -> World {
     panic!("wicket could not start on a free port three times: {failure}");
 }
 
-async fn try_world() -> Result<World, String> {
+async fn try_world(device_flow: bool) -> Result<World, String> {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
@@ -82,7 +91,7 @@ async fn try_world() -> Result<World, String> {
     let keys = dir.path().join("keys.json");
     let mut provider = tokio::task::spawn_blocking({
         let (keys, redirect_uri) = (keys.clone(), redirect_uri.clone());
-        move || Provider::start(&keys, 0, &redirect_uri, false)
+        move || Provider::start_with(&keys, 0, &redirect_uri, false, device_flow)
     })
     .await
     .unwrap();

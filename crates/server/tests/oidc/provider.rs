@@ -33,6 +33,17 @@ impl Provider {
     /// Starts the provider on `port` (0: any) with the keys in `keys_file` (made when
     /// missing; a new first key when `rotate`), accepting `redirect_uri`.
     pub fn start(keys_file: &Path, port: u16, redirect_uri: &str, rotate: bool) -> Provider {
+        Provider::start_with(keys_file, port, redirect_uri, rotate, true)
+    }
+
+    /// As [`Provider::start`], offering the device authorization grant or not.
+    pub fn start_with(
+        keys_file: &Path,
+        port: u16,
+        redirect_uri: &str,
+        rotate: bool,
+        device_flow: bool,
+    ) -> Provider {
         let dir = dir();
         assert!(
             dir.join("node_modules/oidc-provider").is_dir(),
@@ -50,6 +61,7 @@ impl Provider {
             .env("CLIENT_SECRET", CLIENT_SECRET)
             .env("REDIRECT_URIS", redirect_uri)
             .env("ACCOUNTS", ACCOUNTS)
+            .env("DEVICE_FLOW", if device_flow { "1" } else { "0" })
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(

@@ -29,6 +29,11 @@ const MIGRATIONS: Migrations = &[
         "grant extension",
         include_str!("../../migrations/postgres/0004_grant_extension.sql"),
     ),
+    (
+        6,
+        "slack messages",
+        include_str!("../../migrations/postgres/0006_slack_messages.sql"),
+    ),
 ];
 
 /// The session advisory lock that migrating servers take turns on ("wicket" and 1).

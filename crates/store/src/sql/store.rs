@@ -9,11 +9,11 @@ use wicket_core::{Anomaly, AuditEvent, Grant, NewEvent, Request, Time, TokenReco
 use super::archive::{self, Archive};
 use super::grants::{self, Due};
 use super::sweep::{ExpireRequests, RecordDue};
-use super::{Backend, anomalies, chain, directory, requests, tokens};
+use super::{Backend, anomalies, chain, directory, requests, slack, tokens};
 use crate::directory::{Directory, DirectoryWrite};
 use crate::feed::ChangeFeed;
 use crate::filter::{AnomalyFilter, AuditFilter, GrantFilter, RequestFilter};
-use crate::{Store, StoreError};
+use crate::{SlackMessage, Store, StoreError};
 
 #[async_trait]
 impl<B: Backend> Store for B {
@@ -124,6 +124,14 @@ impl<B: Backend> Store for B {
 
     async fn count_requests(&self) -> Result<Vec<(String, i64)>, StoreError> {
         requests::count(&mut *self.pool().acquire().await?).await
+    }
+
+    async fn put_slack_message(&self, message: SlackMessage) -> Result<bool, StoreError> {
+        self.write(slack::PutMessage(message)).await
+    }
+
+    async fn slack_message(&self, id: &str) -> Result<Option<SlackMessage>, StoreError> {
+        slack::get(&mut *self.pool().acquire().await?, id).await
     }
 
     async fn watch(&self) -> Result<Option<Box<dyn ChangeFeed>>, StoreError> {

@@ -28,6 +28,11 @@ const MIGRATIONS: Migrations = &[
         "grant extension",
         include_str!("../../migrations/sqlite/0004_grant_extension.sql"),
     ),
+    (
+        6,
+        "slack messages",
+        include_str!("../../migrations/sqlite/0006_slack_messages.sql"),
+    ),
 ];
 
 /// Brings the schema up to date. Runs inside one `BEGIN IMMEDIATE` transaction (sqlx nests

@@ -1359,3 +1359,33 @@ pub async fn time_filters_and_archiving(store: Shared) -> TestResult {
     v.push(&next[0]).map_err(|b| b.reason)?;
     Ok(())
 }
+
+/// The first Slack message kept for a request stays; another request's is its own.
+pub async fn a_requests_slack_message_is_kept_once(store: Shared) -> TestResult {
+    let (r, other) = (request("alice", t0()), request("bob", t0()));
+    insert(&*store, &r).await?;
+    insert(&*store, &other).await?;
+    let message = |id: &str, ts: &str| wicket_store::SlackMessage {
+        request_id: id.into(),
+        channel: "C0PROD".into(),
+        ts: ts.into(),
+        posted_at: t0(),
+    };
+    assert_eq!(store.slack_message(&r.id).await?, None);
+    assert!(store.put_slack_message(message(&r.id, "1.000100")).await?);
+    assert!(!store.put_slack_message(message(&r.id, "2.000200")).await?);
+    assert!(
+        store
+            .put_slack_message(message(&other.id, "3.000300"))
+            .await?
+    );
+    assert_eq!(
+        store.slack_message(&r.id).await?,
+        Some(message(&r.id, "1.000100"))
+    );
+    assert_eq!(
+        store.slack_message(&other.id).await?.map(|m| m.ts),
+        Some("3.000300".to_string())
+    );
+    Ok(())
+}

@@ -1,7 +1,8 @@
 // A real OpenID Provider (the `oidc-provider` package, OpenID Certified) for wicket's sign-in
 // tests, on loopback. It signs people in through its own development login and consent pages
 // (any login, any password), and offers the authorization code flow with PKCE and the device
-// authorization grant to one confidential client.
+// authorization grant to one confidential client (unless DEVICE_FLOW is "0": a provider
+// without it, whose discovery document has no `device_authorization_endpoint`).
 //
 // Environment:
 //   PORT            port to listen on (0: any; the chosen one is printed)
@@ -9,6 +10,7 @@
 //                   made with one new RSA key when missing
 //   ROTATE          "1": put a new key first (the one signing from now on), keeping the others
 //   CLIENT_ID, CLIENT_SECRET, REDIRECT_URIS (space separated)
+//   DEVICE_FLOW     "0": no device authorization grant
 //   ACCOUNTS        JSON: {"login": {"preferred_username": ..., "groups": [...], ...}}
 //
 // Prints one line of JSON, {"issuer": "http://localhost:PORT"}, once it is ready.
@@ -45,6 +47,7 @@ function loadKeys(file, rotate) {
 const env = process.env;
 const accounts = JSON.parse(env.ACCOUNTS || '{}');
 const keys = loadKeys(env.KEYS_FILE, env.ROTATE === '1');
+const deviceFlow = env.DEVICE_FLOW !== '0';
 
 const server = http.createServer();
 server.listen(Number(env.PORT || 0), '127.0.0.1', () => {
@@ -54,7 +57,9 @@ server.listen(Number(env.PORT || 0), '127.0.0.1', () => {
       client_id: env.CLIENT_ID || 'wicket',
       client_secret: env.CLIENT_SECRET || 'wicket-test-secret',
       redirect_uris: (env.REDIRECT_URIS || '').split(' ').filter(Boolean),
-      grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code'],
+      grant_types: deviceFlow
+        ? ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code']
+        : ['authorization_code'],
       response_types: ['code'],
     }],
     jwks: { keys },
@@ -70,7 +75,7 @@ server.listen(Number(env.PORT || 0), '127.0.0.1', () => {
     conformIdTokenClaims: false,
     features: {
       devInteractions: { enabled: true },
-      deviceFlow: { enabled: true },
+      deviceFlow: { enabled: deviceFlow },
     },
     pkce: { required: () => true },
     async findAccount(ctx, sub) {
