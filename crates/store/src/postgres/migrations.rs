@@ -29,6 +29,11 @@ const MIGRATIONS: Migrations = &[
         "grant extension",
         include_str!("../../migrations/postgres/0004_grant_extension.sql"),
     ),
+    (
+        5,
+        "access reviews",
+        include_str!("../../migrations/postgres/0005_access_reviews.sql"),
+    ),
 ];
 
 /// The session advisory lock that migrating servers take turns on ("wicket" and 1).

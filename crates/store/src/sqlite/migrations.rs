@@ -28,6 +28,11 @@ const MIGRATIONS: Migrations = &[
         "grant extension",
         include_str!("../../migrations/sqlite/0004_grant_extension.sql"),
     ),
+    (
+        5,
+        "access reviews",
+        include_str!("../../migrations/sqlite/0005_access_reviews.sql"),
+    ),
 ];
 
 /// Brings the schema up to date. Runs inside one `BEGIN IMMEDIATE` transaction (sqlx nests
