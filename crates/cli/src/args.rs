@@ -12,6 +12,7 @@ use crate::commands::grant::GrantCommand;
 use crate::commands::policy::PolicyCommand;
 use crate::commands::report::ReportCommand;
 use crate::commands::request::RequestCommand;
+use crate::commands::review::ReviewCommand;
 use crate::commands::serve::ServeArgs;
 use crate::commands::token::TokenCommand;
 use crate::output::Format;
@@ -87,6 +88,9 @@ pub enum Command {
     /// List and revoke grants
     #[command(subcommand)]
     Grant(GrantCommand),
+    /// Access reviews: list campaigns, certify or revoke items, start one, its report
+    #[command(subcommand)]
+    Review(ReviewCommand),
     /// Reports over the audit log: `usage` (permissions granted versus exercised)
     #[command(subcommand)]
     Report(ReportCommand),

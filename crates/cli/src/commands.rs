@@ -12,6 +12,7 @@ pub mod man;
 pub mod policy;
 pub mod report;
 pub mod request;
+pub mod review;
 pub mod serve;
 pub mod ssh;
 pub mod token;
@@ -36,6 +37,7 @@ pub async fn run(cli: Cli) -> Result<Verdict> {
         Command::Request(cmd) => request::run(global, cmd).await,
         Command::Grant(cmd) => grant::run(global, cmd).await,
         Command::Report(cmd) => report::run(global, cmd).await,
+        Command::Review(cmd) => review::run(global, cmd).await,
         Command::Connect(args) => connect::run(global, args).await,
         Command::Db(cmd) => db::run(global, cmd).await,
         Command::Ssh(cmd) => ssh::run(global, cmd).await,

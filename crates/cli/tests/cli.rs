@@ -34,6 +34,8 @@ mod provision_extend;
 mod readme;
 #[path = "cli/requests.rs"]
 mod requests;
+#[path = "cli/reviews.rs"]
+mod reviews;
 #[path = "cli/revocation.rs"]
 mod revocation;
 #[path = "cli/scim_replicas.rs"]

@@ -11,6 +11,7 @@ pub mod oncall;
 pub mod provision;
 mod raw;
 pub mod retention;
+pub mod reviews;
 mod scim;
 mod security;
 pub mod slack;
@@ -81,6 +82,8 @@ pub struct Role {
     pub name: String,
     pub description: Option<String>,
     pub permissions: Vec<Permission>,
+    /// Who answers for this role in access reviews.
+    pub owners: Vec<Subject>,
 }
 
 impl Role {
@@ -223,6 +226,8 @@ pub struct Config {
     pub oncall: oncall::OnCallConfig,
     /// `[slack]`: requests posted to Slack, approved or denied there.
     pub slack: Option<slack::SlackConfig>,
+    /// `[[reviews]]`: periodic access reviews, in file order.
+    pub reviews: Vec<reviews::Review>,
     /// SHA-256 of the file's text, recorded with `policy.loaded`.
     pub hash: String,
     user_index: HashMap<String, usize>,
@@ -553,11 +558,13 @@ impl Validator<'_> {
                     Permission { actions, resources }
                 })
                 .collect();
+            let owners = self.subjects(&format!("{key}.owners"), &r.owners, &user_index, &groups);
             role_index.insert(r.name.clone(), roles.len());
             roles.push(Role {
                 name: r.name,
                 description: r.description,
                 permissions,
+                owners,
             });
         }
 
@@ -749,6 +756,7 @@ impl Validator<'_> {
         let scim = self.scim(raw.auth.scim);
         let oncall = self.oncall(raw.oncall);
         let slack = self.slack(raw.slack);
+        let reviews = self.reviews(raw.reviews, &roles, &user_index, &groups);
         for (i, p) in policies.iter().enumerate() {
             if p.slack_channel.is_some() && slack.is_none() {
                 self.err(
@@ -801,6 +809,7 @@ impl Validator<'_> {
             scim,
             oncall,
             slack,
+            reviews,
             hash,
             user_index,
             role_index,

@@ -100,11 +100,31 @@ pub struct Index {
     grant_owner: FastMap<String, u32>,
     /// The same for the grants in each user's `revoked` list.
     revoked_owner: FastMap<String, u32>,
+    /// Standing bindings taken away by an access review, as `(subject, role)`: they give
+    /// nothing while suspended.
+    suspended: Arc<[(String, String)]>,
 }
 
 impl Index {
     /// An index of `config`'s roles and bindings, with no grants yet.
     pub fn new(config: Arc<Config>) -> Index {
+        Index::build(config, Arc::from([]))
+    }
+
+    /// This index with the standing bindings in `suspended` (`(subject, role)`, such as
+    /// `("group:sre", "orders-db-read")`) giving nothing, keeping every grant.
+    pub fn with_suspended(&self, suspended: Vec<(String, String)>) -> Index {
+        let mut next = Index::build(self.config.clone(), Arc::from(suspended));
+        next.keep_grants_of(self);
+        next
+    }
+
+    /// The standing bindings an access review suspended, as `(subject, role)`.
+    pub fn suspended(&self) -> &[(String, String)] {
+        &self.suspended
+    }
+
+    fn build(config: Arc<Config>, suspended: Arc<[(String, String)]>) -> Index {
         let positions: HashMap<&str, usize> = config
             .users
             .iter()
@@ -128,6 +148,16 @@ impl Index {
                 .filter_map(|r| config.role_position(r))
                 .collect();
             for subject in &binding.subjects {
+                let text = subject.to_string();
+                let roles: Vec<usize> = roles
+                    .iter()
+                    .copied()
+                    .filter(|&r| {
+                        !suspended
+                            .iter()
+                            .any(|(s, role)| *s == text && *role == config.roles[r].name)
+                    })
+                    .collect();
                 let covered: &[usize] = match subject {
                     Subject::User(name) => positions
                         .get(name.as_str())
@@ -176,6 +206,7 @@ impl Index {
             users,
             grant_owner: FastMap::default(),
             revoked_owner: FastMap::default(),
+            suspended,
         }
     }
 
@@ -183,16 +214,26 @@ impl Index {
     /// provider added, changed or removed some), keeping the live grants of every user still
     /// there. A user new to the index has no grants yet: add them with [`Index::upsert_grant`].
     pub fn with_users(&self, config: Arc<Config>) -> Index {
-        let mut next = Index::new(config);
-        for (name, entry) in &self.users {
-            if let Some(e) = next.users.get_mut(name) {
+        let mut next = Index::build(config, self.suspended.clone());
+        next.keep_grants_of(self);
+        next
+    }
+
+    /// Takes the live (and revoked, remembered) grants of `previous`'s users that this index
+    /// has too.
+    fn keep_grants_of(&mut self, previous: &Index) {
+        for (name, entry) in &previous.users {
+            if let Some(e) = self.users.get_mut(name) {
                 for g in &entry.grants {
-                    next.grant_owner.insert(g.id.clone(), e.user as u32);
+                    self.grant_owner.insert(g.id.clone(), e.user as u32);
+                }
+                for g in &entry.revoked {
+                    self.revoked_owner.insert(g.id.clone(), e.user as u32);
                 }
                 e.grants = entry.grants.clone();
+                e.revoked = entry.revoked.clone();
             }
         }
-        next
     }
 
     pub fn config(&self) -> &Arc<Config> {
@@ -405,5 +446,23 @@ mod idp_users {
         // Without the user again, the IdP user is unknown.
         let index = index.with_users(file);
         assert!(!decide(&index, "ann", &read, &db, t(1)).allowed);
+    }
+
+    #[test]
+    fn a_suspended_binding_gives_nothing_and_survives_a_change_of_users() {
+        let file = Arc::new(Config::parse("w.toml", CONFIG).unwrap());
+        let ann = User {
+            name: "ann".into(),
+            groups: vec!["sre".into()],
+        };
+        let index = Index::new(file.clone()).with_users(Arc::new(file.with_users([ann.clone()])));
+        let (read, db) = (action("db:read"), resource("db/x"));
+        assert!(decide(&index, "ann", &read, &db, t(1)).allowed);
+        let index = index.with_suspended(vec![("group:sre".into(), "reader".into())]);
+        assert!(!decide(&index, "ann", &read, &db, t(1)).allowed);
+        let index = index.with_users(Arc::new(file.with_users([ann])));
+        assert!(!decide(&index, "ann", &read, &db, t(1)).allowed);
+        let index = index.with_suspended(Vec::new());
+        assert!(decide(&index, "ann", &read, &db, t(1)).allowed);
     }
 }

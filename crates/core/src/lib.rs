@@ -13,6 +13,7 @@ pub mod model;
 pub mod named;
 pub mod powers;
 pub mod resource;
+pub mod review;
 pub mod subject;
 pub mod suggest;
 #[cfg(test)]

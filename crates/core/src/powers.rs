@@ -24,17 +24,20 @@ pub enum Power {
     TokensCreate,
     /// Change the policy.
     PolicyWrite,
+    /// Start access review campaigns and read every campaign's report.
+    ReviewsManage,
 }
 
 impl Power {
     /// Every power, for documentation, `whoami` and tests.
-    pub const ALL: [Power; 6] = [
+    pub const ALL: [Power; 7] = [
         Power::AuditRead,
         Power::RequestsRead,
         Power::GrantsRevoke,
         Power::CheckOthers,
         Power::TokensCreate,
         Power::PolicyWrite,
+        Power::ReviewsManage,
     ];
 
     /// The action that grants it, as written in roles: `wicket:audit.read`.
@@ -46,6 +49,7 @@ impl Power {
             Power::CheckOthers => "wicket:check.others",
             Power::TokensCreate => "wicket:tokens.create",
             Power::PolicyWrite => "wicket:policy.write",
+            Power::ReviewsManage => "wicket:reviews.manage",
         }
     }
 

@@ -140,7 +140,8 @@ pub async fn refresh(app: &App) -> EngineResult<()> {
     let recording = app.replica.record(&app.index).await;
     let directory = app.store.read_directory().await?;
     let (config, added) = app.identities.load(&app.config, directory);
-    let mut next = app.index().with_users(config);
+    let suspended = crate::reviews::suspended(&*app.store).await?;
+    let mut next = app.index().with_users(config).with_suspended(suspended);
     for user in added {
         let grants = app
             .store

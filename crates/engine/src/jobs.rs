@@ -1,5 +1,6 @@
 //! Background work: record request-TTL expiry, grant activation and grant expiry in the audit
-//! log within a second or two. Decisions never wait on it: `decide` compares with `now`.
+//! log within a second or two; start access review campaigns when due and close them at
+//! their deadline. Decisions never wait on it: `decide` compares with `now`.
 
 use std::time::Duration as StdDuration;
 
@@ -70,6 +71,9 @@ pub async fn sweep(app: &App) {
         .write()
         .unwrap_or_else(|e| e.into_inner())
         .prune(now);
+    if let Err(e) = crate::reviews::sweep(app).await {
+        tracing::warn!(error = %e, "access review sweep failed");
+    }
     // Whatever the sweeps recorded is news for the tail's readers.
     app.tail.wake();
 }

@@ -27,6 +27,7 @@ pub mod ops;
 pub mod provision;
 pub mod replicate;
 pub mod retention;
+pub mod reviews;
 pub mod run;
 pub mod slack;
 pub mod ssh;

@@ -28,6 +28,9 @@ pub struct Metrics {
     revocations: AtomicU64,
     extensions_requested: AtomicU64,
     grants_extended: AtomicU64,
+    /// Access review decisions by reviewers: certified, revoked.
+    review_certified: AtomicU64,
+    review_revoked: AtomicU64,
     audit_events: AtomicU64,
     audit_batches: AtomicU64,
     audit_append: Histogram,
@@ -56,6 +59,8 @@ impl Default for Metrics {
             revocations: AtomicU64::new(0),
             extensions_requested: AtomicU64::new(0),
             grants_extended: AtomicU64::new(0),
+            review_certified: AtomicU64::new(0),
+            review_revoked: AtomicU64::new(0),
             audit_events: AtomicU64::new(0),
             audit_batches: AtomicU64::new(0),
             audit_append: Histogram::latency(),
@@ -123,6 +128,13 @@ impl Metrics {
     /// An approved extension moved a grant's end.
     pub fn grant_extended(&self) {
         bump(&self.grants_extended);
+    }
+    /// A reviewer decided an item of an access review (`certified` or `revoked`).
+    pub fn review_decision(&self, decision: &str) {
+        match decision {
+            "revoked" => bump(&self.review_revoked),
+            _ => bump(&self.review_certified),
+        }
     }
     pub fn audit_events(&self, n: usize) {
         self.audit_events.fetch_add(n as u64, Relaxed);
@@ -257,6 +269,16 @@ impl Metrics {
                     v(&self.extensions_requested),
                 ),
                 ("outcome=\"extended\"".into(), v(&self.grants_extended)),
+            ],
+        );
+        series(
+            o,
+            "wicket_access_review_decisions_total",
+            "counter",
+            "Access review items decided by reviewers.",
+            &[
+                ("decision=\"certified\"".into(), v(&self.review_certified)),
+                ("decision=\"revoked\"".into(), v(&self.review_revoked)),
             ],
         );
         let oncall: Vec<(String, u64)> = self

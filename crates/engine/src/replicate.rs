@@ -148,7 +148,8 @@ pub async fn load_index(
     config: Arc<Config>,
     at: Time,
 ) -> Result<Index, StoreError> {
-    let mut index = Index::new(config);
+    let suspended = crate::reviews::suspended(store).await?;
+    let mut index = Index::new(config).with_suspended(suspended);
     store
         .live_grants_by_page(at, &mut |page| {
             page.iter().for_each(|g| index.upsert_grant(g));

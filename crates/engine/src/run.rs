@@ -77,6 +77,9 @@ impl Engine {
             .append_events(vec![event])
             .await
             .context("recording policy.loaded")?;
+        crate::reviews::lift_dropped(&*store, &config)
+            .await
+            .context("lifting suspensions of bindings the configuration dropped")?;
         let index = replicate::load_index(&*store, config.clone(), at)
             .await
             .context("loading grants")?;

@@ -13,6 +13,7 @@ pub mod grants;
 pub mod links;
 pub mod powers;
 pub mod requests;
+pub mod reviews;
 
 use std::sync::LazyLock;
 
@@ -58,6 +59,7 @@ first and return up to `limit` items, by default all of them up to 1000.";
         anomalies::Severity,
         audit::KindFilter,
         crate::routes::audit::Format,
+        crate::routes::reviews::ReportFormat,
     )),
     tags(
         (name = "service", description = "health, metrics and this document; no token"),
@@ -66,6 +68,7 @@ first and return up to `limit` items, by default all of them up to 1000.";
         (name = "requests", description = "access requests and their reviews"),
         (name = "grants", description = "access granted"),
         (name = "audit", description = "the audit log, its chain, anomalies and reports"),
+        (name = "reviews", description = "access reviews: campaigns, decisions, reports"),
         (name = "tokens", description = "bearer tokens"),
     )
 )]

@@ -8,6 +8,7 @@ mod db;
 mod grants;
 mod meta;
 mod requests;
+pub mod reviews;
 mod ssh;
 mod tokens;
 
@@ -42,6 +43,11 @@ pub fn api() -> OpenApiRouter<App> {
         .routes(routes!(grants::show))
         .routes(routes!(grants::revoke))
         .routes(routes!(grants::extend))
+        .routes(routes!(reviews::list))
+        .routes(routes!(reviews::start))
+        .routes(routes!(reviews::certify))
+        .routes(routes!(reviews::revoke))
+        .routes(routes!(reviews::report))
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
         .routes(routes!(audit::anomalies))

@@ -21,6 +21,7 @@ mod overview;
 mod parts;
 mod request;
 mod request_form;
+mod reviews;
 mod session;
 mod timeline;
 
@@ -58,6 +59,8 @@ pub fn router() -> Router<App> {
         .route("/grants", get(grants::show))
         .route("/grants/{id}/revoke", post(grants::revoke))
         .route("/grants/{id}/extend", post(grants::extend))
+        .route("/reviews", get(reviews::show))
+        .route("/reviews/{campaign}/items/{id}", post(reviews::decide))
         .route("/audit", get(audit::show))
         .route("/audit/export", get(audit::export))
         .route("/anomalies", get(anomalies::show))

@@ -9,11 +9,13 @@ pub mod feed;
 pub mod filter;
 mod ids;
 pub mod postgres;
+pub mod reviews;
 pub mod slack;
 mod sql;
 pub mod sqlite;
 
 use async_trait::async_trait;
+use wicket_core::review::Campaign;
 use wicket_core::workflow::Changes;
 use wicket_core::{Anomaly, AuditEvent, Grant, NewEvent, Request, Time, TokenRecord};
 
@@ -21,6 +23,7 @@ pub use directory::{DirGroup, DirUser, Directory, DirectoryWrite};
 pub use error::{Failure, StoreError};
 pub use feed::{Change, ChangeFeed};
 pub use filter::{AnomalyFilter, AuditFilter, GrantFilter, RequestFilter};
+pub use reviews::{ReviewWrite, Suspension};
 pub use slack::SlackMessage;
 
 /// What every storage backend provides.
@@ -101,6 +104,16 @@ pub trait Store: Send + Sync + 'static {
     async fn read_directory(&self) -> Result<Directory, StoreError>;
     /// Applies a directory change and its events in one transaction.
     async fn write_directory(&self, write: DirectoryWrite) -> Result<Vec<AuditEvent>, StoreError>;
+
+    /// Applies a change to the access reviews and its events in one transaction.
+    async fn write_reviews(&self, write: ReviewWrite) -> Result<Vec<AuditEvent>, StoreError>;
+    /// Campaigns with their items, newest first; only those not closed when `open_only`.
+    async fn list_campaigns(&self, open_only: bool) -> Result<Vec<Campaign>, StoreError>;
+    async fn get_campaign(&self, id: &str) -> Result<Option<Campaign>, StoreError>;
+    /// The newest campaign of each review, for deciding when the next one starts.
+    async fn last_campaigns(&self) -> Result<Vec<Campaign>, StoreError>;
+    /// Every standing binding a review suspended.
+    async fn suspensions(&self) -> Result<Vec<Suspension>, StoreError>;
 
     /// Newest first.
     async fn list_anomalies(&self, filter: &AnomalyFilter) -> Result<Vec<Anomaly>, StoreError>;

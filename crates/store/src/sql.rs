@@ -20,6 +20,7 @@ mod grants;
 mod guarded;
 pub(crate) mod migrations;
 mod requests;
+mod reviews;
 mod slack;
 mod statement;
 mod store;

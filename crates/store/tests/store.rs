@@ -49,6 +49,7 @@ macro_rules! contract_suite {
             directory_reads_back_as_written,
             directory_names_are_unique_versions_current_and_members_real,
             user_tokens_are_the_unrevoked_ones,
+            access_reviews_read_back_decide_once_and_suspend,
             a_requests_slack_message_is_kept_once,
         );
     };
@@ -61,5 +62,7 @@ mod contract;
 mod directory;
 #[path = "store/postgres.rs"]
 mod postgres;
+#[path = "store/reviews.rs"]
+mod reviews;
 #[path = "store/sqlite.rs"]
 mod sqlite;

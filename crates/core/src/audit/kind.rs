@@ -97,6 +97,14 @@ kinds! {
     SshSessionEnded = "ssh.session.ended",
     /// A command run through the SSH gateway (`exec`, or a subsystem such as `sftp`).
     SshExec = "ssh.exec",
+    /// An access review campaign snapshotted its items.
+    ReviewStarted = "review.started",
+    /// A reviewer kept one item of a campaign.
+    ReviewCertified = "review.certified",
+    /// A reviewer (or a missed deadline under `on_missed = "revoke"`) took one item away.
+    ReviewRevoked = "review.revoked",
+    /// A campaign reached its deadline; missed items followed `on_missed`.
+    ReviewClosed = "review.closed",
 }
 
 impl fmt::Display for EventKind {

@@ -33,6 +33,8 @@ pub struct RawConfig {
     pub ssh: super::ssh::RawSsh,
     pub oncall: Option<super::oncall::RawOnCall>,
     pub slack: Option<super::slack::RawSlack>,
+    #[serde(default)]
+    pub reviews: Vec<super::reviews::RawReview>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -82,6 +84,9 @@ pub struct RawRole {
     pub description: Option<String>,
     #[serde(default)]
     pub permissions: Vec<RawPermission>,
+    /// Who answers for the role in access reviews (`reviewers = ["owners"]`).
+    #[serde(default)]
+    pub owners: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -21,6 +21,7 @@ pub enum Nav {
     Audit,
     Anomalies,
     Overview,
+    Reviews,
     None,
 }
 
@@ -34,6 +35,8 @@ pub struct Chrome {
     pub revoke: bool,
     /// Approvers and auditors see the overview.
     pub overview: bool,
+    /// The configuration has access reviews.
+    pub reviews: bool,
     pub flash: Option<Flash>,
     /// The id of the form field a rejected form's error is beside, for the banner's link.
     pub problem_field: Option<String>,
@@ -51,6 +54,7 @@ impl Chrome {
             audit: app.has_power(&viewer.user, Power::AuditRead),
             revoke: app.has_power(&viewer.user, Power::GrantsRevoke),
             overview: crate::report::may_see_overview(app, &viewer.user).is_ok(),
+            reviews: !app.config.reviews.is_empty(),
             flash: viewer.take_flash(app),
             problem_field: None,
         }
@@ -114,6 +118,7 @@ pub fn page(chrome: &Chrome, title: &str, body: Markup) -> Markup {
                             (nav_link(chrome, Nav::Inbox, "/inbox", "Inbox"))
                             @if chrome.overview { (nav_link(chrome, Nav::Overview, "/overview", "Overview")) }
                             @if chrome.revoke { (nav_link(chrome, Nav::Grants, "/grants", "Grants")) }
+                            @if chrome.reviews { (nav_link(chrome, Nav::Reviews, "/reviews", "Reviews")) }
                             @if chrome.audit {
                                 (nav_link(chrome, Nav::Audit, "/audit", "Audit"))
                                 (nav_link(chrome, Nav::Anomalies, "/anomalies", "Anomalies"))

@@ -557,7 +557,7 @@ async fn wicket_powers_are_enforced() {
     let (s, me) = app.get("/v1/whoami", t["token"].as_str().unwrap()).await;
     assert_eq!((s, me["user"].as_str()), (StatusCode::OK, Some("bob")));
     let (_, me) = app.get("/v1/whoami", &root).await;
-    assert_eq!(me["powers"].as_array().unwrap().len(), 6);
+    assert_eq!(me["powers"].as_array().unwrap().len(), 7);
 
     // Tokens: revoked and expired ones stop working.
     let tid = t["id"].as_str().unwrap();

@@ -21,6 +21,7 @@ mod overview;
 mod persistence;
 mod races;
 mod retention;
+mod reviews;
 mod rules;
 mod slack;
 mod spec;

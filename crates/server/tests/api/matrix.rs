@@ -75,6 +75,15 @@ fn table() -> Vec<Row> {
                                                                 [A,  A,  A,  A,  OK, F,  F,  F,  F,  OK, F,  F,  F,  F]),
         row("POST", "/v1/grants/{grant}/extend", Some(json!({"by": "30m"})), // over max_extended
                                                                 [A,  A,  A,  A,  POL,F,  F,  F,  F,  F,  F,  F,  F,  F]),
+        // The server of the matrix has no `[[reviews]]`, so no campaign: a decision is a 404
+        // for every caller, and starting one takes `wicket:reviews.manage`, which no one holds.
+        row("GET", "/v1/reviews", None,                         [A,  A,  A,  A,  OK, OK, OK, OK, OK, OK, OK, OK, OK, OK]),
+        row("POST", "/v1/reviews/{name}/start", None,           [A,  A,  A,  A,  F,  F,  F,  F,  F,  F,  F,  F,  F,  F]),
+        row("POST", "/v1/reviews/{campaign}/items/{id}/certify", None,
+                                                                [A,  A,  A,  A,  NF, NF, NF, NF, NF, NF, NF, NF, NF, NF]),
+        row("POST", "/v1/reviews/{campaign}/items/{id}/revoke", None,
+                                                                [A,  A,  A,  A,  NF, NF, NF, NF, NF, NF, NF, NF, NF, NF]),
+        row("GET", "/v1/reviews/{campaign}/report", None,       [A,  A,  A,  A,  F,  F,  F,  NF, F,  F,  F,  F,  F,  F]),
         row("GET", "/v1/audit", None,                           [A,  A,  A,  A,  F,  F,  F,  OK, F,  F,  F,  F,  F,  F]),
         row("GET", "/v1/audit/verify", None,                    [A,  A,  A,  A,  F,  F,  F,  OK, F,  F,  F,  F,  F,  F]),
         row("GET", "/v1/anomalies", None,                       [A,  A,  A,  A,  F,  F,  F,  OK, F,  F,  F,  F,  F,  F]),

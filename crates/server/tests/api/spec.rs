@@ -33,6 +33,11 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/grants/{id}"),
     ("POST", "/v1/grants/{id}/revoke"),
     ("POST", "/v1/grants/{id}/extend"),
+    ("GET", "/v1/reviews"),
+    ("POST", "/v1/reviews/{name}/start"),
+    ("POST", "/v1/reviews/{campaign}/items/{id}/certify"),
+    ("POST", "/v1/reviews/{campaign}/items/{id}/revoke"),
+    ("GET", "/v1/reviews/{campaign}/report"),
     ("GET", "/v1/audit"),
     ("GET", "/v1/audit/verify"),
     ("GET", "/v1/anomalies"),
@@ -52,6 +57,8 @@ pub const OPTIONAL_BODY: &[&str] = &[
     "/v1/requests/{id}/deny",
     "/v1/requests/{id}/cancel",
     "/v1/grants/{id}/revoke",
+    "/v1/reviews/{campaign}/items/{id}/certify",
+    "/v1/reviews/{campaign}/items/{id}/revoke",
     "/v1/tokens",
 ];
 pub const REQUIRED_BODY: &[&str] = &[

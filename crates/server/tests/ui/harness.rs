@@ -24,9 +24,14 @@ fn db_url(dir: &TempDir) -> String {
 }
 
 pub async fn spawn_server() -> Server {
+    spawn_server_with(CONFIG).await
+}
+
+/// A server on configuration `text`.
+pub async fn spawn_server_with(text: &str) -> Server {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(config_path(&dir), CONFIG).unwrap();
-    let config = Config::parse("wicket.toml", CONFIG).unwrap();
+    std::fs::write(config_path(&dir), text).unwrap();
+    let config = Config::parse("wicket.toml", text).unwrap();
     let running = spawn(config, Some(&db_url(&dir)), "127.0.0.1:0")
         .await
         .unwrap();

@@ -11,3 +11,4 @@ mod flow;
 mod forms;
 mod http;
 mod overview;
+mod reviews;

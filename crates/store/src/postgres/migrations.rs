@@ -30,6 +30,11 @@ const MIGRATIONS: Migrations = &[
         include_str!("../../migrations/postgres/0004_grant_extension.sql"),
     ),
     (
+        5,
+        "access reviews",
+        include_str!("../../migrations/postgres/0005_access_reviews.sql"),
+    ),
+    (
         6,
         "slack messages",
         include_str!("../../migrations/postgres/0006_slack_messages.sql"),

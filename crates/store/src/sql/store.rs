@@ -3,16 +3,19 @@
 //! where it has one.
 
 use async_trait::async_trait;
+use wicket_core::review::Campaign;
 use wicket_core::workflow::Changes;
 use wicket_core::{Anomaly, AuditEvent, Grant, NewEvent, Request, Time, TokenRecord};
 
 use super::archive::{self, Archive};
 use super::grants::{self, Due};
+use super::reviews::{self, Which};
 use super::sweep::{ExpireRequests, RecordDue};
 use super::{Backend, anomalies, chain, directory, requests, slack, tokens};
 use crate::directory::{Directory, DirectoryWrite};
 use crate::feed::ChangeFeed;
 use crate::filter::{AnomalyFilter, AuditFilter, GrantFilter, RequestFilter};
+use crate::reviews::{ReviewWrite, Suspension};
 use crate::{SlackMessage, Store, StoreError};
 
 #[async_trait]
@@ -118,6 +121,27 @@ impl<B: Backend> Store for B {
         self.write(write).await
     }
 
+    async fn write_reviews(&self, write: ReviewWrite) -> Result<Vec<AuditEvent>, StoreError> {
+        self.write(write).await
+    }
+
+    async fn list_campaigns(&self, open_only: bool) -> Result<Vec<Campaign>, StoreError> {
+        let which = if open_only { Which::Open } else { Which::All };
+        read_campaigns(self, which).await
+    }
+
+    async fn get_campaign(&self, id: &str) -> Result<Option<Campaign>, StoreError> {
+        Ok(read_campaigns(self, Which::One(id)).await?.pop())
+    }
+
+    async fn last_campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
+        read_campaigns(self, Which::Last).await
+    }
+
+    async fn suspensions(&self) -> Result<Vec<Suspension>, StoreError> {
+        reviews::suspensions(&mut *self.pool().acquire().await?).await
+    }
+
     async fn list_anomalies(&self, filter: &AnomalyFilter) -> Result<Vec<Anomaly>, StoreError> {
         anomalies::list(&mut *self.pool().acquire().await?, filter).await
     }
@@ -137,4 +161,15 @@ impl<B: Backend> Store for B {
     async fn watch(&self) -> Result<Option<Box<dyn ChangeFeed>>, StoreError> {
         Backend::watch(self).await
     }
+}
+
+/// Campaigns and their items, read on one snapshot.
+async fn read_campaigns<B: Backend>(
+    backend: &B,
+    which: Which<'_>,
+) -> Result<Vec<Campaign>, StoreError> {
+    let mut tx = backend.snapshot().await?;
+    let list = reviews::campaigns(tx.conn(), which).await?;
+    tx.rollback().await?;
+    Ok(list)
 }

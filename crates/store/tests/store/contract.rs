@@ -20,9 +20,10 @@ pub use crate::directory::{
     directory_names_are_unique_versions_current_and_members_real, directory_reads_back_as_written,
     user_tokens_are_the_unrevoked_ones,
 };
+pub use crate::reviews::access_reviews_read_back_decide_once_and_suspend;
 
 pub type TestResult = Result<(), Box<dyn Error + Send + Sync>>;
-type Shared = Arc<dyn Store>;
+pub type Shared = Arc<dyn Store>;
 
 /// A fixed "now" for every fixture: 2023-11-14T22:13:20Z.
 pub fn t0() -> Time {

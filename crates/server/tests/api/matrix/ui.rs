@@ -83,6 +83,8 @@ async fn the_web_ui_lets_in_only_whom_it_should() {
         ("GET", "/grants".into(),                    [IN, IN, F,  F]),
         ("POST", format!("/grants/{grant}/revoke"),  [IN, IN, F,  F]),
         ("POST", format!("/grants/{grant}/extend"),  [IN, IN, F,  F]),
+        ("GET", "/reviews".into(),                   [IN, IN, OK, OK]),
+        ("POST", "/reviews/{campaign}/items/{id}".into(), [IN, IN, F, F]),
         ("GET", "/audit".into(),                     [IN, IN, F,  OK]),
         ("GET", "/audit/export".into(),              [IN, IN, F,  OK]),
         ("GET", "/anomalies".into(),                 [IN, IN, F,  OK]),
