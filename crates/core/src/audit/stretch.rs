@@ -182,7 +182,8 @@ mod tests {
     #[test]
     fn every_break_is_the_one_walking_one_by_one_finds() {
         let base = chain(24);
-        let edits: Vec<(&str, fn(&mut Vec<AuditEvent>, usize))> = vec![
+        type Edit = fn(&mut Vec<AuditEvent>, usize);
+        let edits: Vec<(&str, Edit)> = vec![
             ("actor", |es, i| es[i].actor = "mallory".into()),
             ("details", |es, i| es[i].details = "{\"n\":99}".into()),
             ("subject", |es, i| es[i].subject = None),
