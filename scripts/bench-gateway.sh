@@ -39,12 +39,26 @@ work=$(mktemp -d /tmp/wicket-bench-XXXXXX)
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres "$work"
 pids=()
+# stop PID: asks it to end, waits up to 10 s, then kills it.
+stop() {
+  kill "$1" 2>/dev/null || return 0
+  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$1" 2>/dev/null || true
+}
+# Everything this script started is stopped when it ends, however it ends (an error under
+# `set -e`, Ctrl-C, a TERM or HUP): wicket, PgBouncer (a daemon, found by its pid file) and
+# PostgreSQL; then the work directory goes.
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  as_pg "$BINDIR/pg_ctl" -D "$work/data" -m fast stop >/dev/null 2>&1 || true
+  trap - EXIT INT TERM HUP
+  for p in "${pids[@]}"; do stop "$p"; done
+  [ -s "$work/pgbouncer.pid" ] && stop "$(cat "$work/pgbouncer.pid")"
+  [ -f "$work/data/postmaster.pid" ] && as_pg "$BINDIR/pg_ctl" -D "$work/data" -m fast stop >/dev/null 2>&1
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 echo "starting PostgreSQL on $PG_PORT" >&2
 as_pg "$BINDIR/initdb" -D "$work/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 >/dev/null
@@ -105,6 +119,9 @@ INI
 echo "\"bench\" \"$PASSWORD\"" > "$work/userlist.txt"
 [ "$(id -u)" = 0 ] && chown postgres "$work"/pgbouncer.ini "$work"/userlist.txt
 as_pg pgbouncer -d "$work/pgbouncer.ini"
+# The daemon writes its pid file once it has detached: wait for it, so that it can be stopped.
+for _ in $(seq 100); do [ -s "$work/pgbouncer.pid" ] && break; sleep 0.1; done
+[ -s "$work/pgbouncer.pid" ] || { echo "error: PgBouncer did not start (see its log)" >&2; cat "$work/pgbouncer.log" >&2; exit 1; }
 
 for port in "$GW_PORT" "$BOUNCER_PORT"; do
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done

@@ -23,8 +23,23 @@ fi
 
 work=$(mktemp -d /tmp/wicket-bench-ssh-XXXXXX)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+# stop PID: asks it to end, waits up to 10 s, then kills it.
+stop() {
+  kill "$1" 2>/dev/null || return 0
+  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$1" 2>/dev/null || true
+}
+# Everything this script started (sshd, wicket) is stopped when it ends, however it ends (an
+# error under `set -e`, Ctrl-C, a TERM or HUP); then the work directory goes.
+cleanup() {
+  trap - EXIT INT TERM HUP
+  for p in "${pids[@]}"; do stop "$p"; done
+  rm -rf "$work"
+}
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 login=$(id -un)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 

@@ -3,9 +3,13 @@
 mod dry_run;
 mod encode;
 mod kind;
+mod stretch;
+mod verify;
 
 pub use dry_run::{DRY_RUN, dry_run_in, is_dry_run};
 pub use kind::EventKind;
+pub use stretch::{Stretch, StretchVerifier, split};
+pub use verify::{Break, EventRef, Verifier};
 
 use serde_json::{Map, Value};
 
@@ -144,65 +148,6 @@ pub fn seal(prev_seq: i64, prev_hash: &str, event: NewEvent) -> AuditEvent {
         details: event.details,
         prev_hash: prev_hash.to_string(),
         hash,
-    }
-}
-
-/// Why an event does not verify.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Break {
-    pub seq: i64,
-    pub reason: String,
-}
-
-/// Verifies a chain incrementally, page by page, in `seq` order.
-#[derive(Clone, Debug)]
-pub struct Verifier {
-    pub last_seq: i64,
-    pub last_hash: String,
-    pub events: u64,
-}
-
-impl Default for Verifier {
-    fn default() -> Self {
-        Verifier {
-            last_seq: 0,
-            last_hash: GENESIS.to_string(),
-            events: 0,
-        }
-    }
-}
-
-impl Verifier {
-    /// Checks the next event; the first failure names its `seq`.
-    pub fn push(&mut self, e: &AuditEvent) -> Result<(), Break> {
-        if e.seq != self.last_seq + 1 {
-            return Err(Break {
-                seq: e.seq,
-                reason: format!(
-                    "expected seq {} after {}, found {}",
-                    self.last_seq + 1,
-                    self.last_seq,
-                    e.seq
-                ),
-            });
-        }
-        if e.prev_hash != self.last_hash {
-            return Err(Break {
-                seq: e.seq,
-                reason: "prev_hash does not match the hash of the event before".into(),
-            });
-        }
-        let expected = encode::hash_hex(&self.last_hash, e.seq, &Fields::of_sealed(e));
-        if expected[..] != *e.hash.as_bytes() {
-            return Err(Break {
-                seq: e.seq,
-                reason: "hash does not match the event's contents".into(),
-            });
-        }
-        self.last_seq = e.seq;
-        self.last_hash = e.hash.clone();
-        self.events += 1;
-        Ok(())
     }
 }
 

@@ -1,11 +1,16 @@
 //! Verifying the audit chain: every event's hash, in `seq` order, from the retention anchor
-//! (if any) to the stored head. A domain service the HTTP API, the CLI and the web UI share.
+//! (if any) to the stored head, read in stretches verified at once. A domain service the
+//! HTTP API, the CLI and the web UI share.
 
+use futures_util::StreamExt;
 use serde::Serialize;
-use wicket_core::audit::Verifier;
-use wicket_store::{AuditFilter, Store, StoreError};
+use wicket_core::audit::{Verifier, split};
+use wicket_store::{Store, StoreError};
 
-const VERIFY_PAGE: i64 = 1000;
+/// Events per stretch read and hashed in one go: at most, and at least (a shorter chain is
+/// one stretch). Enough stretches that every core has work until the end.
+const STRETCH_MAX: i64 = 65_536;
+const STRETCH_MIN: i64 = 4_096;
 
 /// The result of verifying the whole chain.
 #[derive(Clone, Debug, Serialize)]
@@ -18,18 +23,35 @@ pub struct VerifyReport {
     pub anchor: Option<(i64, String)>,
 }
 
-/// Walks the whole chain in `seq` order, page by page, up to the head stored when it starts:
-/// a live server keeps appending while it walks, and what comes after that head is left for
-/// the next verification rather than mistaken for a gap.
+/// Verifies the whole chain in `seq` order, up to the head stored when it starts: a live
+/// server keeps appending while it runs, and what comes after that head is left for the next
+/// verification rather than mistaken for a gap.
+///
+/// The chain is read in stretches, as many at once as there are cores, each hashed where
+/// it is read (by the store, on a connection and a thread of its own), and the stretches are
+/// joined in order ([`Verifier::join`]): the first break reported is the one walking the
+/// events one by one finds.
 pub async fn verify_chain(store: &dyn Store) -> Result<VerifyReport, StoreError> {
     verify_chain_watched(store, &|_, _| {}).await
 }
 
-/// [`verify_chain`], telling `progress` after each page how far it is: `(done, total)` in
+/// [`verify_chain`], telling `progress` after each stretch how far it is: `(done, total)` in
 /// events (seqs) past the starting point, for a progress bar.
 pub async fn verify_chain_watched(
     store: &dyn Store,
     progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<VerifyReport, StoreError> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    verify_in_stretches(store, progress, cores, None).await
+}
+
+/// [`verify_chain_watched`] with `at_once` stretches read at a time, of `size` events (by
+/// default, from the chain's length and `at_once`).
+async fn verify_in_stretches(
+    store: &dyn Store,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    at_once: usize,
+    size: Option<i64>,
 ) -> Result<VerifyReport, StoreError> {
     // After retention, the chain verifies from the anchor the archive left behind.
     let anchor = store.audit_anchor().await?;
@@ -47,35 +69,18 @@ pub async fn verify_chain_watched(
     let start = v.last_seq;
     let total = u64::try_from(until - start).unwrap_or(0);
     progress(0, total);
-    let page_after = |after: i64| async move {
-        store
-            .list_events(&AuditFilter {
-                after: Some(after),
-                limit: Some(VERIFY_PAGE),
-                ..Default::default()
-            })
-            .await
-    };
-    let mut page = page_after(v.last_seq).await?;
-    loop {
-        // The next page is read (on the store's thread, or by the database server) while
-        // this one is hashed: `join` polls the read first, so it is under way before the
-        // hashing runs, and verification goes at the pace of the slower of the two.
-        let next_after = page.last().map_or(v.last_seq, |e| e.seq);
-        let full = page.len() as i64 == VERIFY_PAGE && next_after < until;
-        let hash = async {
-            for e in page.iter().take_while(|e| e.seq <= until) {
-                v.push(e)?;
-            }
-            Ok::<(), wicket_core::audit::Break>(())
-        };
-        let (next, hashed) = if full {
-            let (next, hashed) = futures_util::future::join(page_after(next_after), hash).await;
-            (Some(next), hashed)
-        } else {
-            (None, hash.await)
-        };
-        if let Err(b) = hashed {
+    let at_once = at_once.max(1);
+    let size = size.unwrap_or_else(|| {
+        let share = (until - start) / (4 * at_once as i64);
+        share.clamp(STRETCH_MIN, STRETCH_MAX)
+    });
+    // In order, `at_once` under way at a time: each is read and hashed while the ones
+    // before it are joined.
+    let mut stretches = futures_util::stream::iter(split(start, until, size))
+        .map(|(after, through)| store.verify_stretch(after, through))
+        .buffered(at_once);
+    while let Some(stretch) = stretches.next().await {
+        if let Err(b) = v.join(&stretch?) {
             return Ok(VerifyReport {
                 ok: false,
                 events: v.events,
@@ -85,10 +90,6 @@ pub async fn verify_chain_watched(
             });
         }
         progress(u64::try_from(v.last_seq - start).unwrap_or(0), total);
-        match next {
-            Some(next) => page = next?,
-            None => break,
-        }
     }
     let head = (v.events > 0 || anchor.is_some()).then(|| (v.last_seq, v.last_hash.clone()));
     // Rows up to the stored head not reachable by seq order (a gap) also break it.
@@ -110,3 +111,6 @@ pub async fn verify_chain_watched(
         anchor,
     })
 }
+
+#[cfg(test)]
+mod tests;

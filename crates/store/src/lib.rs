@@ -15,6 +15,7 @@ mod sql;
 pub mod sqlite;
 
 use async_trait::async_trait;
+use wicket_core::audit::Stretch;
 use wicket_core::review::Campaign;
 use wicket_core::workflow::Changes;
 use wicket_core::{Anomaly, AuditEvent, Grant, NewEvent, Request, Time, TokenRecord};
@@ -79,6 +80,11 @@ pub trait Store: Send + Sync + 'static {
     async fn list_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError>;
     /// The last event's `(seq, hash)`, if any.
     async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError>;
+    /// Verifies the events with `after < seq <= through` as one stretch of the chain, each
+    /// hashed as it is read ([`StretchVerifier`](wicket_core::audit::StretchVerifier)); the
+    /// caller joins the stretches in order. Several stretches may be verified at once, each
+    /// on a connection and a thread of its own.
+    async fn verify_stretch(&self, after: i64, through: i64) -> Result<Stretch, StoreError>;
 
     /// The `(seq, hash)` of the last archived event: where verification starts once older
     /// events left the database (see [`Store::archive_events`]). `None` before any archive.

@@ -11,10 +11,12 @@ mod conn;
 mod connect;
 mod feed;
 mod migrations;
+mod stretch;
 mod values;
 
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{PgPool, Postgres};
+use wicket_core::audit::Stretch;
 
 use crate::StoreError;
 use crate::feed::ChangeFeed;
@@ -76,6 +78,11 @@ impl Backend for PgStore {
             "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
         )
         .await
+    }
+
+    /// From a binary `COPY` (see `stretch`).
+    async fn verify_stretch(&self, after: i64, through: i64) -> Result<Stretch, StoreError> {
+        stretch::verify_stretch(&self.pool, after, through).await
     }
 
     /// Announces what every server commits: the schema's triggers `NOTIFY`, and the feed

@@ -1,8 +1,9 @@
 //! The SQLite backend: one file in WAL mode; every write is one `BEGIN IMMEDIATE` transaction.
 //!
 //! The statements and the `Store` implementation are the shared ones (`crate::sql`), run on
-//! sqlx's pool. Audit appends, audit pages and the live grants take SQLite's own path, for
-//! speed: connections of this process's own through rusqlite (`direct`, `append`, `bulk`).
+//! sqlx's pool. Audit appends, audit pages, verifying the chain and the live grants take
+//! SQLite's own path, for speed: connections of this process's own through rusqlite
+//! (`direct`, `append`, `bulk`, `stretch`).
 
 mod append;
 mod bulk;
@@ -10,11 +11,13 @@ mod conn;
 mod connect;
 mod direct;
 mod migrations;
+mod stretch;
 mod values;
 mod write;
 
 use sqlx::{Sqlite, SqlitePool};
 use tokio::sync::Mutex;
+use wicket_core::audit::Stretch;
 use wicket_core::{AuditEvent, Grant, NewEvent, Time};
 
 use crate::StoreError;
@@ -89,6 +92,11 @@ impl Backend for SqliteStore {
     /// SQLite's own path, for speed (see `bulk`).
     async fn list_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
         self.direct.events(filter).await
+    }
+
+    /// Where SQLite keeps the rows (see `stretch`).
+    async fn verify_stretch(&self, after: i64, through: i64) -> Result<Stretch, StoreError> {
+        self.direct.verify_stretch(after, through).await
     }
 
     /// SQLite's own path, for speed (see `bulk`).

@@ -41,16 +41,32 @@ async fn measure(name: &str, store: Arc<dyn Store>, events: usize) -> Result<()>
         );
     }
     let v = audit::verify(store.as_ref()).await?;
+    let rate = |d: std::time::Duration| v.events as f64 / d.as_secs_f64();
+    let per = |d: std::time::Duration| d.as_secs_f64() * 1e6 / v.events as f64;
     println!(
         "| {name} | verify {} events, reading from the store (`verify_chain`) | {:.0} events/s |",
         v.events,
-        v.events as f64 / v.end_to_end.as_secs_f64()
+        rate(v.end_to_end)
     );
-    println!(
-        "| {name} | verify {} events, hashes only (in memory) | {:.0} events/s |",
-        v.events,
-        v.events as f64 / v.in_memory.as_secs_f64()
-    );
+    for (what, d) in [
+        (
+            "as one stretch on one thread (`verify_stretch`): read and hash",
+            v.one_thread,
+        ),
+        (
+            "phase: read into events (`list_events`, pages of 1000)",
+            v.read_events,
+        ),
+        ("phase: canonical encoding only (in memory)", v.encode),
+        ("hashes only (in memory)", v.in_memory),
+    ] {
+        println!(
+            "| {name} | verify {} events, {what} | {:.0} events/s ({:.2} µs per event) |",
+            v.events,
+            rate(d),
+            per(d)
+        );
+    }
     Ok(())
 }
 

@@ -4,7 +4,8 @@
 use chrono::{Datelike, Timelike};
 use sha2::{Digest, Sha256};
 
-use crate::model::{AuditEvent, NewEvent};
+use super::verify::EventRef;
+use crate::model::NewEvent;
 use crate::time::{self, Time};
 
 /// The hashed fields of an event, borrowed from a new or a sealed one.
@@ -39,19 +40,19 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub(crate) fn of_sealed(e: &'a AuditEvent) -> Fields<'a> {
+    pub(crate) fn of_ref(e: &EventRef<'a>) -> Fields<'a> {
         Fields {
-            id: &e.id,
+            id: e.id,
             at: e.at,
-            actor: &e.actor,
-            kind: &e.kind,
-            subject: e.subject.as_deref(),
-            action: e.action.as_deref(),
-            resource: e.resource.as_deref(),
-            decision: e.decision.as_deref(),
-            request_id: e.request_id.as_deref(),
-            grant_id: e.grant_id.as_deref(),
-            details: &e.details,
+            actor: e.actor,
+            kind: e.kind,
+            subject: e.subject,
+            action: e.action,
+            resource: e.resource,
+            decision: e.decision,
+            request_id: e.request_id,
+            grant_id: e.grant_id,
+            details: e.details,
         }
     }
 }
@@ -149,11 +150,23 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// `SHA-256(prev_hash ‖ encoding)` in lowercase hex, as bytes.
 pub(crate) fn hash_hex(prev_hash: &str, seq: i64, f: &Fields<'_>) -> [u8; 64] {
-    let mut encoded = Vec::with_capacity(192 + f.details.len());
-    encode_into(&mut encoded, seq, f);
+    let mut buf = Vec::with_capacity(192 + f.details.len());
+    hash_hex_in(&mut buf, prev_hash.as_bytes(), seq, f)
+}
+
+/// [`hash_hex`], encoding into `buf` (cleared first): a verifier reuses one buffer for every
+/// event it checks.
+pub(crate) fn hash_hex_in(
+    buf: &mut Vec<u8>,
+    prev_hash: &[u8],
+    seq: i64,
+    f: &Fields<'_>,
+) -> [u8; 64] {
+    buf.clear();
+    encode_into(buf, seq, f);
     let mut h = Sha256::new();
-    h.update(prev_hash.as_bytes());
-    h.update(&encoded);
+    h.update(prev_hash);
+    h.update(&buf[..]);
     let mut out = [0u8; 64];
     for (i, byte) in h.finalize().iter().enumerate() {
         out[2 * i] = HEX[usize::from(byte >> 4)];

@@ -4,6 +4,7 @@
 use std::future::Future;
 
 use sqlx::Pool;
+use wicket_core::audit::Stretch;
 use wicket_core::{AuditEvent, Grant, NewEvent, Time};
 
 use super::Guarded;
@@ -58,6 +59,15 @@ pub(crate) trait Backend: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<AuditEvent>, StoreError>> + Send {
         async move { chain::list(&mut *self.pool().acquire().await?, filter).await }
     }
+
+    /// [`Store::verify_stretch`](crate::Store::verify_stretch): each backend reads rows its
+    /// own way and hashes them where they are read (SQLite on its direct connections,
+    /// PostgreSQL from a binary `COPY`).
+    fn verify_stretch(
+        &self,
+        after: i64,
+        through: i64,
+    ) -> impl Future<Output = Result<Stretch, StoreError>> + Send;
 
     fn live_grants(
         &self,

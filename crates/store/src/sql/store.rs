@@ -3,6 +3,7 @@
 //! where it has one.
 
 use async_trait::async_trait;
+use wicket_core::audit::Stretch;
 use wicket_core::review::Campaign;
 use wicket_core::workflow::Changes;
 use wicket_core::{Anomaly, AuditEvent, Grant, NewEvent, Request, Time, TokenRecord};
@@ -83,6 +84,10 @@ impl<B: Backend> Store for B {
 
     async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
         chain::head(&mut *self.pool().acquire().await?).await
+    }
+
+    async fn verify_stretch(&self, after: i64, through: i64) -> Result<Stretch, StoreError> {
+        Backend::verify_stretch(self, after, through).await
     }
 
     async fn audit_anchor(&self) -> Result<Option<(i64, String)>, StoreError> {
