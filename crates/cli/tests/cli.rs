@@ -210,6 +210,47 @@ fn the_shipped_example_passes_policy_check_with_deny_warnings() {
 }
 
 #[test]
+fn the_shipped_examples_commented_review_passes_policy_check_once_uncommented() {
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/wicket.toml");
+    let text = std::fs::read_to_string(&example).unwrap();
+    // The `# [[reviews]]` block, uncommented up to the blank line that ends it.
+    let mut inside = false;
+    let mut uncommented = 0;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            if line == "# [[reviews]]" {
+                inside = true;
+            } else if line.trim().is_empty() {
+                inside = false;
+            }
+            match line.strip_prefix("# ") {
+                Some(rest) if inside => {
+                    uncommented += 1;
+                    rest.to_string()
+                }
+                _ => line.to_string(),
+            }
+        })
+        .collect();
+    assert!(uncommented >= 7, "no `# [[reviews]]` block in the example");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wicket.toml");
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let out =
+        wicket(&["policy", "check", path.to_str().unwrap(), "--deny-warnings"]).expect_code(0);
+    assert!(!out.stdout.contains("warning"), "{out:?}");
+    // The uncommented block is checked as a review: a bad value in it is refused.
+    let broken = lines
+        .join("\n")
+        .replace("on_missed = \"keep\"", "on_missed = \"sometimes\"");
+    std::fs::write(&path, broken).unwrap();
+    let out = wicket(&["policy", "check", path.to_str().unwrap()]).expect_code(1);
+    assert!(out.stderr.contains("reviews[0].on_missed"), "{out:?}");
+}
+
+#[test]
 fn policy_check_of_a_missing_file_is_an_error() {
     let out = wicket(&["policy", "check", "/nonexistent/wicket.toml"]).expect_code(2);
     assert!(out.stderr.contains("/nonexistent/wicket.toml"), "{out:?}");

@@ -113,7 +113,7 @@ pub fn reviews_item(item: &ReviewItem, user: &str, groups: &[String]) -> bool {
 
 /// A new campaign of `review` at `now`: every standing binding and live grant in its scope,
 /// except the bindings in `suspended` (`(subject, role)`, already taken away), with the
-/// reviewers each item has now, and its `review.started` event.
+/// reviewers each item has now, and its `review.started` event (naming every reviewer).
 pub fn start(
     config: &Config,
     review: &Review,
@@ -173,11 +173,19 @@ pub fn start(
         }
     }
     let deadline = now + review.deadline.to_chrono();
+    // Who has something to decide, for the notification that tells them.
+    let mut reviewers: Vec<&str> = items
+        .iter()
+        .flat_map(|i| i.reviewers.iter().map(String::as_str))
+        .collect();
+    reviewers.sort_unstable();
+    reviewers.dedup();
     let event = EventBuilder::new(ids.next_id("ev"), now, actor, EventKind::ReviewStarted)
         .detail("review", review.name.as_str())
         .detail("campaign", campaign_id.as_str())
         .detail("items", items.len())
         .detail("deadline", crate::time::format(deadline))
+        .detail("reviewers", reviewers)
         .build();
     let campaign = Campaign {
         id: campaign_id,

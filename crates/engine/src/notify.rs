@@ -1,10 +1,11 @@
 //! Notifications: a dispatcher reads the audit tail, turns news into notifications (see
-//! [`events`]) plus a timer for grants about to end, and hands them to each `[[notify.webhook]]`
+//! [`events`]) plus a timer for grants about to end and review campaigns about to close, and hands them to each `[[notify.webhook]]`
 //! sink that wants them. Each sink has its own bounded queue and worker, so a slow or dead
 //! sink never holds up a decision, the dispatcher or the other sinks. Deliveries are counted
 //! in the metrics; a notification given up for good is recorded as a `notify.failed` event.
 
 mod body;
+mod due;
 mod events;
 mod expiring;
 mod message;
@@ -27,11 +28,12 @@ pub use body::{SIGNATURE_HEADER, signature};
 pub use message::Notification;
 pub use sink::{ATTEMPT_TIMEOUT, FIRST_BACKOFF, MAX_ATTEMPTS, QUEUE_CAP};
 
+use self::due::Due;
 use self::expiring::Expiring;
 use self::sink::{Outcome, Sink};
 use wicket_core::audit::EventKind;
 
-/// How often live grants are checked for "expiring soon".
+/// How often live grants are checked for "expiring soon" and open campaigns for "due".
 const EXPIRING_EVERY: StdDuration = StdDuration::from_secs(2);
 
 /// Reads every sink's secret, takes a tail reader at the current head, and starts the
@@ -99,7 +101,11 @@ async fn run(
     let wants_expiring = sinks
         .iter()
         .any(|s| s.hook.wants(EventKind::GrantExpiring.as_str()));
+    let wants_due = sinks
+        .iter()
+        .any(|s| s.hook.wants(EventKind::ReviewDue.as_str()));
     let mut expiring = Expiring::default();
+    let mut due = Due::default();
     let mut tick = tokio::time::interval(EXPIRING_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -117,15 +123,28 @@ async fn run(
                     tokio::time::sleep(StdDuration::from_secs(1)).await;
                 }
             },
-            _ = tick.tick(), if wants_expiring => {
+            _ = tick.tick(), if wants_expiring || wants_due => {
                 let at = now();
-                match app.store.live_grants(at).await {
-                    Ok(live) => {
-                        for n in expiring.due(&live, app.config.notify.expiring_lead, at) {
-                            dispatch(&app, &sinks, n);
+                let lead = app.config.notify.expiring_lead;
+                if wants_expiring {
+                    match app.store.live_grants(at).await {
+                        Ok(live) => {
+                            for n in expiring.due(&live, lead, at) {
+                                dispatch(&app, &sinks, n);
+                            }
                         }
+                        Err(e) => tracing::warn!(error = %e, "notifications could not read live grants"),
                     }
-                    Err(e) => tracing::warn!(error = %e, "notifications could not read live grants"),
+                }
+                if wants_due && !app.config.reviews.is_empty() {
+                    match app.store.list_campaigns(true).await {
+                        Ok(open) => {
+                            for n in due.due(&app.config, &open, lead, at) {
+                                dispatch(&app, &sinks, n);
+                            }
+                        }
+                        Err(e) => tracing::warn!(error = %e, "notifications could not read open campaigns"),
+                    }
                 }
             }
             _ = stop.changed() => break,

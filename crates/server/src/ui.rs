@@ -61,6 +61,7 @@ pub fn router() -> Router<App> {
         .route("/grants/{id}/extend", post(grants::extend))
         .route("/reviews", get(reviews::show))
         .route("/reviews/{campaign}/items/{id}", post(reviews::decide))
+        .route("/reviews/{campaign}/report", get(reviews::download))
         .route("/audit", get(audit::show))
         .route("/audit/export", get(audit::export))
         .route("/anomalies", get(anomalies::show))

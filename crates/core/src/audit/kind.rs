@@ -105,6 +105,9 @@ kinds! {
     ReviewRevoked = "review.revoked",
     /// A campaign reached its deadline; missed items followed `on_missed`.
     ReviewClosed = "review.closed",
+    /// A notification only: an open campaign's deadline is near and items wait for a decision
+    /// (never written to the chain).
+    ReviewDue = "review.due",
 }
 
 impl fmt::Display for EventKind {

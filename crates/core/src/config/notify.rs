@@ -18,6 +18,8 @@ pub const NOTIFICATION_KINDS: &[EventKind] = &[
     EventKind::GrantExpiring,
     EventKind::GrantExpired,
     EventKind::AnomalyFlagged,
+    EventKind::ReviewStarted,
+    EventKind::ReviewDue,
     EventKind::NotifyFailed,
 ];
 
@@ -37,7 +39,8 @@ pub const DEFAULT_EXPIRING_LEAD: Duration = Duration::HOUR;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotifyConfig {
     pub webhooks: Vec<Webhook>,
-    /// `grant.expiring` is sent once per grant, this long before it ends.
+    /// `grant.expiring` is sent once per grant, this long before it ends; `review.due` once per
+    /// open campaign, this long before its deadline (and no earlier than halfway).
     pub expiring_lead: Duration,
 }
 

@@ -67,6 +67,9 @@ fn campaign(suspended: &[(String, String)]) -> Campaign {
         &mut Counter::default(),
     );
     assert_eq!(event.kind, EventKind::ReviewStarted.as_str());
+    // Every item is the owners' (`group:leads`): the event names them for the notification.
+    let details: serde_json::Value = serde_json::from_str(&event.details).unwrap();
+    assert_eq!(details["reviewers"], serde_json::json!(["group:leads"]));
     c
 }
 

@@ -1,8 +1,9 @@
 //! Which audit events are news, and for whom: a new request for the approvers of its first
-//! step, a decision for the requester, an ended grant for its holder, an anomaly.
+//! step, a decision for the requester, an ended grant for its holder, an anomaly, a new
+//! access review campaign for its reviewers.
 
 use serde_json::Value;
-use wicket_core::{AuditEvent, Config};
+use wicket_core::{AuditEvent, Config, Subject};
 
 use super::message::Notification;
 use wicket_core::audit::EventKind;
@@ -103,6 +104,17 @@ pub fn notification(config: &Config, event: &AuditEvent) -> Option<Notification>
             };
             (summary, holder())
         }
+        Some(EventKind::ReviewStarted) => (
+            format!(
+                "access review `{}` started campaign `{}`: {} item(s) to certify or revoke by {}; \
+                 review them on the /reviews page or with `wicket review list --pending`",
+                text("review"),
+                text("campaign"),
+                details["items"].as_u64().unwrap_or(0),
+                text("deadline")
+            ),
+            reviewers(config, &details),
+        ),
         Some(EventKind::NotifyFailed) => (
             format!(
                 "a `{}` notification to sink `{}` was given up after {} attempts: {}",
@@ -153,5 +165,20 @@ fn approvers(config: &Config, policy: &str, requester: &str, extension: bool) ->
             }
         }
     }
+    out
+}
+
+/// The users named by a `review.started` event's `reviewers` (users and groups), each once.
+fn reviewers(config: &Config, details: &Value) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let subjects = details["reviewers"].as_array().into_iter().flatten();
+    for subject in subjects.filter_map(|s| Subject::parse(s.as_str()?).ok()) {
+        for user in config.users_of(&subject) {
+            if !out.iter().any(|u| u == user) {
+                out.push(user.to_string());
+            }
+        }
+    }
+    out.sort();
     out
 }

@@ -1,7 +1,7 @@
 //! Access reviews: the campaigns a caller may see, starting one now, a reviewer's decision on
 //! one item, and a campaign's report in JSON or CSV.
 
-mod report;
+pub(crate) mod report;
 
 use axum::Json;
 use axum::extract::State;

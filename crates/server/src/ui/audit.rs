@@ -102,7 +102,7 @@ fn filters(q: &FormData, problem: Option<&Problem>) -> Markup {
                 }
             }
             datalist #kinds {
-                @for k in EventKind::ALL.iter().filter(|k| **k != EventKind::GrantExpiring) { option value=(k.as_str()) {} }
+                @for k in EventKind::ALL.iter().filter(|k| !matches!(k, EventKind::GrantExpiring | EventKind::ReviewDue)) { option value=(k.as_str()) {} }
                 option value="request.*" {}
             }
             div.buttons {

@@ -1,20 +1,24 @@
 //! Access reviews: the open campaigns' items the viewer reviews, each with Certify and Revoke
 //! buttons, and the closed campaigns' outcomes. Decisions go through
-//! [`wicket_engine::reviews::decide`], as the JSON API's do.
+//! [`wicket_engine::reviews::decide`], as the JSON API's do; holders of
+//! `wicket:reviews.manage` or `wicket:audit.read` download each campaign's report (CSV or
+//! JSON) under the page's own sign-in.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
+use wicket_core::Power;
 use wicket_core::review::{Campaign, ItemDecision, ReviewItem};
 use wicket_engine::app::{App, now};
 use wicket_engine::reviews;
 
-use super::error::{UiResult, see_other};
-use super::extract::{Posted, Viewer};
+use super::error::{UiError, UiResult, see_other};
+use super::extract::{FormData, Posted, Viewer};
 use super::fmt::{Problem, Slot, badge, form_problem, when};
 use super::layout::{Chrome, Nav, csrf_field, page, respond};
 use crate::error::ApiError;
+use crate::routes::reviews::report;
 
 /// The reviews page; `problem` is a refused decision to show beside its item.
 pub async fn render(app: &App, viewer: &Viewer, problem: Option<&Problem>) -> UiResult<Response> {
@@ -22,10 +26,12 @@ pub async fn render(app: &App, viewer: &Viewer, problem: Option<&Problem>) -> Ui
     chrome.problem(problem);
     let campaigns = reviews::visible(app, &viewer.user).await?;
     let now = now();
+    let reports = app.has_power(&viewer.user, Power::ReviewsManage)
+        || app.has_power(&viewer.user, Power::AuditRead);
     let body = html! {
         p.lede { "Each item is someone's standing access or long grant. Certify what should stay; revoke what should not. Revoking a binding suspends it at once; revoking a grant ends it." }
         @if campaigns.is_empty() { p.empty { "No access reviews for you." } }
-        @for c in &campaigns { (campaign(c, viewer, now, problem)) }
+        @for c in &campaigns { (campaign(c, viewer, now, reports, problem)) }
     };
     let status = problem.map_or(StatusCode::OK, |p| p.status);
     Ok(respond(status, page(&chrome, "Access reviews", body)))
@@ -35,14 +41,23 @@ fn campaign(
     c: &Campaign,
     viewer: &Viewer,
     now: wicket_core::Time,
+    reports: bool,
     problem: Option<&Problem>,
 ) -> Markup {
     let open = c.open_at(now);
+    let report = format!("/reviews/{}/report", c.id);
     html! {
         section.campaign data-campaign=(c.id) {
             h2 { "Review " code { (c.review) } " · " (c.id) }
             p.hint {
                 @if open { "Open until " (when(c.deadline)) "." } @else { "Closed." }
+            }
+            @if reports {
+                p.report {
+                    "Report: "
+                    a href=(format!("{report}?format=csv")) download { "CSV" } " · "
+                    a href=(format!("{report}?format=json")) download { "JSON" }
+                }
             }
             ul.items { @for i in &c.items { (item(i, viewer, open, problem)) } }
         }
@@ -116,4 +131,29 @@ pub async fn decide(
         Err(e) if e.status == StatusCode::UNAUTHORIZED => Err(e.into()),
         Err(e) => render(&app, &viewer, Some(&Problem::new(&format!("item-{id}"), e))).await,
     }
+}
+
+/// A campaign's report as a download (`format=csv` or `format=json`), for holders of
+/// `wicket:reviews.manage` or `wicket:audit.read`, as the API's report is.
+pub async fn download(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> UiResult<Response> {
+    let q = FormData::parse(raw.unwrap_or_default().as_bytes());
+    let format = q.text("format").unwrap_or_else(|| "csv".into());
+    if format != "csv" && format != "json" {
+        return Err(UiError::page(
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            format!("format must be `csv` or `json`, not `{format}`"),
+        ));
+    }
+    let campaign = reviews::report(&app, &viewer.user, &id).await?;
+    Ok(if format == "csv" {
+        report::csv(&campaign)
+    } else {
+        report::json_file(&campaign)
+    })
 }

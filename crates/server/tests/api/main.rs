@@ -22,6 +22,7 @@ mod persistence;
 mod races;
 mod retention;
 mod reviews;
+mod reviews_notify;
 mod rules;
 mod slack;
 mod spec;

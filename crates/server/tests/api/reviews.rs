@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 /// `payments-read` owned by bob, bound to group `sre` (alice, dave, lead) and to bob himself.
-const PAYMENTS: &str = r#"
+pub(crate) const PAYMENTS: &str = r#"
 [[roles]]
 name = "payments-read"
 owners = ["user:bob"]

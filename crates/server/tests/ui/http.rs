@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::harness::{Server, spawn_server};
 
-fn client() -> Client {
+pub(crate) fn client() -> Client {
     Client::builder().redirect(Policy::none()).build().unwrap()
 }
 
@@ -35,7 +35,7 @@ fn csrf_in(html: &str) -> String {
 
 /// A browser's sign-in over HTTP: the session cookie (`wicket_session=...`), the page's CSRF
 /// token, and the `Set-Cookie` header of the session.
-async fn sign_in(server: &Server, token: &str) -> (String, String, String) {
+pub(crate) async fn sign_in(server: &Server, token: &str) -> (String, String, String) {
     let c = client();
     let form = c.get(server.url("/login")).send().await.unwrap();
     let (login_cookie, _) = set_cookie(&form, "wicket_login").expect("a sign-in form cookie");

@@ -12,3 +12,4 @@ mod forms;
 mod http;
 mod overview;
 mod reviews;
+mod reviews_report;

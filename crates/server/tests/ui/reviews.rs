@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::browser::Driver;
 use crate::harness::{CONFIG, post_json, spawn_server_with};
 
-const REVIEWS: &str = r#"
+pub(crate) const REVIEWS: &str = r#"
 [[roles]]
 name = "payments-read"
 owners = ["user:bob"]

@@ -1,5 +1,5 @@
 //! A campaign's report as CSV: one row per item, with the campaign's facts on every row, for
-//! an auditor's spreadsheet.
+//! an auditor's spreadsheet; and as a JSON download, for the web page's link.
 
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
@@ -66,6 +66,24 @@ pub fn csv(c: &Campaign) -> Response {
         text(c),
     )
         .into_response()
+}
+
+/// The campaign as a JSON file to save (the page's download; the API answers plain JSON).
+pub fn json_file(c: &Campaign) -> Response {
+    match serde_json::to_vec_pretty(c) {
+        Ok(body) => (
+            [
+                (CONTENT_TYPE, "application/json".to_string()),
+                (
+                    CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"review-{}.json\"", c.id),
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(_) => crate::error::ApiError::internal().into_response(),
+    }
 }
 
 #[cfg(test)]
