@@ -85,6 +85,8 @@ async fn the_web_ui_lets_in_only_whom_it_should() {
         ("POST", format!("/grants/{grant}/extend"),  [IN, IN, F,  F]),
         ("GET", "/reviews".into(),                   [IN, IN, OK, OK]),
         ("POST", "/reviews/{campaign}/items/{id}".into(), [IN, IN, F, F]),
+        // No campaign has this id: alice may not read reports; the auditor is told it is not there.
+        ("GET", "/reviews/{campaign}/report".into(), [IN, IN, F,  404]),
         ("GET", "/audit".into(),                     [IN, IN, F,  OK]),
         ("GET", "/audit/export".into(),              [IN, IN, F,  OK]),
         ("GET", "/anomalies".into(),                 [IN, IN, F,  OK]),
