@@ -156,7 +156,8 @@ mod tests {
     use super::*;
     use crate::time::from_millis;
 
-    fn chain(n: usize) -> Vec<AuditEvent> {
+    /// A sealed chain of `n` denied checks (shared with the stretch tests).
+    pub(crate) fn chain(n: usize) -> Vec<AuditEvent> {
         let mut out: Vec<AuditEvent> = Vec::new();
         for i in 0..n {
             let ev = EventBuilder::new(

@@ -101,29 +101,10 @@ pub fn split(start: i64, until: i64, size: i64) -> impl Iterator<Item = (i64, i6
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::{EventBuilder, EventKind, GENESIS, Verifier, seal};
+    use crate::audit::{GENESIS, Verifier};
     use crate::model::AuditEvent;
-    use crate::time::from_millis;
 
-    fn chain(n: usize) -> Vec<AuditEvent> {
-        let mut out: Vec<AuditEvent> = Vec::new();
-        for i in 0..n {
-            let ev = EventBuilder::new(
-                format!("ev{i}"),
-                from_millis(i as i64 * 1000),
-                "alice",
-                EventKind::CheckDenied,
-            )
-            .subject("user:alice")
-            .detail("n", i as u64)
-            .build();
-            let (seq, prev) = out
-                .last()
-                .map_or((0, GENESIS.to_string()), |e| (e.seq, e.hash.clone()));
-            out.push(seal(seq, &prev, ev));
-        }
-        out
-    }
+    use crate::audit::tests::chain;
 
     /// Walking the events one by one: the first break and the events verified before it.
     fn one_by_one(events: &[AuditEvent], until: i64) -> (Option<Break>, u64, i64) {
