@@ -2,6 +2,7 @@
 //! decisions on their items, closing campaigns at their deadline, and the standing bindings
 //! a review suspended, which the decision index leaves out until the configuration drops them.
 
+mod suspend;
 mod sweep;
 
 use wicket_core::config::reviews::Review;
@@ -192,15 +193,22 @@ pub async fn decide(
         ..ReviewWrite::default()
     };
     let changes = consequences(app, &campaign, &decided, user, at, &mut write).await?;
+    let suspends = !write.suspend.is_empty();
+    suspend::ahead(app, &write.suspend).await;
     match app.store.write_reviews(write).await {
         Ok(_) => {}
-        Err(StoreError::Conflict(_)) => {
-            return Err(EngineError::conflict(
-                "already_decided",
-                format!("item `{item}` was decided meanwhile; nothing was changed"),
-            ));
+        Err(e) => {
+            if suspends {
+                suspend::undo(app, &e).await;
+            }
+            return Err(match e {
+                StoreError::Conflict(_) => EngineError::conflict(
+                    "already_decided",
+                    format!("item `{item}` was decided meanwhile; nothing was changed"),
+                ),
+                e => e.into(),
+            });
         }
-        Err(e) => return Err(e.into()),
     }
     applied(app, &decided, changes).await?;
     app.metrics.review_decision(decided.decision.as_str());

@@ -78,11 +78,20 @@ async fn close(app: &App, campaign: &Campaign, at: Time) -> EngineResult<()> {
         let closed = write.events.remove(pos);
         write.events.push(closed);
     }
+    let suspends = !write.suspend.is_empty();
+    super::suspend::ahead(app, &write.suspend).await;
     match app.store.write_reviews(write).await {
         Ok(_) => {}
-        // Another server closed it first.
-        Err(StoreError::Conflict(_)) => return Ok(()),
-        Err(e) => return Err(e.into()),
+        Err(e) => {
+            if suspends {
+                super::suspend::undo(app, &e).await;
+            }
+            return match e {
+                // Another server closed it first.
+                StoreError::Conflict(_) => Ok(()),
+                e => Err(e.into()),
+            };
+        }
     }
     tracing::info!(campaign = %campaign.id, missed = items.len(), on_missed = on_missed.as_str(), "access review closed");
     let suspended = items

@@ -23,7 +23,7 @@ subjects = ["group:sre", "user:bob"]
 roles = ["payments-read"]
 "#;
 
-const PAYMENTS_REVIEW: &str = r#"
+pub(crate) const PAYMENTS_REVIEW: &str = r#"
 [[reviews]]
 name = "payments"
 roles = ["payments-read"]
@@ -33,7 +33,7 @@ deadline = "1h"
 on_missed = "revoke"
 "#;
 
-fn with(parts: &[&str]) -> String {
+pub(crate) fn with(parts: &[&str]) -> String {
     let mut text = CONFIG.to_string();
     for p in parts {
         text.push_str(p);
@@ -43,7 +43,11 @@ fn with(parts: &[&str]) -> String {
 
 /// The campaigns `token` sees, once `done` holds for them (the schedule starts and closes
 /// campaigns in the background): a generous bound, no fixed sleep.
-async fn campaigns_once(app: &TestApp, token: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+pub(crate) async fn campaigns_once(
+    app: &TestApp,
+    token: &str,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
     let started = Instant::now();
     loop {
         let (s, v) = app.get("/v1/reviews", token).await;
@@ -60,7 +64,7 @@ async fn campaigns_once(app: &TestApp, token: &str, done: impl Fn(&[Value]) -> b
     }
 }
 
-fn item<'a>(c: &'a Value, subject: &str) -> &'a Value {
+pub(crate) fn item<'a>(c: &'a Value, subject: &str) -> &'a Value {
     c["items"]
         .as_array()
         .unwrap()
@@ -69,7 +73,7 @@ fn item<'a>(c: &'a Value, subject: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no item of {subject}: {c}"))
 }
 
-async fn allowed(app: &TestApp, token: &str, resource: &str) -> bool {
+pub(crate) async fn allowed(app: &TestApp, token: &str, resource: &str) -> bool {
     app.check(token, "db:select", resource).await["allowed"] == true
 }
 
