@@ -117,7 +117,7 @@ async fn a_short_grant_is_denied_right_after_expiry_and_the_expiry_is_audited() 
         .post(
             "/v1/requests",
             &alice,
-            json!({"roles": ["cache-flush"], "duration": "2s"}),
+            json!({"roles": ["cache-flush"], "duration": "5s"}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{req}");
