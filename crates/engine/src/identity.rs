@@ -69,9 +69,10 @@ impl Identities {
         self.state.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Takes `directory` as the current one; returns the new effective configuration and the
-    /// names that take part in decisions now and did not before.
-    pub(crate) fn load(&self, file: &Config, directory: Directory) -> (Arc<Config>, Vec<String>) {
+    /// What `directory` makes of the people: the effective configuration, the names that take
+    /// part in decisions now and did not before, and the view to [`Loaded::install`] once the
+    /// decision index is built on that configuration.
+    pub(crate) fn load(&self, file: &Config, directory: Directory) -> Loaded {
         let mut users = BTreeMap::new();
         let mut inactive = BTreeSet::new();
         for u in &directory.users {
@@ -96,14 +97,35 @@ impl Identities {
             name: name.clone(),
             groups: groups.clone(),
         })));
-        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
-        let added = users
-            .keys()
-            .filter(|n| !state.users.contains_key(*n))
-            .cloned()
-            .collect();
-        *state = State { users, inactive };
-        (config, added)
+        let added = {
+            let state = self.read();
+            users
+                .keys()
+                .filter(|n| !state.users.contains_key(*n))
+                .cloned()
+                .collect()
+        };
+        Loaded {
+            config,
+            added,
+            state: State { users, inactive },
+        }
+    }
+}
+
+/// A directory read, not yet in force.
+pub(crate) struct Loaded {
+    pub config: Arc<Config>,
+    pub added: Vec<String>,
+    state: State,
+}
+
+impl Loaded {
+    /// Puts the view in force: tokens of people deactivated are refused from here on. Called
+    /// after the decision index built on [`Loaded::config`] is in place, so that a refused
+    /// token always means the checks about that person are denied too (fail closed).
+    pub(crate) fn install(self, identities: &Identities) {
+        *identities.state.write().unwrap_or_else(|e| e.into_inner()) = self.state;
     }
 }
 
@@ -139,10 +161,13 @@ pub async fn refresh(app: &App) -> EngineResult<()> {
     // Serialized with reloads; grants committed meanwhile are replayed on top.
     let recording = app.replica.record(&app.index).await;
     let directory = app.store.read_directory().await?;
-    let (config, added) = app.identities.load(&app.config, directory);
+    let loaded = app.identities.load(&app.config, directory);
     let suspended = crate::reviews::suspended(&*app.store).await?;
-    let mut next = app.index().with_users(config).with_suspended(suspended);
-    for user in added {
+    let mut next = app
+        .index()
+        .with_users(loaded.config.clone())
+        .with_suspended(suspended);
+    for user in loaded.added.iter().cloned() {
         let grants = app
             .store
             .list_grants(&GrantFilter {
@@ -156,6 +181,7 @@ pub async fn refresh(app: &App) -> EngineResult<()> {
         }
     }
     recording.finish(Reloaded::All(next));
+    loaded.install(&app.identities);
     Ok(())
 }
 

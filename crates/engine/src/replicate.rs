@@ -170,9 +170,10 @@ pub async fn load_index(
 pub async fn reload(app: &App) -> Result<(), StoreError> {
     let recording = app.replica.record(&app.index).await;
     let directory = app.store.read_directory().await?;
-    let (config, _) = app.identities.load(&app.config, directory);
-    let index = load_index(&*app.store, config, now()).await?;
+    let loaded = app.identities.load(&app.config, directory);
+    let index = load_index(&*app.store, loaded.config.clone(), now()).await?;
     recording.finish(Reloaded::All(index));
+    loaded.install(&app.identities);
     app.tokens.clear();
     Ok(())
 }
