@@ -10,7 +10,8 @@ use crate::workload::Workload;
 
 const PER_COMMIT: usize = 1000;
 
-fn request(id: &str, requester: &str, role: &str, at: Time) -> Request {
+/// Approved request `id` of `role` by `requester`, decided at `at`: what seeded grants stem from.
+pub fn request(id: &str, requester: &str, role: &str, at: Time) -> Request {
     Request {
         id: id.to_string(),
         requester: requester.to_string(),
@@ -34,6 +35,31 @@ fn request(id: &str, requester: &str, role: &str, at: Time) -> Request {
     }
 }
 
+/// Grant `id` of `role` to `user` over `[starts, expires)`, from request `request_id`, its
+/// activation already recorded.
+pub fn grant(
+    id: String,
+    user: &str,
+    role: &str,
+    request_id: &str,
+    (starts_at, expires_at): (Time, Time),
+) -> NewGrant {
+    NewGrant {
+        grant: Grant {
+            id,
+            user: user.to_string(),
+            role: role.to_string(),
+            request_id: request_id.to_string(),
+            starts_at,
+            expires_at,
+            revoked_at: None,
+            revoked_by: None,
+            revoke_reason: None,
+        },
+        activation_recorded: true,
+    }
+}
+
 /// Stores `count` grants of the workload's roles to its users (user `k % users`), each over
 /// `[starts_at, expires_at)`, with ids starting `tag`; returns how many were written.
 pub async fn grants(
@@ -49,19 +75,14 @@ pub async fn grants(
         let last = (first + PER_COMMIT).min(count);
         let id = format!("rq-{tag}-{first}");
         let grants = (first..last)
-            .map(|k| NewGrant {
-                grant: Grant {
-                    id: format!("gr-{tag}-{k}"),
-                    user: w.users[k % w.users.len()].name.clone(),
-                    role: w.roles[(k * 7) % roles].name.clone(),
-                    request_id: id.clone(),
-                    starts_at,
-                    expires_at,
-                    revoked_at: None,
-                    revoked_by: None,
-                    revoke_reason: None,
-                },
-                activation_recorded: true,
+            .map(|k| {
+                grant(
+                    format!("gr-{tag}-{k}"),
+                    &w.users[k % w.users.len()].name,
+                    &w.roles[(k * 7) % roles].name,
+                    &id,
+                    (starts_at, expires_at),
+                )
             })
             .collect();
         let req = request(&id, &w.users[0].name, &w.roles[0].name, starts_at);

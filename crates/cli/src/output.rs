@@ -37,6 +37,14 @@ pub fn json(value: &Value) -> Result<()> {
     Ok(())
 }
 
+/// Prints `lines`, one a line (a table's or aligned fields').
+fn lines(lines: Vec<String>) -> Result<()> {
+    for line in lines {
+        outln!("{line}");
+    }
+    Ok(())
+}
+
 /// `1 policy`, `2 policies`.
 pub fn count(n: usize, one: &str, many: &str) -> String {
     if n == 1 {

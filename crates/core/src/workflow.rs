@@ -12,7 +12,9 @@ use serde_json::json;
 use crate::audit::{EventBuilder, EventKind};
 use crate::config::{Config, Policy, Step};
 use crate::error::WicketError;
-use crate::model::{Anomaly, Grant, GrantStatus, Request, RequestState, Review, Severity, Verdict};
+use crate::model::{
+    Anomaly, Grant, GrantStatus, NewEvent, Request, RequestState, Review, Severity, Verdict,
+};
 use crate::time::{self, Time};
 
 pub use changes::{Changes, Extension, NewGrant, RequestWrite, Revocation};
@@ -327,23 +329,12 @@ pub fn cancel(
     }
     // Past its ttl a request is expired, swept or not.
     ensure_pending(request, now)?;
-    let mut next = request.clone();
-    next.version += 1;
-    next.state = RequestState::Cancelled;
-    next.decided_at = Some(now);
     let event = EventBuilder::new(ids.next_id("ev"), now, actor, EventKind::RequestCancelled)
         .subject(user_subject(actor))
         .request(&request.id)
         .detail("comment", comment.unwrap_or_default())
         .build();
-    Ok(Changes {
-        request: Some(RequestWrite::Update {
-            request: next,
-            expected_version: request.version,
-        }),
-        events: vec![event],
-        ..Changes::default()
-    })
+    Ok(closed(request, RequestState::Cancelled, now, event))
 }
 
 /// Expires a pending request whose `pending_until` has passed; `None` when it has not.
@@ -351,23 +342,29 @@ pub fn expire(request: &Request, now: Time, ids: &mut dyn IdSource) -> Option<Ch
     if request.state != RequestState::Pending || now < request.pending_until {
         return None;
     }
-    let mut next = request.clone();
-    next.version += 1;
-    next.state = RequestState::Expired;
-    next.decided_at = Some(now);
     let event = EventBuilder::new(ids.next_id("ev"), now, SYSTEM, EventKind::RequestExpired)
         .subject(user_subject(&request.requester))
         .request(&request.id)
         .detail("reason", "not decided within the request ttl")
         .build();
-    Some(Changes {
+    Some(closed(request, RequestState::Expired, now, event))
+}
+
+/// `request` ended undecided in `state` at `now`, with `event` saying so: written over the
+/// version read.
+fn closed(request: &Request, state: RequestState, now: Time, event: NewEvent) -> Changes {
+    let mut next = request.clone();
+    next.version += 1;
+    next.state = state;
+    next.decided_at = Some(now);
+    Changes {
         request: Some(RequestWrite::Update {
             request: next,
             expected_version: request.version,
         }),
         events: vec![event],
         ..Changes::default()
-    })
+    }
 }
 
 /// Revokes a grant at once. The holder may release their own; others need `may_revoke_others`

@@ -52,6 +52,26 @@ pub enum LookupError {
     },
 }
 
+/// One lookup: the client it asks with, the provider's API and token, the step and whom it
+/// asks about.
+struct Ask<'a> {
+    http: reqwest::Client,
+    api: &'a ProviderApi,
+    token: String,
+    step: &'a OnCallStep,
+    email: &'a str,
+}
+
+impl Ask<'_> {
+    /// The provider's answer is not of the shape its documentation gives, and why.
+    fn malformed(&self, reason: impl Into<String>) -> LookupError {
+        LookupError::Malformed {
+            provider: self.step.provider.as_str(),
+            reason: reason.into(),
+        }
+    }
+}
+
 /// The token of `api`, read now (from the environment or a file).
 fn token(provider: Provider, api: &ProviderApi) -> Result<String, LookupError> {
     let fail = |reason: String| LookupError::Token {
@@ -96,9 +116,16 @@ pub async fn lookup(
             provider: step.provider.as_str(),
             reason: e.to_string(),
         })?;
+    let ask = Ask {
+        http,
+        api,
+        token,
+        step,
+        email,
+    };
     let found = match step.provider {
-        Provider::PagerDuty => pagerduty::on_call(&http, api, &token, step, email).await?,
-        Provider::Opsgenie => opsgenie::on_call(&http, api, &token, step, email).await?,
+        Provider::PagerDuty => pagerduty::on_call(&ask).await?,
+        Provider::Opsgenie => opsgenie::on_call(&ask).await?,
     };
     Ok(found.map(|mut e| {
         e.step = step_no;

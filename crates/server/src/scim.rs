@@ -13,6 +13,7 @@ mod filter;
 mod groups;
 mod list;
 mod patch;
+mod resource;
 mod users;
 
 use axum::Router;
@@ -23,12 +24,13 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 use wicket_core::config::PasswordSource;
 use wicket_engine::EngineError;
 use wicket_engine::app::App;
+use wicket_store::{DirGroup, DirUser};
 
 /// The media type of every SCIM body.
 pub const MEDIA_TYPE: &str = "application/scim+json";
@@ -274,6 +276,14 @@ async fn search_all(
     Ok(listing.respond(users.chain(groups).collect()))
 }
 
+/// The methods on one resource of kind `R`: show, replace, patch, delete.
+fn one<R: resource::Resource>() -> MethodRouter<App> {
+    get(resource::show::<R>)
+        .put(resource::replace::<R>)
+        .patch(resource::patch::<R>)
+        .delete(resource::delete::<R>)
+}
+
 /// The SCIM endpoints, under [`BASE`].
 pub fn router(app: &App) -> Router<App> {
     let scim = Router::new()
@@ -285,24 +295,15 @@ pub fn router(app: &App) -> Router<App> {
         .route("/ResourceTypes/{id}", get(discovery::resource_type))
         .route("/Schemas", get(discovery::schemas))
         .route("/Schemas/{id}", get(discovery::schema))
-        .route("/Users", get(users::list).post(users::create))
-        .route("/Users/.search", post(users::search))
+        .route("/Users", get(resource::list::<DirUser>).post(users::create))
+        .route("/Users/.search", post(resource::search::<DirUser>))
+        .route("/Users/{id}", one::<DirUser>())
         .route(
-            "/Users/{id}",
-            get(users::show)
-                .put(users::replace)
-                .patch(users::patch)
-                .delete(users::delete),
+            "/Groups",
+            get(resource::list::<DirGroup>).post(groups::create),
         )
-        .route("/Groups", get(groups::list).post(groups::create))
-        .route("/Groups/.search", post(groups::search))
-        .route(
-            "/Groups/{id}",
-            get(groups::show)
-                .put(groups::replace)
-                .patch(groups::patch)
-                .delete(groups::delete),
-        )
+        .route("/Groups/.search", post(resource::search::<DirGroup>))
+        .route("/Groups/{id}", one::<DirGroup>())
         .route("/.search", post(search_all))
         .fallback(no_route)
         .method_not_allowed_fallback(no_method)

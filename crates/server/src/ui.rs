@@ -28,15 +28,16 @@ mod timeline;
 pub use wicket_engine::web_sessions::{Flash, Session, Sessions};
 
 use axum::Router;
-use axum::http::HeaderValue;
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
     X_FRAME_OPTIONS,
 };
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::map_response;
 use axum::response::Response;
 use axum::routing::{get, post};
 
+use crate::error::ApiError;
 use error::UiResult;
 use extract::Viewer;
 use fmt::Problem;
@@ -105,5 +106,24 @@ async fn rerender(app: &App, viewer: &Viewer, back: &str, problem: &Problem) -> 
             }
             _ => mine::render(app, viewer, Some(problem), None).await,
         },
+    }
+}
+
+/// What a form's action on the page `back` came to: what it did, flashed, and back there; or
+/// why it was refused, shown beside the form named `form`. A lost session stays the error it is.
+async fn answered(
+    app: &App,
+    viewer: &Viewer,
+    back: &str,
+    form: &str,
+    outcome: Result<String, ApiError>,
+) -> UiResult<Response> {
+    match outcome {
+        Ok(text) => {
+            viewer.flash(app, true, text);
+            Ok(error::see_other(back))
+        }
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => Err(e.into()),
+        Err(e) => rerender(app, viewer, back, &Problem::new(form, e)).await,
     }
 }

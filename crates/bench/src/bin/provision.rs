@@ -14,8 +14,9 @@ use std::time::{Duration as StdDuration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use sqlx::{Connection, PgConnection};
-use wicket_core::workflow::{Changes, NewGrant, NewRequest, RequestWrite};
-use wicket_core::{Config, Duration, Grant, Request, RequestState, Verdict};
+use wicket_bench::seed;
+use wicket_core::workflow::{Changes, NewRequest, RequestWrite};
+use wicket_core::{Config, Request, RequestState, Verdict};
 use wicket_engine::{Engine, now, ops, provision};
 use wicket_testkit::OwnCluster;
 
@@ -266,40 +267,19 @@ async fn seed(
 ) -> Result<()> {
     let at = now();
     let request = Request {
-        id: "rq-bench".into(),
-        requester: "s0".into(),
-        roles: vec!["orders-read".into()],
         policy: "bench".into(),
         reason: Some("bench".into()),
-        ticket: None,
-        duration: Duration::HOUR,
-        start_at: None,
-        break_glass: false,
-        action: None,
-        resource: None,
-        state: RequestState::Approved,
-        step: 0,
-        created_at: at,
-        pending_until: at,
-        decided_at: Some(at),
-        extends: None,
-        reviews: Vec::new(),
-        version: 1,
+        ..seed::request("rq-bench", "s0", "orders-read", at)
     };
     let grants = (0..users)
-        .map(|i| NewGrant {
-            grant: Grant {
-                id: format!("gr-bench-{i}"),
-                user: format!("s{i}"),
-                role: "orders-read".into(),
-                request_id: request.id.clone(),
-                starts_at: at,
-                expires_at: until,
-                revoked_at: None,
-                revoked_by: None,
-                revoke_reason: None,
-            },
-            activation_recorded: true,
+        .map(|i| {
+            seed::grant(
+                format!("gr-bench-{i}"),
+                &format!("s{i}"),
+                "orders-read",
+                &request.id,
+                (at, until),
+            )
         })
         .collect();
     store

@@ -3,8 +3,6 @@
 
 use anyhow::Result;
 
-use super::outln;
-
 #[derive(Default)]
 pub struct Fields {
     fields: Vec<(String, Vec<String>)>,
@@ -42,10 +40,7 @@ impl Fields {
     }
 
     pub fn print(&self) -> Result<()> {
-        for line in self.lines() {
-            outln!("{line}");
-        }
-        Ok(())
+        super::lines(self.lines())
     }
 }
 

@@ -2,8 +2,6 @@
 
 use anyhow::Result;
 
-use super::outln;
-
 pub struct Table {
     rows: Vec<Vec<String>>,
 }
@@ -46,10 +44,7 @@ impl Table {
     }
 
     pub fn print(&self) -> Result<()> {
-        for line in self.lines() {
-            outln!("{line}");
-        }
-        Ok(())
+        super::lines(self.lines())
     }
 }
 

@@ -137,6 +137,20 @@ pub(super) fn valid_target_name(s: &str) -> bool {
 }
 
 impl Validator<'_> {
+    /// Refuses a target name [`valid_target_name`] refuses, at `{key}.name`; true when valid.
+    pub(super) fn target_name(&mut self, key: &str, name: &str) -> bool {
+        let valid = valid_target_name(name);
+        if !valid {
+            self.err(
+                format!("{key}.name"),
+                format!(
+                    "target name `{name}` is invalid; use 1 to 63 letters, digits, `_`, `-` or `.`"
+                ),
+            );
+        }
+        valid
+    }
+
     pub(super) fn gateway(&mut self, raw: RawGateway) -> GatewayConfig {
         let mut postgres: Vec<PgTarget> = Vec::new();
         // Targets sharing a listen address share its TLS setup: it is chosen before the dbname is known.
@@ -172,15 +186,7 @@ impl Validator<'_> {
 
     fn pg_target(&mut self, key: &str, t: RawPgTarget) -> Option<PgTarget> {
         let before = self.errors.len();
-        if !valid_target_name(&t.name) {
-            self.err(
-                format!("{key}.name"),
-                format!(
-                    "target name `{}` is invalid; use 1 to 63 letters, digits, `_`, `-` or `.`",
-                    t.name
-                ),
-            );
-        }
+        self.target_name(key, &t.name);
         let listen = t.listen.parse::<SocketAddr>().map_err(|_| {
             self.err(
                 format!("{key}.listen"),

@@ -233,15 +233,7 @@ impl Validator<'_> {
         t: super::raw::RawProvisionTarget,
     ) -> Option<ProvisionTarget> {
         let before = self.errors.len();
-        if !super::gateway::valid_target_name(&t.name) {
-            self.err(
-                format!("{key}.name"),
-                format!(
-                    "target name `{}` is invalid; use 1 to 63 letters, digits, `_`, `-` or `.`",
-                    t.name
-                ),
-            );
-        }
+        self.target_name(key, &t.name);
         let resource =
             Resource::parse(&t.resource).map_err(|e| self.err(format!("{key}.resource"), e.into()));
         let admin =

@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use serde::Deserialize;
 
 use super::Validator;
-use super::gateway::valid_target_name;
 use crate::duration::Duration;
 use crate::resource::Resource;
 
@@ -105,15 +104,7 @@ impl Validator<'_> {
         for (i, t) in raw.into_iter().enumerate() {
             let key = format!("gateway.ssh[{i}]");
             let before = self.errors.len();
-            if !valid_target_name(&t.name) {
-                self.err(
-                    format!("{key}.name"),
-                    format!(
-                        "target name `{}` is invalid; use 1 to 63 letters, digits, `_`, `-` or `.`",
-                        t.name
-                    ),
-                );
-            } else if out.iter().any(|o| o.name == t.name) {
+            if self.target_name(&key, &t.name) && out.iter().any(|o| o.name == t.name) {
                 self.err(
                     format!("{key}.name"),
                     format!("duplicate ssh gateway target `{}`", t.name),

@@ -48,6 +48,28 @@ fn trimmed(s: &Option<String>) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// The reason given, trimmed (`None` when blank): refused when too long, or missing where
+/// `policy` requires one (a request and an extension alike).
+pub(super) fn reason_for(
+    policy: &Policy,
+    given: &Option<String>,
+) -> Result<Option<String>, WicketError> {
+    let reason = trimmed(given);
+    if reason.as_ref().is_some_and(|r| r.len() > MAX_TEXT) {
+        return Err(WicketError::invalid(
+            "reason_too_long",
+            format!("reason is longer than {MAX_TEXT} bytes"),
+        ));
+    }
+    if policy.require_reason && reason.is_none() {
+        return Err(WicketError::policy(
+            "reason_required",
+            format!("policy `{}` requires a reason", policy.name),
+        ));
+    }
+    Ok(reason)
+}
+
 /// Resolves `action` + `resource` to the smallest role the requester may request for it.
 fn role_for(
     index: &Index,
@@ -335,19 +357,7 @@ pub fn create(
             ),
         ));
     }
-    let reason = trimmed(&input.reason);
-    if reason.as_ref().is_some_and(|r| r.len() > MAX_TEXT) {
-        return Err(WicketError::invalid(
-            "reason_too_long",
-            format!("reason is longer than {MAX_TEXT} bytes"),
-        ));
-    }
-    if policy.require_reason && reason.is_none() {
-        return Err(WicketError::policy(
-            "reason_required",
-            format!("policy `{}` requires a reason", policy.name),
-        ));
-    }
+    let reason = reason_for(policy, &input.reason)?;
     let ticket = trimmed(&input.ticket);
     if ticket.as_ref().is_some_and(|t| t.len() > MAX_TICKET) {
         return Err(WicketError::invalid(

@@ -4,9 +4,7 @@
 
 use serde_json::json;
 
-use super::{
-    Changes, Extension, IdSource, MAX_TEXT, RequestWrite, approve, policy_of, user_subject,
-};
+use super::{Changes, Extension, IdSource, RequestWrite, approve, policy_of, user_subject};
 use crate::audit::{EventBuilder, EventKind};
 use crate::config::{Config, Policy};
 use crate::duration::Duration;
@@ -110,23 +108,7 @@ pub fn extend(
         Some(s) => Duration::parse(s).map_err(|e| WicketError::invalid("invalid_duration", e))?,
     };
     let end = extended_end(policy, grant, by)?;
-    let reason = input
-        .reason
-        .as_ref()
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty());
-    if reason.as_ref().is_some_and(|r| r.len() > MAX_TEXT) {
-        return Err(WicketError::invalid(
-            "reason_too_long",
-            format!("reason is longer than {MAX_TEXT} bytes"),
-        ));
-    }
-    if policy.require_reason && reason.is_none() {
-        return Err(WicketError::policy(
-            "reason_required",
-            format!("policy `{}` requires a reason", policy.name),
-        ));
-    }
+    let reason = super::create::reason_for(policy, &input.reason)?;
     // Past the grant's end there is nothing left to extend.
     let pending_until = (now + policy.request_ttl.to_chrono()).min(grant.expires_at);
     let mut request = Request {

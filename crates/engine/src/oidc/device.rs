@@ -5,7 +5,7 @@
 //! issued them.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,13 @@ struct Pending {
 #[derive(Default)]
 pub(super) struct Devices {
     pending: Mutex<HashMap<String, Pending>>,
+}
+
+impl Devices {
+    /// The sign-ins under way; a panic elsewhere while they were held leaves them usable.
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Pending>> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// What the person must do, and the handle the CLI polls with.
@@ -101,12 +108,7 @@ impl Oidc {
         let interval = a.interval.unwrap_or(5).clamp(1, 60);
         let expires_in = a.expires_in.unwrap_or(600).min(LONGEST.as_secs());
         let handle = random_secret();
-        let mut pending = self
-            .inner
-            .devices
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut pending = self.inner.devices.lock();
         pending.retain(|_, p| p.expires > Instant::now());
         if pending.len() >= MAX_PENDING
             && let Some(first) = pending
@@ -137,12 +139,7 @@ impl Oidc {
     /// Asks the provider whether the person behind `handle` has signed in yet.
     pub async fn device_poll(&self, handle: &str) -> Result<Polled, Refusal> {
         let (device_code, interval) = {
-            let pending = self
-                .inner
-                .devices
-                .pending
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
+            let pending = self.inner.devices.lock();
             match pending.get(handle) {
                 Some(p) if p.expires > Instant::now() => (p.device_code.clone(), p.interval),
                 Some(_) => {
@@ -171,12 +168,7 @@ impl Oidc {
         let req = self.authenticate(req, &mut form);
         let result = self.token_call(req, &form).await;
         let id_token = {
-            let mut pending = self
-                .inner
-                .devices
-                .pending
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
+            let mut pending = self.inner.devices.lock();
             match result {
                 Err(r) if r.code == "authorization_pending" => {
                     return Ok(Polled::Pending(interval));

@@ -6,30 +6,21 @@
 //! of user names, which are e-mail addresses in Opsgenie.
 
 use serde_json::Value;
-use wicket_core::config::oncall::{OnCallStep, Provider, ProviderApi};
+use wicket_core::config::oncall::Provider;
 use wicket_core::workflow::OnCallEvidence;
 
-use super::{LookupError, answer};
+use super::{Ask, LookupError, answer};
 
-fn malformed(reason: impl Into<String>) -> LookupError {
-    LookupError::Malformed {
-        provider: "opsgenie",
-        reason: reason.into(),
-    }
-}
-
-pub(super) async fn on_call(
-    http: &reqwest::Client,
-    api: &ProviderApi,
-    token: &str,
-    step: &OnCallStep,
-    email: &str,
-) -> Result<Option<OnCallEvidence>, LookupError> {
-    for schedule in &step.schedules {
+pub(super) async fn on_call(ask: &Ask<'_>) -> Result<Option<OnCallEvidence>, LookupError> {
+    for schedule in &ask.step.schedules {
         let segment: String = form_urlencoded::byte_serialize(schedule.as_bytes()).collect();
-        let sent = http
-            .get(format!("{}/v2/schedules/{segment}/on-calls", api.base_url))
-            .header("Authorization", format!("GenieKey {token}"))
+        let sent = ask
+            .http
+            .get(format!(
+                "{}/v2/schedules/{segment}/on-calls",
+                ask.api.base_url
+            ))
+            .header("Authorization", format!("GenieKey {}", ask.token))
             .query(&[("scheduleIdentifierType", "id"), ("flat", "true")])
             .send()
             .await;
@@ -38,13 +29,13 @@ pub(super) async fn on_call(
             .get("data")
             .and_then(|d| d.get("onCallRecipients"))
             .and_then(Value::as_array)
-            .ok_or_else(|| malformed("no `data.onCallRecipients` list"))?;
+            .ok_or_else(|| ask.malformed("no `data.onCallRecipients` list"))?;
         let mut on_call = false;
         for r in recipients {
             let name = r
                 .as_str()
-                .ok_or_else(|| malformed("a recipient that is not a user name"))?;
-            on_call |= name.eq_ignore_ascii_case(email);
+                .ok_or_else(|| ask.malformed("a recipient that is not a user name"))?;
+            on_call |= name.eq_ignore_ascii_case(ask.email);
         }
         if on_call {
             return Ok(Some(OnCallEvidence {

@@ -5,40 +5,34 @@
 //! who is on call now; `include[]=users` puts each user's `email` in the answer.
 
 use serde_json::Value;
-use wicket_core::config::oncall::{OnCallStep, Provider, ProviderApi};
+use wicket_core::config::oncall::Provider;
 use wicket_core::time;
 use wicket_core::workflow::OnCallEvidence;
 
-use super::{LookupError, answer};
+use super::{Ask, LookupError, answer};
 
 /// Entries read at most (PagerDuty's page limit).
 const LIMIT: &str = "100";
 
-fn malformed(reason: impl Into<String>) -> LookupError {
-    LookupError::Malformed {
-        provider: "pagerduty",
-        reason: reason.into(),
-    }
-}
-
-pub(super) async fn on_call(
-    http: &reqwest::Client,
-    api: &ProviderApi,
-    token: &str,
-    step: &OnCallStep,
-    email: &str,
-) -> Result<Option<OnCallEvidence>, LookupError> {
+pub(super) async fn on_call(ask: &Ask<'_>) -> Result<Option<OnCallEvidence>, LookupError> {
     let mut query: Vec<(&str, String)> =
         vec![("include[]", "users".into()), ("limit", LIMIT.into())];
-    query.extend(step.schedules.iter().map(|s| ("schedule_ids[]", s.clone())));
     query.extend(
-        step.escalation_levels
+        ask.step
+            .schedules
+            .iter()
+            .map(|s| ("schedule_ids[]", s.clone())),
+    );
+    query.extend(
+        ask.step
+            .escalation_levels
             .iter()
             .map(|l| ("escalation_levels[]", l.to_string())),
     );
-    let sent = http
-        .get(format!("{}/oncalls", api.base_url))
-        .header("Authorization", format!("Token token={token}"))
+    let sent = ask
+        .http
+        .get(format!("{}/oncalls", ask.api.base_url))
+        .header("Authorization", format!("Token token={}", ask.token))
         .header("Accept", "application/vnd.pagerduty+json;version=2")
         .query(&query)
         .send()
@@ -47,15 +41,13 @@ pub(super) async fn on_call(
     let entries = body
         .get("oncalls")
         .and_then(Value::as_array)
-        .ok_or_else(|| malformed("no `oncalls` list"))?;
+        .ok_or_else(|| ask.malformed("no `oncalls` list"))?;
     for entry in entries {
         let user = entry
             .get("user")
-            .ok_or_else(|| malformed("an entry without `user`"))?;
+            .ok_or_else(|| ask.malformed("an entry without `user`"))?;
         let Some(their) = user.get("email").and_then(Value::as_str) else {
-            return Err(malformed(
-                "a user without `email` (is `include[]=users` honoured?)",
-            ));
+            return Err(ask.malformed("a user without `email` (is `include[]=users` honoured?)"));
         };
         // An escalation policy may target a user directly: no schedule, not this step's.
         let Some(schedule) = entry
@@ -69,10 +61,10 @@ pub(super) async fn on_call(
             .get("escalation_level")
             .and_then(Value::as_u64)
             .and_then(|l| u32::try_from(l).ok())
-            .ok_or_else(|| malformed("an entry without a numeric `escalation_level`"))?;
-        if !their.eq_ignore_ascii_case(email)
-            || !step.schedules.iter().any(|s| s == schedule)
-            || !step.escalation_levels.contains(&level)
+            .ok_or_else(|| ask.malformed("an entry without a numeric `escalation_level`"))?;
+        if !their.eq_ignore_ascii_case(ask.email)
+            || !ask.step.schedules.iter().any(|s| s == schedule)
+            || !ask.step.escalation_levels.contains(&level)
         {
             continue;
         }

@@ -67,8 +67,19 @@ fn truth(s: Option<&str>) -> bool {
     }
 }
 
-/// The `COPY` of `f` (a `CopyStmt`'s fields), when it sends rows to the client.
-pub(super) fn copy_out(f: &Value) -> Option<CopyOut> {
+/// Where the rows of a `COPY` go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Direction {
+    /// To or from a file or a program on the server.
+    Server,
+    /// From the client into a table (`COPY ... FROM STDIN`).
+    FromClient,
+    /// To the client (`COPY ... TO STDOUT`).
+    ToClient,
+}
+
+/// Where the rows of the `COPY` of `f` (a `CopyStmt`'s fields) go.
+pub(super) fn direction(f: &Value) -> Direction {
     let file = f
         .get("filename")
         .and_then(Value::as_str)
@@ -78,7 +89,18 @@ pub(super) fn copy_out(f: &Value) -> Option<CopyOut> {
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let from = f.get("is_from").and_then(Value::as_bool).unwrap_or(false);
-    if file || program || from {
+    if file || program {
+        Direction::Server
+    } else if from {
+        Direction::FromClient
+    } else {
+        Direction::ToClient
+    }
+}
+
+/// The `COPY` of `f` (a `CopyStmt`'s fields), when it sends rows to the client.
+pub(super) fn copy_out(f: &Value) -> Option<CopyOut> {
+    if direction(f) != Direction::ToClient {
         return None;
     }
     let table = f.get("relation").is_some_and(Value::is_object)

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::copy_out::Direction;
 use super::drop::drop;
 use super::kinds::utility;
 use super::names::own;
@@ -245,21 +246,10 @@ fn text_of(f: &Value, key: &str) -> String {
 
 /// `COPY`: to or from the client is a read or an insert; a server file or program is admin.
 fn copy(w: &mut Walk, f: &Value) -> Action {
-    let file = f
-        .get("filename")
-        .and_then(Value::as_str)
-        .is_some_and(|s| !s.is_empty());
-    let program = f
-        .get("is_program")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let from = f.get("is_from").and_then(Value::as_bool).unwrap_or(false);
-    let action = if file || program {
-        Action::Admin
-    } else if from {
-        Action::Insert
-    } else {
-        Action::Select
+    let action = match super::copy_out::direction(f) {
+        Direction::Server => Action::Admin,
+        Direction::FromClient => Action::Insert,
+        Direction::ToClient => Action::Select,
     };
     if let Some(rel) = f.get("relation").filter(|r| r.is_object()) {
         w.in_mode(action, rel);

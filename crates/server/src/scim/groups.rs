@@ -2,23 +2,18 @@
 //! (`group:NAME`, through `[auth.oidc.groups]` when that maps anything), so a membership
 //! change reaches decisions as soon as it is stored, on every server.
 
-use std::collections::HashMap;
-
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{Map, Value, json};
 use wicket_engine::app::{App, now};
 use wicket_engine::identity::directory as ops;
 use wicket_engine::ids::new_id;
 use wicket_store::{DirGroup, Directory};
 
-use super::document::{GROUP_SCHEMA, base_url, get, meta, opt_string, required_string};
-use super::list::{Listing, Shown};
-use super::{
-    ATTEMPTS, Body, ScimError, ScimResult, contended, patch as patching, read_body, scim_json,
-    written,
-};
+use super::document::{GROUP_SCHEMA, get, meta, opt_string, required_string};
+use super::resource::{Resource, shown, unique};
+use super::{Body, ScimError, ScimResult, read_body};
 
 /// The most members one group may hold.
 const MAX_MEMBERS: usize = 100_000;
@@ -93,42 +88,6 @@ fn members(dir: &Directory, doc: &Map<String, Value>) -> ScimResult<Vec<String>>
     Ok(ids)
 }
 
-fn unique(dir: &Directory, name: &str, except: Option<&str>) -> ScimResult<()> {
-    match dir
-        .groups
-        .iter()
-        .find(|g| g.name.eq_ignore_ascii_case(name) && Some(g.id.as_str()) != except)
-    {
-        Some(_) => Err(ScimError::new(
-            StatusCode::CONFLICT,
-            Some("uniqueness"),
-            format!("`displayName` `{name}` is taken"),
-        )),
-        None => Ok(()),
-    }
-}
-
-fn find<'a>(dir: &'a Directory, id: &str) -> ScimResult<&'a DirGroup> {
-    dir.group(id)
-        .ok_or_else(|| ScimError::not_found(format!("no group `{id}`")))
-}
-
-async fn shown(
-    app: &App,
-    headers: &HeaderMap,
-    id: &str,
-    status: StatusCode,
-) -> ScimResult<Response> {
-    let dir = app.store.read_directory().await?;
-    let g = find(&dir, id)?;
-    let base = base_url(app, headers);
-    Ok(written(
-        status,
-        Value::Object(render(g, &base)),
-        &format!("{base}/Groups/{id}"),
-    ))
-}
-
 /// The group `doc` describes, over `before` (or a new one).
 fn group_of(
     dir: &Directory,
@@ -142,7 +101,7 @@ fn group_of(
             "`displayName` is at most 256 printable characters",
         ));
     }
-    unique(dir, &name, before.map(|g| g.id.as_str()))?;
+    unique::<DirGroup>(dir, &name, before.map(|g| g.id.as_str()))?;
     let at = now();
     Ok(DirGroup {
         id: before.map_or_else(|| new_id("grp"), |g| g.id.clone()),
@@ -165,103 +124,43 @@ pub async fn create(
     let group = group_of(&dir, doc.as_object().unwrap_or(&Map::new()), None)?;
     let id = group.id.clone();
     ops::put_group(&app, group, true).await?;
-    shown(&app, &headers, &id, StatusCode::CREATED).await
+    shown::<DirGroup>(&app, &headers, &id, StatusCode::CREATED).await
 }
 
-pub async fn show(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-) -> ScimResult<Response> {
-    let dir = app.store.read_directory().await?;
-    let g = find(&dir, &id)?;
-    let doc = Value::Object(render(g, &base_url(&app, &headers)));
-    Ok(scim_json(
-        StatusCode::OK,
-        &Shown::from_query(&query, GROUP_SCHEMA).apply(doc),
-    ))
-}
+impl Resource for DirGroup {
+    const SCHEMA: &'static str = GROUP_SCHEMA;
+    const ENDPOINT: &'static str = "Groups";
+    const NOUN: &'static str = "group";
+    const NAME_ATTRIBUTE: &'static str = "displayName";
+    const READ_ONLY: &'static [&'static str] = &["id", "meta", "schemas"];
 
-async fn listed(app: &App, headers: &HeaderMap, listing: Listing) -> ScimResult<Response> {
-    let dir = app.store.read_directory().await?;
-    let base = base_url(app, headers);
-    Ok(listing.respond(dir.groups.iter().map(|g| render(g, &base)).collect()))
-}
-
-pub async fn list(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-) -> ScimResult<Response> {
-    let listing = Listing::from_query(&query, GROUP_SCHEMA)?;
-    listed(&app, &headers, listing).await
-}
-
-pub async fn search(
-    State(app): State<App>,
-    headers: HeaderMap,
-    body: Body,
-) -> ScimResult<Response> {
-    let listing = Listing::from_search(&read_body(&headers, &body)?, GROUP_SCHEMA)?;
-    listed(&app, &headers, listing).await
-}
-
-/// Reads group `id` and replaces it with what `change(its document)` describes, again from
-/// the top when another change got there first.
-async fn change(
-    app: &App,
-    headers: &HeaderMap,
-    id: &str,
-    change: impl Fn(Map<String, Value>) -> ScimResult<Map<String, Value>>,
-) -> ScimResult<Response> {
-    for _ in 0..ATTEMPTS {
-        let dir = app.store.read_directory().await?;
-        let before = find(&dir, id)?.clone();
-        let doc = change(render(&before, &base_url(app, headers)))?;
-        let group = group_of(&dir, &doc, Some(&before))?;
-        match ops::put_group(app, group, false).await {
-            Err(e) if ops::is_stale(&e) => continue,
-            other => other?,
-        }
-        return shown(app, headers, id, StatusCode::OK).await;
+    fn all(dir: &Directory) -> &[DirGroup] {
+        &dir.groups
     }
-    Err(contended())
-}
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn render(&self, _: &Directory, base: &str) -> Map<String, Value> {
+        render(self, base)
+    }
 
-pub async fn replace(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Body,
-) -> ScimResult<Response> {
-    let doc = read_body(&headers, &body)?;
-    let doc = doc.as_object().cloned().unwrap_or_default();
-    change(&app, &headers, &id, |_| Ok(doc.clone())).await
-}
+    async fn store(
+        app: &App,
+        dir: &Directory,
+        before: &DirGroup,
+        doc: Map<String, Value>,
+    ) -> ScimResult<bool> {
+        let group = group_of(dir, &doc, Some(before))?;
+        match ops::put_group(app, group, false).await {
+            Err(e) if ops::is_stale(&e) => Ok(false),
+            other => other.map(|()| true).map_err(Into::into),
+        }
+    }
 
-pub async fn patch(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Body,
-) -> ScimResult<Response> {
-    let ops_body = read_body(&headers, &body)?;
-    change(&app, &headers, &id, |mut doc| {
-        patching::apply(
-            &mut doc,
-            &ops_body,
-            GROUP_SCHEMA,
-            &["id", "meta", "schemas"],
-        )?;
-        Ok(doc)
-    })
-    .await
-}
-
-pub async fn delete(State(app): State<App>, Path(id): Path<String>) -> ScimResult<Response> {
-    let dir = app.store.read_directory().await?;
-    let g = find(&dir, &id)?.clone();
-    ops::delete_group(&app, &g).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    async fn remove(app: &App, it: &DirGroup) -> ScimResult<()> {
+        Ok(ops::delete_group(app, it).await?)
+    }
 }

@@ -2,11 +2,9 @@
 //! without regard to case; `active: false` deactivates, and deactivating or deleting a person
 //! deprovisions them ([`wicket_engine::identity::deprovision`]).
 
-use std::collections::HashMap;
-
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{Map, Value, json};
 use wicket_core::subject::parse_name;
 use wicket_engine::app::{App, now};
@@ -14,12 +12,9 @@ use wicket_engine::identity::directory as ops;
 use wicket_engine::ids::new_id;
 use wicket_store::{DirUser, Directory};
 
-use super::document::{self, USER_SCHEMA, base_url, get, meta, opt_string, required_string, take};
-use super::list::{Listing, Shown};
-use super::{
-    ATTEMPTS, Body, ScimError, ScimResult, contended, patch as patching, read_body, scim_json,
-    written,
-};
+use super::document::{self, USER_SCHEMA, get, meta, opt_string, required_string, take};
+use super::resource::{Resource, shown, unique};
+use super::{Body, ScimError, ScimResult, read_body};
 
 /// Attributes kept in columns or derived, not in the stored document.
 /// `active` stays in the document too (as a boolean), so that a person whose provider never
@@ -114,44 +109,6 @@ fn fields(mut doc: Map<String, Value>) -> ScimResult<Fields> {
     })
 }
 
-/// A 409 when another person than `except` has `name` (in any case).
-fn unique(dir: &Directory, name: &str, except: Option<&str>) -> ScimResult<()> {
-    match dir
-        .users
-        .iter()
-        .find(|u| u.name.eq_ignore_ascii_case(name) && Some(u.id.as_str()) != except)
-    {
-        Some(_) => Err(ScimError::new(
-            StatusCode::CONFLICT,
-            Some("uniqueness"),
-            format!("`userName` `{name}` is taken"),
-        )),
-        None => Ok(()),
-    }
-}
-
-fn find<'a>(dir: &'a Directory, id: &str) -> ScimResult<&'a DirUser> {
-    dir.user(id)
-        .ok_or_else(|| ScimError::not_found(format!("no user `{id}`")))
-}
-
-/// The person as stored now, rendered (after a write).
-async fn shown(
-    app: &App,
-    headers: &HeaderMap,
-    id: &str,
-    status: StatusCode,
-) -> ScimResult<Response> {
-    let dir = app.store.read_directory().await?;
-    let u = find(&dir, id)?;
-    let base = base_url(app, headers);
-    Ok(written(
-        status,
-        Value::Object(render(u, &dir, &base)),
-        &format!("{base}/Users/{id}"),
-    ))
-}
-
 pub async fn create(
     State(app): State<App>,
     headers: HeaderMap,
@@ -160,7 +117,7 @@ pub async fn create(
     let doc = read_body(&headers, &body)?;
     let f = fields(doc.as_object().cloned().unwrap_or_default())?;
     let dir = app.store.read_directory().await?;
-    unique(&dir, &f.name, None)?;
+    unique::<DirUser>(&dir, &f.name, None)?;
     let at = now();
     let id = new_id("usr");
     ops::create_user(
@@ -179,130 +136,60 @@ pub async fn create(
         },
     )
     .await?;
-    shown(&app, &headers, &id, StatusCode::CREATED).await
+    shown::<DirUser>(&app, &headers, &id, StatusCode::CREATED).await
 }
 
-pub async fn show(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-) -> ScimResult<Response> {
-    let dir = app.store.read_directory().await?;
-    let u = find(&dir, &id)?;
-    let doc = Value::Object(render(u, &dir, &base_url(&app, &headers)));
-    Ok(scim_json(
-        StatusCode::OK,
-        &Shown::from_query(&query, USER_SCHEMA).apply(doc),
-    ))
-}
+impl Resource for DirUser {
+    const SCHEMA: &'static str = USER_SCHEMA;
+    const ENDPOINT: &'static str = "Users";
+    const NOUN: &'static str = "user";
+    const NAME_ATTRIBUTE: &'static str = "userName";
+    const READ_ONLY: &'static [&'static str] = &["id", "meta", "schemas", "groups"];
 
-async fn listed(app: &App, headers: &HeaderMap, listing: Listing) -> ScimResult<Response> {
-    let dir = app.store.read_directory().await?;
-    let base = base_url(app, headers);
-    Ok(listing.respond(dir.users.iter().map(|u| render(u, &dir, &base)).collect()))
-}
-
-pub async fn list(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-) -> ScimResult<Response> {
-    let listing = Listing::from_query(&query, USER_SCHEMA)?;
-    listed(&app, &headers, listing).await
-}
-
-pub async fn search(
-    State(app): State<App>,
-    headers: HeaderMap,
-    body: Body,
-) -> ScimResult<Response> {
-    let listing = Listing::from_search(&read_body(&headers, &body)?, USER_SCHEMA)?;
-    listed(&app, &headers, listing).await
-}
-
-/// Replaces person `before` with what `doc` says; `None` when they changed meanwhile.
-async fn replace_with(
-    app: &App,
-    headers: &HeaderMap,
-    dir: &Directory,
-    before: &DirUser,
-    doc: Map<String, Value>,
-) -> ScimResult<Option<Response>> {
-    let f = fields(doc)?;
-    unique(dir, &f.name, Some(&before.id))?;
-    let after = DirUser {
-        name: f.name,
-        external_id: f.external_id,
-        display_name: f.display_name,
-        active: f.active,
-        attributes: f.attributes,
-        updated_at: now(),
-        version: before.version + 1,
-        ..before.clone()
-    };
-    match ops::replace_user(app, before, after).await {
-        Err(e) if ops::is_stale(&e) => return Ok(None),
-        other => other?,
+    fn all(dir: &Directory) -> &[DirUser] {
+        &dir.users
     }
-    shown(app, headers, &before.id, StatusCode::OK)
-        .await
-        .map(Some)
-}
-
-/// Reads person `id` and replaces them with `change(their document)`, again from the top
-/// when another change got there first.
-async fn change(
-    app: &App,
-    headers: &HeaderMap,
-    id: &str,
-    change: impl Fn(Map<String, Value>) -> ScimResult<Map<String, Value>>,
-) -> ScimResult<Response> {
-    for _ in 0..ATTEMPTS {
-        let dir = app.store.read_directory().await?;
-        let before = find(&dir, id)?.clone();
-        let mut doc = render(&before, &dir, &base_url(app, headers));
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn render(&self, dir: &Directory, base: &str) -> Map<String, Value> {
+        render(self, dir, base)
+    }
+    /// Without `groups`, which the groups' members say.
+    fn editable(&self, dir: &Directory, base: &str) -> Map<String, Value> {
+        let mut doc = render(self, dir, base);
         take(&mut doc, "groups");
-        if let Some(done) = replace_with(app, headers, &dir, &before, change(doc)?).await? {
-            return Ok(done);
+        doc
+    }
+
+    async fn store(
+        app: &App,
+        dir: &Directory,
+        before: &DirUser,
+        doc: Map<String, Value>,
+    ) -> ScimResult<bool> {
+        let f = fields(doc)?;
+        unique::<DirUser>(dir, &f.name, Some(&before.id))?;
+        let after = DirUser {
+            name: f.name,
+            external_id: f.external_id,
+            display_name: f.display_name,
+            active: f.active,
+            attributes: f.attributes,
+            updated_at: now(),
+            version: before.version + 1,
+            ..before.clone()
+        };
+        match ops::replace_user(app, before, after).await {
+            Err(e) if ops::is_stale(&e) => Ok(false),
+            other => other.map(|()| true).map_err(Into::into),
         }
     }
-    Err(contended())
-}
 
-pub async fn replace(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Body,
-) -> ScimResult<Response> {
-    let doc = read_body(&headers, &body)?;
-    let doc = doc.as_object().cloned().unwrap_or_default();
-    change(&app, &headers, &id, |_| Ok(doc.clone())).await
-}
-
-pub async fn patch(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Body,
-) -> ScimResult<Response> {
-    let ops_body = read_body(&headers, &body)?;
-    change(&app, &headers, &id, |mut doc| {
-        patching::apply(
-            &mut doc,
-            &ops_body,
-            USER_SCHEMA,
-            &["id", "meta", "schemas", "groups"],
-        )?;
-        Ok(doc)
-    })
-    .await
-}
-
-pub async fn delete(State(app): State<App>, Path(id): Path<String>) -> ScimResult<Response> {
-    let dir = app.store.read_directory().await?;
-    let u = find(&dir, &id)?.clone();
-    ops::delete_user(&app, &u).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    async fn remove(app: &App, it: &DirUser) -> ScimResult<()> {
+        Ok(ops::delete_user(app, it).await?)
+    }
 }

@@ -11,12 +11,12 @@ use wicket_core::workflow::NewExtension;
 use wicket_core::{GrantStatus, Power, RequestState, time};
 use wicket_store::GrantFilter;
 
-use super::error::{UiResult, see_other};
+use super::answered;
+use super::error::UiResult;
 use super::extract::{Posted, Viewer};
 use super::fmt::Problem;
 use super::layout::{Chrome, Nav, framed_error, page, respond};
 use super::parts::{GrantCtx, grant_row};
-use super::rerender;
 use wicket_engine::app::{App, now};
 use wicket_engine::ops;
 
@@ -70,33 +70,20 @@ pub async fn revoke(
     Posted { viewer, form }: Posted,
 ) -> UiResult<Response> {
     let back = form.back("/");
-    match ops::revoke_grant(&app, &viewer.user, &id, form.text("reason"))
+    let outcome = ops::revoke_grant(&app, &viewer.user, &id, form.text("reason"))
         .await
-        .map_err(ApiError::from)
-    {
-        Ok(g) => {
-            let text = if g.user == viewer.user {
+        .map(|g| {
+            if g.user == viewer.user {
                 format!(
                     "Released {}: your access through grant {} has ended.",
                     g.role, g.id
                 )
             } else {
                 format!("Revoked {} of {} (grant {}).", g.role, g.user, g.id)
-            };
-            viewer.flash(&app, true, text);
-            Ok(see_other(&back))
-        }
-        Err(e) if e.status == StatusCode::UNAUTHORIZED => Err(e.into()),
-        Err(e) => {
-            rerender(
-                &app,
-                &viewer,
-                &back,
-                &Problem::new(&format!("revoke-{id}"), e),
-            )
-            .await
-        }
-    }
+            }
+        })
+        .map_err(ApiError::from);
+    answered(&app, &viewer, &back, &format!("revoke-{id}"), outcome).await
 }
 
 /// The holder asks for more time: approved at once (the flash gives the new end) or pending.
@@ -110,13 +97,10 @@ pub async fn extend(
         by: form.text("by"),
         reason: form.text("reason"),
     };
-    match ops::extend_grant(&app, &viewer.user, &id, &input)
-        .await
-        .map_err(ApiError::from)
-    {
+    let outcome = match ops::extend_grant(&app, &viewer.user, &id, &input).await {
         Ok(r) => {
             let by = r.duration;
-            let text = if r.state == RequestState::Approved {
+            Ok(if r.state == RequestState::Approved {
                 let end = app.store.get_grant(&id).await?.map(|g| g.expires_at);
                 format!(
                     "Grant {id} extended by {by}: it now ends at {}.",
@@ -127,19 +111,9 @@ pub async fn extend(
                     "Extension {} of grant {id} by {by} is pending approval.",
                     r.id
                 )
-            };
-            viewer.flash(&app, true, text);
-            Ok(see_other(&back))
+            })
         }
-        Err(e) if e.status == StatusCode::UNAUTHORIZED => Err(e.into()),
-        Err(e) => {
-            rerender(
-                &app,
-                &viewer,
-                &back,
-                &Problem::new(&format!("extend-{id}"), e),
-            )
-            .await
-        }
-    }
+        Err(e) => Err(ApiError::from(e)),
+    };
+    answered(&app, &viewer, &back, &format!("extend-{id}"), outcome).await
 }

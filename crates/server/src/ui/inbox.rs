@@ -8,13 +8,13 @@ use maud::{Markup, html};
 use wicket_core::{Request, RequestState, Verdict};
 use wicket_store::RequestFilter;
 
-use super::error::{UiError, UiResult, see_other};
+use super::error::{UiError, UiResult};
 use super::extract::{Posted, Viewer, viewer};
 use super::fmt::{Problem, countdown, rich, when};
 use super::layout::{Chrome, Nav, page, respond};
 use super::login::unauthenticated;
 use super::parts::{facts, review_form, steps};
-use super::rerender;
+use super::{answered, rerender};
 use crate::error::{ApiError, ApiResult};
 use wicket_engine::access::reviewable_by;
 use wicket_engine::app::App;
@@ -164,23 +164,9 @@ pub async fn review(
         };
         return rerender(&app, &viewer, &back, &problem).await;
     }
-    match ops::review_request(&app, &viewer.user, &id, verdict, form.text("comment"))
+    let done = ops::review_request(&app, &viewer.user, &id, verdict, form.text("comment"))
         .await
-        .map_err(ApiError::from)
-    {
-        Ok(r) => {
-            viewer.flash(&app, true, outcome(&app, &r, verdict));
-            Ok(see_other(&back))
-        }
-        Err(e) if e.status == StatusCode::UNAUTHORIZED => Err(e.into()),
-        Err(e) => {
-            rerender(
-                &app,
-                &viewer,
-                &back,
-                &Problem::new(&format!("review-{id}"), e),
-            )
-            .await
-        }
-    }
+        .map(|r| outcome(&app, &r, verdict))
+        .map_err(ApiError::from);
+    answered(&app, &viewer, &back, &format!("review-{id}"), done).await
 }

@@ -13,6 +13,7 @@ use super::extract::{FormData, Posted, is_local, read_form, viewer};
 use super::fmt::{Problem, Slot, rich};
 use super::layout::{bare, respond};
 use crate::error::ApiError;
+use wicket_core::TokenRecord;
 use wicket_engine::app::{App, now};
 use wicket_engine::tokens::verify_token;
 use wicket_engine::web_sessions::{random_secret, same_secret};
@@ -27,6 +28,18 @@ pub(super) fn secure(app: &App, headers: &HeaderMap) -> bool {
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+/// A new session for `record`, in place of the browser's: a new id at every sign-in, so that a
+/// session id planted before sign-in is worth nothing after. Its cookie.
+pub(super) fn new_session(app: &App, headers: &HeaderMap, record: &TokenRecord) -> String {
+    if let Some(old) = read_cookie(headers, SESSION_COOKIE) {
+        app.sessions.end(&old);
+    }
+    let at = now();
+    let (id, session) = app.sessions.start(record, at);
+    let max_age = (session.expires_at - at).num_seconds();
+    cookie(SESSION_COOKIE, &id, max_age, secure(app, headers))
 }
 
 pub(super) fn next_of(form: &FormData) -> String {
@@ -133,20 +146,10 @@ pub async fn submit(State(app): State<App>, req: Request) -> UiResult<Response> 
         }
         Err(e) => return Err(e.into()),
     };
-    // A new id at every sign-in: a session id planted before sign-in is worth nothing after.
-    if let Some(old) = read_cookie(&headers, SESSION_COOKIE) {
-        app.sessions.end(&old);
-    }
-    let at = now();
-    let (id, session) = app.sessions.start(&record, at);
-    let max_age = (session.expires_at - at).num_seconds();
-    let secure = secure(&app, &headers);
+    let session = new_session(&app, &headers, &record);
     Ok(with_cookies(
         see_other(&next),
-        &[
-            cookie(SESSION_COOKIE, &id, max_age, secure),
-            cookie(LOGIN_COOKIE, "", 0, secure),
-        ],
+        &[session, cookie(LOGIN_COOKIE, "", 0, secure(&app, &headers))],
     ))
 }
 

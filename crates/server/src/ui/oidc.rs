@@ -13,16 +13,16 @@ use axum::response::Response;
 use axum::routing::get;
 use maud::{Markup, html};
 use wicket_core::config::auth::CALLBACK_PATH;
-use wicket_engine::app::{App, now};
+use wicket_engine::app::App;
 use wicket_engine::identity;
 use wicket_engine::oidc::Refusal;
 
-use super::cookies::{SESSION_COOKIE, read_cookie};
+use super::cookies::read_cookie;
 use super::error::see_other;
 use super::extract::FormData;
 use super::fmt::Problem;
 use super::layout::{bare, error_page, respond};
-use super::login::{next_of, secure, show, with_cookies};
+use super::login::{new_session, next_of, secure, show, with_cookies};
 
 /// The cookie binding a sign-in under way to the browser that began it.
 const FLOW_COOKIE: &str = "wicket_oidc";
@@ -197,14 +197,7 @@ async fn callback(
             return refuse(&app, &headers, &next, &r);
         }
     };
-    // A new id at every sign-in: a session id planted before sign-in is worth nothing after.
-    if let Some(old) = read_cookie(&headers, SESSION_COOKIE) {
-        app.sessions.end(&old);
-    }
-    let at = now();
-    let (id, session) = app.sessions.start(&record, at);
-    let max_age = (session.expires_at - at).num_seconds();
-    let secure = secure(&app, &headers);
+    let session = new_session(&app, &headers, &record);
     // The session cookie is `SameSite=Strict`: a redirect chain that began at the provider
     // would not carry it, so the browser goes on from a page of this site.
     let mut resp = respond(
@@ -220,11 +213,5 @@ async fn callback(
     if let Ok(v) = HeaderValue::from_str(&format!("0; url={next}")) {
         resp.headers_mut().insert(REFRESH, v);
     }
-    with_cookies(
-        resp,
-        &[
-            super::cookies::cookie(SESSION_COOKIE, &id, max_age, secure),
-            flow_cookie("", 0, secure),
-        ],
-    )
+    with_cookies(resp, &[session, flow_cookie("", 0, secure(&app, &headers))])
 }

@@ -76,6 +76,14 @@ impl Need {
     }
 }
 
+/// What the form held in field `k` when it was sent (empty when it was not).
+fn sent(values: Option<&FormData>, k: &str) -> String {
+    values
+        .and_then(|v| v.get(k))
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// Reason and ticket fields, shared by both kinds of form.
 fn reason_and_ticket(
     form: &str,
@@ -87,12 +95,7 @@ fn reason_and_ticket(
     let reason_required = reason_need == Need::Required;
     let reason = Slot::new(form, "reason", problem);
     let ticket = Slot::new(form, "ticket", problem);
-    let value = |k: &str| {
-        values
-            .and_then(|v| v.get(k))
-            .unwrap_or_default()
-            .to_string()
-    };
+    let value = |k: &str| sent(values, k);
     html! {
         label for=(reason.id) { "Reason" " " @match reason_need {
             Need::Required => { span.req { "(required)" } }
@@ -185,12 +188,7 @@ pub fn action_form(
     let action = Slot::new(form, "action", problem);
     let resource = Slot::new(form, "resource", problem);
     let duration = Slot::new(form, "duration", problem);
-    let value = |k: &str| {
-        values
-            .and_then(|v| v.get(k))
-            .unwrap_or_default()
-            .to_string()
-    };
+    let value = |k: &str| sent(values, k);
     html! {
         form.card.request-form #action method="post" action="/requests" novalidate {
             h3 { "An action on a resource" }
