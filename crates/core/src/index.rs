@@ -1,5 +1,6 @@
 //! The in-memory decision index: roles, standing bindings and live grants by user.
 
+mod grants;
 mod hash;
 mod interner;
 mod matcher;
@@ -15,7 +16,6 @@ mod users;
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::model::Grant;
 use crate::time::Time;
 use hash::FastMap;
 use users::{UserEntry, Users};
@@ -183,142 +183,6 @@ impl Index {
         })
     }
 
-    /// Adds or replaces a grant; a revoked grant, or one for a role or user the configuration
-    /// no longer has, is removed instead (a grant revoked before its end is remembered, with
-    /// who revoked it and why, until that end).
-    pub fn upsert_grant(&mut self, grant: &Grant) {
-        self.note_revoked(grant);
-        let live = match (grant.revoked_at, self.config.role_position(&grant.role)) {
-            (None, Some(role)) => self.id(&grant.user).map(|u| (role, u as u32)),
-            _ => None,
-        };
-        // One lookup in the common case (a new grant): the previous owner, if any, comes back.
-        let previous = match live {
-            Some((_, user)) => self.grant_owner.insert(grant.id.clone(), user),
-            None => self.grant_owner.remove(&grant.id),
-        };
-        if let Some(user) = previous {
-            self.drop_from(user, &grant.id);
-        }
-        if let Some((role, user)) = live
-            && let Some(entry) = self.users.entries.get_mut(user as usize)
-        {
-            entry.grants.push(LiveGrant {
-                id: grant.id.clone(),
-                role,
-                starts_at: grant.starts_at,
-                expires_at: grant.expires_at,
-            });
-        }
-    }
-
-    /// Removes grant `id` from the list of the user at position `user`.
-    fn drop_from(&mut self, user: u32, id: &str) {
-        if let Some(entry) = self.users.entries.get_mut(user as usize) {
-            entry.grants.retain(|g| g.id != id);
-        }
-    }
-
-    pub fn remove_grant(&mut self, id: &str) {
-        if let Some(user) = self.grant_owner.remove(id) {
-            self.drop_from(user, id);
-        }
-        if let Some(user) = self.revoked_owner.remove(id) {
-            self.forget_revoked(user, id);
-        }
-    }
-
-    /// Revokes live grant `id` at `at`: it allows nothing from now on, and, revoked before its
-    /// end, is remembered with who revoked it and why until that end. An unknown id is left
-    /// alone (already ended, or never here).
-    pub fn revoke_grant(&mut self, id: &str, at: Time, by: &str, reason: &str) {
-        let Some(user) = self.grant_owner.remove(id) else {
-            return;
-        };
-        let Some(entry) = self.users.entries.get_mut(user as usize) else {
-            return;
-        };
-        let Some(pos) = entry.grants.iter().position(|g| g.id == id) else {
-            return;
-        };
-        let live = entry.grants.remove(pos);
-        if at < live.expires_at {
-            let revoked = self.revoked.entry(user).or_default();
-            revoked.retain(|g| g.id != id);
-            revoked.push(RevokedGrant {
-                id: live.id,
-                role: live.role,
-                expires_at: live.expires_at,
-                revoked_at: at,
-                revoked_by: Some(by.to_string()),
-                reason: (!reason.is_empty()).then(|| reason.to_string()),
-            });
-            self.revoked_owner.insert(id.to_string(), user);
-        }
-    }
-
-    /// Keeps `grant` in its user's `revoked` list when it was revoked before its end, and out
-    /// of it otherwise.
-    fn note_revoked(&mut self, grant: &Grant) {
-        if let Some(user) = self.revoked_owner.remove(&grant.id) {
-            self.forget_revoked(user, &grant.id);
-        }
-        let Some(revoked_at) = grant.revoked_at.filter(|&r| r < grant.expires_at) else {
-            return;
-        };
-        let Some(role) = self.config.role_position(&grant.role) else {
-            return;
-        };
-        if let Some(user) = self.id(&grant.user) {
-            self.revoked_owner.insert(grant.id.clone(), user as u32);
-            self.revoked
-                .entry(user as u32)
-                .or_default()
-                .push(RevokedGrant {
-                    id: grant.id.clone(),
-                    role,
-                    expires_at: grant.expires_at,
-                    revoked_at,
-                    revoked_by: grant.revoked_by.clone(),
-                    reason: grant.revoke_reason.clone(),
-                });
-        }
-    }
-
-    fn forget_revoked(&mut self, user: u32, id: &str) {
-        if let Some(revoked) = self.revoked.get_mut(&user) {
-            revoked.retain(|g| g.id != id);
-            if revoked.is_empty() {
-                self.revoked.remove(&user);
-            }
-        }
-    }
-
-    /// Drops grants that ended at or before `now`; they can never allow again.
-    pub fn prune(&mut self, now: Time) {
-        let owner = &mut self.grant_owner;
-        for entry in &mut self.users.entries {
-            entry.grants.retain(|g| {
-                let live = g.expires_at > now;
-                if !live {
-                    owner.remove(&g.id);
-                }
-                live
-            });
-        }
-        let owner = &mut self.revoked_owner;
-        self.revoked.retain(|_, revoked| {
-            revoked.retain(|g| {
-                let live = g.expires_at > now;
-                if !live {
-                    owner.remove(&g.id);
-                }
-                live
-            });
-            !revoked.is_empty()
-        });
-    }
-
     pub fn standing_of(&self, user: &str) -> &[Standing] {
         self.id(user)
             .and_then(|u| self.users.entries.get(u))
@@ -343,69 +207,4 @@ impl Index {
 }
 
 #[cfg(test)]
-mod idp_users {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-    use crate::config::User;
-    use crate::decide::decide;
-    use crate::testkit::{action, resource, t};
-
-    const CONFIG: &str = "[[users]]\nname = \"alice\"\ngroups = [\"ops\"]\n\
-        [[roles]]\nname = \"reader\"\n[[roles.permissions]]\nactions = [\"db:read\"]\nresources = [\"db/**\"]\n\
-        [[roles]]\nname = \"writer\"\n[[roles.permissions]]\nactions = [\"db:write\"]\nresources = [\"db/**\"]\n\
-        [[bindings]]\nsubjects = [\"group:sre\"]\nroles = [\"reader\"]\n\
-        [auth.oidc]\nissuer = \"https://idp.example.com\"\nclient_id = \"w\"\n\
-        redirect_uri = \"https://w.example.com/login/oidc/callback\"\n";
-
-    #[test]
-    fn idp_users_join_the_index_and_grants_survive_the_change() {
-        let file = Arc::new(Config::parse("w.toml", CONFIG).unwrap());
-        let mut index = Index::new(file.clone());
-        let (read, write, db) = (action("db:read"), action("db:write"), resource("db/x"));
-        assert!(!decide(&index, "ann", &read, &db, t(0)).allowed);
-        index.upsert_grant(&Grant {
-            id: "g1".into(),
-            user: "alice".into(),
-            role: "writer".into(),
-            request_id: "r1".into(),
-            starts_at: t(0),
-            expires_at: t(100),
-            revoked_at: None,
-            revoked_by: None,
-            revoke_reason: None,
-        });
-        let ann = User {
-            name: "ann".into(),
-            groups: vec!["sre".into()],
-        };
-        let index = index.with_users(Arc::new(file.with_users([ann])));
-        let d = decide(&index, "ann", &read, &db, t(1));
-        assert!(d.allowed, "{}", d.reason);
-        assert!(decide(&index, "alice", &write, &db, t(1)).allowed);
-        // The grant is still known by id: revoking it takes it away.
-        let mut index = index;
-        index.remove_grant("g1");
-        assert!(!decide(&index, "alice", &write, &db, t(1)).allowed);
-        // Without the user again, the IdP user is unknown.
-        let index = index.with_users(file);
-        assert!(!decide(&index, "ann", &read, &db, t(1)).allowed);
-    }
-
-    #[test]
-    fn a_suspended_binding_gives_nothing_and_survives_a_change_of_users() {
-        let file = Arc::new(Config::parse("w.toml", CONFIG).unwrap());
-        let ann = User {
-            name: "ann".into(),
-            groups: vec!["sre".into()],
-        };
-        let index = Index::new(file.clone()).with_users(Arc::new(file.with_users([ann.clone()])));
-        let (read, db) = (action("db:read"), resource("db/x"));
-        assert!(decide(&index, "ann", &read, &db, t(1)).allowed);
-        let index = index.with_suspended(vec![("group:sre".into(), "reader".into())]);
-        assert!(!decide(&index, "ann", &read, &db, t(1)).allowed);
-        let index = index.with_users(Arc::new(file.with_users([ann])));
-        assert!(!decide(&index, "ann", &read, &db, t(1)).allowed);
-        let index = index.with_suspended(Vec::new());
-        assert!(decide(&index, "ann", &read, &db, t(1)).allowed);
-    }
-}
+mod idp_users;
