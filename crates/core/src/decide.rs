@@ -238,11 +238,11 @@ fn text(parts: &[&str]) -> String {
 /// first, each with the first such policy in file order.
 fn offered(index: &Index, user: &str, groups: &[String], roles: &[u32]) -> Vec<Requestable> {
     let config = index.config();
-    let rules = index.rules();
+    let offers = &index.rules().offers;
     let mut found: Vec<(u32, usize)> = roles
         .iter()
         .filter_map(|&r| {
-            let policy = rules
+            let policy = offers
                 .offers(r)
                 .iter()
                 .map(|&p| p as usize)
@@ -250,7 +250,7 @@ fn offered(index: &Index, user: &str, groups: &[String], roles: &[u32]) -> Vec<R
             Some((r, policy))
         })
         .collect();
-    found.sort_by_key(|&(r, _)| rules.rank(r));
+    found.sort_by_key(|&(r, _)| offers.rank(r));
     found
         .into_iter()
         .map(|(r, p)| Requestable {

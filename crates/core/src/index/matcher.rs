@@ -3,10 +3,11 @@
 
 use crate::resource::{Resource, ResourcePattern};
 
-/// One segment of a pattern's tail.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Seg {
-    Literal(Box<str>),
+/// One segment of a pattern's tail; a literal is its text, or its id in the index's table of
+/// segments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Seg<L> {
+    Literal(L),
     /// `*`: exactly one segment.
     One,
     /// `**`: zero or more segments.
@@ -17,25 +18,26 @@ pub(crate) enum Seg {
 ///
 /// A pattern that parsed has `*` and `**` only as whole segments, so splitting its text on
 /// `/` gives back exactly the segments it was parsed from.
-pub(crate) fn compile(pattern: &ResourcePattern) -> (Vec<&str>, Box<[Seg]>) {
+pub(crate) fn compile(pattern: &ResourcePattern) -> (Vec<&str>, Vec<Seg<&str>>) {
     let parts: Vec<&str> = pattern.as_str().split('/').collect();
     let literal = parts.iter().take_while(|p| !p.contains('*')).count();
-    let mut tail: Vec<Seg> = Vec::with_capacity(parts.len() - literal);
+    let mut tail: Vec<Seg<&str>> = Vec::with_capacity(parts.len() - literal);
     for part in &parts[literal..] {
         let seg = match *part {
             "*" => Seg::One,
             "**" if tail.last() == Some(&Seg::Any) => continue,
             "**" => Seg::Any,
-            lit => Seg::Literal(lit.into()),
+            lit => Seg::Literal(lit),
         };
         tail.push(seg);
     }
-    (parts[..literal].to_vec(), tail.into_boxed_slice())
+    (parts[..literal].to_vec(), tail)
 }
 
 /// Whether `tail` matches all of `path`: wildcard matching with backtracking to the last
-/// `**`, linear in practice and O(tail × path) at worst.
-pub(crate) fn matches(tail: &[Seg], path: &[&str]) -> bool {
+/// `**`, linear in practice and O(tail × path) at worst. `is(literal, segment)` says whether a
+/// literal of the tail is that segment of the path.
+pub(crate) fn matches<L>(tail: &[Seg<L>], path: &[&str], is: impl Fn(&L, &str) -> bool) -> bool {
     let (mut p, mut s) = (0, 0);
     // After a `**`: where the pattern resumes, and the path position it has absorbed up to.
     let mut star: Option<(usize, usize)> = None;
@@ -51,7 +53,7 @@ pub(crate) fn matches(tail: &[Seg], path: &[&str]) -> bool {
                 s += 1;
                 continue;
             }
-            Some(Seg::Literal(l)) if **l == *path[s] => {
+            Some(Seg::Literal(l)) if is(l, path[s]) => {
                 p += 1;
                 s += 1;
                 continue;
@@ -67,7 +69,9 @@ pub(crate) fn matches(tail: &[Seg], path: &[&str]) -> bool {
             None => return false,
         }
     }
-    tail[p.min(tail.len())..].iter().all(|seg| *seg == Seg::Any)
+    tail[p.min(tail.len())..]
+        .iter()
+        .all(|seg| matches!(seg, Seg::Any))
 }
 
 /// Segments that fit here are split without allocating; deeper paths go to the heap.
@@ -135,7 +139,7 @@ mod tests {
         let segs = path.segments();
         segs.len() >= prefix.len()
             && segs[..prefix.len()] == prefix[..]
-            && matches(&tail, &segs[prefix.len()..])
+            && matches(&tail, &segs[prefix.len()..], |l, s| *l == s)
     }
 
     #[test]
@@ -143,7 +147,7 @@ mod tests {
         let p = ResourcePattern::parse("a/b/*/c/**/**").unwrap();
         let (prefix, tail) = compile(&p);
         assert_eq!(prefix, vec!["a", "b"]);
-        assert_eq!(&*tail, &[Seg::One, Seg::Literal("c".into()), Seg::Any]);
+        assert_eq!(&*tail, &[Seg::One, Seg::Literal("c"), Seg::Any]);
     }
 
     #[test]

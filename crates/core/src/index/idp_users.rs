@@ -1,0 +1,66 @@
+//! The index across a change of users (identity-provider sign-ins) and of suspended bindings.
+
+use super::*;
+use crate::config::User;
+use crate::decide::decide;
+use crate::model::Grant;
+use crate::testkit::{action, resource, t};
+
+const CONFIG: &str = "[[users]]\nname = \"alice\"\ngroups = [\"ops\"]\n\
+    [[roles]]\nname = \"reader\"\n[[roles.permissions]]\nactions = [\"db:read\"]\nresources = [\"db/**\"]\n\
+    [[roles]]\nname = \"writer\"\n[[roles.permissions]]\nactions = [\"db:write\"]\nresources = [\"db/**\"]\n\
+    [[bindings]]\nsubjects = [\"group:sre\"]\nroles = [\"reader\"]\n\
+    [auth.oidc]\nissuer = \"https://idp.example.com\"\nclient_id = \"w\"\n\
+    redirect_uri = \"https://w.example.com/login/oidc/callback\"\n";
+
+#[test]
+fn idp_users_join_the_index_and_grants_survive_the_change() {
+    let file = Arc::new(Config::parse("w.toml", CONFIG).unwrap());
+    let mut index = Index::new(file.clone());
+    let (read, write, db) = (action("db:read"), action("db:write"), resource("db/x"));
+    assert!(!decide(&index, "ann", &read, &db, t(0)).allowed);
+    index.upsert_grant(&Grant {
+        id: "g1".into(),
+        user: "alice".into(),
+        role: "writer".into(),
+        request_id: "r1".into(),
+        starts_at: t(0),
+        expires_at: t(100),
+        revoked_at: None,
+        revoked_by: None,
+        revoke_reason: None,
+    });
+    let ann = User {
+        name: "ann".into(),
+        groups: vec!["sre".into()],
+    };
+    let index = index.with_users(Arc::new(file.with_users([ann])));
+    let d = decide(&index, "ann", &read, &db, t(1));
+    assert!(d.allowed, "{}", d.reason);
+    assert!(decide(&index, "alice", &write, &db, t(1)).allowed);
+    // The grant is still known by id: revoking it takes it away.
+    let mut index = index;
+    index.remove_grant("g1");
+    assert!(!decide(&index, "alice", &write, &db, t(1)).allowed);
+    // Without the user again, the IdP user is unknown.
+    let index = index.with_users(file);
+    assert!(!decide(&index, "ann", &read, &db, t(1)).allowed);
+}
+
+#[test]
+fn a_suspended_binding_gives_nothing_and_survives_a_change_of_users() {
+    let file = Arc::new(Config::parse("w.toml", CONFIG).unwrap());
+    let ann = User {
+        name: "ann".into(),
+        groups: vec!["sre".into()],
+    };
+    let index = Index::new(file.clone()).with_users(Arc::new(file.with_users([ann.clone()])));
+    let (read, db) = (action("db:read"), resource("db/x"));
+    assert!(decide(&index, "ann", &read, &db, t(1)).allowed);
+    let index = index.with_suspended(vec![("group:sre".into(), "reader".into())]);
+    assert!(!decide(&index, "ann", &read, &db, t(1)).allowed);
+    let index = index.with_users(Arc::new(file.with_users([ann])));
+    assert!(!decide(&index, "ann", &read, &db, t(1)).allowed);
+    let index = index.with_suspended(Vec::new());
+    assert!(decide(&index, "ann", &read, &db, t(1)).allowed);
+}
