@@ -180,7 +180,7 @@ pub async fn refresh(app: &App) -> EngineResult<()> {
             next.upsert_grant(g);
         }
     }
-    recording.finish(Reloaded::All(next));
+    recording.finish(Reloaded::All(Box::new(next)));
     loaded.install(&app.identities);
     Ok(())
 }

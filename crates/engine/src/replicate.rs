@@ -172,7 +172,7 @@ pub async fn reload(app: &App) -> Result<(), StoreError> {
     let directory = app.store.read_directory().await?;
     let loaded = app.identities.load(&app.config, directory);
     let index = load_index(&*app.store, loaded.config.clone(), now()).await?;
-    recording.finish(Reloaded::All(index));
+    recording.finish(Reloaded::All(Box::new(index)));
     loaded.install(&app.identities);
     app.tokens.clear();
     Ok(())

@@ -79,7 +79,7 @@ mod tests {
         let mut t = IdTable::default();
         // Every tenth name shares one hash: the caller's check tells them apart.
         let hash = |i: usize| {
-            if i % 10 == 0 {
+            if i.is_multiple_of(10) {
                 7
             } else {
                 i as u64 * 0x9e37_79b9

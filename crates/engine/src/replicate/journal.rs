@@ -64,7 +64,7 @@ pub struct Replica {
 /// What a finished reload does with the index.
 pub enum Reloaded {
     /// Everything was read: this index replaces the current one.
-    All(Index),
+    All(Box<Index>),
     /// Some grants were read: they are applied over the current index.
     Some(Vec<Op>),
 }
@@ -119,7 +119,7 @@ impl Recording<'_> {
             .unwrap_or_else(|e| e.into_inner())
             .take();
         match reloaded {
-            Reloaded::All(fresh) => *index = fresh,
+            Reloaded::All(fresh) => *index = *fresh,
             Reloaded::Some(ops) => ops.iter().for_each(|op| op.apply(&mut index)),
         }
         for op in journal.iter().flatten() {
@@ -206,7 +206,7 @@ permissions = [{ actions = ["db:select"], resources = ["db/**"] }]
             &index,
             vec![Op::Remove("revoked-later".into()), Op::Upsert(grant("new"))],
         );
-        recording.finish(Reloaded::All(read));
+        recording.finish(Reloaded::All(Box::new(read)));
         assert_eq!(ids(&index), ["new", "old"]);
 
         // A one-grant refresh that read a grant before its revocation does not revive it.

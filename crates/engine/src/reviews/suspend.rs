@@ -25,7 +25,7 @@ pub async fn ahead(app: &App, suspensions: &[Suspension]) {
         );
         current.with_suspended(suspended)
     };
-    recording.finish(Reloaded::All(next));
+    recording.finish(Reloaded::All(Box::new(next)));
 }
 
 /// After a write that failed with `error` when suspensions went `ahead`: the index as the
