@@ -50,28 +50,51 @@ impl Driver {
         let chromium = locate("CHROMIUM", &["chromium", "chromium-browser"]);
         let chromedriver = locate("CHROMEDRIVER", &["chromedriver"]);
         // Port 0: chromedriver binds a free port itself and says which, so no other process
-        // can take a number picked here in between.
-        let mut child = Command::new(&chromedriver)
-            .arg("--port=0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}; {MISSING}", chromedriver.display()));
-        let stdout = child.stdout.take().unwrap();
-        let port = tokio::task::spawn_blocking(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let port = lines.by_ref().map_while(Result::ok).find_map(|line| {
-                line.split("started successfully on port ")
-                    .nth(1)
-                    .and_then(|p| p.trim_end_matches('.').trim().parse::<u16>().ok())
-            });
-            // Keep reading so chromedriver never blocks on a full pipe.
-            std::thread::spawn(move || lines.for_each(drop));
-            port
-        })
-        .await
-        .unwrap()
-        .unwrap_or_else(|| panic!("chromedriver exited without saying which port it listens on"));
+        // can take a number picked here in between. A chromedriver that exits before saying
+        // so (once seen on a loaded machine) is started again, twice at most; its own words
+        // are kept for the failure.
+        let mut failures = Vec::new();
+        let (child, port) = loop {
+            let log = tempfile::NamedTempFile::new().unwrap();
+            let mut child = Command::new(&chromedriver)
+                .arg("--port=0")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::from(log.reopen().unwrap()))
+                .spawn()
+                .unwrap_or_else(|e| panic!("starting {}: {e}; {MISSING}", chromedriver.display()));
+            let stdout = child.stdout.take().unwrap();
+            let said = tokio::task::spawn_blocking(move || {
+                let mut lines = BufReader::new(stdout).lines();
+                let mut seen = Vec::new();
+                let port = lines.by_ref().map_while(Result::ok).find_map(|line| {
+                    let port = line
+                        .split("started successfully on port ")
+                        .nth(1)
+                        .and_then(|p| p.trim_end_matches('.').trim().parse::<u16>().ok());
+                    seen.push(line);
+                    port
+                });
+                // Keep reading so chromedriver never blocks on a full pipe.
+                std::thread::spawn(move || lines.for_each(drop));
+                port.ok_or(seen)
+            })
+            .await
+            .unwrap();
+            match said {
+                Ok(port) => break (child, port),
+                Err(stdout) => {
+                    let status = child.wait().ok();
+                    let stderr = std::fs::read_to_string(log.path()).unwrap_or_default();
+                    failures.push(format!(
+                        "exit {status:?}; stdout {stdout:?}; stderr {stderr:?}"
+                    ));
+                    assert!(
+                        failures.len() < 3,
+                        "chromedriver exited without saying which port it listens on, three times: {failures:#?}"
+                    );
+                }
+            }
+        };
         let driver = Driver {
             child,
             url: format!("http://127.0.0.1:{port}"),
