@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod casbin;
 pub mod cedar;
+pub mod cedar_agent;
 pub mod chart;
 pub mod crosscheck;
 pub mod http1;
