@@ -55,7 +55,10 @@ async fn client(url: String, token: String, sent: Arc<AtomicUsize>) -> (Vec<Stri
 
 /// `sqlite3 FILE SQL`, one value.
 fn sqlite(file: &std::path::Path, sql: &str) -> String {
-    let out = run(Command::new("sqlite3").arg(file).arg(sql));
+    let out = run(Command::new("sqlite3")
+        .args(["-cmd", ".timeout 30000"])
+        .arg(file)
+        .arg(sql));
     assert_eq!(out.code, 0, "sqlite3 (needed by this test) {sql}: {out:?}");
     out.stdout.trim().to_string()
 }

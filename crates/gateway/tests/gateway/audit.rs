@@ -185,9 +185,13 @@ async fn the_upstream_password_appears_nowhere() {
     env.stop().await;
 }
 
-/// `sqlite3 FILE SQL` (Debian's `sqlite3`, which `.ci/run` installs): true when it succeeded.
+/// `sqlite3 FILE SQL` (Debian's `sqlite3`, which `.ci/run` installs): true when it succeeded,
+/// else false with what it said on stderr. It waits up to 30 s for the server's own writes to
+/// the file (without a busy timeout it fails at once when it meets one, as seen on a loaded
+/// machine).
 async fn sqlite(file: &std::path::Path, sql: &str) -> bool {
     let out = tokio::process::Command::new("sqlite3")
+        .args(["-cmd", ".timeout 30000"])
         .arg(file)
         .arg(sql)
         .output()
@@ -195,6 +199,12 @@ async fn sqlite(file: &std::path::Path, sql: &str) -> bool {
         .unwrap_or_else(|e| {
             panic!("the `sqlite3` command (Debian package sqlite3) is needed: {e}")
         });
+    if !out.status.success() {
+        eprintln!(
+            "sqlite3 `{sql}` failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     out.status.success()
 }
 
