@@ -92,6 +92,7 @@ impl Served {
             alice: token("alice").await.unwrap(),
             carol: token("carol").await.unwrap(),
             client: reqwest::Client::builder()
+                .pool_idle_timeout(wicket_testkit::HTTP_IDLE)
                 .timeout(Duration::from_secs(120))
                 .build()
                 .unwrap(),

@@ -15,6 +15,13 @@ mod run_as;
 mod server;
 
 pub use database::{TestDb, database};
+
+/// How long the suites' HTTP clients keep an idle connection for reuse: well under the
+/// server's header-read timeout (10 s), which also ends a keep-alive connection idle that
+/// long. A request sent on a connection just as the server ends it fails
+/// (`IncompleteMessage`), as whole-suite runs saw when a test paused near 10 s between two
+/// requests.
+pub const HTTP_IDLE: std::time::Duration = std::time::Duration::from_secs(4);
 pub use own::OwnCluster;
 
 /// Why there is no PostgreSQL to test against.

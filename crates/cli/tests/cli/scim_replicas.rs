@@ -145,7 +145,11 @@ password_env = "WICKET_SCIM_TEST_PASSWORD"
     let a = Server::start_with_env(&config, &db.url, &env);
     let b = Server::start_with_env(&config, &db.url, &env);
     let boss = a.token("boss");
-    let http = reqwest::Client::builder().timeout(WAIT).build().unwrap();
+    let http = reqwest::Client::builder()
+        .timeout(WAIT)
+        .pool_idle_timeout(wicket_testkit::HTTP_IDLE)
+        .build()
+        .unwrap();
 
     runtime.block_on(async {
         // On A: `ann`, a member of `readers`.

@@ -160,6 +160,7 @@ fn no_secret_reaches_logs_events_errors_metrics_or_checkpoints() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let cert = reqwest::Certificate::from_pem(ck.cert.pem().as_bytes()).unwrap();
     let http = reqwest::Client::builder()
+        .pool_idle_timeout(wicket_testkit::HTTP_IDLE)
         .add_root_certificate(cert)
         .build()
         .unwrap();

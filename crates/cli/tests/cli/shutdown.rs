@@ -20,6 +20,7 @@ const CLIENTS: usize = 4;
 /// how many audited denials it was answered.
 async fn client(url: String, token: String, sent: Arc<AtomicUsize>) -> (Vec<String>, usize) {
     let http = reqwest::Client::builder()
+        .pool_idle_timeout(wicket_testkit::HTTP_IDLE)
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap();

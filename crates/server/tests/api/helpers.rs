@@ -57,7 +57,10 @@ pub async fn spawn_with(config: &str) -> TestApp {
     let (db, pg) = fresh_db(&dir).await;
     let mut app = TestApp {
         addr: String::new(),
-        client: reqwest::Client::new(),
+        client: reqwest::Client::builder()
+            .pool_idle_timeout(wicket_testkit::HTTP_IDLE)
+            .build()
+            .unwrap(),
         dir,
         db,
         running: None,

@@ -23,6 +23,7 @@ async fn every_hostile_request_gets_a_clear_4xx() {
     let corpus = cases::corpus(r["id"].as_str().unwrap());
     let mut wrong = Vec::new();
     let client = reqwest::Client::builder()
+        .pool_idle_timeout(wicket_testkit::HTTP_IDLE)
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();

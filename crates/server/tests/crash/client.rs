@@ -36,6 +36,7 @@ impl Api {
         Api {
             addr: addr.to_string(),
             client: reqwest::Client::builder()
+                .pool_idle_timeout(wicket_testkit::HTTP_IDLE)
                 .timeout(Duration::from_secs(20))
                 .build()
                 .unwrap(),

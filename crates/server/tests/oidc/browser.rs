@@ -34,6 +34,7 @@ impl Browser {
     pub fn new() -> Browser {
         Browser {
             http: reqwest::Client::builder()
+                .pool_idle_timeout(wicket_testkit::HTTP_IDLE)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),

@@ -10,7 +10,10 @@ use crate::harness::world;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_device_grant_yields_a_wicket_token_and_revoking_it_signs_out() {
     let w = world().await;
-    let http = reqwest::Client::new();
+    let http = reqwest::Client::builder()
+        .pool_idle_timeout(wicket_testkit::HTTP_IDLE)
+        .build()
+        .unwrap();
     let started: Value = http
         .post(w.url("/login/oidc/device"))
         .send()

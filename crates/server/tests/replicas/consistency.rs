@@ -189,7 +189,10 @@ async fn a_full_reload_catches_up_with_what_no_feed_announced() {
     let two = wicket_server::spawn(config(), Some(&db), "127.0.0.1:0")
         .await
         .unwrap();
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder()
+        .pool_idle_timeout(wicket_testkit::HTTP_IDLE)
+        .build()
+        .unwrap();
     let token = |user: &'static str| {
         wicket_engine::admin::create_token(&config_path, Some(&db), user, Some("1h"))
     };

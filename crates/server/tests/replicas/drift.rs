@@ -173,7 +173,10 @@ async fn a_server_without_a_change_feed_catches_up_at_its_periodic_reload() {
         }
     };
     let (erin, a1) = (token("erin").await, token("a1").await);
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder()
+        .pool_idle_timeout(wicket_testkit::HTTP_IDLE)
+        .build()
+        .unwrap();
     let (a_addr, b_addr) = (a.addr.to_string(), b.addr.to_string());
     let check = json!({"action": "logs:view", "resource": "logs/prod/api"});
     let allowed_on_b = || async {

@@ -127,6 +127,7 @@ pub async fn pair() -> Option<Pair> {
     let b = std::thread::spawn(move || Replica::start("b", &c2, &d2));
     let (a, b) = (a.join().unwrap(), b.join().unwrap());
     let client = reqwest::Client::builder()
+        .pool_idle_timeout(wicket_testkit::HTTP_IDLE)
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();

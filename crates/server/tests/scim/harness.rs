@@ -73,12 +73,8 @@ pub async fn spawn_scim(config: &str) -> Scim {
     let running = spawn(config, Some(&db), "127.0.0.1:0").await.unwrap();
     Scim {
         addr: format!("http://{}", running.addr),
-        // A fresh connection per request: once in five whole-suite runs on a loaded machine, a
-        // request sent on a kept-alive connection met the connection closing
-        // (`IncompleteMessage`). These tests are about SCIM's answers, not connection reuse;
-        // why the connection closed is not yet known.
         client: reqwest::Client::builder()
-            .pool_max_idle_per_host(0)
+            .pool_idle_timeout(wicket_testkit::HTTP_IDLE)
             .build()
             .unwrap(),
         running,

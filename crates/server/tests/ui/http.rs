@@ -9,7 +9,11 @@ use serde_json::Value;
 use crate::harness::{Server, spawn_server};
 
 pub(crate) fn client() -> Client {
-    Client::builder().redirect(Policy::none()).build().unwrap()
+    Client::builder()
+        .redirect(Policy::none())
+        .pool_idle_timeout(wicket_testkit::HTTP_IDLE)
+        .build()
+        .unwrap()
 }
 
 /// The `name=value` of cookie `name` among the response's `Set-Cookie` headers, and its

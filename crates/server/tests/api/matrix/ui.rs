@@ -22,7 +22,11 @@ const F: u16 = 403;
 const A: u16 = 401;
 
 fn client() -> Client {
-    Client::builder().redirect(Policy::none()).build().unwrap()
+    Client::builder()
+        .redirect(Policy::none())
+        .pool_idle_timeout(wicket_testkit::HTTP_IDLE)
+        .build()
+        .unwrap()
 }
 
 fn cookie(resp: &Response, name: &str) -> Option<String> {
