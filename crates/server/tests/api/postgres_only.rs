@@ -68,7 +68,9 @@ async fn two_servers_on_one_database_record_one_anomaly_per_burst() {
     second.shutdown().await.unwrap();
 }
 
-/// Until a statement on `review_items` waits on a lock in the database at `db`: a generous bound.
+/// Until a statement on `review_items` waits on a lock in the database at `db` (that database
+/// only: the cluster is shared with the other tests, which hold locks of their own): a
+/// generous bound.
 async fn until_a_write_waits_on_review_items(db: &str) {
     use sqlx::{Connection, Row};
     let mut watcher = sqlx::PgConnection::connect(db).await.unwrap();
@@ -76,7 +78,8 @@ async fn until_a_write_waits_on_review_items(db: &str) {
     loop {
         let waiting: i64 = sqlx::query(
             "SELECT count(*) FROM pg_stat_activity \
-             WHERE wait_event_type = 'Lock' AND query LIKE '%review_items%'",
+             WHERE datname = current_database() \
+             AND wait_event_type = 'Lock' AND query LIKE '%review_items%'",
         )
         .fetch_one(&mut watcher)
         .await
