@@ -21,7 +21,7 @@ mod overview;
 mod persistence;
 mod races;
 mod retention;
-pub mod reviews;
+mod reviews;
 mod reviews_notify;
 mod rules;
 mod slack;
