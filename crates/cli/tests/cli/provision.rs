@@ -299,6 +299,10 @@ fn creds_log_psql_in_to_exactly_the_granted_tables_and_revocation_ends_the_sessi
     assert_eq!(role_can_login(&pg), "f");
     let out = psql(&url, "SELECT 1");
     assert_ne!(out.code, 0, "{out:?}");
+    // The reconciler records its pass after the session is ended: wait for the event.
+    wait_for("the provision.revoked event", || {
+        !events(&server, &carol, "provision.revoked").is_empty()
+    });
     let revoked = events(&server, &carol, "provision.revoked");
     assert_eq!(revoked.len(), 1, "{revoked:?}");
     let details = &revoked[0]["details"];
@@ -385,6 +389,10 @@ fn a_hand_made_grant_is_revoked_by_the_reconciler_and_audited_as_drift() {
         )
         .trim()
             == "f"
+    });
+    // The audit event follows the repair's commit: wait for it too.
+    wait_for("the provision.drift event", || {
+        !events(&server, &carol, "provision.drift").is_empty()
     });
     let drift = events(&server, &carol, "provision.drift");
     assert_eq!(drift.len(), 1, "{drift:?}");
@@ -499,13 +507,20 @@ fn two_replicas_on_one_postgresql_store_apply_each_change_once() {
     let (alice, carol) = (one.token("alice"), one.token("carol"));
     let id = grant(&one, &alice, "10m");
     wait_for("the role to be provisioned", || role_can_login(&pg) == "t");
-    // Several reconcile rounds on both replicas.
+    wait_for("the provision.granted event", || {
+        !events(&two, &carol, "provision.granted").is_empty()
+    });
+    // Several more reconcile rounds on both replicas: none may apply the grant again.
     std::thread::sleep(Duration::from_secs(4));
     let granted = events(&two, &carol, "provision.granted");
     assert_eq!(granted.len(), 1, "{granted:?}");
     two.wicket(&alice, &["grant", "revoke", &id, "--reason", "done"])
         .expect_code(0);
     wait_for("the role to be closed", || role_can_login(&pg) == "f");
+    wait_for("the provision.revoked event", || {
+        !events(&one, &carol, "provision.revoked").is_empty()
+    });
+    // Several more reconcile rounds on both replicas: none may revoke it again.
     std::thread::sleep(Duration::from_secs(4));
     let revoked = events(&one, &carol, "provision.revoked");
     assert_eq!(revoked.len(), 1, "{revoked:?}");
