@@ -193,14 +193,11 @@ pub async fn decide(
         ..ReviewWrite::default()
     };
     let changes = consequences(app, &campaign, &decided, user, at, &mut write).await?;
-    let suspends = !write.suspend.is_empty();
-    suspend::ahead(app, &write.suspend).await;
+    let ahead = suspend::ahead(app, &write.suspend);
     match app.store.write_reviews(write).await {
-        Ok(_) => {}
+        Ok(_) => ahead.landed(app).await,
         Err(e) => {
-            if suspends {
-                suspend::undo(app, &e).await;
-            }
+            ahead.failed(app, &e).await;
             return Err(match e {
                 StoreError::Conflict(_) => EngineError::conflict(
                     "already_decided",

@@ -59,6 +59,11 @@ pub struct Replica {
     journal: Arc<Mutex<Option<Vec<Op>>>>,
     /// Reloads take turns: there is one journal.
     turn: Arc<TurnLock<()>>,
+    /// Bindings left out of the index ahead of the write that suspends them, `(subject,
+    /// role)`, once per write in flight: a reload that reads the store before that write
+    /// lands leaves them out still.
+    // INVARIANT: locked only while the index's write lock is held (index, journal, held).
+    held: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 /// What a finished reload does with the index.
@@ -82,6 +87,35 @@ impl Replica {
         }
         if let Some(journal) = journal.as_mut() {
             journal.extend(ops);
+        }
+    }
+
+    /// Leaves `bindings` out of `index` now, and out of every reload until [`Replica::release`]:
+    /// call before the write that suspends them.
+    pub fn hold(&self, index: &RwLock<Index>, bindings: &[(String, String)]) {
+        if bindings.is_empty() {
+            return;
+        }
+        let mut index = index.write().unwrap_or_else(|e| e.into_inner());
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        held.extend(bindings.iter().cloned());
+        *index = with_held(&index, &held);
+    }
+
+    /// Ends the hold of `bindings` once their write has landed or failed. Waits for a reload
+    /// in progress, which may have read the store before the write landed, to finish holding
+    /// them; every later reload reads the store after it.
+    pub async fn release(&self, index: &RwLock<Index>, bindings: &[(String, String)]) {
+        if bindings.is_empty() {
+            return;
+        }
+        let _turn = self.turn.lock().await;
+        let _index = index.write().unwrap_or_else(|e| e.into_inner());
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        for binding in bindings {
+            if let Some(at) = held.iter().position(|h| h == binding) {
+                held.swap_remove(at);
+            }
         }
     }
 
@@ -125,8 +159,23 @@ impl Recording<'_> {
         for op in journal.iter().flatten() {
             op.apply(&mut index);
         }
+        let held = self.replica.held.lock().unwrap_or_else(|e| e.into_inner());
+        if held.iter().any(|h| !index.suspended().contains(h)) {
+            *index = with_held(&index, &held);
+        }
         self.done = true;
     }
+}
+
+/// `index` with the `held` bindings suspended too.
+fn with_held(index: &Index, held: &[(String, String)]) -> Index {
+    let mut suspended = index.suspended().to_vec();
+    for binding in held {
+        if !suspended.contains(binding) {
+            suspended.push(binding.clone());
+        }
+    }
+    index.with_suspended(suspended)
 }
 
 impl Drop for Recording<'_> {
@@ -220,5 +269,43 @@ permissions = [{ actions = ["db:select"], resources = ["db/**"] }]
         replica.apply(&index, vec![Op::Upsert(grant("later"))]);
         assert!(replica.journal.lock().unwrap().is_none());
         assert_eq!(ids(&index), ["later", "old"]);
+    }
+
+    fn suspended(index: &RwLock<Index>) -> Vec<(String, String)> {
+        index.read().unwrap().suspended().to_vec()
+    }
+
+    #[tokio::test]
+    async fn a_held_binding_stays_out_of_every_reload_until_released() {
+        let config = std::sync::Arc::new(Config::parse("t.toml", CONFIG).unwrap());
+        let index = RwLock::new(Index::new(config.clone()));
+        let replica = Replica::default();
+        let binding = ("user:alice".to_string(), "reader".to_string());
+        let held = [binding.clone()];
+
+        // Held before its write; a reload reads the store, which does not have it yet.
+        replica.hold(&index, &held);
+        assert_eq!(suspended(&index), held);
+        let recording = replica.record(&index).await;
+        recording.finish(Reloaded::All(Box::new(Index::new(config.clone()))));
+        assert_eq!(suspended(&index), held, "a reload dropped a held binding");
+
+        // Released while a reload that read the store before the write is running: the
+        // release waits for it, so that reload still holds the binding.
+        let recording = replica.record(&index).await;
+        let release = replica.release(&index, &held);
+        tokio::pin!(release);
+        assert!(
+            futures_util::FutureExt::now_or_never(release.as_mut()).is_none(),
+            "released during a reload"
+        );
+        recording.finish(Reloaded::All(Box::new(Index::new(config.clone()))));
+        assert_eq!(suspended(&index), held);
+        release.await;
+
+        // Released, a reload takes the store's word (here: the write did not land).
+        let recording = replica.record(&index).await;
+        recording.finish(Reloaded::All(Box::new(Index::new(config))));
+        assert!(suspended(&index).is_empty());
     }
 }

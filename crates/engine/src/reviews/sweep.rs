@@ -78,14 +78,11 @@ async fn close(app: &App, campaign: &Campaign, at: Time) -> EngineResult<()> {
         let closed = write.events.remove(pos);
         write.events.push(closed);
     }
-    let suspends = !write.suspend.is_empty();
-    super::suspend::ahead(app, &write.suspend).await;
+    let ahead = super::suspend::ahead(app, &write.suspend);
     match app.store.write_reviews(write).await {
-        Ok(_) => {}
+        Ok(_) => ahead.landed(app).await,
         Err(e) => {
-            if suspends {
-                super::suspend::undo(app, &e).await;
-            }
+            ahead.failed(app, &e).await;
             return match e {
                 // Another server closed it first.
                 StoreError::Conflict(_) => Ok(()),

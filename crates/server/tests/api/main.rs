@@ -21,7 +21,7 @@ mod overview;
 mod persistence;
 mod races;
 mod retention;
-mod reviews;
+pub mod reviews;
 mod reviews_notify;
 mod rules;
 mod slack;

@@ -67,3 +67,144 @@ async fn two_servers_on_one_database_record_one_anomaly_per_burst() {
     }
     second.shutdown().await.unwrap();
 }
+
+/// Until a statement on `review_items` waits on a lock in the database at `db` (that database
+/// only: the cluster is shared with the other tests, which hold locks of their own): a
+/// generous bound.
+async fn until_a_write_waits_on_review_items(db: &str) {
+    use sqlx::{Connection, Row};
+    let mut watcher = sqlx::PgConnection::connect(db).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let waiting: i64 = sqlx::query(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() \
+             AND wait_event_type = 'Lock' AND query LIKE '%review_items%'",
+        )
+        .fetch_one(&mut watcher)
+        .await
+        .unwrap()
+        .get(0);
+        if waiting > 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the revocation's write never waited on the held row"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A server with the payments review started, alice allowed by the `group:sre` binding under
+/// review, and that item's row locked by a transaction of this test's own.
+struct HeldItem {
+    app: crate::helpers::TestApp,
+    alice: String,
+    bob: String,
+    path: String,
+    item: String,
+}
+
+const PAYMENTS_LEDGER: &str = "postgres/prod/payments/ledger";
+
+async fn review_of_sre() -> HeldItem {
+    use crate::api::reviews::{PAYMENTS, PAYMENTS_REVIEW, allowed, campaigns_once, item, with};
+
+    let app = spawn_with(&with(&[PAYMENTS, PAYMENTS_REVIEW])).await;
+    assert!(app.db.starts_with("postgres"), "{}", app.db);
+    let [alice, bob, root] =
+        futures_util::future::join_all(["alice", "bob", "root"].map(|u| app.token(u)))
+            .await
+            .try_into()
+            .unwrap();
+    assert!(allowed(&app, &alice, PAYMENTS_LEDGER).await);
+    let list = campaigns_once(&app, &root, |c| !c.is_empty()).await;
+    let campaign = list[0]["id"].as_str().unwrap().to_string();
+    let sre = item(&list[0], "group:sre")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    HeldItem {
+        path: format!("/v1/reviews/{campaign}/items/{sre}/revoke"),
+        item: sre,
+        app,
+        alice,
+        bob,
+    }
+}
+
+/// Revoking a binding in a review fails closed: while the revocation's write waits on a lock
+/// (held here, on the item's row), the binding already gives nothing, so no check is allowed
+/// by a binding that a reader of the store could see revoked a moment later.
+#[tokio::test]
+async fn a_binding_revoked_in_review_gives_nothing_before_its_revocation_is_written() {
+    use crate::api::reviews::allowed;
+    use sqlx::Connection;
+
+    let h = review_of_sre().await;
+    let mut holder = sqlx::PgConnection::connect(&h.app.db).await.unwrap();
+    let mut lock = holder.begin().await.unwrap();
+    sqlx::query("SELECT id FROM review_items WHERE id = $1 FOR UPDATE")
+        .bind(&h.item)
+        .fetch_one(&mut *lock)
+        .await
+        .unwrap();
+    let revoke = h.app.post(&h.path, &h.bob, serde_json::json!({}));
+    let meanwhile = async {
+        until_a_write_waits_on_review_items(&h.app.db).await;
+        let during = allowed(&h.app, &h.alice, PAYMENTS_LEDGER).await;
+        lock.rollback().await.unwrap();
+        during
+    };
+    let ((status, body), during) = tokio::join!(revoke, meanwhile);
+    assert!(
+        !during,
+        "alice was still allowed by the binding while its revocation was being written"
+    );
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert!(!allowed(&h.app, &h.alice, PAYMENTS_LEDGER).await);
+}
+
+/// A revocation that loses to a certification committed first is refused (409), and the
+/// binding it had left out ahead of its write gives access again at once.
+#[tokio::test]
+async fn a_revocation_that_loses_to_a_certification_gives_the_binding_back() {
+    use crate::api::reviews::allowed;
+    use sqlx::Connection;
+
+    let h = review_of_sre().await;
+    let mut holder = sqlx::PgConnection::connect(&h.app.db).await.unwrap();
+    let mut lock = holder.begin().await.unwrap();
+    sqlx::query("SELECT id FROM review_items WHERE id = $1 FOR UPDATE")
+        .bind(&h.item)
+        .fetch_one(&mut *lock)
+        .await
+        .unwrap();
+    let revoke = h.app.post(&h.path, &h.bob, serde_json::json!({}));
+    let meanwhile = async {
+        until_a_write_waits_on_review_items(&h.app.db).await;
+        let during = allowed(&h.app, &h.alice, PAYMENTS_LEDGER).await;
+        // Another reviewer's certification gets there first.
+        sqlx::query(
+            "UPDATE review_items SET decision = 'certified', decided_by = 'lead' WHERE id = $1",
+        )
+        .bind(&h.item)
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+        lock.commit().await.unwrap();
+        during
+    };
+    let ((status, body), during) = tokio::join!(revoke, meanwhile);
+    assert!(
+        !during,
+        "the binding gave access while its revocation was being written"
+    );
+    assert_eq!(status, reqwest::StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "already_decided", "{body}");
+    assert!(
+        allowed(&h.app, &h.alice, PAYMENTS_LEDGER).await,
+        "the certified binding stayed left out after the revocation lost"
+    );
+}
