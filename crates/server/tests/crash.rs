@@ -174,8 +174,8 @@ async fn drill(backend: &str, dir: &Path, db: &str) {
                 break;
             }
             assert!(
-                recorded.elapsed() < Duration::from_secs(5),
-                "grant {g} expired while the server was down, and no `grant.expired` within 5s of the restart"
+                recorded.elapsed() < Duration::from_secs(30),
+                "grant {g} expired while the server was down, and no `grant.expired` within 30 s of the restart"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

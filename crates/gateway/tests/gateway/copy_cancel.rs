@@ -83,14 +83,14 @@ async fn a_cancel_request_reaches_the_running_query() {
             break;
         }
         assert!(
-            start.elapsed() < Duration::from_secs(10),
+            start.elapsed() < Duration::from_secs(30),
             "the query never started"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     cancel.cancel_query(NoTls).await.unwrap();
     let err = sleeper.await.unwrap().unwrap_err();
+    // `query_canceled`: the cancel ended it, not the end of its 20 s.
     assert_eq!(db_error(&err).0, "57014");
-    assert!(start.elapsed() < Duration::from_secs(5));
     env.stop().await;
 }

@@ -34,7 +34,7 @@ async fn a_delete_without_where_is_flagged_and_cuts_the_session() {
         if let Some(a) = env.high_anomalies().await.first() {
             break a.clone();
         }
-        assert!(start.elapsed() < Duration::from_secs(10), "no anomaly");
+        assert!(start.elapsed() < Duration::from_secs(30), "no anomaly");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(anomaly["rule"], "mass-delete");
@@ -48,7 +48,7 @@ async fn a_delete_without_where_is_flagged_and_cuts_the_session() {
     );
 
     // The grant is revoked and the session ends with a reason naming the rule.
-    let ended = tokio::time::timeout(Duration::from_secs(10), conn)
+    let ended = tokio::time::timeout(Duration::from_secs(30), conn)
         .await
         .expect("the session ends")
         .unwrap();

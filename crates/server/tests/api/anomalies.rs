@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::helpers::{CONFIG, TestApp, assert_error, prod_read, spawn_app, spawn_with};
 
 /// Generous bound for the monitor to see a committed event and act on it.
-const WITHIN: Duration = Duration::from_secs(10);
+const WITHIN: Duration = Duration::from_secs(30);
 
 pub const RULES: &str = r#"
 [[anomalies]]

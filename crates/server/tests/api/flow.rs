@@ -141,9 +141,9 @@ async fn a_short_grant_is_denied_right_after_expiry_and_the_expiry_is_audited() 
         .await;
     assert_eq!(after["allowed"], false, "{after}");
 
-    // The sweep records the expiry within a couple of seconds, exactly once.
+    // The sweep records the expiry (every 500 ms; up to 30 s on a loaded machine), once.
     let mut recorded = 0;
-    for _ in 0..40 {
+    for _ in 0..300 {
         let (_, v) = app
             .get(
                 &format!(
@@ -396,7 +396,8 @@ async fn cancel_and_request_ttl_end_pending_requests() {
         "request_expired",
     );
     let mut state = String::new();
-    for _ in 0..30 {
+    // The sweep marks it (every 500 ms; up to 30 s on a loaded machine).
+    for _ in 0..300 {
         let (_, r) = app.get(&format!("/v1/requests/{id}"), &erin).await;
         state = r["state"].as_str().unwrap().to_string();
         if state == "expired" {

@@ -95,7 +95,8 @@ async fn webhooks_carry_signed_payloads_slack_text_and_retry_after_a_500() {
             .filter(|r| r.header("x-wicket-delivery") == delivery)
             .collect()
     };
-    for _ in 0..100 {
+    // The retry follows a 500 ms backoff: up to 30 s on a loaded machine.
+    for _ in 0..600 {
         if tries().len() >= 2 {
             break;
         }
@@ -148,23 +149,37 @@ async fn webhooks_carry_signed_payloads_slack_text_and_retry_after_a_500() {
             .unwrap()
             .contains("410")
     );
-    // Deliveries and failed attempts are counted per sink, by name only.
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let count = |series: &str| -> u64 {
+    // Deliveries and failed attempts are counted per sink, by name only. A delivery is
+    // counted once its 200 is read, after the receiver has it: wait for the second.
+    let delivered = "wicket_webhook_deliveries_total{sink=\"ops\",outcome=\"delivered\"}";
+    let value = |metrics: &str, series: &str| -> Option<u64> {
         metrics
             .lines()
             .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no `{series}` in {metrics}"))
     };
-    assert!(count("wicket_webhook_deliveries_total{sink=\"ops\",outcome=\"delivered\"}") >= 2);
+    let started = std::time::Instant::now();
+    let metrics = loop {
+        let metrics = app
+            .client
+            .get(format!("{}/metrics", app.addr))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if value(&metrics, delivered).is_some_and(|n| n >= 2) {
+            break metrics;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "after 30 s, fewer than 2 deliveries to `ops` counted: {metrics}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let count = |series: &str| -> u64 {
+        value(&metrics, series).unwrap_or_else(|| panic!("no `{series}` in {metrics}"))
+    };
     assert!(count("wicket_webhook_deliveries_total{sink=\"ops\",outcome=\"failed\"}") >= 1);
     assert_eq!(
         count("wicket_webhook_deliveries_total{sink=\"gone\",outcome=\"failed\"}"),

