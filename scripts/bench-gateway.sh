@@ -2,7 +2,8 @@
 # The gateway benchmark: pgbench -S (read-only) and pgbench's default TPC-B-like script, at 1
 # and 10 clients, DURATION seconds each, against one throwaway PostgreSQL: directly, through
 # the wicket gateway (every statement parsed, authorized and audited), and through PgBouncer
-# in session mode, side by side in the same run. Then new connections per second (pgbench -C).
+# in session mode, side by side in the same run. Then new connections per second (pgbench -C),
+# through the gateway with upstream connections reused and with a new one per session.
 #
 #   scripts/bench-gateway.sh                # builds target/release/wicket if needed
 #   DURATION=10 SCALE=5 scripts/bench-gateway.sh
@@ -20,6 +21,7 @@ TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 WICKET=${WICKET:-$TARGET_DIR/release/wicket}
 PG_PORT=${PG_PORT:-55432}
 GW_PORT=${GW_PORT:-55433}
+GW_FRESH_PORT=${GW_FRESH_PORT:-55435}
 BOUNCER_PORT=${BOUNCER_PORT:-55434}
 HTTP_PORT=${HTTP_PORT:-57070}
 PASSWORD=bench-upstream-secret
@@ -92,6 +94,15 @@ listen = "127.0.0.1:$GW_PORT"
 resource = "postgres/bench"
 upstream = "postgres://bench@127.0.0.1:$PG_PORT/bench"
 password_env = "BENCH_UPSTREAM_PASSWORD"
+
+# The same database, each session on an upstream connection of its own (for new connections).
+[[gateway.postgres]]
+name = "bench_fresh"
+listen = "127.0.0.1:$GW_FRESH_PORT"
+resource = "postgres/bench"
+upstream = "postgres://bench@127.0.0.1:$PG_PORT/bench"
+password_env = "BENCH_UPSTREAM_PASSWORD"
+reuse_upstream = false
 TOML
 TOKEN=$("$WICKET" token create bench --config "$work/wicket.toml" --ttl 2h)
 BENCH_UPSTREAM_PASSWORD=$PASSWORD RUST_LOG=error "$WICKET" serve --config "$work/wicket.toml" >"$work/wicket.out" 2>&1 &
@@ -123,14 +134,15 @@ as_pg pgbouncer -d "$work/pgbouncer.ini"
 for _ in $(seq 100); do [ -s "$work/pgbouncer.pid" ] && break; sleep 0.1; done
 [ -s "$work/pgbouncer.pid" ] || { echo "error: PgBouncer did not start (see its log)" >&2; cat "$work/pgbouncer.log" >&2; exit 1; }
 
-for port in "$GW_PORT" "$BOUNCER_PORT"; do
+for port in "$GW_PORT" "$GW_FRESH_PORT" "$BOUNCER_PORT"; do
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 done
 
-# run NAME PORT PASSWORD ARGS...: pgbench's TPS (without initial connection time).
+# run PORT PASSWORD ARGS...: pgbench's TPS (without initial connection time) on database
+# $DB (bench unless set).
 run() {
   local port=$1 password=$2; shift 2
-  PGPASSWORD=$password pgbench -n -h 127.0.0.1 -p "$port" -U bench "$@" bench 2>&1 |
+  PGPASSWORD=$password pgbench -n -h 127.0.0.1 -p "$port" -U bench "$@" "${DB:-bench}" 2>&1 |
     sed -n 's/^tps = \([0-9.]*\) (.*$/\1/p'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
@@ -157,9 +169,11 @@ echo "| --- | --- | --- |"
 cargs=(-C -S -c 4 -j 2 -T "$CONNECT_DURATION")
 d=$(run "$PG_PORT" "$PASSWORD" "${cargs[@]}")
 g=$(run "$GW_PORT" "$TOKEN" "${cargs[@]}")
+f=$(DB=bench_fresh run "$GW_FRESH_PORT" "$TOKEN" "${cargs[@]}")
 b=$(run "$BOUNCER_PORT" "$PASSWORD" "${cargs[@]}")
 echo "| direct | ${d:-?} | 1.00 |"
-echo "| gateway | ${g:-?} | $(ratio "${g:-0}" "${d:-0}") |"
+echo "| gateway, upstream connections reused | ${g:-?} | $(ratio "${g:-0}" "${d:-0}") |"
+echo "| gateway, a new upstream connection per session | ${f:-?} | $(ratio "${f:-0}" "${d:-0}") |"
 echo "| PgBouncer | ${b:-?} | $(ratio "${b:-0}" "${d:-0}") |"
 
 events=$(sqlite3 "$work/wicket.db" "SELECT count(*) FROM audit_events WHERE kind = 'gateway.statement'" 2>/dev/null || echo "?")

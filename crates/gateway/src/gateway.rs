@@ -78,7 +78,9 @@ pub async fn start(app: App) -> Result<Gateway, StartError> {
             tls,
             cancels: cancels.clone(),
             stop: stopped.clone(),
+            pool: crate::pool::Pool::default(),
         });
+        tasks.push(tokio::spawn(crate::listener::sweep(listener.clone())));
         tasks.push(tokio::spawn(accept(listener, socket)));
     }
     let order: Vec<&str> = app

@@ -8,6 +8,7 @@ pub mod error;
 pub mod gateway;
 pub mod listener;
 pub mod mask;
+pub mod pool;
 pub mod protocol;
 pub mod readonly;
 pub mod secret;

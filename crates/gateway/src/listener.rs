@@ -24,6 +24,8 @@ pub struct Listener {
     pub stop: watch::Receiver<bool>,
     /// Classifications by statement shape (see [`crate::sql::Cache`]).
     pub cache: Arc<crate::sql::Cache>,
+    /// Upstream connections kept between sessions (see [`crate::pool`]).
+    pub pool: crate::pool::Pool,
 }
 
 /// Sessions one listener keeps open at most: each holds two descriptors (client and
@@ -64,4 +66,27 @@ pub async fn accept(listener: Arc<Listener>, socket: TcpListener) {
             _ = stop.changed() => return,
         }
     }
+}
+
+/// Closes idle upstream connections as they outlive [`crate::pool::IDLE`], and all of them
+/// when the gateway stops.
+pub async fn sweep(listener: Arc<Listener>) {
+    let mut stop = listener.stop.clone();
+    let mut tick = tokio::time::interval(crate::pool::IDLE / 4);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let closed = listener.pool.sweep();
+                if closed > 0 {
+                    tracing::debug!(addr = %listener.addr, closed, "idle upstream connections closed");
+                }
+            }
+            _ = stop.changed() => break,
+        }
+        if *stop.borrow() {
+            break;
+        }
+    }
+    listener.pool.clear();
 }

@@ -12,6 +12,7 @@ mod names;
 mod options;
 mod relay;
 mod rename;
+mod reuse;
 mod server;
 mod startup;
 mod syntax;
@@ -54,6 +55,10 @@ pub struct Session {
     pub read_only: bool,
     /// The grant that allowed `db:connect` when the session started.
     pub grant: Option<String>,
+    /// Whether the upstream connection served an earlier session (see [`crate::pool`]).
+    pub reused: bool,
+    /// The upstream server process, as PostgreSQL's logs and `pg_stat_activity` name it.
+    pub backend_pid: Option<i32>,
     stop: tokio::sync::watch::Receiver<bool>,
     /// Classifications by statement shape, shared by the listener's sessions.
     cache: Arc<sql::Cache>,
@@ -77,6 +82,8 @@ pub struct State {
     strings: sql::Strings,
     /// Where unqualified table names may lead.
     search_path: sql::SearchPath,
+    /// The last `ReadyForQuery`'s transaction status (`I` idle, `T` in one, `E` failed).
+    transaction: u8,
     statements: u64,
     denied: u64,
     /// The COPY ... FROM STDIN the client is sending data for, as the client side sees it.
@@ -103,6 +110,7 @@ impl State {
             names: names::Names::default(),
             strings,
             search_path: sql::SearchPath::pinned(upstream_user),
+            transaction: b'I',
             statements: 0,
             denied: 0,
             copy_sending: None,
@@ -196,7 +204,14 @@ async fn run(tcp: TcpStream, peer: SocketAddr, listener: &Listener) -> Result<()
     if read_only {
         params.push(("default_transaction_read_only", "on"));
     }
-    let upstream = match upstream::connect(&auth.target, &params, &auth.user).await {
+    let key = crate::pool::Key::new(&auth.target.config.name, &params);
+    let reused = listener.pool.take(&key);
+    let fresh = reused.is_none();
+    let upstream = match reused {
+        Some(u) => Ok(u),
+        None => upstream::connect(&auth.target, &params).await,
+    };
+    let upstream = match upstream {
         Ok(u) => u,
         Err(e) => {
             tracing::warn!(target = %auth.target.config.name, error = %e, "the gateway could not open an upstream session");
@@ -218,6 +233,8 @@ async fn run(tcp: TcpStream, peer: SocketAddr, listener: &Listener) -> Result<()
         target: auth.target,
         read_only,
         grant: auth.grant,
+        reused: !fresh,
+        backend_pid: upstream.key.map(|(pid, _)| pid),
         stop: listener.stop.clone(),
         cache: listener.cache.clone(),
     };
@@ -246,24 +263,28 @@ async fn run(tcp: TcpStream, peer: SocketAddr, listener: &Listener) -> Result<()
         key,
     });
     let client_key = up_key.clone().map(|k| listener.cancels.register(k));
+    let parameters = upstream.greeting_parameters(&session.user);
     let mut greeting = BytesMut::new();
     AuthRequest::Ok.encode(&mut greeting);
-    greeting.extend_from_slice(&upstream.parameters);
+    greeting.extend_from_slice(&parameters);
     if let Some((pid, key)) = client_key {
         encode_backend_key(&mut greeting, pid, key);
     }
     encode_ready(&mut greeting, b'I');
-    tracing::info!(session = %session.id, user = %session.user, target = %session.target.config.name, read_only, "gateway session started");
+    tracing::info!(session = %session.id, user = %session.user, target = %session.target.config.name, read_only, reused = session.reused, "gateway session started");
     // The gateway pins `standard_conforming_strings = on`; the server's report says for sure.
-    let strings = server::reported_strings(&upstream.parameters).unwrap_or_default();
-    let ascii_unsafe = server::reported_ascii_unsafe(&upstream.parameters);
+    let strings = server::reported_strings(&parameters).unwrap_or_default();
+    let ascii_unsafe = server::reported_ascii_unsafe(&parameters);
     let state = Mutex::new(State::new(
         &session.target.config.upstream.user,
         strings,
         ascii_unsafe,
     ));
-    let reason = match hello.stream.write_all(&greeting).await {
-        Err(e) => format!("writing to the client failed: {e}"),
+    let ended = match hello.stream.write_all(&greeting).await {
+        Err(e) => relay::Ended {
+            reason: format!("writing to the client failed: {e}"),
+            upstream: None,
+        },
         Ok(()) => match hello.stream {
             ClientStream::Plain(tcp) => {
                 let (r, w) = tcp.into_split();
@@ -275,8 +296,18 @@ async fn run(tcp: TcpStream, peer: SocketAddr, listener: &Listener) -> Result<()
             }
         },
     };
+    let reason = ended.reason;
+    // Before the connection can serve anyone else: a cancel of this client's reaches nothing.
     if let Some(k) = client_key {
         listener.cancels.remove(k);
+    }
+    if let Some(mut up) = ended.upstream {
+        match reuse::reset(&mut up).await {
+            Ok(()) => listener.pool.put(key, up),
+            Err(e) => {
+                tracing::info!(session = %session.id, error = %e, "the upstream connection is closed, not kept")
+            }
+        }
     }
     let (statements, denied, busy) = {
         let st = state.lock().unwrap_or_else(|e| e.into_inner());

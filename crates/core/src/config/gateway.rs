@@ -32,6 +32,9 @@ pub struct PgTarget {
     pub tls: Option<TlsFiles>,
     /// Statement text longer than this is truncated in audit events.
     pub statement_max_bytes: usize,
+    /// Whether an upstream connection that a session ended cleanly is reset (`DISCARD ALL`)
+    /// and kept for the next session with the same settings (default on).
+    pub reuse_upstream: bool,
     /// `[[gateway.postgres.masking]]`: columns that leave the gateway masked.
     pub masking: Vec<super::masking::MaskRule>,
 }
@@ -239,6 +242,7 @@ impl Validator<'_> {
             password,
             tls,
             statement_max_bytes,
+            reuse_upstream: t.reuse_upstream.unwrap_or(true),
             masking,
         })
     }

@@ -170,6 +170,7 @@ pub struct RawPgTarget {
     pub tls_cert: Option<String>,
     pub tls_key: Option<String>,
     pub statement_max_bytes: Option<u64>,
+    pub reuse_upstream: Option<bool>,
     /// `[[gateway.postgres.masking]]` under this target.
     #[serde(default)]
     pub masking: Vec<super::masking::RawMasking>,

@@ -77,7 +77,7 @@ impl Side {
             ("application_name", "wicket masking"),
             ("default_transaction_read_only", "on"),
         ];
-        let up = upstream::connect(target, &params, "wicket")
+        let up = upstream::connect(target, &params)
             .await
             .map_err(|e| e.to_string())?;
         let mut reader = FrameReader::new(up.stream, MAX_MESSAGE);

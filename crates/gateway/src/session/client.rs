@@ -147,10 +147,8 @@ async fn handle(
             lock(state).copy_sending = None;
             frame.encode(out);
         }
-        b'X' => {
-            frame.encode(out);
-            return Ok(Some(ClientEnd::Terminated));
-        }
+        // Not passed on: the relay ends the upstream connection or keeps it for reuse.
+        b'X' => return Ok(Some(ClientEnd::Terminated)),
         // Flush, and COPY data from the client, pass as they are.
         b'H' | b'd' => frame.encode(out),
         b'F' => fastpath::call(s, state, &frame, out).await?,

@@ -135,7 +135,11 @@ pub fn started(s: &Session, peer: &str, application: &str, at: Time) -> NewEvent
         .decision("allow")
         .detail("client", peer.to_string())
         .detail("application_name", application.to_string())
-        .detail("read_only", s.read_only);
+        .detail("read_only", s.read_only)
+        .detail("upstream", if s.reused { "reused" } else { "new" });
+    if let Some(pid) = s.backend_pid {
+        e = e.detail("backend_pid", pid);
+    }
     if let Some(g) = &s.grant {
         e = e.grant(g.clone());
     }

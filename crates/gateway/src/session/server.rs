@@ -34,6 +34,16 @@ pub enum ServerEnd {
     Closed,
     /// The gateway cut the session, for this reason (already sent to the client).
     Cut(String),
+    /// Asked to stop after the client's `Terminate`, with everything read relayed.
+    Released,
+}
+
+/// What the relay asks of the server direction.
+pub enum Stop {
+    /// End the session with this error to the client.
+    Fatal(ErrorFields),
+    /// The client is gone: stop at the next message boundary.
+    Release,
 }
 
 /// Relays the server to the client until the server closes or the session is cut.
@@ -41,9 +51,9 @@ pub async fn run<R, W>(
     s: &Session,
     state: &Mutex<State>,
     mut upstream: R,
-    mut buf: BytesMut,
+    buf: &mut BytesMut,
     mut client: W,
-    mut fatal: tokio::sync::mpsc::Receiver<ErrorFields>,
+    mut stop: tokio::sync::mpsc::Receiver<Stop>,
 ) -> Result<ServerEnd, SessionError>
 where
     R: AsyncRead + Unpin,
@@ -55,7 +65,7 @@ where
     let mut watcher = watch::Watcher::new(s);
     loop {
         let mut events = Vec::new();
-        relay(s, state, &mut buf, &mut out, &mut events)?;
+        relay(s, state, buf, &mut out, &mut events)?;
         if !out.is_empty() {
             client.write_all(&out).await?;
             out.clear();
@@ -64,7 +74,7 @@ where
             s.audit(e).await;
         }
         tokio::select! {
-            read = upstream.read_buf(&mut buf) => {
+            read = upstream.read_buf(buf) => {
                 if read? == 0 {
                     return Ok(ServerEnd::Closed);
                 }
@@ -75,13 +85,16 @@ where
                     return Ok(ServerEnd::Cut(reason));
                 }
             }
-            Some(error) = fatal.recv() => {
-                let mut bytes = BytesMut::new();
-                error.encode(&mut bytes);
-                let _ = client.write_all(&bytes).await;
-                let _ = client.flush().await;
-                return Ok(ServerEnd::Cut(error.message().to_string()));
-            }
+            Some(stop) = stop.recv() => match stop {
+                Stop::Fatal(error) => {
+                    let mut bytes = BytesMut::new();
+                    error.encode(&mut bytes);
+                    let _ = client.write_all(&bytes).await;
+                    let _ = client.flush().await;
+                    return Ok(ServerEnd::Cut(error.message().to_string()));
+                }
+                Stop::Release => return Ok(ServerEnd::Released),
+            },
         }
     }
 }
@@ -184,7 +197,10 @@ fn relay(
                     replaced = true;
                 }
             }
-            b'Z' => done.extend(st.inflight.ready()),
+            b'Z' => {
+                st.transaction = body.first().copied().unwrap_or(b'E');
+                done.extend(st.inflight.ready());
+            }
             b'G' => {
                 if let Some(id) = st.inflight.copy_started() {
                     st.copy_started = Some(id);

@@ -27,18 +27,14 @@ pub struct Upstream {
     pub stream: TcpStream,
     /// Bytes read past the first `ReadyForQuery` (none from a well-behaved server).
     pub leftover: BytesMut,
-    /// `ParameterStatus` messages to pass on to the client.
-    pub parameters: BytesMut,
+    /// The server's `ParameterStatus` reports, in order, as it sent them.
+    pub parameters: Vec<(String, String)>,
     /// The server's `BackendKeyData`, for cancels.
     pub key: Option<(i32, i32)>,
 }
 
 /// Connects to `target`'s database with `params` (besides user and database) and logs in.
-pub async fn connect(
-    target: &Target,
-    params: &[(&str, &str)],
-    wicket_user: &str,
-) -> Result<Upstream, SessionError> {
+pub async fn connect(target: &Target, params: &[(&str, &str)]) -> Result<Upstream, SessionError> {
     let up = &target.config.upstream;
     let address = up.address();
     let stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address))
@@ -53,7 +49,7 @@ pub async fn connect(
     let mut reader = FrameReader::new(stream, MAX_MESSAGE);
     send(&mut reader, &out).await?;
     let mut scram: Option<ScramSha256> = None;
-    let mut parameters = BytesMut::new();
+    let mut parameters = Vec::new();
     let mut key = None;
     loop {
         let frame = reader.next().await?.ok_or_else(|| {
@@ -118,16 +114,7 @@ pub async fn connect(
             }
             b'S' => {
                 let (name, value) = parameter_status(&frame.body)?;
-                // The client sees its own identity, not the gateway's database user.
-                let value = if name == "session_authorization" {
-                    wicket_user.to_string()
-                } else {
-                    value
-                };
-                put_frame(&mut parameters, b'S', |b| {
-                    put_cstr(b, &name);
-                    put_cstr(b, &value);
-                });
+                set_parameter(&mut parameters, &name, &value);
             }
             b'K' => key = Some(backend_key(&frame.body)?),
             b'Z' => break,
@@ -144,6 +131,38 @@ pub async fn connect(
     })
 }
 
+impl Upstream {
+    /// The `ParameterStatus` messages the client gets at startup: the server's, except that
+    /// the client sees its own identity, `wicket_user`, not the gateway's database user.
+    pub fn greeting_parameters(&self, wicket_user: &str) -> BytesMut {
+        greeting(&self.parameters, wicket_user)
+    }
+}
+
+fn greeting(parameters: &[(String, String)], wicket_user: &str) -> BytesMut {
+    let mut out = BytesMut::new();
+    for (name, value) in parameters {
+        let value = if name == "session_authorization" {
+            wicket_user
+        } else {
+            value
+        };
+        put_frame(&mut out, b'S', |b| {
+            put_cstr(b, name);
+            put_cstr(b, value);
+        });
+    }
+    out
+}
+
+/// Records a `ParameterStatus` report: a later one replaces an earlier one of that name.
+pub fn set_parameter(parameters: &mut Vec<(String, String)>, name: &str, value: &str) {
+    match parameters.iter_mut().find(|(n, _)| n == name) {
+        Some(p) => p.1 = value.to_string(),
+        None => parameters.push((name.to_string(), value.to_string())),
+    }
+}
+
 fn password(target: &Target) -> Result<&str, SessionError> {
     target.password.as_ref().map(|p| p.expose()).ok_or_else(|| {
         SessionError::Upstream("the server asks for a password and the target has no `password_env` or `password_file`".into())
@@ -154,4 +173,37 @@ async fn send(reader: &mut FrameReader<TcpStream>, bytes: &[u8]) -> Result<(), S
     let (stream, _) = reader.parts_mut();
     stream.write_all(bytes).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::protocol::split_frame;
+
+    #[test]
+    fn the_client_sees_its_own_identity_and_the_latest_reports() {
+        let mut parameters = Vec::new();
+        set_parameter(&mut parameters, "session_authorization", "wicket_gw");
+        set_parameter(&mut parameters, "application_name", "psql");
+        set_parameter(&mut parameters, "TimeZone", "UTC");
+        // A later report of a name replaces the earlier one, in place.
+        set_parameter(&mut parameters, "application_name", "wicket");
+        let mut bytes = greeting(&parameters, "alice");
+        let mut seen = Vec::new();
+        while let Some(frame) = split_frame(&mut bytes, MAX_MESSAGE).unwrap() {
+            assert_eq!(frame.tag, b'S');
+            seen.push(parameter_status(&frame.body).unwrap());
+        }
+        let seen: Vec<(&str, &str)> = seen.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        assert_eq!(
+            seen,
+            [
+                ("session_authorization", "alice"),
+                ("application_name", "wicket"),
+                ("TimeZone", "UTC")
+            ]
+        );
+    }
 }

@@ -26,6 +26,7 @@ mod monitoring;
 mod portals;
 mod protocol_names;
 mod readonly;
+mod reuse;
 mod tables;
 mod tls;
 mod upstream_auth;

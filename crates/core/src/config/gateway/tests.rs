@@ -58,6 +58,25 @@ fn a_target_parses_with_its_defaults() {
     );
     assert_eq!(t.tls, None);
     assert_eq!(t.statement_max_bytes, 4096);
+    assert!(
+        t.reuse_upstream,
+        "upstream connections are reused unless turned off"
+    );
+}
+
+#[test]
+fn reuse_upstream_can_be_turned_off_and_takes_only_a_boolean() {
+    let config = Config::parse(
+        "w.toml",
+        &with_targets(&format!("{ONE}reuse_upstream = false\n")),
+    )
+    .unwrap();
+    assert!(!config.gateway.postgres[0].reuse_upstream);
+    rejected(
+        &format!("{ONE}reuse_upstream = \"no\"\n"),
+        "reuse_upstream",
+        "expected a boolean",
+    );
 }
 
 #[test]
