@@ -227,14 +227,7 @@ fn parse_metrics(text: &str) -> BTreeMap<String, f64> {
 }
 
 async fn metrics(app: &TestApp) -> (String, BTreeMap<String, f64>) {
-    let resp = app
-        .client
-        .get(format!("{}/metrics", app.addr))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let text = resp.text().await.unwrap();
+    let text = app.metrics_text().await;
     let parsed = parse_metrics(&text);
     (text, parsed)
 }

@@ -178,15 +178,7 @@ async fn an_approved_extension_moves_the_end_of_the_same_grant() {
     assert_eq!(verify["ok"], true, "{verify}");
 
     // Counted.
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics_text().await;
     assert!(
         metrics.contains("wicket_grant_extensions_total{outcome=\"requested\"} 1"),
         "{metrics}"

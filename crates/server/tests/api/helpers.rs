@@ -93,6 +93,26 @@ impl TestApp {
         self.start().await;
     }
 
+    /// The `/metrics` page (unauthenticated, as Prometheus reads it).
+    pub async fn metrics_text(&self) -> String {
+        let resp = self
+            .client
+            .get(format!("{}/metrics", self.addr))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.text().await.unwrap()
+    }
+
+    /// The value of one metrics series (its name and labels, as written), when exposed.
+    pub async fn metric(&self, series: &str) -> Option<u64> {
+        self.metrics_text()
+            .await
+            .lines()
+            .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+    }
+
     /// A fresh token for `user`, minted as `wicket token create` does.
     pub async fn token(&self, user: &str) -> String {
         wicket_engine::admin::create_token(

@@ -152,30 +152,20 @@ async fn webhooks_carry_signed_payloads_slack_text_and_retry_after_a_500() {
     // Deliveries and failed attempts are counted per sink, by name only. A delivery is
     // counted once its 200 is read, after the receiver has it: wait for the second.
     let delivered = "wicket_webhook_deliveries_total{sink=\"ops\",outcome=\"delivered\"}";
+    let started = std::time::Instant::now();
+    while app.metric(delivered).await.is_none_or(|n| n < 2) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "after 30 s, fewer than 2 deliveries to `ops` counted: {:?}",
+            app.metric(delivered).await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let metrics = app.metrics_text().await;
     let value = |metrics: &str, series: &str| -> Option<u64> {
         metrics
             .lines()
             .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
-    };
-    let started = std::time::Instant::now();
-    let metrics = loop {
-        let metrics = app
-            .client
-            .get(format!("{}/metrics", app.addr))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        if value(&metrics, delivered).is_some_and(|n| n >= 2) {
-            break metrics;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "after 30 s, fewer than 2 deliveries to `ops` counted: {metrics}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let count = |series: &str| -> u64 {
         value(&metrics, series).unwrap_or_else(|| panic!("no `{series}` in {metrics}"))

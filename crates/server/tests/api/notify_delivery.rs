@@ -12,32 +12,17 @@ use wicket_engine::notify::MAX_ATTEMPTS;
 use super::receiver::{Received, Receiver};
 use crate::helpers::*;
 
-/// The value of one metrics series, when the server exposes it.
-async fn metric(app: &TestApp, series: &str) -> Option<u64> {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
-}
-
 /// Waits (up to 30 s) until `series` reads `want`.
 async fn wait_metric(app: &TestApp, series: &str, want: u64) {
     for _ in 0..600 {
-        if metric(app, series).await == Some(want) {
+        if app.metric(series).await == Some(want) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!(
         "`{series}` is {:?}, not {want}, after 30 s",
-        metric(app, series).await
+        app.metric(series).await
     );
 }
 
@@ -101,12 +86,9 @@ events = ["notify.failed"]
     )
     .await;
     assert_eq!(
-        metric(
-            &app,
-            "wicket_webhook_deliveries_total{sink=\"down\",outcome=\"delivered\"}"
-        )
-        .await
-        .unwrap_or(0),
+        app.metric("wicket_webhook_deliveries_total{sink=\"down\",outcome=\"delivered\"}")
+            .await
+            .unwrap_or(0),
         0
     );
 

@@ -331,15 +331,7 @@ async fn on_call_approves_the_step_and_anything_else_falls_back_to_the_approvers
     }
 
     // Counted by outcome.
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics_text().await;
     for line in [
         "wicket_oncall_lookups_total{provider=\"pagerduty\",outcome=\"on_call\"} 1",
         "wicket_oncall_lookups_total{provider=\"pagerduty\",outcome=\"not_on_call\"} 4",

@@ -97,19 +97,21 @@ async fn until_a_write_waits_on_review_items(db: &str) {
 }
 
 /// A server with the payments review started, alice allowed by the `group:sre` binding under
-/// review, and that item's row locked by a transaction of this test's own.
+/// review, and that item's row locked by a transaction of this test's own (on `holder`).
 struct HeldItem {
     app: crate::helpers::TestApp,
     alice: String,
     bob: String,
     path: String,
     item: String,
+    holder: sqlx::PgConnection,
 }
 
 const PAYMENTS_LEDGER: &str = "postgres/prod/payments/ledger";
 
 async fn review_of_sre() -> HeldItem {
     use crate::api::reviews::{PAYMENTS, PAYMENTS_REVIEW, allowed, campaigns_once, item, with};
+    use sqlx::Connection;
 
     let app = spawn_with(&with(&[PAYMENTS, PAYMENTS_REVIEW])).await;
     assert!(app.db.starts_with("postgres"), "{}", app.db);
@@ -125,9 +127,17 @@ async fn review_of_sre() -> HeldItem {
         .as_str()
         .unwrap()
         .to_string();
+    let mut holder = sqlx::PgConnection::connect(&app.db).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut holder).await.unwrap();
+    sqlx::query("SELECT id FROM review_items WHERE id = $1 FOR UPDATE")
+        .bind(&sre)
+        .fetch_one(&mut holder)
+        .await
+        .unwrap();
     HeldItem {
         path: format!("/v1/reviews/{campaign}/items/{sre}/revoke"),
         item: sre,
+        holder,
         app,
         alice,
         bob,
@@ -140,21 +150,16 @@ async fn review_of_sre() -> HeldItem {
 #[tokio::test]
 async fn a_binding_revoked_in_review_gives_nothing_before_its_revocation_is_written() {
     use crate::api::reviews::allowed;
-    use sqlx::Connection;
 
-    let h = review_of_sre().await;
-    let mut holder = sqlx::PgConnection::connect(&h.app.db).await.unwrap();
-    let mut lock = holder.begin().await.unwrap();
-    sqlx::query("SELECT id FROM review_items WHERE id = $1 FOR UPDATE")
-        .bind(&h.item)
-        .fetch_one(&mut *lock)
-        .await
-        .unwrap();
+    let mut h = review_of_sre().await;
     let revoke = h.app.post(&h.path, &h.bob, serde_json::json!({}));
     let meanwhile = async {
         until_a_write_waits_on_review_items(&h.app.db).await;
         let during = allowed(&h.app, &h.alice, PAYMENTS_LEDGER).await;
-        lock.rollback().await.unwrap();
+        sqlx::query("ROLLBACK")
+            .execute(&mut h.holder)
+            .await
+            .unwrap();
         during
     };
     let ((status, body), during) = tokio::join!(revoke, meanwhile);
@@ -171,16 +176,8 @@ async fn a_binding_revoked_in_review_gives_nothing_before_its_revocation_is_writ
 #[tokio::test]
 async fn a_revocation_that_loses_to_a_certification_gives_the_binding_back() {
     use crate::api::reviews::allowed;
-    use sqlx::Connection;
 
-    let h = review_of_sre().await;
-    let mut holder = sqlx::PgConnection::connect(&h.app.db).await.unwrap();
-    let mut lock = holder.begin().await.unwrap();
-    sqlx::query("SELECT id FROM review_items WHERE id = $1 FOR UPDATE")
-        .bind(&h.item)
-        .fetch_one(&mut *lock)
-        .await
-        .unwrap();
+    let mut h = review_of_sre().await;
     let revoke = h.app.post(&h.path, &h.bob, serde_json::json!({}));
     let meanwhile = async {
         until_a_write_waits_on_review_items(&h.app.db).await;
@@ -190,10 +187,10 @@ async fn a_revocation_that_loses_to_a_certification_gives_the_binding_back() {
             "UPDATE review_items SET decision = 'certified', decided_by = 'lead' WHERE id = $1",
         )
         .bind(&h.item)
-        .execute(&mut *lock)
+        .execute(&mut h.holder)
         .await
         .unwrap();
-        lock.commit().await.unwrap();
+        sqlx::query("COMMIT").execute(&mut h.holder).await.unwrap();
         during
     };
     let ((status, body), during) = tokio::join!(revoke, meanwhile);
