@@ -264,7 +264,7 @@ mod tests {
             let (up, server) = pair().await;
             ports.push(port(&up));
             servers.push(server);
-            pool.put(key("orders", i % 2 == 0), up);
+            pool.put(key("orders", i.is_multiple_of(2)), up);
         }
         let (other, _server) = pair().await;
         pool.put(key("billing", false), other);
@@ -279,7 +279,7 @@ mod tests {
         }
         // The newest is taken first.
         assert_eq!(
-            pool.take(&key("orders", (KEEP + 1) % 2 == 0))
+            pool.take(&key("orders", (KEEP + 1).is_multiple_of(2)))
                 .map(|u| port(&u)),
             ports.last().copied()
         );
