@@ -33,4 +33,7 @@ pub enum SessionError {
     Refused(ErrorFields),
     #[error("upstream: {0}")]
     Upstream(String),
+    /// The server has no connection slot left (`53300`).
+    #[error("upstream: {0}")]
+    UpstreamFull(String),
 }

@@ -15,7 +15,7 @@ use crate::session::upstream::Upstream;
 /// How long an idle connection is kept.
 pub const IDLE: Duration = Duration::from_secs(30);
 
-/// How many idle connections are kept for one target and one set of settings.
+/// How many idle connections are kept for one target, whatever their settings.
 pub const KEEP: usize = 16;
 
 /// Which sessions may share a connection: the target, and every startup setting sent
@@ -67,16 +67,34 @@ impl Pool {
         found
     }
 
-    /// Keeps `upstream` (already reset) for `key`; over [`KEEP`], the oldest is closed.
+    /// Keeps `upstream` (already reset) for `key`; over [`KEEP`] for its target, the target's
+    /// oldest idle connection is closed.
     pub fn put(&self, key: Key, upstream: Upstream) {
         let mut idle = self.lock();
-        let list = idle.entry(key).or_default();
-        list.push(Idle {
+        let target = key.target.clone();
+        idle.entry(key).or_default().push(Idle {
             upstream,
             since: Instant::now(),
         });
-        if list.len() > KEEP {
-            list.remove(0);
+        let kept: usize = idle
+            .iter()
+            .filter(|(k, _)| k.target == target)
+            .map(|(_, list)| list.len())
+            .sum();
+        if kept > KEEP {
+            let oldest = idle
+                .iter()
+                .filter(|(k, list)| k.target == target && !list.is_empty())
+                .min_by_key(|(_, list)| list[0].since)
+                .map(|(k, _)| k.clone());
+            if let Some(k) = oldest
+                && let Some(list) = idle.get_mut(&k)
+            {
+                close(list.remove(0).upstream);
+                if list.is_empty() {
+                    idle.remove(&k);
+                }
+            }
         }
     }
 
@@ -89,9 +107,12 @@ impl Pool {
         let mut idle = self.lock();
         let mut closed = 0;
         idle.retain(|_, list| {
-            let before = list.len();
-            list.retain(|e| e.since.elapsed() < longest);
-            closed += before - list.len();
+            let (keep, old): (Vec<Idle>, Vec<Idle>) = std::mem::take(list)
+                .into_iter()
+                .partition(|e| e.since.elapsed() < longest);
+            closed += old.len();
+            old.into_iter().for_each(|e| close(e.upstream));
+            *list = keep;
             !list.is_empty()
         });
         closed
@@ -106,14 +127,28 @@ impl Pool {
         self.len() == 0
     }
 
-    /// Closes every idle connection (at shutdown).
-    pub fn clear(&self) {
-        self.lock().clear();
+    /// Closes every idle connection (at shutdown, or when a server has no slot left for a
+    /// new one); the number closed.
+    pub fn clear(&self) -> usize {
+        let mut idle = self.lock();
+        let mut closed = 0;
+        for (_, list) in idle.drain() {
+            closed += list.len();
+            list.into_iter().for_each(|e| close(e.upstream));
+        }
+        closed
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Vec<Idle>>> {
         self.idle.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Ends an idle connection as a client should: `Terminate`, then the socket closes, so the
+/// server's process exits at once and logs a clean end. The socket is idle and non-blocking:
+/// the five bytes go out without waiting, or the close alone ends it.
+fn close(upstream: Upstream) {
+    let _ = socket2::SockRef::from(&upstream.stream).send(&[b'X', 0, 0, 0, 4]);
 }
 
 /// False when the server closed the connection or sent something while it was idle (a
@@ -220,24 +255,40 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn at_most_keep_are_kept_and_idle_ones_are_swept() {
+    async fn at_most_keep_are_kept_per_target_and_idle_ones_are_swept() {
         let pool = Pool::default();
         let mut servers = Vec::new();
         let mut ports = Vec::new();
-        for _ in 0..KEEP + 2 {
+        // Two settings of one target share its cap; another target has its own.
+        for i in 0..KEEP + 2 {
             let (up, server) = pair().await;
             ports.push(port(&up));
             servers.push(server);
-            pool.put(key("orders", false), up);
+            pool.put(key("orders", i.is_multiple_of(2)), up);
         }
-        assert_eq!(pool.len(), KEEP);
-        // The two oldest were closed; the newest is taken first.
+        let (other, _server) = pair().await;
+        pool.put(key("billing", false), other);
+        assert_eq!(pool.len(), KEEP + 1);
+        // The two oldest were closed, and told so: `Terminate` reached their servers.
+        for server in &mut servers[..2] {
+            let mut got = [0u8; 5];
+            tokio::io::AsyncReadExt::read_exact(server, &mut got)
+                .await
+                .unwrap();
+            assert_eq!(got, [b'X', 0, 0, 0, 4]);
+        }
+        // The newest is taken first.
         assert_eq!(
-            pool.take(&key("orders", false)).map(|u| port(&u)),
+            pool.take(&key("orders", (KEEP + 1).is_multiple_of(2)))
+                .map(|u| port(&u)),
             ports.last().copied()
         );
         assert_eq!(pool.sweep(), 0, "nothing is idle for 30 s yet");
-        assert_eq!(pool.sweep_idle(Duration::ZERO), KEEP - 1);
+        assert_eq!(pool.sweep_idle(Duration::ZERO), KEEP);
+        assert!(pool.is_empty());
+        let (last, _server) = pair().await;
+        pool.put(key("orders", false), last);
+        assert_eq!(pool.clear(), 1);
         assert!(pool.is_empty());
     }
 }

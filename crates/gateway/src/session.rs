@@ -209,7 +209,7 @@ async fn run(tcp: TcpStream, peer: SocketAddr, listener: &Listener) -> Result<()
     let fresh = reused.is_none();
     let upstream = match reused {
         Some(u) => Ok(u),
-        None => upstream::connect(&auth.target, &params).await,
+        None => reuse::connect(&listener.pool, &auth.target, &params).await,
     };
     let upstream = match upstream {
         Ok(u) => u,

@@ -5,7 +5,7 @@
 //! prepared statements, unlistens, releases advisory locks and resets every setting, the
 //! session authorization and the role to what the startup message set.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use tokio::io::AsyncWriteExt;
@@ -14,13 +14,44 @@ use super::frames::FrameReader;
 use super::upstream::{self, Upstream};
 use super::{Session, State};
 use crate::error::SessionError;
+use crate::pool::Pool;
 use crate::protocol::MAX_MESSAGE;
 use crate::protocol::backend::{command_tag, parameter_status, ready_status};
 use crate::protocol::error_response::ErrorFields;
 use crate::protocol::query::Query;
+use crate::target::Target;
 
 /// How long the reset may take before the connection is closed instead.
 const RESET_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a new connection is tried again after idle ones were closed to make room.
+const ROOM_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens a new upstream connection. Kept connections must never cost a session its place:
+/// when the server has no slot left (`53300`) and this listener keeps idle connections, they
+/// are closed and the connection is tried again while their server processes exit.
+pub(super) async fn connect(
+    pool: &Pool,
+    target: &Target,
+    params: &[(&str, &str)],
+) -> Result<Upstream, SessionError> {
+    let first = upstream::connect(target, params).await;
+    if !matches!(first, Err(SessionError::UpstreamFull(_))) || pool.clear() == 0 {
+        return first;
+    }
+    tracing::info!(target = %target.config.name, "the server had no connection slot left: idle upstream connections closed to make room");
+    let deadline = Instant::now() + ROOM_TIMEOUT;
+    let mut pause = Duration::from_millis(10);
+    loop {
+        tokio::time::sleep(pause).await;
+        match upstream::connect(target, params).await {
+            Err(SessionError::UpstreamFull(_)) if Instant::now() < deadline => {
+                pause = (pause * 2).min(Duration::from_millis(200));
+            }
+            other => return other,
+        }
+    }
+}
 
 /// True when the session left its upstream connection with nothing under way.
 pub(super) fn reusable(s: &Session, st: &State) -> bool {

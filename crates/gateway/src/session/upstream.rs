@@ -22,6 +22,9 @@ use crate::target::Target;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// SQLSTATE `too_many_connections`: no connection slot left on the server.
+const TOO_MANY_CONNECTIONS: &str = "53300";
+
 /// A ready upstream connection.
 pub struct Upstream {
     pub stream: TcpStream,
@@ -106,11 +109,12 @@ pub async fn connect(target: &Target, params: &[(&str, &str)]) -> Result<Upstrea
             }
             b'E' => {
                 let e = ErrorFields::decode(&frame.body)?;
-                return Err(SessionError::Upstream(format!(
-                    "the server refused: {} ({})",
-                    e.message(),
-                    e.code()
-                )));
+                let message = format!("the server refused: {} ({})", e.message(), e.code());
+                return Err(if e.code() == TOO_MANY_CONNECTIONS {
+                    SessionError::UpstreamFull(message)
+                } else {
+                    SessionError::Upstream(message)
+                });
             }
             b'S' => {
                 let (name, value) = parameter_status(&frame.body)?;

@@ -3,9 +3,9 @@
 //! reaches the second; a session that ended any other way never leaves its connection.
 
 use serde_json::Value;
-use tokio_postgres::Client;
+use tokio_postgres::{Client, NoTls};
 
-use crate::helpers::{Env, db_error, env, env_with};
+use crate::helpers::{Env, UPSTREAM_PASSWORD, UPSTREAM_USER, db_error, env, env_with};
 
 /// The server process behind `c`.
 async fn backend(c: &Client) -> i32 {
@@ -249,5 +249,59 @@ async fn reuse_upstream_off_gives_every_session_its_own_connection() {
         started.iter().all(|e| e["details"]["upstream"] == "new"),
         "{started:?}"
     );
+    env.stop().await;
+}
+
+#[tokio::test]
+async fn kept_connections_make_room_when_the_server_has_no_slot_left() {
+    // A role of its own, allowed two connections: the kept ones take both.
+    const ROLE: &str = "wicket_gw_two";
+    let Some(env) = env_with(|t| {
+        *t = t.replace(
+            &format!("postgres://{UPSTREAM_USER}@"),
+            &format!("postgres://{ROLE}@"),
+        );
+    })
+    .await
+    else {
+        return;
+    };
+    let direct = env.direct().await;
+    let create = format!("CREATE ROLE {ROLE} LOGIN PASSWORD '{UPSTREAM_PASSWORD}'");
+    if let Err(e) = direct.batch_execute(&create).await {
+        assert!(e.code().is_some_and(|c| c.code() == "42710"), "{e}");
+    }
+    direct
+        .batch_execute(&format!("ALTER ROLE {ROLE} CONNECTION LIMIT 2"))
+        .await
+        .unwrap();
+    env.grant("alice", "db-read", "10m").await;
+    let token = env.token("alice").await;
+    let connect = |name: &str| {
+        let conn_string = format!(
+            "{} application_name={name}",
+            env.conn_string("alice", &token)
+        );
+        async move {
+            let (c, conn) = tokio_postgres::connect(&conn_string, NoTls).await.unwrap();
+            (c, tokio::spawn(conn))
+        }
+    };
+    // Two sessions of different settings end cleanly: two connections kept.
+    let mut kept = Vec::new();
+    for name in ["one", "two"] {
+        let (c, conn) = connect(name).await;
+        kept.push(backend(&c).await);
+        drop(c);
+        conn.await.unwrap().unwrap();
+    }
+    sessions(&env, 2).await;
+    // A third with settings of its own: the role has no slot left until the kept ones go.
+    let (c, _conn) = connect("three").await;
+    let third = backend(&c).await;
+    assert!(!kept.contains(&third), "{third} {kept:?}");
+    for pid in kept {
+        gone(&env, pid).await;
+    }
     env.stop().await;
 }
