@@ -90,8 +90,9 @@ async fn listen(mut feed: Box<dyn ChangeFeed>, tx: mpsc::Sender<Change>) {
 pub async fn apply(app: &App, change: Change) {
     let result = match change {
         Change::Grant { id, revoked: true } => {
-            // Denied at once; then read back who revoked it and why, for the denials to say.
-            app.replica.apply(&app.index, vec![Op::Remove(id.clone())]);
+            // Denied at once (a revocation this server made and remembers stays remembered);
+            // then read back who revoked it and why, for the denials to say.
+            app.replica.apply(&app.index, vec![Op::Stop(id.clone())]);
             refresh_grant(app, &id).await
         }
         Change::Grant { id, revoked: false } => refresh_grant(app, &id).await,

@@ -827,3 +827,23 @@ fn revoking_in_the_index_denies_at_once_and_keeps_the_why() {
     index.remove_grant("gr-1");
     assert!(index.revoked_of("alice").is_empty());
 }
+
+#[test]
+fn stopping_a_grant_denies_at_once_and_keeps_a_known_revocation() {
+    let mut index = index();
+    index.upsert_grant(&grant("gr-1", "alice", "orders-db-read", t0(), t(3600)));
+    index.upsert_grant(&grant("gr-2", "bob", "orders-db-read", t0(), t(3600)));
+    // Revoked here, then announced by the change feed: the why stays.
+    index.revoke_grant("gr-1", t(60), "wicket:monitor", "anomaly");
+    index.stop_grant("gr-1");
+    let d = check(&index, "alice", "db:select", ORDERS, t(61));
+    assert!(!d.allowed);
+    assert_eq!(
+        d.revoked.map(|r| r.revoked_by),
+        Some(Some("wicket:monitor".to_string()))
+    );
+    // Revoked by another server: denied at once, the why comes with the grant's read.
+    index.stop_grant("gr-2");
+    assert!(!check(&index, "bob", "db:select", ORDERS, t(61)).allowed);
+    assert!(index.grants_of("bob").is_empty());
+}

@@ -52,6 +52,15 @@ impl Index {
         }
     }
 
+    /// Stops live grant `id` allowing at once, keeping what is known of its revocation (who,
+    /// when, why) for the denials to say; another server's revocation, before its details
+    /// are read.
+    pub fn stop_grant(&mut self, id: &str) {
+        if let Some(user) = self.grant_owner.remove(id) {
+            self.drop_from(user, id);
+        }
+    }
+
     /// Revokes live grant `id` at `at`: it allows nothing from now on, and, revoked before its
     /// end, is remembered with who revoked it and why until that end. An unknown id is left
     /// alone (already ended, or never here).

@@ -19,6 +19,8 @@ pub enum Op {
     /// Adds or replaces a grant (a revoked one is removed).
     Upsert(Grant),
     Remove(String),
+    /// Stops a grant allowing, keeping what the index knows of its revocation.
+    Stop(String),
     /// Revokes a grant: it stops allowing at once, and is remembered (who, when, why) until
     /// its end so a denial can say why.
     Revoke(Revocation),
@@ -29,6 +31,7 @@ impl Op {
         match self {
             Op::Upsert(g) => index.upsert_grant(g),
             Op::Remove(id) => index.remove_grant(id),
+            Op::Stop(id) => index.stop_grant(id),
             Op::Revoke(r) => index.revoke_grant(&r.grant_id, r.at, &r.by, &r.reason),
         }
     }
