@@ -17,6 +17,7 @@ pub mod signin;
 pub mod slack;
 pub mod tls;
 pub mod ui;
+pub mod unread;
 pub mod view;
 
 pub use serve::{Http, Running, ServeOptions, serve, spawn};

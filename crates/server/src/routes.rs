@@ -71,6 +71,7 @@ pub fn router(app: App) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(crate::body::reject_nul))
+        .layer(axum::middleware::from_fn(crate::unread::close_unread))
         .with_state(app)
 }
 

@@ -280,7 +280,7 @@ async fn unknown_ids_routes_and_methods() {
 async fn bodies_over_one_mebibyte_are_413() {
     let app = spawn_app().await;
     let alice = app.token("alice").await;
-    let big = format!("{{\"reason\": \"{}\"}}", "x".repeat(1 << 20));
+    let big = format!("{{\"reason\": \"{}\"}}", "x".repeat(2 << 20));
     let resp = app
         .client
         .post(format!("{}/v1/requests", app.addr))
@@ -291,6 +291,9 @@ async fn bodies_over_one_mebibyte_are_413() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // The rest of the body is left unread, so the server closes the connection: it says so,
+    // and a keep-alive client does not send its next request on a closing socket.
+    assert_eq!(resp.headers()["connection"], "close");
     let v: Value = resp.json().await.unwrap();
     assert_eq!(v["error"]["code"], "body_too_large");
     // Just under the limit is read (and then judged on its content).
