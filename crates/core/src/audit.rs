@@ -109,10 +109,15 @@ pub fn canonical_json(value: &Value) -> String {
             other => other.clone(),
         }
     }
+    // `to_string` of a `Value` goes through `fmt::Display`, a write call a token; writing
+    // into a byte buffer is the same compact text at a fraction of the cost.
+    fn text(value: &Value) -> String {
+        serde_json::to_string(value).unwrap_or_else(|_| value.to_string())
+    }
     if is_sorted(value) {
-        value.to_string()
+        text(value)
     } else {
-        sorted(value).to_string()
+        text(&sorted(value))
     }
 }
 
