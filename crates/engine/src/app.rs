@@ -27,9 +27,21 @@ use crate::web_sessions::Sessions;
 /// How often a transition is retried after losing a race to a concurrent writer.
 const MAX_ATTEMPTS: usize = 32;
 
-/// Everything a handler needs; cheap to clone.
+/// Everything a handler needs, behind one reference count: a clone (every request takes
+/// one) is one atomic increment, however many parts the state has.
 #[derive(Clone)]
-pub struct App {
+pub struct App(Arc<AppState>);
+
+impl std::ops::Deref for App {
+    type Target = AppState;
+
+    fn deref(&self) -> &AppState {
+        &self.0
+    }
+}
+
+/// The parts of an [`App`].
+pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub index: Arc<RwLock<Index>>,
@@ -60,11 +72,16 @@ pub fn now() -> Time {
 }
 
 impl App {
-    pub fn new(config: Arc<Config>, store: Arc<dyn Store>, index: Index) -> App {
+    pub fn new(
+        config: Arc<Config>,
+        store: Arc<dyn Store>,
+        index: Index,
+        oidc: Option<Oidc>,
+    ) -> App {
         let metrics = Arc::new(Metrics::default());
         let tail = Tail::default();
         let health = Arc::new(Health::default());
-        App {
+        App(Arc::new(AppState {
             audit: AuditWriter::start(store.clone(), metrics.clone(), tail.clone(), health.clone()),
             health,
             tail,
@@ -76,10 +93,10 @@ impl App {
             replica: Replica::default(),
             sessions: Sessions::default(),
             provision: crate::provision::Provisioning::default(),
-            oidc: None,
+            oidc,
             identities: Arc::default(),
             slack_replays: Arc::default(),
-        }
+        }))
     }
 
     pub fn index(&self) -> RwLockReadGuard<'_, Index> {

@@ -83,8 +83,7 @@ impl Engine {
         let index = replicate::load_index(&*store, config.clone(), at)
             .await
             .context("loading grants")?;
-        let mut app = App::new(config, store, index);
-        app.oidc = oidc;
+        let app = App::new(config, store, index, oidc);
         crate::identity::refresh(&app)
             .await
             .context("reading the user directory")?;
