@@ -43,10 +43,9 @@ impl Index {
         }
     }
 
+    /// Forgets grant `id`: it stops allowing, and any note of its revocation goes too.
     pub fn remove_grant(&mut self, id: &str) {
-        if let Some(user) = self.grant_owner.remove(id) {
-            self.drop_from(user, id);
-        }
+        self.stop_grant(id);
         if let Some(user) = self.revoked_owner.remove(id) {
             self.forget_revoked(user, id);
         }
