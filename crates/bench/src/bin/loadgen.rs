@@ -6,6 +6,7 @@
 //! (not audited), denied (audited, with requestable roles), allowed by a grant (audited);
 //! and `/v1/check/batch`. Prints Markdown tables.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -99,7 +100,10 @@ struct Tokens {
     granted: String,
 }
 
-async fn metric(conn: &mut Conn, token: &str, name: &str) -> Result<u64> {
+/// Reads one counter of `/metrics` on a connection of its own: a connection kept idle through a
+/// phase longer than the server's idle limit (10 s) would find itself closed.
+async fn metric(addr: SocketAddr, token: &str, name: &str) -> Result<u64> {
+    let mut conn = Conn::connect(addr).await?;
     let (_, body) = conn.round_trip(&http1::get("/metrics", token)).await?;
     let text = String::from_utf8_lossy(body);
     Ok(text
@@ -198,8 +202,8 @@ async fn run(args: Args) -> Result<()> {
                 duration: Duration::from_secs(args.duration),
             };
             let before = (
-                metric(&mut admin, &tokens.bench, "wicket_audit_events_total").await?,
-                metric(&mut admin, &tokens.bench, "wicket_audit_batches_total").await?,
+                metric(server.addr, &tokens.bench, "wicket_audit_events_total").await?,
+                metric(server.addr, &tokens.bench, "wicket_audit_batches_total").await?,
             );
             let cpu_before = (cpu_time(Some(server.pid())), cpu_time(None));
             let outcome = load::run(server.addr, pool.clone(), phase)
@@ -217,14 +221,13 @@ async fn run(args: Args) -> Result<()> {
                 per(cpu_after.1, cpu_before.1),
             );
             let after = (
-                metric(&mut admin, &tokens.bench, "wicket_audit_events_total").await?,
-                metric(&mut admin, &tokens.bench, "wicket_audit_batches_total").await?,
+                metric(server.addr, &tokens.bench, "wicket_audit_events_total").await?,
+                metric(server.addr, &tokens.bench, "wicket_audit_batches_total").await?,
             );
             let audit = (after.0 > before.0).then(|| (after.0 - before.0, after.1 - before.1));
             row(scenario, connections, size, &outcome, audit, cpu);
         }
     }
-    drop(admin);
     server.stop()
 }
 
