@@ -6,27 +6,18 @@
 use super::*;
 use crate::config::reviews::OnMissed;
 use crate::error::ErrorKind;
-use crate::testkit::{Counter, t};
+use crate::testkit::{Counter, select_role, t, users};
 
-const CONFIG: &str = r#"
-[[users]]
-name = "alice"
-groups = ["sre"]
-[[users]]
-name = "bob"
-groups = ["leads", "sre"]
-[[users]]
-name = "carol"
-groups = ["leads"]
+/// alice (sre), bob (leads and sre) and carol (leads); role `r`, which the leads own, and
+/// role `other`; one review of `r`.
+fn config() -> Config {
+    let people = users(&[("alice", &["sre"]), ("bob", &["leads", "sre"]), ("carol", &["leads"])]);
+    let owned = select_role("r", "owners = [\"group:leads\"]\n");
+    let text = format!("{people}{owned}{}{REST}", select_role("other", ""));
+    Config::parse("w.toml", &text).unwrap()
+}
 
-[[roles]]
-name = "r"
-owners = ["group:leads"]
-permissions = [{ actions = ["db:select"], resources = ["pg/**"] }]
-[[roles]]
-name = "other"
-permissions = [{ actions = ["db:select"], resources = ["pg/**"] }]
-
+const REST: &str = r#"
 [[bindings]]
 subjects = ["group:sre", "user:carol"]
 roles = ["r", "other"]
@@ -55,7 +46,7 @@ fn grant(id: &str, role: &str, hours: i64) -> Grant {
 }
 
 fn campaign(suspended: &[(String, String)]) -> Campaign {
-    let config = Config::parse("w.toml", CONFIG).unwrap();
+    let config = config();
     let grants = [grant("g-long", "r", 48), grant("g-short", "r", 2)];
     let (c, event) = start(
         &config,
