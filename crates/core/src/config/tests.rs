@@ -553,7 +553,11 @@ fn guardrails_need_a_reason_and_a_unique_name() {
     // MINI has one guardrail, `no-ddl`.
     let again = "[[guardrails]]\nname = \"no-ddl\"\nactions = [\"db:ddl\"]\nresources = [\"**\"]\nreason = \"no\"\n\n";
     let text = mini("[[bindings]]", &format!("{again}[[bindings]]"));
-    assert_rejected(&text, "`guardrails[1].name`", "duplicate guardrail `no-ddl`");
+    assert_rejected(
+        &text,
+        "`guardrails[1].name`",
+        "duplicate guardrail `no-ddl`",
+    );
     let text = mini("\"migrations only\"", "\"  \"");
     assert_rejected(&text, "`guardrails[0].reason`", "needs a reason");
 }

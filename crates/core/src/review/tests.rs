@@ -11,7 +11,11 @@ use crate::testkit::{Counter, select_role, t, users};
 /// alice (sre), bob (leads and sre) and carol (leads); role `r`, which the leads own, and
 /// role `other`; one review of `r`.
 fn config() -> Config {
-    let people = users(&[("alice", &["sre"]), ("bob", &["leads", "sre"]), ("carol", &["leads"])]);
+    let people = users(&[
+        ("alice", &["sre"]),
+        ("bob", &["leads", "sre"]),
+        ("carol", &["leads"]),
+    ]);
     let owned = select_role("r", "owners = [\"group:leads\"]\n");
     let text = format!("{people}{owned}{}{REST}", select_role("other", ""));
     Config::parse("w.toml", &text).unwrap()

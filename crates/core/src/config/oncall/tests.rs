@@ -6,7 +6,6 @@ use crate::config::Config;
 use crate::config::oncall::Provider;
 use crate::testkit::{parse_all, select_role, users};
 
-
 fn with(policy_step: &str, oncall: &str) -> Result<Config, String> {
     let people = users(&[("alice", &["sre"]), ("bob", &["leads"])]);
     let role = select_role("r", "");

@@ -11,7 +11,11 @@ use crate::workflow::{NewRequest, create, review};
 
 /// alice requests; carol (security) and then bob (leads, when on call) approve.
 fn config() -> Config {
-    let people = users(&[("alice", &["sre"]), ("bob", &["leads"]), ("carol", &["security"])]);
+    let people = users(&[
+        ("alice", &["sre"]),
+        ("bob", &["leads"]),
+        ("carol", &["security"]),
+    ]);
     let role = select_role("r", "");
     let text = format!("{people}{role}{POLICY}");
     Config::parse("wicket.toml", &text).unwrap()
