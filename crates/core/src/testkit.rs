@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::action::Action;
 use crate::config::Config;
 use crate::index::Index;
+use crate::model::Grant;
 use crate::resource::Resource;
 use crate::time::{self, Time};
 use crate::workflow::IdSource;
@@ -188,6 +189,29 @@ impl IdSource for Counter {
     fn next_id(&mut self, prefix: &str) -> String {
         self.issued += 1;
         format!("{prefix}-{}", self.issued)
+    }
+}
+
+/// A grant of `role` to `user` over `[starts_at, expires_at)`, approved in request
+/// `request_id`, not revoked.
+pub(crate) fn grant(
+    id: &str,
+    user: &str,
+    role: &str,
+    request_id: &str,
+    starts_at: Time,
+    expires_at: Time,
+) -> Grant {
+    Grant {
+        id: id.into(),
+        user: user.into(),
+        role: role.into(),
+        request_id: request_id.into(),
+        starts_at,
+        expires_at,
+        revoked_at: None,
+        revoked_by: None,
+        revoke_reason: None,
     }
 }
 

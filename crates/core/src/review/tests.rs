@@ -6,7 +6,7 @@
 use super::*;
 use crate::config::reviews::OnMissed;
 use crate::error::ErrorKind;
-use crate::testkit::{Counter, select_role, t, users};
+use crate::testkit::{self, Counter, select_role, t, users};
 
 /// alice (sre), bob (leads and sre) and carol (leads); role `r`, which the leads own, and
 /// role `other`; one review of `r`.
@@ -36,17 +36,7 @@ deadline = "1h"
 "#;
 
 fn grant(id: &str, role: &str, hours: i64) -> Grant {
-    Grant {
-        id: id.into(),
-        user: "alice".into(),
-        role: role.into(),
-        request_id: "req".into(),
-        starts_at: t(0),
-        expires_at: t(hours * 3600),
-        revoked_at: None,
-        revoked_by: None,
-        revoke_reason: None,
-    }
+    testkit::grant(id, "alice", role, "req", t(0), t(hours * 3600))
 }
 
 fn campaign(suspended: &[(String, String)]) -> Campaign {

@@ -6,7 +6,7 @@
 use super::*;
 use crate::error::ErrorKind;
 use crate::model::Verdict;
-use crate::testkit::{CONFIG, Counter, FILE, mins};
+use crate::testkit::{self, CONFIG, Counter, FILE, mins};
 use crate::workflow::{review_with, revoke};
 
 /// The fixture plus a policy whose extensions take one lighter step, and one whose
@@ -61,17 +61,7 @@ fn granted(policy: &str, role: &str) -> (Request, Grant) {
         reviews: Vec::new(),
         version: 3,
     };
-    let grant = Grant {
-        id: "gr-1".into(),
-        user: "alice".into(),
-        role: role.into(),
-        request_id: origin.id.clone(),
-        starts_at: mins(0),
-        expires_at: mins(60),
-        revoked_at: None,
-        revoked_by: None,
-        revoke_reason: None,
-    };
+    let grant = testkit::grant("gr-1", "alice", role, &origin.id, mins(0), mins(60));
     (origin, grant)
 }
 
