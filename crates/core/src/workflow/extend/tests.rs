@@ -115,6 +115,17 @@ fn approve(
     )
 }
 
+/// One refused ask: who asks, for what, when; the error's kind and code, and words its
+/// message holds.
+type Refusal = (
+    &'static str,
+    NewExtension,
+    Time,
+    ErrorKind,
+    &'static str,
+    &'static [&'static str],
+);
+
 #[track_caller]
 fn refused(result: Result<Changes, WicketError>, kind: ErrorKind, code: &str) -> String {
     match result {
@@ -214,7 +225,7 @@ fn hostile_extensions_are_refused_with_what_is_wrong() {
         by: Some("1h".into()),
         reason: None,
     };
-    let cases: [(&str, NewExtension, Time, ErrorKind, &str, &[&str]); 6] = [
+    let cases: [Refusal; 6] = [
         (
             "bob",
             ask("1h"),
