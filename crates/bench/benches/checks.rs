@@ -15,13 +15,16 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{
+    BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main,
+};
 use wicket_bench::crosscheck::{Engines, cross_check};
 use wicket_bench::reference;
 use wicket_bench::stats::{clock_overhead, time_each};
 use wicket_bench::wicket::{self, ParsedCheck};
 use wicket_bench::workload::{Spec, Workload};
-use wicket_core::{Index, Time, decide, time};
+use wicket_core::{Decision, Index, Time, decide, time};
 
 fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
     std::env::var(name)
@@ -76,46 +79,19 @@ fn engines(c: &mut Criterion) {
         g.measurement_time(Duration::from_secs(3));
         let (index, checks, now) = (&e.wicket.index, &e.wicket.checks, e.wicket.now);
         let n = checks.len();
-        g.bench_function(BenchmarkId::new("wicket", roles), |b| {
-            let mut i = 0;
-            b.iter(|| {
-                i = (i + 1) % n;
-                let c = &checks[i];
-                black_box(decide(index, &c.user, &c.action, &c.resource, now))
-            })
+        let id = |engine| BenchmarkId::new(engine, roles);
+        round_robin(&mut g, id("wicket"), n, |i| ours(index, &checks[i], now));
+        round_robin(&mut g, id("wicket-before"), n, |i| {
+            before(index, &checks[i], now)
         });
-        g.bench_function(BenchmarkId::new("wicket-before", roles), |b| {
-            let mut i = 0;
-            b.iter(|| {
-                i = (i + 1) % n;
-                let c = &checks[i];
-                black_box(reference::decide(
-                    index,
-                    &c.user,
-                    &c.action,
-                    &c.resource,
-                    now,
-                ))
-            })
-        });
-        g.bench_function(BenchmarkId::new("cedar", roles), |b| {
-            let mut i = 0;
-            b.iter(|| {
-                i = (i + 1) % n;
-                black_box(e.cedar.allowed(&e.cedar.requests[i]))
-            })
+        round_robin(&mut g, id("cedar"), n, |i| {
+            e.cedar.allowed(&e.cedar.requests[i])
         });
         if roles <= casbin_max {
-            g.bench_function(BenchmarkId::new("casbin", roles), |b| {
-                let mut i = 0;
-                b.iter(|| {
-                    i = (i + 1) % n;
-                    black_box(
-                        e.casbin
-                            .allowed(&e.casbin.requests[i])
-                            .expect("casbin enforce"),
-                    )
-                })
+            round_robin(&mut g, id("casbin"), n, |i| {
+                e.casbin
+                    .allowed(&e.casbin.requests[i])
+                    .expect("casbin enforce")
             });
         }
         g.finish();
@@ -123,6 +99,33 @@ fn engines(c: &mut Criterion) {
         rebuild(c, roles, &w, index);
         percentiles(&format!("roles={roles}"), index, checks, now);
     }
+}
+
+/// Times `f` under `id`, one input a sample: `1, 2, …` modulo `n` in turn (the workload's
+/// checks, cycled through).
+fn round_robin<O>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    id: BenchmarkId,
+    n: usize,
+    mut f: impl FnMut(usize) -> O,
+) {
+    g.bench_function(id, |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % n;
+            black_box(f(i))
+        })
+    });
+}
+
+/// Wicket's decision on `c`.
+fn ours(index: &Index, c: &ParsedCheck, now: Time) -> Decision {
+    decide(index, &c.user, &c.action, &c.resource, now)
+}
+
+/// The reference ("before") decision on `c`.
+fn before(index: &Index, c: &ParsedCheck, now: Time) -> Decision {
+    reference::decide(index, &c.user, &c.action, &c.resource, now)
 }
 
 /// Checks that are denied with roles to request: the path that looks up policies.
@@ -146,31 +149,11 @@ fn denied(c: &mut Criterion, roles: usize, index: &Index, checks: &[ParsedCheck]
     g.sample_size(if roles >= 10_000 { 10 } else { 50 });
     g.measurement_time(Duration::from_secs(3));
     let n = denied.len();
-    g.bench_function(BenchmarkId::new("wicket", roles), |b| {
-        let mut i = 0;
-        b.iter(|| {
-            i = (i + 1) % n;
-            black_box(decide(
-                index,
-                &denied[i].user,
-                &denied[i].action,
-                &denied[i].resource,
-                now,
-            ))
-        })
+    round_robin(&mut g, BenchmarkId::new("wicket", roles), n, |i| {
+        ours(index, denied[i], now)
     });
-    g.bench_function(BenchmarkId::new("wicket-before", roles), |b| {
-        let mut i = 0;
-        b.iter(|| {
-            i = (i + 1) % n;
-            black_box(reference::decide(
-                index,
-                &denied[i].user,
-                &denied[i].action,
-                &denied[i].resource,
-                now,
-            ))
-        })
+    round_robin(&mut g, BenchmarkId::new("wicket-before", roles), n, |i| {
+        before(index, denied[i], now)
     });
     g.finish();
 }
@@ -246,13 +229,8 @@ fn many_grants(c: &mut Criterion) {
         );
         let (index, checks, now) = (&e.index, &e.checks, time::from_millis(w.now));
         let n = checks.len();
-        g.bench_function(BenchmarkId::new("wicket", grants), |b| {
-            let mut i = 0;
-            b.iter(|| {
-                i = (i + 1) % n;
-                let c = &checks[i];
-                black_box(decide(index, &c.user, &c.action, &c.resource, now))
-            })
+        round_robin(&mut g, BenchmarkId::new("wicket", grants), n, |i| {
+            ours(index, &checks[i], now)
         });
         percentiles(&format!("grants={grants}"), index, checks, now);
     }

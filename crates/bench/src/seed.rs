@@ -60,6 +60,18 @@ pub fn grant(
     }
 }
 
+/// Writes `request` and its `grants` in one transaction.
+pub async fn commit(store: &dyn Store, request: Request, grants: Vec<NewGrant>) -> Result<()> {
+    store
+        .commit(Changes {
+            request: Some(RequestWrite::Insert(request)),
+            grants,
+            ..Changes::default()
+        })
+        .await?;
+    Ok(())
+}
+
 /// Stores `count` grants of the workload's roles to its users (user `k % users`), each over
 /// `[starts_at, expires_at)`, with ids starting `tag`; returns how many were written.
 pub async fn grants(
@@ -86,13 +98,7 @@ pub async fn grants(
             })
             .collect();
         let req = request(&id, &w.users[0].name, &w.roles[0].name, starts_at);
-        store
-            .commit(Changes {
-                request: Some(RequestWrite::Insert(req)),
-                grants,
-                ..Changes::default()
-            })
-            .await?;
+        commit(store, req, grants).await?;
     }
     Ok(count)
 }

@@ -166,62 +166,26 @@ fn corner_cases() {
     }
     // Equal expiries (the later one in the index is named), scheduled, expired, and grants
     // that are replaced, revoked, or for a role or user that does not exist.
-    index.upsert_grant(&grant(
-        "x1",
-        "bob",
-        "b",
-        "2026-01-01T10:00:00Z",
-        "2026-01-01T14:00:00Z",
-    ));
-    index.upsert_grant(&grant(
-        "x2",
-        "bob",
-        "b",
-        "2026-01-01T10:30:00Z",
-        "2026-01-01T14:00:00Z",
-    ));
-    index.upsert_grant(&grant(
-        "x3",
-        "bob",
-        "c",
-        "2026-01-01T10:00:00Z",
-        "2026-01-01T12:30:00Z",
-    ));
-    index.upsert_grant(&grant(
-        "x4",
-        "carol",
-        "d",
-        "2026-01-01T12:30:00Z",
-        "2026-01-01T15:00:00Z",
-    ));
-    index.upsert_grant(&grant(
-        "x5",
-        "carol",
-        "c",
-        "2026-01-01T09:00:00Z",
-        "2026-01-01T11:30:00Z",
-    ));
-    index.upsert_grant(&grant(
-        "x1",
-        "bob",
-        "b",
-        "2026-01-01T10:00:00Z",
-        "2026-01-01T14:00:00Z",
-    ));
-    index.upsert_grant(&grant(
-        "x6",
-        "nobody",
-        "b",
-        "2026-01-01T10:00:00Z",
-        "2026-01-01T14:00:00Z",
-    ));
-    index.upsert_grant(&grant(
-        "x7",
-        "bob",
-        "nothing",
-        "2026-01-01T10:00:00Z",
-        "2026-01-01T14:00:00Z",
-    ));
+    // Times are hours and minutes on 2026-01-01, UTC.
+    for (id, user, role, starts, expires) in [
+        ("x1", "bob", "b", "10:00", "14:00"),
+        ("x2", "bob", "b", "10:30", "14:00"),
+        ("x3", "bob", "c", "10:00", "12:30"),
+        ("x4", "carol", "d", "12:30", "15:00"),
+        ("x5", "carol", "c", "09:00", "11:30"),
+        ("x1", "bob", "b", "10:00", "14:00"),
+        ("x6", "nobody", "b", "10:00", "14:00"),
+        ("x7", "bob", "nothing", "10:00", "14:00"),
+    ] {
+        let on_the_day = |hm: &str| format!("2026-01-01T{hm}:00Z");
+        index.upsert_grant(&grant(
+            id,
+            user,
+            role,
+            &on_the_day(starts),
+            &on_the_day(expires),
+        ));
+    }
     let mut revoked = grant(
         "x8",
         "alice",

@@ -11,7 +11,7 @@ use crate::error::WicketError;
 use crate::model::{Grant, NewEvent};
 use crate::subject::Subject;
 use crate::time::Time;
-use crate::workflow::{IdSource, MAX_TEXT, SYSTEM};
+use crate::workflow::{IdSource, SYSTEM, written};
 
 /// What an item reviews.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -262,15 +262,7 @@ pub fn decide(
             ),
         ));
     }
-    let comment = comment
-        .map(|c| c.trim().to_string())
-        .filter(|c| !c.is_empty());
-    if comment.as_ref().is_some_and(|c| c.len() > MAX_TEXT) {
-        return Err(WicketError::invalid(
-            "comment_too_long",
-            format!("comment is longer than {MAX_TEXT} bytes"),
-        ));
-    }
+    let comment = written(comment.as_deref(), "comment_too_long", "comment")?;
     let decision = match verdict {
         ItemVerdict::Certify => ItemDecision::Certified,
         ItemVerdict::Revoke => ItemDecision::Revoked,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::action::Action;
 use crate::config::Config;
 use crate::index::Index;
+use crate::model::Grant;
 use crate::resource::Resource;
 use crate::time::{self, Time};
 use crate::workflow::IdSource;
@@ -134,6 +135,37 @@ default_duration = "15m"
 require_reason = false
 "#;
 
+/// A small valid configuration (two people, one role, one guardrail, one policy) that the
+/// error tests edit one thing of; the integration tests read the same file.
+pub(crate) const SMALL: &str = include_str!("testkit/small.toml");
+
+/// `[[users]]` tables, one a `(name, groups)`.
+pub(crate) fn users(people: &[(&str, &[&str])]) -> String {
+    people
+        .iter()
+        .map(|(name, groups)| format!("[[users]]\nname = \"{name}\"\ngroups = {groups:?}\n\n"))
+        .collect()
+}
+
+/// A `[[roles]]` table named `name` that allows `db:select` on `pg/**`, with `extra` lines
+/// (such as `owners`) before its permissions.
+pub(crate) fn select_role(name: &str, extra: &str) -> String {
+    format!(
+        "[[roles]]\nname = \"{name}\"\n{extra}permissions = [{{ actions = [\"db:select\"], resources = [\"pg/**\"] }}]\n\n"
+    )
+}
+
+/// `text` parsed as `wicket.toml` with every error found, the errors' messages one a line.
+pub(crate) fn parse_all(text: &str) -> Result<Config, String> {
+    Config::parse_all("wicket.toml", text).map_err(|errors| {
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
 /// The file name the fixture is parsed under.
 pub(crate) const FILE: &str = "wicket.toml";
 
@@ -157,6 +189,29 @@ impl IdSource for Counter {
     fn next_id(&mut self, prefix: &str) -> String {
         self.issued += 1;
         format!("{prefix}-{}", self.issued)
+    }
+}
+
+/// A grant of `role` to `user` over `[starts_at, expires_at)`, approved in request
+/// `request_id`, not revoked.
+pub(crate) fn grant(
+    id: &str,
+    user: &str,
+    role: &str,
+    request_id: &str,
+    starts_at: Time,
+    expires_at: Time,
+) -> Grant {
+    Grant {
+        id: id.into(),
+        user: user.into(),
+        role: role.into(),
+        request_id: request_id.into(),
+        starts_at,
+        expires_at,
+        revoked_at: None,
+        revoked_by: None,
+        revoke_reason: None,
     }
 }
 

@@ -43,6 +43,30 @@ fn user_subject(user: &str) -> String {
     format!("user:{user}")
 }
 
+/// Refuses the `what` someone wrote (a reason, a comment) with `code` when it is longer than
+/// [`MAX_TEXT`] bytes.
+fn ensure_short(text: Option<&str>, code: &'static str, what: &str) -> Result<(), WicketError> {
+    match text {
+        Some(t) if t.len() > MAX_TEXT => Err(WicketError::invalid(
+            code,
+            format!("{what} is longer than {MAX_TEXT} bytes"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The `what` someone wrote (a reason, a comment), trimmed: `None` when missing or blank,
+/// refused with `code` when longer than [`MAX_TEXT`] bytes.
+pub(crate) fn written(
+    text: Option<&str>,
+    code: &'static str,
+    what: &str,
+) -> Result<Option<String>, WicketError> {
+    let text = text.map(str::trim).filter(|t| !t.is_empty());
+    ensure_short(text, code, what)?;
+    Ok(text.map(str::to_string))
+}
+
 fn policy_of<'c>(config: &'c Config, request: &Request) -> Result<&'c Policy, WicketError> {
     config.policy(&request.policy).ok_or_else(|| {
         WicketError::conflict(
@@ -246,12 +270,7 @@ pub fn review_with(
     ids: &mut dyn IdSource,
 ) -> Result<Changes, WicketError> {
     ensure_pending(request, now)?;
-    if comment.as_ref().is_some_and(|c| c.len() > MAX_TEXT) {
-        return Err(WicketError::invalid(
-            "comment_too_long",
-            format!("comment is longer than {MAX_TEXT} bytes"),
-        ));
-    }
+    ensure_short(comment.as_deref(), "comment_too_long", "comment")?;
     let (policy, step_no, step) = eligible(config, request, reviewer)?;
     let mut next = request.clone();
     next.version += 1;
@@ -386,15 +405,7 @@ pub fn revoke(
             ),
         ));
     }
-    let reason = reason
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty());
-    if reason.as_ref().is_some_and(|r| r.len() > MAX_TEXT) {
-        return Err(WicketError::invalid(
-            "reason_too_long",
-            format!("reason is longer than {MAX_TEXT} bytes"),
-        ));
-    }
+    let reason = written(reason.as_deref(), "reason_too_long", "reason")?;
     let reason = match reason {
         Some(r) => r,
         None if own => "released by the holder".to_string(),

@@ -78,7 +78,7 @@ proptest! {
 
     #[test]
     fn fuzz_config_loader_on_mutations(edits in proptest::collection::vec(mutation(), 1..6)) {
-        let mut text = BASE.to_string();
+        let mut text = base();
         for (at, len, insert) in edits {
             let at = floor_char(&text, at % (text.len() + 1));
             let end = floor_char(&text, (at + len).min(text.len()));
@@ -108,40 +108,19 @@ fn floor_char(s: &str, mut i: usize) -> usize {
     i
 }
 
-const BASE: &str = r#"
-[[users]]
-name = "alice"
-groups = ["sre"]
+/// The file the mutations start from: the unit tests' small configuration (`testkit::SMALL`)
+/// with a pending-request TTL and a binding that expires, so that edits reach those keys too.
+fn base() -> String {
+    let small = include_str!("../src/testkit/small.toml");
+    format!(
+        "{small}request_ttl = \"30m\"\n\n[[bindings]]\nsubjects = [\"user:alice\"]\nroles = [\"db-read\"]\nexpires_at = 2030-01-01T00:00:00Z\n"
+    )
+}
 
-[[users]]
-name = "bob"
-groups = ["leads"]
-
-[[roles]]
-name = "db-read"
-permissions = [{ actions = ["db:select"], resources = ["postgres/prod/**"] }]
-
-[[guardrails]]
-name = "no-ddl"
-actions = ["db:ddl"]
-resources = ["postgres/prod/**"]
-reason = "migrations only"
-
-[[bindings]]
-subjects = ["group:leads"]
-roles = ["db-read"]
-expires_at = 2030-01-01T00:00:00Z
-
-[[policies]]
-name = "prod"
-requesters = ["group:sre"]
-roles = ["db-read"]
-max_duration = "4h"
-default_duration = "1h"
-request_ttl = "30m"
-ticket_pattern = "INC-[0-9]+"
-steps = [{ approvers = ["group:leads"], min_approvals = 1 }]
-"#;
+#[test]
+fn the_base_file_is_valid() {
+    Config::parse("fuzz.toml", &base()).unwrap();
+}
 
 /// Pieces of configuration files, valid and not.
 fn fragment() -> impl Strategy<Value = String> {

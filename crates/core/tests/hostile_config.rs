@@ -11,42 +11,8 @@ use wicket_core::Config;
 
 const FILE: &str = "hostile.toml";
 
-/// A valid configuration; each case edits one thing of it.
-const BASE: &str = r#"
-[server]
-listen = "127.0.0.1:7070"
-
-[[users]]
-name = "alice"
-groups = ["sre"]
-
-[[users]]
-name = "bob"
-groups = ["leads"]
-
-[[roles]]
-name = "db-read"
-permissions = [{ actions = ["db:select"], resources = ["postgres/prod/**"] }]
-
-[[guardrails]]
-name = "no-ddl"
-actions = ["db:ddl"]
-resources = ["postgres/prod/**"]
-reason = "migrations only"
-
-[[bindings]]
-subjects = ["group:leads"]
-roles = ["db-read"]
-
-[[policies]]
-name = "prod"
-requesters = ["group:sre"]
-roles = ["db-read"]
-max_duration = "4h"
-default_duration = "1h"
-ticket_pattern = "INC-[0-9]+"
-steps = [{ approvers = ["group:leads"], min_approvals = 1 }]
-"#;
+/// A valid configuration (the unit tests' `testkit::SMALL`); each case edits one thing of it.
+const BASE: &str = include_str!("../src/testkit/small.toml");
 
 fn edit(from: &str, to: &str) -> String {
     assert!(BASE.contains(from), "BASE has no `{from}`");

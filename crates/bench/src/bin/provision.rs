@@ -15,7 +15,7 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use sqlx::{Connection, PgConnection};
 use wicket_bench::seed;
-use wicket_core::workflow::{Changes, NewRequest, RequestWrite};
+use wicket_core::workflow::NewRequest;
 use wicket_core::{Config, Request, RequestState, Verdict};
 use wicket_engine::{Engine, now, ops, provision};
 use wicket_testkit::OwnCluster;
@@ -282,12 +282,5 @@ async fn seed(
             )
         })
         .collect();
-    store
-        .commit(Changes {
-            request: Some(RequestWrite::Insert(request)),
-            grants,
-            ..Changes::default()
-        })
-        .await?;
-    Ok(())
+    seed::commit(store, request, grants).await
 }

@@ -10,7 +10,7 @@ use super::*;
 use crate::audit::canonical_json;
 use crate::config::Config;
 use crate::duration::Duration;
-use crate::testkit::{CONFIG, FILE, at};
+use crate::testkit::{self, CONFIG, FILE, at};
 
 /// Monday 2026-01-05, 10:00 UTC.
 fn base() -> Time {
@@ -582,17 +582,14 @@ roles = ["orders-db-write"]
     assert!(run(&mut m, &read).is_empty());
     // gr_w was live before the engine started; the caller tells it about the grant.
     assert!(!m.knows_grant("gr_w"));
-    m.learn_grant(&crate::model::Grant {
-        id: "gr_w".into(),
-        user: "alice".into(),
-        role: "orders-db-write".into(),
-        request_id: "req_w".into(),
-        starts_at: s(-60),
-        expires_at: s(3600),
-        revoked_at: None,
-        revoked_by: None,
-        revoke_reason: None,
-    });
+    m.learn_grant(&testkit::grant(
+        "gr_w",
+        "alice",
+        "orders-db-write",
+        "req_w",
+        s(-60),
+        s(3600),
+    ));
     let write = [
         st.allowed(s(3), "alice", "gr_w"),
         st.allowed(s(4), "alice", "gr_w"),

@@ -16,17 +16,7 @@ use crate::testkit::{self, action, at, index, resource, t, t0};
 const ORDERS: &str = "postgres/prod/orders/public/orders";
 
 fn grant(id: &str, user: &str, role: &str, starts_at: Time, expires_at: Time) -> Grant {
-    Grant {
-        id: id.into(),
-        user: user.into(),
-        role: role.into(),
-        request_id: "req-1".into(),
-        starts_at,
-        expires_at,
-        revoked_at: None,
-        revoked_by: None,
-        revoke_reason: None,
-    }
+    testkit::grant(id, user, role, "req-1", starts_at, expires_at)
 }
 
 fn check(index: &Index, user: &str, act: &str, res: &str, now: Time) -> Decision {

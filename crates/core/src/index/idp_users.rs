@@ -3,8 +3,7 @@
 use super::*;
 use crate::config::User;
 use crate::decide::decide;
-use crate::model::Grant;
-use crate::testkit::{action, resource, t};
+use crate::testkit::{action, grant, resource, t};
 
 const CONFIG: &str = "[[users]]\nname = \"alice\"\ngroups = [\"ops\"]\n\
     [[roles]]\nname = \"reader\"\n[[roles.permissions]]\nactions = [\"db:read\"]\nresources = [\"db/**\"]\n\
@@ -19,17 +18,7 @@ fn idp_users_join_the_index_and_grants_survive_the_change() {
     let mut index = Index::new(file.clone());
     let (read, write, db) = (action("db:read"), action("db:write"), resource("db/x"));
     assert!(!decide(&index, "ann", &read, &db, t(0)).allowed);
-    index.upsert_grant(&Grant {
-        id: "g1".into(),
-        user: "alice".into(),
-        role: "writer".into(),
-        request_id: "r1".into(),
-        starts_at: t(0),
-        expires_at: t(100),
-        revoked_at: None,
-        revoked_by: None,
-        revoke_reason: None,
-    });
+    index.upsert_grant(&grant("g1", "alice", "writer", "r1", t(0), t(100)));
     let ann = User {
         name: "ann".into(),
         groups: vec!["sre".into()],

@@ -6,27 +6,22 @@
 use super::*;
 use crate::config::reviews::OnMissed;
 use crate::error::ErrorKind;
-use crate::testkit::{Counter, t};
+use crate::testkit::{self, Counter, select_role, t, users};
 
-const CONFIG: &str = r#"
-[[users]]
-name = "alice"
-groups = ["sre"]
-[[users]]
-name = "bob"
-groups = ["leads", "sre"]
-[[users]]
-name = "carol"
-groups = ["leads"]
+/// alice (sre), bob (leads and sre) and carol (leads); role `r`, which the leads own, and
+/// role `other`; one review of `r`.
+fn config() -> Config {
+    let people = users(&[
+        ("alice", &["sre"]),
+        ("bob", &["leads", "sre"]),
+        ("carol", &["leads"]),
+    ]);
+    let owned = select_role("r", "owners = [\"group:leads\"]\n");
+    let text = format!("{people}{owned}{}{REST}", select_role("other", ""));
+    Config::parse("w.toml", &text).unwrap()
+}
 
-[[roles]]
-name = "r"
-owners = ["group:leads"]
-permissions = [{ actions = ["db:select"], resources = ["pg/**"] }]
-[[roles]]
-name = "other"
-permissions = [{ actions = ["db:select"], resources = ["pg/**"] }]
-
+const REST: &str = r#"
 [[bindings]]
 subjects = ["group:sre", "user:carol"]
 roles = ["r", "other"]
@@ -41,21 +36,11 @@ deadline = "1h"
 "#;
 
 fn grant(id: &str, role: &str, hours: i64) -> Grant {
-    Grant {
-        id: id.into(),
-        user: "alice".into(),
-        role: role.into(),
-        request_id: "req".into(),
-        starts_at: t(0),
-        expires_at: t(hours * 3600),
-        revoked_at: None,
-        revoked_by: None,
-        revoke_reason: None,
-    }
+    testkit::grant(id, "alice", role, "req", t(0), t(hours * 3600))
 }
 
 fn campaign(suspended: &[(String, String)]) -> Campaign {
-    let config = Config::parse("w.toml", CONFIG).unwrap();
+    let config = config();
     let grants = [grant("g-long", "r", 48), grant("g-short", "r", 2)];
     let (c, event) = start(
         &config,

@@ -5,8 +5,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{
-    Changes, IdSource, MAX_ROLES, MAX_TEXT, MAX_TICKET, RequestWrite, approve, break_glass_anomaly,
-    user_subject,
+    Changes, IdSource, MAX_ROLES, MAX_TICKET, RequestWrite, approve, break_glass_anomaly,
+    user_subject, written,
 };
 use crate::action::Action;
 use crate::audit::EventBuilder;
@@ -54,13 +54,7 @@ pub(super) fn reason_for(
     policy: &Policy,
     given: &Option<String>,
 ) -> Result<Option<String>, WicketError> {
-    let reason = trimmed(given);
-    if reason.as_ref().is_some_and(|r| r.len() > MAX_TEXT) {
-        return Err(WicketError::invalid(
-            "reason_too_long",
-            format!("reason is longer than {MAX_TEXT} bytes"),
-        ));
-    }
+    let reason = written(given.as_deref(), "reason_too_long", "reason")?;
     if policy.require_reason && reason.is_none() {
         return Err(WicketError::policy(
             "reason_required",
@@ -453,18 +447,9 @@ pub fn create(
         version: 1,
     };
     let mut changes = Changes::default();
-    changes.events.push(
-        EventBuilder::new(ids.next_id("ev"), now, requester, EventKind::RequestCreated)
-            .subject(user_subject(requester))
-            .request(&request.id)
-            .detail("roles", json!(request.roles))
-            .detail("policy", policy.name.clone())
-            .detail("duration", request.duration.to_string())
-            .detail("reason", request.reason.clone().unwrap_or_default())
-            .detail("ticket", request.ticket.clone().unwrap_or_default())
-            .detail("break_glass", request.break_glass)
-            .build(),
-    );
+    changes
+        .events
+        .push(created_event(&request, now, ids).build());
     if policy.steps.is_empty() || input.break_glass {
         approve(
             config,
@@ -484,4 +469,19 @@ pub fn create(
     }
     changes.request = Some(RequestWrite::Insert(request));
     Ok(changes)
+}
+
+/// The `request.created` event for a new `request` at `now`, with the details every request
+/// has; an extension adds its own.
+pub(super) fn created_event(request: &Request, now: Time, ids: &mut dyn IdSource) -> EventBuilder {
+    let requester = request.requester.as_str();
+    EventBuilder::new(ids.next_id("ev"), now, requester, EventKind::RequestCreated)
+        .subject(user_subject(requester))
+        .request(&request.id)
+        .detail("roles", json!(request.roles))
+        .detail("policy", request.policy.clone())
+        .detail("duration", request.duration.to_string())
+        .detail("reason", request.reason.clone().unwrap_or_default())
+        .detail("ticket", request.ticket.clone().unwrap_or_default())
+        .detail("break_glass", request.break_glass)
 }

@@ -134,16 +134,8 @@ pub fn extend(
     };
     let mut changes = Changes::default();
     changes.events.push(
-        EventBuilder::new(ids.next_id("ev"), now, requester, EventKind::RequestCreated)
-            .subject(user_subject(requester))
-            .request(&request.id)
+        super::create::created_event(&request, now, ids)
             .grant(&grant.id)
-            .detail("roles", json!(request.roles))
-            .detail("policy", policy.name.clone())
-            .detail("duration", by.to_string())
-            .detail("reason", request.reason.clone().unwrap_or_default())
-            .detail("ticket", request.ticket.clone().unwrap_or_default())
-            .detail("break_glass", false)
             .detail("extends", grant.id.clone())
             .detail("expires_at", time::format(grant.expires_at))
             .detail("extended_to", time::format(end))

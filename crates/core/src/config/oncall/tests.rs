@@ -4,32 +4,15 @@
 
 use crate::config::Config;
 use crate::config::oncall::Provider;
-
-const BASE: &str = r#"
-[[users]]
-name = "alice"
-groups = ["sre"]
-
-[[users]]
-name = "bob"
-groups = ["leads"]
-
-[[roles]]
-name = "r"
-permissions = [{ actions = ["db:select"], resources = ["pg/**"] }]
-"#;
+use crate::testkit::{parse_all, select_role, users};
 
 fn with(policy_step: &str, oncall: &str) -> Result<Config, String> {
+    let people = users(&[("alice", &["sre"]), ("bob", &["leads"])]);
+    let role = select_role("r", "");
     let text = format!(
-        "{BASE}\n[[policies]]\nname = \"p\"\nrequesters = [\"group:sre\"]\nroles = [\"r\"]\nmax_duration = \"1h\"\nrequire_reason = false\nsteps = [{{ approvers = [\"group:leads\"], {policy_step} }}]\n{oncall}"
+        "{people}{role}\n[[policies]]\nname = \"p\"\nrequesters = [\"group:sre\"]\nroles = [\"r\"]\nmax_duration = \"1h\"\nrequire_reason = false\nsteps = [{{ approvers = [\"group:leads\"], {policy_step} }}]\n{oncall}"
     );
-    Config::parse_all("wicket.toml", &text).map_err(|errors| {
-        errors
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n")
-    })
+    parse_all(&text)
 }
 
 const PD: &str =

@@ -6,35 +6,18 @@ use crate::config::Config;
 use crate::config::reviews::{OnMissed, Reviewer};
 use crate::duration::Duration;
 use crate::subject::Subject;
+use crate::testkit::{parse_all, select_role, users};
 
-const BASE: &str = r#"
-[[users]]
-name = "alice"
-groups = ["sre"]
-
-[[users]]
-name = "bob"
-groups = ["leads"]
-
-[[roles]]
-name = "r"
-owners = ["user:bob"]
-permissions = [{ actions = ["db:select"], resources = ["pg/**"] }]
-
-[[roles]]
-name = "unowned"
-permissions = [{ actions = ["db:select"], resources = ["pg/**"] }]
-"#;
+/// alice and bob, role `r` that bob owns and role `unowned`.
+fn base() -> String {
+    let people = users(&[("alice", &["sre"]), ("bob", &["leads"])]);
+    let owned = select_role("r", "owners = [\"user:bob\"]\n");
+    format!("{people}{owned}{}", select_role("unowned", ""))
+}
 
 fn with(review: &str) -> Result<Config, String> {
-    let text = format!("{BASE}\n[[reviews]]\n{review}");
-    Config::parse_all("wicket.toml", &text).map_err(|errors| {
-        errors
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n")
-    })
+    let text = format!("{}\n[[reviews]]\n{review}", base());
+    parse_all(&text)
 }
 
 fn d(s: &str) -> Duration {
@@ -111,6 +94,6 @@ fn every_mistake_is_named_by_its_key() {
         assert!(err.contains(expected), "{review}\n=> {err}");
     }
     let owners = "[[roles]]\nname = \"x\"\nowners = [\"user:ghost\"]\npermissions = [{ actions = [\"a:b\"], resources = [\"c\"] }]\n";
-    let err = Config::parse("w.toml", &format!("{BASE}{owners}")).unwrap_err();
+    let err = Config::parse("w.toml", &format!("{}{owners}", base())).unwrap_err();
     assert_eq!(err.key, "roles[2].owners[0]");
 }

@@ -6,7 +6,7 @@
 use super::*;
 use crate::error::ErrorKind;
 use crate::model::Verdict;
-use crate::testkit::{CONFIG, Counter, FILE, mins};
+use crate::testkit::{self, CONFIG, Counter, FILE, mins};
 use crate::workflow::{review_with, revoke};
 
 /// The fixture plus a policy whose extensions take one lighter step, and one whose
@@ -61,17 +61,7 @@ fn granted(policy: &str, role: &str) -> (Request, Grant) {
         reviews: Vec::new(),
         version: 3,
     };
-    let grant = Grant {
-        id: "gr-1".into(),
-        user: "alice".into(),
-        role: role.into(),
-        request_id: origin.id.clone(),
-        starts_at: mins(0),
-        expires_at: mins(60),
-        revoked_at: None,
-        revoked_by: None,
-        revoke_reason: None,
-    };
+    let grant = testkit::grant("gr-1", "alice", role, &origin.id, mins(0), mins(60));
     (origin, grant)
 }
 
@@ -81,6 +71,60 @@ fn ask(by: &str) -> NewExtension {
         reason: Some("the migration runs late".into()),
     }
 }
+
+/// alice asks at `now` to extend `grant` by `by`, with a reason.
+fn alice_extends(
+    config: &Config,
+    grant: &Grant,
+    origin: &Request,
+    by: &str,
+    now: Time,
+    ids: &mut Counter,
+) -> Changes {
+    extend(config, grant, origin, "alice", &ask(by), now, ids).unwrap()
+}
+
+/// alice asks at `now` to extend her `extendable` grant by `by`: the configuration, the grant,
+/// what the ask wrote and the ids it drew from.
+fn extension_of_extendable(by: &str, now: Time) -> (Config, Grant, Changes, Counter) {
+    let config = config();
+    let (origin, grant) = granted("extendable", "orders-db-write");
+    let mut ids = Counter::default();
+    let c = alice_extends(&config, &grant, &origin, by, now, &mut ids);
+    (config, grant, c, ids)
+}
+
+/// `who` approves the extension `request` of `grant` at `now`.
+fn approve(
+    config: &Config,
+    request: &Request,
+    grant: Option<&Grant>,
+    who: &str,
+    now: Time,
+    ids: &mut Counter,
+) -> Result<Changes, WicketError> {
+    review_with(
+        config,
+        request,
+        grant,
+        who,
+        Verdict::Approve,
+        None,
+        now,
+        ids,
+    )
+}
+
+/// One refused ask: who asks, for what, when; the error's kind and code, and words its
+/// message holds.
+type Refusal = (
+    &'static str,
+    NewExtension,
+    Time,
+    ErrorKind,
+    &'static str,
+    &'static [&'static str],
+);
 
 #[track_caller]
 fn refused(result: Result<Changes, WicketError>, kind: ErrorKind, code: &str) -> String {
@@ -95,19 +139,7 @@ fn refused(result: Result<Changes, WicketError>, kind: ErrorKind, code: &str) ->
 
 #[test]
 fn an_extension_goes_through_the_lighter_steps_and_moves_the_end() {
-    let config = config();
-    let (origin, grant) = granted("extendable", "orders-db-write");
-    let mut ids = Counter::default();
-    let c = extend(
-        &config,
-        &grant,
-        &origin,
-        "alice",
-        &ask("1h"),
-        mins(50),
-        &mut ids,
-    )
-    .unwrap();
+    let (config, grant, c, mut ids) = extension_of_extendable("1h", mins(50));
     let request = c.request().unwrap().clone();
     assert_eq!(request.state, RequestState::Pending);
     assert_eq!(request.extends.as_deref(), Some("gr-1"));
@@ -118,42 +150,12 @@ fn an_extension_goes_through_the_lighter_steps_and_moves_the_end() {
     assert!(c.extension.is_none() && c.grants.is_empty());
 
     // erin leads SREs but only bob approves extensions here; alice never reviews her own.
-    let e = review_with(
-        &config,
-        &request,
-        Some(&grant),
-        "erin",
-        Verdict::Approve,
-        None,
-        mins(51),
-        &mut ids,
-    )
-    .unwrap_err();
+    let e = approve(&config, &request, Some(&grant), "erin", mins(51), &mut ids).unwrap_err();
     assert_eq!(e.code, "not_an_approver");
-    let e = review_with(
-        &config,
-        &request,
-        Some(&grant),
-        "alice",
-        Verdict::Approve,
-        None,
-        mins(51),
-        &mut ids,
-    )
-    .unwrap_err();
+    let e = approve(&config, &request, Some(&grant), "alice", mins(51), &mut ids).unwrap_err();
     assert_eq!(e.code, "self_review");
 
-    let c = review_with(
-        &config,
-        &request,
-        Some(&grant),
-        "bob",
-        Verdict::Approve,
-        None,
-        mins(52),
-        &mut ids,
-    )
-    .unwrap();
+    let c = approve(&config, &request, Some(&grant), "bob", mins(52), &mut ids).unwrap();
     let after = c.request().unwrap();
     assert_eq!(after.state, RequestState::Approved);
     let ext = c.extension.clone().unwrap();
@@ -200,28 +202,9 @@ fn an_empty_extend_steps_extends_at_once_and_the_policy_steps_apply_otherwise() 
     // Without `extend_steps`, the policy's own two steps decide.
     let (origin, grant) = granted("sre-production", "orders-db-read");
     let mut ids = Counter::default();
-    let c = extend(
-        &config,
-        &grant,
-        &origin,
-        "alice",
-        &ask("1h"),
-        mins(10),
-        &mut ids,
-    )
-    .unwrap();
+    let c = alice_extends(&config, &grant, &origin, "1h", mins(10), &mut ids);
     let request = c.request().unwrap().clone();
-    let c = review_with(
-        &config,
-        &request,
-        Some(&grant),
-        "bob",
-        Verdict::Approve,
-        None,
-        mins(11),
-        &mut ids,
-    )
-    .unwrap();
+    let c = approve(&config, &request, Some(&grant), "bob", mins(11), &mut ids).unwrap();
     assert_eq!(c.request().unwrap().state, RequestState::Pending);
     assert!(c.extension.is_none());
 }
@@ -234,59 +217,71 @@ fn hostile_extensions_are_refused_with_what_is_wrong() {
     let mut ext = |who: &str, g: &Grant, input: &NewExtension, now| {
         extend(&config, g, &origin, who, input, now, &mut ids)
     };
-    let m = refused(
-        ext("bob", &grant, &ask("1h"), mins(10)),
-        ErrorKind::Forbidden,
-        "not_the_holder",
-    );
-    assert!(m.contains("`gr-1`"), "{m}");
-    // [0, 1h) + 2h1m = 3h1m > max_extended 3h.
-    let m = refused(
-        ext("alice", &grant, &ask("2h1m"), mins(10)),
-        ErrorKind::Policy,
-        "extension_exceeds_max",
-    );
-    assert!(
-        m.contains("`3h` (max_extended)") && m.contains("at most `2h` more"),
-        "{m}"
-    );
-    refused(
-        ext("alice", &grant, &ask("soon"), mins(10)),
-        ErrorKind::Invalid,
-        "invalid_duration",
-    );
-    refused(
-        ext(
-            "alice",
-            &grant,
-            &NewExtension {
-                by: None,
-                reason: Some("x".into()),
-            },
+    let no_by = NewExtension {
+        by: None,
+        reason: Some("x".into()),
+    };
+    let no_reason = NewExtension {
+        by: Some("1h".into()),
+        reason: None,
+    };
+    let cases: [Refusal; 6] = [
+        (
+            "bob",
+            ask("1h"),
             mins(10),
+            ErrorKind::Forbidden,
+            "not_the_holder",
+            &["`gr-1`"],
         ),
-        ErrorKind::Invalid,
-        "missing_by",
-    );
-    refused(
-        ext(
+        // [0, 1h) + 2h1m = 3h1m > max_extended 3h.
+        (
             "alice",
-            &grant,
-            &NewExtension {
-                by: Some("1h".into()),
-                reason: None,
-            },
+            ask("2h1m"),
             mins(10),
+            ErrorKind::Policy,
+            "extension_exceeds_max",
+            &["`3h` (max_extended)", "at most `2h` more"],
         ),
-        ErrorKind::Policy,
-        "reason_required",
-    );
-    let m = refused(
-        ext("alice", &grant, &ask("1h"), mins(60)),
-        ErrorKind::Conflict,
-        "grant_expired",
-    );
-    assert!(m.contains("expired at 2026-01-01T01:00:00.000Z"), "{m}");
+        (
+            "alice",
+            ask("soon"),
+            mins(10),
+            ErrorKind::Invalid,
+            "invalid_duration",
+            &[],
+        ),
+        (
+            "alice",
+            no_by,
+            mins(10),
+            ErrorKind::Invalid,
+            "missing_by",
+            &[],
+        ),
+        (
+            "alice",
+            no_reason,
+            mins(10),
+            ErrorKind::Policy,
+            "reason_required",
+            &[],
+        ),
+        (
+            "alice",
+            ask("1h"),
+            mins(60),
+            ErrorKind::Conflict,
+            "grant_expired",
+            &["expired at 2026-01-01T01:00:00.000Z"],
+        ),
+    ];
+    for (who, input, now, kind, code, says) in cases {
+        let m = refused(ext(who, &grant, &input, now), kind, code);
+        for said in says {
+            assert!(m.contains(said), "{code}: {m}");
+        }
+    }
     let revocation = revoke(
         &grant,
         "alice",
@@ -309,63 +304,23 @@ fn hostile_extensions_are_refused_with_what_is_wrong() {
 
 #[test]
 fn approval_checks_the_grant_again() {
-    let config = config();
-    let (origin, grant) = granted("extendable", "orders-db-write");
-    let mut ids = Counter::default();
-    let c = extend(
-        &config,
-        &grant,
-        &origin,
-        "alice",
-        &ask("2h"),
-        mins(10),
-        &mut ids,
-    )
-    .unwrap();
+    let (config, grant, c, mut ids) = extension_of_extendable("2h", mins(10));
     let request = c.request().unwrap().clone();
     // Revoked meanwhile: the approval says so and writes nothing.
     let mut revoked = grant.clone();
     revoked.revoked_at = Some(mins(20));
-    let e = review_with(
-        &config,
-        &request,
-        Some(&revoked),
-        "bob",
-        Verdict::Approve,
-        None,
-        mins(30),
-        &mut ids,
-    )
-    .unwrap_err();
-    assert_eq!(e.code, "grant_revoked");
     // Extended by another request meanwhile, so this one would now pass `max_extended`.
     let mut longer = grant.clone();
     longer.expires_at = mins(90);
-    let e = review_with(
-        &config,
-        &request,
-        Some(&longer),
-        "bob",
-        Verdict::Approve,
-        None,
-        mins(30),
-        &mut ids,
-    )
-    .unwrap_err();
-    assert_eq!(e.code, "extension_exceeds_max");
-    // Without the grant there is nothing to move.
-    let e = review_with(
-        &config,
-        &request,
-        None,
-        "bob",
-        Verdict::Approve,
-        None,
-        mins(30),
-        &mut ids,
-    )
-    .unwrap_err();
-    assert_eq!(e.code, "grant_missing");
+    for (grant, code) in [
+        (Some(&revoked), "grant_revoked"),
+        (Some(&longer), "extension_exceeds_max"),
+        // Without the grant there is nothing to move.
+        (None, "grant_missing"),
+    ] {
+        let e = approve(&config, &request, grant, "bob", mins(30), &mut ids).unwrap_err();
+        assert_eq!(e.code, code);
+    }
     // A deny needs no grant.
     let c = review_with(
         &config,

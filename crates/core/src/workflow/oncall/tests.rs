@@ -6,26 +6,22 @@ use super::*;
 use crate::config::Config;
 use crate::index::Index;
 use crate::model::RequestState;
-use crate::testkit::{Counter, mins};
+use crate::testkit::{Counter, mins, select_role, users};
 use crate::workflow::{NewRequest, create, review};
 
-const CONFIG: &str = r#"
-[[users]]
-name = "alice"
-groups = ["sre"]
+/// alice requests; carol (security) and then bob (leads, when on call) approve.
+fn config() -> Config {
+    let people = users(&[
+        ("alice", &["sre"]),
+        ("bob", &["leads"]),
+        ("carol", &["security"]),
+    ]);
+    let role = select_role("r", "");
+    let text = format!("{people}{role}{POLICY}");
+    Config::parse("wicket.toml", &text).unwrap()
+}
 
-[[users]]
-name = "bob"
-groups = ["leads"]
-
-[[users]]
-name = "carol"
-groups = ["security"]
-
-[[roles]]
-name = "r"
-permissions = [{ actions = ["db:select"], resources = ["pg/**"] }]
-
+const POLICY: &str = r#"
 [[policies]]
 name = "p"
 requesters = ["group:sre"]
@@ -54,7 +50,7 @@ fn evidence(step: u32) -> OnCallEvidence {
 
 #[test]
 fn only_the_on_call_step_it_was_asked_for_is_approved() {
-    let config = std::sync::Arc::new(Config::parse("wicket.toml", CONFIG).unwrap());
+    let config = std::sync::Arc::new(config());
     let index = Index::new(config.clone());
     let mut ids = Counter::default();
     let input = NewRequest {
