@@ -3,14 +3,12 @@
 
 use tokio_postgres::types::Type;
 
-use crate::helpers::{db_error, env};
+use crate::helpers::{count, db_error, env};
 
 #[tokio::test]
 async fn prepared_statements_with_parameters() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let (mut c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (mut c, _conn) = env.session("alice", "db-read", "10m").await;
 
     let by_id = c
         .prepare_typed("SELECT name FROM customers WHERE id = $1", &[Type::INT4])
@@ -81,11 +79,7 @@ async fn a_prepared_write_is_denied_at_execute_once_the_right_is_gone() {
     assert!(message.contains("`db:insert`"), "{message}");
 
     // Reading still works: the session lives on the read grant.
-    let n: i64 = c
-        .query_one("SELECT count(*) FROM t WHERE x IN (10, 11)", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let n = count(&c, "SELECT count(*) FROM t WHERE x IN (10, 11)").await;
     assert_eq!(n, 1);
     assert!(!conn.is_finished());
     env.stop().await;

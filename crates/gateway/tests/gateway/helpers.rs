@@ -128,6 +128,9 @@ fn init_logs() {
     });
 }
 
+/// A client's connection task.
+pub type Conn = tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>;
+
 pub struct Env {
     pub dir: TempDir,
     pub engine: Option<Engine>,
@@ -239,6 +242,19 @@ impl Env {
         token
     }
 
+    /// Grants `role` to `user` for `duration` and mints `user`'s token: the first steps of
+    /// most tests.
+    pub async fn granted(&self, user: &str, role: &str, duration: &str) -> String {
+        self.grant(user, role, duration).await;
+        self.token(user).await
+    }
+
+    /// A session of `user` through the gateway, once they hold `role` for `duration`.
+    pub async fn session(&self, user: &str, role: &str, duration: &str) -> (Client, Conn) {
+        let token = self.granted(user, role, duration).await;
+        self.connect(user, &token).await.unwrap()
+    }
+
     /// Grants `role` to `user` for `duration` (the policy approves at once): the grant, as
     /// the API shows it.
     pub async fn grant(&self, user: &str, role: &str, duration: &str) -> Value {
@@ -296,13 +312,7 @@ impl Env {
         &self,
         user: &str,
         token: &str,
-    ) -> Result<
-        (
-            Client,
-            tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>,
-        ),
-        tokio_postgres::Error,
-    > {
+    ) -> Result<(Client, Conn), tokio_postgres::Error> {
         let (client, conn) = tokio_postgres::connect(&self.conn_string(user, token), NoTls).await?;
         Ok((client, tokio::spawn(conn)))
     }
@@ -312,6 +322,11 @@ impl Env {
         let (c, conn) = tokio_postgres::connect(&self.db_url, NoTls).await.unwrap();
         tokio::spawn(conn);
         c
+    }
+
+    /// The number `sql` counts, straight from the database.
+    pub async fn direct_count(&self, sql: &str) -> i64 {
+        count(&self.direct().await, sql).await
     }
 
     /// `psql` through the gateway with `commands` (each one `-c`), its password from the environment.
@@ -397,4 +412,24 @@ pub fn db_error(e: &tokio_postgres::Error) -> (String, String) {
         .as_db_error()
         .unwrap_or_else(|| panic!("not a database error: {e:?}"));
     (db.code().code().to_string(), db.message().to_string())
+}
+
+/// The number `sql` counts (its one row's first column, a `bigint`).
+pub async fn count(c: &Client, sql: &str) -> i64 {
+    c.query_one(sql, &[]).await.unwrap().get(0)
+}
+
+/// The SQLSTATE and message with which `c` is refused `sql`.
+pub async fn refused(c: &Client, sql: &str) -> (String, String) {
+    db_error(&c.simple_query(sql).await.unwrap_err())
+}
+
+/// Asserts that each of `statements` is refused with SQLSTATE `code` and a message
+/// containing `says`.
+pub async fn all_refused(c: &Client, statements: &[&str], code: &str, says: &str) {
+    for sql in statements {
+        let (got, message) = refused(c, sql).await;
+        assert_eq!(got, code, "{sql}: {message}");
+        assert!(message.contains(says), "{sql}: {message}");
+    }
 }

@@ -1,11 +1,11 @@
 //! Introspection without over-granting: session basics with `db:connect`, the catalog reads
 //! of tools with `db:metadata`, and never the catalog relations that hold secrets or rows.
 
-use crate::helpers::{db_error, env};
+use crate::helpers::{env, refused};
 
 /// The error of `sql`, which must be a denial: its message.
 async fn denied(c: &tokio_postgres::Client, sql: &str) -> String {
-    let (code, message) = db_error(&c.simple_query(sql).await.unwrap_err());
+    let (code, message) = refused(c, sql).await;
     assert_eq!(code, "42501", "{sql}: {message}");
     message
 }
@@ -13,9 +13,7 @@ async fn denied(c: &tokio_postgres::Client, sql: &str) -> String {
 #[tokio::test]
 async fn session_basics_need_only_connect_and_the_catalog_names_db_metadata() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "customers-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "customers-read", "10m").await;
     for sql in [
         "SELECT version()",
         "SELECT current_user, session_user, current_database(), current_schema(), pg_backend_pid()",
@@ -66,9 +64,7 @@ async fn db_metadata_covers_descriptions_and_never_secrets_or_rows() {
         .await
         .unwrap();
     env.grant("alice", "customers-read", "10m").await;
-    env.grant("alice", "db-metadata", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "db-metadata", "10m").await;
     for sql in [
         "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n \
          ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
@@ -134,9 +130,7 @@ async fn db_metadata_covers_descriptions_and_never_secrets_or_rows() {
 #[tokio::test]
 async fn an_explicit_grant_on_a_catalog_relation_still_reads_it() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "catalog-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "catalog-read", "10m").await;
     for sql in [
         "SELECT relname FROM pg_class",
         "SELECT * FROM pg_stats",

@@ -76,8 +76,7 @@ async fn psql_reads_masked_columns_through_star_aliases_joins_and_views() {
     let Some((env, _keys)) = setup().await else {
         return;
     };
-    env.grant("alice", "db-read", "30m").await;
-    let token = env.token("alice").await;
+    let token = env.granted("alice", "db-read", "30m").await;
     let (ada, grace) = (hashed("ada@example.com"), hashed("grace@example.com"));
     let (lines, err) = psql(
         &env,
@@ -169,8 +168,7 @@ async fn the_unmask_permission_lifts_masking_and_copy_to_stdout_is_masked() {
         return;
     };
     env.direct().await.batch_execute(AWKWARD).await.unwrap();
-    env.grant("alice", "db-read", "30m").await;
-    let token = env.token("alice").await;
+    let token = env.granted("alice", "db-read", "30m").await;
     let (ada, grace) = (hashed("ada@example.com"), hashed("grace@example.com"));
     let odd = hashed("x,\"y\"\nz@example.com");
     let copies = [
@@ -352,8 +350,7 @@ async fn text_and_binary_drivers_read_masked_columns_with_the_extended_protocol(
     let Some((env, _keys)) = setup().await else {
         return;
     };
-    env.grant("alice", "db-read", "30m").await;
-    let token = env.token("alice").await;
+    let token = env.granted("alice", "db-read", "30m").await;
     let (ada, grace) = (hashed("ada@example.com"), hashed("grace@example.com"));
     let expected = serde_json::json!({
         "row": [["1", ada, "************1111", "****", "3*"]],
@@ -387,8 +384,7 @@ async fn a_table_or_column_created_after_start_is_masked_from_its_first_statemen
     let Some((env, _keys)) = setup().await else {
         return;
     };
-    env.grant("alice", "db-read", "30m").await;
-    let token = env.token("alice").await;
+    let token = env.granted("alice", "db-read", "30m").await;
     // Read once, so that the gateway holds a catalog snapshot without the new table.
     let (lines, _) = psql(&env, &token, &["SELECT count(*) FROM customers"]).await;
     assert_eq!(lines, ["2"]);
@@ -437,8 +433,7 @@ async fn rows_reached_by_returning_subqueries_set_operations_and_prepared_sql_ar
     let Some((env, _keys)) = setup().await else {
         return;
     };
-    env.grant("alice", "db-write", "30m").await;
-    let token = env.token("alice").await;
+    let token = env.granted("alice", "db-write", "30m").await;
     let ada = hashed("ada@example.com");
     let (lines, err) = psql(
         &env,
@@ -484,9 +479,7 @@ async fn a_copy_to_stdout_sent_with_the_extended_protocol_is_masked() {
     let Some((env, _keys)) = setup().await else {
         return;
     };
-    env.grant("alice", "db-read", "30m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "db-read", "30m").await;
     // tokio-postgres sends a COPY with Parse, Bind and Execute.
     let copy = |sql: &'static str| {
         let c = &c;

@@ -42,8 +42,7 @@ async fn tls_when_configured_refused_cleanly_when_not() {
     else {
         return;
     };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
+    let token = env.granted("alice", "db-read", "10m").await;
     let conn = |mode: &str| {
         format!(
             "host=127.0.0.1 port={} dbname={} user=alice sslmode={mode}",
@@ -78,8 +77,7 @@ async fn tls_when_configured_refused_cleanly_when_not() {
     let Some(plain) = crate::helpers::env().await else {
         return;
     };
-    plain.grant("alice", "db-read", "10m").await;
-    let token = plain.token("alice").await;
+    let token = plain.granted("alice", "db-read", "10m").await;
     let conn = |mode: &str| {
         format!(
             "host=127.0.0.1 port={} dbname={} user=alice sslmode={mode}",
