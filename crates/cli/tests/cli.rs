@@ -66,6 +66,8 @@ mod harness;
 mod provider;
 #[path = "cli/support.rs"]
 mod support;
+#[path = "cli/upstream.rs"]
+mod upstream;
 
 use support::{fixture, wicket};
 

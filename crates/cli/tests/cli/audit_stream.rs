@@ -128,10 +128,7 @@ fn export_follow_and_the_usage_report() {
         .expect_code(0);
     assert!(out.stdout.contains("ROLE"), "{out:?}");
     assert!(out.stdout.contains("orders-db-read"), "{out:?}");
-    let out = server
-        .wicket(&carol, &["report", "usage", "--output", "json"])
-        .expect_code(0);
-    let report = json(&out.stdout);
+    let report = server.json(&carol, &["report", "usage"]);
     assert!(
         report["roles"]
             .as_array()

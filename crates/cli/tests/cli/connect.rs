@@ -4,25 +4,10 @@
 use std::process::Command;
 
 use crate::support::{Server, run};
+use crate::upstream::{psql_admin, upstream};
 
 const UPSTREAM_USER: &str = "wicket_connect_gw";
 const UPSTREAM_PASSWORD: &str = "connect-Upstream-7d41";
-
-/// `psql URL -At -c SQL` as the cluster's superuser; panics with psql's words on failure.
-fn psql_admin(url: &str, sql: &str) -> String {
-    let out = run(Command::new("psql").args([
-        url,
-        "-X",
-        "-q",
-        "-At",
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-c",
-        sql,
-    ]));
-    assert_eq!(out.code, 0, "psql {sql}: {out:?}");
-    out.stdout
-}
 
 #[test]
 fn connect_mints_a_token_and_opens_psql_through_the_gateway() {
@@ -30,28 +15,8 @@ fn connect_mints_a_token_and_opens_psql_through_the_gateway() {
     let Some(db) = runtime.block_on(wicket_testkit::database()).unwrap() else {
         return;
     };
-    // `postgres://USER[:PASSWORD]@HOST:PORT/NAME`
-    let (authority, name) = db
-        .url
-        .trim_start_matches("postgres://")
-        .rsplit_once('/')
-        .unwrap();
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
-    let port: u16 = host_port
-        .rsplit_once(':')
-        .map_or(Ok(5432), |(_, p)| p.parse())
-        .unwrap();
-    let name = name.split('?').next().unwrap().to_string();
     // The gateway's own role, with a password checked over TCP, owning one table.
-    let create = format!("CREATE ROLE {UPSTREAM_USER} LOGIN PASSWORD '{UPSTREAM_PASSWORD}'");
-    let _ = run(Command::new("psql").args([&db.url, "-X", "-q", "-c", &create]));
-    let hba = psql_admin(&db.url, "SHOW hba_file");
-    if let Ok(text) = std::fs::read_to_string(hba.trim()) {
-        let line = format!("host all {UPSTREAM_USER} 127.0.0.1/32 scram-sha-256\n");
-        if !text.starts_with(&line) && std::fs::write(hba.trim(), format!("{line}{text}")).is_ok() {
-            psql_admin(&db.url, "SELECT pg_reload_conf()");
-        }
-    }
+    let (port, name) = upstream(&db.url, UPSTREAM_USER, UPSTREAM_PASSWORD);
     psql_admin(
         &db.url,
         &format!(

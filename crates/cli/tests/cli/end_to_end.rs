@@ -31,23 +31,18 @@ fn a_request_from_ask_to_revoke_and_a_tampered_audit_log() {
     );
 
     // Ask, then two steps of approval.
-    let out = server
-        .wicket(
-            &alice,
-            &[
-                "request",
-                "create",
-                "orders-db-read",
-                "--reason",
-                "INC-7 orders stuck",
-                "--ticket",
-                "INC-7",
-                "--output",
-                "json",
-            ],
-        )
-        .expect_code(0);
-    let request = json(&out.stdout);
+    let request = server.json(
+        &alice,
+        &[
+            "request",
+            "create",
+            "orders-db-read",
+            "--reason",
+            "INC-7 orders stuck",
+            "--ticket",
+            "INC-7",
+        ],
+    );
     let id = request["id"].as_str().unwrap().to_string();
     assert_eq!(request["state"], "pending");
     let out = server

@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use wicket_testkit::OwnCluster;
 
-use crate::support::{Out, Server, json, run};
+use crate::support::{Out, Server, run};
+use crate::upstream::psql_command;
 
 const ADMIN_PASSWORD: &str = "admin-Pw-5b1e";
 const PASSWORD_ENV: &str = "WICKET_PROVISION_TEST_ADMIN";
@@ -90,17 +91,7 @@ impl Pg {
 
 /// `psql CONNINFO -X -At -c SQL`, never prompting for a password.
 pub fn psql(conninfo: &str, sql: &str) -> Out {
-    run(Command::new("psql")
-        .args([
-            conninfo,
-            "-X",
-            "-q",
-            "-At",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-c",
-            sql,
-        ])
+    run(psql_command(conninfo, sql)
         .env("PGCONNECT_TIMEOUT", "10")
         .env_remove("PGPASSWORD")
         .stdin(Stdio::null()))
@@ -159,23 +150,7 @@ pub fn serve(config: &Path, database: &str) -> Server {
 
 /// Alice asks for `orders-read` for `duration`; returns the grant id.
 pub fn grant(server: &Server, alice: &str, duration: &str) -> String {
-    let out = server
-        .wicket(
-            alice,
-            &[
-                "request",
-                "create",
-                "orders-read",
-                "--duration",
-                duration,
-                "--output",
-                "json",
-            ],
-        )
-        .expect_code(0);
-    let request = json(&out.stdout);
-    assert_eq!(request["state"], "approved", "{request}");
-    request["grants"][0]["id"].as_str().unwrap().to_string()
+    server.grant(alice, "orders-read", duration)
 }
 
 /// `wicket db creds orders` as alice: the connection string.
@@ -188,15 +163,7 @@ pub fn creds(server: &Server, alice: &str) -> String {
 
 /// The audit events of `kind`, read by carol.
 pub fn events(server: &Server, carol: &str, kind: &str) -> Vec<Value> {
-    let out = server
-        .wicket(
-            carol,
-            &[
-                "audit", "list", "--kind", kind, "--limit", "1000", "--output", "json",
-            ],
-        )
-        .expect_code(0);
-    let page = json(&out.stdout);
+    let page = server.json(carol, &["audit", "list", "--kind", kind, "--limit", "1000"]);
     page["items"]
         .as_array()
         .or_else(|| page.as_array())

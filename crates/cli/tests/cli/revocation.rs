@@ -15,13 +15,7 @@ fn a_revocation_by_the_monitor_is_explained_and_questions_do_not_trigger_it() {
     let server = Server::start(&fixture("monitor.toml"), &database);
     let alice = server.token("alice");
 
-    let out = server
-        .wicket(
-            &alice,
-            &["request", "create", "orders-db-read", "--output", "json"],
-        )
-        .expect_code(0);
-    let request = json(&out.stdout);
+    let request = server.json(&alice, &["request", "create", "orders-db-read"]);
     assert_eq!(request["state"], "approved", "{request}");
     let id = request["id"].as_str().unwrap().to_string();
     let grant = request["grants"][0]["id"].as_str().unwrap().to_string();
@@ -114,20 +108,7 @@ fn a_revocation_by_the_monitor_is_explained_and_questions_do_not_trigger_it() {
     );
 
     // The dry runs are in the audit log, marked as such.
-    let out = server
-        .wicket(
-            &carol,
-            &[
-                "audit",
-                "list",
-                "--kind",
-                "check.denied",
-                "--output",
-                "json",
-            ],
-        )
-        .expect_code(0);
-    let events = json(&out.stdout);
+    let events = server.json(&carol, &["audit", "list", "--kind", "check.denied"]);
     let items = events["items"].as_array().unwrap();
     let dry = items
         .iter()

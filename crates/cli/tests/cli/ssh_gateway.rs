@@ -86,24 +86,7 @@ recordings = "{rec}"
 
 impl Setup {
     fn grant(&self, role: &str) -> String {
-        let out = self
-            .server
-            .wicket(
-                &self.alice,
-                &[
-                    "request",
-                    "create",
-                    role,
-                    "--duration",
-                    "1h",
-                    "--output",
-                    "json",
-                ],
-            )
-            .expect_code(0);
-        let request = json(&out.stdout);
-        assert_eq!(request["state"], "approved", "{request}");
-        request["grants"][0]["id"].as_str().unwrap().to_string()
+        self.server.grant(&self.alice, role, "1h")
     }
 
     fn cert(&self) {

@@ -1,11 +1,11 @@
 //! Running the built `wicket` binary: one-shot commands, and a server child process that is
 //! killed when its guard drops.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_wicket");
 
@@ -64,6 +64,18 @@ pub fn json(text: &str) -> serde_json::Value {
 
 pub fn wicket(args: &[&str]) -> Out {
     run(command().args(args))
+}
+
+/// The lines `from` writes, on a channel as they come: a thread reads them to the end, so the
+/// writer never blocks on a full pipe, even once the receiver is dropped.
+pub fn lines(from: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(from).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    rx
 }
 
 /// A `wicket serve` child process; killed on drop.
@@ -125,20 +137,9 @@ impl Server {
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        // Reads the gateway targets' addresses (printed first) and the server's, then keeps
-        // draining stdout so the server never writes to a closed pipe.
-        std::thread::spawn(move || {
-            let mut gateways = Vec::new();
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("listening on ") {
-                    let _ = tx.send((addr.to_string(), std::mem::take(&mut gateways)));
-                } else if let Some((name, addr)) = gateway_line(&line) {
-                    gateways.push((name, addr));
-                }
-            }
-        });
+        // The gateway targets' addresses (printed first) and the server's; `lines` keeps
+        // draining stdout after that, so the server never writes to a closed pipe.
+        let rx = lines(child.stdout.take().unwrap());
         let mut server = Server {
             child,
             url: String::new(),
@@ -146,15 +147,20 @@ impl Server {
             config: config.to_path_buf(),
             database: database.to_string(),
         };
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok((url, gateways)) => {
-                server.url = url;
-                server.gateways = gateways;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while server.url.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(line) = rx.recv_timeout(left) else {
+                panic!(
+                    "`wicket serve` did not say where it listens: {:?}",
+                    server.child.try_wait()
+                )
+            };
+            if let Some(addr) = line.strip_prefix("listening on ") {
+                server.url = addr.to_string();
+            } else if let Some(target) = gateway_line(&line) {
+                server.gateways.push(target);
             }
-            Err(_) => panic!(
-                "`wicket serve` did not say where it listens: {:?}",
-                server.child.try_wait()
-            ),
         }
         server
     }
@@ -179,6 +185,20 @@ impl Server {
             .args(args)
             .env("WICKET_SERVER", &self.url)
             .env("WICKET_TOKEN", token))
+    }
+
+    /// `wicket ARGS --output json` as the holder of `token`, which must succeed: its JSON.
+    pub fn json(&self, token: &str, args: &[&str]) -> serde_json::Value {
+        let args = [args, &["--output", "json"]].concat();
+        json(&self.wicket(token, &args).expect_code(0).stdout)
+    }
+
+    /// The holder of `token` asks for `role` for `duration`, which a policy approves at once:
+    /// the grant's id.
+    pub fn grant(&self, token: &str, role: &str, duration: &str) -> String {
+        let request = self.json(token, &["request", "create", role, "--duration", duration]);
+        assert_eq!(request["state"], "approved", "{request}");
+        request["grants"][0]["id"].as_str().unwrap().to_string()
     }
 
     /// `wicket token create USER` against this server's database.
