@@ -1,16 +1,14 @@
 //! `wicket audit export` (JSONL and CSV, streamed, with time filters), `wicket audit list
 //! --follow`, `wicket report usage` against a real server, and `wicket audit verify --archive`.
 
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use wicket_core::audit::{EventBuilder, GENESIS, seal};
 use wicket_engine::retention::Header;
 use wicket_engine::retention::file::Line;
 
-use crate::support::{Server, command, fixture, json, wicket};
+use crate::support::{Server, command, fixture, json, lines, wicket};
 use wicket_core::audit::EventKind;
 
 fn ask(server: &Server, token: &str) {
@@ -70,12 +68,12 @@ fn export_follow_and_the_usage_report() {
     let out = server
         .wicket(&carol, &["audit", "export", "--format", "csv"])
         .expect_code(0);
-    let mut lines = out.stdout.lines();
+    let mut rows = out.stdout.lines();
     assert_eq!(
-        lines.next().unwrap(),
+        rows.next().unwrap(),
         "seq,id,at,actor,kind,subject,action,resource,decision,request_id,grant_id,details,prev_hash,hash"
     );
-    let created = lines.find(|l| l.contains(",request.created,")).unwrap();
+    let created = rows.find(|l| l.contains(",request.created,")).unwrap();
     assert!(
         created.contains(",alice,request.created,user:alice,"),
         "{created}"
@@ -95,13 +93,7 @@ fn export_follow_and_the_usage_report() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = follow.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let rx = lines(follow.stdout.take().unwrap());
     // `--follow` prints what comes after the head it found at start, which may be after the
     // first new request: ask again until one shows, rather than guess when it has started.
     let mut line = None;

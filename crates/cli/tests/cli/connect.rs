@@ -4,19 +4,17 @@
 use std::process::Command;
 
 use crate::support::{Server, run};
-use crate::upstream::{psql_admin, upstream};
+use crate::upstream::{Upstream, psql_admin, upstream};
 
 const UPSTREAM_USER: &str = "wicket_connect_gw";
 const UPSTREAM_PASSWORD: &str = "connect-Upstream-7d41";
 
 #[test]
 fn connect_mints_a_token_and_opens_psql_through_the_gateway() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let Some(db) = runtime.block_on(wicket_testkit::database()).unwrap() else {
+    // The gateway's own role, with a password checked over TCP, owning one table.
+    let Some(Upstream { db, url, .. }) = upstream(UPSTREAM_USER, UPSTREAM_PASSWORD) else {
         return;
     };
-    // The gateway's own role, with a password checked over TCP, owning one table.
-    let (port, name) = upstream(&db.url, UPSTREAM_USER, UPSTREAM_PASSWORD);
     psql_admin(
         &db.url,
         &format!(
@@ -46,7 +44,7 @@ roles = ["orders-read"]
 name = "orders"
 listen = "{listen}"
 resource = "postgres/test"
-upstream = "postgres://{UPSTREAM_USER}@127.0.0.1:{port}/{name}"
+upstream = "{url}"
 password_env = "WICKET_CONNECT_TEST_PASSWORD"
 "#
         )

@@ -11,7 +11,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::Server;
-use crate::upstream::{psql_admin, upstream};
+use crate::upstream::{Upstream, psql_admin, upstream};
 
 const UPSTREAM_USER: &str = "wicket_scim_gw";
 const UPSTREAM_PASSWORD: &str = "scim-Upstream-5b17";
@@ -66,15 +66,9 @@ async fn call(
 
 #[test]
 fn deactivating_on_one_replica_cuts_the_person_off_on_the_other() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let Some(db) = runtime.block_on(wicket_testkit::database()).unwrap() else {
+    let Some(Upstream { runtime, db, url }) = upstream(UPSTREAM_USER, UPSTREAM_PASSWORD) else {
         return;
     };
-    let (port, name) = upstream(&db.url, UPSTREAM_USER, UPSTREAM_PASSWORD);
-    psql_admin(
-        &db.url,
-        &format!("GRANT CONNECT ON DATABASE \"{name}\" TO {UPSTREAM_USER}"),
-    );
 
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("wicket.toml");
@@ -108,7 +102,7 @@ roles = ["checker"]
 name = "orders"
 listen = "127.0.0.1:0"
 resource = "postgres/test"
-upstream = "postgres://{UPSTREAM_USER}@127.0.0.1:{port}/{name}"
+upstream = "{url}"
 password_env = "WICKET_SCIM_TEST_PASSWORD"
 "#
         ),

@@ -3,6 +3,9 @@
 
 use std::process::Command;
 
+use tokio::runtime::Runtime;
+use wicket_testkit::TestDb;
+
 use crate::support::run;
 
 /// `psql CONNINFO -X -q -At -v ON_ERROR_STOP=1 -c SQL`, to run.
@@ -28,11 +31,24 @@ pub fn psql_admin(url: &str, sql: &str) -> String {
     out.stdout
 }
 
-/// The port and database name of `url` (`postgres://USER[:PASSWORD]@HOST:PORT/NAME`), with
-/// `user` made a login role of `password` that, on a local test cluster, logs in with SCRAM
-/// over TCP (so the gateway really uses its password).
-pub fn upstream(url: &str, user: &str, password: &str) -> (u16, String) {
-    let (authority, name) = url
+/// A fresh database on the test cluster, as the upstream of a gateway.
+pub struct Upstream {
+    /// The runtime the database was made on, for the test's own async work.
+    pub runtime: Runtime,
+    pub db: TestDb,
+    /// The database's URL for the gateway: `user` over TCP, the password not in it.
+    pub url: String,
+}
+
+/// A fresh database (`None` when the PostgreSQL tests are skipped) that `user`, a login role
+/// of `password`, may connect to; on a local test cluster `user` logs in with SCRAM over TCP,
+/// so the gateway really uses its password.
+pub fn upstream(user: &str, password: &str) -> Option<Upstream> {
+    let runtime = Runtime::new().unwrap();
+    let db = runtime.block_on(wicket_testkit::database()).unwrap()?;
+    // `postgres://USER[:PASSWORD]@HOST:PORT/NAME`
+    let (authority, name) = db
+        .url
         .trim_start_matches("postgres://")
         .rsplit_once('/')
         .unwrap();
@@ -44,13 +60,18 @@ pub fn upstream(url: &str, user: &str, password: &str) -> (u16, String) {
     let name = name.split('?').next().unwrap().to_string();
     // It may exist already, from an earlier test on the same cluster.
     let create = format!("CREATE ROLE {user} LOGIN PASSWORD '{password}'");
-    let _ = run(Command::new("psql").args([url, "-X", "-q", "-c", &create]));
-    let hba = psql_admin(url, "SHOW hba_file");
+    let _ = run(Command::new("psql").args([&db.url, "-X", "-q", "-c", &create]));
+    let hba = psql_admin(&db.url, "SHOW hba_file");
     if let Ok(text) = std::fs::read_to_string(hba.trim()) {
         let line = format!("host all {user} 127.0.0.1/32 scram-sha-256\n");
         if !text.starts_with(&line) && std::fs::write(hba.trim(), format!("{line}{text}")).is_ok() {
-            psql_admin(url, "SELECT pg_reload_conf()");
+            psql_admin(&db.url, "SELECT pg_reload_conf()");
         }
     }
-    (port, name)
+    psql_admin(
+        &db.url,
+        &format!("GRANT CONNECT ON DATABASE \"{name}\" TO {user}"),
+    );
+    let url = format!("postgres://{user}@127.0.0.1:{port}/{name}");
+    Some(Upstream { runtime, db, url })
 }
