@@ -322,7 +322,7 @@ fn serve_says_what_to_do_about_a_busy_port_and_a_missing_directory() {
     let config = fixture("wicket.toml");
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = busy.local_addr().unwrap().to_string();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let database = support::sqlite(dir.path());
     let out = wicket(&[
         "serve",
         "--config",
@@ -367,7 +367,7 @@ fn serve_says_what_to_do_about_a_busy_port_and_a_missing_directory() {
 #[test]
 fn server_urls_with_v1_or_the_wrong_scheme_are_understood_or_explained() {
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let database = support::sqlite(dir.path());
     let server = support::Server::start(&fixture("wicket.toml"), &database);
     let alice = server.token("alice");
     let with_v1 = format!("{}/v1", server.url);

@@ -2,12 +2,12 @@
 //! so (the anchor is written here as retention writes it: the last archived event's seq and
 //! hash, with the events up to it removed).
 
-use crate::support::{Server, fixture, json};
+use crate::support::{Server, fixture, json, sqlite};
 
 #[test]
 fn offline_verify_reports_the_archive_anchor() {
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let database = sqlite(dir.path());
     let server = Server::start(&fixture("wicket.toml"), &database);
     for user in ["alice", "bob", "carol"] {
         server.token(user);

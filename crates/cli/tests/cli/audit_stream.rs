@@ -8,7 +8,7 @@ use wicket_core::audit::{EventBuilder, GENESIS, seal};
 use wicket_engine::retention::Header;
 use wicket_engine::retention::file::Line;
 
-use crate::support::{Server, command, fixture, json, lines, wicket};
+use crate::support::{Server, command, json, lines, wicket};
 use wicket_core::audit::EventKind;
 
 fn ask(server: &Server, token: &str) {
@@ -30,10 +30,8 @@ fn ask(server: &Server, token: &str) {
 
 #[test]
 fn export_follow_and_the_usage_report() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
-    let server = Server::start(&fixture("wicket.toml"), &database);
-    let (alice, carol) = (server.token("alice"), server.token("carol"));
+    let (_dir, server) = Server::on_fixture("wicket.toml");
+    let [alice, carol] = server.tokens(["alice", "carol"]);
     ask(&server, &alice);
 
     // JSONL: every event, in order; filtered by kind and time.

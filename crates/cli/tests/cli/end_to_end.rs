@@ -3,21 +3,17 @@
 
 use std::process::Stdio;
 
-use crate::support::{Server, command, fixture, json, wicket};
+use crate::support::{Server, command, fixture, json, sqlite, wicket};
 
 const ORDERS: &str = "postgres/prod/orders/public/orders";
 
 #[test]
 fn a_request_from_ask_to_revoke_and_a_tampered_audit_log() {
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let database = sqlite(dir.path());
     let config = fixture("wicket.toml");
     let server = Server::start(&config, &database);
-    let (alice, bob, carol) = (
-        server.token("alice"),
-        server.token("bob"),
-        server.token("carol"),
-    );
+    let [alice, bob, carol] = server.tokens(["alice", "bob", "carol"]);
 
     // Denied, with the role to request.
     let out = server
@@ -207,7 +203,7 @@ fn a_request_from_ask_to_revoke_and_a_tampered_audit_log() {
 #[test]
 fn an_offline_revocation_bites_while_the_token_is_cached() {
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let database = sqlite(dir.path());
     let server = Server::start(&fixture("wicket.toml"), &database);
     let created = json(
         &server

@@ -32,16 +32,8 @@ extend_steps = [{ approvers = ["group:sre-leads"] }]
 
 #[test]
 fn a_grant_is_extended_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("wicket.toml");
-    std::fs::write(&config, CONFIG).unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
-    let server = Server::start(&config, &database);
-    let (alice, bob, dave) = (
-        server.token("alice"),
-        server.token("bob"),
-        server.token("dave"),
-    );
+    let (_dir, server) = Server::with_config(CONFIG);
+    let [alice, bob, dave] = server.tokens(["alice", "bob", "dave"]);
 
     // No steps for a request: granted at once, for the default hour.
     let out = server

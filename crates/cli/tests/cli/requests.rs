@@ -1,15 +1,13 @@
 //! Requests one step off the guided path: a mistyped role, a standing role, no role at all, a
 //! role already granted, a second identical pending request, and a mistyped action.
 
-use crate::support::{Server, fixture, json};
+use crate::support::{Server, json};
 
 const ORDERS: &str = "postgres/prod/orders/public/orders";
 
 #[test]
 fn request_mistakes_say_what_to_do() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
-    let server = Server::start(&fixture("monitor.toml"), &database);
+    let (_dir, server) = Server::on_fixture("monitor.toml");
     let alice = server.token("alice");
 
     let out = server

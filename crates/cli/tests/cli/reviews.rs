@@ -44,16 +44,8 @@ deadline = "7d"
 
 #[test]
 fn a_reviewer_decides_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("wicket.toml");
-    std::fs::write(&config, CONFIG).unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
-    let server = Server::start(&config, &database);
-    let (alice, bob, root) = (
-        server.token("alice"),
-        server.token("bob"),
-        server.token("root"),
-    );
+    let (_dir, server) = Server::with_config(CONFIG);
+    let [alice, bob, root] = server.tokens(["alice", "bob", "root"]);
 
     // The schedule starts the first campaign at once; wait for it, boundedly.
     let started = Instant::now();

@@ -4,15 +4,13 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{Server, fixture, json};
+use crate::support::{Server, json};
 
 const ORDERS: &str = "postgres/prod/orders/public/orders";
 
 #[test]
 fn a_revocation_by_the_monitor_is_explained_and_questions_do_not_trigger_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
-    let server = Server::start(&fixture("monitor.toml"), &database);
+    let (_dir, server) = Server::on_fixture("monitor.toml");
     let alice = server.token("alice");
 
     let request = server.json(&alice, &["request", "create", "orders-db-read"]);

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::sshd::{Sshd, login, ssh};
-use crate::support::{Server, wicket};
+use crate::support::{Server, sqlite, wicket};
 
 /// A configuration with the CA at `dir/ca`, a self-service role that allows `login` on
 /// `ssh/test/host-1`, and a second role with forwarding too.
@@ -105,7 +105,7 @@ fn a_certificate_opens_sshd_during_the_grant_and_not_after_it_or_its_revocation(
     let login = login();
     let principal = format!("ssh/test/host-1/{login}");
     let config = config(dir.path(), &login, "");
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let database = sqlite(dir.path());
     // The CA: `wicket ssh keygen`.
     let out = wicket(&[
         "ssh",

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::ssh_certs::config;
 use crate::sshd::{NO_USER_CONFIG, Sshd, keygen, login, require, ssh, ssh_at};
-use crate::support::{Server, json, lines, wicket};
+use crate::support::{Server, json, lines, sqlite, wicket};
 
 struct Setup {
     dir: tempfile::TempDir,
@@ -61,7 +61,7 @@ recordings = "{rec}"
         rec = dir.path().join("recordings").display(),
     );
     let config = config(dir.path(), &login, &extra);
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let database = sqlite(dir.path());
     let server = Server::start(&config, &database);
     let port: u16 = server
         .gateway("host-1")

@@ -172,15 +172,16 @@ pub fn ssh(port: u16, args: &[&str]) -> Command {
 pub fn ssh_at(level: &str, port: u16, args: &[&str]) -> Command {
     require("ssh");
     let mut cmd = Command::new("ssh");
-    cmd.args(NO_USER_CONFIG).args([
-        "-o",
-        &format!("LogLevel={level}"),
-        "-o",
-        "ConnectTimeout=30",
-        "-p",
-        &port.to_string(),
-    ])
-    .args(args)
-    .stdin(Stdio::null());
+    cmd.args(NO_USER_CONFIG)
+        .args([
+            "-o",
+            &format!("LogLevel={level}"),
+            "-o",
+            "ConnectTimeout=30",
+            "-p",
+            &port.to_string(),
+        ])
+        .args(args)
+        .stdin(Stdio::null());
     cmd
 }

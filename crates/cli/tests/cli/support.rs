@@ -7,6 +7,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use tempfile::TempDir;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_wicket");
 
 /// A path under `tests/fixtures/`.
@@ -62,6 +64,11 @@ pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
+/// The URL of a SQLite database `w.db` in `dir`.
+pub fn sqlite(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("w.db").display())
+}
+
 pub fn wicket(args: &[&str]) -> Out {
     run(command().args(args))
 }
@@ -93,6 +100,24 @@ impl Server {
     /// Starts `wicket serve --listen 127.0.0.1:0` and waits for `listening on http://ADDR`.
     pub fn start(config: &Path, database: &str) -> Server {
         Server::start_with_env(config, database, &[])
+    }
+
+    /// A server on the configuration `text`, written to a fresh directory that also holds
+    /// its SQLite database: the directory (removed when dropped) and the server.
+    pub fn with_config(text: &str) -> (TempDir, Server) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("wicket.toml");
+        std::fs::write(&config, text).unwrap();
+        let server = Server::start(&config, &sqlite(dir.path()));
+        (dir, server)
+    }
+
+    /// A server on the fixture `name`, its SQLite database in a fresh directory: the
+    /// directory (removed when dropped) and the server.
+    pub fn on_fixture(name: &str) -> (TempDir, Server) {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::start(&fixture(name), &sqlite(dir.path()));
+        (dir, server)
     }
 
     /// [`Server::start`] with more environment variables for the server.
@@ -199,6 +224,11 @@ impl Server {
         let request = self.json(token, &["request", "create", role, "--duration", duration]);
         assert_eq!(request["state"], "approved", "{request}");
         request["grants"][0]["id"].as_str().unwrap().to_string()
+    }
+
+    /// `wicket token create USER` for each of `users`: their tokens, in order.
+    pub fn tokens<const N: usize>(&self, users: [&str; N]) -> [String; N] {
+        users.map(|user| self.token(user))
     }
 
     /// `wicket token create USER` against this server's database.
