@@ -60,7 +60,7 @@ fn export_follow_and_the_usage_report() {
     let out = server
         .wicket(&carol, &["audit", "export", "--since", "lately"])
         .expect_code(2);
-    assert!(out.stderr.contains("`since`"), "{out:?}");
+    out.expect_stderr("`since`");
 
     // CSV: a header, then one row per event; the quoted reason stays one field.
     let out = server
@@ -116,8 +116,8 @@ fn export_follow_and_the_usage_report() {
     let out = server
         .wicket(&carol, &["report", "usage", "--since", "1d"])
         .expect_code(0);
-    assert!(out.stdout.contains("ROLE"), "{out:?}");
-    assert!(out.stdout.contains("orders-db-read"), "{out:?}");
+    out.expect_stdout("ROLE");
+    out.expect_stdout("orders-db-read");
     let report = server.json(&carol, &["report", "usage"]);
     assert!(
         report["roles"]
@@ -127,7 +127,7 @@ fn export_follow_and_the_usage_report() {
             .any(|r| r["role"] == "auditor")
     );
     let out = server.wicket(&alice, &["report", "usage"]).expect_code(2);
-    assert!(out.stderr.contains("wicket:audit.read"), "{out:?}");
+    out.expect_stderr("wicket:audit.read");
 }
 
 #[test]
@@ -173,8 +173,5 @@ fn verify_archive_checks_a_retention_file_and_names_the_tampered_seq() {
 
     std::fs::write(&file, "not an archive\n").unwrap();
     let out = wicket(&["audit", "verify", "--archive", file.to_str().unwrap()]).expect_code(2);
-    assert!(
-        out.stderr.contains("not a wicket archive header"),
-        "{out:?}"
-    );
+    out.expect_stderr("not a wicket archive header");
 }

@@ -145,17 +145,17 @@ async fn login_keeps_a_session_that_later_commands_use_and_logout_revokes() {
 
     // The next command signs in with it, with no --token or WICKET_TOKEN.
     let out = with_session(&w, home.path(), "whoami").expect_code(0);
-    assert!(out.stdout.contains("ann"), "{out:?}");
-    assert!(out.stdout.contains("sre"), "{out:?}");
+    out.expect_stdout("ann");
+    out.expect_stdout("sre");
 
     let out = with_session(&w, home.path(), "logout").expect_code(0);
-    assert!(out.stdout.contains("signed out ann"), "{out:?}");
+    out.expect_stdout("signed out ann");
     assert!(!file.exists());
     // The token itself is revoked, not just forgotten.
     assert_eq!(whoami_status(&w, &stored["token"]).await, 401);
     let out = with_session(&w, home.path(), "whoami");
     assert_ne!(out.code, 0);
-    assert!(out.stderr.contains("wicket login"), "{out:?}");
+    out.expect_stderr("wicket login");
 }
 
 /// Runs `wicket login` (with `extra` arguments) against a provider without the device grant,
@@ -225,7 +225,7 @@ async fn without_the_device_grant_login_opens_the_browser_on_a_loopback_redirect
     let stored = stored(home.path());
     assert_eq!(stored["user"], "ann");
     let out = with_session(&w, home.path(), "whoami").expect_code(0);
-    assert!(out.stdout.contains("ann"), "{out:?}");
+    out.expect_stdout("ann");
 
     // `--no-browser` only prints the page; the new session replaces the first.
     std::fs::remove_file(&opened).unwrap();

@@ -157,7 +157,7 @@ pub fn grant(server: &Server, alice: &str, duration: &str) -> String {
 pub fn creds(server: &Server, alice: &str) -> String {
     let out = server.wicket(alice, &["db", "creds", "orders"]);
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stderr.contains("valid until"), "{out:?}");
+    out.expect_stderr("valid until");
     out.stdout.trim().to_string()
 }
 
@@ -205,12 +205,9 @@ fn creds_log_psql_in_to_exactly_the_granted_tables_and_revocation_ends_the_sessi
     // Without a grant there is nothing to hand out.
     let out = server.wicket(&alice, &["db", "creds", "orders"]);
     assert_ne!(out.code, 0, "{out:?}");
-    assert!(out.stderr.contains("no live grant"), "{out:?}");
+    out.expect_stderr("no live grant");
     let out = server.wicket(&alice, &["db", "creds", "nope"]);
-    assert!(
-        out.stderr.contains("no provisioning target `nope`"),
-        "{out:?}"
-    );
+    out.expect_stderr("no provisioning target `nope`");
 
     let id = grant(&server, &alice, "10m");
     let url = creds(&server, &alice);
@@ -219,9 +216,9 @@ fn creds_log_psql_in_to_exactly_the_granted_tables_and_revocation_ends_the_sessi
     assert_eq!((out.code, out.stdout.trim()), (0, "3"), "{out:?}");
     let out = psql(&url, "SELECT * FROM customers");
     assert_ne!(out.code, 0, "{out:?}");
-    assert!(out.stderr.contains("permission denied"), "{out:?}");
+    out.expect_stderr("permission denied");
     let out = psql(&url, "INSERT INTO orders VALUES (4)");
-    assert!(out.stderr.contains("permission denied"), "{out:?}");
+    out.expect_stderr("permission denied");
     // The role is wicket's, bounded by the grant's end, and the password is not in the log.
     let mark = pg.superuser(
         "orders",
@@ -309,10 +306,7 @@ fn after_expiry_the_login_stays_closed_with_wicket_stopped_and_is_cleaned_at_the
         psql(&url, "SELECT 1").code != 0
     });
     let out = psql(&url, "SELECT 1");
-    assert!(
-        out.stderr.contains("password authentication failed"),
-        "{out:?}"
-    );
+    out.expect_stderr("password authentication failed");
     assert_eq!(
         role_can_login(&pg),
         "t",

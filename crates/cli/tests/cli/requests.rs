@@ -13,11 +13,7 @@ fn request_mistakes_say_what_to_do() {
     let out = server
         .wicket(&alice, &["request", "create", "orders-db-raed"])
         .expect_code(2);
-    assert!(
-        out.stderr
-            .contains("unknown role `orders-db-raed`; did you mean `orders-db-read`?"),
-        "{out:?}"
-    );
+    out.expect_stderr("unknown role `orders-db-raed`; did you mean `orders-db-read`?");
 
     // Under `--output json` the error is JSON on stderr, with the API's code.
     let out = server
@@ -26,25 +22,12 @@ fn request_mistakes_say_what_to_do() {
             &["request", "create", "orders-db-raed", "--output", "json"],
         )
         .expect_code(2);
-    assert!(out.stdout.is_empty(), "{out:?}");
-    let error = json(&out.stderr);
-    assert_eq!(error["error"]["code"], "unknown_role", "{error}");
-    assert!(
-        error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("did you mean"),
-        "{error}"
-    );
+    out.expect_json_error("unknown_role", "did you mean");
 
     let out = server
         .wicket(&alice, &["request", "create", "logs-read"])
         .expect_code(2);
-    assert!(
-        out.stderr
-            .contains("`alice` already holds `logs-read` as a standing role"),
-        "{out:?}"
-    );
+    out.expect_stderr("`alice` already holds `logs-read` as a standing role");
 
     let out = server.wicket(&alice, &["request", "create"]).expect_code(2);
     assert!(
@@ -53,13 +36,7 @@ fn request_mistakes_say_what_to_do() {
     );
 
     // Granted at once; asking again for no more time is refused, naming the grant.
-    let out = server
-        .wicket(
-            &alice,
-            &["request", "create", "orders-db-read", "--output", "json"],
-        )
-        .expect_code(0);
-    let grant = json(&out.stdout)["grants"][0]["id"]
+    let grant = server.json(&alice, &["request", "create", "orders-db-read"])["grants"][0]["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -69,12 +46,9 @@ fn request_mistakes_say_what_to_do() {
             &["request", "create", "orders-db-read", "--duration", "30m"],
         )
         .expect_code(2);
-    assert!(
-        out.stderr.contains(&format!(
-            "`alice` already holds `orders-db-read` through grant `{grant}`"
-        )),
-        "{out:?}"
-    );
+    out.expect_stderr(&format!(
+        "`alice` already holds `orders-db-read` through grant `{grant}`"
+    ));
     // By action and resource it is already allowed.
     let out = server
         .wicket(
@@ -89,7 +63,7 @@ fn request_mistakes_say_what_to_do() {
             ],
         )
         .expect_code(2);
-    assert!(out.stderr.contains("may already do `logs:view`"), "{out:?}");
+    out.expect_stderr("may already do `logs:view`");
 
     // A second identical pending request is created, with a warning naming the first.
     let first = server
@@ -113,21 +87,14 @@ fn request_mistakes_say_what_to_do() {
             &["request", "create", "orders-db-write", "--reason", "fix"],
         )
         .expect_code(0);
-    assert!(
-        out.stderr.contains(&format!(
-            "warning: your request {first} for the same roles is still pending"
-        )),
-        "{out:?}"
-    );
+    out.expect_stderr(&format!(
+        "warning: your request {first} for the same roles is still pending"
+    ));
 
     // An action no role grants is named as such, with the nearest one.
     let out = server
         .wicket(&alice, &["check", "db:selct", ORDERS])
         .expect_code(1);
-    assert!(
-        out.stdout
-            .contains("no role grants `db:selct` on any resource; did you mean `db:select`?"),
-        "{out:?}"
-    );
+    out.expect_stdout("no role grants `db:selct` on any resource; did you mean `db:select`?");
     server.stop();
 }

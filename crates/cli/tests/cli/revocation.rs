@@ -27,7 +27,7 @@ fn a_revocation_by_the_monitor_is_explained_and_questions_do_not_trigger_it() {
     let out = server
         .wicket(&alice, &["check", "db:select", ORDERS])
         .expect_code(0);
-    assert!(out.stdout.contains(&grant), "{out:?}");
+    out.expect_stdout(&grant);
 
     // Three attempts (`--enforce`, as a service enforcing with wicket) are a burst.
     for _ in 0..3 {
@@ -57,11 +57,7 @@ fn a_revocation_by_the_monitor_is_explained_and_questions_do_not_trigger_it() {
     let out = server
         .wicket(&alice, &["request", "show", &id])
         .expect_code(0);
-    assert!(
-        out.stdout
-            .contains("revoked by wicket:monitor: anomaly rule `denied-burst`"),
-        "{out:?}"
-    );
+    out.expect_stdout("revoked by wicket:monitor: anomaly rule `denied-burst`");
 
     // The denial says a grant was just revoked, by whom and why.
     let out = server
@@ -100,10 +96,7 @@ fn a_revocation_by_the_monitor_is_explained_and_questions_do_not_trigger_it() {
     let out = server
         .wicket(&carol, &["audit", "list", "--kind", "grant.revoked"])
         .expect_code(0);
-    assert!(
-        out.stdout.contains("“anomaly rule `denied-burst`: "),
-        "{out:?}"
-    );
+    out.expect_stdout("“anomaly rule `denied-burst`: ");
 
     // The dry runs are in the audit log, marked as such.
     let events = server.json(&carol, &["audit", "list", "--kind", "check.denied"]);

@@ -125,7 +125,7 @@ fn no_secret_reaches_logs_events_errors_metrics_or_checkpoints() {
     // Without the CA the CLI refuses the server and says how to trust it.
     let out = run(command().args(["whoami", "--server", &url, "--token", &alice]));
     assert_eq!(out.code, 2, "{out:?}");
-    assert!(out.stderr.contains("--ca"), "{out:?}");
+    out.expect_stderr("--ca");
     assert_eq!(cli(&alice, &["whoami"]).code, 0);
 
     // A request through both approvals (webhooks fire, and fail: nothing listens there).

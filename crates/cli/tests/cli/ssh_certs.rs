@@ -131,7 +131,7 @@ fn a_certificate_opens_sshd_during_the_grant_and_not_after_it_or_its_revocation(
     let cert_args = ["ssh", "cert", "--key", key.to_str().unwrap()];
     let no_cert = || {
         let out = server.wicket(&alice, &cert_args).expect_code(2);
-        assert!(out.stderr.contains("ssh:login"), "{out:?}");
+        out.expect_stderr("ssh:login");
     };
     no_cert();
 

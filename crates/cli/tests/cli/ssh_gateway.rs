@@ -337,7 +337,7 @@ fn exec_sftp_and_scp_go_through_the_gateway_recorded_and_audited() {
 
     // Every recording is as sealed; change one and `wicket audit verify` says so.
     let out = s.verify().expect_code(0);
-    assert!(out.stdout.contains("audit chain ok"), "{out:?}");
+    out.expect_stdout("audit chain ok");
     let mut text = std::fs::read_to_string(&recording).unwrap();
     text = text.replace("hello-through-the-gateway", "hello-through-the-gatewaX");
     std::fs::write(&recording, text).unwrap();

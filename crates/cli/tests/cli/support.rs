@@ -48,6 +48,32 @@ impl Out {
         assert_eq!(self.code, code, "expected exit {code}, got {self:#?}");
         self
     }
+
+    /// Panics with the whole output unless the command printed nothing on stdout and, on
+    /// stderr, a JSON error of `code` whose message contains `says`.
+    #[track_caller]
+    pub fn expect_json_error(&self, code: &str, says: &str) -> &Out {
+        assert!(self.stdout.is_empty(), "{self:?}");
+        let error = json(&self.stderr);
+        assert_eq!(error["error"]["code"], code, "{error}");
+        let message = error["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{error}");
+        self
+    }
+
+    /// Panics with the whole output unless stdout contains `text`.
+    #[track_caller]
+    pub fn expect_stdout(&self, text: &str) -> &Out {
+        assert!(self.stdout.contains(text), "{self:?}");
+        self
+    }
+
+    /// Panics with the whole output unless stderr contains `text`.
+    #[track_caller]
+    pub fn expect_stderr(&self, text: &str) -> &Out {
+        assert!(self.stderr.contains(text), "{self:?}");
+        self
+    }
 }
 
 pub fn run(cmd: &mut Command) -> Out {
