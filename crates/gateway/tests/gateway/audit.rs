@@ -6,9 +6,7 @@ use crate::helpers::{UPSTREAM_PASSWORD, db_error, env, env_with, logs, refused};
 #[tokio::test]
 async fn each_statement_is_audited_and_the_chain_verifies() {
     let Some(env) = env().await else { return };
-    let grant = env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn, grant) = env.session_and_grant("alice", "db-read", "10m").await;
     c.simple_query("SELECT * FROM customers; SELECT 2")
         .await
         .unwrap();

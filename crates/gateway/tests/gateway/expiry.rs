@@ -97,9 +97,7 @@ async fn idle_and_mid_transaction_sessions_end_within_a_second_of_expiry() {
 #[tokio::test]
 async fn revoking_the_grant_ends_the_session_within_a_second() {
     let Some(env) = env().await else { return };
-    let grant = env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, conn) = env.connect("alice", &token).await.unwrap();
+    let (c, conn, grant) = env.session_and_grant("alice", "db-read", "10m").await;
     c.simple_query("SELECT 1").await.unwrap();
     env.revoke(grant["id"].as_str().unwrap()).await;
     // Measured from the revocation's answer; the promise is a second (BENCHMARKS.md), and

@@ -66,9 +66,7 @@ async fn prepared_statements_with_parameters() {
 async fn a_prepared_write_is_denied_at_execute_once_the_right_is_gone() {
     let Some(env) = env().await else { return };
     env.grant("alice", "db-read", "30m").await;
-    let write = env.grant("alice", "db-write", "10m").await;
-    let token = env.token("alice").await;
-    let (c, conn) = env.connect("alice", &token).await.unwrap();
+    let (c, conn, write) = env.session_and_grant("alice", "db-write", "10m").await;
 
     let insert = c.prepare("INSERT INTO t VALUES ($1)").await.unwrap();
     assert_eq!(c.execute(&insert, &[&10i32]).await.unwrap(), 1);

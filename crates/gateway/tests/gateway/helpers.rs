@@ -255,6 +255,19 @@ impl Env {
         self.connect(user, &token).await.unwrap()
     }
 
+    /// [`Env::session`], and the grant it stands on, as the API shows it.
+    pub async fn session_and_grant(
+        &self,
+        user: &str,
+        role: &str,
+        duration: &str,
+    ) -> (Client, Conn, Value) {
+        let grant = self.grant(user, role, duration).await;
+        let token = self.token(user).await;
+        let (c, conn) = self.connect(user, &token).await.unwrap();
+        (c, conn, grant)
+    }
+
     /// Grants `role` to `user` for `duration` (the policy approves at once): the grant, as
     /// the API shows it.
     pub async fn grant(&self, user: &str, role: &str, duration: &str) -> Value {
@@ -299,6 +312,16 @@ impl Env {
         report.ok
     }
 
+    /// A libpq connection string of `user` to the gateway, without a password, with
+    /// `sslmode`.
+    pub fn conninfo(&self, user: &str, sslmode: &str) -> String {
+        format!(
+            "host=127.0.0.1 port={} dbname={} user={user} sslmode={sslmode}",
+            self.gateway_port(),
+            self.target
+        )
+    }
+
     pub fn conn_string(&self, user: &str, password: &str) -> String {
         format!(
             "host=127.0.0.1 port={} dbname={} user={user} password={password} sslmode=disable",
@@ -332,14 +355,10 @@ impl Env {
     /// `psql` through the gateway with `commands` (each one `-c`), its password from the environment.
     pub async fn psql(&self, user: &str, token: &str, commands: &[&str]) -> Output {
         let mut cmd = tokio::process::Command::new("psql");
-        cmd.arg(format!(
-            "host=127.0.0.1 port={} dbname={} user={user} sslmode=disable",
-            self.gateway_port(),
-            self.target
-        ))
-        .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=0"])
-        .env("PGPASSWORD", token)
-        .env("PGCONNECT_TIMEOUT", "5");
+        cmd.arg(self.conninfo(user, "disable"))
+            .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=0"])
+            .env("PGPASSWORD", token)
+            .env("PGCONNECT_TIMEOUT", "5");
         for c in commands {
             cmd.arg("-c").arg(c);
         }
@@ -422,6 +441,22 @@ pub async fn count(c: &Client, sql: &str) -> i64 {
 /// The SQLSTATE and message with which `c` is refused `sql`.
 pub async fn refused(c: &Client, sql: &str) -> (String, String) {
     db_error(&c.simple_query(sql).await.unwrap_err())
+}
+
+/// The message with which `c` is denied `sql` (SQLSTATE 42501).
+pub async fn denied(c: &Client, sql: &str) -> String {
+    let (code, message) = refused(c, sql).await;
+    assert_eq!(code, "42501", "{sql}: {message}");
+    message
+}
+
+/// Runs each of `statements` on `c`, which must all succeed.
+pub async fn all_run(c: &Client, statements: &[&str]) {
+    for sql in statements {
+        c.simple_query(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
 }
 
 /// Asserts that each of `statements` is refused with SQLSTATE `code` and a message

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::helpers::{Env, count, env, refused};
+use crate::helpers::{Env, count, denied, env, refused};
 
 #[tokio::test]
 async fn unqualified_catalog_names_are_checked_in_pg_catalog() {
@@ -21,8 +21,7 @@ async fn unqualified_catalog_names_are_checked_in_pg_catalog() {
         "SELECT * FROM customers, pg_stats",
         "DELETE FROM pg_description",
     ] {
-        let (code, message) = refused(&c, sql).await;
-        assert_eq!(code, "42501", "{sql}: {message}");
+        let message = denied(&c, sql).await;
         assert!(message.contains("/pg_catalog/pg_"), "{sql}: {message}");
         assert!(!message.contains("public/pg_"), "{sql}: {message}");
         // No `public/*` role is offered for a catalog table.

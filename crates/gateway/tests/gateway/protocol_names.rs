@@ -21,11 +21,7 @@ use crate::wire::{Msg, Wire, bind, errors, execute, parse, tags};
 #[tokio::test]
 async fn a_cursor_declared_in_sql_is_described_and_executed_through_the_protocol() {
     let Some(env) = env().await else { return };
-    // The session's `db:connect` comes from one grant, reading `customers` from another.
-    env.grant("alice", "reports-read", "30m").await;
-    let customers = env.grant("alice", "customers-read", "10m").await;
-    let token = env.token("alice").await;
-    let mut w = Wire::connect(&env, "alice", &token).await;
+    let (customers, mut w) = Wire::customers_from_a_second_grant(&env).await;
 
     // What psycopg 3 sends for `conn.cursor(name="c").execute(...)`: the `DECLARE` in the
     // extended protocol, then a `Describe` of the portal it made, then `FETCH`es.
@@ -86,8 +82,7 @@ async fn a_cursor_declared_in_sql_is_described_and_executed_through_the_protocol
 #[tokio::test]
 async fn deallocate_reaches_the_statement_a_client_prepared_with_the_protocol() {
     let Some(env) = env().await else { return };
-    let token = env.granted("alice", "db-read", "10m").await;
-    let mut w = Wire::connect(&env, "alice", &token).await;
+    let mut w = Wire::session(&env, "alice", "db-read", "10m").await;
 
     // pgx's and psycopg's statement caches: `Parse` a named statement, later drop it in SQL.
     let parsed = w.batch(|b| parse(b, "s1", "SELECT 1")).await;
@@ -155,8 +150,7 @@ async fn a_client_cannot_name_statements_or_cursors_as_the_gateway_does() {
 #[tokio::test]
 async fn a_parse_that_reuses_a_live_name_is_refused_as_postgresql_does() {
     let Some(env) = env().await else { return };
-    let token = env.granted("alice", "db-read", "10m").await;
-    let mut w = Wire::connect(&env, "alice", &token).await;
+    let mut w = Wire::session(&env, "alice", "db-read", "10m").await;
 
     assert_eq!(tags(&w.batch(|b| parse(b, "x", "SELECT 1")).await), "1Z");
     let reused = w.batch(|b| parse(b, "x", "SELECT 2")).await;
@@ -259,8 +253,7 @@ async fn execute_inside_explain_and_create_table_as_is_the_statement_it_executes
 #[tokio::test]
 async fn the_client_is_told_the_backend_s_own_process_id() {
     let Some(env) = env().await else { return };
-    let token = env.granted("alice", "db-read", "10m").await;
-    let mut w = Wire::connect(&env, "alice", &token).await;
+    let mut w = Wire::session(&env, "alice", "db-read", "10m").await;
 
     let pid = w.rows("SELECT pg_backend_pid()").await[0][0]
         .clone()
@@ -318,11 +311,7 @@ async fn psql_with_options(
     command: &str,
 ) -> (bool, String, String) {
     let out = tokio::process::Command::new("psql")
-        .arg(format!(
-            "host=127.0.0.1 port={} dbname={} user=alice sslmode=disable",
-            env.gateway_port(),
-            env.target
-        ))
+        .arg(env.conninfo("alice", "disable"))
         .args(["-X", "-A", "-t", "-c", command])
         .env("PGPASSWORD", token)
         .env("PGOPTIONS", options)

@@ -6,14 +6,10 @@ use crate::helpers::Env;
 
 fn psql(env: &Env, user: &str, token: &str, commands: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(program("psql", "Debian's `postgresql-client`"));
-    cmd.arg(format!(
-        "host=127.0.0.1 port={} dbname={} user={user} sslmode=disable",
-        env.gateway_port(),
-        env.target
-    ))
-    .args(["-X", "-v", "ON_ERROR_STOP=1", "-P", "pager=off"])
-    .env("PGPASSWORD", token)
-    .env("PGCONNECT_TIMEOUT", "10");
+    cmd.arg(env.conninfo(user, "disable"))
+        .args(["-X", "-v", "ON_ERROR_STOP=1", "-P", "pager=off"])
+        .env("PGPASSWORD", token)
+        .env("PGCONNECT_TIMEOUT", "10");
     for c in commands {
         cmd.arg("-c").arg(c);
     }
