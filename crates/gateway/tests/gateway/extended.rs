@@ -14,9 +14,12 @@ async fn prepared_statements_with_parameters() {
         .prepare_typed("SELECT name FROM customers WHERE id = $1", &[Type::INT4])
         .await
         .unwrap();
-    for (id, name) in [(1i32, "ada"), (2, "grace")] {
-        let row = c.query_one(&by_id, &[&id]).await.unwrap();
-        assert_eq!(row.get::<_, String>(0), name);
+    // The name of customer `id`, through the prepared statement.
+    let name = async |c: &tokio_postgres::Client, id: i32| -> String {
+        c.query_one(&by_id, &[&id]).await.unwrap().get(0)
+    };
+    for (id, want) in [(1, "ada"), (2, "grace")] {
+        assert_eq!(name(&c, id).await, want);
     }
     // Another statement alongside, then the first again: names map to the right ones.
     let amounts = c
@@ -30,25 +33,13 @@ async fn prepared_statements_with_parameters() {
             .get::<_, i32>(0),
         250
     );
-    assert_eq!(
-        c.query_one(&by_id, &[&1i32])
-            .await
-            .unwrap()
-            .get::<_, String>(0),
-        "ada"
-    );
+    assert_eq!(name(&c, 1).await, "ada");
 
     // Preparing a write without the right is denied at once, and the session goes on.
     let (code, message) = db_error(&c.prepare("INSERT INTO t VALUES ($1)").await.unwrap_err());
     assert_eq!(code, "42501");
     assert!(message.contains("db-write"), "{message}");
-    assert_eq!(
-        c.query_one(&by_id, &[&2i32])
-            .await
-            .unwrap()
-            .get::<_, String>(0),
-        "grace"
-    );
+    assert_eq!(name(&c, 2).await, "grace");
 
     // Portals with a row limit, inside a transaction.
     let tx = c.transaction().await.unwrap();

@@ -354,15 +354,32 @@ impl Env {
 
     /// `psql` through the gateway with `commands` (each one `-c`), its password from the environment.
     pub async fn psql(&self, user: &str, token: &str, commands: &[&str]) -> Output {
-        let mut cmd = tokio::process::Command::new("psql");
+        let flags = ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=0"];
+        self.psql_command("psql", user, token, &flags, commands)
+            .env("PGCONNECT_TIMEOUT", "5")
+            .output()
+            .await
+            .expect("psql runs")
+    }
+
+    /// The `psql` program through the gateway as `user`, with `flags` and then `commands`
+    /// (each one `-c`), its password from the environment: to run.
+    pub fn psql_command(
+        &self,
+        psql: impl AsRef<std::ffi::OsStr>,
+        user: &str,
+        token: &str,
+        flags: &[&str],
+        commands: &[&str],
+    ) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(psql);
         cmd.arg(self.conninfo(user, "disable"))
-            .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=0"])
-            .env("PGPASSWORD", token)
-            .env("PGCONNECT_TIMEOUT", "5");
+            .args(flags)
+            .env("PGPASSWORD", token);
         for c in commands {
             cmd.arg("-c").arg(c);
         }
-        cmd.output().await.expect("psql runs")
+        cmd
     }
 
     /// Every audit event so far, oldest first.
