@@ -69,7 +69,7 @@ mod support;
 #[path = "cli/upstream.rs"]
 mod upstream;
 
-use support::{fixture, wicket};
+use support::{Out, fixture, wicket};
 
 #[test]
 fn help_works() {
@@ -134,10 +134,15 @@ fn bad_usage_exits_2() {
     assert!(out.stderr.contains("frobnicate"));
 }
 
+/// `wicket policy check` of the fixture `name` with `flags`, which must exit with `code`.
+fn policy_check(name: &str, flags: &[&str], code: i32) -> Out {
+    let file = fixture(name);
+    wicket(&[&["policy", "check", file.to_str().unwrap()], flags].concat()).expect_code(code)
+}
+
 #[test]
 fn policy_check_accepts_a_valid_file() {
-    let file = fixture("wicket.toml");
-    let out = wicket(&["policy", "check", file.to_str().unwrap()]).expect_code(0);
+    let out = policy_check("wicket.toml", &[], 0);
     assert!(out.stdout.starts_with("ok: "), "{out:?}");
     out.expect_stdout("is valid (2 roles, 1 policy)");
     assert!(!out.stdout.contains("warning"), "{out:?}");
@@ -145,8 +150,7 @@ fn policy_check_accepts_a_valid_file() {
 
 #[test]
 fn policy_check_names_the_key_and_the_unknown_role() {
-    let file = fixture("unknown-role.toml");
-    let out = wicket(&["policy", "check", file.to_str().unwrap()]).expect_code(1);
+    let out = policy_check("unknown-role.toml", &[], 1);
     assert!(out.stderr.starts_with("error: "), "{out:?}");
     out.expect_stderr("unknown-role.toml");
     out.expect_stderr("`policies[0].roles[0]`");
@@ -155,25 +159,18 @@ fn policy_check_names_the_key_and_the_unknown_role() {
 
 #[test]
 fn policy_check_fails_on_warnings_only_when_asked() {
-    let file = fixture("warnings.toml");
-    let file = file.to_str().unwrap();
-    let out = wicket(&["policy", "check", file]).expect_code(0);
+    let out = policy_check("warnings.toml", &[], 0);
     out.expect_stdout("warning: roles.orders-read-again: role `orders-read-again` has the same permissions as role `orders-db-read`");
     assert!(!out.stdout.contains("contained"), "{out:?}");
-    let out = wicket(&["policy", "check", file, "--deny-warnings"]).expect_code(1);
+    let out = policy_check("warnings.toml", &["--deny-warnings"], 1);
     out.expect_stdout("warning: ");
     out.expect_stderr("--deny-warnings");
 }
 
 #[test]
 fn policy_check_reports_every_error_at_once() {
-    let file = fixture("errors.toml");
-    let out = wicket(&["policy", "check", file.to_str().unwrap()]).expect_code(1);
-    let errors: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("error: "))
-        .collect();
+    let out = policy_check("errors.toml", &[], 1);
+    let errors = out.errors();
     assert_eq!(errors.len(), 3, "{out:?}");
     out.expect_stderr(
         "unknown role `orders-db-raed` in policy `sre-production`; did you mean `orders-db-read`?",
@@ -296,40 +293,27 @@ fn serve_says_what_to_do_about_a_busy_port_and_a_missing_directory() {
     let config = fixture("wicket.toml");
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = busy.local_addr().unwrap().to_string();
-    let database = support::sqlite(dir.path());
-    let out = wicket(&[
-        "serve",
-        "--config",
-        config.to_str().unwrap(),
-        "--database",
-        &database,
-        "--listen",
-        &addr,
-    ])
-    .expect_code(2);
-    assert!(
-        out.stderr
-            .contains(&format!("address `{addr}` is already in use"))
-            && out.stderr.contains("--listen 127.0.0.1:0"),
-        "{out:?}"
-    );
+    // `wicket serve` on `database` and `listen`, which fails to start.
+    let refused = |database: &str, listen: &str| {
+        let config = config.to_str().unwrap();
+        let args = [
+            "serve",
+            "--config",
+            config,
+            "--database",
+            database,
+            "--listen",
+            listen,
+        ];
+        wicket(&args).expect_code(2)
+    };
+    refused(&support::sqlite(dir.path()), &addr)
+        .expect_stderr(&format!("address `{addr}` is already in use"))
+        .expect_stderr("--listen 127.0.0.1:0");
 
     let missing = format!("sqlite://{}", dir.path().join("nope/w.db").display());
-    let out = wicket(&[
-        "serve",
-        "--config",
-        config.to_str().unwrap(),
-        "--database",
-        &missing,
-        "--listen",
-        "127.0.0.1:0",
-    ])
-    .expect_code(2);
-    let errors: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("error: "))
-        .collect();
+    let out = refused(&missing, "127.0.0.1:0");
+    let errors = out.errors();
     assert_eq!(errors.len(), 1, "{out:?}");
     assert!(
         errors[0].contains("/nope` of the database file")

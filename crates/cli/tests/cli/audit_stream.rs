@@ -8,7 +8,7 @@ use wicket_core::audit::{EventBuilder, GENESIS, seal};
 use wicket_engine::retention::Header;
 use wicket_engine::retention::file::Line;
 
-use crate::support::{Server, command, json, lines, wicket};
+use crate::support::{Server, json, lines, wicket};
 use wicket_core::audit::EventKind;
 
 fn ask(server: &Server, token: &str) {
@@ -83,10 +83,8 @@ fn export_follow_and_the_usage_report() {
     assert_eq!(out.stdout.lines().count(), events.len() + 1);
 
     // Follow: a new request shows up in the running `list --follow`.
-    let mut follow = command()
-        .args(["audit", "list", "--follow", "--output", "json"])
-        .env("WICKET_SERVER", &server.url)
-        .env("WICKET_TOKEN", &carol)
+    let mut follow = server
+        .command(&carol, &["audit", "list", "--follow", "--output", "json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -63,13 +63,8 @@ password_env = "WICKET_CONNECT_TEST_PASSWORD"
     std::fs::write(&config, target(&gateway)).unwrap();
     let token = server.token("alice");
     let connect = |args: &[&str]| {
-        run(crate::support::command()
-            .arg("connect")
-            .arg("--config")
-            .arg(&config)
-            .args(args)
-            .env("WICKET_SERVER", &server.url)
-            .env("WICKET_TOKEN", &token))
+        let config = config.to_str().unwrap();
+        run(&mut server.command(&token, &[&["connect", "--config", config], args].concat()))
     };
 
     // --print: the connection string, with a freshly minted token, never the upstream password.
@@ -87,24 +82,16 @@ password_env = "WICKET_CONNECT_TEST_PASSWORD"
         "a new token, not the caller's: {conninfo}"
     );
     assert!(!conninfo.contains(UPSTREAM_PASSWORD), "{conninfo}");
-    let out = run(Command::new("psql").args([
-        &conninfo,
-        "-X",
-        "-At",
-        "-c",
-        "SELECT count(*) FROM orders",
-    ]));
+    // psql's flags to print what `sql` reads, plainly.
+    let reading = |sql| ["-X", "-At", "-c", sql];
+    let out = run(Command::new("psql")
+        .arg(&conninfo)
+        .args(reading("SELECT count(*) FROM orders")));
     assert_eq!((out.code, out.stdout.trim()), (0, "3"), "{out:?}");
 
     // Without --print: psql itself, through the gateway, with the arguments after `--`.
-    let out = connect(&[
-        "orders",
-        "--",
-        "-X",
-        "-At",
-        "-c",
-        "SELECT sum(id) FROM orders",
-    ]);
+    let sum = reading("SELECT sum(id) FROM orders");
+    let out = connect(&[&["orders", "--"][..], &sum].concat());
     assert_eq!((out.code, out.stdout.trim()), (0, "6"), "{out:?}");
     // A write is refused by the gateway: read-only role, 42501 naming the missing permission.
     let out = connect(&[

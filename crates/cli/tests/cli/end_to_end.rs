@@ -3,7 +3,7 @@
 
 use std::process::Stdio;
 
-use crate::support::{Server, command, fixture, json, sqlite, wicket};
+use crate::support::{Server, fixture, json, sqlite, wicket};
 
 const ORDERS: &str = "postgres/prod/orders/public/orders";
 
@@ -83,21 +83,20 @@ fn a_request_from_ask_to_revoke_and_a_tampered_audit_log() {
         .expect_code(1);
 
     // `--wait` returns when the request is decided, and times out when it is not.
-    let waiting = command()
-        .args([
-            "request",
-            "create",
-            "orders-db-read",
-            "--reason",
-            "again",
-            "--ticket",
-            "INC-8",
-            "--wait",
-            "--timeout",
-            "60s",
-        ])
-        .env("WICKET_SERVER", &server.url)
-        .env("WICKET_TOKEN", &alice)
+    let again = [
+        "request",
+        "create",
+        "orders-db-read",
+        "--reason",
+        "again",
+        "--ticket",
+        "INC-8",
+    ];
+    let waiting = server
+        .command(
+            &alice,
+            &[&again[..], &["--wait", "--timeout", "60s"]].concat(),
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -61,6 +61,14 @@ impl Out {
         self
     }
 
+    /// The lines of stderr that start with `error: `.
+    pub fn errors(&self) -> Vec<&str> {
+        self.stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect()
+    }
+
     /// Panics with the whole output unless stdout contains `text`.
     #[track_caller]
     pub fn expect_stdout(&self, text: &str) -> &Out {
@@ -230,12 +238,18 @@ impl Server {
             })
     }
 
+    /// `wicket ARGS` against this server as the holder of `token`: to run.
+    pub fn command(&self, token: &str, args: &[&str]) -> Command {
+        let mut cmd = command();
+        cmd.args(args)
+            .env("WICKET_SERVER", &self.url)
+            .env("WICKET_TOKEN", token);
+        cmd
+    }
+
     /// A command against this server as the holder of `token`.
     pub fn wicket(&self, token: &str, args: &[&str]) -> Out {
-        run(command()
-            .args(args)
-            .env("WICKET_SERVER", &self.url)
-            .env("WICKET_TOKEN", token))
+        run(&mut self.command(token, args))
     }
 
     /// `wicket ARGS --output json` as the holder of `token`, which must succeed: its JSON.
