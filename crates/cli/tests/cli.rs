@@ -66,8 +66,10 @@ mod harness;
 mod provider;
 #[path = "cli/support.rs"]
 mod support;
+#[path = "cli/upstream.rs"]
+mod upstream;
 
-use support::{fixture, wicket};
+use support::{Out, fixture, wicket};
 
 #[test]
 fn help_works() {
@@ -95,11 +97,7 @@ fn usage_lines_leave_out_what_the_environment_filled_in() {
             .env("WICKET_SERVER", "http://127.0.0.1:1"),
     )
     .expect_code(2);
-    assert!(
-        out.stderr
-            .contains("Usage: wicket check <ACTION> <RESOURCE>"),
-        "{out:?}"
-    );
+    out.expect_stderr("Usage: wicket check <ACTION> <RESOURCE>");
     assert!(!out.stderr.contains("--token"), "{out:?}");
     assert!(!out.stderr.contains("--config"), "{out:?}");
 }
@@ -136,63 +134,50 @@ fn bad_usage_exits_2() {
     assert!(out.stderr.contains("frobnicate"));
 }
 
+/// `wicket policy check` of the fixture `name` with `flags`, which must exit with `code`.
+fn policy_check(name: &str, flags: &[&str], code: i32) -> Out {
+    let file = fixture(name);
+    wicket(&[&["policy", "check", file.to_str().unwrap()], flags].concat()).expect_code(code)
+}
+
 #[test]
 fn policy_check_accepts_a_valid_file() {
-    let file = fixture("wicket.toml");
-    let out = wicket(&["policy", "check", file.to_str().unwrap()]).expect_code(0);
+    let out = policy_check("wicket.toml", &[], 0);
     assert!(out.stdout.starts_with("ok: "), "{out:?}");
-    assert!(
-        out.stdout.contains("is valid (2 roles, 1 policy)"),
-        "{out:?}"
-    );
+    out.expect_stdout("is valid (2 roles, 1 policy)");
     assert!(!out.stdout.contains("warning"), "{out:?}");
 }
 
 #[test]
 fn policy_check_names_the_key_and_the_unknown_role() {
-    let file = fixture("unknown-role.toml");
-    let out = wicket(&["policy", "check", file.to_str().unwrap()]).expect_code(1);
+    let out = policy_check("unknown-role.toml", &[], 1);
     assert!(out.stderr.starts_with("error: "), "{out:?}");
-    assert!(out.stderr.contains("unknown-role.toml"), "{out:?}");
-    assert!(out.stderr.contains("`policies[0].roles[0]`"), "{out:?}");
-    assert!(out.stderr.contains("`orders-db-raed`"), "{out:?}");
+    out.expect_stderr("unknown-role.toml");
+    out.expect_stderr("`policies[0].roles[0]`");
+    out.expect_stderr("`orders-db-raed`");
 }
 
 #[test]
 fn policy_check_fails_on_warnings_only_when_asked() {
-    let file = fixture("warnings.toml");
-    let file = file.to_str().unwrap();
-    let out = wicket(&["policy", "check", file]).expect_code(0);
-    assert!(
-        out.stdout.contains(
-            "warning: roles.orders-read-again: role `orders-read-again` has the same permissions as role `orders-db-read`"
-        ),
-        "{out:?}"
-    );
+    let out = policy_check("warnings.toml", &[], 0);
+    out.expect_stdout("warning: roles.orders-read-again: role `orders-read-again` has the same permissions as role `orders-db-read`");
     assert!(!out.stdout.contains("contained"), "{out:?}");
-    let out = wicket(&["policy", "check", file, "--deny-warnings"]).expect_code(1);
-    assert!(out.stdout.contains("warning: "), "{out:?}");
-    assert!(out.stderr.contains("--deny-warnings"), "{out:?}");
+    let out = policy_check("warnings.toml", &["--deny-warnings"], 1);
+    out.expect_stdout("warning: ");
+    out.expect_stderr("--deny-warnings");
 }
 
 #[test]
 fn policy_check_reports_every_error_at_once() {
-    let file = fixture("errors.toml");
-    let out = wicket(&["policy", "check", file.to_str().unwrap()]).expect_code(1);
-    let errors: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("error: "))
-        .collect();
+    let out = policy_check("errors.toml", &[], 1);
+    let errors = out.errors();
     assert_eq!(errors.len(), 3, "{out:?}");
-    assert!(
-        out.stderr
-            .contains("unknown role `orders-db-raed` in policy `sre-production`; did you mean `orders-db-read`?"),
-        "{out:?}"
+    out.expect_stderr(
+        "unknown role `orders-db-raed` in policy `sre-production`; did you mean `orders-db-read`?",
     );
-    assert!(out.stderr.contains("4 hours"), "{out:?}");
-    assert!(out.stderr.contains("alcie"), "{out:?}");
-    assert!(out.stderr.contains("3 errors in"), "{out:?}");
+    out.expect_stderr("4 hours");
+    out.expect_stderr("alcie");
+    out.expect_stderr("3 errors in");
 }
 
 #[test]
@@ -247,37 +232,28 @@ fn the_shipped_examples_commented_review_passes_policy_check_once_uncommented() 
         .replace("on_missed = \"keep\"", "on_missed = \"sometimes\"");
     std::fs::write(&path, broken).unwrap();
     let out = wicket(&["policy", "check", path.to_str().unwrap()]).expect_code(1);
-    assert!(out.stderr.contains("reviews[0].on_missed"), "{out:?}");
+    out.expect_stderr("reviews[0].on_missed");
 }
 
 #[test]
 fn policy_check_of_a_missing_file_is_an_error() {
     let out = wicket(&["policy", "check", "/nonexistent/wicket.toml"]).expect_code(2);
-    assert!(out.stderr.contains("/nonexistent/wicket.toml"), "{out:?}");
+    out.expect_stderr("/nonexistent/wicket.toml");
 }
 
 #[test]
 fn an_http_command_without_a_token_says_how_to_get_one() {
     let out = wicket(&["whoami"]).expect_code(2);
-    assert!(out.stderr.contains("WICKET_TOKEN"), "{out:?}");
-    assert!(out.stderr.contains("--token"), "{out:?}");
-    assert!(out.stderr.contains("wicket token create USER"), "{out:?}");
+    out.expect_stderr("WICKET_TOKEN");
+    out.expect_stderr("--token");
+    out.expect_stderr("wicket token create USER");
     assert!(!out.stderr.contains("panicked"), "{out:?}");
 }
 
 #[test]
 fn errors_are_json_on_stderr_under_output_json() {
     let out = wicket(&["whoami", "--output", "json"]).expect_code(2);
-    assert!(out.stdout.is_empty(), "{out:?}");
-    let error = support::json(&out.stderr);
-    assert_eq!(error["error"]["code"], "cli_error", "{error}");
-    assert!(
-        error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("WICKET_TOKEN"),
-        "{error}"
-    );
+    out.expect_json_error("cli_error", "WICKET_TOKEN");
 }
 
 #[test]
@@ -298,19 +274,16 @@ fn an_unreachable_server_is_named() {
         "wkt_x",
     ])
     .expect_code(2);
-    assert!(out.stderr.contains(&server), "{out:?}");
-    assert!(out.stderr.contains("wicket serve"), "{out:?}");
-    assert!(out.stderr.contains("--server"), "{out:?}");
+    out.expect_stderr(&server);
+    out.expect_stderr("wicket serve");
+    out.expect_stderr("--server");
     drop(socket);
 }
 
 #[test]
 fn offline_commands_need_the_configuration() {
     let out = wicket(&["token", "create", "alice", "--config", "/nonexistent.toml"]).expect_code(2);
-    assert!(
-        out.stderr.contains("`/nonexistent.toml` not found"),
-        "{out:?}"
-    );
+    out.expect_stderr("`/nonexistent.toml` not found");
     assert!(out.stdout.is_empty(), "{out:?}");
 }
 
@@ -320,40 +293,27 @@ fn serve_says_what_to_do_about_a_busy_port_and_a_missing_directory() {
     let config = fixture("wicket.toml");
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = busy.local_addr().unwrap().to_string();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
-    let out = wicket(&[
-        "serve",
-        "--config",
-        config.to_str().unwrap(),
-        "--database",
-        &database,
-        "--listen",
-        &addr,
-    ])
-    .expect_code(2);
-    assert!(
-        out.stderr
-            .contains(&format!("address `{addr}` is already in use"))
-            && out.stderr.contains("--listen 127.0.0.1:0"),
-        "{out:?}"
-    );
+    // `wicket serve` on `database` and `listen`, which fails to start.
+    let refused = |database: &str, listen: &str| {
+        let config = config.to_str().unwrap();
+        let args = [
+            "serve",
+            "--config",
+            config,
+            "--database",
+            database,
+            "--listen",
+            listen,
+        ];
+        wicket(&args).expect_code(2)
+    };
+    refused(&support::sqlite(dir.path()), &addr)
+        .expect_stderr(&format!("address `{addr}` is already in use"))
+        .expect_stderr("--listen 127.0.0.1:0");
 
     let missing = format!("sqlite://{}", dir.path().join("nope/w.db").display());
-    let out = wicket(&[
-        "serve",
-        "--config",
-        config.to_str().unwrap(),
-        "--database",
-        &missing,
-        "--listen",
-        "127.0.0.1:0",
-    ])
-    .expect_code(2);
-    let errors: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("error: "))
-        .collect();
+    let out = refused(&missing, "127.0.0.1:0");
+    let errors = out.errors();
     assert_eq!(errors.len(), 1, "{out:?}");
     assert!(
         errors[0].contains("/nope` of the database file")
@@ -365,7 +325,7 @@ fn serve_says_what_to_do_about_a_busy_port_and_a_missing_directory() {
 #[test]
 fn server_urls_with_v1_or_the_wrong_scheme_are_understood_or_explained() {
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let database = support::sqlite(dir.path());
     let server = support::Server::start(&fixture("wicket.toml"), &database);
     let alice = server.token("alice");
     let with_v1 = format!("{}/v1", server.url);
@@ -375,7 +335,7 @@ fn server_urls_with_v1_or_the_wrong_scheme_are_understood_or_explained() {
             .env("WICKET_TOKEN", &alice),
     )
     .expect_code(0);
-    assert!(out.stdout.contains("alice"), "{out:?}");
+    out.expect_stdout("alice");
     let https = server.url.replacen("http://", "https://", 1);
     let out = support::run(
         support::command()
@@ -393,16 +353,7 @@ fn server_urls_with_v1_or_the_wrong_scheme_are_understood_or_explained() {
 #[test]
 fn usage_errors_are_json_on_stderr_under_output_json() {
     let out = wicket(&["request", "frobnicate", "--output", "json"]).expect_code(2);
-    assert!(out.stdout.is_empty(), "{out:?}");
-    let error = support::json(&out.stderr);
-    assert_eq!(error["error"]["code"], "invalid_usage", "{error}");
-    assert!(
-        error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("frobnicate"),
-        "{error}"
-    );
+    out.expect_json_error("invalid_usage", "frobnicate");
     // Without it, clap's text as before.
     let out = wicket(&["request", "frobnicate"]).expect_code(2);
     assert!(out.stderr.starts_with("error: "), "{out:?}");

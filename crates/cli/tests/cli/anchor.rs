@@ -2,12 +2,12 @@
 //! so (the anchor is written here as retention writes it: the last archived event's seq and
 //! hash, with the events up to it removed).
 
-use crate::support::{Server, fixture, json};
+use crate::support::{Server, fixture, json, sqlite};
 
 #[test]
 fn offline_verify_reports_the_archive_anchor() {
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let database = sqlite(dir.path());
     let server = Server::start(&fixture("wicket.toml"), &database);
     for user in ["alice", "bob", "carol"] {
         server.token(user);
@@ -45,33 +45,22 @@ fn offline_verify_reports_the_archive_anchor() {
     });
 
     let config = fixture("wicket.toml");
-    let out = crate::support::wicket(&[
-        "audit",
-        "verify",
-        "--database",
-        &database,
-        "--config",
-        config.to_str().unwrap(),
-    ])
-    .expect_code(0);
+    // `wicket audit verify` offline, on the server's files.
+    let verify = |more: &[&str]| {
+        let files = [
+            "--database",
+            &database,
+            "--config",
+            config.to_str().unwrap(),
+        ];
+        crate::support::wicket(&[&["audit", "verify"][..], &files, more].concat()).expect_code(0)
+    };
+    let out = verify(&[]);
     assert!(out.stdout.starts_with("audit chain ok: "), "{out:?}");
-    assert!(
-        out.stdout.contains(&format!(
-            "verified from the archive anchor at seq {seq} hash {hash}"
-        )),
-        "{out:?}"
-    );
-    let out = crate::support::wicket(&[
-        "audit",
-        "verify",
-        "--database",
-        &database,
-        "--config",
-        config.to_str().unwrap(),
-        "--output",
-        "json",
-    ])
-    .expect_code(0);
+    out.expect_stdout(&format!(
+        "verified from the archive anchor at seq {seq} hash {hash}"
+    ));
+    let out = verify(&["--output", "json"]);
     let report = json(&out.stdout);
     assert_eq!(report["anchor"]["seq"], seq, "{report}");
     assert_eq!(report["anchor"]["hash"], hash.as_str(), "{report}");

@@ -1,16 +1,14 @@
 //! `wicket audit export` (JSONL and CSV, streamed, with time filters), `wicket audit list
 //! --follow`, `wicket report usage` against a real server, and `wicket audit verify --archive`.
 
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use wicket_core::audit::{EventBuilder, GENESIS, seal};
 use wicket_engine::retention::Header;
 use wicket_engine::retention::file::Line;
 
-use crate::support::{Server, command, fixture, json, wicket};
+use crate::support::{Server, json, lines, wicket};
 use wicket_core::audit::EventKind;
 
 fn ask(server: &Server, token: &str) {
@@ -32,10 +30,8 @@ fn ask(server: &Server, token: &str) {
 
 #[test]
 fn export_follow_and_the_usage_report() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
-    let server = Server::start(&fixture("wicket.toml"), &database);
-    let (alice, carol) = (server.token("alice"), server.token("carol"));
+    let (_dir, server) = Server::on_fixture("wicket.toml");
+    let [alice, carol] = server.tokens(["alice", "carol"]);
     ask(&server, &alice);
 
     // JSONL: every event, in order; filtered by kind and time.
@@ -64,18 +60,18 @@ fn export_follow_and_the_usage_report() {
     let out = server
         .wicket(&carol, &["audit", "export", "--since", "lately"])
         .expect_code(2);
-    assert!(out.stderr.contains("`since`"), "{out:?}");
+    out.expect_stderr("`since`");
 
     // CSV: a header, then one row per event; the quoted reason stays one field.
     let out = server
         .wicket(&carol, &["audit", "export", "--format", "csv"])
         .expect_code(0);
-    let mut lines = out.stdout.lines();
+    let mut rows = out.stdout.lines();
     assert_eq!(
-        lines.next().unwrap(),
+        rows.next().unwrap(),
         "seq,id,at,actor,kind,subject,action,resource,decision,request_id,grant_id,details,prev_hash,hash"
     );
-    let created = lines.find(|l| l.contains(",request.created,")).unwrap();
+    let created = rows.find(|l| l.contains(",request.created,")).unwrap();
     assert!(
         created.contains(",alice,request.created,user:alice,"),
         "{created}"
@@ -87,21 +83,13 @@ fn export_follow_and_the_usage_report() {
     assert_eq!(out.stdout.lines().count(), events.len() + 1);
 
     // Follow: a new request shows up in the running `list --follow`.
-    let mut follow = command()
-        .args(["audit", "list", "--follow", "--output", "json"])
-        .env("WICKET_SERVER", &server.url)
-        .env("WICKET_TOKEN", &carol)
+    let mut follow = server
+        .command(&carol, &["audit", "list", "--follow", "--output", "json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = follow.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let rx = lines(follow.stdout.take().unwrap());
     // `--follow` prints what comes after the head it found at start, which may be after the
     // first new request: ask again until one shows, rather than guess when it has started.
     let mut line = None;
@@ -126,12 +114,9 @@ fn export_follow_and_the_usage_report() {
     let out = server
         .wicket(&carol, &["report", "usage", "--since", "1d"])
         .expect_code(0);
-    assert!(out.stdout.contains("ROLE"), "{out:?}");
-    assert!(out.stdout.contains("orders-db-read"), "{out:?}");
-    let out = server
-        .wicket(&carol, &["report", "usage", "--output", "json"])
-        .expect_code(0);
-    let report = json(&out.stdout);
+    out.expect_stdout("ROLE");
+    out.expect_stdout("orders-db-read");
+    let report = server.json(&carol, &["report", "usage"]);
     assert!(
         report["roles"]
             .as_array()
@@ -140,7 +125,7 @@ fn export_follow_and_the_usage_report() {
             .any(|r| r["role"] == "auditor")
     );
     let out = server.wicket(&alice, &["report", "usage"]).expect_code(2);
-    assert!(out.stderr.contains("wicket:audit.read"), "{out:?}");
+    out.expect_stderr("wicket:audit.read");
 }
 
 #[test]
@@ -186,8 +171,5 @@ fn verify_archive_checks_a_retention_file_and_names_the_tampered_seq() {
 
     std::fs::write(&file, "not an archive\n").unwrap();
     let out = wicket(&["audit", "verify", "--archive", file.to_str().unwrap()]).expect_code(2);
-    assert!(
-        out.stderr.contains("not a wicket archive header"),
-        "{out:?}"
-    );
+    out.expect_stderr("not a wicket archive header");
 }

@@ -78,8 +78,8 @@ fn zsh_loads_the_completion_function() {
 #[test]
 fn an_unknown_shell_is_named_with_the_ones_there_are() {
     let out = wicket(&["completion", "powershell"]).expect_code(2);
-    assert!(out.stderr.contains("powershell"), "{out:?}");
-    assert!(out.stderr.contains("bash, zsh, fish"), "{out:?}");
+    out.expect_stderr("powershell");
+    out.expect_stderr("bash, zsh, fish");
 }
 
 #[test]
@@ -107,7 +107,7 @@ fn the_manual_page_renders_and_covers_every_command() {
     // One page per command, each naming its own options.
     let pages = dir.path().join("man1");
     let out = wicket(&["man", "--out", pages.to_str().unwrap()]).expect_code(0);
-    assert!(out.stdout.contains("manual pages"), "{out:?}");
+    out.expect_stdout("manual pages");
     for (name, option) in [
         ("wicket-request-create.1", "wait"),
         ("wicket-grant-revoke.1", "reason"),

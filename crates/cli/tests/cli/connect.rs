@@ -4,54 +4,17 @@
 use std::process::Command;
 
 use crate::support::{Server, run};
+use crate::upstream::{Upstream, psql_admin, upstream};
 
 const UPSTREAM_USER: &str = "wicket_connect_gw";
 const UPSTREAM_PASSWORD: &str = "connect-Upstream-7d41";
 
-/// `psql URL -At -c SQL` as the cluster's superuser; panics with psql's words on failure.
-fn psql_admin(url: &str, sql: &str) -> String {
-    let out = run(Command::new("psql").args([
-        url,
-        "-X",
-        "-q",
-        "-At",
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-c",
-        sql,
-    ]));
-    assert_eq!(out.code, 0, "psql {sql}: {out:?}");
-    out.stdout
-}
-
 #[test]
 fn connect_mints_a_token_and_opens_psql_through_the_gateway() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let Some(db) = runtime.block_on(wicket_testkit::database()).unwrap() else {
+    // The gateway's own role, with a password checked over TCP, owning one table.
+    let Some(Upstream { db, url, .. }) = upstream(UPSTREAM_USER, UPSTREAM_PASSWORD) else {
         return;
     };
-    // `postgres://USER[:PASSWORD]@HOST:PORT/NAME`
-    let (authority, name) = db
-        .url
-        .trim_start_matches("postgres://")
-        .rsplit_once('/')
-        .unwrap();
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
-    let port: u16 = host_port
-        .rsplit_once(':')
-        .map_or(Ok(5432), |(_, p)| p.parse())
-        .unwrap();
-    let name = name.split('?').next().unwrap().to_string();
-    // The gateway's own role, with a password checked over TCP, owning one table.
-    let create = format!("CREATE ROLE {UPSTREAM_USER} LOGIN PASSWORD '{UPSTREAM_PASSWORD}'");
-    let _ = run(Command::new("psql").args([&db.url, "-X", "-q", "-c", &create]));
-    let hba = psql_admin(&db.url, "SHOW hba_file");
-    if let Ok(text) = std::fs::read_to_string(hba.trim()) {
-        let line = format!("host all {UPSTREAM_USER} 127.0.0.1/32 scram-sha-256\n");
-        if !text.starts_with(&line) && std::fs::write(hba.trim(), format!("{line}{text}")).is_ok() {
-            psql_admin(&db.url, "SELECT pg_reload_conf()");
-        }
-    }
     psql_admin(
         &db.url,
         &format!(
@@ -81,7 +44,7 @@ roles = ["orders-read"]
 name = "orders"
 listen = "{listen}"
 resource = "postgres/test"
-upstream = "postgres://{UPSTREAM_USER}@127.0.0.1:{port}/{name}"
+upstream = "{url}"
 password_env = "WICKET_CONNECT_TEST_PASSWORD"
 "#
         )
@@ -100,13 +63,8 @@ password_env = "WICKET_CONNECT_TEST_PASSWORD"
     std::fs::write(&config, target(&gateway)).unwrap();
     let token = server.token("alice");
     let connect = |args: &[&str]| {
-        run(crate::support::command()
-            .arg("connect")
-            .arg("--config")
-            .arg(&config)
-            .args(args)
-            .env("WICKET_SERVER", &server.url)
-            .env("WICKET_TOKEN", &token))
+        let config = config.to_str().unwrap();
+        run(&mut server.command(&token, &[&["connect", "--config", config], args].concat()))
     };
 
     // --print: the connection string, with a freshly minted token, never the upstream password.
@@ -124,24 +82,16 @@ password_env = "WICKET_CONNECT_TEST_PASSWORD"
         "a new token, not the caller's: {conninfo}"
     );
     assert!(!conninfo.contains(UPSTREAM_PASSWORD), "{conninfo}");
-    let out = run(Command::new("psql").args([
-        &conninfo,
-        "-X",
-        "-At",
-        "-c",
-        "SELECT count(*) FROM orders",
-    ]));
+    // psql's flags to print what `sql` reads, plainly.
+    let reading = |sql| ["-X", "-At", "-c", sql];
+    let out = run(Command::new("psql")
+        .arg(&conninfo)
+        .args(reading("SELECT count(*) FROM orders")));
     assert_eq!((out.code, out.stdout.trim()), (0, "3"), "{out:?}");
 
     // Without --print: psql itself, through the gateway, with the arguments after `--`.
-    let out = connect(&[
-        "orders",
-        "--",
-        "-X",
-        "-At",
-        "-c",
-        "SELECT sum(id) FROM orders",
-    ]);
+    let sum = reading("SELECT sum(id) FROM orders");
+    let out = connect(&[&["orders", "--"][..], &sum].concat());
     assert_eq!((out.code, out.stdout.trim()), (0, "6"), "{out:?}");
     // A write is refused by the gateway: read-only role, 42501 naming the missing permission.
     let out = connect(&[

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::support::{Server, fixture};
+use crate::support::{Server, fixture, sqlite};
 
 const IDLE: usize = 1_500;
 const DRIPPING: usize = 500;
@@ -36,7 +36,7 @@ fn idle_and_dripping_clients_under_a_low_file_limit_do_not_lock_the_server_out()
         "this test needs an open-file limit of 2,300 for its own sockets; the hard limit is {nofile}"
     );
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let database = sqlite(dir.path());
     let server = Server::start_with_nofile(&fixture("wicket.toml"), &database, 1_024);
     let alice = server.token("alice");
     let addr: SocketAddr = server.url.trim_start_matches("http://").parse().unwrap();

@@ -3,61 +3,48 @@
 
 use std::process::Stdio;
 
-use crate::support::{Server, command, fixture, json, wicket};
+use crate::support::{Server, fixture, json, sqlite, wicket};
 
 const ORDERS: &str = "postgres/prod/orders/public/orders";
 
 #[test]
 fn a_request_from_ask_to_revoke_and_a_tampered_audit_log() {
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let database = sqlite(dir.path());
     let config = fixture("wicket.toml");
     let server = Server::start(&config, &database);
-    let (alice, bob, carol) = (
-        server.token("alice"),
-        server.token("bob"),
-        server.token("carol"),
-    );
+    let [alice, bob, carol] = server.tokens(["alice", "bob", "carol"]);
 
     // Denied, with the role to request.
     let out = server
         .wicket(&alice, &["check", "db:select", ORDERS])
         .expect_code(1);
     assert!(out.stdout.starts_with("denied: "), "{out:?}");
-    assert!(
-        out.stdout
-            .contains("wicket request create orders-db-read --reason"),
-        "{out:?}"
-    );
+    out.expect_stdout("wicket request create orders-db-read --reason");
 
     // Ask, then two steps of approval.
-    let out = server
-        .wicket(
-            &alice,
-            &[
-                "request",
-                "create",
-                "orders-db-read",
-                "--reason",
-                "INC-7 orders stuck",
-                "--ticket",
-                "INC-7",
-                "--output",
-                "json",
-            ],
-        )
-        .expect_code(0);
-    let request = json(&out.stdout);
+    let request = server.json(
+        &alice,
+        &[
+            "request",
+            "create",
+            "orders-db-read",
+            "--reason",
+            "INC-7 orders stuck",
+            "--ticket",
+            "INC-7",
+        ],
+    );
     let id = request["id"].as_str().unwrap().to_string();
     assert_eq!(request["state"], "pending");
     let out = server
         .wicket(&alice, &["request", "approve", &id])
         .expect_code(2);
-    assert!(out.stderr.contains("cannot review"), "{out:?}");
+    out.expect_stderr("cannot review");
     let out = server
         .wicket(&bob, &["request", "approve", &id, "--comment", "ok"])
         .expect_code(0);
-    assert!(out.stdout.contains("step 2/2"), "{out:?}");
+    out.expect_stdout("step 2/2");
     let out = server
         .wicket(&carol, &["request", "list", "--reviewable"])
         .expect_code(0);
@@ -68,17 +55,14 @@ fn a_request_from_ask_to_revoke_and_a_tampered_audit_log() {
     let out = server
         .wicket(&carol, &["request", "approve", &id])
         .expect_code(0);
-    assert!(out.stdout.contains("is approved"), "{out:?}");
+    out.expect_stdout("is approved");
 
     // Allowed now, through the grant.
     let out = server
         .wicket(&alice, &["check", "db:select", ORDERS])
         .expect_code(0);
     assert!(out.stdout.starts_with("allowed: "), "{out:?}");
-    let out = server
-        .wicket(&alice, &["request", "show", &id, "--output", "json"])
-        .expect_code(0);
-    let grant = json(&out.stdout)["grants"][0]["id"]
+    let grant = server.json(&alice, &["request", "show", &id])["grants"][0]["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -99,21 +83,20 @@ fn a_request_from_ask_to_revoke_and_a_tampered_audit_log() {
         .expect_code(1);
 
     // `--wait` returns when the request is decided, and times out when it is not.
-    let waiting = command()
-        .args([
-            "request",
-            "create",
-            "orders-db-read",
-            "--reason",
-            "again",
-            "--ticket",
-            "INC-8",
-            "--wait",
-            "--timeout",
-            "60s",
-        ])
-        .env("WICKET_SERVER", &server.url)
-        .env("WICKET_TOKEN", &alice)
+    let again = [
+        "request",
+        "create",
+        "orders-db-read",
+        "--reason",
+        "again",
+        "--ticket",
+        "INC-8",
+    ];
+    let waiting = server
+        .command(
+            &alice,
+            &[&again[..], &["--wait", "--timeout", "60s"]].concat(),
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -162,7 +145,7 @@ fn a_request_from_ask_to_revoke_and_a_tampered_audit_log() {
             ],
         )
         .expect_code(1);
-    assert!(out.stderr.contains("still pending"), "{out:?}");
+    out.expect_stderr("still pending");
 
     // The audit log: exported page by page, and a sound chain.
     let out = server.wicket(&carol, &["audit", "export"]).expect_code(0);
@@ -201,10 +184,7 @@ fn a_request_from_ask_to_revoke_and_a_tampered_audit_log() {
         config,
     ])
     .expect_code(1);
-    assert!(
-        out.stdout.contains("audit chain broken at seq 3"),
-        "{out:?}"
-    );
+    out.expect_stdout("audit chain broken at seq 3");
 }
 
 /// The emergency path: a token revoked straight in the database stops working within a
@@ -212,7 +192,7 @@ fn a_request_from_ask_to_revoke_and_a_tampered_audit_log() {
 #[test]
 fn an_offline_revocation_bites_while_the_token_is_cached() {
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let database = sqlite(dir.path());
     let server = Server::start(&fixture("wicket.toml"), &database);
     let created = json(
         &server
@@ -235,7 +215,7 @@ fn an_offline_revocation_bites_while_the_token_is_cached() {
     loop {
         let out = server.wicket(&token, &["whoami"]);
         if out.code != 0 {
-            assert!(out.stderr.contains("revoked"), "{out:?}");
+            out.expect_stderr("revoked");
             break;
         }
         assert!(

@@ -32,33 +32,15 @@ extend_steps = [{ approvers = ["group:sre-leads"] }]
 
 #[test]
 fn a_grant_is_extended_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("wicket.toml");
-    std::fs::write(&config, CONFIG).unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
-    let server = Server::start(&config, &database);
-    let (alice, bob, dave) = (
-        server.token("alice"),
-        server.token("bob"),
-        server.token("dave"),
-    );
+    let (_dir, server) = Server::with_config(CONFIG);
+    let [alice, bob, dave] = server.tokens(["alice", "bob", "dave"]);
 
     // No steps for a request: granted at once, for the default hour.
-    let out = server
-        .wicket(
-            &alice,
-            &[
-                "request",
-                "create",
-                "orders-db-read",
-                "--reason",
-                "INC-1",
-                "--output",
-                "json",
-            ],
-        )
-        .expect_code(0);
-    let grant = json(&out.stdout)["grants"][0].clone();
+    let grant = server.json(
+        &alice,
+        &["request", "create", "orders-db-read", "--reason", "INC-1"],
+    )["grants"][0]
+        .clone();
     let id = grant["id"].as_str().unwrap().to_string();
 
     let out = server
@@ -75,74 +57,43 @@ fn a_grant_is_extended_from_the_command_line() {
             ],
         )
         .expect_code(0);
-    assert!(
-        out.stdout.contains(&format!(
-            "of grant {id} by 30m is pending: step 1/1 awaits approval"
-        )),
-        "{out:?}"
-    );
+    out.expect_stdout(&format!(
+        "of grant {id} by 30m is pending: step 1/1 awaits approval"
+    ));
     let ext = out.stdout.split_whitespace().nth(1).unwrap().to_string();
     assert!(ext.starts_with("req_"), "{out:?}");
 
     let out = server
         .wicket(&bob, &["request", "approve", &ext])
         .expect_code(0);
-    assert!(out.stdout.contains("approved"), "{out:?}");
-    let out = server
-        .wicket(&alice, &["grant", "list", "--output", "json"])
-        .expect_code(0);
-    let items = json(&out.stdout)["items"].as_array().unwrap().clone();
+    out.expect_stdout("approved");
+    let items = server.json(&alice, &["grant", "list"])["items"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(items.len(), 1, "still one grant: {items:?}");
     assert_eq!(items[0]["id"], id.as_str());
     let before = wicket_core::time::parse(grant["expires_at"].as_str().unwrap()).unwrap();
     let after = wicket_core::time::parse(items[0]["expires_at"].as_str().unwrap()).unwrap();
     assert_eq!((after - before).num_minutes(), 30);
 
+    // Refused, with what `grant extend ID --by BY --reason x` as the holder of `token` says.
+    let refused = |token: &str, by: &str, more: &[&str]| {
+        let args = [&["grant", "extend", &id, "--by", by, "--reason", "x"], more].concat();
+        server.wicket(token, &args).expect_code(2)
+    };
     // Someone else's grant.
-    let out = server
-        .wicket(
-            &dave,
-            &["grant", "extend", &id, "--by", "10m", "--reason", "x"],
-        )
-        .expect_code(2);
-    assert!(
-        out.stderr.contains("only its holder may ask to extend it"),
-        "{out:?}"
-    );
+    refused(&dave, "10m", &[]).expect_stderr("only its holder may ask to extend it");
     // Past `max_extended`: 1h30m used of 2h.
-    let out = server
-        .wicket(
-            &alice,
-            &["grant", "extend", &id, "--by", "31m", "--reason", "x"],
-        )
-        .expect_code(2);
-    assert!(
-        out.stderr.contains("(max_extended)") && out.stderr.contains("at most `30m` more"),
-        "{out:?}"
-    );
+    refused(&alice, "31m", &[])
+        .expect_stderr("(max_extended)")
+        .expect_stderr("at most `30m` more");
     // JSON errors carry the API's code.
-    let out = server
-        .wicket(
-            &alice,
-            &[
-                "grant", "extend", &id, "--by", "1h", "--reason", "x", "--output", "json",
-            ],
-        )
-        .expect_code(2);
+    let out = refused(&alice, "1h", &["--output", "json"]);
     assert_eq!(json(&out.stderr)["error"]["code"], "extension_exceeds_max");
     // Revoked.
     server
         .wicket(&alice, &["grant", "revoke", &id, "--reason", "done"])
         .expect_code(0);
-    let out = server
-        .wicket(
-            &alice,
-            &["grant", "extend", &id, "--by", "10m", "--reason", "x"],
-        )
-        .expect_code(2);
-    assert!(
-        out.stderr
-            .contains("was revoked; a revoked grant cannot be extended"),
-        "{out:?}"
-    );
+    refused(&alice, "10m", &[]).expect_stderr("was revoked; a revoked grant cannot be extended");
 }

@@ -89,11 +89,7 @@ fn verify_and_export_show_a_bar_on_a_terminal_and_stay_plain_when_piped() {
     // Piped: no bar, no control characters.
     let out = server.offline(&["audit", "verify"]).expect_code(0);
     assert!(!out.stderr.contains("verifying"), "{out:?}");
-    let out = run(crate::support::command()
-        .args(["audit", "export"])
-        .env("WICKET_SERVER", &server.url)
-        .env("WICKET_TOKEN", &carol))
-    .expect_code(0);
+    let out = run(&mut server.command(&carol, &["audit", "export"])).expect_code(0);
     assert!(
         !out.stderr.contains("exporting") && !out.stderr.contains('\u{1b}'),
         "{out:?}"

@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use wicket_testkit::OwnCluster;
 
-use crate::support::{Out, Server, json, run};
+use crate::support::{Out, Server, run};
+use crate::upstream::psql_command;
 
 const ADMIN_PASSWORD: &str = "admin-Pw-5b1e";
 const PASSWORD_ENV: &str = "WICKET_PROVISION_TEST_ADMIN";
@@ -90,17 +91,7 @@ impl Pg {
 
 /// `psql CONNINFO -X -At -c SQL`, never prompting for a password.
 pub fn psql(conninfo: &str, sql: &str) -> Out {
-    run(Command::new("psql")
-        .args([
-            conninfo,
-            "-X",
-            "-q",
-            "-At",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-c",
-            sql,
-        ])
+    run(psql_command(conninfo, sql)
         .env("PGCONNECT_TIMEOUT", "10")
         .env_remove("PGPASSWORD")
         .stdin(Stdio::null()))
@@ -159,44 +150,20 @@ pub fn serve(config: &Path, database: &str) -> Server {
 
 /// Alice asks for `orders-read` for `duration`; returns the grant id.
 pub fn grant(server: &Server, alice: &str, duration: &str) -> String {
-    let out = server
-        .wicket(
-            alice,
-            &[
-                "request",
-                "create",
-                "orders-read",
-                "--duration",
-                duration,
-                "--output",
-                "json",
-            ],
-        )
-        .expect_code(0);
-    let request = json(&out.stdout);
-    assert_eq!(request["state"], "approved", "{request}");
-    request["grants"][0]["id"].as_str().unwrap().to_string()
+    server.grant(alice, "orders-read", duration)
 }
 
 /// `wicket db creds orders` as alice: the connection string.
 pub fn creds(server: &Server, alice: &str) -> String {
     let out = server.wicket(alice, &["db", "creds", "orders"]);
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stderr.contains("valid until"), "{out:?}");
+    out.expect_stderr("valid until");
     out.stdout.trim().to_string()
 }
 
 /// The audit events of `kind`, read by carol.
 pub fn events(server: &Server, carol: &str, kind: &str) -> Vec<Value> {
-    let out = server
-        .wicket(
-            carol,
-            &[
-                "audit", "list", "--kind", kind, "--limit", "1000", "--output", "json",
-            ],
-        )
-        .expect_code(0);
-    let page = json(&out.stdout);
+    let page = server.json(carol, &["audit", "list", "--kind", kind, "--limit", "1000"]);
     page["items"]
         .as_array()
         .or_else(|| page.as_array())
@@ -238,12 +205,9 @@ fn creds_log_psql_in_to_exactly_the_granted_tables_and_revocation_ends_the_sessi
     // Without a grant there is nothing to hand out.
     let out = server.wicket(&alice, &["db", "creds", "orders"]);
     assert_ne!(out.code, 0, "{out:?}");
-    assert!(out.stderr.contains("no live grant"), "{out:?}");
+    out.expect_stderr("no live grant");
     let out = server.wicket(&alice, &["db", "creds", "nope"]);
-    assert!(
-        out.stderr.contains("no provisioning target `nope`"),
-        "{out:?}"
-    );
+    out.expect_stderr("no provisioning target `nope`");
 
     let id = grant(&server, &alice, "10m");
     let url = creds(&server, &alice);
@@ -252,9 +216,9 @@ fn creds_log_psql_in_to_exactly_the_granted_tables_and_revocation_ends_the_sessi
     assert_eq!((out.code, out.stdout.trim()), (0, "3"), "{out:?}");
     let out = psql(&url, "SELECT * FROM customers");
     assert_ne!(out.code, 0, "{out:?}");
-    assert!(out.stderr.contains("permission denied"), "{out:?}");
+    out.expect_stderr("permission denied");
     let out = psql(&url, "INSERT INTO orders VALUES (4)");
-    assert!(out.stderr.contains("permission denied"), "{out:?}");
+    out.expect_stderr("permission denied");
     // The role is wicket's, bounded by the grant's end, and the password is not in the log.
     let mark = pg.superuser(
         "orders",
@@ -342,10 +306,7 @@ fn after_expiry_the_login_stays_closed_with_wicket_stopped_and_is_cleaned_at_the
         psql(&url, "SELECT 1").code != 0
     });
     let out = psql(&url, "SELECT 1");
-    assert!(
-        out.stderr.contains("password authentication failed"),
-        "{out:?}"
-    );
+    out.expect_stderr("password authentication failed");
     assert_eq!(
         role_can_login(&pg),
         "t",

@@ -2,7 +2,6 @@
 //! new end, and the credentials handed out before go on working.
 
 use crate::provision::{Pg, config, creds, grant, psql, serve, wait_for};
-use crate::support::json;
 
 #[test]
 fn extending_a_grant_moves_the_provisioned_valid_until() {
@@ -25,10 +24,7 @@ fn extending_a_grant_moves_the_provisioned_valid_until() {
         .unwrap()
     };
     let end_of = |server: &crate::support::Server| {
-        let out = server
-            .wicket(&alice, &["grant", "list", "--output", "json"])
-            .expect_code(0);
-        let g = json(&out.stdout)["items"][0].clone();
+        let g = server.json(&alice, &["grant", "list"])["items"][0].clone();
         assert_eq!(g["id"], id.as_str());
         wicket_core::time::parse(g["expires_at"].as_str().unwrap())
             .unwrap()
@@ -41,10 +37,7 @@ fn extending_a_grant_moves_the_provisioned_valid_until() {
     let out = server
         .wicket(&alice, &["grant", "extend", &id, "--by", "20m"])
         .expect_code(0);
-    assert!(
-        out.stdout.contains(&format!("grant {id} extended by 20m")),
-        "{out:?}"
-    );
+    out.expect_stdout(&format!("grant {id} extended by 20m"));
     let second = end_of(&server);
     assert_eq!(second - first, 20 * 60 * 1000);
     wait_for("VALID UNTIL to move to the new end", || {

@@ -3,13 +3,11 @@
 //! free port instead of 7070, through `WICKET_SERVER`), with `target/release/wicket` being the
 //! binary under test. It sleeps two minutes, as the README does.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::support::{BIN, command};
+use crate::support::{BIN, command, lines};
 
 /// The first ```sh block after the "Five minutes" heading.
 fn walkthrough() -> String {
@@ -51,13 +49,7 @@ fn the_readme_walkthrough_runs_word_for_word() {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let stdout = server.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let rx = lines(server.stdout.take().unwrap());
     let said = |prefix: &str| {
         let line = rx
             .recv_timeout(Duration::from_secs(60))

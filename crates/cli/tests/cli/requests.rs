@@ -1,135 +1,59 @@
 //! Requests one step off the guided path: a mistyped role, a standing role, no role at all, a
 //! role already granted, a second identical pending request, and a mistyped action.
 
-use crate::support::{Server, fixture, json};
+use crate::support::Server;
 
 const ORDERS: &str = "postgres/prod/orders/public/orders";
 
 #[test]
 fn request_mistakes_say_what_to_do() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
-    let server = Server::start(&fixture("monitor.toml"), &database);
+    let (_dir, server) = Server::on_fixture("monitor.toml");
     let alice = server.token("alice");
 
-    let out = server
-        .wicket(&alice, &["request", "create", "orders-db-raed"])
-        .expect_code(2);
-    assert!(
-        out.stderr
-            .contains("unknown role `orders-db-raed`; did you mean `orders-db-read`?"),
-        "{out:?}"
-    );
+    // `wicket request create ARGS` as alice, which must exit with `code`.
+    let create = |args: &[&str], code: i32| {
+        let args = [&["request", "create"], args].concat();
+        server.wicket(&alice, &args).expect_code(code)
+    };
+    create(&["orders-db-raed"], 2)
+        .expect_stderr("unknown role `orders-db-raed`; did you mean `orders-db-read`?");
 
     // Under `--output json` the error is JSON on stderr, with the API's code.
-    let out = server
-        .wicket(
-            &alice,
-            &["request", "create", "orders-db-raed", "--output", "json"],
-        )
-        .expect_code(2);
-    assert!(out.stdout.is_empty(), "{out:?}");
-    let error = json(&out.stderr);
-    assert_eq!(error["error"]["code"], "unknown_role", "{error}");
-    assert!(
-        error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("did you mean"),
-        "{error}"
-    );
+    create(&["orders-db-raed", "--output", "json"], 2)
+        .expect_json_error("unknown_role", "did you mean");
 
-    let out = server
-        .wicket(&alice, &["request", "create", "logs-read"])
-        .expect_code(2);
-    assert!(
-        out.stderr
-            .contains("`alice` already holds `logs-read` as a standing role"),
-        "{out:?}"
-    );
+    create(&["logs-read"], 2).expect_stderr("`alice` already holds `logs-read` as a standing role");
 
-    let out = server.wicket(&alice, &["request", "create"]).expect_code(2);
-    assert!(
-        out.stderr.contains("--action") && out.stderr.contains("--resource"),
-        "{out:?}"
-    );
+    create(&[], 2)
+        .expect_stderr("--action")
+        .expect_stderr("--resource");
 
     // Granted at once; asking again for no more time is refused, naming the grant.
-    let out = server
-        .wicket(
-            &alice,
-            &["request", "create", "orders-db-read", "--output", "json"],
-        )
-        .expect_code(0);
-    let grant = json(&out.stdout)["grants"][0]["id"]
+    let grant = server.json(&alice, &["request", "create", "orders-db-read"])["grants"][0]["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let out = server
-        .wicket(
-            &alice,
-            &["request", "create", "orders-db-read", "--duration", "30m"],
-        )
-        .expect_code(2);
-    assert!(
-        out.stderr.contains(&format!(
-            "`alice` already holds `orders-db-read` through grant `{grant}`"
-        )),
-        "{out:?}"
-    );
+    create(&["orders-db-read", "--duration", "30m"], 2).expect_stderr(&format!(
+        "`alice` already holds `orders-db-read` through grant `{grant}`"
+    ));
     // By action and resource it is already allowed.
-    let out = server
-        .wicket(
-            &alice,
-            &[
-                "request",
-                "create",
-                "--action",
-                "logs:view",
-                "--resource",
-                "logs/prod/web",
-            ],
-        )
-        .expect_code(2);
-    assert!(out.stderr.contains("may already do `logs:view`"), "{out:?}");
+    create(&["--action", "logs:view", "--resource", "logs/prod/web"], 2)
+        .expect_stderr("may already do `logs:view`");
 
     // A second identical pending request is created, with a warning naming the first.
-    let first = server
-        .wicket(
-            &alice,
-            &[
-                "request",
-                "create",
-                "orders-db-write",
-                "--reason",
-                "fix",
-                "--output",
-                "json",
-            ],
-        )
-        .expect_code(0);
-    let first = json(&first.stdout)["id"].as_str().unwrap().to_string();
-    let out = server
-        .wicket(
-            &alice,
-            &["request", "create", "orders-db-write", "--reason", "fix"],
-        )
-        .expect_code(0);
-    assert!(
-        out.stderr.contains(&format!(
-            "warning: your request {first} for the same roles is still pending"
-        )),
-        "{out:?}"
+    let first = server.json(
+        &alice,
+        &["request", "create", "orders-db-write", "--reason", "fix"],
     );
+    let first = first["id"].as_str().unwrap();
+    create(&["orders-db-write", "--reason", "fix"], 0).expect_stderr(&format!(
+        "warning: your request {first} for the same roles is still pending"
+    ));
 
     // An action no role grants is named as such, with the nearest one.
     let out = server
         .wicket(&alice, &["check", "db:selct", ORDERS])
         .expect_code(1);
-    assert!(
-        out.stdout
-            .contains("no role grants `db:selct` on any resource; did you mean `db:select`?"),
-        "{out:?}"
-    );
+    out.expect_stdout("no role grants `db:selct` on any resource; did you mean `db:select`?");
     server.stop();
 }

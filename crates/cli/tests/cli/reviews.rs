@@ -44,24 +44,16 @@ deadline = "7d"
 
 #[test]
 fn a_reviewer_decides_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("wicket.toml");
-    std::fs::write(&config, CONFIG).unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
-    let server = Server::start(&config, &database);
-    let (alice, bob, root) = (
-        server.token("alice"),
-        server.token("bob"),
-        server.token("root"),
-    );
+    let (_dir, server) = Server::with_config(CONFIG);
+    let [alice, bob, root] = server.tokens(["alice", "bob", "root"]);
 
     // The schedule starts the first campaign at once; wait for it, boundedly.
     let started = Instant::now();
     let list = loop {
-        let out = server
-            .wicket(&bob, &["review", "list", "--output", "json"])
-            .expect_code(0);
-        let list = json(&out.stdout)["items"].as_array().unwrap().clone();
+        let list = server.json(&bob, &["review", "list"])["items"]
+            .as_array()
+            .unwrap()
+            .clone();
         if !list.is_empty() {
             break list;
         }
@@ -96,11 +88,11 @@ fn a_reviewer_decides_from_the_command_line() {
     let out = server
         .wicket(&alice, &["review", "certify", &campaign, &sre])
         .expect_code(2);
-    assert!(out.stderr.contains("is not a reviewer of item"), "{out:?}");
+    out.expect_stderr("is not a reviewer of item");
     let out = server
         .wicket(&alice, &["review", "start", "payments"])
         .expect_code(2);
-    assert!(out.stderr.contains("wicket:reviews.manage"), "{out:?}");
+    out.expect_stderr("wicket:reviews.manage");
     let out = server
         .wicket(&root, &["review", "start", "payments", "--output", "json"])
         .expect_code(2);
@@ -119,12 +111,9 @@ fn a_reviewer_decides_from_the_command_line() {
             ],
         )
         .expect_code(0);
-    assert!(
-        out.stdout.contains(&format!(
-            "item {sre} (group:sre payments-read) revoked: the binding is suspended"
-        )),
-        "{out:?}"
-    );
+    out.expect_stdout(&format!(
+        "item {sre} (group:sre payments-read) revoked: the binding is suspended"
+    ));
     let out = server
         .wicket(
             &bob,
@@ -135,10 +124,7 @@ fn a_reviewer_decides_from_the_command_line() {
     let out = server
         .wicket(&bob, &["review", "certify", &campaign, &sre])
         .expect_code(2);
-    assert!(
-        out.stderr.contains("was already revoked by `bob`"),
-        "{out:?}"
-    );
+    out.expect_stderr("was already revoked by `bob`");
 
     let out = server
         .wicket(&root, &["review", "report", &campaign, "--format", "csv"])
@@ -159,8 +145,5 @@ fn a_reviewer_decides_from_the_command_line() {
     let out = server
         .wicket(&bob, &["review", "report", &campaign])
         .expect_code(2);
-    assert!(
-        out.stderr.contains("lacks `wicket:reviews.manage`"),
-        "{out:?}"
-    );
+    out.expect_stderr("lacks `wicket:reviews.manage`");
 }

@@ -4,24 +4,16 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{Server, fixture, json};
+use crate::support::{Server, json};
 
 const ORDERS: &str = "postgres/prod/orders/public/orders";
 
 #[test]
 fn a_revocation_by_the_monitor_is_explained_and_questions_do_not_trigger_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
-    let server = Server::start(&fixture("monitor.toml"), &database);
+    let (_dir, server) = Server::on_fixture("monitor.toml");
     let alice = server.token("alice");
 
-    let out = server
-        .wicket(
-            &alice,
-            &["request", "create", "orders-db-read", "--output", "json"],
-        )
-        .expect_code(0);
-    let request = json(&out.stdout);
+    let request = server.json(&alice, &["request", "create", "orders-db-read"]);
     assert_eq!(request["state"], "approved", "{request}");
     let id = request["id"].as_str().unwrap().to_string();
     let grant = request["grants"][0]["id"].as_str().unwrap().to_string();
@@ -35,7 +27,7 @@ fn a_revocation_by_the_monitor_is_explained_and_questions_do_not_trigger_it() {
     let out = server
         .wicket(&alice, &["check", "db:select", ORDERS])
         .expect_code(0);
-    assert!(out.stdout.contains(&grant), "{out:?}");
+    out.expect_stdout(&grant);
 
     // Three attempts (`--enforce`, as a service enforcing with wicket) are a burst.
     for _ in 0..3 {
@@ -65,11 +57,7 @@ fn a_revocation_by_the_monitor_is_explained_and_questions_do_not_trigger_it() {
     let out = server
         .wicket(&alice, &["request", "show", &id])
         .expect_code(0);
-    assert!(
-        out.stdout
-            .contains("revoked by wicket:monitor: anomaly rule `denied-burst`"),
-        "{out:?}"
-    );
+    out.expect_stdout("revoked by wicket:monitor: anomaly rule `denied-burst`");
 
     // The denial says a grant was just revoked, by whom and why.
     let out = server
@@ -108,26 +96,10 @@ fn a_revocation_by_the_monitor_is_explained_and_questions_do_not_trigger_it() {
     let out = server
         .wicket(&carol, &["audit", "list", "--kind", "grant.revoked"])
         .expect_code(0);
-    assert!(
-        out.stdout.contains("“anomaly rule `denied-burst`: "),
-        "{out:?}"
-    );
+    out.expect_stdout("“anomaly rule `denied-burst`: ");
 
     // The dry runs are in the audit log, marked as such.
-    let out = server
-        .wicket(
-            &carol,
-            &[
-                "audit",
-                "list",
-                "--kind",
-                "check.denied",
-                "--output",
-                "json",
-            ],
-        )
-        .expect_code(0);
-    let events = json(&out.stdout);
+    let events = server.json(&carol, &["audit", "list", "--kind", "check.denied"]);
     let items = events["items"].as_array().unwrap();
     let dry = items
         .iter()

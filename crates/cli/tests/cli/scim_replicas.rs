@@ -10,19 +10,14 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{Server, run};
+use crate::support::Server;
+use crate::upstream::{Upstream, psql_admin, upstream};
 
 const UPSTREAM_USER: &str = "wicket_scim_gw";
 const UPSTREAM_PASSWORD: &str = "scim-Upstream-5b17";
 const SCIM_TOKEN: &str = "scim-replicas-token-0123456789";
 /// The bound every wait below gives its condition.
 const WAIT: Duration = Duration::from_secs(30);
-
-fn psql_admin(url: &str, sql: &str) -> String {
-    let out = run(Command::new("psql").args([url, "-X", "-At", "-c", sql]));
-    assert_eq!(out.code, 0, "psql {sql}: {out:?}");
-    out.stdout
-}
 
 /// Waits until `done` holds, or fails after [`WAIT`] saying `what`.
 async fn until<F, Fut>(what: &str, mut done: F)
@@ -71,34 +66,9 @@ async fn call(
 
 #[test]
 fn deactivating_on_one_replica_cuts_the_person_off_on_the_other() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let Some(db) = runtime.block_on(wicket_testkit::database()).unwrap() else {
+    let Some(Upstream { runtime, db, url }) = upstream(UPSTREAM_USER, UPSTREAM_PASSWORD) else {
         return;
     };
-    let (authority, name) = db
-        .url
-        .trim_start_matches("postgres://")
-        .rsplit_once('/')
-        .unwrap();
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
-    let port: u16 = host_port
-        .rsplit_once(':')
-        .map_or(Ok(5432), |(_, p)| p.parse())
-        .unwrap();
-    let name = name.split('?').next().unwrap().to_string();
-    let create = format!("CREATE ROLE {UPSTREAM_USER} LOGIN PASSWORD '{UPSTREAM_PASSWORD}'");
-    let _ = run(Command::new("psql").args([&db.url, "-X", "-q", "-c", &create]));
-    let hba = psql_admin(&db.url, "SHOW hba_file");
-    if let Ok(text) = std::fs::read_to_string(hba.trim()) {
-        let line = format!("host all {UPSTREAM_USER} 127.0.0.1/32 scram-sha-256\n");
-        if !text.starts_with(&line) && std::fs::write(hba.trim(), format!("{line}{text}")).is_ok() {
-            psql_admin(&db.url, "SELECT pg_reload_conf()");
-        }
-    }
-    psql_admin(
-        &db.url,
-        &format!("GRANT CONNECT ON DATABASE \"{name}\" TO {UPSTREAM_USER}"),
-    );
 
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("wicket.toml");
@@ -132,7 +102,7 @@ roles = ["checker"]
 name = "orders"
 listen = "127.0.0.1:0"
 resource = "postgres/test"
-upstream = "postgres://{UPSTREAM_USER}@127.0.0.1:{port}/{name}"
+upstream = "{url}"
 password_env = "WICKET_SCIM_TEST_PASSWORD"
 "#
         ),

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use crate::support::{command, fixture, json, run};
+use crate::support::{command, fixture, json, run, sqlite};
 
 /// A port that takes connections and closes them at once, kept for the whole process so no
 /// one else gets its number; and how many connections came.
@@ -125,7 +125,7 @@ fn no_secret_reaches_logs_events_errors_metrics_or_checkpoints() {
     // Without the CA the CLI refuses the server and says how to trust it.
     let out = run(command().args(["whoami", "--server", &url, "--token", &alice]));
     assert_eq!(out.code, 2, "{out:?}");
-    assert!(out.stderr.contains("--ca"), "{out:?}");
+    out.expect_stderr("--ca");
     assert_eq!(cli(&alice, &["whoami"]).code, 0);
 
     // A request through both approvals (webhooks fire, and fail: nothing listens there).
@@ -303,7 +303,7 @@ fn no_secret_reaches_logs_events_errors_metrics_or_checkpoints() {
 #[test]
 fn plain_http_on_a_non_loopback_address_is_warned_about_at_start() {
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let database = sqlite(dir.path());
     let mut child = command()
         .args(["serve", "--listen", "0.0.0.0:0", "--database", &database])
         .arg("--config")

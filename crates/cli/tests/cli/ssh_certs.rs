@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::sshd::{Sshd, login, ssh};
-use crate::support::{Server, json, wicket};
+use crate::support::{Server, sqlite, wicket};
 
 /// A configuration with the CA at `dir/ca`, a self-service role that allows `login` on
 /// `ssh/test/host-1`, and a second role with forwarding too.
@@ -99,34 +99,13 @@ fn logged_in(sshd: &Sshd, key: &Path, login: &str) -> bool {
     ok
 }
 
-/// Creates a self-service grant of `role` for `duration`: its id.
-fn grant(server: &Server, token: &str, role: &str, duration: &str) -> String {
-    let out = server
-        .wicket(
-            token,
-            &[
-                "request",
-                "create",
-                role,
-                "--duration",
-                duration,
-                "--output",
-                "json",
-            ],
-        )
-        .expect_code(0);
-    let request = json(&out.stdout);
-    assert_eq!(request["state"], "approved", "{request}");
-    request["grants"][0]["id"].as_str().unwrap().to_string()
-}
-
 #[test]
 fn a_certificate_opens_sshd_during_the_grant_and_not_after_it_or_its_revocation() {
     let dir = tempfile::tempdir().unwrap();
     let login = login();
     let principal = format!("ssh/test/host-1/{login}");
     let config = config(dir.path(), &login, "");
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let database = sqlite(dir.path());
     // The CA: `wicket ssh keygen`.
     let out = wicket(&[
         "ssh",
@@ -149,27 +128,16 @@ fn a_certificate_opens_sshd_during_the_grant_and_not_after_it_or_its_revocation(
 
     // Nothing allows a login yet: refused, naming the action.
     let key = dir.path().join("alice_key");
-    let out = server
-        .wicket(&alice, &["ssh", "cert", "--key", key.to_str().unwrap()])
-        .expect_code(2);
-    assert!(out.stderr.contains("ssh:login"), "{out:?}");
+    let cert_args = ["ssh", "cert", "--key", key.to_str().unwrap()];
+    let no_cert = || {
+        let out = server.wicket(&alice, &cert_args).expect_code(2);
+        out.expect_stderr("ssh:login");
+    };
+    no_cert();
 
     // A short grant: the certificate ends with it.
-    let short = grant(&server, &alice, "host-login", "20s");
-    let out = server
-        .wicket(
-            &alice,
-            &[
-                "ssh",
-                "cert",
-                "--key",
-                key.to_str().unwrap(),
-                "--output",
-                "json",
-            ],
-        )
-        .expect_code(0);
-    let cert = json(&out.stdout);
+    let short = server.grant(&alice, "host-login", "20s");
+    let cert = server.json(&alice, &cert_args);
     assert_eq!(cert["principals"], serde_json::json!([principal]), "{cert}");
     assert_eq!(cert["grants"], serde_json::json!([short]), "{cert}");
     assert_eq!(
@@ -217,27 +185,11 @@ fn a_certificate_opens_sshd_during_the_grant_and_not_after_it_or_its_revocation(
         !logged_in(&sshd, &key, &login),
         "an expired certificate opened sshd"
     );
-    let out = server
-        .wicket(&alice, &["ssh", "cert", "--key", key.to_str().unwrap()])
-        .expect_code(2);
-    assert!(out.stderr.contains("ssh:login"), "{out:?}");
+    no_cert();
 
     // A new grant, a new certificate with its own serial and forwarding allowed.
-    let long = grant(&server, &alice, "host-forward", "1h");
-    let out = server
-        .wicket(
-            &alice,
-            &[
-                "ssh",
-                "cert",
-                "--key",
-                key.to_str().unwrap(),
-                "--output",
-                "json",
-            ],
-        )
-        .expect_code(0);
-    let second = json(&out.stdout);
+    let long = server.grant(&alice, "host-forward", "1h");
+    let second = server.json(&alice, &cert_args);
     assert_ne!(second["serial"], cert["serial"]);
     assert_eq!(
         second["extensions"],
@@ -272,25 +224,10 @@ fn a_certificate_opens_sshd_during_the_grant_and_not_after_it_or_its_revocation(
     );
 
     // Every certificate is in the audit log, with its serial and grant.
-    let out = server
-        .wicket(
-            &alice,
-            &[
-                "audit",
-                "list",
-                "--kind",
-                "ssh.cert.issued",
-                "--output",
-                "json",
-            ],
-        )
-        .expect_code(0);
-    assert!(
-        out.stdout.contains(cert["serial"].as_str().unwrap()),
-        "{out:?}"
-    );
-    assert!(
-        out.stdout.contains(second["serial"].as_str().unwrap()),
-        "{out:?}"
-    );
+    let issued = server
+        .json(&alice, &["audit", "list", "--kind", "ssh.cert.issued"])
+        .to_string();
+    for serial in [&cert["serial"], &second["serial"]] {
+        assert!(issued.contains(serial.as_str().unwrap()), "{issued}");
+    }
 }

@@ -4,15 +4,14 @@
 //! with a message naming the grant; the recording replays the session's exact output; and a
 //! changed recording fails `wicket audit verify`.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::ssh_certs::config;
-use crate::sshd::{Sshd, keygen, login, require, ssh, ssh_at};
-use crate::support::{Server, json, wicket};
+use crate::sshd::{NO_USER_CONFIG, Sshd, keygen, login, require, ssh, ssh_at};
+use crate::support::{Server, json, lines, sqlite, wicket};
 
 struct Setup {
     dir: tempfile::TempDir,
@@ -62,7 +61,7 @@ recordings = "{rec}"
         rec = dir.path().join("recordings").display(),
     );
     let config = config(dir.path(), &login, &extra);
-    let database = format!("sqlite://{}", dir.path().join("w.db").display());
+    let database = sqlite(dir.path());
     let server = Server::start(&config, &database);
     let port: u16 = server
         .gateway("host-1")
@@ -86,24 +85,7 @@ recordings = "{rec}"
 
 impl Setup {
     fn grant(&self, role: &str) -> String {
-        let out = self
-            .server
-            .wicket(
-                &self.alice,
-                &[
-                    "request",
-                    "create",
-                    role,
-                    "--duration",
-                    "1h",
-                    "--output",
-                    "json",
-                ],
-            )
-            .expect_code(0);
-        let request = json(&out.stdout);
-        assert_eq!(request["state"], "approved", "{request}");
-        request["grants"][0]["id"].as_str().unwrap().to_string()
+        self.server.grant(&self.alice, role, "1h")
     }
 
     fn cert(&self) {
@@ -355,7 +337,7 @@ fn exec_sftp_and_scp_go_through_the_gateway_recorded_and_audited() {
 
     // Every recording is as sealed; change one and `wicket audit verify` says so.
     let out = s.verify().expect_code(0);
-    assert!(out.stdout.contains("audit chain ok"), "{out:?}");
+    out.expect_stdout("audit chain ok");
     let mut text = std::fs::read_to_string(&recording).unwrap();
     text = text.replace("hello-through-the-gateway", "hello-through-the-gatewaX");
     std::fs::write(&recording, text).unwrap();
@@ -370,56 +352,34 @@ fn exec_sftp_and_scp_go_through_the_gateway_recorded_and_audited() {
     player(false, &changed.stdout);
 }
 
-fn sftp(s: &Setup, batch: &Path) -> std::process::Output {
-    Command::new("sftp")
-        .args([
-            "-F",
-            "/dev/null",
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-i",
-        ])
+/// `program` (`sftp` or `scp`, with `flag` first) as alice through the gateway: her key only,
+/// no prompts, no user configuration.
+fn openssh(s: &Setup, program: &str, flag: Option<&str>) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.args(NO_USER_CONFIG)
+        .args(["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes"])
+        .args(flag)
+        .arg("-i")
         .arg(&s.key)
         .arg("-P")
         .arg(s.port.to_string())
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn sftp(s: &Setup, batch: &Path) -> std::process::Output {
+    openssh(s, "sftp", None)
         .arg("-b")
         .arg(batch)
         .arg(format!("{}@127.0.0.1", s.login))
-        .stdin(Stdio::null())
         .output()
         .unwrap()
 }
 
 fn scp(s: &Setup, flag: Option<&str>, from: &Path, to: &Path) -> std::process::Output {
-    let mut cmd = Command::new("scp");
-    cmd.args([
-        "-F",
-        "/dev/null",
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        "IdentitiesOnly=yes",
-    ]);
-    if let Some(f) = flag {
-        cmd.arg(f);
-    }
-    cmd.arg("-i")
-        .arg(&s.key)
-        .arg("-P")
-        .arg(s.port.to_string())
+    openssh(s, "scp", flag)
         .arg(from)
         .arg(format!("{}@127.0.0.1:{}", s.login, to.display()))
-        .stdin(Stdio::null())
         .output()
         .unwrap()
 }
@@ -437,13 +397,7 @@ fn a_shell_is_cut_when_its_grant_is_revoked_naming_the_grant() {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let rx = lines(child.stdout.take().unwrap());
     writeln!(stdin, "echo marker-$((40+2))").unwrap();
     let start = Instant::now();
     loop {

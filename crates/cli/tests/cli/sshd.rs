@@ -153,6 +153,16 @@ impl Drop for Sshd {
     }
 }
 
+/// OpenSSH's options for no user configuration and no host key checks.
+pub const NO_USER_CONFIG: [&str; 6] = [
+    "-F",
+    "/dev/null",
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+];
+
 /// `ssh` with no user configuration, no host key checks and no prompts, then `args`.
 pub fn ssh(port: u16, args: &[&str]) -> Command {
     ssh_at("ERROR", port, args)
@@ -162,21 +172,16 @@ pub fn ssh(port: u16, args: &[&str]) -> Command {
 pub fn ssh_at(level: &str, port: u16, args: &[&str]) -> Command {
     require("ssh");
     let mut cmd = Command::new("ssh");
-    cmd.args([
-        "-F",
-        "/dev/null",
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        &format!("LogLevel={level}"),
-        "-o",
-        "ConnectTimeout=30",
-        "-p",
-        &port.to_string(),
-    ])
-    .args(args)
-    .stdin(Stdio::null());
+    cmd.args(NO_USER_CONFIG)
+        .args([
+            "-o",
+            &format!("LogLevel={level}"),
+            "-o",
+            "ConnectTimeout=30",
+            "-p",
+            &port.to_string(),
+        ])
+        .args(args)
+        .stdin(Stdio::null());
     cmd
 }

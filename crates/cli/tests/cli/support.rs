@@ -1,11 +1,13 @@
 //! Running the built `wicket` binary: one-shot commands, and a server child process that is
 //! killed when its guard drops.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_wicket");
 
@@ -46,6 +48,40 @@ impl Out {
         assert_eq!(self.code, code, "expected exit {code}, got {self:#?}");
         self
     }
+
+    /// Panics with the whole output unless the command printed nothing on stdout and, on
+    /// stderr, a JSON error of `code` whose message contains `says`.
+    #[track_caller]
+    pub fn expect_json_error(&self, code: &str, says: &str) -> &Out {
+        assert!(self.stdout.is_empty(), "{self:?}");
+        let error = json(&self.stderr);
+        assert_eq!(error["error"]["code"], code, "{error}");
+        let message = error["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{error}");
+        self
+    }
+
+    /// The lines of stderr that start with `error: `.
+    pub fn errors(&self) -> Vec<&str> {
+        self.stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect()
+    }
+
+    /// Panics with the whole output unless stdout contains `text`.
+    #[track_caller]
+    pub fn expect_stdout(&self, text: &str) -> &Out {
+        assert!(self.stdout.contains(text), "{self:?}");
+        self
+    }
+
+    /// Panics with the whole output unless stderr contains `text`.
+    #[track_caller]
+    pub fn expect_stderr(&self, text: &str) -> &Out {
+        assert!(self.stderr.contains(text), "{self:?}");
+        self
+    }
 }
 
 pub fn run(cmd: &mut Command) -> Out {
@@ -62,8 +98,25 @@ pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
+/// The URL of a SQLite database `w.db` in `dir`.
+pub fn sqlite(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("w.db").display())
+}
+
 pub fn wicket(args: &[&str]) -> Out {
     run(command().args(args))
+}
+
+/// The lines `from` writes, on a channel as they come: a thread reads them to the end, so the
+/// writer never blocks on a full pipe, even once the receiver is dropped.
+pub fn lines(from: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(from).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    rx
 }
 
 /// A `wicket serve` child process; killed on drop.
@@ -81,6 +134,24 @@ impl Server {
     /// Starts `wicket serve --listen 127.0.0.1:0` and waits for `listening on http://ADDR`.
     pub fn start(config: &Path, database: &str) -> Server {
         Server::start_with_env(config, database, &[])
+    }
+
+    /// A server on the configuration `text`, written to a fresh directory that also holds
+    /// its SQLite database: the directory (removed when dropped) and the server.
+    pub fn with_config(text: &str) -> (TempDir, Server) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("wicket.toml");
+        std::fs::write(&config, text).unwrap();
+        let server = Server::start(&config, &sqlite(dir.path()));
+        (dir, server)
+    }
+
+    /// A server on the fixture `name`, its SQLite database in a fresh directory: the
+    /// directory (removed when dropped) and the server.
+    pub fn on_fixture(name: &str) -> (TempDir, Server) {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::start(&fixture(name), &sqlite(dir.path()));
+        (dir, server)
     }
 
     /// [`Server::start`] with more environment variables for the server.
@@ -125,20 +196,9 @@ impl Server {
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        // Reads the gateway targets' addresses (printed first) and the server's, then keeps
-        // draining stdout so the server never writes to a closed pipe.
-        std::thread::spawn(move || {
-            let mut gateways = Vec::new();
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("listening on ") {
-                    let _ = tx.send((addr.to_string(), std::mem::take(&mut gateways)));
-                } else if let Some((name, addr)) = gateway_line(&line) {
-                    gateways.push((name, addr));
-                }
-            }
-        });
+        // The gateway targets' addresses (printed first) and the server's; `lines` keeps
+        // draining stdout after that, so the server never writes to a closed pipe.
+        let rx = lines(child.stdout.take().unwrap());
         let mut server = Server {
             child,
             url: String::new(),
@@ -146,15 +206,20 @@ impl Server {
             config: config.to_path_buf(),
             database: database.to_string(),
         };
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok((url, gateways)) => {
-                server.url = url;
-                server.gateways = gateways;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while server.url.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(line) = rx.recv_timeout(left) else {
+                panic!(
+                    "`wicket serve` did not say where it listens: {:?}",
+                    server.child.try_wait()
+                )
+            };
+            if let Some(addr) = line.strip_prefix("listening on ") {
+                server.url = addr.to_string();
+            } else if let Some(target) = gateway_line(&line) {
+                server.gateways.push(target);
             }
-            Err(_) => panic!(
-                "`wicket serve` did not say where it listens: {:?}",
-                server.child.try_wait()
-            ),
         }
         server
     }
@@ -173,12 +238,37 @@ impl Server {
             })
     }
 
+    /// `wicket ARGS` against this server as the holder of `token`: to run.
+    pub fn command(&self, token: &str, args: &[&str]) -> Command {
+        let mut cmd = command();
+        cmd.args(args)
+            .env("WICKET_SERVER", &self.url)
+            .env("WICKET_TOKEN", token);
+        cmd
+    }
+
     /// A command against this server as the holder of `token`.
     pub fn wicket(&self, token: &str, args: &[&str]) -> Out {
-        run(command()
-            .args(args)
-            .env("WICKET_SERVER", &self.url)
-            .env("WICKET_TOKEN", token))
+        run(&mut self.command(token, args))
+    }
+
+    /// `wicket ARGS --output json` as the holder of `token`, which must succeed: its JSON.
+    pub fn json(&self, token: &str, args: &[&str]) -> serde_json::Value {
+        let args = [args, &["--output", "json"]].concat();
+        json(&self.wicket(token, &args).expect_code(0).stdout)
+    }
+
+    /// The holder of `token` asks for `role` for `duration`, which a policy approves at once:
+    /// the grant's id.
+    pub fn grant(&self, token: &str, role: &str, duration: &str) -> String {
+        let request = self.json(token, &["request", "create", role, "--duration", duration]);
+        assert_eq!(request["state"], "approved", "{request}");
+        request["grants"][0]["id"].as_str().unwrap().to_string()
+    }
+
+    /// `wicket token create USER` for each of `users`: their tokens, in order.
+    pub fn tokens<const N: usize>(&self, users: [&str; N]) -> [String; N] {
+        users.map(|user| self.token(user))
     }
 
     /// `wicket token create USER` against this server's database.

@@ -1,14 +1,12 @@
 //! Every statement lands in the audit chain with its decision, the chain verifies, and the
 //! upstream password appears nowhere: not in events, log lines or errors.
 
-use crate::helpers::{UPSTREAM_PASSWORD, db_error, env, env_with, logs};
+use crate::helpers::{UPSTREAM_PASSWORD, db_error, env, env_with, logs, refused};
 
 #[tokio::test]
 async fn each_statement_is_audited_and_the_chain_verifies() {
     let Some(env) = env().await else { return };
-    let grant = env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn, grant) = env.session_and_grant("alice", "db-read", "10m").await;
     c.simple_query("SELECT * FROM customers; SELECT 2")
         .await
         .unwrap();
@@ -95,9 +93,7 @@ async fn long_statements_are_truncated_in_the_audit_log() {
     let Some(env) = env_with(|t| t.push_str("statement_max_bytes = 32\n")).await else {
         return;
     };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "db-read", "10m").await;
     let long = format!("SELECT '{}' AS padding", "x".repeat(500));
     c.simple_query(&long).await.unwrap();
     let stmts = env.statements_when(|s| s.starts_with("SELECT 'xxx")).await;
@@ -115,8 +111,7 @@ async fn long_statements_are_truncated_in_the_audit_log() {
 #[tokio::test]
 async fn the_upstream_password_appears_nowhere() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-write", "10m").await;
-    let token = env.token("alice").await;
+    let token = env.granted("alice", "db-write", "10m").await;
     let (c, _conn) = env.connect("alice", &token).await.unwrap();
     let mut errors = Vec::new();
     for sql in [
@@ -211,9 +206,7 @@ async fn sqlite(file: &std::path::Path, sql: &str) -> bool {
 #[tokio::test]
 async fn statements_are_refused_while_the_audit_log_cannot_be_written() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "db-read", "10m").await;
     let db = env.dir.path().join("wicket.db");
     assert!(sqlite(&db, "ALTER TABLE audit_events RENAME TO audit_events_away").await);
     // This statement runs; its event cannot be written, so the next one is refused.
@@ -227,7 +220,7 @@ async fn statements_are_refused_while_the_audit_log_cannot_be_written() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    let (code, message) = db_error(&c.simple_query("SELECT 2").await.unwrap_err());
+    let (code, message) = refused(&c, "SELECT 2").await;
     assert_eq!(code, "58000", "{message}");
     assert!(message.contains("audit log cannot be written"), "{message}");
 

@@ -1,14 +1,12 @@
 //! The everyday path: a read grant lets a user select, an insert is denied with the role to
 //! request, and the session goes on.
 
-use crate::helpers::{db_error, env, env_with};
+use crate::helpers::{count, db_error, env, env_with};
 
 #[tokio::test]
 async fn select_allowed_insert_denied_with_the_role_to_request_session_goes_on() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "db-read", "10m").await;
 
     let rows = c
         .simple_query("SELECT name FROM customers ORDER BY id")
@@ -41,11 +39,7 @@ async fn select_allowed_insert_denied_with_the_role_to_request_session_goes_on()
     );
 
     // Still usable, and nothing was inserted.
-    let n: i64 = c
-        .query_one("SELECT count(*) FROM t", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let n = count(&c, "SELECT count(*) FROM t").await;
     assert_eq!(n, 1);
     env.stop().await;
 }
@@ -53,8 +47,7 @@ async fn select_allowed_insert_denied_with_the_role_to_request_session_goes_on()
 #[tokio::test]
 async fn psql_reads_and_is_told_what_to_request() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
+    let token = env.granted("alice", "db-read", "10m").await;
     let out = env
         .psql(
             "alice",
@@ -111,9 +104,7 @@ async fn no_grant_no_session_and_the_refusal_names_the_role() {
 #[tokio::test]
 async fn a_write_grant_writes() {
     let Some(env) = env().await else { return };
-    env.grant("bob", "db-write", "10m").await;
-    let token = env.token("bob").await;
-    let (c, _conn) = env.connect("bob", &token).await.unwrap();
+    let (c, _conn) = env.session("bob", "db-write", "10m").await;
     let n = c
         .execute("INSERT INTO t VALUES ($1)", &[&5i32])
         .await
@@ -122,13 +113,7 @@ async fn a_write_grant_writes() {
     c.batch_execute("BEGIN; UPDATE t SET x = 6 WHERE x = 5; COMMIT")
         .await
         .unwrap();
-    let n: i64 = env
-        .direct()
-        .await
-        .query_one("SELECT count(*) FROM t WHERE x = 6", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let n = env.direct_count("SELECT count(*) FROM t WHERE x = 6").await;
     assert_eq!(n, 1);
     env.stop().await;
 }
@@ -146,8 +131,7 @@ async fn targets_share_an_address_and_the_dbname_picks_one() {
     else {
         return;
     };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
+    let token = env.granted("alice", "db-read", "10m").await;
     let gateway = env.gateway.as_ref().unwrap();
     let other = format!("other_{}", env.target);
     assert_eq!(gateway.addr(&other), gateway.addr(&env.target));

@@ -9,7 +9,7 @@ mod java;
 mod node;
 mod pgbench;
 mod psql;
-mod python;
+pub mod python;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

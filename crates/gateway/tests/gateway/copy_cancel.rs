@@ -6,14 +6,12 @@ use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt, pin_mut};
 use tokio_postgres::NoTls;
 
-use crate::helpers::{db_error, env};
+use crate::helpers::{count, db_error, env, refused};
 
 #[tokio::test]
 async fn copy_in_and_out_through_the_gateway() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-write", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "db-write", "10m").await;
 
     let sink = c.copy_in("COPY t (x) FROM STDIN").await.unwrap();
     pin_mut!(sink);
@@ -33,18 +31,10 @@ async fn copy_in_and_out_through_the_gateway() {
     }
     assert_eq!(out, b"100\n101\n102\n");
 
-    let (code, message) = db_error(
-        &c.simple_query("COPY t FROM '/etc/passwd'")
-            .await
-            .unwrap_err(),
-    );
+    let (code, message) = refused(&c, "COPY t FROM '/etc/passwd'").await;
     assert_eq!(code, "42501", "{message}");
     assert!(message.contains("`db:admin`"), "{message}");
-    let (code, _) = db_error(
-        &c.simple_query("COPY t TO PROGRAM 'true'")
-            .await
-            .unwrap_err(),
-    );
+    let (code, _) = refused(&c, "COPY t TO PROGRAM 'true'").await;
     assert_eq!(code, "42501");
 
     let statements = env.statements_when(|s| s == "COPY t (x) FROM STDIN").await;
@@ -62,23 +52,14 @@ async fn copy_in_and_out_through_the_gateway() {
 #[tokio::test]
 async fn a_cancel_request_reaches_the_running_query() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "db-read", "10m").await;
     let cancel = c.cancel_token();
     let start = Instant::now();
     let sleeper = tokio::spawn(async move { c.simple_query("SELECT pg_sleep(20)").await });
     // Cancel once the query runs upstream, not before it gets there.
     let direct = env.direct().await;
     loop {
-        let running: i64 = direct
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(20)' AND state = 'active'",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0);
+        let running = count(&direct, "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(20)' AND state = 'active'").await;
         if running > 0 {
             break;
         }

@@ -69,13 +69,9 @@ async fn idle_and_mid_transaction_sessions_end_within_a_second_of_expiry() {
         );
     }
     // The open transaction was rolled back with the connection.
-    let n: i64 = env
-        .direct()
-        .await
-        .query_one("SELECT count(*) FROM t WHERE x = 99", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let n = env
+        .direct_count("SELECT count(*) FROM t WHERE x = 99")
+        .await;
     assert_eq!(n, 0);
     let events = env
         .events_when("both sessions' ends", |events| {
@@ -101,9 +97,7 @@ async fn idle_and_mid_transaction_sessions_end_within_a_second_of_expiry() {
 #[tokio::test]
 async fn revoking_the_grant_ends_the_session_within_a_second() {
     let Some(env) = env().await else { return };
-    let grant = env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, conn) = env.connect("alice", &token).await.unwrap();
+    let (c, conn, grant) = env.session_and_grant("alice", "db-read", "10m").await;
     c.simple_query("SELECT 1").await.unwrap();
     env.revoke(grant["id"].as_str().unwrap()).await;
     // Measured from the revocation's answer; the promise is a second (BENCHMARKS.md), and
@@ -126,9 +120,7 @@ async fn revoking_the_grant_ends_the_session_within_a_second() {
 #[tokio::test]
 async fn a_gateway_shutdown_ends_sessions_saying_why_and_records_the_end() {
     let Some(mut env) = env().await else { return };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, conn) = env.connect("alice", &token).await.unwrap();
+    let (c, conn) = env.session("alice", "db-read", "10m").await;
     c.simple_query("SELECT 1").await.unwrap();
     env.gateway.take().unwrap().shutdown().await;
     let reason = ended(conn).await;

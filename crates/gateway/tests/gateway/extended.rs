@@ -3,22 +3,23 @@
 
 use tokio_postgres::types::Type;
 
-use crate::helpers::{db_error, env};
+use crate::helpers::{count, db_error, env};
 
 #[tokio::test]
 async fn prepared_statements_with_parameters() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let (mut c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (mut c, _conn) = env.session("alice", "db-read", "10m").await;
 
     let by_id = c
         .prepare_typed("SELECT name FROM customers WHERE id = $1", &[Type::INT4])
         .await
         .unwrap();
-    for (id, name) in [(1i32, "ada"), (2, "grace")] {
-        let row = c.query_one(&by_id, &[&id]).await.unwrap();
-        assert_eq!(row.get::<_, String>(0), name);
+    // The name of customer `id`, through the prepared statement.
+    let name = async |c: &tokio_postgres::Client, id: i32| -> String {
+        c.query_one(&by_id, &[&id]).await.unwrap().get(0)
+    };
+    for (id, want) in [(1, "ada"), (2, "grace")] {
+        assert_eq!(name(&c, id).await, want);
     }
     // Another statement alongside, then the first again: names map to the right ones.
     let amounts = c
@@ -32,25 +33,13 @@ async fn prepared_statements_with_parameters() {
             .get::<_, i32>(0),
         250
     );
-    assert_eq!(
-        c.query_one(&by_id, &[&1i32])
-            .await
-            .unwrap()
-            .get::<_, String>(0),
-        "ada"
-    );
+    assert_eq!(name(&c, 1).await, "ada");
 
     // Preparing a write without the right is denied at once, and the session goes on.
     let (code, message) = db_error(&c.prepare("INSERT INTO t VALUES ($1)").await.unwrap_err());
     assert_eq!(code, "42501");
     assert!(message.contains("db-write"), "{message}");
-    assert_eq!(
-        c.query_one(&by_id, &[&2i32])
-            .await
-            .unwrap()
-            .get::<_, String>(0),
-        "grace"
-    );
+    assert_eq!(name(&c, 2).await, "grace");
 
     // Portals with a row limit, inside a transaction.
     let tx = c.transaction().await.unwrap();
@@ -68,9 +57,7 @@ async fn prepared_statements_with_parameters() {
 async fn a_prepared_write_is_denied_at_execute_once_the_right_is_gone() {
     let Some(env) = env().await else { return };
     env.grant("alice", "db-read", "30m").await;
-    let write = env.grant("alice", "db-write", "10m").await;
-    let token = env.token("alice").await;
-    let (c, conn) = env.connect("alice", &token).await.unwrap();
+    let (c, conn, write) = env.session_and_grant("alice", "db-write", "10m").await;
 
     let insert = c.prepare("INSERT INTO t VALUES ($1)").await.unwrap();
     assert_eq!(c.execute(&insert, &[&10i32]).await.unwrap(), 1);
@@ -81,11 +68,7 @@ async fn a_prepared_write_is_denied_at_execute_once_the_right_is_gone() {
     assert!(message.contains("`db:insert`"), "{message}");
 
     // Reading still works: the session lives on the read grant.
-    let n: i64 = c
-        .query_one("SELECT count(*) FROM t WHERE x IN (10, 11)", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let n = count(&c, "SELECT count(*) FROM t WHERE x IN (10, 11)").await;
     assert_eq!(n, 1);
     assert!(!conn.is_finished());
     env.stop().await;

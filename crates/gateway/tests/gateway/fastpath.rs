@@ -16,13 +16,11 @@ async fn large_objects_move_through_fastpath_calls_with_the_permissions_of_their
     std::fs::write(&file, &content).unwrap();
 
     // A writer imports, exports and unlinks a large object.
-    let out = env
-        .psql(
-            "alice",
-            &alice,
-            &[&format!("\\lo_import '{}'", file.display())],
-        )
-        .await;
+    let as_alice = |command: String| {
+        let (env, alice) = (&env, &alice);
+        async move { env.psql("alice", alice, &[&command]).await }
+    };
+    let out = as_alice(format!("\\lo_import '{}'", file.display())).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let oid: u32 = stdout
@@ -31,13 +29,7 @@ async fn large_objects_move_through_fastpath_calls_with_the_permissions_of_their
         .and_then(|o| o.parse().ok())
         .unwrap_or_else(|| panic!("no lo_import line: {stdout} {stderr}"));
     let back = env.dir.path().join("back.txt");
-    let out = env
-        .psql(
-            "alice",
-            &alice,
-            &[&format!("\\lo_export {oid} '{}'", back.display())],
-        )
-        .await;
+    let out = as_alice(format!("\\lo_export {oid} '{}'", back.display())).await;
     assert!(
         out.status.success(),
         "{}",
@@ -84,9 +76,7 @@ async fn large_objects_move_through_fastpath_calls_with_the_permissions_of_their
     };
     assert_eq!(exists(oid).await, 1, "bob's unlink was refused");
 
-    let out = env
-        .psql("alice", &alice, &[&format!("\\lo_unlink {oid}")])
-        .await;
+    let out = as_alice(format!("\\lo_unlink {oid}")).await;
     assert!(
         out.status.success(),
         "{}",

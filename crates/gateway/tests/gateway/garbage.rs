@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{Env, db_error, env};
+use crate::helpers::{Env, db_error, env, refused};
 
 /// Reads what the gateway says until it closes the connection (or 5 s pass).
 async fn read_all(s: &mut TcpStream) -> Vec<u8> {
@@ -35,10 +35,9 @@ async fn still_serving(env: &Env) {
 #[tokio::test]
 async fn bad_sql_passwords_and_names_get_clear_errors() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
+    let token = env.granted("alice", "db-read", "10m").await;
     let (c, _conn) = env.connect("alice", &token).await.unwrap();
-    let (code, message) = db_error(&c.simple_query("SELEC * FROM customers").await.unwrap_err());
+    let (code, message) = refused(&c, "SELEC * FROM customers").await;
     assert_eq!(code, "42601", "{message}");
     assert_eq!(message, "syntax error at or near \"SELEC\"");
     c.simple_query("SELECT 1").await.unwrap();

@@ -5,7 +5,7 @@
 
 use tokio_postgres::error::DbError;
 
-use crate::helpers::env;
+use crate::helpers::{count, env};
 
 /// What psql prints of an error: code, message, position, detail and hint.
 fn seen(e: &DbError) -> (String, String, String, Option<String>, Option<String>) {
@@ -21,9 +21,7 @@ fn seen(e: &DbError) -> (String, String, String, Option<String>, Option<String>)
 #[tokio::test]
 async fn a_grammar_error_is_the_servers_own_with_position_detail_and_hint() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-write", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "db-write", "10m").await;
     let direct = env.direct().await;
 
     for sql in [
@@ -63,17 +61,10 @@ async fn a_grammar_error_is_the_servers_own_with_position_detail_and_hint() {
 #[tokio::test]
 async fn sql_only_the_servers_grammar_reads_is_refused_and_never_runs() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-write", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "db-write", "10m").await;
     let direct = env.direct().await;
-    let rows = |sql: &'static str| {
-        let direct = &direct;
-        async move {
-            let n: i64 = direct.query_one(sql, &[]).await.unwrap().get(0);
-            n
-        }
-    };
+    let direct = &direct;
+    let rows = move |sql: &'static str| count(direct, sql);
     let before = rows("SELECT count(*) FROM customers").await;
     assert!(before > 0);
 
@@ -88,11 +79,7 @@ async fn sql_only_the_servers_grammar_reads_is_refused_and_never_runs() {
     assert_eq!(parsed.code().unwrap().code(), "42601", "{parsed}");
     assert_eq!(rows("SELECT count(*) FROM customers").await, before);
     // No statement was left prepared upstream.
-    let prepared: i64 = c
-        .query_one("SELECT count(*) FROM pg_prepared_statements", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let prepared = count(&c, "SELECT count(*) FROM pg_prepared_statements").await;
     assert_eq!(prepared, 1, "only the count's own statement");
 
     // Both refusals (the query's and the `Parse`'s) are audited as denials.

@@ -128,6 +128,9 @@ fn init_logs() {
     });
 }
 
+/// A client's connection task.
+pub type Conn = tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>;
+
 pub struct Env {
     pub dir: TempDir,
     pub engine: Option<Engine>,
@@ -239,6 +242,32 @@ impl Env {
         token
     }
 
+    /// Grants `role` to `user` for `duration` and mints `user`'s token: the first steps of
+    /// most tests.
+    pub async fn granted(&self, user: &str, role: &str, duration: &str) -> String {
+        self.grant(user, role, duration).await;
+        self.token(user).await
+    }
+
+    /// A session of `user` through the gateway, once they hold `role` for `duration`.
+    pub async fn session(&self, user: &str, role: &str, duration: &str) -> (Client, Conn) {
+        let token = self.granted(user, role, duration).await;
+        self.connect(user, &token).await.unwrap()
+    }
+
+    /// [`Env::session`], and the grant it stands on, as the API shows it.
+    pub async fn session_and_grant(
+        &self,
+        user: &str,
+        role: &str,
+        duration: &str,
+    ) -> (Client, Conn, Value) {
+        let grant = self.grant(user, role, duration).await;
+        let token = self.token(user).await;
+        let (c, conn) = self.connect(user, &token).await.unwrap();
+        (c, conn, grant)
+    }
+
     /// Grants `role` to `user` for `duration` (the policy approves at once): the grant, as
     /// the API shows it.
     pub async fn grant(&self, user: &str, role: &str, duration: &str) -> Value {
@@ -283,6 +312,16 @@ impl Env {
         report.ok
     }
 
+    /// A libpq connection string of `user` to the gateway, without a password, with
+    /// `sslmode`.
+    pub fn conninfo(&self, user: &str, sslmode: &str) -> String {
+        format!(
+            "host=127.0.0.1 port={} dbname={} user={user} sslmode={sslmode}",
+            self.gateway_port(),
+            self.target
+        )
+    }
+
     pub fn conn_string(&self, user: &str, password: &str) -> String {
         format!(
             "host=127.0.0.1 port={} dbname={} user={user} password={password} sslmode=disable",
@@ -296,13 +335,7 @@ impl Env {
         &self,
         user: &str,
         token: &str,
-    ) -> Result<
-        (
-            Client,
-            tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>,
-        ),
-        tokio_postgres::Error,
-    > {
+    ) -> Result<(Client, Conn), tokio_postgres::Error> {
         let (client, conn) = tokio_postgres::connect(&self.conn_string(user, token), NoTls).await?;
         Ok((client, tokio::spawn(conn)))
     }
@@ -314,21 +347,39 @@ impl Env {
         c
     }
 
+    /// The number `sql` counts, straight from the database.
+    pub async fn direct_count(&self, sql: &str) -> i64 {
+        count(&self.direct().await, sql).await
+    }
+
     /// `psql` through the gateway with `commands` (each one `-c`), its password from the environment.
     pub async fn psql(&self, user: &str, token: &str, commands: &[&str]) -> Output {
-        let mut cmd = tokio::process::Command::new("psql");
-        cmd.arg(format!(
-            "host=127.0.0.1 port={} dbname={} user={user} sslmode=disable",
-            self.gateway_port(),
-            self.target
-        ))
-        .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=0"])
-        .env("PGPASSWORD", token)
-        .env("PGCONNECT_TIMEOUT", "5");
+        let flags = ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=0"];
+        self.psql_command("psql", user, token, &flags, commands)
+            .env("PGCONNECT_TIMEOUT", "5")
+            .output()
+            .await
+            .expect("psql runs")
+    }
+
+    /// The `psql` program through the gateway as `user`, with `flags` and then `commands`
+    /// (each one `-c`), its password from the environment: to run.
+    pub fn psql_command(
+        &self,
+        psql: impl AsRef<std::ffi::OsStr>,
+        user: &str,
+        token: &str,
+        flags: &[&str],
+        commands: &[&str],
+    ) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(psql);
+        cmd.arg(self.conninfo(user, "disable"))
+            .args(flags)
+            .env("PGPASSWORD", token);
         for c in commands {
             cmd.arg("-c").arg(c);
         }
-        cmd.output().await.expect("psql runs")
+        cmd
     }
 
     /// Every audit event so far, oldest first.
@@ -397,4 +448,40 @@ pub fn db_error(e: &tokio_postgres::Error) -> (String, String) {
         .as_db_error()
         .unwrap_or_else(|| panic!("not a database error: {e:?}"));
     (db.code().code().to_string(), db.message().to_string())
+}
+
+/// The number `sql` counts (its one row's first column, a `bigint`).
+pub async fn count(c: &Client, sql: &str) -> i64 {
+    c.query_one(sql, &[]).await.unwrap().get(0)
+}
+
+/// The SQLSTATE and message with which `c` is refused `sql`.
+pub async fn refused(c: &Client, sql: &str) -> (String, String) {
+    db_error(&c.simple_query(sql).await.unwrap_err())
+}
+
+/// The message with which `c` is denied `sql` (SQLSTATE 42501).
+pub async fn denied(c: &Client, sql: &str) -> String {
+    let (code, message) = refused(c, sql).await;
+    assert_eq!(code, "42501", "{sql}: {message}");
+    message
+}
+
+/// Runs each of `statements` on `c`, which must all succeed.
+pub async fn all_run(c: &Client, statements: &[&str]) {
+    for sql in statements {
+        c.simple_query(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
+/// Asserts that each of `statements` is refused with SQLSTATE `code` and a message
+/// containing `says`.
+pub async fn all_refused(c: &Client, statements: &[&str], code: &str, says: &str) {
+    for sql in statements {
+        let (got, message) = refused(c, sql).await;
+        assert_eq!(got, code, "{sql}: {message}");
+        assert!(message.contains(says), "{sql}: {message}");
+    }
 }

@@ -6,14 +6,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::helpers::{Env, db_error, env};
+use crate::helpers::{Env, count, denied, env, refused};
 
 #[tokio::test]
 async fn unqualified_catalog_names_are_checked_in_pg_catalog() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "public-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "public-read", "10m").await;
     // `public/*` reads public tables...
     c.simple_query("SELECT * FROM customers").await.unwrap();
     // ...but an unqualified catalog name is PostgreSQL's `pg_catalog` one, for reads and writes.
@@ -23,8 +21,7 @@ async fn unqualified_catalog_names_are_checked_in_pg_catalog() {
         "SELECT * FROM customers, pg_stats",
         "DELETE FROM pg_description",
     ] {
-        let (code, message) = db_error(&c.simple_query(sql).await.unwrap_err());
-        assert_eq!(code, "42501", "{sql}: {message}");
+        let message = denied(&c, sql).await;
         assert!(message.contains("/pg_catalog/pg_"), "{sql}: {message}");
         assert!(!message.contains("public/pg_"), "{sql}: {message}");
         // No `public/*` role is offered for a catalog table.
@@ -38,23 +35,17 @@ async fn unqualified_catalog_names_are_checked_in_pg_catalog() {
 #[tokio::test]
 async fn strings_read_without_conforming_strings_hide_no_statement() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-all", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "db-all", "10m").await;
     c.simple_query("SET standard_conforming_strings = off")
         .await
         .unwrap();
     // PostgreSQL now reads `'a\''` as one literal, so this is a SELECT and a DELETE.
     let hidden = "select 'a\\'' as x; delete from t; --'";
-    let (code, message) = db_error(&c.simple_query(hidden).await.unwrap_err());
+    let (code, message) = refused(&c, hidden).await;
     assert_eq!(code, "42501", "{message}");
     assert!(message.contains("standard_conforming_strings"), "{message}");
     let direct = env.direct().await;
-    let rows: i64 = direct
-        .query_one("SELECT count(*) FROM t", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let rows = count(&direct, "SELECT count(*) FROM t").await;
     assert_eq!(rows, 1, "the hidden DELETE ran");
     // A literal that only the server's present reading accepts works as it does directly.
     let rows = c.query("select 'it\\'s' as x", &[]).await.unwrap();
@@ -85,15 +76,10 @@ async fn a_slash_in_a_quoted_name_is_part_of_one_segment() {
         )
         .await
         .unwrap();
-    env.grant("alice", "reports-read", "10m").await;
-    let token = env.token("alice").await;
+    let token = env.granted("alice", "reports-read", "10m").await;
     let (c, _conn) = env.connect("alice", &token).await.unwrap();
     c.simple_query("SELECT * FROM reports.daily").await.unwrap();
-    let (code, message) = db_error(
-        &c.simple_query("SELECT * FROM \"reports/hr\".salaries")
-            .await
-            .unwrap_err(),
-    );
+    let (code, message) = refused(&c, "SELECT * FROM \"reports/hr\".salaries").await;
     assert_eq!(code, "42501", "{message}");
     assert!(message.contains("/reports%2Fhr/salaries"), "{message}");
     // Spaces and `*` are escaped too: a name is never refused for its characters.
@@ -110,9 +96,7 @@ async fn a_slash_in_a_quoted_name_is_part_of_one_segment() {
 #[tokio::test]
 async fn passwords_never_reach_the_audit_log() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-all", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "db-all", "10m").await;
     // The gateway's role may not create roles: the server refuses, and the log records it.
     let secret = "Sekrit-7d1e";
     for sql in [

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{Env, db_error, env};
+use crate::helpers::{Env, count, db_error, env};
 
 /// What the gateway said before closing, or `None` when it neither answered nor closed in 35 s.
 async fn answer(addr: &str, bytes: &[u8], then_close: bool) -> Option<Vec<u8>> {
@@ -123,8 +123,7 @@ fn noise(seed: u64, len: usize) -> Vec<u8> {
 #[tokio::test]
 async fn hostile_wire_bytes_get_an_error_or_a_clean_close() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
+    let token = env.granted("alice", "db-read", "10m").await;
     let addr = format!("127.0.0.1:{}", env.gateway_port());
     let target = env.target.clone();
     let db = target.as_bytes();
@@ -308,9 +307,7 @@ async fn hostile_wire_bytes_get_an_error_or_a_clean_close() {
 #[tokio::test]
 async fn hostile_sql_gets_an_error_and_the_session_lives_on() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "db-read", "10m").await;
     let nested = format!("SELECT {}1{}", "(".repeat(10_000), ")".repeat(10_000));
     let long = format!("SELECT '{}'", "x".repeat(10_000));
     let statements: Vec<&str> = vec![
@@ -398,9 +395,7 @@ async fn hostile_sql_gets_an_error_and_the_session_lives_on() {
 #[tokio::test]
 async fn ddl_and_admin_are_the_gateway_s_refusal_in_a_read_write_session() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-write", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "db-write", "10m").await;
     // The session is read-write: a plain write goes through.
     c.simple_query("INSERT INTO t VALUES (7)").await.unwrap();
     let statements = [
@@ -444,14 +439,11 @@ async fn ddl_and_admin_are_the_gateway_s_refusal_in_a_read_write_session() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     // Nothing changed behind the gateway's back.
     let direct = env.direct().await;
-    let columns: i64 = direct
-        .query_one(
-            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'customers'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let columns = count(
+        &direct,
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'customers'",
+    )
+    .await;
     assert_eq!(columns, 2);
     for table in ["evil", "copy_of_customers", "c2"] {
         let n: i64 = direct

@@ -1,22 +1,13 @@
 //! Introspection without over-granting: session basics with `db:connect`, the catalog reads
 //! of tools with `db:metadata`, and never the catalog relations that hold secrets or rows.
 
-use crate::helpers::{db_error, env};
-
-/// The error of `sql`, which must be a denial: its message.
-async fn denied(c: &tokio_postgres::Client, sql: &str) -> String {
-    let (code, message) = db_error(&c.simple_query(sql).await.unwrap_err());
-    assert_eq!(code, "42501", "{sql}: {message}");
-    message
-}
+use crate::helpers::{all_run, denied, env};
 
 #[tokio::test]
 async fn session_basics_need_only_connect_and_the_catalog_names_db_metadata() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "customers-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
-    for sql in [
+    let (c, _conn) = env.session("alice", "customers-read", "10m").await;
+    all_run(&c, &[
         "SELECT version()",
         "SELECT current_user, session_user, current_database(), current_schema(), pg_backend_pid()",
         "SHOW server_version",
@@ -24,11 +15,7 @@ async fn session_basics_need_only_connect_and_the_catalog_names_db_metadata() {
         "SELECT current_setting('server_version_num')",
         "SELECT typname, typarray FROM pg_type WHERE oid = 'int4'::regtype",
         "SELECT 1",
-    ] {
-        c.simple_query(sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    }
+    ]).await;
     for sql in [
         "SELECT relname FROM pg_class",
         "SELECT table_name FROM information_schema.tables",
@@ -66,9 +53,7 @@ async fn db_metadata_covers_descriptions_and_never_secrets_or_rows() {
         .await
         .unwrap();
     env.grant("alice", "customers-read", "10m").await;
-    env.grant("alice", "db-metadata", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "db-metadata", "10m").await;
     for sql in [
         "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n \
          ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
@@ -134,18 +119,16 @@ async fn db_metadata_covers_descriptions_and_never_secrets_or_rows() {
 #[tokio::test]
 async fn an_explicit_grant_on_a_catalog_relation_still_reads_it() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "catalog-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
-    for sql in [
-        "SELECT relname FROM pg_class",
-        "SELECT * FROM pg_stats",
-        "SELECT count(*) FROM pg_catalog.pg_attribute",
-    ] {
-        c.simple_query(sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    }
+    let (c, _conn) = env.session("alice", "catalog-read", "10m").await;
+    all_run(
+        &c,
+        &[
+            "SELECT relname FROM pg_class",
+            "SELECT * FROM pg_stats",
+            "SELECT count(*) FROM pg_catalog.pg_attribute",
+        ],
+    )
+    .await;
     // `information_schema` is not `pg_catalog`.
     let message = denied(&c, "SELECT * FROM information_schema.tables").await;
     assert!(message.contains("`db:metadata`"), "{message}");

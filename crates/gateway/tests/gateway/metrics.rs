@@ -44,9 +44,7 @@ async fn wait_for(env: &Env, want: [u64; 4]) {
 async fn gateway_sessions_and_statements_move_the_metrics() {
     let Some(env) = env().await else { return };
     wait_for(&env, [0, 0, 0, 0]).await;
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, conn) = env.connect("alice", &token).await.unwrap();
+    let (c, conn) = env.session("alice", "db-read", "10m").await;
     c.simple_query("SELECT name FROM customers").await.unwrap();
     c.simple_query("SELECT amount FROM payments").await.unwrap();
     c.simple_query("DELETE FROM payments").await.unwrap_err();

@@ -20,9 +20,7 @@ async fn a_delete_without_where_is_flagged_and_cuts_the_session() {
     let Some(env) = env_with(|t| t.push_str(RULE)).await else {
         return;
     };
-    let grant = env.grant("alice", "db-write", "10m").await;
-    let token = env.token("alice").await;
-    let (c, conn) = env.connect("alice", &token).await.unwrap();
+    let (c, conn, grant) = env.session_and_grant("alice", "db-write", "10m").await;
     c.simple_query("DELETE FROM payments WHERE id = 1")
         .await
         .unwrap();

@@ -7,11 +7,7 @@ use crate::wire::{Msg, Wire, bind, errors, execute, parse, tags};
 #[tokio::test]
 async fn fetch_move_and_close_reach_a_portal_bound_with_the_protocol() {
     let Some(env) = env().await else { return };
-    // The session's `db:connect` comes from one grant, reading `customers` from another.
-    env.grant("alice", "reports-read", "30m").await;
-    let customers = env.grant("alice", "customers-read", "10m").await;
-    let token = env.token("alice").await;
-    let mut w = Wire::connect(&env, "alice", &token).await;
+    let (customers, mut w) = Wire::customers_from_a_second_grant(&env).await;
 
     w.rows("BEGIN").await;
     let first = w

@@ -15,17 +15,13 @@ use postgres_protocol::message::frontend;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-use crate::helpers::{Env, db_error, env};
+use crate::helpers::{Env, db_error, env, refused};
 use crate::wire::{Msg, Wire, bind, errors, execute, parse, tags};
 
 #[tokio::test]
 async fn a_cursor_declared_in_sql_is_described_and_executed_through_the_protocol() {
     let Some(env) = env().await else { return };
-    // The session's `db:connect` comes from one grant, reading `customers` from another.
-    env.grant("alice", "reports-read", "30m").await;
-    let customers = env.grant("alice", "customers-read", "10m").await;
-    let token = env.token("alice").await;
-    let mut w = Wire::connect(&env, "alice", &token).await;
+    let (customers, mut w) = Wire::customers_from_a_second_grant(&env).await;
 
     // What psycopg 3 sends for `conn.cursor(name="c").execute(...)`: the `DECLARE` in the
     // extended protocol, then a `Describe` of the portal it made, then `FETCH`es.
@@ -86,9 +82,7 @@ async fn a_cursor_declared_in_sql_is_described_and_executed_through_the_protocol
 #[tokio::test]
 async fn deallocate_reaches_the_statement_a_client_prepared_with_the_protocol() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let mut w = Wire::connect(&env, "alice", &token).await;
+    let mut w = Wire::session(&env, "alice", "db-read", "10m").await;
 
     // pgx's and psycopg's statement caches: `Parse` a named statement, later drop it in SQL.
     let parsed = w.batch(|b| parse(b, "s1", "SELECT 1")).await;
@@ -129,15 +123,13 @@ async fn deallocate_reaches_the_statement_a_client_prepared_with_the_protocol() 
 #[tokio::test]
 async fn a_client_cannot_name_statements_or_cursors_as_the_gateway_does() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "db-read", "10m").await;
 
     for sql in [
         "PREPARE __wicket_s1 AS SELECT 1",
         "BEGIN; DECLARE __wicket_p1 CURSOR FOR SELECT 1",
     ] {
-        let (code, message) = db_error(&c.simple_query(sql).await.unwrap_err());
+        let (code, message) = refused(&c, sql).await;
         assert_eq!(code, "42939", "{sql}: {message}");
         assert!(
             message.contains("`__wicket_") && message.contains("reserves"),
@@ -158,9 +150,7 @@ async fn a_client_cannot_name_statements_or_cursors_as_the_gateway_does() {
 #[tokio::test]
 async fn a_parse_that_reuses_a_live_name_is_refused_as_postgresql_does() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let mut w = Wire::connect(&env, "alice", &token).await;
+    let mut w = Wire::session(&env, "alice", "db-read", "10m").await;
 
     assert_eq!(tags(&w.batch(|b| parse(b, "x", "SELECT 1")).await), "1Z");
     let reused = w.batch(|b| parse(b, "x", "SELECT 2")).await;
@@ -263,9 +253,7 @@ async fn execute_inside_explain_and_create_table_as_is_the_statement_it_executes
 #[tokio::test]
 async fn the_client_is_told_the_backend_s_own_process_id() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let mut w = Wire::connect(&env, "alice", &token).await;
+    let mut w = Wire::session(&env, "alice", "db-read", "10m").await;
 
     let pid = w.rows("SELECT pg_backend_pid()").await[0][0]
         .clone()
@@ -323,11 +311,7 @@ async fn psql_with_options(
     command: &str,
 ) -> (bool, String, String) {
     let out = tokio::process::Command::new("psql")
-        .arg(format!(
-            "host=127.0.0.1 port={} dbname={} user=alice sslmode=disable",
-            env.gateway_port(),
-            env.target
-        ))
+        .arg(env.conninfo("alice", "disable"))
         .args(["-X", "-A", "-t", "-c", command])
         .env("PGPASSWORD", token)
         .env("PGOPTIONS", options)
@@ -345,8 +329,7 @@ async fn psql_with_options(
 #[tokio::test]
 async fn startup_options_are_passed_on_or_the_connection_is_refused() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
+    let token = env.granted("alice", "db-read", "10m").await;
 
     let (ok, out, err) = psql_with_options(
         &env,
@@ -380,8 +363,7 @@ async fn startup_options_are_passed_on_or_the_connection_is_refused() {
 #[tokio::test]
 async fn a_statement_that_does_not_parse_gets_postgresql_s_own_error_and_position() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
+    let token = env.granted("alice", "db-read", "10m").await;
     let (c, _conn) = env.connect("alice", &token).await.unwrap();
     let direct = env.direct().await;
 

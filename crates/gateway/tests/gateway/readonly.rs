@@ -1,30 +1,25 @@
 //! Read-only sessions: without any write right the session runs read-only upstream, so
 //! functions cannot write behind a `SELECT`, and turning that off is denied.
 
-use crate::helpers::{db_error, env};
+use crate::helpers::{all_refused, db_error, env, refused};
 
 #[tokio::test]
 async fn a_read_only_session_stays_read_only() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "db-read", "10m").await;
 
     // The function passes the gateway (a SELECT) and fails in the database.
     let (code, message) = db_error(&c.simple_query("SELECT bump()").await.unwrap_err());
     assert_eq!(code, "25006", "{message}");
     assert!(message.contains("read-only transaction"), "{message}");
 
-    for sql in [
+    let turning_it_off = [
         "SET default_transaction_read_only = off",
         "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
         "BEGIN READ WRITE",
         "SET transaction_read_only TO false",
-    ] {
-        let (code, message) = db_error(&c.simple_query(sql).await.unwrap_err());
-        assert_eq!(code, "42501", "{sql}: {message}");
-        assert!(message.contains("read-only"), "{sql}: {message}");
-    }
+    ];
+    all_refused(&c, &turning_it_off, "42501", "read-only").await;
     c.simple_query("ROLLBACK").await.unwrap();
     let row = c
         .query_one("SHOW default_transaction_read_only", &[])
@@ -35,13 +30,9 @@ async fn a_read_only_session_stays_read_only() {
     c.simple_query("SET application_name = 'reports'; SET statement_timeout = '5s'")
         .await
         .unwrap();
-    let n: i64 = env
-        .direct()
-        .await
-        .query_one("SELECT count(*) FROM t WHERE x = 42", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let n = env
+        .direct_count("SELECT count(*) FROM t WHERE x = 42")
+        .await;
     assert_eq!(n, 0);
     env.stop().await;
 }
@@ -49,19 +40,11 @@ async fn a_read_only_session_stays_read_only() {
 #[tokio::test]
 async fn several_statements_are_authorized_before_any_runs() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
-    let (code, message) = db_error(&c.simple_query("SELECT 1; DELETE FROM t").await.unwrap_err());
+    let (c, _conn) = env.session("alice", "db-read", "10m").await;
+    let (code, message) = refused(&c, "SELECT 1; DELETE FROM t").await;
     assert_eq!(code, "42501", "{message}");
     assert!(message.contains("`db:delete`"), "{message}");
-    let n: i64 = env
-        .direct()
-        .await
-        .query_one("SELECT count(*) FROM t", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let n = env.direct_count("SELECT count(*) FROM t").await;
     assert_eq!(n, 1, "nothing ran");
     // Neither statement reached the database: only the denial is in the audit log.
     let statements = env.statements_when(|s| s == "DELETE FROM t").await;
@@ -84,9 +67,7 @@ async fn several_statements_are_authorized_before_any_runs() {
 #[tokio::test]
 async fn resetting_everything_keeps_read_only_and_the_pinned_path() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "db-read", "10m").await;
     for reset in [
         "RESET ALL",
         "DISCARD ALL",

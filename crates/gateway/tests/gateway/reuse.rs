@@ -5,7 +5,7 @@
 use serde_json::Value;
 use tokio_postgres::{Client, NoTls};
 
-use crate::helpers::{Env, UPSTREAM_PASSWORD, UPSTREAM_USER, db_error, env, env_with};
+use crate::helpers::{Env, UPSTREAM_PASSWORD, UPSTREAM_USER, count, env, env_with, refused};
 
 /// The server process behind `c`.
 async fn backend(c: &Client) -> i32 {
@@ -114,18 +114,11 @@ async fn the_next_session_gets_the_connection_reset_with_nothing_of_the_last() {
         0,
         "alice's prepared statement reached bob"
     );
-    let (code, _) = db_error(&c.simple_query("EXECUTE leftover").await.unwrap_err());
+    let (code, _) = refused(&c, "EXECUTE leftover").await;
     assert_eq!(code, "26000");
-    let locks: i64 = env
-        .direct()
-        .await
-        .query_one(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let locks = env
+        .direct_count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242")
+        .await;
     assert_eq!(locks, 0, "alice's advisory lock outlived her session");
     drop(c);
 
@@ -155,13 +148,7 @@ async fn a_session_that_ends_mid_transaction_disconnected_or_cut_leaves_nothing(
     drop(c);
     conn.await.unwrap().unwrap();
     gone(&env, open).await;
-    let n: i64 = env
-        .direct()
-        .await
-        .query_one("SELECT count(*) FROM t WHERE x = 7", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let n = env.direct_count("SELECT count(*) FROM t WHERE x = 7").await;
     assert_eq!(n, 0);
 
     // Gone without `Terminate`.
@@ -224,11 +211,7 @@ async fn a_kept_connection_the_server_ended_is_not_handed_out() {
     let (c, _conn) = env.connect("alice", &token).await.unwrap();
     let next = backend(&c).await;
     assert_ne!(next, first);
-    let n: i64 = c
-        .query_one("SELECT count(*) FROM customers", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let n = count(&c, "SELECT count(*) FROM customers").await;
     assert_eq!(n, 2);
     env.stop().await;
 }
@@ -275,8 +258,7 @@ async fn kept_connections_make_room_when_the_server_has_no_slot_left() {
         .batch_execute(&format!("ALTER ROLE {ROLE} CONNECTION LIMIT 2"))
         .await
         .unwrap();
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
+    let token = env.granted("alice", "db-read", "10m").await;
     let connect = |name: &str| {
         let conn_string = format!(
             "{} application_name={name}",

@@ -1,29 +1,16 @@
 //! Per-table rights: a role on `…/public/customers` reads customers, not payments, and a
 //! statement touching both is denied whole.
 
-use crate::helpers::{db_error, env};
+use crate::helpers::{count, db_error, denied, env};
 
 #[tokio::test]
 async fn a_table_role_reads_its_table_only() {
     let Some(env) = env().await else { return };
-    env.grant("alice", "customers-read", "10m").await;
-    let token = env.token("alice").await;
-    let (c, _conn) = env.connect("alice", &token).await.unwrap();
+    let (c, _conn) = env.session("alice", "customers-read", "10m").await;
 
-    let n: i64 = c
-        .query_one("SELECT count(*) FROM customers", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let n = count(&c, "SELECT count(*) FROM customers").await;
     assert_eq!(n, 2);
-    let n: i64 = c
-        .query_one(
-            "SELECT count(*) FROM public.customers c WHERE c.id > 0",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let n = count(&c, "SELECT count(*) FROM public.customers c WHERE c.id > 0").await;
     assert_eq!(n, 2);
 
     let err = c.query("SELECT * FROM payments", &[]).await.unwrap_err();
@@ -46,8 +33,7 @@ async fn a_table_role_reads_its_table_only() {
         "SELECT id FROM customers UNION SELECT id FROM payments",
         "WITH payments AS (SELECT * FROM payments) SELECT * FROM payments",
     ] {
-        let (code, message) = db_error(&c.simple_query(sql).await.unwrap_err());
-        assert_eq!(code, "42501", "{sql}: {message}");
+        denied(&c, sql).await;
     }
     // A CTE that merely shares a name is not the table.
     c.simple_query("WITH payments AS (SELECT 1 AS id) SELECT c.name FROM customers c, payments")

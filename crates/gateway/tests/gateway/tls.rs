@@ -42,15 +42,8 @@ async fn tls_when_configured_refused_cleanly_when_not() {
     else {
         return;
     };
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
-    let conn = |mode: &str| {
-        format!(
-            "host=127.0.0.1 port={} dbname={} user=alice sslmode={mode}",
-            env.gateway_port(),
-            env.target
-        )
-    };
+    let token = env.granted("alice", "db-read", "10m").await;
+    let conn = |mode: &str| env.conninfo("alice", mode);
     let out = Async::new("psql")
         .arg(conn("require"))
         .args([
@@ -78,15 +71,8 @@ async fn tls_when_configured_refused_cleanly_when_not() {
     let Some(plain) = crate::helpers::env().await else {
         return;
     };
-    plain.grant("alice", "db-read", "10m").await;
-    let token = plain.token("alice").await;
-    let conn = |mode: &str| {
-        format!(
-            "host=127.0.0.1 port={} dbname={} user=alice sslmode={mode}",
-            plain.gateway_port(),
-            plain.target
-        )
-    };
+    let token = plain.granted("alice", "db-read", "10m").await;
+    let conn = |mode: &str| plain.conninfo("alice", mode);
     let out = Async::new("psql")
         .arg(conn("require"))
         .args(["-X", "-c", "SELECT 1"])

@@ -95,8 +95,7 @@ async fn reads_through_gateway_as(role: &'static str) {
         .await
         .unwrap();
 
-    env.grant("alice", "db-read", "10m").await;
-    let token = env.token("alice").await;
+    let token = env.granted("alice", "db-read", "10m").await;
     let (c, _conn) = env
         .connect("alice", &token)
         .await

@@ -54,6 +54,21 @@ pub struct Wire {
 }
 
 impl Wire {
+    /// A session of `user` through the gateway, once they hold `role` for `duration`.
+    pub async fn session(env: &Env, user: &str, role: &str, duration: &str) -> Wire {
+        let token = env.granted(user, role, duration).await;
+        Wire::connect(env, user, &token).await
+    }
+
+    /// A session of alice whose `db:connect` comes from one grant (`reports-read`) and the
+    /// reading of `customers` from another: that grant, as the API shows it, and the session.
+    pub async fn customers_from_a_second_grant(env: &Env) -> (serde_json::Value, Wire) {
+        env.grant("alice", "reports-read", "30m").await;
+        let customers = env.grant("alice", "customers-read", "10m").await;
+        let token = env.token("alice").await;
+        (customers, Wire::connect(env, "alice", &token).await)
+    }
+
     pub async fn connect(env: &Env, user: &str, token: &str) -> Wire {
         let stream = TcpStream::connect(("127.0.0.1", env.gateway_port()))
             .await

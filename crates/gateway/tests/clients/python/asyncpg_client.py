@@ -13,26 +13,14 @@ WICKET_PASSWORD.
 import asyncio
 import io
 import json
-import os
 import sys
 
 import asyncpg
-
-
-async def connect(**kw):
-    return await asyncpg.connect(
-        host=os.environ["WICKET_HOST"],
-        port=int(os.environ["WICKET_PORT"]),
-        database=os.environ["WICKET_DB"],
-        user=os.environ["WICKET_USER"],
-        password=os.environ["WICKET_PASSWORD"],
-        ssl=False,
-        **kw,
-    )
+from connection import asyncpg_connect, asyncpg_params
 
 
 async def builtin():
-    conn = await connect()
+    conn = await asyncpg_connect()
     try:
         assert await conn.fetchval("select name from customers where id = $1", 1) == "ada"
         doc = await conn.fetchval("select doc from gadgets where id = $1", 1)
@@ -52,7 +40,7 @@ async def builtin():
 
 async def metadata():
     # A statement cache of two: the third query evicts the first.
-    conn = await connect(statement_cache_size=2)
+    conn = await asyncpg_connect(statement_cache_size=2)
     try:
         row = await conn.fetchrow("select tags, mood, doc from gadgets where id = $1", 1)
         assert row["tags"] == [1, 2, 3], row
@@ -100,10 +88,7 @@ async def metadata():
     finally:
         await conn.close()
     # A pool resets each connection it takes back (`RESET ALL`, `UNLISTEN *`, ...).
-    pool = await asyncpg.create_pool(
-        host=os.environ["WICKET_HOST"], port=int(os.environ["WICKET_PORT"]),
-        database=os.environ["WICKET_DB"], user=os.environ["WICKET_USER"],
-        password=os.environ["WICKET_PASSWORD"], ssl=False, min_size=1, max_size=2)
+    pool = await asyncpg.create_pool(**asyncpg_params(), min_size=1, max_size=2)
     try:
         for _ in range(3):
             async with pool.acquire() as c:

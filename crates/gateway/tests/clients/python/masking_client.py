@@ -9,8 +9,9 @@ WICKET_PORT, WICKET_DB, WICKET_USER and WICKET_PASSWORD.
 
 import asyncio
 import json
-import os
 import sys
+
+from connection import asyncpg_connect, libpq_dsn
 
 QUERIES = {
     "row": ("select id, email, card, ssn, age from people where id = $1", [1]),
@@ -31,16 +32,7 @@ def text(v):
 
 
 async def with_asyncpg():
-    import asyncpg
-
-    conn = await asyncpg.connect(
-        host=os.environ["WICKET_HOST"],
-        port=int(os.environ["WICKET_PORT"]),
-        database=os.environ["WICKET_DB"],
-        user=os.environ["WICKET_USER"],
-        password=os.environ["WICKET_PASSWORD"],
-        ssl=False,
-    )
+    conn = await asyncpg_connect()
     out = {}
     try:
         for name, (sql, args) in QUERIES.items():
@@ -60,13 +52,8 @@ async def with_asyncpg():
 def with_psycopg():
     import psycopg
 
-    dsn = (
-        f"host={os.environ['WICKET_HOST']} port={os.environ['WICKET_PORT']} "
-        f"dbname={os.environ['WICKET_DB']} user={os.environ['WICKET_USER']} "
-        f"password={os.environ['WICKET_PASSWORD']} sslmode=disable"
-    )
     out = {}
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    with psycopg.connect(libpq_dsn(), autocommit=True) as conn:
         for name, (sql, args) in QUERIES.items():
             sql = sql.replace("$1", "%s")
             rows = conn.execute(sql, args, prepare=(name == "row")).fetchall()

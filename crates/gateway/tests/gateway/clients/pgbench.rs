@@ -11,13 +11,7 @@ async fn pgbench_initializes_with_ddl_and_runs_select_only_with_a_read_role() {
     let Some((env, token)) = setup(&["public-ddl", "public-write"]).await else {
         return;
     };
-    let conn = |user: &str| {
-        format!(
-            "host=127.0.0.1 port={} dbname={} user={user} sslmode=disable",
-            env.gateway_port(),
-            env.target
-        )
-    };
+    let conn = |user: &str| env.conninfo(user, "disable");
     let mut init = tokio::process::Command::new(&pgbench);
     init.args(["-i", "-I", "dtgp", "-s", "1", "-q", &conn("alice")])
         .env("PGPASSWORD", &token);

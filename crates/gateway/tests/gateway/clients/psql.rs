@@ -5,18 +5,10 @@ use super::{assert_denials, denials, program, run, setup};
 use crate::helpers::Env;
 
 fn psql(env: &Env, user: &str, token: &str, commands: &[&str]) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(program("psql", "Debian's `postgresql-client`"));
-    cmd.arg(format!(
-        "host=127.0.0.1 port={} dbname={} user={user} sslmode=disable",
-        env.gateway_port(),
-        env.target
-    ))
-    .args(["-X", "-v", "ON_ERROR_STOP=1", "-P", "pager=off"])
-    .env("PGPASSWORD", token)
-    .env("PGCONNECT_TIMEOUT", "10");
-    for c in commands {
-        cmd.arg("-c").arg(c);
-    }
+    let program = program("psql", "Debian's `postgresql-client`");
+    let flags = ["-X", "-v", "ON_ERROR_STOP=1", "-P", "pager=off"];
+    let mut cmd = env.psql_command(program, user, token, &flags, commands);
+    cmd.env("PGCONNECT_TIMEOUT", "10");
     cmd
 }
 

@@ -8,7 +8,7 @@ use crate::helpers::Env;
 
 /// The virtual environment's interpreter, with `module` importable (else the test fails
 /// naming `package`).
-async fn python(module: &str, package: &str) -> PathBuf {
+pub async fn python(module: &str, package: &str) -> PathBuf {
     let python = require(
         root().join("target/pyenv/bin/python"),
         "the Python clients into target/pyenv (`python3 -m venv target/pyenv && \
@@ -27,8 +27,9 @@ async fn python(module: &str, package: &str) -> PathBuf {
     python
 }
 
-/// `python name arg` with the gateway's address and `alice` in the environment.
-fn script(env: &Env, python: &PathBuf, name: &str, arg: &str) -> tokio::process::Command {
+/// `python name arg` (a script of `tests/clients/python`) with the gateway's address and
+/// `alice` in the environment.
+pub fn script(env: &Env, python: &PathBuf, name: &str, arg: &str) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(python);
     cmd.arg(programs("python").join(name)).arg(arg);
     cmd.env("PYTHONDONTWRITEBYTECODE", "1")
