@@ -138,58 +138,32 @@ async fn policy_violations_are_422() {
 #[tokio::test]
 async fn review_rules_are_403_and_409() {
     let app = spawn_app().await;
-    let (alice, bob, bea, erin, lead) = (
-        app.token("alice").await,
-        app.token("bob").await,
-        app.token("bea").await,
-        app.token("erin").await,
-        app.token("lead").await,
-    );
+    let [alice, bob, bea, erin, lead] = app.tokens(["alice", "bob", "bea", "erin", "lead"]).await;
     // `lead` is both a requester and a lead: never their own approver.
-    let (_, req) = app.post("/v1/requests", &lead, prod_read()).await;
+    let req = app.create(&lead, prod_read()).await;
     let id = req["id"].as_str().unwrap();
-    assert_error(
-        &app.post(&format!("/v1/requests/{id}/approve"), &lead, json!({}))
-            .await,
-        403,
-        "self_review",
-    );
+    assert_error(&app.act(&id, "approve", &lead).await, 403, "self_review");
 
-    let (_, req) = app.post("/v1/requests", &alice, prod_read()).await;
+    let req = app.create(&alice, prod_read()).await;
     let id = req["id"].as_str().unwrap();
+    assert_error(&app.act(&id, "approve", &alice).await, 403, "self_review");
     assert_error(
-        &app.post(&format!("/v1/requests/{id}/approve"), &alice, json!({}))
-            .await,
-        403,
-        "self_review",
-    );
-    assert_error(
-        &app.post(&format!("/v1/requests/{id}/approve"), &erin, json!({}))
-            .await,
+        &app.act(&id, "approve", &erin).await,
         403,
         "not_an_approver",
     );
-    let (s, _) = app
-        .post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
-        .await;
+    let (s, _) = app.act(&id, "approve", &bob).await;
     assert_eq!(s, StatusCode::OK);
     // bob's step has passed; a second review from him is a duplicate, bea is no longer current.
-    let r = app
-        .post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
-        .await;
+    let r = app.act(&id, "approve", &bob).await;
     assert!(
         r.0 == StatusCode::CONFLICT || r.0 == StatusCode::FORBIDDEN,
         "{r:?}"
     );
-    assert_error(
-        &app.post(&format!("/v1/requests/{id}/deny"), &bea, json!({}))
-            .await,
-        403,
-        "not_an_approver",
-    );
+    assert_error(&app.act(&id, "deny", &bea).await, 403, "not_an_approver");
 
     // One deny from a current approver denies; reviewing a decided request is 409.
-    let (_, req) = app.post("/v1/requests", &alice, prod_read()).await;
+    let req = app.create(&alice, prod_read()).await;
     let id = req["id"].as_str().unwrap();
     let (s, r) = app
         .post(
@@ -199,18 +173,8 @@ async fn review_rules_are_403_and_409() {
         )
         .await;
     assert_eq!((s, r["state"].as_str()), (StatusCode::OK, Some("denied")));
-    assert_error(
-        &app.post(&format!("/v1/requests/{id}/approve"), &bea, json!({}))
-            .await,
-        409,
-        "request_decided",
-    );
-    assert_error(
-        &app.post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
-            .await,
-        409,
-        "request_decided",
-    );
+    assert_error(&app.act(&id, "approve", &bea).await, 409, "request_decided");
+    assert_error(&app.act(&id, "approve", &bob).await, 409, "request_decided");
     let (_, r) = app.get(&format!("/v1/requests/{id}"), &alice).await;
     assert!(r["grants"].as_array().unwrap().is_empty());
 }
@@ -222,20 +186,17 @@ async fn double_review_in_a_multi_approval_step_is_409() {
         "{ approvers = [\"group:sre-leads\"], min_approvals = 2 },",
     );
     let app = spawn_with(&config).await;
-    let (alice, bob) = (app.token("alice").await, app.token("bob").await);
-    let (_, req) = app.post("/v1/requests", &alice, prod_read()).await;
+    let [alice, bob] = app.tokens(["alice", "bob"]).await;
+    let req = app.create(&alice, prod_read()).await;
     let id = req["id"].as_str().unwrap();
-    let (s, r) = app
-        .post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
-        .await;
+    let (s, r) = app.act(&id, "approve", &bob).await;
     assert_eq!(
         (s, r["step"].as_u64()),
         (StatusCode::OK, Some(1)),
         "one approval of two: still step 1"
     );
     assert_error(
-        &app.post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
-            .await,
+        &app.act(&id, "approve", &bob).await,
         409,
         "already_reviewed",
     );

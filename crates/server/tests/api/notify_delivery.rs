@@ -58,9 +58,8 @@ events = ["notify.failed"]
 "#
     ))
     .await;
-    let (alice, root) = (app.token("alice").await, app.token("root").await);
-    let (s, req) = app.post("/v1/requests", &alice, prod_read()).await;
-    assert_eq!(s, StatusCode::CREATED, "{req}");
+    let [alice, root] = app.tokens(["alice", "root"]).await;
+    let req = app.create(&alice, prod_read()).await;
     let id = req["id"].as_str().unwrap();
 
     // Given up after the fourth attempt: recorded, and told to the desk.
@@ -142,26 +141,15 @@ subjects = ["group:sre-leads"]
 "#
     ))
     .await;
-    let (alice, bob, dave, erin) = (
-        app.token("alice").await,
-        app.token("bob").await,
-        app.token("dave").await,
-        app.token("erin").await,
-    );
+    let [alice, bob, dave, erin] = app.tokens(["alice", "bob", "dave", "erin"]).await;
 
     // erin's request waits on the approvers, and expires (`crowd` gives it 3 s).
-    let (s, crowd) = app
-        .post(
-            "/v1/requests",
-            &erin,
-            json!({"roles": ["logs-read"], "policy": "crowd"}),
-        )
+    let crowd = app
+        .create(&erin, json!({"roles": ["logs-read"], "policy": "crowd"}))
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{crowd}");
     let crowd = crowd["id"].as_str().unwrap().to_string();
     // alice's request waits on the sre leads; bob denies it.
-    let (s, denied) = app.post("/v1/requests", &alice, prod_read()).await;
-    assert_eq!(s, StatusCode::CREATED, "{denied}");
+    let denied = app.create(&alice, prod_read()).await;
     let denied = denied["id"].as_str().unwrap().to_string();
     let (s, v) = app
         .post(
@@ -175,8 +163,7 @@ subjects = ["group:sre-leads"]
     let mut body = prod_read();
     body["break_glass"] = json!(true);
     body["duration"] = json!("30m");
-    let (s, glass) = app.post("/v1/requests", &dave, body).await;
-    assert_eq!(s, StatusCode::CREATED, "{glass}");
+    let glass = app.create(&dave, body).await;
     let glass = glass["id"].as_str().unwrap().to_string();
 
     let all = &rx;
@@ -225,14 +212,9 @@ subjects = ["group:sre-leads"]
 
     // Last, a request of alice's approved at once: once it reached `/alice`, everything
     // before it has been dispatched (a sink delivers in order).
-    let (s, last) = app
-        .post(
-            "/v1/requests",
-            &alice,
-            json!({"roles": ["logs-read"], "duration": "20s"}),
-        )
+    let last = app
+        .create(&alice, json!({"roles": ["logs-read"], "duration": "20s"}))
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{last}");
     let last = last["id"].as_str().unwrap().to_string();
     rx.wait_for("/alice", |r| r.json()["request_id"] == last.as_str())
         .await;
@@ -258,8 +240,7 @@ subjects = ["group:sre-leads"]
     );
     // `/leads` heard alice's and dave's new requests, which the sre leads approve, and not
     // erin's, which goes to the approvers group.
-    let (s, v) = app.post("/v1/requests", &alice, prod_read()).await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let v = app.create(&alice, prod_read()).await;
     let barrier = v["id"].as_str().unwrap().to_string();
     rx.wait_for("/leads", |r| r.json()["request_id"] == barrier.as_str())
         .await;

@@ -182,11 +182,7 @@ async fn on_call_approves_the_step_and_anything_else_falls_back_to_the_approvers
     let (base, provider) = start_provider().await;
     let dir = tempfile::tempdir().unwrap();
     let app = spawn_with(&config(&base, dir.path())).await;
-    let (alice, bob, root) = (
-        app.token("alice").await,
-        app.token("bob").await,
-        app.token("root").await,
-    );
+    let [alice, bob, root] = app.tokens(["alice", "bob", "root"]).await;
     let set = |a: Answer| *provider.answer.lock().unwrap() = a;
 
     // Not on call, on call only at level 2, on another schedule: pending, for the approvers.

@@ -80,12 +80,8 @@ pub(crate) async fn allowed(app: &TestApp, token: &str, resource: &str) -> bool 
 #[tokio::test]
 async fn a_revoked_binding_is_suspended_until_the_configuration_drops_it() {
     let mut app = spawn_with(&with(&[PAYMENTS, PAYMENTS_REVIEW])).await;
-    let [alice, bob, lead, root, carol] = futures_util::future::join_all(
-        ["alice", "bob", "lead", "root", "carol"].map(|u| app.token(u)),
-    )
-    .await
-    .try_into()
-    .unwrap();
+    let [alice, bob, lead, root, carol] =
+        app.tokens(["alice", "bob", "lead", "root", "carol"]).await;
     let payments = "postgres/prod/payments/ledger";
     assert!(allowed(&app, &alice, payments).await);
 
@@ -260,18 +256,11 @@ async fn a_revoked_binding_is_suspended_until_the_configuration_drops_it() {
 
 /// alice's approved 1h grant of `orders-db-read`; its id.
 async fn long_grant(app: &TestApp) -> String {
-    let [alice, bob, carol] =
-        futures_util::future::join_all(["alice", "bob", "carol"].map(|u| app.token(u)))
-            .await
-            .try_into()
-            .unwrap();
-    let (s, r) = app.post("/v1/requests", &alice, prod_read()).await;
-    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let [alice, bob, carol] = app.tokens(["alice", "bob", "carol"]).await;
+    let r = app.create(&alice, prod_read()).await;
     let id = r["id"].as_str().unwrap();
     for who in [&bob, &carol] {
-        let (s, r) = app
-            .post(&format!("/v1/requests/{id}/approve"), who, json!({}))
-            .await;
+        let (s, r) = app.act(&id, "approve", who).await;
         assert_eq!(s, StatusCode::OK, "{r}");
     }
     let (_, r) = app.get(&format!("/v1/requests/{id}"), &alice).await;
@@ -302,11 +291,7 @@ on_missed = "revoke"
 "#;
     std::fs::write(config_path(&app.dir), with(&[reviews])).unwrap();
     app.restart().await;
-    let [alice, carol, root] =
-        futures_util::future::join_all(["alice", "carol", "root"].map(|u| app.token(u)))
-            .await
-            .try_into()
-            .unwrap();
+    let [alice, carol, root] = app.tokens(["alice", "carol", "root"]).await;
     let orders = "postgres/prod/orders/x";
     assert!(allowed(&app, &alice, orders).await);
     // carol's binding gives her the logs until her campaign's deadline (15 s, far beyond
