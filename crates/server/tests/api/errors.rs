@@ -16,66 +16,38 @@ async fn malformed_and_mistyped_bodies_are_400_naming_the_problem() {
             .header("content-type", "application/json")
             .body(body)
     };
-    let resp = raw("{\"roles\": [").send().await.unwrap();
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    let v: Value = resp.json().await.unwrap();
-    assert_eq!(v["error"]["code"], "malformed_json");
-
-    let v: Value = raw("{\"roles\": 5}")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(v["error"]["code"], "invalid_body");
-    assert!(
-        v["error"]["message"].as_str().unwrap().contains("`roles`"),
-        "{v}"
-    );
-
-    let v: Value = raw("{\"roles\": [\"logs-read\"], \"rolez\": 1}")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(v["error"]["code"], "invalid_body");
-    assert!(
-        v["error"]["message"].as_str().unwrap().contains("rolez"),
-        "{v}"
-    );
+    // Each body, the code it gets and what the message must name.
+    for (body, code, names) in [
+        ("{\"roles\": [", "malformed_json", ""),
+        ("{\"roles\": 5}", "invalid_body", "`roles`"),
+        (
+            "{\"roles\": [\"logs-read\"], \"rolez\": 1}",
+            "invalid_body",
+            "rolez",
+        ),
+    ] {
+        let resp = raw(body).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{body}");
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["error"]["code"], code, "{v}");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(names),
+            "{v}"
+        );
+    }
 
     let resp = raw("").send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
 
-    let r = app
-        .post(
-            "/v1/check",
-            &alice,
-            json!({"action": "select", "resource": "x"}),
-        )
-        .await;
+    let check = |body: Value| app.post("/v1/check", &alice, body);
+    let r = check(json!({"action": "select", "resource": "x"})).await;
     assert_error(&r, 400, "invalid_action");
-    let r = app
-        .post(
-            "/v1/check",
-            &alice,
-            json!({"action": "db:select", "resource": "a//b"}),
-        )
-        .await;
+    let r = check(json!({"action": "db:select", "resource": "a//b"})).await;
     assert_error(&r, 400, "invalid_resource");
-    assert_error(
-        &app.get("/v1/requests?state=maybe", &alice).await,
-        400,
-        "invalid_query",
-    );
-    assert_error(
-        &app.get("/v1/requests?colour=red", &alice).await,
-        400,
-        "invalid_query",
-    );
+    for query in ["state=maybe", "colour=red"] {
+        let r = app.get(&format!("/v1/requests?{query}"), &alice).await;
+        assert_error(&r, 400, "invalid_query");
+    }
 }
 
 #[tokio::test]
@@ -206,51 +178,35 @@ async fn double_review_in_a_multi_approval_step_is_409() {
 async fn unknown_ids_routes_and_methods() {
     let app = spawn_app().await;
     let alice = app.token("alice").await;
-    assert_error(
-        &app.get("/v1/requests/req_nope", &alice).await,
-        404,
-        "unknown_request",
-    );
-    assert_error(
-        &app.post("/v1/requests/req_nope/approve", &alice, json!({}))
-            .await,
-        404,
-        "unknown_request",
-    );
-    assert_error(
-        &app.get("/v1/grants/gr_nope", &alice).await,
-        404,
-        "unknown_grant",
-    );
-    assert_error(
-        &app.post("/v1/grants/gr_nope/revoke", &alice, json!({}))
-            .await,
-        404,
-        "unknown_grant",
-    );
-    assert_error(&app.get("/v1/nothing", &alice).await, 404, "no_route");
-    assert_error(
-        &app.call(Method::DELETE, "/v1/requests", Some(&alice), None)
-            .await,
-        405,
-        "method_not_allowed",
-    );
+    #[rustfmt::skip]
+    let cases = [
+        (Method::GET, "/v1/requests/req_nope", None, 404, "unknown_request"),
+        (Method::POST, "/v1/requests/req_nope/approve", Some(json!({})), 404, "unknown_request"),
+        (Method::GET, "/v1/grants/gr_nope", None, 404, "unknown_grant"),
+        (Method::POST, "/v1/grants/gr_nope/revoke", Some(json!({})), 404, "unknown_grant"),
+        (Method::GET, "/v1/nothing", None, 404, "no_route"),
+        (Method::DELETE, "/v1/requests", None, 405, "method_not_allowed"),
+    ];
+    for (method, path, body, status, code) in cases {
+        let r = app.call(method, path, Some(&alice), body).await;
+        assert_error(&r, status, code);
+    }
 }
 
 #[tokio::test]
 async fn bodies_over_one_mebibyte_are_413() {
     let app = spawn_app().await;
     let alice = app.token("alice").await;
+    let send = |body: String| {
+        app.client
+            .post(format!("{}/v1/requests", app.addr))
+            .bearer_auth(&alice)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
     let big = format!("{{\"reason\": \"{}\"}}", "x".repeat(2 << 20));
-    let resp = app
-        .client
-        .post(format!("{}/v1/requests", app.addr))
-        .bearer_auth(&alice)
-        .header("content-type", "application/json")
-        .body(big)
-        .send()
-        .await
-        .unwrap();
+    let resp = send(big).await.unwrap();
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
     // The rest of the body is left unread, so the server closes the connection: it says so,
     // and a keep-alive client does not send its next request on a closing socket.
@@ -262,38 +218,20 @@ async fn bodies_over_one_mebibyte_are_413() {
         "{{\"roles\": [\"logs-read\"], \"reason\": \"{}\"}}",
         "x".repeat(4000)
     );
-    let resp = app
-        .client
-        .post(format!("{}/v1/requests", app.addr))
-        .bearer_auth(&alice)
-        .header("content-type", "application/json")
-        .body(ok)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::CREATED);
+    assert_eq!(send(ok).await.unwrap().status(), StatusCode::CREATED);
 }
 
 #[tokio::test]
 async fn missing_wrong_and_malformed_tokens_are_401() {
     let app = spawn_app().await;
-    assert_error(
-        &app.call(Method::GET, "/v1/whoami", None, None).await,
-        401,
-        "missing_token",
-    );
-    assert_error(
-        &app.call(Method::GET, "/v1/whoami", Some("wkt_0000"), None)
-            .await,
-        401,
-        "invalid_token",
-    );
-    assert_error(
-        &app.call(Method::GET, "/v1/whoami", Some("garbage"), None)
-            .await,
-        401,
-        "invalid_token",
-    );
+    for (token, code) in [
+        (None, "missing_token"),
+        (Some("wkt_0000"), "invalid_token"),
+        (Some("garbage"), "invalid_token"),
+    ] {
+        let r = app.call(Method::GET, "/v1/whoami", token, None).await;
+        assert_error(&r, 401, code);
+    }
     let resp = app
         .client
         .get(format!("{}/v1/whoami", app.addr))
@@ -303,10 +241,10 @@ async fn missing_wrong_and_malformed_tokens_are_401() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     // Service endpoints need no token.
-    let (s, _) = app.call(Method::GET, "/healthz", None, None).await;
-    assert_eq!(s, StatusCode::OK);
-    let (s, _) = app.call(Method::GET, "/readyz", None, None).await;
-    assert_eq!(s, StatusCode::OK);
+    for path in ["/healthz", "/readyz"] {
+        let (s, _) = app.call(Method::GET, path, None, None).await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+    }
     let (s, spec) = app.call(Method::GET, "/openapi.json", None, None).await;
     assert_eq!(
         (s, spec["openapi"].as_str()),

@@ -73,6 +73,12 @@ pub(crate) fn item<'a>(c: &'a Value, subject: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no item of {subject}: {c}"))
 }
 
+/// `/v1/reviews/{campaign}/items/{item}/{verb}` for campaign `c` and its item `i`.
+fn item_path(c: &Value, i: &Value, verb: &str) -> String {
+    let (c, i) = (c["id"].as_str().unwrap(), i["id"].as_str().unwrap());
+    format!("/v1/reviews/{c}/items/{i}/{verb}")
+}
+
 pub(crate) async fn allowed(app: &TestApp, token: &str, resource: &str) -> bool {
     app.check(token, "db:select", resource).await["allowed"] == true
 }
@@ -305,11 +311,7 @@ on_missed = "revoke"
         (i["kind"].as_str(), i["grant_id"].as_str()),
         (Some("grant"), Some(grant.as_str()))
     );
-    let path = format!(
-        "/v1/reviews/{}/items/{}/revoke",
-        long["id"].as_str().unwrap(),
-        i["id"].as_str().unwrap()
-    );
+    let path = item_path(long, i, "revoke");
     // alice reviews nothing; carol (security) revokes the grant.
     assert_error(
         &app.post(&path, &alice, json!({})).await,
@@ -344,11 +346,7 @@ on_missed = "revoke"
     );
     // After the deadline no one decides.
     let bob = app.token("bob").await;
-    let late = format!(
-        "/v1/reviews/{}/items/{}/certify",
-        missed["id"].as_str().unwrap(),
-        i["id"].as_str().unwrap()
-    );
+    let late = item_path(missed, i, "certify");
     assert_error(
         &app.post(&late, &bob, json!({})).await,
         409,
