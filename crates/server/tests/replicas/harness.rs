@@ -153,6 +153,26 @@ impl Pair {
             .await
     }
 
+    /// Files a request on `replica` that must be accepted (201); what the replica answered.
+    pub async fn create(&self, replica: &Replica, token: &str, body: Value) -> Value {
+        let (s, r) = self.post(replica, "/v1/requests", token, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        r
+    }
+
+    /// `POST /v1/requests/{id}/{verb}` (`approve`, `deny`, `cancel`) on `replica`, empty body.
+    pub async fn act(
+        &self,
+        replica: &Replica,
+        id: &str,
+        verb: &str,
+        token: &str,
+    ) -> (StatusCode, Value) {
+        let path = format!("/v1/requests/{id}/{verb}");
+        self.post(replica, &path, token, serde_json::json!({}))
+            .await
+    }
+
     /// Whether `token`'s user may `action` on `resource`, according to `replica`.
     pub async fn allowed(
         &self,
