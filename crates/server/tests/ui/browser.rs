@@ -176,22 +176,31 @@ impl Browser {
         self.wait_for("header.top nav").await;
     }
 
-    pub async fn fill(&self, css: &str, text: &str) {
-        let e = self
-            .client
+    /// The first `css` element, which must be there.
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
             .find(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("no `{css}`: {e}"));
+            .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
+    }
+
+    /// Attribute `name` of the first `css` element, which must have it.
+    pub async fn attr(&self, css: &str, name: &str) -> String {
+        let e = self.find(css).await;
+        e.attr(name)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("`{css}` has no {name}"))
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
         e.clear().await.unwrap();
         e.send_keys(text).await.unwrap();
     }
 
     pub async fn click(&self, css: &str) {
-        let e = self
-            .client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no `{css}`: {e}"));
+        let e = self.find(css).await;
         e.click().await.unwrap();
     }
 

@@ -128,15 +128,7 @@ async fn request_approve_expire_and_audit_in_real_browsers() {
     );
 
     // The request page tells the story so far.
-    let href = alice
-        .client
-        .find(Locator::Css("#my-requests a"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
+    let href = alice.attr("#my-requests a", "href").await;
     alice.goto(&server.url(&href)).await;
     alice.wait_for("ol.timeline").await;
     let timeline = alice.text("ol.timeline").await;
@@ -274,15 +266,7 @@ async fn request_approve_expire_and_audit_in_real_browsers() {
         t.contains("request.created") && !t.contains("grant.activated")
     })
     .await;
-    let export = root
-        .client
-        .find(Locator::Css("a[download]"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
+    let export = root.attr("a[download]", "href").await;
     assert_eq!(export, "/audit/export?kind=request.*");
 
     root.goto(&server.url("/anomalies")).await;
