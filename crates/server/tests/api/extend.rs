@@ -36,6 +36,11 @@ extend_steps = []
     )
 }
 
+/// Where grant `gid` is extended.
+fn extend_path(gid: &str) -> String {
+    format!("/v1/grants/{gid}/extend")
+}
+
 /// alice's grant of `orders-db-write` for 1h, approved by bob then carol.
 async fn granted(app: &TestApp, alice: &str, bob: &str, carol: &str) -> Value {
     let r = app.create(alice, json!({"roles": ["orders-db-write"], "policy": "extendable", "reason": "INC-9 migration", "ticket": "INC-9"})).await;
@@ -47,6 +52,14 @@ async fn granted(app: &TestApp, alice: &str, bob: &str, carol: &str) -> Value {
     let (_, r) = app.get(&format!("/v1/requests/{id}"), alice).await;
     assert_eq!(r["state"], "approved", "{r}");
     r["grants"][0].clone()
+}
+
+/// erin's grant of `cache-flush` for `duration` under `auto-extend`, approved at once; its id.
+async fn auto_grant(app: &TestApp, erin: &str, duration: &str) -> String {
+    let body = json!({"roles": ["cache-flush"], "policy": "auto-extend", "duration": duration});
+    let r = app.create(erin, body).await;
+    assert_eq!(r["state"], "approved", "{r}");
+    r["grants"][0]["id"].as_str().unwrap().to_string()
 }
 
 #[tokio::test]
@@ -72,13 +85,8 @@ async fn an_approved_extension_moves_the_end_of_the_same_grant() {
     let gid = grant["id"].as_str().unwrap();
     let end = grant["expires_at"].as_str().unwrap().to_string();
 
-    let (s, ext) = app
-        .post(
-            &format!("/v1/grants/{gid}/extend"),
-            &alice,
-            json!({"by": "1h", "reason": "the migration runs long"}),
-        )
-        .await;
+    let body = json!({"by": "1h", "reason": "the migration runs long"});
+    let (s, ext) = app.post(&extend_path(gid), &alice, body).await;
     assert_eq!(s, StatusCode::CREATED, "{ext}");
     assert_eq!(ext["state"], "pending");
     assert_eq!(ext["extends"], gid);
@@ -176,15 +184,8 @@ async fn an_approved_extension_moves_the_end_of_the_same_grant() {
 async fn an_empty_extend_steps_extends_at_once_up_to_max_extended() {
     let app = spawn_with(&config()).await;
     let erin = app.token("erin").await;
-    let r = app
-        .create(
-            &erin,
-            json!({"roles": ["cache-flush"], "policy": "auto-extend", "duration": "1h"}),
-        )
-        .await;
-    assert_eq!(r["state"], "approved", "{r}");
-    let gid = r["grants"][0]["id"].as_str().unwrap();
-    let path = format!("/v1/grants/{gid}/extend");
+    let gid = &auto_grant(&app, &erin, "1h").await;
+    let path = extend_path(gid);
     let extend = |by: &str| app.post(&path, &erin, json!({"by": by}));
     // Each accepted extension is approved at once.
     let approved = |(s, ext): (StatusCode, Value)| {
@@ -217,7 +218,7 @@ async fn hostile_extensions_get_a_clear_4xx_and_change_nothing() {
         app.tokens(["alice", "bob", "carol", "dave", "root"]).await;
     let grant = granted(&app, &alice, &bob, &carol).await;
     let gid = grant["id"].as_str().unwrap();
-    let path = format!("/v1/grants/{gid}/extend");
+    let path = extend_path(gid);
     let before = app.events(&root).await.len();
 
     // Each extension refused: who asks, of which grant, what it gets and what the message
@@ -265,13 +266,7 @@ async fn hostile_extensions_get_a_clear_4xx_and_change_nothing() {
 
     // Expired: a grant whose end has passed.
     let erin = app.token("erin").await;
-    let r = app
-        .create(
-            &erin,
-            json!({"roles": ["cache-flush"], "policy": "auto-extend", "duration": "1s"}),
-        )
-        .await;
-    let short = r["grants"][0]["id"].as_str().unwrap().to_string();
+    let short = auto_grant(&app, &erin, "1s").await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         let (_, g) = app.get(&format!("/v1/grants/{short}"), &erin).await;
@@ -285,11 +280,7 @@ async fn hostile_extensions_get_a_clear_4xx_and_change_nothing() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let r = app
-        .post(
-            &format!("/v1/grants/{short}/extend"),
-            &erin,
-            json!({"by": "10m"}),
-        )
+        .post(&extend_path(&short), &erin, json!({"by": "10m"}))
         .await;
     assert_error(&r, 409, "grant_expired");
     assert!(
@@ -306,13 +297,8 @@ async fn an_extension_approved_after_its_grant_was_revoked_is_refused() {
     let [alice, bob, carol] = app.tokens(["alice", "bob", "carol"]).await;
     let grant = granted(&app, &alice, &bob, &carol).await;
     let gid = grant["id"].as_str().unwrap();
-    let (_, ext) = app
-        .post(
-            &format!("/v1/grants/{gid}/extend"),
-            &alice,
-            json!({"by": "1h", "reason": "x"}),
-        )
-        .await;
+    let body = json!({"by": "1h", "reason": "x"});
+    let (_, ext) = app.post(&extend_path(gid), &alice, body).await;
     let rid = ext["id"].as_str().unwrap();
     app.post(&format!("/v1/grants/{gid}/revoke"), &alice, json!({}))
         .await;

@@ -243,13 +243,28 @@ impl TestApp {
         let (_, v) = self
             .get(&format!("/v1/audit?request_id={request_id}"), auditor)
             .await;
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["kind"].as_str().unwrap().to_string())
-            .collect()
+        kinds_of(v["items"].as_array().unwrap())
     }
+
+    /// The kind of every audit event, read as an auditor.
+    pub async fn all_kinds(&self, auditor: &str) -> Vec<String> {
+        kinds_of(&self.events(auditor).await)
+    }
+
+    /// Asserts each `(path, token, status, code)`: a GET of `path` with `token` refused so.
+    pub async fn assert_refused_gets(&self, cases: &[(&str, &str, u16, &str)]) {
+        for (path, token, status, code) in cases {
+            assert_error(&self.get(path, token).await, *status, code);
+        }
+    }
+}
+
+/// The kinds of `events`, in order.
+fn kinds_of(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// Sends `req` and reads the answer, checked against the spec.
@@ -290,6 +305,13 @@ pub fn assert_state(resp: &(StatusCode, Value), state: &str) {
 /// The `id` of an answer.
 pub fn id_of(v: &Value) -> String {
     v["id"].as_str().unwrap().to_string()
+}
+
+/// Asserts that `text` mentions each of `needles`.
+pub fn assert_mentions(text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "{needle} not in {text}");
+    }
 }
 
 /// Asserts the error shape and code.

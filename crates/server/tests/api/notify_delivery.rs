@@ -151,13 +151,8 @@ subjects = ["group:sre-leads"]
     // alice's request waits on the sre leads; bob denies it.
     let denied = app.create(&alice, prod_read()).await;
     let denied = denied["id"].as_str().unwrap().to_string();
-    let (s, v) = app
-        .post(
-            &format!("/v1/requests/{denied}/deny"),
-            &bob,
-            json!({"comment": "not now"}),
-        )
-        .await;
+    let deny = format!("/v1/requests/{denied}/deny");
+    let (s, v) = app.post(&deny, &bob, json!({"comment": "not now"})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     // dave breaks the glass: approved at once, and flagged.
     let mut body = prod_read();
@@ -166,27 +161,36 @@ subjects = ["group:sre-leads"]
     let glass = app.create(&dave, body).await;
     let glass = glass["id"].as_str().unwrap().to_string();
 
-    let all = &rx;
-    let got_denied = all
-        .wait_for("/all", |r| r.json()["kind"] == "request.denied")
-        .await
-        .json();
-    assert_eq!(got_denied["request_id"], denied.as_str());
-    assert_eq!(got_denied["recipients"], json!(["alice"]));
-    assert!(
-        got_denied["summary"]
-            .as_str()
-            .unwrap()
-            .contains("was denied by bob"),
-        "{got_denied}"
-    );
-    let anomaly = all
-        .wait_for("/all", |r| r.json()["kind"] == "anomaly.flagged")
-        .await
-        .json();
-    assert_eq!(anomaly["request_id"], glass.as_str());
+    // What `/all` got of each kind, once it came.
+    let rx = &rx;
+    let heard = |kind: &'static str| async move {
+        rx.wait_for("/all", |r| r.json()["kind"] == kind)
+            .await
+            .json()
+    };
+    // Each event's request, recipients, and what its summary says.
+    for (kind, request, recipients, says) in [
+        ("request.denied", &denied, ["alice"], "was denied by bob"),
+        (
+            "anomaly.flagged",
+            &glass,
+            ["dave"],
+            "high anomaly for user:dave",
+        ),
+        (
+            "request.expired",
+            &crowd,
+            ["erin"],
+            "expired without a decision",
+        ),
+    ] {
+        let got = heard(kind).await;
+        assert_eq!(got["request_id"], request.as_str(), "{got}");
+        assert_eq!(got["recipients"], json!(recipients), "{got}");
+        assert!(got["summary"].as_str().unwrap().contains(says), "{got}");
+    }
+    let anomaly = heard("anomaly.flagged").await;
     assert_eq!(anomaly["subject"], "user:dave");
-    assert_eq!(anomaly["recipients"], json!(["dave"]));
     assert_eq!(anomaly["details"]["rule"], "break_glass");
     assert_eq!(anomaly["details"]["severity"], "high");
     assert!(
@@ -195,19 +199,6 @@ subjects = ["group:sre-leads"]
             .unwrap()
             .starts_with("high anomaly for user:dave"),
         "{anomaly}"
-    );
-    let expired = all
-        .wait_for("/all", |r| r.json()["kind"] == "request.expired")
-        .await
-        .json();
-    assert_eq!(expired["request_id"], crowd.as_str());
-    assert_eq!(expired["recipients"], json!(["erin"]));
-    assert!(
-        expired["summary"]
-            .as_str()
-            .unwrap()
-            .contains("expired without a decision"),
-        "{expired}"
     );
 
     // Last, a request of alice's approved at once: once it reached `/alice`, everything

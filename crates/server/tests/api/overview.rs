@@ -33,30 +33,16 @@ async fn the_overview_counts_requests_decisions_roles_and_live_grants() {
         assert_eq!(s, StatusCode::OK, "{r}");
         ids.push(id);
     }
-    let (s, r) = app
-        .post(
-            &format!("/v1/requests/{}/approve", ids[0]),
-            &carol,
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        (s, r["state"].as_str()),
-        (StatusCode::OK, Some("approved")),
-        "{r}"
-    );
-    let (s, r) = app
+    let r = app.act(&ids[0], "approve", &carol).await;
+    assert_state(&r, "approved");
+    let r = app
         .post(
             &format!("/v1/requests/{}/deny", ids[1]),
             &carol,
             json!({"comment": "no"}),
         )
         .await;
-    assert_eq!(
-        (s, r["state"].as_str()),
-        (StatusCode::OK, Some("denied")),
-        "{r}"
-    );
+    assert_state(&r, "denied");
     app.create(&erin, json!({"roles": ["logs-read"], "policy": "crowd"}))
         .await;
 

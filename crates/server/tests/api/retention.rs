@@ -53,21 +53,12 @@ async fn jsonl_export_filters_by_time_and_kind() {
     // The page API takes the same time filters.
     let (_, page) = app.get("/v1/audit?until=1h", &root).await;
     assert_eq!(page["items"], json!([]));
-    assert_error(
-        &app.get("/v1/audit?since=yesterday", &root).await,
-        400,
-        "invalid_query",
-    );
-    assert_error(
-        &app.get("/v1/audit?format=xml", &root).await,
-        400,
-        "invalid_query",
-    );
-    assert_error(
-        &app.get("/v1/audit?format=jsonl", &alice).await,
-        403,
-        "missing_power",
-    );
+    app.assert_refused_gets(&[
+        ("/v1/audit?since=yesterday", &root, 400, "invalid_query"),
+        ("/v1/audit?format=xml", &root, 400, "invalid_query"),
+        ("/v1/audit?format=jsonl", &alice, 403, "missing_power"),
+    ])
+    .await;
 }
 
 #[tokio::test]
@@ -227,14 +218,9 @@ async fn the_usage_report_compares_exercised_and_granted_permissions() {
     assert_eq!(r["never_used"], json!(["cache-flush"]));
     assert_eq!(role("logs-read")["grants"], 0);
 
-    assert_error(
-        &app.get("/v1/reports/usage", &alice).await,
-        403,
-        "missing_power",
-    );
-    assert_error(
-        &app.get("/v1/reports/usage?since=soon", &root).await,
-        400,
-        "invalid_query",
-    );
+    app.assert_refused_gets(&[
+        ("/v1/reports/usage", &alice, 403, "missing_power"),
+        ("/v1/reports/usage?since=soon", &root, 400, "invalid_query"),
+    ])
+    .await;
 }

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 use wicket_engine::slack::verify::sign;
 
+use super::receiver::serve;
 use crate::helpers::*;
 
 const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -134,10 +135,7 @@ async fn start_web_api() -> (String, WebApi) {
         .route("/api/users.info", get(users_info))
         .route("/api/{method}", post(chat))
         .with_state(api.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}/api"), api)
+    (serve(app).await + "/api", api)
 }
 
 fn config(base: &str, dir: &std::path::Path) -> String {
