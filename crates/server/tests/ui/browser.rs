@@ -116,6 +116,13 @@ impl Driver {
         }
     }
 
+    /// A new browser session signed in at `base` with `token`.
+    pub async fn signed_in(&self, base: &str, token: &str) -> Browser {
+        let b = self.browser().await;
+        b.sign_in(base, token).await;
+        b
+    }
+
     /// A new browser session with its own empty profile.
     pub async fn browser(&self) -> Browser {
         let profile = tempfile::tempdir().unwrap();
@@ -174,6 +181,11 @@ impl Browser {
         self.click("form[action='/login'] button[type=submit]")
             .await;
         self.wait_for("header.top nav").await;
+    }
+
+    /// Runs `js` in the page; what it returns.
+    pub async fn script(&self, js: &str) -> serde_json::Value {
+        self.client.execute(js, vec![]).await.unwrap()
     }
 
     /// The first `css` element, which must be there.

@@ -26,7 +26,7 @@ async fn fill(b: &crate::browser::Browser, css: &str, text: &str) {
         let script = format!(
             "var e = document.querySelector('{css}'); if (!e) return false; e.focus(); e.value = ''; return true;"
         );
-        let found = b.client.execute(&script, vec![]).await.unwrap();
+        let found = b.script(&script).await;
         if found == serde_json::Value::Bool(true)
             && let Ok(e) = b.client.find(fantoccini::Locator::Css(css)).await
             && e.send_keys(text).await.is_ok()
@@ -75,8 +75,7 @@ async fn the_extend_button_asks_for_more_time_on_the_same_grant() {
     let first_end = r["grants"][0]["expires_at"].as_str().unwrap().to_string();
 
     let driver = Driver::start().await;
-    let alice = driver.browser().await;
-    alice.sign_in(&server.base, &alice_token).await;
+    let alice = driver.signed_in(&server.base, &alice_token).await;
     let form = format!("#extend-{gid}");
     alice.wait_for(&form).await;
 
@@ -123,10 +122,8 @@ async fn the_extend_button_asks_for_more_time_on_the_same_grant() {
             "var e = document.querySelector('#grant-{gid} [data-expires]'); return e ? e.getAttribute('data-expires') : '';"
         );
         let shown = alice
-            .client
-            .execute(&script, vec![])
+            .script(&script)
             .await
-            .unwrap()
             .as_str()
             .unwrap_or_default()
             .to_string();

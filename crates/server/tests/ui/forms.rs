@@ -19,9 +19,9 @@ async fn refused(b: &Browser, form: &str, fields: &[(&str, &str)], field: &str) 
 async fn a_bad_ticket_shows_the_pattern_error_beside_the_ticket_field() {
     let server = spawn_server().await;
     let driver = Driver::start().await;
-    let token = server.token("alice").await;
-    let alice = driver.browser().await;
-    alice.sign_in(&server.base, &token).await;
+    let alice = driver
+        .signed_in(&server.base, &server.token("alice").await)
+        .await;
     alice.click("#p-sre-production-role-0").await;
     let fields = [
         ("#p-sre-production-reason", "look at stuck refunds"),
@@ -72,11 +72,7 @@ async fn a_bad_ticket_shows_the_pattern_error_beside_the_ticket_field() {
             .await,
         1
     );
-    let focused = alice
-        .client
-        .execute("return document.activeElement.id", vec![])
-        .await
-        .unwrap();
+    let focused = alice.script("return document.activeElement.id").await;
     assert_eq!(focused.as_str(), Some("p-sre-production-ticket"));
     alice.screenshot("request-error", 1280).await;
 
@@ -121,9 +117,9 @@ async fn a_bad_ticket_shows_the_pattern_error_beside_the_ticket_field() {
 async fn a_user_without_the_audit_power_gets_a_403_page_not_data() {
     let server = spawn_server().await;
     let driver = Driver::start().await;
-    let token = server.token("erin").await;
-    let erin = driver.browser().await;
-    erin.sign_in(&server.base, &token).await;
+    let erin = driver
+        .signed_in(&server.base, &server.token("erin").await)
+        .await;
     assert_eq!(
         erin.count("a[href='/audit']").await,
         0,

@@ -100,3 +100,10 @@ pub async fn get_json(url: &str, token: &str) -> serde_json::Value {
         .await
         .unwrap()
 }
+
+/// Asserts that `text`, which `what` shows, mentions each of `needles`.
+pub fn assert_mentions(what: &str, text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "{what} lacks {needle:?}: {text}");
+    }
+}

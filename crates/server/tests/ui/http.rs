@@ -70,7 +70,7 @@ async fn my_requests(server: &Server, token: &str) -> usize {
 }
 
 /// `GET path` in the session of cookie `session`, redirects not followed.
-async fn page(server: &Server, session: &str, path: &str) -> Response {
+pub(crate) async fn page(server: &Server, session: &str, path: &str) -> Response {
     client()
         .get(server.url(path))
         .header(COOKIE, session)
