@@ -35,9 +35,9 @@ async fn approval_on_b_allows_on_a_and_revocation_on_b_denies_on_a_within_a_seco
     assert!(!p.allowed(&p.a, &alice, SELECT.0, SELECT.1).await);
 
     // Both steps approved on B; the grant exists only as a notification away from A.
-    let (s, r) = p.act(&p.b, &id, "approve", &bob).await;
+    let (s, r) = p.act(&p.b, id, "approve", &bob).await;
     assert_eq!(s, StatusCode::OK, "{r}");
-    let (s, r) = p.act(&p.b, &id, "approve", &carol).await;
+    let (s, r) = p.act(&p.b, id, "approve", &carol).await;
     assert_eq!(
         (s, r["state"].as_str()),
         (StatusCode::OK, Some("approved")),

@@ -10,6 +10,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 use wicket_testkit::TestDb;
 
+use crate::call::call;
 use crate::process::Server;
 
 /// The configuration every replica runs with: the API tests' own.
@@ -101,8 +102,7 @@ impl Pair {
         token: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let (status, value) = self
-            .try_call(replica, method, path, token, body)
+        let (status, value) = call(&self.client, &replica.addr, method, path, token, body)
             .await
             .unwrap_or_else(|e| panic!("replica {}: {path}: {e}", replica.name));
         assert!(
@@ -111,31 +111,6 @@ impl Pair {
             replica.name
         );
         (status, value)
-    }
-
-    /// Calls `replica`; a transport error (the replica is gone) is returned, not a failure.
-    pub async fn try_call(
-        &self,
-        replica: &Replica,
-        method: Method,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-    ) -> Result<(StatusCode, Value), reqwest::Error> {
-        let mut req = self
-            .client
-            .request(method, format!("{}{path}", replica.addr))
-            .bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await?;
-        let status = resp.status();
-        let text = resp.text().await?;
-        Ok((
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        ))
     }
 
     pub async fn get(&self, replica: &Replica, path: &str, token: &str) -> (StatusCode, Value) {

@@ -11,6 +11,8 @@
 
 mod audit;
 mod background;
+#[path = "../common/call.rs"]
+mod call;
 mod consistency;
 mod contention;
 mod drift;
