@@ -250,7 +250,7 @@ async fn metrics_count_known_traffic() {
     // One pending request with one review; one break-glass request, approved at once.
     let req = app.create(&alice, prod_read()).await;
     let id = req["id"].as_str().unwrap();
-    let (s, _) = app.act(&id, "approve", &bob).await;
+    let (s, _) = app.act(id, "approve", &bob).await;
     assert_eq!(s, StatusCode::OK);
     let mut glass = prod_read();
     glass["break_glass"] = json!(true);

@@ -114,25 +114,21 @@ async fn review_rules_are_403_and_409() {
     // `lead` is both a requester and a lead: never their own approver.
     let req = app.create(&lead, prod_read()).await;
     let id = req["id"].as_str().unwrap();
-    assert_error(&app.act(&id, "approve", &lead).await, 403, "self_review");
+    assert_error(&app.act(id, "approve", &lead).await, 403, "self_review");
 
     let req = app.create(&alice, prod_read()).await;
     let id = req["id"].as_str().unwrap();
-    assert_error(&app.act(&id, "approve", &alice).await, 403, "self_review");
-    assert_error(
-        &app.act(&id, "approve", &erin).await,
-        403,
-        "not_an_approver",
-    );
-    let (s, _) = app.act(&id, "approve", &bob).await;
+    assert_error(&app.act(id, "approve", &alice).await, 403, "self_review");
+    assert_error(&app.act(id, "approve", &erin).await, 403, "not_an_approver");
+    let (s, _) = app.act(id, "approve", &bob).await;
     assert_eq!(s, StatusCode::OK);
     // bob's step has passed; a second review from him is a duplicate, bea is no longer current.
-    let r = app.act(&id, "approve", &bob).await;
+    let r = app.act(id, "approve", &bob).await;
     assert!(
         r.0 == StatusCode::CONFLICT || r.0 == StatusCode::FORBIDDEN,
         "{r:?}"
     );
-    assert_error(&app.act(&id, "deny", &bea).await, 403, "not_an_approver");
+    assert_error(&app.act(id, "deny", &bea).await, 403, "not_an_approver");
 
     // One deny from a current approver denies; reviewing a decided request is 409.
     let req = app.create(&alice, prod_read()).await;
@@ -145,8 +141,8 @@ async fn review_rules_are_403_and_409() {
         )
         .await;
     assert_state(&r, "denied");
-    assert_error(&app.act(&id, "approve", &bea).await, 409, "request_decided");
-    assert_error(&app.act(&id, "approve", &bob).await, 409, "request_decided");
+    assert_error(&app.act(id, "approve", &bea).await, 409, "request_decided");
+    assert_error(&app.act(id, "approve", &bob).await, 409, "request_decided");
     let (_, r) = app.get(&format!("/v1/requests/{id}"), &alice).await;
     assert!(r["grants"].as_array().unwrap().is_empty());
 }
@@ -161,17 +157,13 @@ async fn double_review_in_a_multi_approval_step_is_409() {
     let [alice, bob] = app.tokens(["alice", "bob"]).await;
     let req = app.create(&alice, prod_read()).await;
     let id = req["id"].as_str().unwrap();
-    let (s, r) = app.act(&id, "approve", &bob).await;
+    let (s, r) = app.act(id, "approve", &bob).await;
     assert_eq!(
         (s, r["step"].as_u64()),
         (StatusCode::OK, Some(1)),
         "one approval of two: still step 1"
     );
-    assert_error(
-        &app.act(&id, "approve", &bob).await,
-        409,
-        "already_reviewed",
-    );
+    assert_error(&app.act(id, "approve", &bob).await, 409, "already_reviewed");
 }
 
 #[tokio::test]

@@ -46,7 +46,7 @@ async fn granted(app: &TestApp, alice: &str, bob: &str, carol: &str) -> Value {
     let r = app.create(alice, json!({"roles": ["orders-db-write"], "policy": "extendable", "reason": "INC-9 migration", "ticket": "INC-9"})).await;
     let id = r["id"].as_str().unwrap();
     for who in [bob, carol] {
-        let (s, r) = app.act(&id, "approve", who).await;
+        let (s, r) = app.act(id, "approve", who).await;
         assert_eq!(s, StatusCode::OK, "{r}");
     }
     let (_, r) = app.get(&format!("/v1/requests/{id}"), alice).await;
@@ -100,11 +100,7 @@ async fn an_approved_extension_moves_the_end_of_the_same_grant() {
     let rid = ext["id"].as_str().unwrap();
 
     // bea leads SREs but only bob approves extensions under this policy.
-    assert_error(
-        &app.act(&rid, "approve", &bea).await,
-        403,
-        "not_an_approver",
-    );
+    assert_error(&app.act(rid, "approve", &bea).await, 403, "not_an_approver");
     // bob sees it among the requests he may review.
     let (_, mine) = app.get("/v1/requests?reviewable=true", &bob).await;
     assert!(
@@ -116,7 +112,7 @@ async fn an_approved_extension_moves_the_end_of_the_same_grant() {
         "{mine}"
     );
 
-    let (s, done) = app.act(&rid, "approve", &bob).await;
+    let (s, done) = app.act(rid, "approve", &bob).await;
     assert_eq!(s, StatusCode::OK, "{done}");
     assert_eq!(done["state"], "approved");
     let (_, after) = app.get(&format!("/v1/grants/{gid}"), &alice).await;
@@ -302,7 +298,7 @@ async fn an_extension_approved_after_its_grant_was_revoked_is_refused() {
     let rid = ext["id"].as_str().unwrap();
     app.post(&format!("/v1/grants/{gid}/revoke"), &alice, json!({}))
         .await;
-    let r = app.act(&rid, "approve", &bob).await;
+    let r = app.act(rid, "approve", &bob).await;
     assert_error(&r, 409, "grant_revoked");
     let (_, still) = app.get(&format!("/v1/requests/{rid}"), &alice).await;
     assert_eq!(still["state"], "pending", "{still}");

@@ -31,7 +31,7 @@ async fn multi_step_approval_grants_exactly_the_requested_role() {
 
     // Security cannot approve before the leads' step has passed.
     assert_error(
-        &app.act(&id, "approve", &carol).await,
+        &app.act(id, "approve", &carol).await,
         403,
         "not_an_approver",
     );
@@ -56,7 +56,7 @@ async fn multi_step_approval_grants_exactly_the_requested_role() {
         false
     );
 
-    let (s, r) = app.act(&id, "approve", &carol).await;
+    let (s, r) = app.act(id, "approve", &carol).await;
     assert_eq!(s, StatusCode::OK, "{r}");
     assert_eq!(r["state"], "approved");
     let grants = r["grants"].as_array().unwrap();
@@ -294,7 +294,7 @@ async fn cancel_and_request_ttl_end_pending_requests() {
         .create(&erin, json!({"roles": ["logs-read"], "policy": "crowd"}))
         .await;
     let id = req["id"].as_str().unwrap();
-    assert_error(&app.act(&id, "cancel", &a1).await, 403, "not_the_requester");
+    assert_error(&app.act(id, "cancel", &a1).await, 403, "not_the_requester");
     let r = app
         .post(
             &format!("/v1/requests/{id}/cancel"),
@@ -303,7 +303,7 @@ async fn cancel_and_request_ttl_end_pending_requests() {
         )
         .await;
     assert_state(&r, "cancelled");
-    assert_error(&app.act(&id, "cancel", &erin).await, 409, "request_decided");
+    assert_error(&app.act(id, "cancel", &erin).await, 409, "request_decided");
 
     // `crowd` requests expire after 3s without a decision.
     let req = app
@@ -311,7 +311,7 @@ async fn cancel_and_request_ttl_end_pending_requests() {
         .await;
     let id = req["id"].as_str().unwrap();
     tokio::time::sleep(Duration::from_millis(3100)).await;
-    assert_error(&app.act(&id, "approve", &a1).await, 409, "request_expired");
+    assert_error(&app.act(id, "approve", &a1).await, 409, "request_expired");
     let mut state = String::new();
     // The sweep marks it (every 500 ms; up to 30 s on a loaded machine).
     for _ in 0..300 {

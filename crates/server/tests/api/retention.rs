@@ -162,8 +162,8 @@ async fn the_usage_report_compares_exercised_and_granted_permissions() {
     let [alice, bob, carol, root] = app.tokens(["alice", "bob", "carol", "root"]).await;
     let req = app.create(&alice, prod_read()).await;
     let id = req["id"].as_str().unwrap();
-    app.act(&id, "approve", &bob).await;
-    app.act(&id, "approve", &carol).await;
+    app.act(id, "approve", &bob).await;
+    app.act(id, "approve", &carol).await;
     for table in ["a", "b", "a"] {
         let v = app
             .check(

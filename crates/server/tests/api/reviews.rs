@@ -223,7 +223,7 @@ async fn long_grant(app: &TestApp) -> String {
     let r = app.create(&alice, prod_read()).await;
     let id = r["id"].as_str().unwrap();
     for who in [&bob, &carol] {
-        let (s, r) = app.act(&id, "approve", who).await;
+        let (s, r) = app.act(id, "approve", who).await;
         assert_eq!(s, StatusCode::OK, "{r}");
     }
     let (_, r) = app.get(&format!("/v1/requests/{id}"), &alice).await;

@@ -258,13 +258,7 @@ async fn slack_app<const N: usize>(users: [&str; N]) -> (WebApi, TestApp, [Strin
 async fn slack_clicks_are_reviews_under_every_rule() {
     let (api, app, [alice, root], _secrets) = slack_app(["alice", "root"]).await;
 
-    let r = app
-        .create(
-            &alice,
-            json!({"roles": ["orders-db-write"], "policy": "chat-prod", "reason": "INC-1 refunds"}),
-        )
-        .await;
-    let id = id_of(&r);
+    let id = chat_prod(&app, &alice, "INC-1 refunds").await;
 
     // Posted to the policy's channel with the bot token and both buttons.
     let posted = api.wait("chat.postMessage", 1).await;
@@ -377,6 +371,12 @@ async fn slack_clicks_are_reviews_under_every_rule() {
     assert_eq!(r["state"], "pending");
 }
 
+/// alice's request of `orders-db-write` under `chat-prod`, with `reason`; its id.
+async fn chat_prod(app: &TestApp, alice: &str, reason: &str) -> String {
+    let body = json!({"roles": ["orders-db-write"], "policy": "chat-prod", "reason": reason});
+    id_of(&app.create(alice, body).await)
+}
+
 /// The message kept for request `id`: (channel, ts).
 async fn kept(app: &TestApp, id: &str) -> Option<(String, String)> {
     let store = &app.running.as_ref().unwrap().app.store;
@@ -389,13 +389,7 @@ async fn kept(app: &TestApp, id: &str) -> Option<(String, String)> {
 
 /// Creates a request of alice under `chat-prod` and waits for its message; its id and ts.
 async fn posted_request(app: &TestApp, api: &WebApi, alice: &str, n: usize) -> (String, String) {
-    let r = app
-        .create(
-            alice,
-            json!({"roles": ["orders-db-write"], "policy": "chat-prod", "reason": "INC-2"}),
-        )
-        .await;
-    let id = id_of(&r);
+    let id = chat_prod(app, alice, "INC-2").await;
     api.wait("chat.postMessage", n).await;
     let ts = format!("1700000000.{:06}", 99 + n);
     // Kept once Slack answered.
@@ -503,13 +497,7 @@ async fn a_failing_slack_api_does_not_fail_the_decision() {
     assert_eq!(r["grants"].as_array().unwrap().len(), 1, "{r}");
 
     // A message Slack refused to post is not kept, and the request goes on without it.
-    let r = app
-        .create(
-            &alice,
-            json!({"roles": ["orders-db-write"], "policy": "chat-prod", "reason": "INC-3"}),
-        )
-        .await;
-    let quiet = id_of(&r);
+    let quiet = chat_prod(&app, &alice, "INC-3").await;
     api.wait("chat.postMessage", 2).await;
     assert_state(&app.act(&quiet, "cancel", &alice).await, "cancelled");
     assert_eq!(kept(&app, &quiet).await, None);

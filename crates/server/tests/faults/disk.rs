@@ -52,15 +52,11 @@ fn fill(path: &Path) {
     }
 }
 
-/// `count` denied checks in one batch: (status, body).
-async fn batch(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
-    count: usize,
-) -> (StatusCode, Value) {
+/// `count` denied checks of alice in one batch: (status, body).
+async fn batch(served: &Served, count: usize) -> (StatusCode, Value) {
     let body = json!({"checks": vec![denied(); count]});
-    let (resp, _) = send(client, &format!("{base}/v1/check/batch"), token, body).await;
+    let url = format!("{}/v1/check/batch", served.base);
+    let (resp, _) = send(&served.client, &url, &served.alice, body).await;
     let status = resp.status();
     (status, resp.json().await.unwrap_or(Value::Null))
 }
@@ -97,7 +93,7 @@ async fn a_full_disk_is_named_loses_nothing_acknowledged_and_heals_without_resta
         ..
     } = &served;
     let mut acknowledged = 0;
-    let (status, v) = batch(client, base, alice, 10).await;
+    let (status, v) = batch(&served, 10).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     acknowledged += 10;
 
@@ -107,7 +103,7 @@ async fn a_full_disk_is_named_loses_nothing_acknowledged_and_heals_without_resta
     fill(&filler);
     let mut refusal = None;
     for _ in 0..200 {
-        let (status, v) = batch(client, base, alice, 500).await;
+        let (status, v) = batch(&served, 500).await;
         if status == StatusCode::OK {
             acknowledged += 500;
             continue;
@@ -128,7 +124,7 @@ async fn a_full_disk_is_named_loses_nothing_acknowledged_and_heals_without_resta
     // Space comes back: the server heals by itself.
     std::fs::remove_file(&filler).unwrap();
     let healed = recovers("space was freed", Duration::from_millis(100), || async {
-        let (status, v) = batch(client, base, alice, 1).await;
+        let (status, v) = batch(&served, 1).await;
         (status, v.to_string())
     })
     .await;
