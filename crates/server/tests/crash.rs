@@ -10,6 +10,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "common/call.rs"]
+mod call;
 #[path = "crash/client.rs"]
 mod client;
 #[path = "crash/ledger.rs"]

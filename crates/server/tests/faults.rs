@@ -50,12 +50,13 @@ fn denied() -> Value {
     json!({"action": "db:delete", "resource": "postgres/prod/orders/public/orders"})
 }
 
-async fn post(
+/// POSTs `body` to `url` with `token`: the response, and how long it took to come.
+async fn send(
     client: &reqwest::Client,
     url: &str,
     token: &str,
     body: Value,
-) -> (StatusCode, Duration) {
+) -> (reqwest::Response, Duration) {
     let start = Instant::now();
     let resp = client
         .post(url)
@@ -64,7 +65,40 @@ async fn post(
         .send()
         .await
         .unwrap();
-    (resp.status(), start.elapsed())
+    (resp, start.elapsed())
+}
+
+/// POSTs `body` to `url` with `token`: the status, and how long it took to come.
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: Value,
+) -> (StatusCode, Duration) {
+    let (resp, took) = send(client, url, token, body).await;
+    (resp.status(), took)
+}
+
+/// Calls `probe` every `every` until it answers 200, failing the test if it still has not a
+/// minute after `since` happened; how long that took. `probe` answers a status and what to
+/// say of it.
+async fn recovers<F, Fut>(since: &str, every: Duration, mut probe: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = (StatusCode, String)>,
+{
+    let back = Instant::now();
+    loop {
+        let (status, says) = probe().await;
+        if status == StatusCode::OK {
+            return back.elapsed();
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(60),
+            "still {status} {says} a minute after {since}"
+        );
+        tokio::time::sleep(every).await;
+    }
 }
 
 /// A server of the test's own on `db`, with tokens for alice and carol and a patient client.
@@ -101,19 +135,28 @@ impl Served {
         }
     }
 
-    /// `GET /v1/audit/verify` as carol: whether the chain verifies.
-    async fn chain_verifies(&self) -> bool {
-        let verify: Value = self
-            .client
-            .get(format!("{}/v1/audit/verify", self.base))
+    /// Asserts that the audit chain still verifies, and stops the server.
+    async fn finish(self) {
+        assert!(self.chain_verifies().await, "the chain breaks");
+        self.running.shutdown().await.unwrap();
+    }
+
+    /// `GET path` as carol: the JSON answer.
+    async fn read(&self, path: &str) -> Value {
+        self.client
+            .get(format!("{}{path}", self.base))
             .bearer_auth(&self.carol)
             .send()
             .await
             .unwrap()
             .json()
             .await
-            .unwrap();
-        verify["ok"] == true
+            .unwrap()
+    }
+
+    /// `GET /v1/audit/verify` as carol: whether the chain verifies.
+    async fn chain_verifies(&self) -> bool {
+        self.read("/v1/audit/verify").await["ok"] == true
     }
 }
 
@@ -181,24 +224,14 @@ async fn postgres_stopped_mid_traffic_every_caller_answered_in_time_and_recovery
 
     // Back: the server recovers by itself.
     pg.restart().unwrap();
-    let back = Instant::now();
-    loop {
-        let (status, _) = post(client, &check, alice, denied()).await;
-        if status == StatusCode::OK {
-            break;
-        }
-        assert!(
-            back.elapsed() < Duration::from_secs(60),
-            "still {status} a minute after the database came back"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    eprintln!(
-        "recovered {:?} after the database came back",
-        back.elapsed()
-    );
+    let took = recovers(
+        "the database came back",
+        Duration::from_millis(200),
+        || async { (post(client, &check, alice, denied()).await.0, String::new()) },
+    )
+    .await;
+    eprintln!("recovered {took:?} after the database came back");
     let ready = client.get(format!("{base}/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), StatusCode::OK);
-    assert!(served.chain_verifies().await, "the chain breaks");
-    served.running.shutdown().await.unwrap();
+    served.finish().await;
 }

@@ -45,14 +45,11 @@ pub async fn wait_for(
 
 /// An approved `orders-db-read` grant for alice; its id.
 pub async fn live_grant(app: &TestApp, alice: &str) -> String {
-    let (bob, carol) = (app.token("bob").await, app.token("carol").await);
-    let (s, req) = app.post("/v1/requests", alice, prod_read()).await;
-    assert_eq!(s, StatusCode::CREATED, "{req}");
+    let [bob, carol] = app.tokens(["bob", "carol"]).await;
+    let req = app.create(alice, prod_read()).await;
     let id = req["id"].as_str().unwrap().to_string();
     for approver in [&bob, &carol] {
-        let (s, v) = app
-            .post(&format!("/v1/requests/{id}/approve"), approver, json!({}))
-            .await;
+        let (s, v) = app.act(&id, "approve", approver).await;
         assert_eq!(s, StatusCode::OK, "{v}");
     }
     let (_, req) = app.get(&format!("/v1/requests/{id}"), alice).await;
@@ -63,7 +60,7 @@ pub async fn live_grant(app: &TestApp, alice: &str) -> String {
 #[tokio::test]
 async fn a_burst_of_denials_raises_one_anomaly_and_revokes_the_grant() {
     let app = spawn_with(&format!("{CONFIG}\n{RULES}")).await;
-    let (alice, root) = (app.token("alice").await, app.token("root").await);
+    let [alice, root] = app.tokens(["alice", "root"]).await;
     let grant = live_grant(&app, &alice).await;
     let table = "postgres/prod/orders/public/orders";
     assert_eq!(app.check(&alice, "db:select", table).await["allowed"], true);
@@ -235,12 +232,7 @@ async fn metrics(app: &TestApp) -> (String, BTreeMap<String, f64>) {
 #[tokio::test]
 async fn metrics_count_known_traffic() {
     let app = spawn_app().await;
-    let (alice, bob, dave, root) = (
-        app.token("alice").await,
-        app.token("bob").await,
-        app.token("dave").await,
-        app.token("root").await,
-    );
+    let [alice, bob, dave, root] = app.tokens(["alice", "bob", "dave", "root"]).await;
     // Three allowed checks (a standing power) and two denied ones.
     for _ in 0..3 {
         assert_eq!(
@@ -256,11 +248,9 @@ async fn metrics_count_known_traffic() {
         );
     }
     // One pending request with one review; one break-glass request, approved at once.
-    let (_, req) = app.post("/v1/requests", &alice, prod_read()).await;
+    let req = app.create(&alice, prod_read()).await;
     let id = req["id"].as_str().unwrap();
-    let (s, _) = app
-        .post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
-        .await;
+    let (s, _) = app.act(id, "approve", &bob).await;
     assert_eq!(s, StatusCode::OK);
     let mut glass = prod_read();
     glass["break_glass"] = json!(true);

@@ -16,66 +16,38 @@ async fn malformed_and_mistyped_bodies_are_400_naming_the_problem() {
             .header("content-type", "application/json")
             .body(body)
     };
-    let resp = raw("{\"roles\": [").send().await.unwrap();
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    let v: Value = resp.json().await.unwrap();
-    assert_eq!(v["error"]["code"], "malformed_json");
-
-    let v: Value = raw("{\"roles\": 5}")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(v["error"]["code"], "invalid_body");
-    assert!(
-        v["error"]["message"].as_str().unwrap().contains("`roles`"),
-        "{v}"
-    );
-
-    let v: Value = raw("{\"roles\": [\"logs-read\"], \"rolez\": 1}")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(v["error"]["code"], "invalid_body");
-    assert!(
-        v["error"]["message"].as_str().unwrap().contains("rolez"),
-        "{v}"
-    );
+    // Each body, the code it gets and what the message must name.
+    for (body, code, names) in [
+        ("{\"roles\": [", "malformed_json", ""),
+        ("{\"roles\": 5}", "invalid_body", "`roles`"),
+        (
+            "{\"roles\": [\"logs-read\"], \"rolez\": 1}",
+            "invalid_body",
+            "rolez",
+        ),
+    ] {
+        let resp = raw(body).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{body}");
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["error"]["code"], code, "{v}");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(names),
+            "{v}"
+        );
+    }
 
     let resp = raw("").send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
 
-    let r = app
-        .post(
-            "/v1/check",
-            &alice,
-            json!({"action": "select", "resource": "x"}),
-        )
-        .await;
+    let check = |body: Value| app.post("/v1/check", &alice, body);
+    let r = check(json!({"action": "select", "resource": "x"})).await;
     assert_error(&r, 400, "invalid_action");
-    let r = app
-        .post(
-            "/v1/check",
-            &alice,
-            json!({"action": "db:select", "resource": "a//b"}),
-        )
-        .await;
+    let r = check(json!({"action": "db:select", "resource": "a//b"})).await;
     assert_error(&r, 400, "invalid_resource");
-    assert_error(
-        &app.get("/v1/requests?state=maybe", &alice).await,
-        400,
-        "invalid_query",
-    );
-    assert_error(
-        &app.get("/v1/requests?colour=red", &alice).await,
-        400,
-        "invalid_query",
-    );
+    for query in ["state=maybe", "colour=red"] {
+        let r = app.get(&format!("/v1/requests?{query}"), &alice).await;
+        assert_error(&r, 400, "invalid_query");
+    }
 }
 
 #[tokio::test]
@@ -138,79 +110,39 @@ async fn policy_violations_are_422() {
 #[tokio::test]
 async fn review_rules_are_403_and_409() {
     let app = spawn_app().await;
-    let (alice, bob, bea, erin, lead) = (
-        app.token("alice").await,
-        app.token("bob").await,
-        app.token("bea").await,
-        app.token("erin").await,
-        app.token("lead").await,
-    );
+    let [alice, bob, bea, erin, lead] = app.tokens(["alice", "bob", "bea", "erin", "lead"]).await;
     // `lead` is both a requester and a lead: never their own approver.
-    let (_, req) = app.post("/v1/requests", &lead, prod_read()).await;
+    let req = app.create(&lead, prod_read()).await;
     let id = req["id"].as_str().unwrap();
-    assert_error(
-        &app.post(&format!("/v1/requests/{id}/approve"), &lead, json!({}))
-            .await,
-        403,
-        "self_review",
-    );
+    assert_error(&app.act(id, "approve", &lead).await, 403, "self_review");
 
-    let (_, req) = app.post("/v1/requests", &alice, prod_read()).await;
+    let req = app.create(&alice, prod_read()).await;
     let id = req["id"].as_str().unwrap();
-    assert_error(
-        &app.post(&format!("/v1/requests/{id}/approve"), &alice, json!({}))
-            .await,
-        403,
-        "self_review",
-    );
-    assert_error(
-        &app.post(&format!("/v1/requests/{id}/approve"), &erin, json!({}))
-            .await,
-        403,
-        "not_an_approver",
-    );
-    let (s, _) = app
-        .post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
-        .await;
+    assert_error(&app.act(id, "approve", &alice).await, 403, "self_review");
+    assert_error(&app.act(id, "approve", &erin).await, 403, "not_an_approver");
+    let (s, _) = app.act(id, "approve", &bob).await;
     assert_eq!(s, StatusCode::OK);
     // bob's step has passed; a second review from him is a duplicate, bea is no longer current.
-    let r = app
-        .post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
-        .await;
+    let r = app.act(id, "approve", &bob).await;
     assert!(
         r.0 == StatusCode::CONFLICT || r.0 == StatusCode::FORBIDDEN,
         "{r:?}"
     );
-    assert_error(
-        &app.post(&format!("/v1/requests/{id}/deny"), &bea, json!({}))
-            .await,
-        403,
-        "not_an_approver",
-    );
+    assert_error(&app.act(id, "deny", &bea).await, 403, "not_an_approver");
 
     // One deny from a current approver denies; reviewing a decided request is 409.
-    let (_, req) = app.post("/v1/requests", &alice, prod_read()).await;
+    let req = app.create(&alice, prod_read()).await;
     let id = req["id"].as_str().unwrap();
-    let (s, r) = app
+    let r = app
         .post(
             &format!("/v1/requests/{id}/deny"),
             &bob,
             json!({"comment": "no ticket context"}),
         )
         .await;
-    assert_eq!((s, r["state"].as_str()), (StatusCode::OK, Some("denied")));
-    assert_error(
-        &app.post(&format!("/v1/requests/{id}/approve"), &bea, json!({}))
-            .await,
-        409,
-        "request_decided",
-    );
-    assert_error(
-        &app.post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
-            .await,
-        409,
-        "request_decided",
-    );
+    assert_state(&r, "denied");
+    assert_error(&app.act(id, "approve", &bea).await, 409, "request_decided");
+    assert_error(&app.act(id, "approve", &bob).await, 409, "request_decided");
     let (_, r) = app.get(&format!("/v1/requests/{id}"), &alice).await;
     assert!(r["grants"].as_array().unwrap().is_empty());
 }
@@ -222,74 +154,51 @@ async fn double_review_in_a_multi_approval_step_is_409() {
         "{ approvers = [\"group:sre-leads\"], min_approvals = 2 },",
     );
     let app = spawn_with(&config).await;
-    let (alice, bob) = (app.token("alice").await, app.token("bob").await);
-    let (_, req) = app.post("/v1/requests", &alice, prod_read()).await;
+    let [alice, bob] = app.tokens(["alice", "bob"]).await;
+    let req = app.create(&alice, prod_read()).await;
     let id = req["id"].as_str().unwrap();
-    let (s, r) = app
-        .post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
-        .await;
+    let (s, r) = app.act(id, "approve", &bob).await;
     assert_eq!(
         (s, r["step"].as_u64()),
         (StatusCode::OK, Some(1)),
         "one approval of two: still step 1"
     );
-    assert_error(
-        &app.post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
-            .await,
-        409,
-        "already_reviewed",
-    );
+    assert_error(&app.act(id, "approve", &bob).await, 409, "already_reviewed");
 }
 
 #[tokio::test]
 async fn unknown_ids_routes_and_methods() {
     let app = spawn_app().await;
     let alice = app.token("alice").await;
-    assert_error(
-        &app.get("/v1/requests/req_nope", &alice).await,
-        404,
-        "unknown_request",
-    );
-    assert_error(
-        &app.post("/v1/requests/req_nope/approve", &alice, json!({}))
-            .await,
-        404,
-        "unknown_request",
-    );
-    assert_error(
-        &app.get("/v1/grants/gr_nope", &alice).await,
-        404,
-        "unknown_grant",
-    );
-    assert_error(
-        &app.post("/v1/grants/gr_nope/revoke", &alice, json!({}))
-            .await,
-        404,
-        "unknown_grant",
-    );
-    assert_error(&app.get("/v1/nothing", &alice).await, 404, "no_route");
-    assert_error(
-        &app.call(Method::DELETE, "/v1/requests", Some(&alice), None)
-            .await,
-        405,
-        "method_not_allowed",
-    );
+    #[rustfmt::skip]
+    let cases = [
+        (Method::GET, "/v1/requests/req_nope", None, 404, "unknown_request"),
+        (Method::POST, "/v1/requests/req_nope/approve", Some(json!({})), 404, "unknown_request"),
+        (Method::GET, "/v1/grants/gr_nope", None, 404, "unknown_grant"),
+        (Method::POST, "/v1/grants/gr_nope/revoke", Some(json!({})), 404, "unknown_grant"),
+        (Method::GET, "/v1/nothing", None, 404, "no_route"),
+        (Method::DELETE, "/v1/requests", None, 405, "method_not_allowed"),
+    ];
+    for (method, path, body, status, code) in cases {
+        let r = app.call(method, path, Some(&alice), body).await;
+        assert_error(&r, status, code);
+    }
 }
 
 #[tokio::test]
 async fn bodies_over_one_mebibyte_are_413() {
     let app = spawn_app().await;
     let alice = app.token("alice").await;
+    let send = |body: String| {
+        app.client
+            .post(format!("{}/v1/requests", app.addr))
+            .bearer_auth(&alice)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
     let big = format!("{{\"reason\": \"{}\"}}", "x".repeat(2 << 20));
-    let resp = app
-        .client
-        .post(format!("{}/v1/requests", app.addr))
-        .bearer_auth(&alice)
-        .header("content-type", "application/json")
-        .body(big)
-        .send()
-        .await
-        .unwrap();
+    let resp = send(big).await.unwrap();
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
     // The rest of the body is left unread, so the server closes the connection: it says so,
     // and a keep-alive client does not send its next request on a closing socket.
@@ -301,38 +210,20 @@ async fn bodies_over_one_mebibyte_are_413() {
         "{{\"roles\": [\"logs-read\"], \"reason\": \"{}\"}}",
         "x".repeat(4000)
     );
-    let resp = app
-        .client
-        .post(format!("{}/v1/requests", app.addr))
-        .bearer_auth(&alice)
-        .header("content-type", "application/json")
-        .body(ok)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::CREATED);
+    assert_eq!(send(ok).await.unwrap().status(), StatusCode::CREATED);
 }
 
 #[tokio::test]
 async fn missing_wrong_and_malformed_tokens_are_401() {
     let app = spawn_app().await;
-    assert_error(
-        &app.call(Method::GET, "/v1/whoami", None, None).await,
-        401,
-        "missing_token",
-    );
-    assert_error(
-        &app.call(Method::GET, "/v1/whoami", Some("wkt_0000"), None)
-            .await,
-        401,
-        "invalid_token",
-    );
-    assert_error(
-        &app.call(Method::GET, "/v1/whoami", Some("garbage"), None)
-            .await,
-        401,
-        "invalid_token",
-    );
+    for (token, code) in [
+        (None, "missing_token"),
+        (Some("wkt_0000"), "invalid_token"),
+        (Some("garbage"), "invalid_token"),
+    ] {
+        let r = app.call(Method::GET, "/v1/whoami", token, None).await;
+        assert_error(&r, 401, code);
+    }
     let resp = app
         .client
         .get(format!("{}/v1/whoami", app.addr))
@@ -342,10 +233,10 @@ async fn missing_wrong_and_malformed_tokens_are_401() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     // Service endpoints need no token.
-    let (s, _) = app.call(Method::GET, "/healthz", None, None).await;
-    assert_eq!(s, StatusCode::OK);
-    let (s, _) = app.call(Method::GET, "/readyz", None, None).await;
-    assert_eq!(s, StatusCode::OK);
+    for path in ["/healthz", "/readyz"] {
+        let (s, _) = app.call(Method::GET, path, None, None).await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+    }
     let (s, spec) = app.call(Method::GET, "/openapi.json", None, None).await;
     assert_eq!(
         (s, spec["openapi"].as_str()),

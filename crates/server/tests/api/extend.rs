@@ -36,21 +36,17 @@ extend_steps = []
     )
 }
 
+/// Where grant `gid` is extended.
+fn extend_path(gid: &str) -> String {
+    format!("/v1/grants/{gid}/extend")
+}
+
 /// alice's grant of `orders-db-write` for 1h, approved by bob then carol.
 async fn granted(app: &TestApp, alice: &str, bob: &str, carol: &str) -> Value {
-    let (s, r) = app
-        .post(
-            "/v1/requests",
-            alice,
-            json!({"roles": ["orders-db-write"], "policy": "extendable", "reason": "INC-9 migration", "ticket": "INC-9"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let r = app.create(alice, json!({"roles": ["orders-db-write"], "policy": "extendable", "reason": "INC-9 migration", "ticket": "INC-9"})).await;
     let id = r["id"].as_str().unwrap();
     for who in [bob, carol] {
-        let (s, r) = app
-            .post(&format!("/v1/requests/{id}/approve"), who, json!({}))
-            .await;
+        let (s, r) = app.act(id, "approve", who).await;
         assert_eq!(s, StatusCode::OK, "{r}");
     }
     let (_, r) = app.get(&format!("/v1/requests/{id}"), alice).await;
@@ -58,15 +54,18 @@ async fn granted(app: &TestApp, alice: &str, bob: &str, carol: &str) -> Value {
     r["grants"][0].clone()
 }
 
+/// erin's grant of `cache-flush` for `duration` under `auto-extend`, approved at once; its id.
+async fn auto_grant(app: &TestApp, erin: &str, duration: &str) -> String {
+    let body = json!({"roles": ["cache-flush"], "policy": "auto-extend", "duration": duration});
+    let r = app.create(erin, body).await;
+    assert_eq!(r["state"], "approved", "{r}");
+    r["grants"][0]["id"].as_str().unwrap().to_string()
+}
+
 #[tokio::test]
 async fn an_approved_extension_moves_the_end_of_the_same_grant() {
     let app = spawn_with(&config()).await;
-    let [alice, bob, bea, carol, root] = futures_util::future::join_all(
-        ["alice", "bob", "bea", "carol", "root"].map(|u| app.token(u)),
-    )
-    .await
-    .try_into()
-    .unwrap();
+    let [alice, bob, bea, carol, root] = app.tokens(["alice", "bob", "bea", "carol", "root"]).await;
     // The policy says how its grants are extended.
     let (_, policies) = app.get("/v1/policies", &alice).await;
     let p = policies["items"]
@@ -86,13 +85,8 @@ async fn an_approved_extension_moves_the_end_of_the_same_grant() {
     let gid = grant["id"].as_str().unwrap();
     let end = grant["expires_at"].as_str().unwrap().to_string();
 
-    let (s, ext) = app
-        .post(
-            &format!("/v1/grants/{gid}/extend"),
-            &alice,
-            json!({"by": "1h", "reason": "the migration runs long"}),
-        )
-        .await;
+    let body = json!({"by": "1h", "reason": "the migration runs long"});
+    let (s, ext) = app.post(&extend_path(gid), &alice, body).await;
     assert_eq!(s, StatusCode::CREATED, "{ext}");
     assert_eq!(ext["state"], "pending");
     assert_eq!(ext["extends"], gid);
@@ -106,12 +100,7 @@ async fn an_approved_extension_moves_the_end_of_the_same_grant() {
     let rid = ext["id"].as_str().unwrap();
 
     // bea leads SREs but only bob approves extensions under this policy.
-    assert_error(
-        &app.post(&format!("/v1/requests/{rid}/approve"), &bea, json!({}))
-            .await,
-        403,
-        "not_an_approver",
-    );
+    assert_error(&app.act(rid, "approve", &bea).await, 403, "not_an_approver");
     // bob sees it among the requests he may review.
     let (_, mine) = app.get("/v1/requests?reviewable=true", &bob).await;
     assert!(
@@ -123,9 +112,7 @@ async fn an_approved_extension_moves_the_end_of_the_same_grant() {
         "{mine}"
     );
 
-    let (s, done) = app
-        .post(&format!("/v1/requests/{rid}/approve"), &bob, json!({}))
-        .await;
+    let (s, done) = app.act(rid, "approve", &bob).await;
     assert_eq!(s, StatusCode::OK, "{done}");
     assert_eq!(done["state"], "approved");
     let (_, after) = app.get(&format!("/v1/grants/{gid}"), &alice).await;
@@ -193,57 +180,27 @@ async fn an_approved_extension_moves_the_end_of_the_same_grant() {
 async fn an_empty_extend_steps_extends_at_once_up_to_max_extended() {
     let app = spawn_with(&config()).await;
     let erin = app.token("erin").await;
-    let (s, r) = app
-        .post(
-            "/v1/requests",
-            &erin,
-            json!({"roles": ["cache-flush"], "policy": "auto-extend", "duration": "1h"}),
-        )
-        .await;
-    assert_eq!(
-        (s, r["state"].as_str()),
-        (StatusCode::CREATED, Some("approved")),
-        "{r}"
-    );
-    let gid = r["grants"][0]["id"].as_str().unwrap();
-    let (s, ext) = app
-        .post(
-            &format!("/v1/grants/{gid}/extend"),
-            &erin,
-            json!({"by": "20m"}),
-        )
-        .await;
-    assert_eq!(
-        (s, ext["state"].as_str()),
-        (StatusCode::CREATED, Some("approved")),
-        "{ext}"
-    );
+    let gid = &auto_grant(&app, &erin, "1h").await;
+    let path = extend_path(gid);
+    let extend = |by: &str| app.post(&path, &erin, json!({"by": by}));
+    // Each accepted extension is approved at once.
+    let approved = |(s, ext): (StatusCode, Value)| {
+        assert_eq!(
+            (s, ext["state"].as_str()),
+            (StatusCode::CREATED, Some("approved")),
+            "{ext}"
+        );
+    };
+    approved(extend("20m").await);
     // 1h + 20m used of 90m: 11 more minutes is over the limit, and the message says so.
-    let over = app
-        .post(
-            &format!("/v1/grants/{gid}/extend"),
-            &erin,
-            json!({"by": "11m"}),
-        )
-        .await;
+    let over = extend("11m").await;
     assert_error(&over, 422, "extension_exceeds_max");
     let message = over.1["error"]["message"].as_str().unwrap();
     assert!(
         message.contains("`1h30m` (max_extended)") && message.contains("at most `10m` more"),
         "{message}"
     );
-    let (s, ext) = app
-        .post(
-            &format!("/v1/grants/{gid}/extend"),
-            &erin,
-            json!({"by": "10m"}),
-        )
-        .await;
-    assert_eq!(
-        (s, ext["state"].as_str()),
-        (StatusCode::CREATED, Some("approved")),
-        "{ext}"
-    );
+    approved(extend("10m").await);
     let (_, g) = app.get(&format!("/v1/grants/{gid}"), &erin).await;
     let window = wicket_core::time::parse(g["expires_at"].as_str().unwrap()).unwrap()
         - wicket_core::time::parse(g["starts_at"].as_str().unwrap()).unwrap();
@@ -253,68 +210,35 @@ async fn an_empty_extend_steps_extends_at_once_up_to_max_extended() {
 #[tokio::test]
 async fn hostile_extensions_get_a_clear_4xx_and_change_nothing() {
     let app = spawn_with(&config()).await;
-    let [alice, bob, carol, dave, root] = futures_util::future::join_all(
-        ["alice", "bob", "carol", "dave", "root"].map(|u| app.token(u)),
-    )
-    .await
-    .try_into()
-    .unwrap();
+    let [alice, bob, carol, dave, root] =
+        app.tokens(["alice", "bob", "carol", "dave", "root"]).await;
     let grant = granted(&app, &alice, &bob, &carol).await;
     let gid = grant["id"].as_str().unwrap();
-    let path = format!("/v1/grants/{gid}/extend");
+    let path = extend_path(gid);
     let before = app.events(&root).await.len();
 
-    // Someone else's grant, even with every power.
-    for other in [&dave, &root] {
-        let r = app
-            .post(&path, other, json!({"by": "1h", "reason": "mine now"}))
-            .await;
-        assert_error(&r, 403, "not_the_holder");
+    // Each extension refused: who asks, of which grant, what it gets and what the message
+    // must name.
+    #[rustfmt::skip]
+    let refused = [
+        // Someone else's grant, even with every power.
+        (&dave, &*path, json!({"by": "1h", "reason": "mine now"}), 403, "not_the_holder", ""),
+        (&root, &path, json!({"by": "1h", "reason": "mine now"}), 403, "not_the_holder", ""),
+        // Over `max_extended` (1h used, 3h allowed).
+        (&alice, &path, json!({"by": "2h1m", "reason": "x"}), 422, "extension_exceeds_max", "max_extended"),
+        // Malformed.
+        (&alice, &path, json!({"by": "forever", "reason": "x"}), 400, "invalid_duration", ""),
+        (&alice, &path, json!({"reason": "x"}), 400, "missing_by", ""),
+        (&alice, &path, json!({"by": "1h", "until": "never"}), 400, "invalid_body", ""),
+        (&alice, &path, json!({"by": "1h"}), 422, "reason_required", ""),
+        (&alice, "/v1/grants/gr_nope/extend", json!({"by": "1h", "reason": "x"}), 404, "unknown_grant", ""),
+    ];
+    for (token, path, body, status, code, names) in refused {
+        let r = app.post(path, token, body).await;
+        assert_error(&r, status, code);
+        let message = r.1["error"]["message"].as_str().unwrap();
+        assert!(message.contains(names), "{message}");
     }
-    // Over `max_extended` (1h used, 3h allowed).
-    let r = app
-        .post(&path, &alice, json!({"by": "2h1m", "reason": "x"}))
-        .await;
-    assert_error(&r, 422, "extension_exceeds_max");
-    assert!(
-        r.1["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("max_extended")
-    );
-    // Malformed.
-    assert_error(
-        &app.post(&path, &alice, json!({"by": "forever", "reason": "x"}))
-            .await,
-        400,
-        "invalid_duration",
-    );
-    assert_error(
-        &app.post(&path, &alice, json!({"reason": "x"})).await,
-        400,
-        "missing_by",
-    );
-    assert_error(
-        &app.post(&path, &alice, json!({"by": "1h", "until": "never"}))
-            .await,
-        400,
-        "invalid_body",
-    );
-    assert_error(
-        &app.post(&path, &alice, json!({"by": "1h"})).await,
-        422,
-        "reason_required",
-    );
-    assert_error(
-        &app.post(
-            "/v1/grants/gr_nope/extend",
-            &alice,
-            json!({"by": "1h", "reason": "x"}),
-        )
-        .await,
-        404,
-        "unknown_grant",
-    );
     assert_eq!(
         app.events(&root).await.len(),
         before,
@@ -338,14 +262,7 @@ async fn hostile_extensions_get_a_clear_4xx_and_change_nothing() {
 
     // Expired: a grant whose end has passed.
     let erin = app.token("erin").await;
-    let (_, r) = app
-        .post(
-            "/v1/requests",
-            &erin,
-            json!({"roles": ["cache-flush"], "policy": "auto-extend", "duration": "1s"}),
-        )
-        .await;
-    let short = r["grants"][0]["id"].as_str().unwrap().to_string();
+    let short = auto_grant(&app, &erin, "1s").await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         let (_, g) = app.get(&format!("/v1/grants/{short}"), &erin).await;
@@ -359,11 +276,7 @@ async fn hostile_extensions_get_a_clear_4xx_and_change_nothing() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let r = app
-        .post(
-            &format!("/v1/grants/{short}/extend"),
-            &erin,
-            json!({"by": "10m"}),
-        )
+        .post(&extend_path(&short), &erin, json!({"by": "10m"}))
         .await;
     assert_error(&r, 409, "grant_expired");
     assert!(
@@ -377,26 +290,15 @@ async fn hostile_extensions_get_a_clear_4xx_and_change_nothing() {
 #[tokio::test]
 async fn an_extension_approved_after_its_grant_was_revoked_is_refused() {
     let app = spawn_with(&config()).await;
-    let [alice, bob, carol] =
-        futures_util::future::join_all(["alice", "bob", "carol"].map(|u| app.token(u)))
-            .await
-            .try_into()
-            .unwrap();
+    let [alice, bob, carol] = app.tokens(["alice", "bob", "carol"]).await;
     let grant = granted(&app, &alice, &bob, &carol).await;
     let gid = grant["id"].as_str().unwrap();
-    let (_, ext) = app
-        .post(
-            &format!("/v1/grants/{gid}/extend"),
-            &alice,
-            json!({"by": "1h", "reason": "x"}),
-        )
-        .await;
+    let body = json!({"by": "1h", "reason": "x"});
+    let (_, ext) = app.post(&extend_path(gid), &alice, body).await;
     let rid = ext["id"].as_str().unwrap();
     app.post(&format!("/v1/grants/{gid}/revoke"), &alice, json!({}))
         .await;
-    let r = app
-        .post(&format!("/v1/requests/{rid}/approve"), &bob, json!({}))
-        .await;
+    let r = app.act(rid, "approve", &bob).await;
     assert_error(&r, 409, "grant_revoked");
     let (_, still) = app.get(&format!("/v1/requests/{rid}"), &alice).await;
     assert_eq!(still["state"], "pending", "{still}");

@@ -11,12 +11,7 @@ use crate::helpers::*;
 #[tokio::test]
 async fn multi_step_approval_grants_exactly_the_requested_role() {
     let app = spawn_app().await;
-    let (alice, bob, carol, root) = (
-        app.token("alice").await,
-        app.token("bob").await,
-        app.token("carol").await,
-        app.token("root").await,
-    );
+    let [alice, bob, carol, root] = app.tokens(["alice", "bob", "carol", "root"]).await;
 
     let denied = app
         .check(&alice, "db:select", "postgres/prod/orders/public/orders")
@@ -27,8 +22,7 @@ async fn multi_step_approval_grants_exactly_the_requested_role() {
         json!({"role": "orders-db-read", "policy": "sre-production"})
     );
 
-    let (s, req) = app.post("/v1/requests", &alice, prod_read()).await;
-    assert_eq!(s, StatusCode::CREATED, "{req}");
+    let req = app.create(&alice, prod_read()).await;
     assert_eq!(req["state"], "pending");
     assert_eq!(req["policy"], "sre-production");
     assert_eq!(req["duration"], "1h");
@@ -37,8 +31,7 @@ async fn multi_step_approval_grants_exactly_the_requested_role() {
 
     // Security cannot approve before the leads' step has passed.
     assert_error(
-        &app.post(&format!("/v1/requests/{id}/approve"), &carol, json!({}))
-            .await,
+        &app.act(id, "approve", &carol).await,
         403,
         "not_an_approver",
     );
@@ -63,9 +56,7 @@ async fn multi_step_approval_grants_exactly_the_requested_role() {
         false
     );
 
-    let (s, r) = app
-        .post(&format!("/v1/requests/{id}/approve"), &carol, json!({}))
-        .await;
+    let (s, r) = app.act(id, "approve", &carol).await;
     assert_eq!(s, StatusCode::OK, "{r}");
     assert_eq!(r["state"], "approved");
     let grants = r["grants"].as_array().unwrap();
@@ -112,15 +103,10 @@ async fn multi_step_approval_grants_exactly_the_requested_role() {
 #[tokio::test]
 async fn a_short_grant_is_denied_right_after_expiry_and_the_expiry_is_audited() {
     let app = spawn_app().await;
-    let (alice, root) = (app.token("alice").await, app.token("root").await);
-    let (s, req) = app
-        .post(
-            "/v1/requests",
-            &alice,
-            json!({"roles": ["cache-flush"], "duration": "5s"}),
-        )
+    let [alice, root] = app.tokens(["alice", "root"]).await;
+    let req = app
+        .create(&alice, json!({"roles": ["cache-flush"], "duration": "5s"}))
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{req}");
     assert_eq!(
         req["state"], "approved",
         "a policy without steps approves at once"
@@ -173,14 +159,12 @@ async fn a_short_grant_is_denied_right_after_expiry_and_the_expiry_is_audited() 
 async fn concurrent_approvals_produce_one_approval_and_one_grant_per_role() {
     let app = spawn_app().await;
     let erin = app.token("erin").await;
-    let (s, req) = app
-        .post(
-            "/v1/requests",
+    let req = app
+        .create(
             &erin,
             json!({"roles": ["orders-db-read", "logs-read"], "policy": "crowd"}),
         )
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{req}");
     let id = req["id"].as_str().unwrap().to_string();
     let mut tokens = Vec::new();
     for i in 1..=10 {
@@ -237,11 +221,7 @@ async fn concurrent_approvals_produce_one_approval_and_one_grant_per_role() {
 #[tokio::test]
 async fn break_glass_is_approved_at_once_bounded_and_flagged() {
     let app = spawn_app().await;
-    let (dave, root, alice) = (
-        app.token("dave").await,
-        app.token("root").await,
-        app.token("alice").await,
-    );
+    let [dave, root, alice] = app.tokens(["dave", "root", "alice"]).await;
     let mut body = prod_read();
     body["break_glass"] = json!(true);
     body["duration"] = json!("5h");
@@ -251,8 +231,7 @@ async fn break_glass_is_approved_at_once_bounded_and_flagged() {
         "duration_exceeds_max",
     );
     body["duration"] = json!("30m");
-    let (s, req) = app.post("/v1/requests", &dave, body).await;
-    assert_eq!(s, StatusCode::CREATED, "{req}");
+    let req = app.create(&dave, body).await;
     assert_eq!(req["state"], "approved");
     assert_eq!(req["break_glass"], true);
     assert_eq!(
@@ -279,122 +258,60 @@ async fn break_glass_is_approved_at_once_bounded_and_flagged() {
 async fn resource_based_request_picks_the_smallest_role() {
     let app = spawn_app().await;
     let alice = app.token("alice").await;
-    let (s, req) = app
-        .post(
-            "/v1/requests",
-            &alice,
-            json!({"action": "db:select", "resource": "postgres/prod/orders/public/orders", "reason": "INC-1", "ticket": "INC-1"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{req}");
+    let req = app.create(&alice, json!({"action": "db:select", "resource": "postgres/prod/orders/public/orders", "reason": "INC-1", "ticket": "INC-1"})).await;
     assert_eq!(req["roles"], json!(["orders-db-read"]));
     assert_eq!(req["action"], "db:select");
-    let r = app
-        .post("/v1/requests", &alice, json!({"action": "db:ddl", "resource": "postgres/prod/orders/t", "reason": "x", "ticket": "INC-1"}))
-        .await;
-    assert_error(&r, 422, "denied_by_guardrail");
-    let r = app
-        .post(
-            "/v1/requests",
-            &alice,
-            json!({"action": "k8s:exec", "resource": "k8s/prod", "reason": "x"}),
-        )
-        .await;
-    // No role grants that action anywhere: said as such, with the nearest action if one is close.
-    assert_error(&r, 422, "unknown_action");
-    let r = app
-        .post(
-            "/v1/requests",
-            &alice,
-            json!({"action": "db:selct", "resource": "postgres/prod/orders/t", "reason": "x"}),
-        )
-        .await;
-    assert_error(&r, 422, "unknown_action");
-    assert!(
-        r.1["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("did you mean `db:select`?"),
-        "{}",
-        r.1
-    );
-    // A role grants it, but none alice may request.
-    let r = app
-        .post(
-            "/v1/requests",
-            &alice,
-            json!({"action": "cache:flush", "resource": "cache/staging/x", "reason": "x"}),
-        )
-        .await;
-    assert_error(&r, 422, "nothing_requestable");
-    // Asking for what a standing role already allows, or for a standing role, is a 409.
     let carol = app.token("carol").await;
-    let r = app
-        .post(
-            "/v1/requests",
-            &carol,
-            json!({"roles": ["logs-read"], "reason": "x"}),
-        )
-        .await;
-    assert_error(&r, 409, "already_held");
+    // Each request refused, who files it, what it gets and what the message must name.
+    #[rustfmt::skip]
+    let refused = [
+        (&alice, json!({"action": "db:ddl", "resource": "postgres/prod/orders/t", "reason": "x", "ticket": "INC-1"}),
+            422, "denied_by_guardrail", ""),
+        // No role grants that action anywhere: said as such, with the nearest action if one is close.
+        (&alice, json!({"action": "k8s:exec", "resource": "k8s/prod", "reason": "x"}),
+            422, "unknown_action", ""),
+        (&alice, json!({"action": "db:selct", "resource": "postgres/prod/orders/t", "reason": "x"}),
+            422, "unknown_action", "did you mean `db:select`?"),
+        // A role grants it, but none alice may request.
+        (&alice, json!({"action": "cache:flush", "resource": "cache/staging/x", "reason": "x"}),
+            422, "nothing_requestable", ""),
+        // Asking for what a standing role already allows, or for a standing role, is a 409.
+        (&carol, json!({"roles": ["logs-read"], "reason": "x"}), 409, "already_held", ""),
+    ];
+    for (token, body, status, code, names) in refused {
+        let r = app.post("/v1/requests", token, body).await;
+        assert_error(&r, status, code);
+        let message = r.1["error"]["message"].as_str().unwrap();
+        assert!(message.contains(names), "{message}");
+    }
 }
 
 #[tokio::test]
 async fn cancel_and_request_ttl_end_pending_requests() {
     let app = spawn_app().await;
-    let (erin, root, a1) = (
-        app.token("erin").await,
-        app.token("root").await,
-        app.token("a1").await,
-    );
-    let (_, req) = app
-        .post(
-            "/v1/requests",
-            &erin,
-            json!({"roles": ["logs-read"], "policy": "crowd"}),
-        )
+    let [erin, root, a1] = app.tokens(["erin", "root", "a1"]).await;
+    let req = app
+        .create(&erin, json!({"roles": ["logs-read"], "policy": "crowd"}))
         .await;
     let id = req["id"].as_str().unwrap();
-    assert_error(
-        &app.post(&format!("/v1/requests/{id}/cancel"), &a1, json!({}))
-            .await,
-        403,
-        "not_the_requester",
-    );
-    let (s, r) = app
+    assert_error(&app.act(id, "cancel", &a1).await, 403, "not_the_requester");
+    let r = app
         .post(
             &format!("/v1/requests/{id}/cancel"),
             &erin,
             json!({"comment": "not needed"}),
         )
         .await;
-    assert_eq!(
-        (s, r["state"].as_str()),
-        (StatusCode::OK, Some("cancelled"))
-    );
-    assert_error(
-        &app.post(&format!("/v1/requests/{id}/cancel"), &erin, json!({}))
-            .await,
-        409,
-        "request_decided",
-    );
+    assert_state(&r, "cancelled");
+    assert_error(&app.act(id, "cancel", &erin).await, 409, "request_decided");
 
     // `crowd` requests expire after 3s without a decision.
-    let (_, req) = app
-        .post(
-            "/v1/requests",
-            &erin,
-            json!({"roles": ["logs-read"], "policy": "crowd"}),
-        )
+    let req = app
+        .create(&erin, json!({"roles": ["logs-read"], "policy": "crowd"}))
         .await;
     let id = req["id"].as_str().unwrap();
     tokio::time::sleep(Duration::from_millis(3100)).await;
-    assert_error(
-        &app.post(&format!("/v1/requests/{id}/approve"), &a1, json!({}))
-            .await,
-        409,
-        "request_expired",
-    );
+    assert_error(&app.act(id, "approve", &a1).await, 409, "request_expired");
     let mut state = String::new();
     // The sweep marks it (every 500 ms; up to 30 s on a loaded machine).
     for _ in 0..300 {
@@ -418,14 +335,12 @@ async fn a_scheduled_request_starts_at_its_start_time() {
     let app = spawn_app().await;
     let alice = app.token("alice").await;
     let start = chrono::Utc::now() + chrono::Duration::seconds(2);
-    let (s, req) = app
-        .post(
-            "/v1/requests",
+    let req = app
+        .create(
             &alice,
             json!({"roles": ["logs-read"], "duration": "10s", "start_at": start.to_rfc3339()}),
         )
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{req}");
     assert_eq!(req["grants"][0]["status"], "scheduled");
     assert_eq!(
         app.check(&alice, "logs:view", "logs/prod/api").await["allowed"],
@@ -444,24 +359,12 @@ async fn a_scheduled_request_starts_at_its_start_time() {
 #[tokio::test]
 async fn revocation_takes_effect_at_once_and_needs_the_power_for_others() {
     let app = spawn_app().await;
-    let (alice, dave, root) = (
-        app.token("alice").await,
-        app.token("dave").await,
-        app.token("root").await,
-    );
-    let (_, a) = app
-        .post(
-            "/v1/requests",
-            &alice,
-            json!({"roles": ["cache-flush"], "duration": "30s"}),
-        )
+    let [alice, dave, root] = app.tokens(["alice", "dave", "root"]).await;
+    let a = app
+        .create(&alice, json!({"roles": ["cache-flush"], "duration": "30s"}))
         .await;
-    let (_, d) = app
-        .post(
-            "/v1/requests",
-            &dave,
-            json!({"roles": ["cache-flush"], "duration": "30s"}),
-        )
+    let d = app
+        .create(&dave, json!({"roles": ["cache-flush"], "duration": "30s"}))
         .await;
     let (ga, gd) = (
         a["grants"][0]["id"].as_str().unwrap(),
@@ -523,13 +426,12 @@ async fn revocation_takes_effect_at_once_and_needs_the_power_for_others() {
 #[tokio::test]
 async fn wicket_powers_are_enforced() {
     let app = spawn_app().await;
-    let (alice, root) = (app.token("alice").await, app.token("root").await);
-    assert_error(&app.get("/v1/audit", &alice).await, 403, "missing_power");
-    assert_error(
-        &app.get("/v1/audit/verify", &alice).await,
-        403,
-        "missing_power",
-    );
+    let [alice, root] = app.tokens(["alice", "root"]).await;
+    app.assert_refused_gets(&[
+        ("/v1/audit", &alice, 403, "missing_power"),
+        ("/v1/audit/verify", &alice, 403, "missing_power"),
+    ])
+    .await;
     let r = app
         .post(
             "/v1/check",
@@ -617,7 +519,7 @@ async fn batch_checks_answer_in_order() {
 async fn standing_allows_are_audited_only_when_the_operator_asks() {
     for (audit, expected) in [("", 0), ("[audit]\nallowed_checks = \"all\"\n", 1)] {
         let app = spawn_with(&format!("{CONFIG}\n{audit}")).await;
-        let (carol, root) = (app.token("carol").await, app.token("root").await);
+        let [carol, root] = app.tokens(["carol", "root"]).await;
         // carol holds `logs-read` standing.
         let d = app.check(&carol, "logs:view", "logs/prod/web").await;
         assert_eq!(d["allowed"], true, "{d}");

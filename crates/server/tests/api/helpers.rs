@@ -141,22 +141,7 @@ impl TestApp {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let text = resp.text().await.unwrap();
-        crate::conform::assert_conforms(
-            method.as_str(),
-            path,
-            status.as_u16(),
-            content_type.as_deref(),
-            &text,
-        );
-        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        let (status, value) = conforming(&method, path, req).await;
         assert!(status.as_u16() < 500, "{path} answered {status}: {value}");
         (status, value)
     }
@@ -179,47 +164,52 @@ impl TestApp {
         if let Some(t) = content_type {
             req = req.header("content-type", t);
         }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let text = resp.text().await.unwrap();
-        crate::conform::assert_conforms(
-            method.as_str(),
-            path,
-            status.as_u16(),
-            content_type.as_deref(),
-            &text,
-        );
-        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        (status, value)
+        conforming(&method, path, req).await
     }
 
     /// Runs one SQL statement on the database behind the server's back; the rows it touched.
     pub async fn execute_sql(&self, sql: &str) -> u64 {
-        use sqlx::Connection;
-        if self.db.starts_with("sqlite:") {
-            let mut conn = sqlx::SqliteConnection::connect(&self.db).await.unwrap();
-            let n = sqlx::query(sql)
-                .execute(&mut conn)
-                .await
-                .unwrap()
-                .rows_affected();
-            conn.close().await.unwrap();
-            n
-        } else {
-            let mut conn = sqlx::PgConnection::connect(&self.db).await.unwrap();
-            let n = sqlx::query(sql)
-                .execute(&mut conn)
-                .await
-                .unwrap()
-                .rows_affected();
-            conn.close().await.unwrap();
-            n
+        // The same lines for either database, each with its own connection type.
+        macro_rules! execute_on {
+            ($conn:ty) => {{
+                let mut conn = <$conn as sqlx::Connection>::connect(&self.db)
+                    .await
+                    .unwrap();
+                let n = sqlx::query(sql)
+                    .execute(&mut conn)
+                    .await
+                    .unwrap()
+                    .rows_affected();
+                sqlx::Connection::close(conn).await.unwrap();
+                n
+            }};
         }
+        if self.db.starts_with("sqlite:") {
+            execute_on!(sqlx::SqliteConnection)
+        } else {
+            execute_on!(sqlx::PgConnection)
+        }
+    }
+
+    /// Fresh tokens for each of `users`, in order.
+    pub async fn tokens<const N: usize>(&self, users: [&str; N]) -> [String; N] {
+        futures_util::future::join_all(users.map(|u| self.token(u)))
+            .await
+            .try_into()
+            .unwrap()
+    }
+
+    /// Files a request that must be accepted (201); what the server answered.
+    pub async fn create(&self, token: &str, body: Value) -> Value {
+        let (s, r) = self.post("/v1/requests", token, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        r
+    }
+
+    /// `POST /v1/requests/{id}/{verb}` (`approve`, `deny`, `cancel`) with an empty body.
+    pub async fn act(&self, id: &str, verb: &str, token: &str) -> (StatusCode, Value) {
+        self.post(&format!("/v1/requests/{id}/{verb}"), token, json!({}))
+            .await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
@@ -253,12 +243,74 @@ impl TestApp {
         let (_, v) = self
             .get(&format!("/v1/audit?request_id={request_id}"), auditor)
             .await;
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["kind"].as_str().unwrap().to_string())
-            .collect()
+        kinds_of(v["items"].as_array().unwrap())
+    }
+
+    /// The kind of every audit event, read as an auditor.
+    pub async fn all_kinds(&self, auditor: &str) -> Vec<String> {
+        kinds_of(&self.events(auditor).await)
+    }
+
+    /// Asserts each `(path, token, status, code)`: a GET of `path` with `token` refused so.
+    pub async fn assert_refused_gets(&self, cases: &[(&str, &str, u16, &str)]) {
+        for (path, token, status, code) in cases {
+            assert_error(&self.get(path, token).await, *status, code);
+        }
+    }
+}
+
+/// The kinds of `events`, in order.
+fn kinds_of(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Sends `req` and reads the answer, checked against the spec.
+async fn conforming(
+    method: &Method,
+    path: &str,
+    req: reqwest::RequestBuilder,
+) -> (StatusCode, Value) {
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let text = resp.text().await.unwrap();
+    crate::conform::assert_conforms(
+        method.as_str(),
+        path,
+        status.as_u16(),
+        content_type.as_deref(),
+        &text,
+    );
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, value)
+}
+
+/// Asserts a 200 answer whose request (or grant) is now in `state`.
+pub fn assert_state(resp: &(StatusCode, Value), state: &str) {
+    assert_eq!(
+        (resp.0, resp.1["state"].as_str()),
+        (StatusCode::OK, Some(state)),
+        "{}",
+        resp.1
+    );
+}
+
+/// The `id` of an answer.
+pub fn id_of(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_string()
+}
+
+/// Asserts that `text` mentions each of `needles`.
+pub fn assert_mentions(text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "{needle} not in {text}");
     }
 }
 

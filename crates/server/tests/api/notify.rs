@@ -3,7 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::StatusCode;
 use serde_json::json;
 use wicket_engine::notify::signature;
 
@@ -49,14 +48,8 @@ async fn webhooks_carry_signed_payloads_slack_text_and_retry_after_a_500() {
     // `/ops` fails its first delivery with a 500; `/gone` refuses for good with a 410.
     let rx = Receiver::start(&[("/ops", &[500]), ("/gone", &[410])]).await;
     let app = spawn_with(&format!("{CONFIG}{}", sinks(&rx.base))).await;
-    let (alice, bob, carol, root) = (
-        app.token("alice").await,
-        app.token("bob").await,
-        app.token("carol").await,
-        app.token("root").await,
-    );
-    let (s, req) = app.post("/v1/requests", &alice, prod_read()).await;
-    assert_eq!(s, StatusCode::CREATED, "{req}");
+    let [alice, bob, carol, root] = app.tokens(["alice", "bob", "carol", "root"]).await;
+    let req = app.create(&alice, prod_read()).await;
     let id = req["id"].as_str().unwrap().to_string();
 
     // The JSON sink: the request for the approvers of the first step, signed.
@@ -118,10 +111,8 @@ async fn webhooks_carry_signed_payloads_slack_text_and_retry_after_a_500() {
     assert!(slack.header("x-wicket-signature").is_none());
 
     // The decision goes to the requester.
-    app.post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
-        .await;
-    app.post(&format!("/v1/requests/{id}/approve"), &carol, json!({}))
-        .await;
+    app.act(&id, "approve", &bob).await;
+    app.act(&id, "approve", &carol).await;
     let approved = rx
         .wait_for("/ops", |r| r.json()["kind"] == "request.approved")
         .await;
@@ -182,14 +173,9 @@ async fn webhooks_carry_signed_payloads_slack_text_and_retry_after_a_500() {
 
     // A short grant: "expiring soon" once, then "expired", to its holder. Ten seconds hold
     // several of the dispatcher's two-second rounds even when a loaded machine delays some.
-    let (s, short) = app
-        .post(
-            "/v1/requests",
-            &alice,
-            json!({"roles": ["logs-read"], "duration": "10s"}),
-        )
+    let short = app
+        .create(&alice, json!({"roles": ["logs-read"], "duration": "10s"}))
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{short}");
     let grant = short["grants"][0]["id"].as_str().unwrap().to_string();
     let expiring = rx
         .wait_for("/ops", |r| {
@@ -218,11 +204,10 @@ async fn a_sink_that_never_answers_does_not_slow_checks() {
         "{CONFIG}\n[[notify.webhook]]\nname = \"dead\"\nurl = \"{dead}/hook\"\nevents = [\"*\"]\n"
     );
     let app = spawn_with(&config).await;
-    let (alice, erin) = (app.token("alice").await, app.token("erin").await);
+    let [alice, erin] = app.tokens(["alice", "erin"]).await;
     // Notifications pile up for the dead sink while checks run.
     for _ in 0..20 {
-        let (s, v) = app.post("/v1/requests", &alice, prod_read()).await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
+        app.create(&alice, prod_read()).await;
     }
     // Were a check to wait on the sink, it would wait out the webhook timeout: 200 of them
     // could not finish in a minute. (Their latency is measured in BENCHMARKS.md, not here.)

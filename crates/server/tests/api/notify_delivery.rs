@@ -58,9 +58,8 @@ events = ["notify.failed"]
 "#
     ))
     .await;
-    let (alice, root) = (app.token("alice").await, app.token("root").await);
-    let (s, req) = app.post("/v1/requests", &alice, prod_read()).await;
-    assert_eq!(s, StatusCode::CREATED, "{req}");
+    let [alice, root] = app.tokens(["alice", "root"]).await;
+    let req = app.create(&alice, prod_read()).await;
     let id = req["id"].as_str().unwrap();
 
     // Given up after the fourth attempt: recorded, and told to the desk.
@@ -142,64 +141,56 @@ subjects = ["group:sre-leads"]
 "#
     ))
     .await;
-    let (alice, bob, dave, erin) = (
-        app.token("alice").await,
-        app.token("bob").await,
-        app.token("dave").await,
-        app.token("erin").await,
-    );
+    let [alice, bob, dave, erin] = app.tokens(["alice", "bob", "dave", "erin"]).await;
 
     // erin's request waits on the approvers, and expires (`crowd` gives it 3 s).
-    let (s, crowd) = app
-        .post(
-            "/v1/requests",
-            &erin,
-            json!({"roles": ["logs-read"], "policy": "crowd"}),
-        )
+    let crowd = app
+        .create(&erin, json!({"roles": ["logs-read"], "policy": "crowd"}))
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{crowd}");
     let crowd = crowd["id"].as_str().unwrap().to_string();
     // alice's request waits on the sre leads; bob denies it.
-    let (s, denied) = app.post("/v1/requests", &alice, prod_read()).await;
-    assert_eq!(s, StatusCode::CREATED, "{denied}");
+    let denied = app.create(&alice, prod_read()).await;
     let denied = denied["id"].as_str().unwrap().to_string();
-    let (s, v) = app
-        .post(
-            &format!("/v1/requests/{denied}/deny"),
-            &bob,
-            json!({"comment": "not now"}),
-        )
-        .await;
+    let deny = format!("/v1/requests/{denied}/deny");
+    let (s, v) = app.post(&deny, &bob, json!({"comment": "not now"})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     // dave breaks the glass: approved at once, and flagged.
     let mut body = prod_read();
     body["break_glass"] = json!(true);
     body["duration"] = json!("30m");
-    let (s, glass) = app.post("/v1/requests", &dave, body).await;
-    assert_eq!(s, StatusCode::CREATED, "{glass}");
+    let glass = app.create(&dave, body).await;
     let glass = glass["id"].as_str().unwrap().to_string();
 
-    let all = &rx;
-    let got_denied = all
-        .wait_for("/all", |r| r.json()["kind"] == "request.denied")
-        .await
-        .json();
-    assert_eq!(got_denied["request_id"], denied.as_str());
-    assert_eq!(got_denied["recipients"], json!(["alice"]));
-    assert!(
-        got_denied["summary"]
-            .as_str()
-            .unwrap()
-            .contains("was denied by bob"),
-        "{got_denied}"
-    );
-    let anomaly = all
-        .wait_for("/all", |r| r.json()["kind"] == "anomaly.flagged")
-        .await
-        .json();
-    assert_eq!(anomaly["request_id"], glass.as_str());
+    // What `/all` got of each kind, once it came.
+    let rx = &rx;
+    let heard = |kind: &'static str| async move {
+        rx.wait_for("/all", |r| r.json()["kind"] == kind)
+            .await
+            .json()
+    };
+    // Each event's request, recipients, and what its summary says.
+    for (kind, request, recipients, says) in [
+        ("request.denied", &denied, ["alice"], "was denied by bob"),
+        (
+            "anomaly.flagged",
+            &glass,
+            ["dave"],
+            "high anomaly for user:dave",
+        ),
+        (
+            "request.expired",
+            &crowd,
+            ["erin"],
+            "expired without a decision",
+        ),
+    ] {
+        let got = heard(kind).await;
+        assert_eq!(got["request_id"], request.as_str(), "{got}");
+        assert_eq!(got["recipients"], json!(recipients), "{got}");
+        assert!(got["summary"].as_str().unwrap().contains(says), "{got}");
+    }
+    let anomaly = heard("anomaly.flagged").await;
     assert_eq!(anomaly["subject"], "user:dave");
-    assert_eq!(anomaly["recipients"], json!(["dave"]));
     assert_eq!(anomaly["details"]["rule"], "break_glass");
     assert_eq!(anomaly["details"]["severity"], "high");
     assert!(
@@ -209,30 +200,12 @@ subjects = ["group:sre-leads"]
             .starts_with("high anomaly for user:dave"),
         "{anomaly}"
     );
-    let expired = all
-        .wait_for("/all", |r| r.json()["kind"] == "request.expired")
-        .await
-        .json();
-    assert_eq!(expired["request_id"], crowd.as_str());
-    assert_eq!(expired["recipients"], json!(["erin"]));
-    assert!(
-        expired["summary"]
-            .as_str()
-            .unwrap()
-            .contains("expired without a decision"),
-        "{expired}"
-    );
 
     // Last, a request of alice's approved at once: once it reached `/alice`, everything
     // before it has been dispatched (a sink delivers in order).
-    let (s, last) = app
-        .post(
-            "/v1/requests",
-            &alice,
-            json!({"roles": ["logs-read"], "duration": "20s"}),
-        )
+    let last = app
+        .create(&alice, json!({"roles": ["logs-read"], "duration": "20s"}))
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{last}");
     let last = last["id"].as_str().unwrap().to_string();
     rx.wait_for("/alice", |r| r.json()["request_id"] == last.as_str())
         .await;
@@ -258,8 +231,7 @@ subjects = ["group:sre-leads"]
     );
     // `/leads` heard alice's and dave's new requests, which the sre leads approve, and not
     // erin's, which goes to the approvers group.
-    let (s, v) = app.post("/v1/requests", &alice, prod_read()).await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let v = app.create(&alice, prod_read()).await;
     let barrier = v["id"].as_str().unwrap().to_string();
     rx.wait_for("/leads", |r| r.json()["request_id"] == barrier.as_str())
         .await;

@@ -14,6 +14,7 @@ use axum::routing::get;
 use reqwest::StatusCode as Status;
 use serde_json::{Value, json};
 
+use super::receiver::serve;
 use crate::helpers::*;
 
 /// What the provider answers next.
@@ -92,10 +93,7 @@ async fn start_provider() -> (String, Provider) {
         .route("/pd/oncalls", get(pagerduty))
         .route("/og/v2/schedules/{id}/on-calls", get(opsgenie))
         .with_state(p.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}"), p)
+    (serve(app).await, p)
 }
 
 /// PagerDuty's documented `GET /oncalls` answer (with `include[]=users`): one entry.
@@ -182,11 +180,7 @@ async fn on_call_approves_the_step_and_anything_else_falls_back_to_the_approvers
     let (base, provider) = start_provider().await;
     let dir = tempfile::tempdir().unwrap();
     let app = spawn_with(&config(&base, dir.path())).await;
-    let (alice, bob, root) = (
-        app.token("alice").await,
-        app.token("bob").await,
-        app.token("root").await,
-    );
+    let [alice, bob, root] = app.tokens(["alice", "bob", "root"]).await;
     let set = |a: Answer| *provider.answer.lock().unwrap() = a;
 
     // Not on call, on call only at level 2, on another schedule: pending, for the approvers.
@@ -247,25 +241,18 @@ async fn on_call_approves_the_step_and_anything_else_falls_back_to_the_approvers
         assert_eq!(got.len(), 10, "{got:?}");
         let (path, query, auth, accept) = &got[0];
         assert_eq!(path, "/pd/oncalls");
-        for needle in [
+        let needles = [
             "schedule_ids%5B%5D=PSCHED1",
             "schedule_ids%5B%5D=PSCHED2",
             "escalation_levels%5B%5D=1",
             "include%5B%5D=users",
-        ] {
-            assert!(query.contains(needle), "{needle} not in {query}");
-        }
+        ];
+        assert_mentions(query, &needles);
         assert_eq!(auth, "Token token=pd-secret");
         assert_eq!(accept, "application/vnd.pagerduty+json;version=2");
     }
     // The approvers still decide those.
-    let (s, r) = app
-        .post(
-            &format!("/v1/requests/{}/approve", pending[0]),
-            &bob,
-            json!({}),
-        )
-        .await;
+    let (s, r) = app.act(&pending[0], "approve", &bob).await;
     assert_eq!(
         (s, r["state"].as_str()),
         (Status::OK, Some("approved")),
@@ -332,12 +319,11 @@ async fn on_call_approves_the_step_and_anything_else_falls_back_to_the_approvers
 
     // Counted by outcome.
     let metrics = app.metrics_text().await;
-    for line in [
+    let lines = [
         "wicket_oncall_lookups_total{provider=\"pagerduty\",outcome=\"on_call\"} 1",
         "wicket_oncall_lookups_total{provider=\"pagerduty\",outcome=\"not_on_call\"} 4",
         "wicket_oncall_lookups_total{provider=\"pagerduty\",outcome=\"error\"} 6",
         "wicket_oncall_lookups_total{provider=\"opsgenie\",outcome=\"on_call\"} 1",
-    ] {
-        assert!(metrics.contains(line), "{line} missing from {metrics}");
-    }
+    ];
+    assert_mentions(&metrics, &lines);
 }

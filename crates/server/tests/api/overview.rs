@@ -14,13 +14,8 @@ fn today(report: &Value) -> &Value {
 #[tokio::test]
 async fn the_overview_counts_requests_decisions_roles_and_live_grants() {
     let app = spawn_app().await;
-    let (alice, erin, bob, carol, root) = (
-        app.token("alice").await,
-        app.token("erin").await,
-        app.token("bob").await,
-        app.token("carol").await,
-        app.token("root").await,
-    );
+    let [alice, erin, bob, carol, root] =
+        app.tokens(["alice", "erin", "bob", "carol", "root"]).await;
     let (s, before) = app.get("/v1/reports/overview?days=7", &root).await;
     assert_eq!(s, StatusCode::OK, "{before}");
     assert_eq!(before["days"].as_array().unwrap().len(), 7);
@@ -32,47 +27,24 @@ async fn the_overview_counts_requests_decisions_roles_and_live_grants() {
     // and one crowd request left pending.
     let mut ids = Vec::new();
     for _ in 0..2 {
-        let (s, r) = app.post("/v1/requests", &alice, prod_read()).await;
-        assert_eq!(s, StatusCode::CREATED, "{r}");
+        let r = app.create(&alice, prod_read()).await;
         let id = r["id"].as_str().unwrap().to_string();
-        let (s, r) = app
-            .post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
-            .await;
+        let (s, r) = app.act(&id, "approve", &bob).await;
         assert_eq!(s, StatusCode::OK, "{r}");
         ids.push(id);
     }
-    let (s, r) = app
-        .post(
-            &format!("/v1/requests/{}/approve", ids[0]),
-            &carol,
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        (s, r["state"].as_str()),
-        (StatusCode::OK, Some("approved")),
-        "{r}"
-    );
-    let (s, r) = app
+    let r = app.act(&ids[0], "approve", &carol).await;
+    assert_state(&r, "approved");
+    let r = app
         .post(
             &format!("/v1/requests/{}/deny", ids[1]),
             &carol,
             json!({"comment": "no"}),
         )
         .await;
-    assert_eq!(
-        (s, r["state"].as_str()),
-        (StatusCode::OK, Some("denied")),
-        "{r}"
-    );
-    let (s, r) = app
-        .post(
-            "/v1/requests",
-            &erin,
-            json!({"roles": ["logs-read"], "policy": "crowd"}),
-        )
+    assert_state(&r, "denied");
+    app.create(&erin, json!({"roles": ["logs-read"], "policy": "crowd"}))
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{r}");
 
     let (s, report) = app.get("/v1/reports/overview", &root).await;
     assert_eq!(s, StatusCode::OK, "{report}");
@@ -129,7 +101,7 @@ async fn the_overview_counts_requests_decisions_roles_and_live_grants() {
 #[tokio::test]
 async fn approvers_and_auditors_see_the_overview_and_others_are_told_why_not() {
     let app = spawn_app().await;
-    let (alice, bob) = (app.token("alice").await, app.token("bob").await);
+    let [alice, bob] = app.tokens(["alice", "bob"]).await;
     let (s, r) = app.get("/v1/reports/overview", &bob).await;
     assert_eq!(
         s,

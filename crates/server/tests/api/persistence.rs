@@ -8,19 +8,12 @@ use crate::helpers::*;
 #[tokio::test]
 async fn requests_grants_and_the_chain_survive_a_restart() {
     let mut app = spawn_app().await;
-    let (alice, bob, carol, root) = (
-        app.token("alice").await,
-        app.token("bob").await,
-        app.token("carol").await,
-        app.token("root").await,
-    );
-    let (_, req) = app.post("/v1/requests", &alice, prod_read()).await;
+    let [alice, bob, carol, root] = app.tokens(["alice", "bob", "carol", "root"]).await;
+    let req = app.create(&alice, prod_read()).await;
     let id = req["id"].as_str().unwrap().to_string();
-    app.post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
-        .await;
-    app.post(&format!("/v1/requests/{id}/approve"), &carol, json!({}))
-        .await;
-    let (_, pending) = app.post("/v1/requests", &alice, prod_read()).await;
+    app.act(&id, "approve", &bob).await;
+    app.act(&id, "approve", &carol).await;
+    let pending = app.create(&alice, prod_read()).await;
     let before = app.events(&root).await.len();
 
     app.restart().await;
@@ -63,7 +56,7 @@ async fn requests_grants_and_the_chain_survive_a_restart() {
 #[tokio::test]
 async fn a_changed_audit_row_is_named_by_its_seq() {
     let mut app = spawn_app().await;
-    let (alice, root) = (app.token("alice").await, app.token("root").await);
+    let [alice, root] = app.tokens(["alice", "root"]).await;
     for _ in 0..3 {
         app.post("/v1/requests", &alice, json!({"roles": ["logs-read"]}))
             .await;

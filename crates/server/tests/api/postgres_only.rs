@@ -32,7 +32,7 @@ async fn two_servers_on_one_database_record_one_anomaly_per_burst() {
         .await
         .unwrap();
     let second_addr = format!("http://{}", second.addr);
-    let (alice, root) = (app.token("alice").await, app.token("root").await);
+    let [alice, root] = app.tokens(["alice", "root"]).await;
     live_grant(&app, &alice).await;
     // Both servers' monitors read every event from here on.
     for _ in 0..6 {
@@ -115,11 +115,7 @@ async fn review_of_sre() -> HeldItem {
 
     let app = spawn_with(&with(&[PAYMENTS, PAYMENTS_REVIEW])).await;
     assert!(app.db.starts_with("postgres"), "{}", app.db);
-    let [alice, bob, root] =
-        futures_util::future::join_all(["alice", "bob", "root"].map(|u| app.token(u)))
-            .await
-            .try_into()
-            .unwrap();
+    let [alice, bob, root] = app.tokens(["alice", "bob", "root"]).await;
     assert!(allowed(&app, &alice, PAYMENTS_LEDGER).await);
     let list = campaigns_once(&app, &root, |c| !c.is_empty()).await;
     let campaign = list[0]["id"].as_str().unwrap().to_string();

@@ -12,6 +12,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use serde_json::Value;
 
+/// Serves `app` on a free port of 127.0.0.1 for the rest of the test; its `http://` base.
+pub async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
 /// One request the receiver got.
 #[derive(Clone, Debug)]
 pub struct Received {
@@ -56,11 +64,8 @@ impl Receiver {
         let app = Router::new()
             .route("/{path}", post(hook))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await });
         Receiver {
-            base: format!("http://{addr}"),
+            base: serve(app).await,
             shared,
         }
     }

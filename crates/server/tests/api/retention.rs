@@ -34,7 +34,7 @@ async fn jsonl(app: &TestApp, query: &str, token: &str) -> Vec<Value> {
 #[tokio::test]
 async fn jsonl_export_filters_by_time_and_kind() {
     let app = spawn_app().await;
-    let (alice, root) = (app.token("alice").await, app.token("root").await);
+    let [alice, root] = app.tokens(["alice", "root"]).await;
     for _ in 0..3 {
         app.post("/v1/requests", &alice, prod_read()).await;
     }
@@ -53,27 +53,18 @@ async fn jsonl_export_filters_by_time_and_kind() {
     // The page API takes the same time filters.
     let (_, page) = app.get("/v1/audit?until=1h", &root).await;
     assert_eq!(page["items"], json!([]));
-    assert_error(
-        &app.get("/v1/audit?since=yesterday", &root).await,
-        400,
-        "invalid_query",
-    );
-    assert_error(
-        &app.get("/v1/audit?format=xml", &root).await,
-        400,
-        "invalid_query",
-    );
-    assert_error(
-        &app.get("/v1/audit?format=jsonl", &alice).await,
-        403,
-        "missing_power",
-    );
+    app.assert_refused_gets(&[
+        ("/v1/audit?since=yesterday", &root, 400, "invalid_query"),
+        ("/v1/audit?format=xml", &root, 400, "invalid_query"),
+        ("/v1/audit?format=jsonl", &alice, 403, "missing_power"),
+    ])
+    .await;
 }
 
 #[tokio::test]
 async fn retention_archives_old_events_and_the_rest_verifies_from_the_anchor() {
     let app = spawn_with(&format!("{CONFIG}\n[audit]\nretain = \"400d\"\n")).await;
-    let (alice, root) = (app.token("alice").await, app.token("root").await);
+    let [alice, root] = app.tokens(["alice", "root"]).await;
     for _ in 0..5 {
         app.post("/v1/requests", &alice, prod_read()).await;
     }
@@ -168,18 +159,11 @@ async fn retention_archives_old_events_and_the_rest_verifies_from_the_anchor() {
 #[tokio::test]
 async fn the_usage_report_compares_exercised_and_granted_permissions() {
     let app = spawn_app().await;
-    let (alice, bob, carol, root) = (
-        app.token("alice").await,
-        app.token("bob").await,
-        app.token("carol").await,
-        app.token("root").await,
-    );
-    let (_, req) = app.post("/v1/requests", &alice, prod_read()).await;
+    let [alice, bob, carol, root] = app.tokens(["alice", "bob", "carol", "root"]).await;
+    let req = app.create(&alice, prod_read()).await;
     let id = req["id"].as_str().unwrap();
-    app.post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
-        .await;
-    app.post(&format!("/v1/requests/{id}/approve"), &carol, json!({}))
-        .await;
+    app.act(id, "approve", &bob).await;
+    app.act(id, "approve", &carol).await;
     for table in ["a", "b", "a"] {
         let v = app
             .check(
@@ -191,14 +175,8 @@ async fn the_usage_report_compares_exercised_and_granted_permissions() {
         assert_eq!(v["allowed"], true, "{v}");
     }
     // A grant never used.
-    let (s, v) = app
-        .post(
-            "/v1/requests",
-            &alice,
-            json!({"roles": ["cache-flush"], "duration": "30s"}),
-        )
+    app.create(&alice, json!({"roles": ["cache-flush"], "duration": "30s"}))
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
     // Checks are recorded by group commit; wait until they are in the log.
     for _ in 0..100 {
         let (_, v) = app.get("/v1/audit?kind=check.allowed", &root).await;
@@ -240,14 +218,9 @@ async fn the_usage_report_compares_exercised_and_granted_permissions() {
     assert_eq!(r["never_used"], json!(["cache-flush"]));
     assert_eq!(role("logs-read")["grants"], 0);
 
-    assert_error(
-        &app.get("/v1/reports/usage", &alice).await,
-        403,
-        "missing_power",
-    );
-    assert_error(
-        &app.get("/v1/reports/usage?since=soon", &root).await,
-        400,
-        "invalid_query",
-    );
+    app.assert_refused_gets(&[
+        ("/v1/reports/usage", &alice, 403, "missing_power"),
+        ("/v1/reports/usage?since=soon", &root, 400, "invalid_query"),
+    ])
+    .await;
 }

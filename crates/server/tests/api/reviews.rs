@@ -73,6 +73,12 @@ pub(crate) fn item<'a>(c: &'a Value, subject: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no item of {subject}: {c}"))
 }
 
+/// `/v1/reviews/{campaign}/items/{item}/{verb}` for campaign `c` and its item `i`.
+fn item_path(c: &Value, i: &Value, verb: &str) -> String {
+    let (c, i) = (c["id"].as_str().unwrap(), i["id"].as_str().unwrap());
+    format!("/v1/reviews/{c}/items/{i}/{verb}")
+}
+
 pub(crate) async fn allowed(app: &TestApp, token: &str, resource: &str) -> bool {
     app.check(token, "db:select", resource).await["allowed"] == true
 }
@@ -80,12 +86,8 @@ pub(crate) async fn allowed(app: &TestApp, token: &str, resource: &str) -> bool 
 #[tokio::test]
 async fn a_revoked_binding_is_suspended_until_the_configuration_drops_it() {
     let mut app = spawn_with(&with(&[PAYMENTS, PAYMENTS_REVIEW])).await;
-    let [alice, bob, lead, root, carol] = futures_util::future::join_all(
-        ["alice", "bob", "lead", "root", "carol"].map(|u| app.token(u)),
-    )
-    .await
-    .try_into()
-    .unwrap();
+    let [alice, bob, lead, root, carol] =
+        app.tokens(["alice", "bob", "lead", "root", "carol"]).await;
     let payments = "postgres/prod/payments/ledger";
     assert!(allowed(&app, &alice, payments).await);
 
@@ -113,61 +115,23 @@ async fn a_revoked_binding_is_suspended_until_the_configuration_drops_it() {
     assert_eq!(v["items"][0]["items"].as_array().unwrap().len(), 2);
 
     // Hostile decisions: each refused, nothing changed.
-    assert_error(
-        &app.post(&path(&sre, "certify"), &alice, json!({})).await,
-        403,
-        "not_a_reviewer",
-    );
-    assert_error(
-        &app.post(&path(&bobs, "certify"), &bob, json!({})).await,
-        403,
-        "own_access",
-    );
-    // lead is in group sre: certifying the group's binding would certify lead's own access.
-    assert_error(
-        &app.post(&path(&sre, "certify"), &lead, json!({})).await,
-        403,
-        "own_access",
-    );
-    assert_error(
-        &app.post(&path("ri_nope", "certify"), &bob, json!({})).await,
-        404,
-        "unknown_item",
-    );
-    assert_error(
-        &app.post(
-            &format!("/v1/reviews/rc_nope/items/{sre}/revoke"),
-            &bob,
-            json!({}),
-        )
-        .await,
-        404,
-        "unknown_campaign",
-    );
     let long = "x".repeat(5000);
-    assert_error(
-        &app.post(&path(&sre, "revoke"), &bob, json!({"comment": long}))
-            .await,
-        400,
-        "comment_too_long",
-    );
-    assert_error(
-        &app.post("/v1/reviews/payments/start", &alice, json!({}))
-            .await,
-        403,
-        "missing_power",
-    );
-    assert_error(
-        &app.post("/v1/reviews/nope/start", &root, json!({})).await,
-        404,
-        "unknown_review",
-    );
-    assert_error(
-        &app.post("/v1/reviews/payments/start", &root, json!({}))
-            .await,
-        409,
-        "campaign_open",
-    );
+    #[rustfmt::skip]
+    let refused = [
+        (path(&sre, "certify"), &alice, json!({}), 403, "not_a_reviewer"),
+        (path(&bobs, "certify"), &bob, json!({}), 403, "own_access"),
+        // lead is in group sre: certifying the group's binding would certify lead's own access.
+        (path(&sre, "certify"), &lead, json!({}), 403, "own_access"),
+        (path("ri_nope", "certify"), &bob, json!({}), 404, "unknown_item"),
+        (format!("/v1/reviews/rc_nope/items/{sre}/revoke"), &bob, json!({}), 404, "unknown_campaign"),
+        (path(&sre, "revoke"), &bob, json!({"comment": long}), 400, "comment_too_long"),
+        ("/v1/reviews/payments/start".into(), &alice, json!({}), 403, "missing_power"),
+        ("/v1/reviews/nope/start".into(), &root, json!({}), 404, "unknown_review"),
+        ("/v1/reviews/payments/start".into(), &root, json!({}), 409, "campaign_open"),
+    ];
+    for (path, token, body, status, code) in refused {
+        assert_error(&app.post(&path, token, body).await, status, code);
+    }
     let (_, v) = app
         .get(&format!("/v1/reviews/{campaign}/report"), &root)
         .await;
@@ -230,12 +194,7 @@ async fn a_revoked_binding_is_suspended_until_the_configuration_drops_it() {
     );
 
     // Every decision is in the audit log.
-    let kinds: Vec<String> = app
-        .events(&root)
-        .await
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap().to_string())
-        .collect();
+    let kinds = app.all_kinds(&root).await;
     for k in ["review.started", "review.revoked", "review.certified"] {
         assert!(kinds.iter().any(|x| x == k), "no {k} in {kinds:?}");
     }
@@ -260,18 +219,11 @@ async fn a_revoked_binding_is_suspended_until_the_configuration_drops_it() {
 
 /// alice's approved 1h grant of `orders-db-read`; its id.
 async fn long_grant(app: &TestApp) -> String {
-    let [alice, bob, carol] =
-        futures_util::future::join_all(["alice", "bob", "carol"].map(|u| app.token(u)))
-            .await
-            .try_into()
-            .unwrap();
-    let (s, r) = app.post("/v1/requests", &alice, prod_read()).await;
-    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let [alice, bob, carol] = app.tokens(["alice", "bob", "carol"]).await;
+    let r = app.create(&alice, prod_read()).await;
     let id = r["id"].as_str().unwrap();
     for who in [&bob, &carol] {
-        let (s, r) = app
-            .post(&format!("/v1/requests/{id}/approve"), who, json!({}))
-            .await;
+        let (s, r) = app.act(id, "approve", who).await;
         assert_eq!(s, StatusCode::OK, "{r}");
     }
     let (_, r) = app.get(&format!("/v1/requests/{id}"), &alice).await;
@@ -302,11 +254,7 @@ on_missed = "revoke"
 "#;
     std::fs::write(config_path(&app.dir), with(&[reviews])).unwrap();
     app.restart().await;
-    let [alice, carol, root] =
-        futures_util::future::join_all(["alice", "carol", "root"].map(|u| app.token(u)))
-            .await
-            .try_into()
-            .unwrap();
+    let [alice, carol, root] = app.tokens(["alice", "carol", "root"]).await;
     let orders = "postgres/prod/orders/x";
     assert!(allowed(&app, &alice, orders).await);
     // carol's binding gives her the logs until her campaign's deadline (15 s, far beyond
@@ -320,11 +268,7 @@ on_missed = "revoke"
         (i["kind"].as_str(), i["grant_id"].as_str()),
         (Some("grant"), Some(grant.as_str()))
     );
-    let path = format!(
-        "/v1/reviews/{}/items/{}/revoke",
-        long["id"].as_str().unwrap(),
-        i["id"].as_str().unwrap()
-    );
+    let path = item_path(long, i, "revoke");
     // alice reviews nothing; carol (security) revokes the grant.
     assert_error(
         &app.post(&path, &alice, json!({})).await,
@@ -359,21 +303,12 @@ on_missed = "revoke"
     );
     // After the deadline no one decides.
     let bob = app.token("bob").await;
-    let late = format!(
-        "/v1/reviews/{}/items/{}/certify",
-        missed["id"].as_str().unwrap(),
-        i["id"].as_str().unwrap()
-    );
+    let late = item_path(missed, i, "certify");
     assert_error(
         &app.post(&late, &bob, json!({})).await,
         409,
         "review_closed",
     );
-    let kinds: Vec<String> = app
-        .events(&root)
-        .await
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap().to_string())
-        .collect();
+    let kinds = app.all_kinds(&root).await;
     assert!(kinds.iter().any(|k| k == "review.closed"), "{kinds:?}");
 }

@@ -25,8 +25,7 @@ async fn every_body_must_be_labelled_json_and_may_be_empty_only_where_optional()
     let app = spawn_app().await;
     let alice = app.token("alice").await;
     let bob = app.token("bob").await;
-    let (s, req) = app.post("/v1/requests", &alice, prod_read()).await;
-    assert_eq!(s, StatusCode::CREATED, "{req}");
+    let req = app.create(&alice, prod_read()).await;
     let request = req["id"].as_str().unwrap().to_string();
     let (_, minted) = app.post("/v1/tokens", &alice, json!({})).await;
     let token = minted["id"].as_str().unwrap().to_string();
@@ -76,7 +75,7 @@ async fn every_body_must_be_labelled_json_and_may_be_empty_only_where_optional()
     // and bob approves a new one without a comment.
     let (_, cancelled) = app.get(&format!("/v1/requests/{request}"), &alice).await;
     assert_eq!(cancelled["state"], "cancelled");
-    let (_, req) = app.post("/v1/requests", &alice, prod_read()).await;
+    let req = app.create(&alice, prod_read()).await;
     let id = req["id"].as_str().unwrap();
     let r = app
         .send_raw(
@@ -97,8 +96,7 @@ async fn paging_is_the_same_on_every_list() {
     let root = app.token("root").await;
     let alice = app.token("alice").await;
     for _ in 0..3 {
-        let (s, r) = app.post("/v1/requests", &alice, prod_read()).await;
-        assert_eq!(s, StatusCode::CREATED, "{r}");
+        app.create(&alice, prod_read()).await;
     }
     let mut lists = 0;
     for (method, path, op) in documented() {
@@ -217,8 +215,7 @@ async fn filters_are_checked_as_the_spec_says() {
     for field in ["action", "resource", "policy", "duration", "start_at"] {
         body[field] = Value::Null;
     }
-    let (s, v) = app.post("/v1/requests", &alice, body).await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
+    app.create(&alice, body).await;
     assert_error(
         &app.get("/v1/audit?limit=%2B5", &root).await,
         400,

@@ -14,8 +14,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use reqwest::StatusCode as Status;
 use serde_json::{Value, json};
+use tempfile::TempDir;
 use wicket_engine::slack::verify::sign;
 
+use super::receiver::serve;
 use crate::helpers::*;
 
 const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -133,10 +135,7 @@ async fn start_web_api() -> (String, WebApi) {
         .route("/api/users.info", get(users_info))
         .route("/api/{method}", post(chat))
         .with_state(api.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}/api"), api)
+    (serve(app).await + "/api", api)
 }
 
 fn config(base: &str, dir: &std::path::Path) -> String {
@@ -235,22 +234,31 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-#[tokio::test]
-async fn slack_clicks_are_reviews_under_every_rule() {
+/// Asserts that a delivered click was refused with `status` and `code`.
+fn assert_refused(e: &(Status, Value), status: Status, code: &str) {
+    assert_eq!(
+        (e.0, e.1["error"]["code"].as_str()),
+        (status, Some(code)),
+        "{}",
+        e.1
+    );
+}
+
+/// A Slack Web API stand-in and a server that posts to it, with the server's tokens for
+/// `users` and the folder of its Slack secrets (the server reads them while it runs).
+async fn slack_app<const N: usize>(users: [&str; N]) -> (WebApi, TestApp, [String; N], TempDir) {
     let (base, api) = start_web_api().await;
     let dir = tempfile::tempdir().unwrap();
     let app = spawn_with(&config(&base, dir.path())).await;
-    let (alice, root) = (app.token("alice").await, app.token("root").await);
+    let tokens = app.tokens(users).await;
+    (api, app, tokens, dir)
+}
 
-    let (s, r) = app
-        .post(
-            "/v1/requests",
-            &alice,
-            json!({"roles": ["orders-db-write"], "policy": "chat-prod", "reason": "INC-1 refunds"}),
-        )
-        .await;
-    assert_eq!(s, Status::CREATED, "{r}");
-    let id = r["id"].as_str().unwrap().to_string();
+#[tokio::test]
+async fn slack_clicks_are_reviews_under_every_rule() {
+    let (api, app, [alice, root], _secrets) = slack_app(["alice", "root"]).await;
+
+    let id = chat_prod(&app, &alice, "INC-1 refunds").await;
 
     // Posted to the policy's channel with the bot token and both buttons.
     let posted = api.wait("chat.postMessage", 1).await;
@@ -266,12 +274,7 @@ async fn slack_clicks_are_reviews_under_every_rule() {
     // bob (by e-mail through users.info) approves step 1.
     let bob_click = click("UBOB", "wicket.approve", &id, "C0PROD");
     let at = now();
-    let (s, v) = deliver(&app, &bob_click, SECRET, at).await;
-    assert_eq!(
-        (s, v["state"].as_str()),
-        (Status::OK, Some("pending")),
-        "{v}"
-    );
+    assert_state(&deliver(&app, &bob_click, SECRET, at).await, "pending");
     let updated = api
         .update_saying("1700000000.000100", "bob approved step 1")
         .await;
@@ -280,27 +283,16 @@ async fn slack_clicks_are_reviews_under_every_rule() {
 
     // Forged (another secret, or a changed body), stale, replayed, unsigned: 401, nothing changed.
     let carol_click = click("UCAROL", "wicket.approve", &id, "C0PROD");
-    let e = deliver(&app, &carol_click, "not-the-secret", now()).await;
-    assert_eq!(
-        (e.0, e.1["error"]["code"].as_str()),
-        (Status::UNAUTHORIZED, Some("bad_signature")),
-        "{}",
-        e.1
-    );
-    let e = deliver(&app, &carol_click, SECRET, now() - 301).await;
-    assert_eq!(
-        (e.0, e.1["error"]["code"].as_str()),
-        (Status::UNAUTHORIZED, Some("stale_request")),
-        "{}",
-        e.1
-    );
-    let e = deliver(&app, &bob_click, SECRET, at).await;
-    assert_eq!(
-        (e.0, e.1["error"]["code"].as_str()),
-        (Status::UNAUTHORIZED, Some("replayed")),
-        "{}",
-        e.1
-    );
+    #[rustfmt::skip]
+    let forged = [
+        (&carol_click, "not-the-secret", now(), "bad_signature"),
+        (&carol_click, SECRET, now() - 301, "stale_request"),
+        (&bob_click, SECRET, at, "replayed"),
+    ];
+    for (body, secret, at, code) in forged {
+        let e = deliver(&app, body, secret, at).await;
+        assert_refused(&e, Status::UNAUTHORIZED, code);
+    }
     let unsigned = app
         .client
         .post(format!("{}/slack/interactions", app.addr))
@@ -312,86 +304,23 @@ async fn slack_clicks_are_reviews_under_every_rule() {
     assert_eq!(reviews(&app, &alice, &id).await, 1);
 
     // Signed, but every review rule still holds.
-    let e = deliver(
-        &app,
-        &click("UALICE", "wicket.approve", &id, "C0PROD"),
-        SECRET,
-        now(),
-    )
-    .await;
-    assert_eq!(
-        (e.0, e.1["error"]["code"].as_str()),
-        (Status::FORBIDDEN, Some("self_review")),
-        "{}",
-        e.1
-    );
-    let e = deliver(
-        &app,
-        &click("UBOB", "wicket.approve", &id, "C0PROD"),
-        SECRET,
-        now() + 1,
-    )
-    .await;
-    assert_eq!(
-        (e.0, e.1["error"]["code"].as_str()),
-        (Status::FORBIDDEN, Some("not_an_approver")),
-        "{}",
-        e.1
-    );
-    let e = deliver(
-        &app,
-        &click("UNOBODY", "wicket.approve", &id, "C0PROD"),
-        SECRET,
-        now(),
-    )
-    .await;
-    assert_eq!(
-        (e.0, e.1["error"]["code"].as_str()),
-        (Status::FORBIDDEN, Some("unknown_slack_user")),
-        "{}",
-        e.1
-    );
-    let e = deliver(
-        &app,
-        "payload=%7B%22type%22%3A%22view_submission%22%7D",
-        SECRET,
-        now(),
-    )
-    .await;
-    assert_eq!(
-        (e.0, e.1["error"]["code"].as_str()),
-        (Status::BAD_REQUEST, Some("invalid_payload")),
-        "{}",
-        e.1
-    );
-    let e = deliver(
-        &app,
-        &click("UCAROL", "wicket.approve", "req_nope", "C0PROD"),
-        SECRET,
-        now(),
-    )
-    .await;
-    assert_eq!(
-        (e.0, e.1["error"]["code"].as_str()),
-        (Status::NOT_FOUND, Some("unknown_request")),
-        "{}",
-        e.1
-    );
+    let approve = |user: &str, request: &str| click(user, "wicket.approve", request, "C0PROD");
+    #[rustfmt::skip]
+    let refused = [
+        (approve("UALICE", &id), now(), Status::FORBIDDEN, "self_review"),
+        (approve("UBOB", &id), now() + 1, Status::FORBIDDEN, "not_an_approver"),
+        (approve("UNOBODY", &id), now(), Status::FORBIDDEN, "unknown_slack_user"),
+        ("payload=%7B%22type%22%3A%22view_submission%22%7D".to_string(), now(), Status::BAD_REQUEST, "invalid_payload"),
+        (approve("UCAROL", "req_nope"), now(), Status::NOT_FOUND, "unknown_request"),
+    ];
+    for (body, at, status, code) in refused {
+        assert_refused(&deliver(&app, &body, SECRET, at).await, status, code);
+    }
     assert_eq!(reviews(&app, &alice, &id).await, 1);
 
     // carol (mapped explicitly) denies; the message says so and loses its buttons.
-    let (s, v) = deliver(
-        &app,
-        &click("UCAROL", "wicket.deny", &id, "C0PROD"),
-        SECRET,
-        now(),
-    )
-    .await;
-    assert_eq!(
-        (s, v["state"].as_str()),
-        (Status::OK, Some("denied")),
-        "{v}"
-    );
+    let deny = click("UCAROL", "wicket.deny", &id, "C0PROD");
+    assert_state(&deliver(&app, &deny, SECRET, now()).await, "denied");
     let updated = api
         .update_saying("1700000000.000100", "Denied by carol")
         .await;
@@ -401,19 +330,8 @@ async fn slack_clicks_are_reviews_under_every_rule() {
         "no buttons once decided"
     );
     // A click after the decision.
-    let e = deliver(
-        &app,
-        &click("UCAROL", "wicket.approve", &id, "C0PROD"),
-        SECRET,
-        now() + 2,
-    )
-    .await;
-    assert_eq!(
-        (e.0, e.1["error"]["code"].as_str()),
-        (Status::CONFLICT, Some("request_decided")),
-        "{}",
-        e.1
-    );
+    let e = deliver(&app, &approve("UCAROL", &id), SECRET, now() + 2).await;
+    assert_refused(&e, Status::CONFLICT, "request_decided");
 
     // Audited as ordinary reviews.
     let (_, page) = app
@@ -431,14 +349,13 @@ async fn slack_clicks_are_reviews_under_every_rule() {
     assert_eq!(actors, ["bob", "carol"]);
 
     // A policy with chat approvals off: posted without buttons, clicks refused.
-    let (_, r) = app
-        .post(
-            "/v1/requests",
+    let r = app
+        .create(
             &alice,
             json!({"roles": ["orders-db-read"], "policy": "no-chat"}),
         )
         .await;
-    let quiet = r["id"].as_str().unwrap().to_string();
+    let quiet = id_of(&r);
     let posted = api.wait("chat.postMessage", 2).await;
     assert_eq!(posted[1]["channel"], "C0SEC");
     assert_eq!(
@@ -447,21 +364,17 @@ async fn slack_clicks_are_reviews_under_every_rule() {
         "no buttons: {}",
         posted[1]
     );
-    let e = deliver(
-        &app,
-        &click("UBOB", "wicket.approve", &quiet, "C0SEC"),
-        SECRET,
-        now() + 3,
-    )
-    .await;
-    assert_eq!(
-        (e.0, e.1["error"]["code"].as_str()),
-        (Status::FORBIDDEN, Some("chat_approvals_off")),
-        "{}",
-        e.1
-    );
+    let off = click("UBOB", "wicket.approve", &quiet, "C0SEC");
+    let e = deliver(&app, &off, SECRET, now() + 3).await;
+    assert_refused(&e, Status::FORBIDDEN, "chat_approvals_off");
     let (_, r) = app.get(&format!("/v1/requests/{quiet}"), &alice).await;
     assert_eq!(r["state"], "pending");
+}
+
+/// alice's request of `orders-db-write` under `chat-prod`, with `reason`; its id.
+async fn chat_prod(app: &TestApp, alice: &str, reason: &str) -> String {
+    let body = json!({"roles": ["orders-db-write"], "policy": "chat-prod", "reason": reason});
+    id_of(&app.create(alice, body).await)
 }
 
 /// The message kept for request `id`: (channel, ts).
@@ -476,15 +389,7 @@ async fn kept(app: &TestApp, id: &str) -> Option<(String, String)> {
 
 /// Creates a request of alice under `chat-prod` and waits for its message; its id and ts.
 async fn posted_request(app: &TestApp, api: &WebApi, alice: &str, n: usize) -> (String, String) {
-    let (s, r) = app
-        .post(
-            "/v1/requests",
-            alice,
-            json!({"roles": ["orders-db-write"], "policy": "chat-prod", "reason": "INC-2"}),
-        )
-        .await;
-    assert_eq!(s, Status::CREATED, "{r}");
-    let id = r["id"].as_str().unwrap().to_string();
+    let id = chat_prod(app, alice, "INC-2").await;
     api.wait("chat.postMessage", n).await;
     let ts = format!("1700000000.{:06}", 99 + n);
     // Kept once Slack answered.
@@ -500,45 +405,41 @@ async fn posted_request(app: &TestApp, api: &WebApi, alice: &str, n: usize) -> (
     (id, ts)
 }
 
+/// Asserts that `id`, decided by `verb` of `token` into `state`, has its message `ts` updated
+/// to say `says`; the update.
+async fn decided(app: &TestApp, api: &WebApi, id: &str, ts: &str, step: Step<'_>) -> Value {
+    let (verb, token, state, says) = step;
+    assert_state(&app.act(id, verb, token).await, state);
+    api.update_saying(ts, says).await
+}
+
+/// A decision through the API: (verb, token, state it leaves, what the message then says).
+type Step<'a> = (&'a str, &'a str, &'a str, &'a str);
+
 #[tokio::test]
 async fn approving_through_the_api_updates_the_posted_message() {
-    let (base, api) = start_web_api().await;
-    let dir = tempfile::tempdir().unwrap();
-    let app = spawn_with(&config(&base, dir.path())).await;
-    let (alice, bob, carol) = (
-        app.token("alice").await,
-        app.token("bob").await,
-        app.token("carol").await,
-    );
+    let (api, app, [alice, bob, carol], _secrets) = slack_app(["alice", "bob", "carol"]).await;
     let (id, ts) = posted_request(&app, &api, &alice, 1).await;
 
     // A step approved in wicket, not in Slack: the message says so and keeps its buttons.
-    let (s, r) = app
-        .post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
-        .await;
-    assert_eq!(
-        (s, r["state"].as_str()),
-        (Status::OK, Some("pending")),
-        "{r}"
+    let step = (
+        "approve",
+        &*bob,
+        "pending",
+        "bob approved step 1; step 2 waits",
     );
-    let updated = api
-        .update_saying(&ts, "bob approved step 1; step 2 waits")
-        .await;
+    let updated = decided(&app, &api, &id, &ts, step).await;
     assert_eq!(updated["channel"].as_str(), Some("C0PROD"), "{updated}");
     assert_eq!(updated["blocks"].as_array().unwrap().len(), 2);
 
     // The last step: approved, the buttons gone.
-    let (s, r) = app
-        .post(&format!("/v1/requests/{id}/approve"), &carol, json!({}))
-        .await;
-    assert_eq!(
-        (s, r["state"].as_str()),
-        (Status::OK, Some("approved")),
-        "{r}"
+    let step = (
+        "approve",
+        &*carol,
+        "approved",
+        "Approved; last review by carol",
     );
-    let updated = api
-        .update_saying(&ts, "Approved; last review by carol")
-        .await;
+    let updated = decided(&app, &api, &id, &ts, step).await;
     assert_eq!(
         updated["blocks"].as_array().unwrap().len(),
         1,
@@ -548,34 +449,22 @@ async fn approving_through_the_api_updates_the_posted_message() {
 
 #[tokio::test]
 async fn cancelling_and_denying_update_the_posted_message() {
-    let (base, api) = start_web_api().await;
-    let dir = tempfile::tempdir().unwrap();
-    let app = spawn_with(&config(&base, dir.path())).await;
-    let (alice, bob) = (app.token("alice").await, app.token("bob").await);
+    let (api, app, [alice, bob], _secrets) = slack_app(["alice", "bob"]).await;
 
-    let (id, ts) = posted_request(&app, &api, &alice, 1).await;
-    let (s, r) = app
-        .post(&format!("/v1/requests/{id}/cancel"), &alice, json!({}))
-        .await;
-    assert_eq!(
-        (s, r["state"].as_str()),
-        (Status::OK, Some("cancelled")),
-        "{r}"
-    );
-    let updated = api.update_saying(&ts, "Cancelled by alice").await;
+    let (id, cancelled) = posted_request(&app, &api, &alice, 1).await;
+    let step = ("cancel", &*alice, "cancelled", "Cancelled by alice");
+    let updated = decided(&app, &api, &id, &cancelled, step).await;
     assert_eq!(updated["blocks"].as_array().unwrap().len(), 1);
-    let cancelled = ts;
 
     let (id, ts) = posted_request(&app, &api, &alice, 2).await;
-    let (s, r) = app
-        .post(&format!("/v1/requests/{id}/deny"), &bob, json!({}))
-        .await;
-    assert_eq!(
-        (s, r["state"].as_str()),
-        (Status::OK, Some("denied")),
-        "{r}"
-    );
-    let updated = api.update_saying(&ts, "Denied by bob").await;
+    let updated = decided(
+        &app,
+        &api,
+        &id,
+        &ts,
+        ("deny", &bob, "denied", "Denied by bob"),
+    )
+    .await;
     assert_eq!(updated["blocks"].as_array().unwrap().len(), 1);
     // Every update is of one of the two messages, and says that message's own outcome.
     for u in api.calls("chat.update") {
@@ -591,58 +480,25 @@ async fn cancelling_and_denying_update_the_posted_message() {
 
 #[tokio::test]
 async fn a_failing_slack_api_does_not_fail_the_decision() {
-    let (base, api) = start_web_api().await;
-    let dir = tempfile::tempdir().unwrap();
-    let app = spawn_with(&config(&base, dir.path())).await;
-    let (alice, bob, carol) = (
-        app.token("alice").await,
-        app.token("bob").await,
-        app.token("carol").await,
-    );
+    let (api, app, [alice, bob, carol], _secrets) = slack_app(["alice", "bob", "carol"]).await;
     let (id, _) = posted_request(&app, &api, &alice, 1).await;
 
     api.failing.store(true, Ordering::SeqCst);
-    let (s, r) = app
-        .post(&format!("/v1/requests/{id}/approve"), &bob, json!({}))
-        .await;
-    assert_eq!(
-        (s, r["state"].as_str()),
-        (Status::OK, Some("pending")),
-        "{r}"
-    );
-    // Slack was asked, and said no.
-    api.wait("chat.update", 1).await;
-    let (s, r) = app
-        .post(&format!("/v1/requests/{id}/approve"), &carol, json!({}))
-        .await;
-    assert_eq!(
-        (s, r["state"].as_str()),
-        (Status::OK, Some("approved")),
-        "{r}"
-    );
-    api.wait("chat.update", 2).await;
+    // Slack was asked, and said no, after each approval.
+    for (n, (approver, state)) in [(&bob, "pending"), (&carol, "approved")]
+        .into_iter()
+        .enumerate()
+    {
+        assert_state(&app.act(&id, "approve", approver).await, state);
+        api.wait("chat.update", n + 1).await;
+    }
     let (_, r) = app.get(&format!("/v1/requests/{id}"), &alice).await;
     assert_eq!(r["state"], "approved");
     assert_eq!(r["grants"].as_array().unwrap().len(), 1, "{r}");
 
     // A message Slack refused to post is not kept, and the request goes on without it.
-    let (s, r) = app
-        .post(
-            "/v1/requests",
-            &alice,
-            json!({"roles": ["orders-db-write"], "policy": "chat-prod", "reason": "INC-3"}),
-        )
-        .await;
-    assert_eq!(s, Status::CREATED, "{r}");
-    let quiet = r["id"].as_str().unwrap().to_string();
+    let quiet = chat_prod(&app, &alice, "INC-3").await;
     api.wait("chat.postMessage", 2).await;
-    let (s, r) = app
-        .post(&format!("/v1/requests/{quiet}/cancel"), &alice, json!({}))
-        .await;
-    assert_eq!(
-        (s, r["state"].as_str()),
-        (Status::OK, Some("cancelled")),
-        "{r}"
-    );
+    assert_state(&app.act(&quiet, "cancel", &alice).await, "cancelled");
     assert_eq!(kept(&app, &quiet).await, None);
 }

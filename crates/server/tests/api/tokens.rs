@@ -12,11 +12,7 @@ use crate::helpers::{assert_error, config_path, spawn_app};
 #[tokio::test]
 async fn expired_and_revoked_tokens_are_refused_at_once() {
     let app = spawn_app().await;
-    let (alice, bob, root) = (
-        app.token("alice").await,
-        app.token("bob").await,
-        app.token("root").await,
-    );
+    let [alice, bob, root] = app.tokens(["alice", "bob", "root"]).await;
     let store = app.running.as_ref().unwrap().app.store.clone();
 
     // A token whose hour ended a minute ago.

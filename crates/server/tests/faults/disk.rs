@@ -6,12 +6,12 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Served, denied};
+use super::{Served, denied, post, recovers, send};
 
 /// A tmpfs mounted for one test, unmounted when dropped.
 struct Tmpfs(PathBuf);
@@ -52,40 +52,25 @@ fn fill(path: &Path) {
     }
 }
 
-/// `count` denied checks in one batch: (status, body).
-async fn batch(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
-    count: usize,
-) -> (StatusCode, Value) {
-    let resp = client
-        .post(format!("{base}/v1/check/batch"))
-        .bearer_auth(token)
-        .json(&json!({"checks": vec![denied(); count]}))
-        .send()
-        .await
-        .unwrap();
+/// `count` denied checks of alice in one batch: (status, body).
+async fn batch(served: &Served, count: usize) -> (StatusCode, Value) {
+    let body = json!({"checks": vec![denied(); count]});
+    let url = format!("{}/v1/check/batch", served.base);
+    let (resp, _) = send(&served.client, &url, &served.alice, body).await;
     let status = resp.status();
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
 /// The audited denials the server has recorded, read as carol.
-async fn recorded_denials(client: &reqwest::Client, base: &str, carol: &str) -> usize {
+async fn recorded_denials(served: &Served) -> usize {
     let mut count = 0;
     let mut after = 0;
     loop {
-        let page: Value = client
-            .get(format!(
-                "{base}/v1/audit?kind=check.denied&limit=1000&after={after}"
+        let page = served
+            .read(&format!(
+                "/v1/audit?kind=check.denied&limit=1000&after={after}"
             ))
-            .bearer_auth(carol)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .await;
         let items = page["items"].as_array().unwrap();
         let Some(last) = items.last() else {
             return count;
@@ -104,12 +89,11 @@ async fn a_full_disk_is_named_loses_nothing_acknowledged_and_heals_without_resta
     let Served {
         base,
         alice,
-        carol,
         client,
         ..
     } = &served;
     let mut acknowledged = 0;
-    let (status, v) = batch(client, base, alice, 10).await;
+    let (status, v) = batch(&served, 10).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     acknowledged += 10;
 
@@ -119,7 +103,7 @@ async fn a_full_disk_is_named_loses_nothing_acknowledged_and_heals_without_resta
     fill(&filler);
     let mut refusal = None;
     for _ in 0..200 {
-        let (status, v) = batch(client, base, alice, 500).await;
+        let (status, v) = batch(&served, 500).await;
         if status == StatusCode::OK {
             acknowledged += 500;
             continue;
@@ -134,39 +118,24 @@ async fn a_full_disk_is_named_loses_nothing_acknowledged_and_heals_without_resta
     let message = v["error"]["message"].as_str().unwrap();
     assert!(message.contains("disk is full"), "{v}");
     // A single check is refused the same way: nothing is answered that is not recorded.
-    let resp = client
-        .post(format!("{base}/v1/check"))
-        .bearer_auth(alice)
-        .json(&denied())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let (status, _) = post(client, &format!("{base}/v1/check"), alice, denied()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 
     // Space comes back: the server heals by itself.
     std::fs::remove_file(&filler).unwrap();
-    let back = Instant::now();
-    loop {
-        let (status, v) = batch(client, base, alice, 1).await;
-        if status == StatusCode::OK {
-            acknowledged += 1;
-            break;
-        }
-        assert!(
-            back.elapsed() < Duration::from_secs(60),
-            "still {status} {v} a minute after space was freed"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let healed = recovers("space was freed", Duration::from_millis(100), || async {
+        let (status, v) = batch(&served, 1).await;
+        (status, v.to_string())
+    })
+    .await;
+    acknowledged += 1;
     eprintln!(
-        "disk full: {acknowledged} checks acknowledged; healed {:?} after space was freed",
-        back.elapsed()
+        "disk full: {acknowledged} checks acknowledged; healed {healed:?} after space was freed"
     );
-    let recorded = recorded_denials(client, base, carol).await;
+    let recorded = recorded_denials(&served).await;
     assert!(
         recorded >= acknowledged,
         "{acknowledged} denials were answered but only {recorded} recorded"
     );
-    assert!(served.chain_verifies().await, "the chain breaks");
-    served.running.shutdown().await.unwrap();
+    served.finish().await;
 }

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::browser::Browser;
-use crate::harness::world;
+use crate::harness::{whoami, world};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_device_grant_yields_a_wicket_token_and_revoking_it_signs_out() {
@@ -86,16 +86,8 @@ async fn the_device_grant_yields_a_wicket_token_and_revoking_it_signs_out() {
         "{left}"
     );
 
-    let whoami: Value = http
-        .get(w.url("/v1/whoami"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(whoami["user"], "ann", "{whoami}");
+    let (_, me) = whoami(&http, &w.base, token).await;
+    assert_eq!(me["user"], "ann", "{me}");
 
     // The person is in the stored directory: a server that did not see the sign-in (another
     // replica, or this one restarted) knows them, their groups and their token.
@@ -106,15 +98,7 @@ async fn the_device_grant_yields_a_wicket_token_and_revoking_it_signs_out() {
     )
     .await
     .unwrap();
-    let elsewhere: Value = http
-        .get(format!("http://{}/v1/whoami", other.addr))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, elsewhere) = whoami(&http, &format!("http://{}", other.addr), token).await;
     assert_eq!(elsewhere["user"], "ann", "{elsewhere}");
     assert_eq!(elsewhere["groups"], json!(["sre"]), "{elsewhere}");
     other.shutdown().await.unwrap();
@@ -134,13 +118,7 @@ async fn the_device_grant_yields_a_wicket_token_and_revoking_it_signs_out() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let r = http
-        .get(w.url("/v1/whoami"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
+    assert_eq!(whoami(&http, &w.base, token).await.0, 401);
     let events = w.events("auth.signed_in").await;
     assert!(events.iter().any(|e| e.details.contains("\"via\":\"cli\"")));
 }

@@ -3,6 +3,7 @@
 
 use std::net::TcpListener;
 
+use serde_json::Value;
 use tempfile::TempDir;
 use wicket_core::Config;
 use wicket_server::{Running, spawn};
@@ -150,4 +151,15 @@ impl World {
             .filter(|e| e.kind == kind)
             .collect()
     }
+}
+
+/// `GET {base}/v1/whoami` with `token`: its status and body.
+pub async fn whoami(http: &reqwest::Client, base: &str, token: &str) -> (u16, Value) {
+    let r = http
+        .get(format!("{base}/v1/whoami"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }

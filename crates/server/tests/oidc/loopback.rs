@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use wicket_engine::oidc::challenge;
 
 use crate::browser::{Browser, through_provider};
-use crate::harness::{World, world_without_device_grant};
+use crate::harness::{World, whoami, world_without_device_grant};
 
 const VERIFIER: &str = "a-verifier-of-the-cli-that-no-one-else-knows-0123456789";
 const PORT: u16 = 49152;
@@ -22,6 +22,12 @@ async fn post(w: &World, path: &str, body: Value) -> (u16, Value) {
         .await
         .unwrap();
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+/// The CLI's exchange of a one-time `code` and a `verifier` for a token.
+async fn redeem(w: &World, code: &str, verifier: &str) -> (u16, Value) {
+    let body = json!({ "code": code, "verifier": verifier });
+    post(w, "/login/oidc/loopback/token", body).await
 }
 
 /// Begins a loopback sign-in for a CLI on `PORT` holding `VERIFIER`; the provider's page.
@@ -92,36 +98,19 @@ async fn without_the_device_grant_a_loopback_redirect_yields_a_token_once() {
     let callback = to_callback(&w, &b, &begin(&w).await).await;
     let code = one_time_code(&b, &callback).await;
 
-    let (status, signed) = post(
-        &w,
-        "/login/oidc/loopback/token",
-        json!({ "code": code, "verifier": VERIFIER }),
-    )
-    .await;
+    let (status, signed) = redeem(&w, &code, VERIFIER).await;
     assert_eq!(status, 200, "{signed}");
     assert_eq!(signed["user"], "ann");
     assert_eq!(signed["groups"], json!(["sre"]));
-    let whoami: Value = reqwest::Client::new()
-        .get(w.url("/v1/whoami"))
-        .bearer_auth(signed["token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(whoami["user"], "ann", "{whoami}");
+    let token = signed["token"].as_str().unwrap();
+    let (_, me) = whoami(&reqwest::Client::new(), &w.base, token).await;
+    assert_eq!(me["user"], "ann", "{me}");
     let events = w.events("auth.signed_in").await;
     assert_eq!(events.len(), 1);
     assert!(events[0].details.contains("\"via\":\"cli\""));
 
     // The one-time code is spent.
-    let (status, body) = post(
-        &w,
-        "/login/oidc/loopback/token",
-        json!({ "code": code, "verifier": VERIFIER }),
-    )
-    .await;
+    let (status, body) = redeem(&w, &code, VERIFIER).await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["error"]["code"], "unknown_code");
     assert!(body.get("token").is_none());
@@ -139,22 +128,13 @@ async fn a_wrong_verifier_spends_the_code_and_signs_no_one_in() {
     let b = Browser::new();
     let callback = to_callback(&w, &b, &begin(&w).await).await;
     let code = one_time_code(&b, &callback).await;
-    let (status, body) = post(
-        &w,
-        "/login/oidc/loopback/token",
-        json!({ "code": code, "verifier": "someone-elses-verifier-0123456789-0123456789" }),
-    )
-    .await;
-    assert_eq!(status, 401, "{body}");
-    assert_eq!(body["error"]["code"], "verifier_mismatch");
-    let (status, body) = post(
-        &w,
-        "/login/oidc/loopback/token",
-        json!({ "code": code, "verifier": VERIFIER }),
-    )
-    .await;
-    assert_eq!(status, 401, "{body}");
-    assert_eq!(body["error"]["code"], "unknown_code");
+    // The wrong verifier spends the code: the right one then comes too late.
+    let wrong = "someone-elses-verifier-0123456789-0123456789";
+    for (verifier, says) in [(wrong, "verifier_mismatch"), (VERIFIER, "unknown_code")] {
+        let (status, body) = redeem(&w, &code, verifier).await;
+        assert_eq!(status, 401, "{body}");
+        assert_eq!(body["error"]["code"], says);
+    }
     assert!(w.events("auth.signed_in").await.is_empty());
     assert_eq!(reasons(&w).await, ["verifier_mismatch", "unknown_code"]);
 }

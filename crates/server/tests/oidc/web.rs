@@ -50,6 +50,12 @@ fn reason(e: &wicket_core::AuditEvent) -> String {
     d["reason"].as_str().unwrap_or_default().to_string()
 }
 
+/// Asserts that sign-in step `page` was refused (401) saying `says`.
+fn assert_refused(page: &Page, says: &str) {
+    assert_eq!(page.status, 401, "{}", page.body);
+    assert!(page.body.contains(says), "{}", page.body);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_signs_in_through_the_providers_own_pages_and_their_groups_decide() {
     let w = world().await;
@@ -176,8 +182,7 @@ async fn tampered_replayed_and_foreign_answers_are_refused_with_their_reason() {
     let forged = regex_replace(&auth, "nonce=", "nonce=forged");
     let callback = at_provider(&b, b.get(&forged).await, "ann").await;
     let page = b.get(&callback).await;
-    assert_eq!(page.status, 401);
-    assert!(page.body.contains("nonce"), "{}", page.body);
+    assert_refused(&page, "nonce");
     assert!(b.cookie(&w.base, "wicket_session").is_none());
 
     // A code used once, presented again under a new sign-in's state: the provider refuses.
@@ -190,20 +195,14 @@ async fn tampered_replayed_and_foreign_answers_are_refused_with_their_reason() {
     let state2 = query(&auth2, "state");
     let replay = w.url(&format!("/login/oidc/callback?code={code}&state={state2}"));
     let page = b.get(&replay).await;
-    assert_eq!(page.status, 401);
-    assert!(page.body.contains("invalid_grant"), "{}", page.body);
+    assert_refused(&page, "invalid_grant");
 
     // An answer delivered to another browser than the one that began the sign-in.
     let (b1, b2) = (Browser::new(), Browser::new());
     let auth = begin(&w, &b1, "/").await;
     let callback = at_provider(&b1, b1.get(&auth).await, "ann").await;
     let page = b2.get(&callback).await;
-    assert_eq!(page.status, 401);
-    assert!(
-        page.body.contains("did not begin this sign-in"),
-        "{}",
-        page.body
-    );
+    assert_refused(&page, "did not begin this sign-in");
 
     // The provider's own refusal.
     let b = Browser::new();
@@ -214,8 +213,7 @@ async fn tampered_replayed_and_foreign_answers_are_refused_with_their_reason() {
             "/login/oidc/callback?error=access_denied&state={state}"
         )))
         .await;
-    assert_eq!(page.status, 401);
-    assert!(page.body.contains("access_denied"), "{}", page.body);
+    assert_refused(&page, "access_denied");
 
     // After sign-in the browser goes only to a page of this site.
     let b = Browser::new();
@@ -226,20 +224,10 @@ async fn tampered_replayed_and_foreign_answers_are_refused_with_their_reason() {
     // A username that is not a wicket name; a groups claim that is not a list.
     let b = Browser::new();
     let page = sign_in(&w, &b, "bad name", "/").await;
-    assert_eq!(page.status, 401);
-    assert!(
-        page.body.contains("not a usable wicket user name"),
-        "{}",
-        page.body
-    );
+    assert_refused(&page, "not a usable wicket user name");
     let b = Browser::new();
     let page = sign_in(&w, &b, "bob", "/").await;
-    assert_eq!(page.status, 401);
-    assert!(
-        page.body.contains("is a string, not a list of strings"),
-        "{}",
-        page.body
-    );
+    assert_refused(&page, "is a string, not a list of strings");
     assert!(!w.wicket.app.identities.knows("bob"));
 
     let reasons: Vec<String> = w.events("auth.failed").await.iter().map(reason).collect();

@@ -24,31 +24,20 @@ async fn approval_on_b_allows_on_a_and_revocation_on_b_denies_on_a_within_a_seco
         p.token("carol").await,
         p.token("root").await,
     );
-    let (s, req) = p
-        .post(
+    let req = p
+        .create(
             &p.a,
-            "/v1/requests",
             &alice,
             json!({"roles": ["orders-db-read"], "reason": "INC-7", "ticket": "INC-7"}),
         )
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{req}");
     let id = req["id"].as_str().unwrap();
     assert!(!p.allowed(&p.a, &alice, SELECT.0, SELECT.1).await);
 
     // Both steps approved on B; the grant exists only as a notification away from A.
-    let (s, r) = p
-        .post(&p.b, &format!("/v1/requests/{id}/approve"), &bob, json!({}))
-        .await;
+    let (s, r) = p.act(&p.b, id, "approve", &bob).await;
     assert_eq!(s, StatusCode::OK, "{r}");
-    let (s, r) = p
-        .post(
-            &p.b,
-            &format!("/v1/requests/{id}/approve"),
-            &carol,
-            json!({}),
-        )
-        .await;
+    let (s, r) = p.act(&p.b, id, "approve", &carol).await;
     assert_eq!(
         (s, r["state"].as_str()),
         (StatusCode::OK, Some("approved")),
@@ -118,15 +107,13 @@ async fn a_replica_that_lost_its_listener_catches_up_within_a_second() {
     use sqlx::Connection;
     let Some(p) = pair().await else { return };
     let (alice, root) = (p.token("alice").await, p.token("root").await);
-    let (s, req) = p
-        .post(
+    let req = p
+        .create(
             &p.b,
-            "/v1/requests",
             &alice,
             json!({"roles": ["logs-read"], "duration": "30s"}),
         )
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{req}");
     let grant = req["grants"][0]["id"].as_str().unwrap().to_string();
     eventually("the grant allows on A", BOUND, || {
         p.allowed(&p.a, &alice, "logs:view", "logs/prod/api")

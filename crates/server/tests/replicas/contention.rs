@@ -1,53 +1,64 @@
 //! Twenty approvals of one request at once, spread over both replicas: one wins.
 
+use std::sync::Arc;
+
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::harness::pair;
+use crate::harness::{Pair, pair};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn twenty_concurrent_approvals_over_two_replicas_make_one_approval() {
-    let Some(p) = pair().await else { return };
+/// erin's request `body`, filed on replica `a`: its id, root's token, and the tokens of the
+/// ten approvers `a1` to `a10`.
+async fn filed(p: &Pair, body: Value) -> (String, String, Vec<String>) {
     let (erin, root) = (p.token("erin").await, p.token("root").await);
     let mut approvers = Vec::new();
     for n in 1..=10 {
         approvers.push(p.token(&format!("a{n}")).await);
     }
-    // `crowd`: one step, one approval out of ten approvers; two roles, so two grants.
-    let (s, req) = p
-        .post(
-            &p.a,
-            "/v1/requests",
-            &erin,
-            json!({"roles": ["orders-db-read", "logs-read"], "policy": "crowd"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{req}");
-    let id = req["id"].as_str().unwrap().to_string();
+    let req = p.create(&p.a, &erin, body).await;
+    (req["id"].as_str().unwrap().to_string(), root, approvers)
+}
 
-    let p = std::sync::Arc::new(p);
-    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(20));
+/// Every approval of `id` in `who` (an approver's token, and whether it goes to replica `b`)
+/// sent at once, past one barrier; the answers, in the order of `who`.
+async fn race(p: &Arc<Pair>, id: &str, who: Vec<(String, bool)>) -> Vec<(StatusCode, Value)> {
+    let barrier = Arc::new(tokio::sync::Barrier::new(who.len()));
     let mut calls = Vec::new();
+    for (token, on_b) in who {
+        let (p, barrier, id) = (p.clone(), barrier.clone(), id.to_string());
+        calls.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let replica = if on_b { &p.b } else { &p.a };
+            p.act(replica, &id, "approve", &token).await
+        }));
+    }
+    let mut answers = Vec::new();
+    for call in calls {
+        answers.push(call.await.unwrap());
+    }
+    answers
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_approvals_over_two_replicas_make_one_approval() {
+    let Some(p) = pair().await else { return };
+    // `crowd`: one step, one approval out of ten approvers; two roles, so two grants.
+    let (id, root, approvers) = filed(
+        &p,
+        json!({"roles": ["orders-db-read", "logs-read"], "policy": "crowd"}),
+    )
+    .await;
+
+    let p = Arc::new(p);
+    let mut who = Vec::new();
     for (n, token) in approvers.iter().enumerate() {
         for on_b in [false, true] {
-            let (p, barrier, token, id) = (p.clone(), barrier.clone(), token.clone(), id.clone());
-            calls.push(tokio::spawn(async move {
-                barrier.wait().await;
-                let replica = if (n % 2 == 0) == on_b { &p.b } else { &p.a };
-                p.post(
-                    replica,
-                    &format!("/v1/requests/{id}/approve"),
-                    &token,
-                    json!({}),
-                )
-                .await
-            }));
+            who.push((token.clone(), (n % 2 == 0) == on_b));
         }
     }
     let mut statuses = Vec::new();
-    for call in calls {
-        // `post` fails the test on any 5xx.
-        let (status, body) = call.await.unwrap();
+    // `post` fails the test on any 5xx.
+    for (status, body) in race(&p, &id, who).await {
         if status != StatusCode::OK {
             assert_eq!(status, StatusCode::CONFLICT, "{body}");
         }
@@ -83,42 +94,14 @@ async fn twenty_concurrent_approvals_over_two_replicas_make_one_approval() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_approvals_over_two_replicas_fill_a_two_step_quorum() {
     let Some(p) = pair().await else { return };
-    let (erin, root) = (p.token("erin").await, p.token("root").await);
-    let mut approvers = Vec::new();
-    for n in 1..=10 {
-        approvers.push(p.token(&format!("a{n}")).await);
-    }
-    let (s, req) = p
-        .post(
-            &p.a,
-            "/v1/requests",
-            &erin,
-            json!({"roles": ["logs-read"], "policy": "quorum"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{req}");
-    let id = req["id"].as_str().unwrap().to_string();
+    let (id, root, approvers) =
+        filed(&p, json!({"roles": ["logs-read"], "policy": "quorum"})).await;
 
-    let p = std::sync::Arc::new(p);
-    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(approvers.len()));
-    let mut calls = Vec::new();
-    for (n, token) in approvers.iter().enumerate() {
-        let (p, barrier, token, id) = (p.clone(), barrier.clone(), token.clone(), id.clone());
-        calls.push(tokio::spawn(async move {
-            barrier.wait().await;
-            let replica = if n % 2 == 0 { &p.a } else { &p.b };
-            p.post(
-                replica,
-                &format!("/v1/requests/{id}/approve"),
-                &token,
-                json!({}),
-            )
-            .await
-        }));
-    }
+    let p = Arc::new(p);
+    let who = approvers.into_iter().enumerate();
+    let who = who.map(|(n, token)| (token, n % 2 != 0)).collect();
     let mut approved = 0;
-    for call in calls {
-        let (status, body) = call.await.unwrap();
+    for (status, body) in race(&p, &id, who).await {
         if status == StatusCode::OK {
             approved += 1;
             continue;

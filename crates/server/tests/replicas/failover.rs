@@ -8,6 +8,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
+use crate::call::call;
 use crate::harness::{eventually, pair};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -36,16 +37,17 @@ async fn killing_a_replica_mid_stream_loses_nothing_acknowledged() {
                 } else {
                     &p.b
                 };
-                let answer = match p
-                    .try_call(
-                        replica,
-                        Method::POST,
-                        "/v1/requests",
-                        &alice,
-                        Some(body.clone()),
-                    )
-                    .await
-                {
+                // A transport error (the replica is gone) is retried on `b`, not a failure.
+                let (addr, request) = (&replica.addr, Some(body.clone()));
+                let sent = call(
+                    &p.client,
+                    addr,
+                    Method::POST,
+                    "/v1/requests",
+                    &alice,
+                    request,
+                );
+                let answer = match sent.await {
                     Ok(answer) => answer,
                     Err(_) => {
                         retried += 1;

@@ -1,10 +1,8 @@
 //! Replica processes on one fresh database, and a small HTTP client that names the replica
 //! in every failure.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, mpsc};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
@@ -12,89 +10,34 @@ use serde_json::Value;
 use tempfile::TempDir;
 use wicket_testkit::TestDb;
 
-/// The variable that turns this test binary into a replica (see `replica_process`).
-pub const SERVE_ENV: &str = "WICKET_REPLICA_SERVE";
+use crate::call::call;
+use crate::process::Server;
 
 /// The configuration every replica runs with: the API tests' own.
 pub const CONFIG: &str = include_str!("../api/config.toml");
 
-/// One `wicket serve` process.
+/// One `wicket serve` process, killed when dropped.
 pub struct Replica {
     pub name: &'static str,
     pub addr: String,
-    child: Mutex<Child>,
+    /// `None` once killed.
+    server: Mutex<Option<Server>>,
 }
 
 impl Replica {
-    fn start(name: &'static str, config: &PathBuf, database: &str) -> Replica {
-        let mut command = match std::env::var("WICKET_BIN") {
-            Ok(bin) => {
-                let mut c = Command::new(bin);
-                c.arg("serve").arg("--config").arg(config).args([
-                    "--listen",
-                    "127.0.0.1:0",
-                    "--database",
-                    database,
-                ]);
-                c
-            }
-            Err(_) => {
-                let mut c = Command::new(std::env::current_exe().unwrap());
-                c.args([
-                    "--exact",
-                    "replica_process",
-                    "--include-ignored",
-                    "--nocapture",
-                    "--test-threads=1",
-                ]);
-                c.env(SERVE_ENV, format!("{}\n{database}", config.display()));
-                c
-            }
-        };
-        let mut child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        // Reads stdout to its end on a thread of its own, passing on the address once.
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                // The test harness may have printed `test replica_process ... ` on the same line.
-                if let Some((_, addr)) = line.split_once("listening on ") {
-                    let _ = tx.send(addr.trim().to_string());
-                }
-            }
-        });
-        let addr = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(addr) => addr,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("replica {name} did not say where it listens within 60s");
-            }
-        };
+    fn start(name: &'static str, config: &Path, database: &str) -> Replica {
+        let server = Server::start(config, database);
         Replica {
             name,
-            addr,
-            child: Mutex::new(child),
+            addr: server.addr.clone(),
+            server: Mutex::new(Some(server)),
         }
     }
 
     /// `SIGKILL`: no shutdown, no flush, connections cut.
     pub fn kill(&self) {
-        let mut child = self.child.lock().unwrap();
-        child.kill().unwrap();
-        child.wait().unwrap();
-    }
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let child = self.child.get_mut().unwrap_or_else(|e| e.into_inner());
-        let _ = child.kill();
-        let _ = child.wait();
+        let server = self.server.lock().unwrap().take();
+        server.expect("a replica is killed once").kill();
     }
 }
 
@@ -159,8 +102,7 @@ impl Pair {
         token: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let (status, value) = self
-            .try_call(replica, method, path, token, body)
+        let (status, value) = call(&self.client, &replica.addr, method, path, token, body)
             .await
             .unwrap_or_else(|e| panic!("replica {}: {path}: {e}", replica.name));
         assert!(
@@ -169,31 +111,6 @@ impl Pair {
             replica.name
         );
         (status, value)
-    }
-
-    /// Calls `replica`; a transport error (the replica is gone) is returned, not a failure.
-    pub async fn try_call(
-        &self,
-        replica: &Replica,
-        method: Method,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-    ) -> Result<(StatusCode, Value), reqwest::Error> {
-        let mut req = self
-            .client
-            .request(method, format!("{}{path}", replica.addr))
-            .bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await?;
-        let status = resp.status();
-        let text = resp.text().await?;
-        Ok((
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        ))
     }
 
     pub async fn get(&self, replica: &Replica, path: &str, token: &str) -> (StatusCode, Value) {
@@ -208,6 +125,26 @@ impl Pair {
         body: Value,
     ) -> (StatusCode, Value) {
         self.call(replica, Method::POST, path, token, Some(body))
+            .await
+    }
+
+    /// Files a request on `replica` that must be accepted (201); what the replica answered.
+    pub async fn create(&self, replica: &Replica, token: &str, body: Value) -> Value {
+        let (s, r) = self.post(replica, "/v1/requests", token, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        r
+    }
+
+    /// `POST /v1/requests/{id}/{verb}` (`approve`, `deny`, `cancel`) on `replica`, empty body.
+    pub async fn act(
+        &self,
+        replica: &Replica,
+        id: &str,
+        verb: &str,
+        token: &str,
+    ) -> (StatusCode, Value) {
+        let path = format!("/v1/requests/{id}/{verb}");
+        self.post(replica, &path, token, serde_json::json!({}))
             .await
     }
 

@@ -294,57 +294,34 @@ async fn errors_are_in_the_scim_error_schema() {
                 assert_eq!(body["scimType"], t, "{body}");
             }
         };
-    let (st, b) = s.scim_as(None, Method::GET, "/Users", None).await;
-    error(st, &b, StatusCode::UNAUTHORIZED, None);
-    let (st, b) = s
-        .scim_as(Some("wrong-token-wrong-token"), Method::GET, "/Users", None)
-        .await;
-    error(st, &b, StatusCode::UNAUTHORIZED, None);
-    // A wicket API token is not the SCIM token.
+    // No token, a wrong one, and a wicket API token, which is not the SCIM token.
     let boss = s.token("boss").await;
-    let (st, b) = s.scim_as(Some(&boss), Method::GET, "/Users", None).await;
-    error(st, &b, StatusCode::UNAUTHORIZED, None);
+    for token in [None, Some("wrong-token-wrong-token"), Some(boss.as_str())] {
+        let (st, b) = s.scim_as(token, Method::GET, "/Users", None).await;
+        error(st, &b, StatusCode::UNAUTHORIZED, None);
+    }
 
-    let (st, b) = s
-        .scim(
-            Method::POST,
-            "/Users",
-            Some(json!({"schemas": [USER], "userName": "ANN"})),
-        )
-        .await;
-    error(st, &b, StatusCode::CONFLICT, Some("uniqueness"));
-    let (st, b) = s
-        .scim(Method::POST, "/Users", Some(json!({"schemas": [USER]})))
-        .await;
-    error(st, &b, StatusCode::BAD_REQUEST, Some("invalidValue"));
-    let (st, b) = s
-        .scim(
-            Method::POST,
-            "/Users",
-            Some(json!({"schemas": [USER], "userName": "a b"})),
-        )
-        .await;
-    error(st, &b, StatusCode::BAD_REQUEST, Some("invalidValue"));
-    let (st, b) = s
-        .scim(Method::GET, "/Users?filter=userName%20eq", None)
-        .await;
-    error(st, &b, StatusCode::BAD_REQUEST, Some("invalidFilter"));
-    let (st, b) = s.scim(Method::GET, "/Users?count=many", None).await;
-    error(st, &b, StatusCode::BAD_REQUEST, Some("invalidValue"));
-    let (st, b) = s.scim(Method::GET, "/Users/usr_nobody", None).await;
-    error(st, &b, StatusCode::NOT_FOUND, None);
-    let (st, b) = s.scim(Method::GET, "/Nothing", None).await;
-    error(st, &b, StatusCode::NOT_FOUND, None);
-    let (st, b) = s.scim(Method::DELETE, "/ServiceProviderConfig", None).await;
-    error(st, &b, StatusCode::METHOD_NOT_ALLOWED, None);
-    let (st, b) = s
-        .scim(
-            Method::PATCH,
-            "/Users/usr_nobody",
-            Some(json!({"schemas": [PATCH], "Operations": []})),
-        )
-        .await;
-    error(st, &b, StatusCode::NOT_FOUND, None);
+    // Each call with the SCIM token, its status and its `scimType`.
+    #[rustfmt::skip]
+    let refused = [
+        (Method::POST, "/Users", Some(json!({"schemas": [USER], "userName": "ANN"})),
+            StatusCode::CONFLICT, Some("uniqueness")),
+        (Method::POST, "/Users", Some(json!({"schemas": [USER]})),
+            StatusCode::BAD_REQUEST, Some("invalidValue")),
+        (Method::POST, "/Users", Some(json!({"schemas": [USER], "userName": "a b"})),
+            StatusCode::BAD_REQUEST, Some("invalidValue")),
+        (Method::GET, "/Users?filter=userName%20eq", None, StatusCode::BAD_REQUEST, Some("invalidFilter")),
+        (Method::GET, "/Users?count=many", None, StatusCode::BAD_REQUEST, Some("invalidValue")),
+        (Method::GET, "/Users/usr_nobody", None, StatusCode::NOT_FOUND, None),
+        (Method::GET, "/Nothing", None, StatusCode::NOT_FOUND, None),
+        (Method::DELETE, "/ServiceProviderConfig", None, StatusCode::METHOD_NOT_ALLOWED, None),
+        (Method::PATCH, "/Users/usr_nobody", Some(json!({"schemas": [PATCH], "Operations": []})),
+            StatusCode::NOT_FOUND, None),
+    ];
+    for (method, path, body, expected, scim_type) in refused {
+        let (st, b) = s.scim(method, path, body).await;
+        error(st, &b, expected, scim_type);
+    }
     let resp = s
         .client
         .post(format!("{}/scim/v2/Users", s.addr))

@@ -7,6 +7,8 @@ use tempfile::TempDir;
 use wicket_core::Config;
 use wicket_server::{Running, spawn};
 
+use crate::call::call;
+
 pub const TOKEN: &str = "scim-test-token-0123456789abcdef";
 
 /// Roles, a standing binding for a pushed group, a policy that approves at once and one that
@@ -137,20 +139,9 @@ impl Scim {
         token: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = self
-            .client
-            .request(method, format!("{}{path}", self.addr))
-            .bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        call(&self.client, &self.addr, method, path, token, body)
+            .await
+            .unwrap()
     }
 
     /// A token for `user`, stored as a sign-in stores one.

@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod api;
+#[path = "../common/call.rs"]
+mod call;
 mod compliance;
 mod deprovision;
 mod harness;

@@ -64,27 +64,22 @@ impl Conn {
         loop {
             if let Some((status, start, length)) = frame(&self.buf)? {
                 while self.buf.len() < start + length {
-                    if self
-                        .stream
-                        .read_buf(&mut self.buf)
-                        .await
-                        .map_err(|e| e.to_string())?
-                        == 0
-                    {
-                        return Err("the server closed the connection mid-response".into());
-                    }
+                    self.read_more("the server closed the connection mid-response")
+                        .await?;
                 }
                 return Ok((status, &self.buf[start..start + length]));
             }
-            if self
-                .stream
-                .read_buf(&mut self.buf)
-                .await
-                .map_err(|e| e.to_string())?
-                == 0
-            {
-                return Err("the server closed the connection".into());
-            }
+            self.read_more("the server closed the connection").await?;
+        }
+    }
+
+    /// Reads what has come into the buffer; `closed` is the error when the server has closed
+    /// the connection instead.
+    async fn read_more(&mut self, closed: &str) -> Result<(), String> {
+        match self.stream.read_buf(&mut self.buf).await {
+            Ok(0) => Err(closed.to_string()),
+            Ok(_) => Ok(()),
+            Err(e) => Err(e.to_string()),
         }
     }
 }

@@ -116,6 +116,13 @@ impl Driver {
         }
     }
 
+    /// A new browser session signed in at `base` with `token`.
+    pub async fn signed_in(&self, base: &str, token: &str) -> Browser {
+        let b = self.browser().await;
+        b.sign_in(base, token).await;
+        b
+    }
+
     /// A new browser session with its own empty profile.
     pub async fn browser(&self) -> Browser {
         let profile = tempfile::tempdir().unwrap();
@@ -176,22 +183,36 @@ impl Browser {
         self.wait_for("header.top nav").await;
     }
 
-    pub async fn fill(&self, css: &str, text: &str) {
-        let e = self
-            .client
+    /// Runs `js` in the page; what it returns.
+    pub async fn script(&self, js: &str) -> serde_json::Value {
+        self.client.execute(js, vec![]).await.unwrap()
+    }
+
+    /// The first `css` element, which must be there.
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
             .find(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("no `{css}`: {e}"));
+            .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
+    }
+
+    /// Attribute `name` of the first `css` element, which must have it.
+    pub async fn attr(&self, css: &str, name: &str) -> String {
+        let e = self.find(css).await;
+        e.attr(name)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("`{css}` has no {name}"))
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
         e.clear().await.unwrap();
         e.send_keys(text).await.unwrap();
     }
 
     pub async fn click(&self, css: &str) {
-        let e = self
-            .client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no `{css}`: {e}"));
+        let e = self.find(css).await;
         e.click().await.unwrap();
     }
 

@@ -26,7 +26,7 @@ async fn fill(b: &crate::browser::Browser, css: &str, text: &str) {
         let script = format!(
             "var e = document.querySelector('{css}'); if (!e) return false; e.focus(); e.value = ''; return true;"
         );
-        let found = b.client.execute(&script, vec![]).await.unwrap();
+        let found = b.script(&script).await;
         if found == serde_json::Value::Bool(true)
             && let Ok(e) = b.client.find(fantoccini::Locator::Css(css)).await
             && e.send_keys(text).await.is_ok()
@@ -38,11 +38,25 @@ async fn fill(b: &crate::browser::Browser, css: &str, text: &str) {
     panic!("could not type into `{css}`");
 }
 
+/// Asks, in the Extend form `form`, for `by` more.
+async fn ask(b: &crate::browser::Browser, form: &str, by: &str) {
+    fill(b, &format!("{form}-by"), by).await;
+    b.fill(&format!("{form}-reason"), "refunds take longer")
+        .await;
+    b.click(&format!("{form} button[type=submit]")).await;
+}
+
 #[tokio::test]
 async fn the_extend_button_asks_for_more_time_on_the_same_grant() {
     let server = spawn_server().await;
     let (alice_token, bob_token) = (server.token("alice").await, server.token("bob").await);
     let post = reqwest::Method::POST;
+    // bob approves request `id`.
+    let approve = |id: String| {
+        let url = server.url(&format!("/v1/requests/{id}/approve"));
+        let (post, bob) = (post.clone(), bob_token.clone());
+        async move { call(post, &url, &bob, Some(json!({}))).await }
+    };
     let r = call(
         post.clone(),
         &server.url("/v1/requests"),
@@ -51,29 +65,22 @@ async fn the_extend_button_asks_for_more_time_on_the_same_grant() {
     )
     .await;
     let rid = r["id"].as_str().unwrap();
-    let r = call(
-        post.clone(),
-        &server.url(&format!("/v1/requests/{rid}/approve")),
-        &bob_token,
-        Some(json!({})),
-    )
-    .await;
+    let r = approve(rid.to_string()).await;
     assert_eq!(r["state"], "approved", "{r}");
     let gid = r["grants"][0]["id"].as_str().unwrap().to_string();
+    let grant = |token: &str| {
+        let (url, token) = (server.url(&format!("/v1/grants/{gid}")), token.to_string());
+        async move { call(reqwest::Method::GET, &url, &token, None).await }
+    };
     let first_end = r["grants"][0]["expires_at"].as_str().unwrap().to_string();
 
     let driver = Driver::start().await;
-    let alice = driver.browser().await;
-    alice.sign_in(&server.base, &alice_token).await;
+    let alice = driver.signed_in(&server.base, &alice_token).await;
     let form = format!("#extend-{gid}");
     alice.wait_for(&form).await;
 
     // 1h held, 4h the most: 3h1m more is refused beside the field, naming the limit.
-    fill(&alice, &format!("{form}-by"), "3h1m").await;
-    alice
-        .fill(&format!("{form}-reason"), "refunds take longer")
-        .await;
-    alice.click(&format!("{form} button[type=submit]")).await;
+    ask(&alice, &form, "3h1m").await;
     let error = alice
         .wait_text(&format!("{form}-by-error"), "the limit", |t| !t.is_empty())
         .await;
@@ -81,13 +88,7 @@ async fn the_extend_button_asks_for_more_time_on_the_same_grant() {
         error.contains("max_extended") && error.contains("at most 3h more"),
         "{error}"
     );
-    let g = call(
-        reqwest::Method::GET,
-        &server.url(&format!("/v1/grants/{gid}")),
-        &alice_token,
-        None,
-    )
-    .await;
+    let g = grant(&alice_token).await;
     assert_eq!(
         g["expires_at"],
         first_end.as_str(),
@@ -97,11 +98,7 @@ async fn the_extend_button_asks_for_more_time_on_the_same_grant() {
     // Half an hour more goes to the approver.
     alice.goto(&server.url("/")).await;
     alice.wait_for(&form).await;
-    fill(&alice, &format!("{form}-by"), "30m").await;
-    alice
-        .fill(&format!("{form}-reason"), "refunds take longer")
-        .await;
-    alice.click(&format!("{form} button[type=submit]")).await;
+    ask(&alice, &form, "30m").await;
     let flash = alice
         .wait_text(".flash", "the extension request", |t| {
             t.contains("pending approval")
@@ -109,21 +106,9 @@ async fn the_extend_button_asks_for_more_time_on_the_same_grant() {
         .await;
     assert!(flash.contains(&format!("of grant {gid} by 30m")), "{flash}");
     let ext = flash.split_whitespace().nth(1).unwrap().to_string();
-    let r = call(
-        post.clone(),
-        &server.url(&format!("/v1/requests/{ext}/approve")),
-        &bob_token,
-        Some(json!({})),
-    )
-    .await;
+    let r = approve(ext.to_string()).await;
     assert_eq!(r["state"], "approved", "{r}");
-    let g = call(
-        reqwest::Method::GET,
-        &server.url(&format!("/v1/grants/{gid}")),
-        &alice_token,
-        None,
-    )
-    .await;
+    let g = grant(&alice_token).await;
     let new_end = g["expires_at"].as_str().unwrap().to_string();
     let moved =
         wicket_core::time::parse(&new_end).unwrap() - wicket_core::time::parse(&first_end).unwrap();
@@ -137,10 +122,8 @@ async fn the_extend_button_asks_for_more_time_on_the_same_grant() {
             "var e = document.querySelector('#grant-{gid} [data-expires]'); return e ? e.getAttribute('data-expires') : '';"
         );
         let shown = alice
-            .client
-            .execute(&script, vec![])
+            .script(&script)
             .await
-            .unwrap()
             .as_str()
             .unwrap_or_default()
             .to_string();

@@ -8,7 +8,7 @@ use fantoccini::Locator;
 use serde_json::json;
 
 use crate::browser::{Driver, WAIT};
-use crate::harness::{post_json, spawn_server};
+use crate::harness::{assert_mentions, post_json, spawn_server};
 
 #[tokio::test]
 async fn request_approve_expire_and_audit_in_real_browsers() {
@@ -31,8 +31,7 @@ async fn request_approve_expire_and_audit_in_real_browsers() {
     bob.wait_for("#inbox-empty").await;
 
     // The requester asks for the short role with a reason and a ticket.
-    let alice = driver.browser().await;
-    alice.sign_in(&server.base, &alice_token).await;
+    let alice = driver.signed_in(&server.base, &alice_token).await;
     assert_eq!(alice.text("h1").await, "My access");
     // Only the roles her policies offer are listed.
     assert_eq!(alice.count("#p-sre-quick input[name=roles]").await, 1);
@@ -74,19 +73,15 @@ async fn request_approve_expire_and_audit_in_real_browsers() {
     // It arrives in the approver's inbox without a reload.
     bob.wait_for("article.card.request").await;
     let card = bob.text("article.card.request").await;
-    for needle in [
+    let needles = [
         "alice asks for cache-flush",
         "sessions stuck after deploy",
         "INC-4711",
         "30s",
         "sre-quick",
         "group:sre-leads",
-    ] {
-        assert!(
-            card.contains(needle),
-            "the inbox card lacks {needle:?}: {card}"
-        );
-    }
+    ];
+    assert_mentions("the inbox card", &card, &needles);
     assert_eq!(bob.text("[data-inbox-count]").await, "1");
     bob.screenshot("inbox", 1280).await;
     bob.screenshot("inbox-360", 360).await;
@@ -128,29 +123,17 @@ async fn request_approve_expire_and_audit_in_real_browsers() {
     );
 
     // The request page tells the story so far.
-    let href = alice
-        .client
-        .find(Locator::Css("#my-requests a"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
+    let href = alice.attr("#my-requests a", "href").await;
     alice.goto(&server.url(&href)).await;
     alice.wait_for("ol.timeline").await;
     let timeline = alice.text("ol.timeline").await;
-    for kind in [
+    let kinds = [
         "request.created",
         "review.added",
         "request.approved",
         "grant.activated",
-    ] {
-        assert!(
-            timeline.contains(kind),
-            "the timeline lacks {kind}: {timeline}"
-        );
-    }
+    ];
+    assert_mentions("the timeline", &timeline, &kinds);
     assert!(
         timeline.contains("bob approved step 1: “ok for INC-4711”"),
         "{timeline}"
@@ -198,8 +181,7 @@ async fn request_approve_expire_and_audit_in_real_browsers() {
     assert_eq!(status, 201);
 
     // The auditor sees the events of the request and a verified chain.
-    let root = driver.browser().await;
-    root.sign_in(&server.base, &root_token).await;
+    let root = driver.signed_in(&server.base, &root_token).await;
     // `grant.expired` comes from the background sweep: up to 30 s on a loaded machine.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -226,14 +208,7 @@ async fn request_approve_expire_and_audit_in_real_browsers() {
     let chain = root.text(".chain").await;
     assert!(chain.starts_with("Chain verified"), "{chain}");
     // Newest first, and every link a target of at least 24 by 24 CSS pixels (WCAG 2.2).
-    let seqs = root
-        .client
-        .execute(
-            "return Array.from(document.querySelectorAll('table.events tbody tr td:first-child')).map(td => Number(td.textContent))",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let seqs = root.script("return Array.from(document.querySelectorAll('table.events tbody tr td:first-child')).map(td => Number(td.textContent))").await;
     let seqs: Vec<i64> = seqs
         .as_array()
         .unwrap()
@@ -244,27 +219,15 @@ async fn request_approve_expire_and_audit_in_real_browsers() {
         seqs.len() > 1 && seqs.windows(2).all(|w| w[0] > w[1]),
         "{seqs:?}"
     );
-    let small = root
-        .client
-        .execute(
-            "return Array.from(document.querySelectorAll('table.events a')).filter(a => { const r = a.getBoundingClientRect(); return r.width < 24 || r.height < 24; }).length",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let small = root.script("return Array.from(document.querySelectorAll('table.events a')).filter(a => { const r = a.getBoundingClientRect(); return r.width < 24 || r.height < 24; }).length").await;
     assert_eq!(small.as_u64(), Some(0), "links smaller than 24x24");
     assert_eq!(root.count(".scroll-hint").await, 1);
     root.screenshot("audit", 1280).await;
     // On a phone the table says it scrolls sideways.
     root.client.set_window_size(360, 740).await.unwrap();
     let shown = root
-        .client
-        .execute(
-            "return getComputedStyle(document.querySelector('.scroll-hint')).display",
-            vec![],
-        )
-        .await
-        .unwrap();
+        .script("return getComputedStyle(document.querySelector('.scroll-hint')).display")
+        .await;
     assert_eq!(shown.as_str(), Some("block"));
     root.client.set_window_size(1280, 900).await.unwrap();
     root.screenshot("audit-360", 360).await;
@@ -274,15 +237,7 @@ async fn request_approve_expire_and_audit_in_real_browsers() {
         t.contains("request.created") && !t.contains("grant.activated")
     })
     .await;
-    let export = root
-        .client
-        .find(Locator::Css("a[download]"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
+    let export = root.attr("a[download]", "href").await;
     assert_eq!(export, "/audit/export?kind=request.*");
 
     root.goto(&server.url("/anomalies")).await;

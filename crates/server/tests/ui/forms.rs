@@ -1,36 +1,39 @@
 //! Rule errors beside their field, and pages refused without the power, in a real browser.
 
-use crate::browser::Driver;
+use crate::browser::{Browser, Driver};
 use crate::harness::spawn_server;
+
+/// Fills each `(css, text)` of `fields`, submits `form`, and waits for the error beside its
+/// field `field`; the error.
+async fn refused(b: &Browser, form: &str, fields: &[(&str, &str)], field: &str) -> String {
+    for (css, text) in fields {
+        b.fill(css, text).await;
+    }
+    b.click(&format!("{form} button[type=submit]")).await;
+    let what = format!("the {field} error");
+    b.wait_text(&format!("{form}-{field}-error"), &what, |t| !t.is_empty())
+        .await
+}
 
 #[tokio::test]
 async fn a_bad_ticket_shows_the_pattern_error_beside_the_ticket_field() {
     let server = spawn_server().await;
     let driver = Driver::start().await;
-    let token = server.token("alice").await;
-    let alice = driver.browser().await;
-    alice.sign_in(&server.base, &token).await;
+    let alice = driver
+        .signed_in(&server.base, &server.token("alice").await)
+        .await;
     alice.click("#p-sre-production-role-0").await;
-    alice
-        .fill("#p-sre-production-reason", "look at stuck refunds")
-        .await;
-    alice.fill("#p-sre-production-ticket", "JIRA-12").await;
-    alice.click("#p-sre-production button[type=submit]").await;
-    let error = alice
-        .wait_text("#p-sre-production-ticket-error", "the ticket error", |t| {
-            !t.is_empty()
-        })
-        .await;
+    let fields = [
+        ("#p-sre-production-reason", "look at stuck refunds"),
+        ("#p-sre-production-ticket", "JIRA-12"),
+    ];
+    let error = refused(&alice, "#p-sre-production", &fields, "ticket").await;
     assert!(
         error.contains("ticket JIRA-12 does not match (INC|CHG)-[0-9]+"),
         "{error}"
     );
     // The error is tied to the field, and what was typed is still there.
-    let ticket = alice
-        .client
-        .find(fantoccini::Locator::Css("#p-sre-production-ticket"))
-        .await
-        .unwrap();
+    let ticket = alice.find("#p-sre-production-ticket").await;
     assert_eq!(
         ticket.attr("aria-invalid").await.unwrap().as_deref(),
         Some("true")
@@ -69,23 +72,16 @@ async fn a_bad_ticket_shows_the_pattern_error_beside_the_ticket_field() {
             .await,
         1
     );
-    let focused = alice
-        .client
-        .execute("return document.activeElement.id", vec![])
-        .await
-        .unwrap();
+    let focused = alice.script("return document.activeElement.id").await;
     assert_eq!(focused.as_str(), Some("p-sre-production-ticket"));
     alice.screenshot("request-error", 1280).await;
 
     // A missing reason lands beside the reason, on the same form.
-    alice.fill("#p-sre-production-reason", " ").await;
-    alice.fill("#p-sre-production-ticket", "INC-12").await;
-    alice.click("#p-sre-production button[type=submit]").await;
-    let error = alice
-        .wait_text("#p-sre-production-reason-error", "the reason error", |t| {
-            !t.is_empty()
-        })
-        .await;
+    let fields = [
+        ("#p-sre-production-reason", " "),
+        ("#p-sre-production-ticket", "INC-12"),
+    ];
+    let error = refused(&alice, "#p-sre-production", &fields, "reason").await;
     assert!(error.contains("requires a reason"), "{error}");
 
     // A typo in the action of the action-and-resource form is marked on the action, and the
@@ -102,18 +98,13 @@ async fn a_bad_ticket_shows_the_pattern_error_beside_the_ticket_field() {
         "{}",
         alice.text("label[for=action-reason]").await
     );
-    alice.fill("#action-action", "db:selct").await;
-    alice
-        .fill("#action-resource", "postgres/prod/orders/public/orders")
-        .await;
-    alice.fill("#action-reason", "refunds").await;
-    alice.fill("#action-ticket", "INC-12").await;
-    alice.click("#action button[type=submit]").await;
-    let error = alice
-        .wait_text("#action-action-error", "the action error", |t| {
-            !t.is_empty()
-        })
-        .await;
+    let fields = [
+        ("#action-action", "db:selct"),
+        ("#action-resource", "postgres/prod/orders/public/orders"),
+        ("#action-reason", "refunds"),
+        ("#action-ticket", "INC-12"),
+    ];
+    let error = refused(&alice, "#action", &fields, "action").await;
     assert!(
         error.contains("no role grants db:selct on any resource; did you mean db:select?"),
         "{error}"
@@ -126,9 +117,9 @@ async fn a_bad_ticket_shows_the_pattern_error_beside_the_ticket_field() {
 async fn a_user_without_the_audit_power_gets_a_403_page_not_data() {
     let server = spawn_server().await;
     let driver = Driver::start().await;
-    let token = server.token("erin").await;
-    let erin = driver.browser().await;
-    erin.sign_in(&server.base, &token).await;
+    let erin = driver
+        .signed_in(&server.base, &server.token("erin").await)
+        .await;
     assert_eq!(
         erin.count("a[href='/audit']").await,
         0,

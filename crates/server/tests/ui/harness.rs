@@ -55,6 +55,15 @@ impl Server {
         .unwrap()
     }
 
+    /// Fresh tokens for each of `users`, in order.
+    pub async fn tokens<const N: usize>(&self, users: [&str; N]) -> [String; N] {
+        let mut tokens = std::array::from_fn(|_| String::new());
+        for (token, user) in tokens.iter_mut().zip(users) {
+            *token = self.token(user).await;
+        }
+        tokens
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -77,4 +86,24 @@ pub async fn post_json(
         resp.status().as_u16(),
         resp.json().await.unwrap_or_default(),
     )
+}
+
+/// GETs `url` with `token`: the JSON answer.
+pub async fn get_json(url: &str, token: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Asserts that `text`, which `what` shows, mentions each of `needles`.
+pub fn assert_mentions(what: &str, text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "{what} lacks {needle:?}: {text}");
+    }
 }

@@ -6,7 +6,7 @@ use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
 use serde_json::Value;
 
-use crate::harness::{Server, spawn_server};
+use crate::harness::{Server, get_json, post_json, spawn_server};
 
 pub(crate) fn client() -> Client {
     Client::builder()
@@ -65,16 +65,43 @@ pub(crate) async fn sign_in(server: &Server, token: &str) -> (String, String, St
 }
 
 async fn my_requests(server: &Server, token: &str) -> usize {
-    let v: Value = client()
-        .get(server.url("/v1/requests?mine=true"))
-        .bearer_auth(token)
+    let v = get_json(&server.url("/v1/requests?mine=true"), token).await;
+    v["items"].as_array().unwrap().len()
+}
+
+/// `GET path` in the session of cookie `session`, redirects not followed.
+pub(crate) async fn page(server: &Server, session: &str, path: &str) -> Response {
+    client()
+        .get(server.url(path))
+        .header(COOKIE, session)
         .send()
         .await
         .unwrap()
-        .json()
+}
+
+/// Submits `form` to `path` in the session of cookie `session`, redirects not followed.
+async fn submit<F: serde::Serialize + ?Sized>(
+    server: &Server,
+    session: &str,
+    path: &str,
+    form: &F,
+) -> Response {
+    client()
+        .post(server.url(path))
+        .header(COOKIE, session)
+        .form(form)
+        .send()
         .await
-        .unwrap();
-    v["items"].as_array().unwrap().len()
+        .unwrap()
+}
+
+/// A request of `orders-db-read` by `token`'s user, through the API; its id.
+async fn orders_request(server: &Server, token: &str) -> String {
+    let body =
+        serde_json::json!({"roles": ["orders-db-read"], "reason": "refunds", "ticket": "INC-1"});
+    let (status, r) = post_json(&server.url("/v1/requests"), token, body).await;
+    assert_eq!(status, 201, "{r}");
+    r["id"].as_str().unwrap().to_string()
 }
 
 const REQUEST: [(&str, &str); 5] = [
@@ -90,27 +117,17 @@ async fn a_form_without_the_sessions_csrf_token_is_rejected() {
     let server = spawn_server().await;
     let token = server.token("alice").await;
     let (session, csrf, _) = sign_in(&server, &token).await;
-    let c = client();
+    let with_csrf = |csrf: &str| {
+        let mut form: Vec<(&str, String)> = REQUEST.map(|(k, v)| (k, v.to_string())).to_vec();
+        form.push(("csrf", csrf.to_string()));
+        form
+    };
 
-    let missing = c
-        .post(server.url("/requests"))
-        .header(COOKIE, &session)
-        .form(&REQUEST)
-        .send()
-        .await
-        .unwrap();
+    let missing = submit(&server, &session, "/requests", &REQUEST).await;
     assert_eq!(missing.status(), StatusCode::FORBIDDEN);
     assert!(missing.text().await.unwrap().contains("CSRF token"));
 
-    let mut wrong = REQUEST.to_vec();
-    wrong.push(("csrf", "0000"));
-    let resp = c
-        .post(server.url("/requests"))
-        .header(COOKIE, &session)
-        .form(&wrong)
-        .send()
-        .await
-        .unwrap();
+    let resp = submit(&server, &session, "/requests", &with_csrf("0000")).await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert_eq!(
         my_requests(&server, &token).await,
@@ -120,38 +137,21 @@ async fn a_form_without_the_sessions_csrf_token_is_rejected() {
 
     // Another session's token is no good either.
     let (_, other_csrf, _) = sign_in(&server, &token).await;
-    let mut foreign = REQUEST.to_vec();
-    foreign.push(("csrf", other_csrf.as_str()));
-    let resp = c
-        .post(server.url("/requests"))
-        .header(COOKIE, &session)
-        .form(&foreign)
-        .send()
-        .await
-        .unwrap();
+    let resp = submit(&server, &session, "/requests", &with_csrf(&other_csrf)).await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 
-    let logout = c
+    // No form at all.
+    let logout = client()
         .post(server.url("/logout"))
-        .header(COOKIE, &session)
-        .send()
-        .await
-        .unwrap();
+        .header(COOKIE, &session);
+    let logout = logout.send().await.unwrap();
     assert_eq!(
         logout.status(),
         StatusCode::FORBIDDEN,
         "signing out is a form like any other"
     );
 
-    let mut good = REQUEST.to_vec();
-    good.push(("csrf", csrf.as_str()));
-    let resp = c
-        .post(server.url("/requests"))
-        .header(COOKIE, &session)
-        .form(&good)
-        .send()
-        .await
-        .unwrap();
+    let resp = submit(&server, &session, "/requests", &with_csrf(&csrf)).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(my_requests(&server, &token).await, 1);
 }
@@ -216,16 +216,9 @@ async fn the_session_cookie_is_http_only_and_same_site_strict() {
 async fn signing_out_or_revoking_the_token_ends_the_session() {
     let server = spawn_server().await;
     let token = server.token("alice").await;
-    let c = client();
 
     let (session, csrf, _) = sign_in(&server, &token).await;
-    let resp = c
-        .post(server.url("/logout"))
-        .header(COOKIE, &session)
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let resp = submit(&server, &session, "/logout", &[("csrf", csrf.as_str())]).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert!(
         set_cookie(&resp, "wicket_session")
@@ -233,43 +226,23 @@ async fn signing_out_or_revoking_the_token_ends_the_session() {
             .1
             .contains("Max-Age=0")
     );
-    let resp = c
-        .get(server.url("/"))
-        .header(COOKIE, &session)
-        .send()
-        .await
-        .unwrap();
+    let resp = page(&server, &session, "/").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(resp.headers()[LOCATION], "/login");
 
     // A session opened with a token lasts only as long as the token does.
-    let minted: Value = c
-        .post(server.url("/v1/tokens"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, minted) =
+        post_json(&server.url("/v1/tokens"), &token, serde_json::json!({})).await;
+    assert_eq!(status, 201, "{minted}");
     let (short, id) = (
         minted["token"].as_str().unwrap(),
         minted["id"].as_str().unwrap(),
     );
     let (session, _, _) = sign_in(&server, short).await;
-    let resp = c
-        .post(server.url(&format!("/v1/tokens/{id}/revoke")))
-        .bearer_auth(short)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let resp = c
-        .get(server.url("/inbox"))
-        .header(COOKIE, &session)
-        .send()
-        .await
-        .unwrap();
+    let revoke = server.url(&format!("/v1/tokens/{id}/revoke"));
+    let (status, _) = post_json(&revoke, short, serde_json::json!({})).await;
+    assert_eq!(status, 200);
+    let resp = page(&server, &session, "/inbox").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(resp.headers()[LOCATION], "/login?next=%2Finbox");
 }
@@ -316,12 +289,7 @@ async fn the_audit_export_is_json_lines_for_auditors_only() {
     let server = spawn_server().await;
     let (root, erin) = (server.token("root").await, server.token("erin").await);
     let (session, _, _) = sign_in(&server, &root).await;
-    let resp = client()
-        .get(server.url("/audit/export?kind=token.*"))
-        .header(COOKIE, &session)
-        .send()
-        .await
-        .unwrap();
+    let resp = page(&server, &session, "/audit/export?kind=token.*").await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.headers()["content-type"], "application/x-ndjson");
     assert!(
@@ -343,12 +311,7 @@ async fn the_audit_export_is_json_lines_for_auditors_only() {
     );
 
     let (session, _, _) = sign_in(&server, &erin).await;
-    let resp = client()
-        .get(server.url("/audit/export"))
-        .header(COOKIE, &session)
-        .send()
-        .await
-        .unwrap();
+    let resp = page(&server, &session, "/audit/export").await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert!(!resp.text().await.unwrap().contains("token.created"));
 }
@@ -356,65 +319,33 @@ async fn the_audit_export_is_json_lines_for_auditors_only() {
 #[tokio::test]
 async fn an_anomaly_card_names_the_grant_its_rule_revoked_and_links_to_it() {
     let server = spawn_server().await;
-    let (frank, bob, root) = (
-        server.token("frank").await,
-        server.token("bob").await,
-        server.token("root").await,
-    );
-    let c = client();
+    let [frank, bob, root] = server.tokens(["frank", "bob", "root"]).await;
     let post = |token: &str, path: &str, body: Value| {
-        c.post(server.url(path))
-            .bearer_auth(token.to_string())
-            .json(&body)
-            .send()
+        let (url, token) = (server.url(path), token.to_string());
+        async move { post_json(&url, &token, body).await.1 }
     };
-    let req: Value = post(
-        &frank,
-        "/v1/requests",
-        serde_json::json!({"roles": ["orders-db-read"], "reason": "refunds", "ticket": "INC-1"}),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let id = req["id"].as_str().unwrap().to_string();
-    let approved: Value = post(
+    let id = orders_request(&server, &frank).await;
+    let approved = post(
         &bob,
         &format!("/v1/requests/{id}/approve"),
         serde_json::json!({}),
     )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    .await;
     let grant = approved["grants"][0]["id"].as_str().unwrap().to_string();
     for _ in 0..3 {
-        let d: Value = post(
+        let d = post(
             &frank,
             "/v1/check",
             serde_json::json!({"action": "db:delete", "resource": "postgres/prod/orders/public/orders"}),
         )
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .await;
         assert_eq!(d["allowed"], false, "{d}");
     }
     let (session, _, _) = sign_in(&server, &root).await;
     let start = std::time::Instant::now();
     let page = loop {
-        let page = c
-            .get(server.url("/anomalies"))
-            .header(COOKIE, &session)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = page(&server, &session, "/anomalies").await;
+        let page = page.text().await.unwrap();
         if page.contains(&format!("data-revoked=\"{grant}\"")) {
             break page;
         }
@@ -436,62 +367,36 @@ async fn an_anomaly_card_names_the_grant_its_rule_revoked_and_links_to_it() {
 async fn denying_in_the_ui_takes_a_comment() {
     let server = spawn_server().await;
     let (alice, bob) = (server.token("alice").await, server.token("bob").await);
-    let c = client();
-    let req: Value = c
-        .post(server.url("/v1/requests"))
-        .bearer_auth(&alice)
-        .json(&serde_json::json!({"roles": ["orders-db-read"], "reason": "refunds", "ticket": "INC-1"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = req["id"].as_str().unwrap().to_string();
+    let id = orders_request(&server, &alice).await;
     let (session, csrf, _) = sign_in(&server, &bob).await;
+    let path = format!("/requests/{id}/review");
     let review = |comment: &'static str| {
-        c.post(server.url(&format!("/requests/{id}/review")))
-            .header(COOKIE, &session)
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("back", "/inbox"),
-                ("verdict", "deny"),
-                ("comment", comment),
-            ])
-            .send()
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("back", "/inbox"),
+            ("verdict", "deny"),
+            ("comment", comment),
+        ];
+        let (server, session, path) = (&server, &session, &path);
+        async move { submit(server, session, path, &form).await }
     };
-    let resp = review("").await.unwrap();
+    let state = || async {
+        let v = get_json(&server.url(&format!("/v1/requests/{id}")), &alice).await;
+        v["state"].as_str().unwrap().to_string()
+    };
+    let resp = review("").await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = resp.text().await.unwrap();
     assert!(page.contains("say why you deny the request"), "{page}");
-    let state = |v: Value| v["state"].as_str().unwrap().to_string();
-    let now: Value = c
-        .get(server.url(&format!("/v1/requests/{id}")))
-        .bearer_auth(&alice)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     assert_eq!(
-        state(now),
+        state().await,
         "pending",
         "a denial without a word changes nothing"
     );
 
-    let resp = review("no incident open").await.unwrap();
+    let resp = review("no incident open").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let now: Value = c
-        .get(server.url(&format!("/v1/requests/{id}")))
-        .bearer_auth(&alice)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(state(now), "denied");
+    assert_eq!(state().await, "denied");
 }
 
 /// Refusals of the rules, with the session's own CSRF token: each a 403 whose page says why,
@@ -499,43 +404,16 @@ async fn denying_in_the_ui_takes_a_comment() {
 #[tokio::test]
 async fn refused_reviews_cancellations_and_revocations_say_why() {
     let server = spawn_server().await;
-    let (alice, bob, dave) = (
-        server.token("alice").await,
-        server.token("bob").await,
-        server.token("dave").await,
+    let [alice, bob, dave] = server.tokens(["alice", "bob", "dave"]).await;
+    let (pending, approved) = (
+        orders_request(&server, &alice).await,
+        orders_request(&server, &alice).await,
     );
-    let c = client();
-    let create = || async {
-        let r: Value = c
-            .post(server.url("/v1/requests"))
-            .bearer_auth(&alice)
-            .json(&serde_json::json!({"roles": ["orders-db-read"], "reason": "refunds", "ticket": "INC-1"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        r["id"].as_str().unwrap().to_string()
-    };
-    let (pending, approved) = (create().await, create().await);
-    let resp = c
-        .post(server.url(&format!("/v1/requests/{approved}/approve")))
-        .bearer_auth(&bob)
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let grants: Value = c
-        .get(server.url(&format!("/v1/grants?request_id={approved}")))
-        .bearer_auth(&alice)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let approve = server.url(&format!("/v1/requests/{approved}/approve"));
+    let (status, _) = post_json(&approve, &bob, serde_json::json!({})).await;
+    assert_eq!(status, 200);
+    let grants = server.url(&format!("/v1/grants?request_id={approved}"));
+    let grants = get_json(&grants, &alice).await;
     let grant = grants["items"][0]["id"].as_str().unwrap().to_string();
 
     // Dave (sre, neither the requester nor an approver, without powers) tries each.
@@ -543,10 +421,8 @@ async fn refused_reviews_cancellations_and_revocations_say_why() {
     let post = |path: String, fields: Vec<(&'static str, &'static str)>| {
         let mut form = vec![("csrf", csrf.clone()), ("back", "/".to_string())];
         form.extend(fields.into_iter().map(|(k, v)| (k, v.to_string())));
-        c.post(server.url(&path))
-            .header(COOKIE, &session)
-            .form(&form)
-            .send()
+        let (server, session) = (&server, &session);
+        async move { submit(server, session, &path, &form).await }
     };
     for (path, fields, says) in [
         (
@@ -565,7 +441,7 @@ async fn refused_reviews_cancellations_and_revocations_say_why() {
             "wicket:grants.revoke",
         ),
     ] {
-        let resp = post(path.clone(), fields).await.unwrap();
+        let resp = post(path.clone(), fields).await;
         assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{path}");
         let page = resp.text().await.unwrap();
         assert!(
@@ -583,32 +459,8 @@ async fn refused_reviews_cancellations_and_revocations_say_why() {
         );
     }
     // Nothing changed.
-    let state = |id: String| {
-        let c = c.clone();
-        let alice = alice.clone();
-        let url = server.url(&format!("/v1/requests/{id}"));
-        async move {
-            let v: Value = c
-                .get(url)
-                .bearer_auth(&alice)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            v["state"].as_str().unwrap().to_string()
-        }
-    };
-    assert_eq!(state(pending).await, "pending");
-    let g: Value = c
-        .get(server.url(&format!("/v1/grants/{grant}")))
-        .bearer_auth(&alice)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let request = get_json(&server.url(&format!("/v1/requests/{pending}")), &alice).await;
+    assert_eq!(request["state"], "pending", "{request}");
+    let g = get_json(&server.url(&format!("/v1/grants/{grant}")), &alice).await;
     assert_eq!(g["status"], "active", "{g}");
 }

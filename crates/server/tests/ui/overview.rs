@@ -31,8 +31,7 @@ async fn approvers_see_the_overview_charts_and_requesters_do_not() {
     .await;
     assert_eq!(status, 200, "{r}");
 
-    let bob = driver.browser().await;
-    bob.sign_in(&server.base, &bob_token).await;
+    let bob = driver.signed_in(&server.base, &bob_token).await;
     bob.click("a[href='/overview']").await;
     bob.wait_for("figure#requests-per-day svg").await;
     assert_eq!(bob.text("h1").await, "Overview");
@@ -47,13 +46,8 @@ async fn approvers_see_the_overview_charts_and_requesters_do_not() {
     );
     assert_eq!(bob.count("#requests-per-day rect.bar").await, 30);
     let label = bob
-        .client
-        .execute(
-            "return document.querySelector('#requests-per-day svg').getAttribute('aria-label')",
-            vec![],
-        )
-        .await
-        .unwrap();
+        .script("return document.querySelector('#requests-per-day svg').getAttribute('aria-label')")
+        .await;
     assert!(
         label
             .as_str()
@@ -61,14 +55,7 @@ async fn approvers_see_the_overview_charts_and_requesters_do_not() {
             .starts_with("Requests per day: 2 requests over 30 days"),
         "{label}"
     );
-    let rows = bob
-        .client
-        .execute(
-            "return Array.from(document.querySelectorAll('#top-roles table tbody tr')).map(r => r.textContent)",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let rows = bob.script("return Array.from(document.querySelectorAll('#top-roles table tbody tr')).map(r => r.textContent)").await;
     assert_eq!(rows, json!(["orders-db-read1", "orders-db-write1"]));
     // The week's window has seven bars.
     bob.click("nav.windows a[href='/overview?days=7']").await;
@@ -79,13 +66,10 @@ async fn approvers_see_the_overview_charts_and_requesters_do_not() {
     // On a phone nothing scrolls sideways: the charts shrink to the screen.
     bob.client.set_window_size(360, 740).await.unwrap();
     let overflow = bob
-        .client
-        .execute(
+        .script(
             "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
-            vec![],
         )
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         overflow.as_i64(),
         Some(0),
@@ -96,8 +80,7 @@ async fn approvers_see_the_overview_charts_and_requesters_do_not() {
     bob.close().await;
 
     // A requester who approves nothing and reads no audit sees neither link nor page.
-    let alice = driver.browser().await;
-    alice.sign_in(&server.base, &alice_token).await;
+    let alice = driver.signed_in(&server.base, &alice_token).await;
     assert_eq!(alice.count("a[href='/overview']").await, 0);
     alice.goto(&server.url("/overview")).await;
     let problem = alice

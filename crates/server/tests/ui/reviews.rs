@@ -45,8 +45,7 @@ async fn the_owner_revokes_and_certifies_from_the_reviews_page() {
     assert!(may_read_payments(&server.base, &alice_token).await);
 
     let driver = Driver::start().await;
-    let bob = driver.browser().await;
-    bob.sign_in(&server.base, &bob_token).await;
+    let bob = driver.signed_in(&server.base, &bob_token).await;
     // The schedule starts the campaign in the background: load the page until it shows.
     let sre = "li.item[data-decision=pending]";
     let started = Instant::now();
@@ -65,14 +64,7 @@ async fn the_owner_revokes_and_certifies_from_the_reviews_page() {
     assert!(bob.text("nav").await.contains("Reviews"));
 
     // Revoke group sre's binding, with a comment.
-    let id: String = bob
-        .client
-        .execute(
-            "return [...document.querySelectorAll('li.item')].find(e => e.textContent.includes('group:sre')).dataset.item;",
-            vec![],
-        )
-        .await
-        .unwrap()
+    let id: String = bob.script("return [...document.querySelectorAll('li.item')].find(e => e.textContent.includes('group:sre')).dataset.item;").await
         .as_str()
         .unwrap()
         .to_string();
@@ -108,8 +100,7 @@ async fn the_owner_revokes_and_certifies_from_the_reviews_page() {
     bob.close().await;
 
     // alice reviews nothing.
-    let alice = driver.browser().await;
-    alice.sign_in(&server.base, &alice_token).await;
+    let alice = driver.signed_in(&server.base, &alice_token).await;
     alice.goto(&server.url("/reviews")).await;
     let text = alice.wait_text("main", "the page", |t| !t.is_empty()).await;
     assert!(text.contains("No access reviews for you."), "{text}");

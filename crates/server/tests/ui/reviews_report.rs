@@ -5,32 +5,17 @@
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::header::COOKIE;
 use serde_json::Value;
 
 use crate::harness::{CONFIG, Server, spawn_server_with};
-use crate::http::{client, sign_in};
+use crate::http::{client, page as get, sign_in};
 use crate::reviews::REVIEWS;
 
 /// The `/reviews` page as the session `cookie` sees it.
 async fn page(server: &Server, cookie: &str) -> String {
-    let resp = client()
-        .get(server.url("/reviews"))
-        .header(COOKIE, cookie)
-        .send()
-        .await
-        .unwrap();
+    let resp = get(server, cookie, "/reviews").await;
     assert_eq!(resp.status(), StatusCode::OK);
     resp.text().await.unwrap()
-}
-
-async fn get(server: &Server, cookie: &str, path: &str) -> reqwest::Response {
-    client()
-        .get(server.url(path))
-        .header(COOKIE, cookie)
-        .send()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -56,6 +41,11 @@ async fn the_reviews_page_downloads_the_report_as_csv_and_json_with_its_session(
     let at = html.find(marker).unwrap() + marker.len();
     let id = html[at..].split('"').next().unwrap().to_string();
     let csv_link = format!("/reviews/{id}/report?format=csv");
+    let report = |format: &str| {
+        let (server, session) = (&server, &session);
+        let path = format!("/reviews/{id}/report?format={format}");
+        async move { get(server, session, &path).await }
+    };
     assert!(html.contains(&csv_link), "{html}");
     assert!(html.contains(&format!("/reviews/{id}/report?format=json")));
 
@@ -87,12 +77,7 @@ async fn the_reviews_page_downloads_the_report_as_csv_and_json_with_its_session(
     }
 
     // The JSON, the same campaign.
-    let resp = get(
-        &server,
-        &session,
-        &format!("/reviews/{id}/report?format=json"),
-    )
-    .await;
+    let resp = report("json").await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.headers()["content-type"], "application/json");
     assert!(
@@ -107,12 +92,7 @@ async fn the_reviews_page_downloads_the_report_as_csv_and_json_with_its_session(
     assert_eq!(v["items"].as_array().unwrap().len(), 2, "{v}");
 
     // A bad format names itself; an unknown campaign is a 404.
-    let resp = get(
-        &server,
-        &session,
-        &format!("/reviews/{id}/report?format=xml"),
-    )
-    .await;
+    let resp = report("xml").await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let text = resp.text().await.unwrap();
     assert!(text.contains("xml"), "{text}");
