@@ -10,6 +10,10 @@ use wicket_store::Store;
 use wicket_store::postgres::PgStore;
 use wicket_store::sqlite::SqliteStore;
 
+/// The allocator of the `wicket` binary, whose `audit verify` this measures.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(about = "audit log appends and verification")]
 struct Args {
