@@ -45,14 +45,37 @@ pub fn new_token() -> String {
     format!("wkt_{}", hex::encode(bytes))
 }
 
-/// The SHA-256 of a token, hex: what the store keeps and looks up by.
+/// The SHA-256 of a token, hex: what the store keeps and looks up by. Every API call hashes
+/// its token, so the hex is written from a table into one allocation (`hex::encode` collects
+/// a character at a time).
 pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for byte in Sha256::digest(token.as_bytes()) {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::new_id;
+
+    #[test]
+    fn a_token_hash_is_the_lowercase_hex_sha256() {
+        use sha2::{Digest, Sha256};
+        let token = "wkt_00ff";
+        assert_eq!(
+            super::token_hash(token),
+            hex::encode(Sha256::digest(token.as_bytes()))
+        );
+        // The SHA-256 of the empty string, as published.
+        assert_eq!(
+            super::token_hash(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
 
     #[test]
     fn ids_are_prefixed_unique_and_sorted_by_time() {

@@ -12,7 +12,6 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer};
@@ -220,21 +219,19 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathPar
     }
 }
 
-/// Refuses a path or query that holds a NUL (`%00`): no id, name or filter has one, and
+/// The refusal of a path or query that holds a NUL (`%00`): no id, name or filter has one, and
 /// PostgreSQL cannot even compare text holding one, so it would otherwise reach the store as
-/// an error of the database rather than of the request.
-pub async fn reject_nul(req: Request, next: Next) -> Response {
+/// an error of the database rather than of the request. `None` for every other request.
+pub fn nul_refusal(req: &Request) -> Option<Response> {
     let raw = req.uri().path_and_query().map_or("", |p| p.as_str());
-    if raw
-        .as_bytes()
+    raw.as_bytes()
         .windows(3)
         .any(|w| w.eq_ignore_ascii_case(b"%00"))
-    {
-        return ApiError::bad_request(
-            "invalid_uri",
-            "the path or query holds a NUL character (`%00`)",
-        )
-        .into_response();
-    }
-    next.run(req).await
+        .then(|| {
+            ApiError::bad_request(
+                "invalid_uri",
+                "the path or query holds a NUL character (`%00`)",
+            )
+            .into_response()
+        })
 }

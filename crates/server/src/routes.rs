@@ -13,8 +13,10 @@ mod ssh;
 mod tokens;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -70,9 +72,23 @@ pub fn router(app: App) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(axum::middleware::from_fn(crate::body::reject_nul))
-        .layer(axum::middleware::from_fn(crate::unread::close_unread))
+        .layer(axum::middleware::from_fn(edge))
         .with_state(app)
+}
+
+/// The one middleware layer every request passes (one layer costs a boxed future and a clone
+/// of the router per request, so both checks share it): a path or query holding a NUL is
+/// refused, and a response sent before its request's body was read to the end says
+/// `Connection: close`.
+async fn edge(req: Request, next: Next) -> Response {
+    let refusal = crate::body::nul_refusal(&req);
+    crate::unread::watch(req, |req| async move {
+        match refusal {
+            Some(refusal) => refusal,
+            None => next.run(req).await,
+        }
+    })
+    .await
 }
 
 async fn not_found() -> ApiError {

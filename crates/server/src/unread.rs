@@ -5,8 +5,9 @@
 //! 401 before the JSON is parsed), hyper stops reading and closes the connection once the
 //! response is written, because the rest of the body would be read as the next request. It
 //! does not say `Connection: close`, so a client that keeps connections alive may send its
-//! next request on a socket the server is closing and see it fail. This layer watches the body
-//! and adds the header whenever the body was left unread, so the client opens a new connection.
+//! next request on a socket the server is closing and see it fail. [`watch`], which the server's
+//! one middleware layer answers through (`crate::routes::edge`), watches the body and adds the
+//! header whenever the body was left unread, so the client opens a new connection.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -17,24 +18,27 @@ use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::Request;
 use axum::http::header::CONNECTION;
 use axum::http::{HeaderValue, Version};
-use axum::middleware::Next;
 use axum::response::Response;
 use http_body::{Frame, SizeHint};
 
-/// The middleware: adds `Connection: close` to the response when the request's body was not
-/// read to its end.
-pub async fn close_unread(req: Request, next: Next) -> Response {
+/// Answers `req` with `answer`, adding `Connection: close` when the body was not read to its
+/// end. The server's one middleware layer (`crate::routes::edge`) answers through this.
+pub async fn watch<F, Fut>(req: Request, answer: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Response>,
+{
     let (parts, body) = req.into_parts();
     // HTTP/2 ends a stream, never the connection, and forbids the header.
     if body.is_end_stream() || parts.version >= Version::HTTP_2 {
-        return next.run(Request::from_parts(parts, body)).await;
+        return answer(Request::from_parts(parts, body)).await;
     }
     let read = Arc::new(AtomicBool::new(false));
     let body = Body::new(Watched {
         inner: body,
         read: read.clone(),
     });
-    let mut response = next.run(Request::from_parts(parts, body)).await;
+    let mut response = answer(Request::from_parts(parts, body)).await;
     if !read.load(Ordering::Acquire) {
         response
             .headers_mut()
@@ -84,6 +88,7 @@ mod tests {
     use axum::Router;
     use axum::extract::DefaultBodyLimit;
     use axum::http::StatusCode;
+    use axum::middleware::Next;
     use axum::routing::post;
     use tower::ServiceExt;
 
@@ -95,7 +100,9 @@ mod tests {
             )
             .route("/ignore", post(|| async { StatusCode::UNAUTHORIZED }))
             .layer(DefaultBodyLimit::max(8))
-            .layer(axum::middleware::from_fn(close_unread))
+            .layer(axum::middleware::from_fn(|req: Request, next: Next| {
+                watch(req, |req| next.run(req))
+            }))
     }
 
     /// Sends `body` in chunks of four bytes, as a socket delivers it.
