@@ -61,7 +61,7 @@ impl<T: Checked> de::Visitor<'_> for Visit<T> {
     }
 }
 
-/// `Deserialize` for a [`Checked`] value: always from text, the form a query string has.
+/// `Deserialize` for a [`Checked`] value, asked for as text: the form a query string has.
 fn checked<'de, D: Deserializer<'de>, T: Checked>(d: D) -> Result<T, D::Error> {
     d.deserialize_str(Visit(PhantomData))
 }
