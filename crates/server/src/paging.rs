@@ -5,6 +5,7 @@
 //! items, by default all of them up to the cap, so that no default hides an item.
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::{Deserialize, Deserializer, de};
 
@@ -21,6 +22,50 @@ fn whole(s: &str) -> Option<i64> {
     s.parse().ok()
 }
 
+/// A number a query gives as text, checked once when read: [`Limit`] and [`After`] differ only
+/// in their rule and in what they say of a value that breaks it.
+trait Checked: Sized {
+    /// What a valid value is.
+    fn expecting(f: &mut fmt::Formatter<'_>) -> fmt::Result;
+    /// The value the text `s` gives, or why it gives none.
+    fn from_text(s: &str) -> Result<Self, String>;
+    /// The value the number `n` gives (a format that carries numbers), or why it gives none;
+    /// `None` when only text is read.
+    fn from_number(_: i64) -> Option<Result<Self, String>> {
+        None
+    }
+}
+
+/// Reads a [`Checked`] value.
+struct Visit<T>(PhantomData<T>);
+
+impl<T: Checked> de::Visitor<'_> for Visit<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        T::expecting(f)
+    }
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<T, E> {
+        match T::from_number(n) {
+            Some(read) => read.map_err(E::custom),
+            None => Err(E::invalid_type(de::Unexpected::Signed(n), &self)),
+        }
+    }
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<T, E> {
+        match T::from_number(i64::try_from(n).unwrap_or(i64::MAX)) {
+            Some(read) => read.map_err(E::custom),
+            None => Err(E::invalid_type(de::Unexpected::Unsigned(n), &self)),
+        }
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
+        T::from_text(s).map_err(E::custom)
+    }
+}
+
+/// `Deserialize` for a [`Checked`] value, asked for as text: the form a query string has.
+fn checked<'de, D: Deserializer<'de>, T: Checked>(d: D) -> Result<T, D::Error> {
+    d.deserialize_str(Visit(PhantomData))
+}
+
 /// A valid `limit`: 1 to [`MAX_LIMIT`].
 // INVARIANT: 1 <= self.0 <= MAX_LIMIT.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,38 +75,36 @@ impl Limit {
     pub fn get(self) -> i64 {
         self.0
     }
+
+    fn in_range(n: i64) -> Result<Limit, String> {
+        if (1..=MAX_LIMIT).contains(&n) {
+            Ok(Limit(n))
+        } else {
+            Err(format!("must be from 1 to {MAX_LIMIT}; got `{n}`"))
+        }
+    }
+}
+
+impl Checked for Limit {
+    fn expecting(f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a whole number from 1 to {MAX_LIMIT}")
+    }
+    fn from_text(s: &str) -> Result<Limit, String> {
+        match whole(s) {
+            Some(n) => Limit::in_range(n),
+            None => Err(format!(
+                "must be a whole number from 1 to {MAX_LIMIT}; got `{s}`"
+            )),
+        }
+    }
+    fn from_number(n: i64) -> Option<Result<Limit, String>> {
+        Some(Limit::in_range(n))
+    }
 }
 
 impl<'de> Deserialize<'de> for Limit {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Limit, D::Error> {
-        struct Visit;
-        impl de::Visitor<'_> for Visit {
-            type Value = Limit;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "a whole number from 1 to {MAX_LIMIT}")
-            }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Limit, E> {
-                if (1..=MAX_LIMIT).contains(&n) {
-                    Ok(Limit(n))
-                } else {
-                    Err(E::custom(format!(
-                        "must be from 1 to {MAX_LIMIT}; got `{n}`"
-                    )))
-                }
-            }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Limit, E> {
-                self.visit_i64(i64::try_from(n).unwrap_or(i64::MAX))
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Limit, E> {
-                match whole(s) {
-                    Some(n) => self.visit_i64(n),
-                    None => Err(E::custom(format!(
-                        "must be a whole number from 1 to {MAX_LIMIT}; got `{s}`"
-                    ))),
-                }
-            }
-        }
-        d.deserialize_str(Visit)
+        checked(d)
     }
 }
 
@@ -76,24 +119,23 @@ impl After {
     }
 }
 
+impl Checked for After {
+    fn expecting(f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the `seq` of an audit event, a whole number from 0")
+    }
+    fn from_text(s: &str) -> Result<After, String> {
+        match whole(s) {
+            Some(n) if n >= 0 => Ok(After(n)),
+            _ => Err(format!(
+                "must be the `seq` of an audit event, a whole number from 0; got `{s}`"
+            )),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for After {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<After, D::Error> {
-        struct Visit;
-        impl de::Visitor<'_> for Visit {
-            type Value = After;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("the `seq` of an audit event, a whole number from 0")
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<After, E> {
-                match whole(s) {
-                    Some(n) if n >= 0 => Ok(After(n)),
-                    _ => Err(E::custom(format!(
-                        "must be the `seq` of an audit event, a whole number from 0; got `{s}`"
-                    ))),
-                }
-            }
-        }
-        d.deserialize_str(Visit)
+        checked(d)
     }
 }
 

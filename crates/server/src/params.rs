@@ -7,7 +7,20 @@
 use wicket_core::subject::parse_name;
 use wicket_core::{Duration, Subject, Time, time};
 
+use crate::error::{ApiError, ApiResult};
 use crate::openapi::formats::MAX_ID;
+
+/// The query value `value`, when given, read by `parse`; what `parse` refuses is a 400
+/// `invalid_query` with its message.
+pub fn query<T, E: Into<String>>(
+    value: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> ApiResult<Option<T>> {
+    value
+        .map(parse)
+        .transpose()
+        .map_err(|e| ApiError::bad_request("invalid_query", e))
+}
 
 /// The user named by `s`, `user:NAME` or a bare `NAME`; a group or anything else is an error
 /// saying what to give instead.

@@ -17,7 +17,7 @@ use crate::body::QueryParams;
 use crate::error::ApiResult;
 use crate::openapi::errors::ErrorBody;
 use crate::openapi::formats;
-use crate::routes::audit::export::time_or_age;
+use crate::routes::audit::export::{optional_time_or_age, time_or_age};
 use wicket_engine::app::{App, now};
 
 use self::overview::{Overview, OverviewReport};
@@ -77,11 +77,7 @@ pub async fn usage(
     app.require_power(&caller.user, Power::AuditRead)?;
     let at = now();
     let since = time_or_age("since", q.since.as_deref().unwrap_or("30d"), at)?;
-    let until = q
-        .until
-        .as_deref()
-        .map(|t| time_or_age("until", t, at))
-        .transpose()?;
+    let until = optional_time_or_age("until", q.until.as_deref(), at)?;
     let mut report = Usage::default();
     let mut filter = AuditFilter {
         since: Some(since),

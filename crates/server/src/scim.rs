@@ -32,6 +32,8 @@ use wicket_engine::EngineError;
 use wicket_engine::app::App;
 use wicket_store::{DirGroup, DirUser};
 
+use self::discovery::{ResourceTypes, Schemas};
+
 /// The media type of every SCIM body.
 pub const MEDIA_TYPE: &str = "application/scim+json";
 /// The error message schema.
@@ -291,10 +293,10 @@ pub fn router(app: &App) -> Router<App> {
             "/ServiceProviderConfig",
             get(discovery::service_provider_config),
         )
-        .route("/ResourceTypes", get(discovery::resource_types))
-        .route("/ResourceTypes/{id}", get(discovery::resource_type))
-        .route("/Schemas", get(discovery::schemas))
-        .route("/Schemas/{id}", get(discovery::schema))
+        .route("/ResourceTypes", get(discovery::all::<ResourceTypes>))
+        .route("/ResourceTypes/{id}", get(discovery::one::<ResourceTypes>))
+        .route("/Schemas", get(discovery::all::<Schemas>))
+        .route("/Schemas/{id}", get(discovery::one::<Schemas>))
         .route("/Users", get(resource::list::<DirUser>).post(users::create))
         .route("/Users/.search", post(resource::search::<DirUser>))
         .route("/Users/{id}", one::<DirUser>())

@@ -71,6 +71,14 @@ fn string(description: &str) -> ObjectBuilder {
         .description(Some(description))
 }
 
+/// A string that matches `pattern`, shown with one `example`.
+fn matching(description: &str, pattern: &str, example: &str) -> RefOr<Schema> {
+    string(description)
+        .pattern(Some(pattern))
+        .examples([json!(example)])
+        .into()
+}
+
 macro_rules! formats {
     ($($(#[$doc:meta])* $name:ident => $schema:expr;)*) => {$(
         $(#[$doc])*
@@ -100,34 +108,27 @@ formats! {
         .max_length(Some(MAX_TICKET))
         .into();
     /// An action.
-    Action => string("an action, `service:verb`")
-        .pattern(Some(ACTION))
-        .examples([json!("db:select")])
-        .into();
+    Action => matching("an action, `service:verb`", ACTION, "db:select");
     /// A resource.
-    Resource => string(
+    Resource => matching(
         "a resource path: 1 to 64 segments separated by `/`, none empty, without `*`, whitespace or control characters",
-    )
-    .pattern(Some(RESOURCE))
-    .examples([json!("postgres/prod/orders")])
-    .into();
+        RESOURCE,
+        "postgres/prod/orders",
+    );
     /// A user name.
-    UserName => string("a user name: 1 to 128 letters, digits, `_`, `-`, `.` or `@`")
-        .pattern(Some(USER))
-        .examples([json!("alice")])
-        .into();
+    UserName => matching(
+        "a user name: 1 to 128 letters, digits, `_`, `-`, `.` or `@`",
+        USER,
+        "alice",
+    );
     /// A user, with or without the `user:` prefix.
-    UserRef => string("a user: `user:NAME` or a bare `NAME`")
-        .pattern(Some(USER_REF))
-        .examples([json!("user:alice")])
-        .into();
+    UserRef => matching("a user: `user:NAME` or a bare `NAME`", USER_REF, "user:alice");
     /// A duration.
-    Duration => string(
+    Duration => matching(
         "a positive duration of at most 366 days: `90s`, `30m`, `4h`, `7d`, `2w`, or days, hours, minutes and seconds in that order like `1h30m`",
-    )
-    .pattern(Some(DURATION))
-    .examples([json!("1h")])
-    .into();
+        DURATION,
+        "1h",
+    );
     /// A point in time.
     Time => string("an RFC 3339 time; wicket writes UTC with milliseconds")
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))

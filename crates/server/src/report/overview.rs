@@ -324,36 +324,15 @@ mod tests {
             &["db-read", "db-write"],
         ));
         o.observe(&created("r3", "2026-12-02T09:00:00Z", &["db-read"]));
-        // Decided after 60 s, 600 s and 6000 s.
-        o.observe(&event(
-            "request.approved",
-            "2026-12-01T13:01:00Z",
-            Some("r1"),
-            None,
-            serde_json::json!({}),
-        ));
-        o.observe(&event(
-            "request.denied",
-            "2026-12-01T14:10:00Z",
-            Some("r2"),
-            None,
-            serde_json::json!({}),
-        ));
-        o.observe(&event(
-            "request.approved",
-            "2026-12-02T10:40:00Z",
-            Some("r3"),
-            None,
-            serde_json::json!({}),
-        ));
-        // A decision on a request created before the window has no known wait.
-        o.observe(&event(
-            "request.approved",
-            "2026-12-02T11:00:00Z",
-            Some("r0"),
-            None,
-            serde_json::json!({}),
-        ));
+        // Decided after 60 s, 600 s and 6000 s; r0, created before the window, has no known wait.
+        for (kind, t, request) in [
+            ("request.approved", "2026-12-01T13:01:00Z", "r1"),
+            ("request.denied", "2026-12-01T14:10:00Z", "r2"),
+            ("request.approved", "2026-12-02T10:40:00Z", "r3"),
+            ("request.approved", "2026-12-02T11:00:00Z", "r0"),
+        ] {
+            o.observe(&event(kind, t, Some(request), None, serde_json::json!({})));
+        }
         // g1 lives from day 1 into day 2 and is revoked there; g2 lives on day 3 only.
         o.observe(&event("grant.activated", "2026-12-01T13:01:00Z", Some("r1"), Some("g1"),
             serde_json::json!({ "starts_at": "2026-12-01T13:01:00.000Z", "expires_at": "2026-12-03T13:00:00.000Z" })));

@@ -84,6 +84,16 @@ fn bad_param(name: &str, message: impl std::fmt::Display) -> ApiError {
     ApiError::bad_request("invalid_query", format!("`{name}`: {message}"))
 }
 
+/// The query value `name`, when given, read by `parse`; what `parse` refuses is a
+/// [`bad_param`] naming it.
+fn param<T, E: std::fmt::Display>(
+    name: &str,
+    value: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> ApiResult<Option<T>> {
+    value.map(parse).transpose().map_err(|e| bad_param(name, e))
+}
+
 #[utoipa::path(
     get,
     path = "/v1/audit",
@@ -108,16 +118,8 @@ pub async fn list(
 ) -> ApiResult<Response> {
     app.require_power(&caller.user, Power::AuditRead)?;
     let at = wicket_engine::app::now();
-    let since = q
-        .since
-        .as_deref()
-        .map(|t| export::time_or_age("since", t, at))
-        .transpose()?;
-    let until = q
-        .until
-        .as_deref()
-        .map(|t| export::time_or_age("until", t, at))
-        .transpose()?;
+    let since = export::optional_time_or_age("since", q.since.as_deref(), at)?;
+    let until = export::optional_time_or_age("until", q.until.as_deref(), at)?;
     for (name, id) in [("request_id", &q.request_id), ("grant_id", &q.grant_id)] {
         if let Some(id) = id {
             params::id(name, id).map_err(|e| ApiError::bad_request("invalid_query", e))?;
@@ -256,27 +258,13 @@ pub async fn anomalies(
     QueryParams(q): QueryParams<AnomalyQuery>,
 ) -> ApiResult<Json<Items<Anomaly>>> {
     app.require_power(&caller.user, Power::AuditRead)?;
-    let severity = q
-        .severity
-        .as_deref()
-        .map(Severity::parse)
-        .transpose()
-        .map_err(|e| bad_param("severity", e))?;
-    let since = q
-        .since
-        .as_deref()
-        .map(params::time)
-        .transpose()
-        .map_err(|e| bad_param("since", e))?;
-    let subject = q
-        .subject
-        .as_deref()
-        .map(|s| {
-            params::user_ref(s)
-                .map(|u| format!("user:{u}"))
-                .map_err(|e| bad_param("subject", format!("anomalies are about users: {e}")))
-        })
-        .transpose()?;
+    let severity = param("severity", q.severity.as_deref(), Severity::parse)?;
+    let since = param("since", q.since.as_deref(), params::time)?;
+    let subject = param("subject", q.subject.as_deref(), |s| {
+        params::user_ref(s)
+            .map(|u| format!("user:{u}"))
+            .map_err(|e| format!("anomalies are about users: {e}"))
+    })?;
     if let Some(g) = &q.grant {
         params::id("grant", g).map_err(|e| ApiError::bad_request("invalid_query", e))?;
     }

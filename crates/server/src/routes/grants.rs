@@ -80,12 +80,7 @@ pub async fn list(
     caller: Caller,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> ApiResult<Json<Items<GrantView>>> {
-    let status = q
-        .status
-        .as_deref()
-        .map(GrantStatus::parse)
-        .transpose()
-        .map_err(|e| ApiError::bad_request("invalid_query", e))?;
+    let status = crate::params::query(q.status.as_deref(), GrantStatus::parse)?;
     let all = sees_all(&app, &caller.user);
     if let Some(id) = &q.request_id {
         crate::params::id("request_id", id)

@@ -144,12 +144,7 @@ pub async fn list(
     caller: Caller,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> ApiResult<Json<Items<RequestView>>> {
-    let state = q
-        .state
-        .as_deref()
-        .map(RequestState::parse)
-        .transpose()
-        .map_err(|e| ApiError::bad_request("invalid_query", e))?;
+    let state = params::query(q.state.as_deref(), RequestState::parse)?;
     let all_power = app.has_power(&caller.user, Power::RequestsRead);
     let requester = if q.mine == Some(true) {
         Some(caller.user.clone())

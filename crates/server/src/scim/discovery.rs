@@ -69,22 +69,6 @@ fn resource_types_of(base: &str) -> Vec<Value> {
         .collect()
 }
 
-pub async fn resource_types(State(app): State<App>, headers: HeaderMap) -> Response {
-    list(resource_types_of(&base_url(&app, &headers)))
-}
-
-pub async fn resource_type(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> ScimResult<Response> {
-    resource_types_of(&base_url(&app, &headers))
-        .into_iter()
-        .find(|r| r["id"] == id.as_str())
-        .map(|r| scim_json(StatusCode::OK, &r))
-        .ok_or_else(|| ScimError::not_found(format!("no resource type `{id}`")))
-}
-
 fn schemas_of(base: &str) -> Vec<Value> {
     let mut all: Vec<Value> = serde_json::from_str(SCHEMAS).unwrap_or_default();
     for s in &mut all {
@@ -94,20 +78,49 @@ fn schemas_of(base: &str) -> Vec<Value> {
     all
 }
 
-pub async fn schemas(State(app): State<App>, headers: HeaderMap) -> Response {
-    list(schemas_of(&base_url(&app, &headers)))
+/// What the server describes itself with, listed whole or one by `id`: its resource types
+/// and their schemas.
+pub trait Catalog {
+    /// What messages call one (`schema`).
+    const NOUN: &'static str;
+    /// Every entry, located under `base`.
+    fn entries(base: &str) -> Vec<Value>;
 }
 
-pub async fn schema(
+/// `/ResourceTypes`.
+pub struct ResourceTypes;
+
+impl Catalog for ResourceTypes {
+    const NOUN: &'static str = "resource type";
+    fn entries(base: &str) -> Vec<Value> {
+        resource_types_of(base)
+    }
+}
+
+/// `/Schemas`.
+pub struct Schemas;
+
+impl Catalog for Schemas {
+    const NOUN: &'static str = "schema";
+    fn entries(base: &str) -> Vec<Value> {
+        schemas_of(base)
+    }
+}
+
+pub async fn all<C: Catalog>(State(app): State<App>, headers: HeaderMap) -> Response {
+    list(C::entries(&base_url(&app, &headers)))
+}
+
+pub async fn one<C: Catalog>(
     State(app): State<App>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ScimResult<Response> {
-    schemas_of(&base_url(&app, &headers))
+    C::entries(&base_url(&app, &headers))
         .into_iter()
-        .find(|s| s["id"] == id.as_str())
-        .map(|s| scim_json(StatusCode::OK, &s))
-        .ok_or_else(|| ScimError::not_found(format!("no schema `{id}`")))
+        .find(|e| e["id"] == id.as_str())
+        .map(|e| scim_json(StatusCode::OK, &e))
+        .ok_or_else(|| ScimError::not_found(format!("no {} `{id}`", C::NOUN)))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Resources as JSON documents: rendering a directory entry with its `id`, `schemas` and
 //! `meta`, finding attributes by name as SCIM does (any case, with or without the schema's
-//! URN), and keeping only the attributes a client asked for.
+//! URN), keeping only the attributes a client asked for, and checking that a message body
+//! (`PatchOp`, `SearchRequest`) declares its schema.
 
 use axum::http::HeaderMap;
 use axum::http::header::HOST;
@@ -40,6 +41,30 @@ pub fn meta(kind: &str, location: String, created: Time, modified: Time, version
         "location": location,
         "version": format!("W/\"{version}\""),
     })
+}
+
+/// `body` as a message of the API schema `schema` (RFC 7644 §3.1): an object whose `schemas`
+/// names it. Errors call it a `kind` (`PatchOp`) and `what` (`a PATCH body`).
+pub fn message<'a>(
+    body: &'a Value,
+    schema: &str,
+    kind: &str,
+    what: &str,
+) -> ScimResult<&'a Map<String, Value>> {
+    let obj = body
+        .as_object()
+        .ok_or_else(|| ScimError::bad("invalidSyntax", format!("not a {kind}")))?;
+    let declared = obj
+        .get("schemas")
+        .and_then(Value::as_array)
+        .is_some_and(|s| s.iter().any(|x| x.as_str() == Some(schema)));
+    if !declared {
+        return Err(ScimError::bad(
+            "invalidSyntax",
+            format!("{what} declares `schemas: [\"{schema}\"]`"),
+        ));
+    }
+    Ok(obj)
 }
 
 /// `name` without the core schema's URN prefix (`urn:...:User:userName` is `userName`).

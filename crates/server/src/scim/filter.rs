@@ -118,22 +118,27 @@ impl Parser<'_> {
         matches!(self.peek(), Some(Token::Word(w)) if w.eq_ignore_ascii_case(word))
     }
 
-    fn or(&mut self) -> Result<Filter, ScimError> {
-        let mut left = self.and()?;
-        while self.keyword("or") {
+    /// `operand (word operand)*`, joined from the left.
+    fn joined(
+        &mut self,
+        word: &str,
+        operand: fn(&mut Self) -> Result<Filter, ScimError>,
+        join: fn(Box<Filter>, Box<Filter>) -> Filter,
+    ) -> Result<Filter, ScimError> {
+        let mut left = operand(self)?;
+        while self.keyword(word) {
             self.at += 1;
-            left = Filter::Or(Box::new(left), Box::new(self.and()?));
+            left = join(Box::new(left), Box::new(operand(self)?));
         }
         Ok(left)
     }
 
+    fn or(&mut self) -> Result<Filter, ScimError> {
+        self.joined("or", Self::and, Filter::Or)
+    }
+
     fn and(&mut self) -> Result<Filter, ScimError> {
-        let mut left = self.unary()?;
-        while self.keyword("and") {
-            self.at += 1;
-            left = Filter::And(Box::new(left), Box::new(self.unary()?));
-        }
-        Ok(left)
+        self.joined("and", Self::unary, Filter::And)
     }
 
     fn unary(&mut self) -> Result<Filter, ScimError> {

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::document::{names, project};
+use super::document::{message, names, project};
 use super::filter::{self, Filter};
 use super::{ScimError, ScimResult, scim_json};
 
@@ -82,19 +82,7 @@ impl Listing {
 
     /// From a `SearchRequest` body (`POST /Users/.search`).
     pub fn from_search(body: &Value, schema: &str) -> ScimResult<Listing> {
-        let obj = body
-            .as_object()
-            .ok_or_else(|| ScimError::bad("invalidSyntax", "not a SearchRequest"))?;
-        let declared = obj
-            .get("schemas")
-            .and_then(Value::as_array)
-            .is_some_and(|s| s.iter().any(|x| x.as_str() == Some(SEARCH_SCHEMA)));
-        if !declared {
-            return Err(ScimError::bad(
-                "invalidSyntax",
-                format!("a search body declares `schemas: [\"{SEARCH_SCHEMA}\"]`"),
-            ));
-        }
+        let obj = message(body, SEARCH_SCHEMA, "SearchRequest", "a search body")?;
         let int = |name: &str| -> ScimResult<Option<i64>> {
             match super::document::get(obj, name) {
                 None | Some(Value::Null) => Ok(None),

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::document::{key_of, short_name};
+use super::document::{key_of, message, short_name};
 use super::filter::{self, Filter};
 use super::{ScimError, ScimResult};
 
@@ -77,19 +77,7 @@ pub fn apply(
     schema: &str,
     read_only: &[&str],
 ) -> ScimResult<()> {
-    let obj = body
-        .as_object()
-        .ok_or_else(|| ScimError::bad("invalidSyntax", "not a PatchOp"))?;
-    let declared = obj
-        .get("schemas")
-        .and_then(Value::as_array)
-        .is_some_and(|s| s.iter().any(|x| x.as_str() == Some(PATCH_SCHEMA)));
-    if !declared {
-        return Err(ScimError::bad(
-            "invalidSyntax",
-            format!("a PATCH body declares `schemas: [\"{PATCH_SCHEMA}\"]`"),
-        ));
-    }
+    let obj = message(body, PATCH_SCHEMA, "PatchOp", "a PATCH body")?;
     let ops = super::document::get(obj, "Operations")
         .and_then(Value::as_array)
         .ok_or_else(|| ScimError::bad("invalidSyntax", "a PATCH body has `Operations`, a list"))?;

@@ -1,11 +1,21 @@
-//! Small pieces every page uses: times, countdowns, status badges, and the link from an API
-//! error code to the form field it concerns.
+//! Small pieces every page uses: times, countdowns, status badges, a step's approvers, and the
+//! link from an API error code to the form field it concerns.
 
 use axum::http::StatusCode;
 use maud::{Markup, html};
+use wicket_core::config::Step;
 use wicket_core::{Time, time};
 
 use crate::error::ApiError;
+
+/// A step's approvers (`user:NAME`, `group:NAME`) joined by `sep`.
+pub fn approvers(step: &Step, sep: &str) -> String {
+    step.approvers
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(sep)
+}
 
 /// A time as people read it, machine-readable in `datetime`.
 pub fn when(t: Time) -> Markup {

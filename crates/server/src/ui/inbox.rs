@@ -10,7 +10,7 @@ use wicket_store::RequestFilter;
 
 use super::error::{UiError, UiResult};
 use super::extract::{Posted, Viewer, viewer};
-use super::fmt::{Problem, countdown, rich, when};
+use super::fmt::{Problem, approvers, countdown, rich, when};
 use super::layout::{Chrome, Nav, page, respond};
 use super::login::unauthenticated;
 use super::parts::{facts, review_form, steps};
@@ -119,13 +119,7 @@ fn outcome(app: &App, r: &Request, verdict: Verdict) -> String {
                 .config
                 .policy(&r.policy)
                 .and_then(|p| p.steps_for(r.extends.is_some()).get(r.step as usize))
-                .map(|s| {
-                    s.approvers
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
+                .map(|s| approvers(s, ", "))
                 .unwrap_or_default();
             format!(
                 "Approved your step of request {}; step {} waits for {next}.",

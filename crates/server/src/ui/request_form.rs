@@ -7,7 +7,7 @@ use wicket_core::Duration;
 use wicket_core::config::Policy;
 
 use super::extract::FormData;
-use super::fmt::{Problem, Slot, form_problem};
+use super::fmt::{Problem, Slot, approvers, form_problem};
 use super::layout::csrf_field;
 use wicket_engine::app::App;
 
@@ -40,17 +40,7 @@ fn approvals(p: &Policy) -> String {
     if p.steps.is_empty() {
         return "approved at once, no approval steps".into();
     }
-    let steps: Vec<String> = p
-        .steps
-        .iter()
-        .map(|s| {
-            s.approvers
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(" or ")
-        })
-        .collect();
+    let steps: Vec<String> = p.steps.iter().map(|s| approvers(s, " or ")).collect();
     format!("approval by {}", steps.join(", then "))
 }
 

@@ -38,6 +38,11 @@ pub fn time_or_age(key: &str, text: &str, now: Time) -> ApiResult<Time> {
     Ok(now - age)
 }
 
+/// [`time_or_age`] of `text` when it is given.
+pub fn optional_time_or_age(key: &str, text: Option<&str>, now: Time) -> ApiResult<Option<Time>> {
+    text.map(|t| time_or_age(key, t, now)).transpose()
+}
+
 /// The streamed body: pages of `filter` (its `after` moving on), each event a line.
 pub fn jsonl(store: Arc<dyn Store>, filter: AuditFilter) -> Response {
     let pages = futures_util::stream::unfold(Some(filter), move |state| {
