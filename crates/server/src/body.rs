@@ -13,9 +13,9 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::de::{DeserializeOwned, Error as _};
+use serde::de::{DeserializeOwned, Visitor};
 use serde::{Deserialize, Deserializer};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::ApiError;
 
@@ -159,15 +159,32 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
 }
 
 /// A JSON object read as `T`, for an object nested in a body (serde would read a struct from
-/// an array too).
+/// an array too). Read in place, as a map: no intermediate JSON value per object, which a
+/// batch of a thousand checks would otherwise build and copy.
+#[derive(Debug)]
 pub struct Object<T>(pub T);
 
-impl<'de, T: DeserializeOwned> Deserialize<'de> for Object<T> {
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Object<T>, D::Error> {
-        let map = Map::<String, Value>::deserialize(d)?;
-        T::deserialize(Value::Object(map))
-            .map(Object)
-            .map_err(D::Error::custom)
+        T::deserialize(MapOnly(d)).map(Object)
+    }
+}
+
+/// A deserializer that reads only a map, whatever its reader asks for: a struct from an array
+/// is then an invalid type, named as such.
+struct MapOnly<D>(D);
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for MapOnly<D> {
+    type Error = D::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_map(visitor)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        identifier ignored_any
     }
 }
 
@@ -234,4 +251,56 @@ pub fn nul_refusal(req: &Request) -> Option<Response> {
             )
             .into_response()
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Pair {
+        a: String,
+        b: Option<u8>,
+    }
+
+    fn read(json: &str) -> Result<Vec<Object<Pair>>, String> {
+        serde_json::from_str::<Vec<Object<Pair>>>(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_nested_object_is_read_as_its_struct() {
+        let got = read(r#"[{"a": "x", "b": 2}, {"a": "y"}]"#).unwrap();
+        let got: Vec<Pair> = got.into_iter().map(|Object(p)| p).collect();
+        assert_eq!(
+            got,
+            [
+                Pair {
+                    a: "x".into(),
+                    b: Some(2)
+                },
+                Pair {
+                    a: "y".into(),
+                    b: None
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_nested_array_or_scalar_is_refused_though_serde_reads_a_struct_from_an_array() {
+        assert!(serde_json::from_str::<Vec<Pair>>(r#"[["x", 2]]"#).is_ok());
+        for json in [r#"[["x", 2]]"#, r#"["x"]"#, "[1]", "[null]"] {
+            let e = read(json).unwrap_err();
+            assert!(e.contains("invalid type"), "{json}: {e}");
+        }
+    }
+
+    #[test]
+    fn unknown_and_missing_fields_in_a_nested_object_are_named() {
+        let e = read(r#"[{"a": "x", "c": 1}]"#).unwrap_err();
+        assert!(e.contains("unknown field `c`"), "{e}");
+        let e = read(r#"[{"b": 1}]"#).unwrap_err();
+        assert!(e.contains("missing field `a`"), "{e}");
+    }
 }
