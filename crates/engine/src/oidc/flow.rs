@@ -13,14 +13,13 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::pending::{admit, locked};
 use super::verify::{Refusal, Verified};
 use super::{Discovery, Oidc};
 use crate::web_sessions::random_secret;
 
 /// How long a person has to sign in at the provider.
 const PENDING_FOR: Duration = Duration::from_secs(600);
-/// Sign-ins under way beyond this push out the oldest.
-const MAX_PENDING: usize = 10_000;
 
 struct Pending {
     nonce: String,
@@ -114,22 +113,8 @@ impl Oidc {
             random_secret(),
         );
         let url = self.authorize_url(&d, &state, &nonce, &verifier);
-        let mut pending = self
-            .inner
-            .flows
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        pending.retain(|_, p| p.began.elapsed() < PENDING_FOR);
-        if pending.len() >= MAX_PENDING
-            && let Some(oldest) = pending
-                .iter()
-                .min_by_key(|(_, p)| p.began)
-                .map(|(k, _)| k.clone())
-        {
-            pending.remove(&oldest);
-        }
-        pending.insert(
+        admit(
+            &mut locked(&self.inner.flows.pending),
             state,
             Pending {
                 nonce,
@@ -138,6 +123,8 @@ impl Oidc {
                 binding: hash(&binding),
                 began: Instant::now(),
             },
+            |p| p.began.elapsed() >= PENDING_FOR,
+            |p| p.began,
         );
         Ok(Begun { url, binding })
     }
@@ -150,13 +137,7 @@ impl Oidc {
         code: &str,
         binding: &str,
     ) -> Result<(Verified, String), Refusal> {
-        let pending = self
-            .inner
-            .flows
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(state);
+        let pending = locked(&self.inner.flows.pending).remove(state);
         let Some(p) = pending else {
             return Err(Refusal::new(
                 "state_mismatch",
