@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod limits;
 pub mod metrics;
 pub mod monitor;
+mod new_file;
 pub mod notify;
 pub mod of_kind;
 pub mod oidc;
