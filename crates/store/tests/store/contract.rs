@@ -109,6 +109,14 @@ pub fn token(id: &str, user: &str, hash: &str, created_by: &str) -> TokenRecord 
     }
 }
 
+/// Grant `id` as stored; gone is an error.
+pub async fn stored_grant(
+    store: &dyn Store,
+    id: &str,
+) -> Result<Grant, Box<dyn Error + Send + Sync>> {
+    Ok(store.get_grant(id).await?.ok_or("grant vanished")?)
+}
+
 /// The changes that write `request` over the stored version `expected_version`.
 pub fn update(request: Request, expected_version: i64) -> Changes {
     Changes {
@@ -420,7 +428,7 @@ pub async fn second_revocation_is_a_conflict(store: Shared) -> TestResult {
         "{result:?}"
     );
     assert_eq!(store.audit_head().await?, head);
-    let stored = store.get_grant(&g.id).await?.ok_or("grant vanished")?;
+    let stored = stored_grant(&*store, &g.id).await?;
     assert_eq!(
         (
             stored.revoked_at,
@@ -457,14 +465,7 @@ pub async fn an_extension_moves_the_end_it_read_only(store: Shared) -> TestResul
     let end = g.expires_at;
     let later = end + Span::minutes(30);
     store.commit(extend(end, later)).await?;
-    assert_eq!(
-        store
-            .get_grant(&g.id)
-            .await?
-            .ok_or("grant vanished")?
-            .expires_at,
-        later
-    );
+    assert_eq!(stored_grant(&*store, &g.id).await?.expires_at, later);
     assert!(
         store
             .live_grants(later - Span::seconds(1))
@@ -489,14 +490,7 @@ pub async fn an_extension_moves_the_end_it_read_only(store: Shared) -> TestResul
         is_conflict(&revoked, "revoked or changed meanwhile"),
         "{revoked:?}"
     );
-    assert_eq!(
-        store
-            .get_grant(&g.id)
-            .await?
-            .ok_or("grant vanished")?
-            .expires_at,
-        later
-    );
+    assert_eq!(stored_grant(&*store, &g.id).await?.expires_at, later);
     // The extension request's grant id reads back.
     let mut ext = request("alice", t0() + Span::minutes(1));
     ext.id = "req_extension".into();

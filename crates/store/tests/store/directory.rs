@@ -136,40 +136,31 @@ pub async fn directory_names_are_unique_versions_current_and_members_real(
             "identity.user.created",
         ))
         .await?;
-    refused(
-        store
-            .write_directory(write(
-                vec![dir_user("u2", "ann")],
-                vec![],
-                "identity.user.created",
-            ))
-            .await,
-        "a taken name was accepted",
-        |m| m.contains("`ann` is taken"),
-    )?;
-    // A write over a version that moved meanwhile (two providers' requests racing).
-    refused(
-        store
-            .write_directory(write(
-                vec![dir_user("u1", "ann")],
-                vec![],
-                "identity.user.updated",
-            ))
-            .await,
-        "a stale version was written",
-        |m| m.ends_with(wicket_store::directory::STALE),
-    )?;
-    refused(
-        store
-            .write_directory(write(
+    let refusals: [(DirectoryWrite, &str, fn(&str) -> bool); 3] = [
+        (
+            write(vec![dir_user("u2", "ann")], vec![], "identity.user.created"),
+            "a taken name was accepted",
+            |m| m.contains("`ann` is taken"),
+        ),
+        // A write over a version that moved meanwhile (two providers' requests racing).
+        (
+            write(vec![dir_user("u1", "ann")], vec![], "identity.user.updated"),
+            "a stale version was written",
+            |m| m.ends_with(wicket_store::directory::STALE),
+        ),
+        (
+            write(
                 vec![],
                 vec![dir_group("g1", "sre", &["u1", "nobody"])],
                 "identity.group.created",
-            ))
-            .await,
-        "a member that is no user was accepted",
-        |m| m.contains("`nobody` is no user"),
-    )?;
+            ),
+            "a member that is no user was accepted",
+            |m| m.contains("`nobody` is no user"),
+        ),
+    ];
+    for (w, accepted, says) in refusals {
+        refused(store.write_directory(w).await, accepted, says)?;
+    }
     // Nothing of a refused write stays, its events included.
     let d = store.read_directory().await?;
     assert_eq!(d.users.len(), 1);

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use chrono::Duration as Span;
 use sqlx::{Connection, PgConnection};
-use wicket_core::Grant;
 use wicket_core::workflow::Changes;
+use wicket_core::{Grant, Request};
 use wicket_store::postgres::PgStore;
 use wicket_store::{Change, ChangeFeed, Store};
 use wicket_testkit::TestDb;
@@ -134,6 +134,32 @@ async fn watched() -> Result<Option<(Db, Box<dyn ChangeFeed>)>, Box<dyn Error + 
     Ok(Some((db, feed)))
 }
 
+/// Inserts `r` with grant `g` through `writer`, and checks that `feed` announces both.
+async fn insert_announced(
+    writer: &PgStore,
+    feed: &mut Box<dyn ChangeFeed>,
+    r: &Request,
+    g: &Grant,
+) -> TestResult {
+    insert_with_grants(writer, r, std::slice::from_ref(g)).await?;
+    let within = Duration::from_secs(30);
+    assert_eq!(
+        next(feed, within).await?,
+        Change::Request {
+            id: r.id.clone(),
+            version: 1
+        }
+    );
+    assert_eq!(
+        next(feed, within).await?,
+        Change::Grant {
+            id: g.id.clone(),
+            revoked: false
+        }
+    );
+    Ok(())
+}
+
 /// The next change, or an error after `wait`.
 async fn next(
     feed: &mut Box<dyn ChangeFeed>,
@@ -158,21 +184,7 @@ async fn the_feed_announces_committed_changes_by_id() -> TestResult {
 
     let r = request("alice", t0());
     let g: Grant = grant(&r, "orders-db-read", t0(), t0() + Span::hours(1));
-    insert_with_grants(&writer, &r, std::slice::from_ref(&g)).await?;
-    assert_eq!(
-        next(&mut feed, within).await?,
-        Change::Request {
-            id: r.id.clone(),
-            version: 1
-        }
-    );
-    assert_eq!(
-        next(&mut feed, within).await?,
-        Change::Grant {
-            id: g.id.clone(),
-            revoked: false
-        }
-    );
+    insert_announced(&writer, &mut feed, &r, &g).await?;
 
     writer
         .commit(revoke(&g.id, t0() + Span::minutes(1), "security", "done"))
@@ -243,21 +255,7 @@ async fn the_feed_announces_committed_changes_by_id() -> TestResult {
         user: "bob".into(),
         ..ended
     };
-    insert_with_grants(&writer, &r2, std::slice::from_ref(&ended)).await?;
-    assert_eq!(
-        next(&mut feed, within).await?,
-        Change::Request {
-            id: r2.id.clone(),
-            version: 1
-        }
-    );
-    assert_eq!(
-        next(&mut feed, within).await?,
-        Change::Grant {
-            id: ended.id.clone(),
-            revoked: false
-        }
-    );
+    insert_announced(&writer, &mut feed, &r2, &ended).await?;
     assert_eq!(
         writer
             .record_expiries(t0() + Span::hours(1), 10)

@@ -8,7 +8,9 @@ use wicket_core::workflow::Changes;
 use wicket_store::{AuditFilter, ReviewWrite, StoreError, Suspension};
 
 use crate::TestResult;
-use crate::contract::{Shared, activated, event, grant, insert, refused, request, revocation, t0};
+use crate::contract::{
+    Shared, activated, event, grant, insert, refused, request, revocation, stored_grant, t0,
+};
 
 fn item(campaign: &str, id: &str, subject: &str, grant_id: Option<&str>) -> ReviewItem {
     ReviewItem {
@@ -122,14 +124,7 @@ pub async fn access_reviews_read_back_decide_once_and_suspend(store: Shared) -> 
         .await?
         .ok_or("campaign vanished")?;
     assert_eq!(read.items, vec![decided(&c.items[0]), decided(&c.items[1])]);
-    assert_eq!(
-        store
-            .get_grant(&g.id)
-            .await?
-            .ok_or("grant vanished")?
-            .revoked_at,
-        Some(at)
-    );
+    assert_eq!(stored_grant(&*store, &g.id).await?.revoked_at, Some(at));
     let suspended = store.suspensions().await?;
     assert_eq!(suspended.len(), 1);
     assert_eq!(suspended[0].subject, "group:sre");
