@@ -2,7 +2,7 @@
 
 use wicket_core::{Anomaly, Severity};
 
-use super::{Columns, Conn, Statement, Value, fetch_all_decoded, insert_row};
+use super::{Columns, Conn, Statement, Value, fetch_all_decoded, insert_new};
 use crate::StoreError;
 use crate::filter::AnomalyFilter;
 
@@ -20,10 +20,7 @@ pub(crate) async fn insert<C: Conn>(conn: &mut C, a: &Anomaly) -> Result<(), Sto
         a.grant_id.as_deref().into(),
         a.summary.as_str().into(),
     ];
-    insert_row(conn, "anomalies", COLUMNS, values, || {
-        format!("anomaly `{}` already exists", a.id)
-    })
-    .await
+    insert_new(conn, "anomalies", COLUMNS, values, "anomaly", &a.id).await
 }
 
 /// Anomalies matching `f` (severity exactly, `since` inclusive), newest first.

@@ -105,3 +105,19 @@ pub(crate) async fn insert_row<'a, C: Conn>(
         .map_err(|e| conflict_if_unique(e, taken))?;
     Ok(())
 }
+
+/// [`insert_row`] of a new record, `what` (such as "grant") with id `id`: an id already
+/// taken is a conflict saying "{what} `{id}` already exists".
+pub(crate) async fn insert_new<'a, C: Conn>(
+    conn: &mut C,
+    table: &str,
+    columns: &str,
+    values: impl IntoIterator<Item = Value<'a>>,
+    what: &str,
+    id: &str,
+) -> Result<(), StoreError> {
+    insert_row(conn, table, columns, values, || {
+        format!("{what} `{id}` already exists")
+    })
+    .await
+}

@@ -7,7 +7,7 @@ use wicket_core::{Grant, Time};
 
 use super::{
     Columns, Conn, Statement, Value, change_one, fetch_all_decoded, fetch_optional_decoded,
-    insert_row,
+    insert_new,
 };
 use crate::StoreError;
 use crate::filter::GrantFilter;
@@ -33,10 +33,7 @@ pub(crate) async fn insert<C: Conn>(conn: &mut C, new: &NewGrant) -> Result<(), 
         new.activation_recorded.into(),
     ];
     let columns = format!("{COLUMNS}, activation_recorded");
-    insert_row(conn, "grants", &columns, values, || {
-        format!("grant `{}` already exists", g.id)
-    })
-    .await
+    insert_new(conn, "grants", &columns, values, "grant", &g.id).await
 }
 
 /// Revokes a grant that is not revoked yet; a missing or already revoked grant is a conflict.

@@ -8,7 +8,7 @@ use wicket_core::{Duration, Request, RequestState, Time};
 use super::columns::step;
 use super::{
     Columns, Conn, Statement, Value, change_one, fetch_all_decoded, fetch_optional_decoded,
-    insert_row,
+    insert_new,
 };
 use crate::StoreError;
 use crate::filter::RequestFilter;
@@ -57,10 +57,7 @@ fn fields(r: &Request) -> [Value<'_>; 17] {
 /// Inserts a new request (its reviews are written separately).
 pub(crate) async fn insert<C: Conn>(conn: &mut C, r: &Request) -> Result<(), StoreError> {
     let values = std::iter::once(r.id.as_str().into()).chain(fields(r));
-    insert_row(conn, "requests", COLUMNS, values, || {
-        format!("request `{}` already exists", r.id)
-    })
-    .await
+    insert_new(conn, "requests", COLUMNS, values, "request", &r.id).await
 }
 
 /// Writes `r` over the stored request only if that is still at `expected_version`.

@@ -3,7 +3,7 @@
 use wicket_core::{Time, TokenRecord};
 
 use super::{
-    Columns, Conn, Statement, Value, fetch_all_decoded, fetch_optional_decoded, insert_row,
+    Columns, Conn, Statement, Value, fetch_all_decoded, fetch_optional_decoded, insert_new,
 };
 use crate::StoreError;
 
@@ -21,10 +21,7 @@ pub(crate) async fn insert<C: Conn>(conn: &mut C, t: &TokenRecord) -> Result<(),
         t.revoked_at.into(),
     ];
     // Names the id only: the hash is a credential's fingerprint and stays out of messages.
-    insert_row(conn, "tokens", COLUMNS, values, || {
-        format!("token `{}` already exists", t.id)
-    })
-    .await
+    insert_new(conn, "tokens", COLUMNS, values, "token", &t.id).await
 }
 
 /// Marks token `id` revoked at `at`, unless it already is (the first revocation stands).
