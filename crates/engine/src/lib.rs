@@ -33,6 +33,9 @@ pub mod run;
 pub mod slack;
 pub mod ssh;
 pub mod tail;
+#[cfg(test)]
+mod testing;
+mod ticker;
 pub mod tls;
 pub mod tokens;
 pub mod verify;

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,13 +13,10 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::pending::{admit, locked};
+use super::pending::{PENDING_FOR, admit, locked};
 use super::verify::{Refusal, Verified};
 use super::{Discovery, Oidc};
 use crate::web_sessions::random_secret;
-
-/// How long a person has to sign in at the provider.
-const PENDING_FOR: Duration = Duration::from_secs(600);
 
 struct Pending {
     nonce: String,
@@ -150,20 +147,36 @@ impl Oidc {
                 "this sign-in was begun in another browser; sign in again",
             ));
         }
-        if p.began.elapsed() >= PENDING_FOR {
-            return Err(Refusal::new(
-                "sign_in_expired",
-                "the sign-in took longer than 10 minutes; sign in again",
-            ));
-        }
-        let d = self.discovery().await?;
-        let id_token = self.redeem_code(&d, code, &p.verifier).await?;
-        let who = self.verify_id_token(&id_token, Some(&p.nonce)).await?;
+        let who = self
+            .complete(p.began, code, &p.verifier, &p.nonce, "sign in again")
+            .await?;
         Ok((who, p.next))
     }
 
+    /// Completes a sign-in begun at `began` with the provider's `code`: refused once it took
+    /// longer than [`PENDING_FOR`] (the refusal ends with `again`, what to do next); else the
+    /// code is redeemed with `verifier`, and the ID token verified with `nonce`.
+    pub(super) async fn complete(
+        &self,
+        began: Instant,
+        code: &str,
+        verifier: &str,
+        nonce: &str,
+        again: &str,
+    ) -> Result<Verified, Refusal> {
+        if began.elapsed() >= PENDING_FOR {
+            return Err(Refusal::new(
+                "sign_in_expired",
+                format!("the sign-in took longer than 10 minutes; {again}"),
+            ));
+        }
+        let d = self.discovery().await?;
+        let id_token = self.redeem_code(&d, code, verifier).await?;
+        self.verify_id_token(&id_token, Some(nonce)).await
+    }
+
     /// Trades an authorization code for an ID token at the token endpoint.
-    pub(super) async fn redeem_code(
+    async fn redeem_code(
         &self,
         d: &Discovery,
         code: &str,

@@ -17,12 +17,10 @@ use subtle::ConstantTimeEq;
 
 use super::Oidc;
 use super::flow::{challenge, with_query};
-use super::pending::{admit, locked};
+use super::pending::{PENDING_FOR, admit, locked};
 use super::verify::{Refusal, Verified};
 use crate::web_sessions::random_secret;
 
-/// How long a person has to sign in at the provider.
-const PENDING_FOR: Duration = Duration::from_secs(600);
 /// How long the CLI has to redeem the one-time code.
 const CODE_FOR: Duration = Duration::from_secs(120);
 /// The ports a CLI may listen on: unprivileged ones.
@@ -158,15 +156,15 @@ impl Oidc {
         code: &str,
     ) -> Result<String, Refusal> {
         let p = &flow.pending;
-        if p.began.elapsed() >= PENDING_FOR {
-            return Err(Refusal::new(
-                "sign_in_expired",
-                "the sign-in took longer than 10 minutes; run `wicket login` again",
-            ));
-        }
-        let d = self.discovery().await?;
-        let id_token = self.redeem_code(&d, code, &p.verifier).await?;
-        let who = self.verify_id_token(&id_token, Some(&p.nonce)).await?;
+        let who = self
+            .complete(
+                p.began,
+                code,
+                &p.verifier,
+                &p.nonce,
+                "run `wicket login` again",
+            )
+            .await?;
         let one_time = random_secret();
         admit(
             &mut locked(&self.inner.loopbacks.issued),

@@ -3,8 +3,10 @@
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+/// How long a person has to sign in at the provider.
+pub(super) const PENDING_FOR: Duration = Duration::from_secs(600);
 /// Sign-ins (or codes) under way beyond this push out the oldest.
 pub(super) const MAX_PENDING: usize = 10_000;
 

@@ -6,6 +6,8 @@
 use wicket_core::time::from_millis;
 use wicket_core::{Config, Grant};
 
+use crate::testing::grant;
+
 use super::*;
 
 const CONFIG: &str = r#"
@@ -53,20 +55,6 @@ fn catalog() -> Catalog {
             ("sales".into(), "leads".into()),
             ("secrets".into(), "keys".into()),
         ],
-    }
-}
-
-fn grant(id: &str, role: &str, from: i64, to: i64) -> Grant {
-    Grant {
-        id: id.into(),
-        user: "alice".into(),
-        role: role.into(),
-        request_id: "r".into(),
-        starts_at: from_millis(from * 1000),
-        expires_at: from_millis(to * 1000),
-        revoked_at: None,
-        revoked_by: None,
-        revoke_reason: None,
     }
 }
 
