@@ -493,7 +493,10 @@ mod tests {
             },
             masked: Vec::new(),
         };
-        let cases: [(&CopyPlan, &[u8], [usize; 3], &[u8]); 2] = [
+        // The plan, the data, the piece sizes to cut it into (beside its whole length), and
+        // what masking sends.
+        type Case<'a> = (&'a CopyPlan, &'a [u8], [usize; 3], &'a [u8]);
+        let cases: [Case; 2] = [
             (
                 &text,
                 b"a\\tb\tsecret\\\\\\t\nplain\t\\N\n",

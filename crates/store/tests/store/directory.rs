@@ -136,7 +136,9 @@ pub async fn directory_names_are_unique_versions_current_and_members_real(
             "identity.user.created",
         ))
         .await?;
-    let refusals: [(DirectoryWrite, &str, fn(&str) -> bool); 3] = [
+    // A write, what it would mean had it been accepted, and what its conflict must say.
+    type Refusal = (DirectoryWrite, &'static str, fn(&str) -> bool);
+    let refusals: [Refusal; 3] = [
         (
             write(vec![dir_user("u2", "ann")], vec![], "identity.user.created"),
             "a taken name was accepted",
