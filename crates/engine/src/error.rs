@@ -127,3 +127,12 @@ impl EngineError {
         }
     }
 }
+
+/// `names` joined by commas, or `none`: the choices a refusal of an unknown name lists.
+pub(crate) fn names_or_none<S: std::borrow::Borrow<str>>(names: &[S]) -> String {
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    }
+}

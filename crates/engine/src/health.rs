@@ -62,8 +62,7 @@ impl Health {
 
 /// Probes a store known to be down until it answers, then clears the mark.
 pub async fn watch(app: App, mut stop: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(PROBE_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut tick = crate::ticker::every(PROBE_EVERY);
     loop {
         tokio::select! {
             _ = stop.changed() => return,

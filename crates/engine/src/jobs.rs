@@ -15,8 +15,7 @@ const SWEEP_BATCH: i64 = 1000;
 
 /// Runs the sweeps until `stop` turns true.
 pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(SWEEP_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut tick = crate::ticker::every(SWEEP_EVERY);
     loop {
         tokio::select! {
             _ = tick.tick() => sweep(&app).await,

@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod limits;
 pub mod metrics;
 pub mod monitor;
+mod new_file;
 pub mod notify;
 pub mod of_kind;
 pub mod oidc;
@@ -32,6 +33,9 @@ pub mod run;
 pub mod slack;
 pub mod ssh;
 pub mod tail;
+#[cfg(test)]
+mod testing;
+mod ticker;
 pub mod tls;
 pub mod tokens;
 pub mod verify;

@@ -38,9 +38,9 @@ pub struct Metrics {
     /// Webhook deliveries by sink name: (delivered, failed, dropped from a full queue).
     webhooks: Mutex<BTreeMap<String, (u64, u64, u64)>>,
     /// Anomalies flagged, by (rule, severity).
-    anomalies: Mutex<BTreeMap<(String, String), u64>>,
+    anomalies: PairCounts,
     /// On-call lookups, by (provider, outcome).
-    oncall: Mutex<BTreeMap<(String, String), u64>>,
+    oncall: PairCounts,
     gateway_sessions_started: AtomicU64,
     gateway_sessions_ended: AtomicU64,
     gateway_statements_allowed: AtomicU64,
@@ -117,9 +117,7 @@ impl Metrics {
     }
     /// One on-call lookup of `provider`: `on_call`, `not_on_call` or `error`.
     pub fn oncall_lookup(&self, provider: &str, outcome: &str) {
-        let mut m = self.oncall.lock().unwrap_or_else(|e| e.into_inner());
-        *m.entry((provider.to_string(), outcome.to_string()))
-            .or_default() += 1;
+        bump_pair(&self.oncall, provider, outcome);
     }
     /// A holder asked to extend a grant.
     pub fn extension_requested(&self) {
@@ -167,9 +165,7 @@ impl Metrics {
     }
     /// One `anomaly.flagged` event read from the log.
     pub fn anomaly(&self, rule: &str, severity: &str) {
-        let mut map = self.anomalies.lock().unwrap_or_else(|e| e.into_inner());
-        *map.entry((rule.to_string(), severity.to_string()))
-            .or_default() += 1;
+        bump_pair(&self.anomalies, rule, severity);
     }
     /// A `gateway.session.started` (`true`) or `.ended` event read from the log.
     pub fn gateway_session(&self, started: bool) {
@@ -208,12 +204,11 @@ impl Metrics {
             "wicket_check_duration_seconds",
             "Time to answer one check, its audit event included.",
         );
-        series(
+        counter(
             o,
             "wicket_requests_created_total",
-            "counter",
             "Access requests created.",
-            &[(String::new(), v(&self.requests_created))],
+            v(&self.requests_created),
         );
         if let Some(states) = &gauges.requests_by_state {
             let mut samples: Vec<(String, u64)> =
@@ -237,26 +232,23 @@ impl Metrics {
                 &samples,
             );
         }
-        series(
+        gauge(
             o,
             "wicket_grants_live",
-            "gauge",
             "Grants in the decision index (scheduled or active).",
-            &[(String::new(), gauges.live_grants as u64)],
+            gauges.live_grants as u64,
         );
-        series(
+        counter(
             o,
             "wicket_reviews_total",
-            "counter",
             "Reviews recorded.",
-            &[(String::new(), v(&self.reviews))],
+            v(&self.reviews),
         );
-        series(
+        counter(
             o,
             "wicket_revocations_total",
-            "counter",
             "Grants revoked.",
-            &[(String::new(), v(&self.revocations))],
+            v(&self.revocations),
         );
         series(
             o,
@@ -281,18 +273,7 @@ impl Metrics {
                 ("decision=\"revoked\"".into(), v(&self.review_revoked)),
             ],
         );
-        let oncall: Vec<(String, u64)> = self
-            .oncall
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .map(|((p, outcome), n)| {
-                (
-                    format!("provider=\"{}\",outcome=\"{}\"", escape(p), escape(outcome)),
-                    *n,
-                )
-            })
-            .collect();
+        let oncall = pair_samples(&self.oncall, "provider", "outcome");
         series(
             o,
             "wicket_oncall_lookups_total",
@@ -300,25 +281,13 @@ impl Metrics {
             "On-call lookups by provider and outcome (on_call, not_on_call, error).",
             &oncall,
         );
-        series(
+        counter(
             o,
             "wicket_grant_expiries_recorded_total",
-            "counter",
             "Grant expiries recorded.",
-            &[(String::new(), v(&self.expiries_recorded))],
+            v(&self.expiries_recorded),
         );
-        let anomalies: Vec<(String, u64)> = self
-            .anomalies
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .map(|((rule, sev), n)| {
-                (
-                    format!("rule=\"{}\",severity=\"{}\"", escape(rule), escape(sev)),
-                    *n,
-                )
-            })
-            .collect();
+        let anomalies = pair_samples(&self.anomalies, "rule", "severity");
         series(
             o,
             "wicket_anomalies_total",
@@ -348,19 +317,17 @@ impl Metrics {
             "Webhook delivery attempts by sink and outcome (dropped: the sink's queue was full).",
             &webhooks,
         );
-        series(
+        counter(
             o,
             "wicket_audit_events_total",
-            "counter",
             "Audit events appended.",
-            &[(String::new(), v(&self.audit_events))],
+            v(&self.audit_events),
         );
-        series(
+        counter(
             o,
             "wicket_audit_batches_total",
-            "counter",
             "Group commits of check events.",
-            &[(String::new(), v(&self.audit_batches))],
+            v(&self.audit_batches),
         );
         self.audit_append.render(
             o,
@@ -371,19 +338,17 @@ impl Metrics {
             v(&self.gateway_sessions_started),
             v(&self.gateway_sessions_ended),
         );
-        series(
+        counter(
             o,
             "wicket_gateway_sessions_total",
-            "counter",
             "Gateway sessions started, from the audit log.",
-            &[(String::new(), started)],
+            started,
         );
-        series(
+        gauge(
             o,
             "wicket_gateway_sessions_open",
-            "gauge",
             "Gateway sessions started and not yet ended since this server started.",
-            &[(String::new(), started.saturating_sub(ended))],
+            started.saturating_sub(ended),
         );
         series(
             o,
@@ -404,6 +369,39 @@ impl Metrics {
         self.provision.render(o);
         out
     }
+}
+
+/// Counts by two labels' values.
+type PairCounts = Mutex<BTreeMap<(String, String), u64>>;
+
+/// One more of `(first, second)` in `counts`.
+fn bump_pair(counts: &PairCounts, first: &str, second: &str) {
+    let mut map = counts.lock().unwrap_or_else(|e| e.into_inner());
+    *map.entry((first.to_string(), second.to_string()))
+        .or_default() += 1;
+}
+
+/// The samples of `counts`, its two labels named `first` and `second`.
+fn pair_samples(counts: &PairCounts, first: &str, second: &str) -> Vec<(String, u64)> {
+    counts
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .map(|((a, b), n)| {
+            let labels = format!("{first}=\"{}\",{second}=\"{}\"", escape(a), escape(b));
+            (labels, *n)
+        })
+        .collect()
+}
+
+/// A counter without labels.
+fn counter(out: &mut String, name: &str, help: &str, value: u64) {
+    series(out, name, "counter", help, &[(String::new(), value)]);
+}
+
+/// A gauge without labels.
+fn gauge(out: &mut String, name: &str, help: &str, value: u64) {
+    series(out, name, "gauge", help, &[(String::new(), value)]);
 }
 
 /// One metric family: its HELP and TYPE lines and a sample per label set.

@@ -48,8 +48,7 @@ pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
     // the monitor started is read from the store at its first use (`learn`): loading every
     // live grant here read a million rows at each start to keep at most a tenth of them.
     let has_rules = monitor.rules().next().is_some();
-    let mut tick = tokio::time::interval(TICK_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut tick = crate::ticker::every(TICK_EVERY);
     loop {
         tokio::select! {
             // Cancel-safe: the reader's cursor moves only when a page is returned.

@@ -106,8 +106,7 @@ async fn run(
         .any(|s| s.hook.wants(EventKind::ReviewDue.as_str()));
     let mut expiring = Expiring::default();
     let mut due = Due::default();
-    let mut tick = tokio::time::interval(EXPIRING_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut tick = crate::ticker::every(EXPIRING_EVERY);
     loop {
         tokio::select! {
             read = reader.next() => match read {

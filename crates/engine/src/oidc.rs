@@ -9,6 +9,7 @@ mod discovery;
 mod flow;
 mod keys;
 mod loopback;
+mod pending;
 mod verify;
 
 use std::sync::Arc;

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::time::Instant;
 use wicket_core::{Config, Index, Time};
 use wicket_store::{Change, ChangeFeed, GrantFilter, Store, StoreError};
 
@@ -34,8 +34,7 @@ pub async fn run(app: App, feed: Option<Box<dyn ChangeFeed>>, mut stop: watch::R
     let (tx, mut rx) = mpsc::channel(QUEUE);
     // The feed runs in a task of its own, so that its waits are never cancelled half-way.
     let listener = feed.map(|feed| tokio::spawn(listen(feed, tx)));
-    let mut resync = tokio::time::interval_at(Instant::now() + RESYNC_EVERY, RESYNC_EVERY);
-    resync.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut resync = crate::ticker::every_from(Instant::now() + RESYNC_EVERY, RESYNC_EVERY);
     loop {
         tokio::select! {
             Some(change) = rx.recv() => {

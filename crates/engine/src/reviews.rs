@@ -73,11 +73,7 @@ fn review<'a>(app: &'a App, name: &str) -> EngineResult<&'a Review> {
                 "unknown_review",
                 format!(
                     "unknown review `{name}`; the configuration has {}",
-                    if names.is_empty() {
-                        "none".to_string()
-                    } else {
-                        names.join(", ")
-                    }
+                    crate::error::names_or_none(&names)
                 ),
             )
         })

@@ -29,8 +29,11 @@ mod tokens;
 mod work;
 
 pub(crate) use backend::Backend;
-pub(crate) use columns::Columns;
-pub(crate) use conn::{Conn, conflict_if_unique, insert_row};
+pub(crate) use columns::{Columns, columns_by};
+pub(crate) use conn::{
+    Conn, change_one, conflict_if_unique, fetch_all_decoded, fetch_optional_decoded, insert_new,
+    insert_row,
+};
 pub(crate) use dialect::Dialect;
 pub(crate) use guarded::Guarded;
 pub(crate) use statement::{Statement, Value};

@@ -1,12 +1,13 @@
 //! Checkpoint keys: load the Ed25519 signing key (PKCS#8 PEM), make one, read a public key.
 
-use std::io::Write;
 use std::path::Path;
 
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use rand::RngCore;
+
+use crate::new_file::create_new;
 
 /// What went wrong with a key; every message names the file or the text.
 #[derive(Debug, thiserror::Error)]
@@ -47,33 +48,19 @@ pub fn load_signing_key(path: &Path) -> Result<SigningKey, KeyError> {
 /// Writes a new signing key to `out` (readable by its owner only) and returns it; refuses to
 /// overwrite a file.
 pub fn keygen(out: &Path) -> Result<SigningKey, KeyError> {
-    let file = out.display().to_string();
     let mut seed = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut seed);
     let key = SigningKey::from_bytes(&seed);
     let pem = key
         .to_pkcs8_pem(LineEnding::LF)
-        .map_err(|_| KeyError::NotAKey(file.clone()))?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut f = options.open(out).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::AlreadyExists {
-            KeyError::Exists(file.clone())
-        } else {
-            KeyError::Write {
-                file: file.clone(),
-                source,
-            }
-        }
-    })?;
-    f.write_all(pem.as_bytes())
-        .and_then(|()| f.sync_all())
-        .map_err(|source| KeyError::Write { file, source })?;
+        .map_err(|_| KeyError::NotAKey(out.display().to_string()))?;
+    create_new(
+        out,
+        pem.as_bytes(),
+        0o600,
+        KeyError::Exists,
+        |file, source| KeyError::Write { file, source },
+    )?;
     Ok(key)
 }
 

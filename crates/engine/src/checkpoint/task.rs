@@ -57,8 +57,7 @@ pub async fn run(app: App, signer: Signer, mut stop: watch::Receiver<bool>) {
     }
     let mut reader = app.tail.reader(app.store.clone(), start);
     let mut since: u64 = 0;
-    let mut tick = tokio::time::interval(signer.every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut tick = crate::ticker::every(signer.every);
     loop {
         tokio::select! {
             events = reader.next() => match events {

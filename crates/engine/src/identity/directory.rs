@@ -41,9 +41,27 @@ pub fn is_stale(e: &EngineError) -> bool {
     matches!(e, EngineError::Refused(r) if r.code == STALE)
 }
 
-/// Writes `write`; a name already taken is a 409 `uniqueness`, a version that moved meanwhile
-/// a 409 [`STALE`].
-async fn write(app: &App, write: DirectoryWrite) -> EngineResult<()> {
+/// One change to the directory, written with its event.
+enum Change {
+    PutUser(DirUser),
+    DeleteUser(String),
+    PutGroup(DirGroup),
+    DeleteGroup(String),
+}
+
+/// Writes `change` with `event`; a name already taken is a 409 `uniqueness`, a version that
+/// moved meanwhile a 409 [`STALE`].
+async fn write(app: &App, change: Change, event: NewEvent) -> EngineResult<()> {
+    let mut write = DirectoryWrite {
+        events: vec![event],
+        ..DirectoryWrite::default()
+    };
+    match change {
+        Change::PutUser(u) => write.put_users.push(u),
+        Change::DeleteUser(id) => write.delete_users.push(id),
+        Change::PutGroup(g) => write.put_groups.push(g),
+        Change::DeleteGroup(id) => write.delete_groups.push(id),
+    }
     match app.store.write_directory(write).await {
         Ok(_) => {}
         Err(StoreError::Conflict(m)) if m.ends_with(wicket_store::directory::STALE) => {
@@ -59,15 +77,7 @@ async fn write(app: &App, write: DirectoryWrite) -> EngineResult<()> {
 /// Adds a person (`identity.user.created`).
 pub async fn create_user(app: &App, user: DirUser) -> EngineResult<()> {
     let event = user_event(EventKind::IdentityUserCreated, &user);
-    write(
-        app,
-        DirectoryWrite {
-            put_users: vec![user],
-            events: vec![event],
-            ..DirectoryWrite::default()
-        },
-    )
-    .await
+    write(app, Change::PutUser(user), event).await
 }
 
 /// Replaces person `before` with `after` (same id): `identity.user.deactivated` when this
@@ -81,15 +91,7 @@ pub async fn replace_user(app: &App, before: &DirUser, after: DirUser) -> Engine
     };
     let event = user_event(kind, &after);
     let name = after.name.clone();
-    write(
-        app,
-        DirectoryWrite {
-            put_users: vec![after],
-            events: vec![event],
-            ..DirectoryWrite::default()
-        },
-    )
-    .await?;
+    write(app, Change::PutUser(after), event).await?;
     if deactivating {
         deprovision::deprovision(app, &name, "deactivated by the identity provider").await?;
     }
@@ -104,15 +106,7 @@ pub async fn replace_user(app: &App, before: &DirUser, after: DirUser) -> Engine
 /// deprovisions them.
 pub async fn delete_user(app: &App, user: &DirUser) -> EngineResult<()> {
     let event = user_event(EventKind::IdentityUserDeleted, user);
-    write(
-        app,
-        DirectoryWrite {
-            delete_users: vec![user.id.clone()],
-            events: vec![event],
-            ..DirectoryWrite::default()
-        },
-    )
-    .await?;
+    write(app, Change::DeleteUser(user.id.clone()), event).await?;
     deprovision::deprovision(app, &user.name, "deleted by the identity provider").await
 }
 
@@ -124,27 +118,11 @@ pub async fn put_group(app: &App, group: DirGroup, created: bool) -> EngineResul
         EventKind::IdentityGroupUpdated
     };
     let event = group_event(kind, &group);
-    write(
-        app,
-        DirectoryWrite {
-            put_groups: vec![group],
-            events: vec![event],
-            ..DirectoryWrite::default()
-        },
-    )
-    .await
+    write(app, Change::PutGroup(group), event).await
 }
 
 /// Removes a group (`identity.group.deleted`); its members stay.
 pub async fn delete_group(app: &App, group: &DirGroup) -> EngineResult<()> {
     let event = group_event(EventKind::IdentityGroupDeleted, group);
-    write(
-        app,
-        DirectoryWrite {
-            delete_groups: vec![group.id.clone()],
-            events: vec![event],
-            ..DirectoryWrite::default()
-        },
-    )
-    .await
+    write(app, Change::DeleteGroup(group.id.clone()), event).await
 }

@@ -65,18 +65,9 @@ mod tests {
     use super::*;
     use wicket_core::time::from_millis;
 
+    /// Alice's grant `id` of role `r`, from `starts` to `ends` (seconds).
     fn grant(id: &str, starts: i64, ends: i64) -> Grant {
-        Grant {
-            id: id.into(),
-            user: "alice".into(),
-            role: "r".into(),
-            request_id: "req".into(),
-            starts_at: from_millis(starts * 1000),
-            expires_at: from_millis(ends * 1000),
-            revoked_at: None,
-            revoked_by: None,
-            revoke_reason: None,
-        }
+        crate::testing::grant(id, "r", starts, ends)
     }
 
     #[test]

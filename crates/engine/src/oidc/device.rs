@@ -11,11 +11,10 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::Oidc;
+use super::pending::{admit, locked};
 use super::verify::{Refusal, Verified};
 use crate::web_sessions::random_secret;
 
-/// Device sign-ins under way beyond this push out the oldest.
-const MAX_PENDING: usize = 10_000;
 /// The longest wicket waits for a person, whatever the provider offers.
 const LONGEST: Duration = Duration::from_secs(900);
 
@@ -33,7 +32,7 @@ pub(super) struct Devices {
 impl Devices {
     /// The sign-ins under way; a panic elsewhere while they were held leaves them usable.
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Pending>> {
-        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+        locked(&self.pending)
     }
 }
 
@@ -108,23 +107,16 @@ impl Oidc {
         let interval = a.interval.unwrap_or(5).clamp(1, 60);
         let expires_in = a.expires_in.unwrap_or(600).min(LONGEST.as_secs());
         let handle = random_secret();
-        let mut pending = self.inner.devices.lock();
-        pending.retain(|_, p| p.expires > Instant::now());
-        if pending.len() >= MAX_PENDING
-            && let Some(first) = pending
-                .iter()
-                .min_by_key(|(_, p)| p.expires)
-                .map(|(k, _)| k.clone())
-        {
-            pending.remove(&first);
-        }
-        pending.insert(
+        admit(
+            &mut self.inner.devices.lock(),
             handle.clone(),
             Pending {
                 device_code: a.device_code,
                 interval,
                 expires: Instant::now() + Duration::from_secs(expires_in),
             },
+            |p| p.expires <= Instant::now(),
+            |p| p.expires,
         );
         Ok(DeviceStart {
             handle,

@@ -2,6 +2,7 @@
 //! the configured one exactly (OpenID Connect Discovery 1.0, section 4.3).
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use super::verify::Refusal;
 
@@ -30,26 +31,36 @@ fn acceptable(url: &str) -> bool {
     matches!(host, "localhost" | "127.0.0.1" | "[::1]")
 }
 
-pub(super) async fn fetch(http: &reqwest::Client, issuer: &str) -> Result<Discovery, Refusal> {
-    let url = format!(
-        "{}/.well-known/openid-configuration",
-        issuer.trim_end_matches('/')
-    );
+/// The JSON document at `url`, the provider's `what`; one that cannot be read is a
+/// `provider_unavailable` refusal that names it.
+pub(super) async fn get_json<T: DeserializeOwned>(
+    http: &reqwest::Client,
+    url: &str,
+    what: &str,
+) -> Result<T, Refusal> {
     let unreachable = |e: String| {
         Refusal::new(
             "provider_unavailable",
-            format!("the identity provider's discovery document at {url} could not be read: {e}"),
+            format!("the identity provider's {what} at {url} could not be read: {e}"),
         )
     };
     let resp = http
-        .get(&url)
+        .get(url)
         .send()
         .await
         .map_err(|e| unreachable(e.to_string()))?;
     if !resp.status().is_success() {
         return Err(unreachable(format!("HTTP {}", resp.status())));
     }
-    let d: Discovery = resp.json().await.map_err(|e| unreachable(e.to_string()))?;
+    resp.json().await.map_err(|e| unreachable(e.to_string()))
+}
+
+pub(super) async fn fetch(http: &reqwest::Client, issuer: &str) -> Result<Discovery, Refusal> {
+    let url = format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim_end_matches('/')
+    );
+    let d: Discovery = get_json(http, &url, "discovery document").await?;
     if d.issuer != issuer {
         return Err(Refusal::new(
             "issuer_mismatch",

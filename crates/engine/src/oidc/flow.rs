@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,14 +13,10 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::pending::{PENDING_FOR, admit, locked};
 use super::verify::{Refusal, Verified};
 use super::{Discovery, Oidc};
 use crate::web_sessions::random_secret;
-
-/// How long a person has to sign in at the provider.
-const PENDING_FOR: Duration = Duration::from_secs(600);
-/// Sign-ins under way beyond this push out the oldest.
-const MAX_PENDING: usize = 10_000;
 
 struct Pending {
     nonce: String,
@@ -114,22 +110,8 @@ impl Oidc {
             random_secret(),
         );
         let url = self.authorize_url(&d, &state, &nonce, &verifier);
-        let mut pending = self
-            .inner
-            .flows
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        pending.retain(|_, p| p.began.elapsed() < PENDING_FOR);
-        if pending.len() >= MAX_PENDING
-            && let Some(oldest) = pending
-                .iter()
-                .min_by_key(|(_, p)| p.began)
-                .map(|(k, _)| k.clone())
-        {
-            pending.remove(&oldest);
-        }
-        pending.insert(
+        admit(
+            &mut locked(&self.inner.flows.pending),
             state,
             Pending {
                 nonce,
@@ -138,6 +120,8 @@ impl Oidc {
                 binding: hash(&binding),
                 began: Instant::now(),
             },
+            |p| p.began.elapsed() >= PENDING_FOR,
+            |p| p.began,
         );
         Ok(Begun { url, binding })
     }
@@ -150,13 +134,7 @@ impl Oidc {
         code: &str,
         binding: &str,
     ) -> Result<(Verified, String), Refusal> {
-        let pending = self
-            .inner
-            .flows
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(state);
+        let pending = locked(&self.inner.flows.pending).remove(state);
         let Some(p) = pending else {
             return Err(Refusal::new(
                 "state_mismatch",
@@ -169,20 +147,36 @@ impl Oidc {
                 "this sign-in was begun in another browser; sign in again",
             ));
         }
-        if p.began.elapsed() >= PENDING_FOR {
-            return Err(Refusal::new(
-                "sign_in_expired",
-                "the sign-in took longer than 10 minutes; sign in again",
-            ));
-        }
-        let d = self.discovery().await?;
-        let id_token = self.redeem_code(&d, code, &p.verifier).await?;
-        let who = self.verify_id_token(&id_token, Some(&p.nonce)).await?;
+        let who = self
+            .complete(p.began, code, &p.verifier, &p.nonce, "sign in again")
+            .await?;
         Ok((who, p.next))
     }
 
+    /// Completes a sign-in begun at `began` with the provider's `code`: refused once it took
+    /// longer than [`PENDING_FOR`] (the refusal ends with `again`, what to do next); else the
+    /// code is redeemed with `verifier`, and the ID token verified with `nonce`.
+    pub(super) async fn complete(
+        &self,
+        began: Instant,
+        code: &str,
+        verifier: &str,
+        nonce: &str,
+        again: &str,
+    ) -> Result<Verified, Refusal> {
+        if began.elapsed() >= PENDING_FOR {
+            return Err(Refusal::new(
+                "sign_in_expired",
+                format!("the sign-in took longer than 10 minutes; {again}"),
+            ));
+        }
+        let d = self.discovery().await?;
+        let id_token = self.redeem_code(&d, code, verifier).await?;
+        self.verify_id_token(&id_token, Some(nonce)).await
+    }
+
     /// Trades an authorization code for an ID token at the token endpoint.
-    pub(super) async fn redeem_code(
+    async fn redeem_code(
         &self,
         d: &Discovery,
         code: &str,

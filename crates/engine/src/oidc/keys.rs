@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use jsonwebtoken::jwk::{Jwk, PublicKeyUse};
 use serde::Deserialize;
 
+use super::discovery::get_json;
 use super::verify::Refusal;
 
 /// The shortest time between two fetches of the key set.
@@ -30,21 +31,7 @@ struct RawSet {
 
 /// The signing keys at `uri`; keys of a type wicket cannot use are left out.
 async fn fetch(http: &reqwest::Client, uri: &str) -> Result<Vec<Jwk>, Refusal> {
-    let failed = |e: String| {
-        Refusal::new(
-            "provider_unavailable",
-            format!("the identity provider's keys at {uri} could not be read: {e}"),
-        )
-    };
-    let resp = http
-        .get(uri)
-        .send()
-        .await
-        .map_err(|e| failed(e.to_string()))?;
-    if !resp.status().is_success() {
-        return Err(failed(format!("HTTP {}", resp.status())));
-    }
-    let raw: RawSet = resp.json().await.map_err(|e| failed(e.to_string()))?;
+    let raw: RawSet = get_json(http, uri, "keys").await?;
     Ok(raw
         .keys
         .into_iter()

@@ -17,15 +17,12 @@ use subtle::ConstantTimeEq;
 
 use super::Oidc;
 use super::flow::{challenge, with_query};
+use super::pending::{PENDING_FOR, admit, locked};
 use super::verify::{Refusal, Verified};
 use crate::web_sessions::random_secret;
 
-/// How long a person has to sign in at the provider.
-const PENDING_FOR: Duration = Duration::from_secs(600);
 /// How long the CLI has to redeem the one-time code.
 const CODE_FOR: Duration = Duration::from_secs(120);
-/// Sign-ins under way (or codes unredeemed) beyond this push out the oldest.
-const MAX_PENDING: usize = 10_000;
 /// The ports a CLI may listen on: unprivileged ones.
 pub const LOOPBACK_PORTS: RangeInclusive<i64> = 1024..=65535;
 
@@ -72,23 +69,6 @@ fn is_challenge(s: &str) -> bool {
     s.len() == 43
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// Keeps `map` below its bound, dropping what `stale` says and then the oldest.
-fn make_room<V>(
-    map: &mut HashMap<String, V>,
-    stale: impl Fn(&V) -> bool,
-    age: impl Fn(&V) -> Instant,
-) {
-    map.retain(|_, v| !stale(v));
-    if map.len() >= MAX_PENDING
-        && let Some(oldest) = map
-            .iter()
-            .min_by_key(|(_, v)| age(v))
-            .map(|(k, _)| k.clone())
-    {
-        map.remove(&oldest);
-    }
 }
 
 impl LoopbackFlow {
@@ -141,18 +121,8 @@ impl Oidc {
         let d = self.discovery().await?;
         let (state, nonce, verifier) = (random_secret(), random_secret(), random_secret());
         let authorize_url = self.authorize_url(&d, &state, &nonce, &verifier);
-        let mut pending = self
-            .inner
-            .loopbacks
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        make_room(
-            &mut pending,
-            |p| p.began.elapsed() >= PENDING_FOR,
-            |p| p.began,
-        );
-        pending.insert(
+        admit(
+            &mut locked(&self.inner.loopbacks.pending),
             state,
             Pending {
                 nonce,
@@ -161,6 +131,8 @@ impl Oidc {
                 challenge: code_challenge.to_string(),
                 began: Instant::now(),
             },
+            |p| p.began.elapsed() >= PENDING_FOR,
+            |p| p.began,
         );
         Ok(LoopbackStart {
             authorize_url,
@@ -171,11 +143,7 @@ impl Oidc {
     /// Takes the loopback sign-in `state` names out of those under way, if it is one: the
     /// provider's answer for it comes once.
     pub fn loopback_take(&self, state: &str) -> Option<LoopbackFlow> {
-        self.inner
-            .loopbacks
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        locked(&self.inner.loopbacks.pending)
             .remove(state)
             .map(|pending| LoopbackFlow { pending })
     }
@@ -188,34 +156,26 @@ impl Oidc {
         code: &str,
     ) -> Result<String, Refusal> {
         let p = &flow.pending;
-        if p.began.elapsed() >= PENDING_FOR {
-            return Err(Refusal::new(
-                "sign_in_expired",
-                "the sign-in took longer than 10 minutes; run `wicket login` again",
-            ));
-        }
-        let d = self.discovery().await?;
-        let id_token = self.redeem_code(&d, code, &p.verifier).await?;
-        let who = self.verify_id_token(&id_token, Some(&p.nonce)).await?;
+        let who = self
+            .complete(
+                p.began,
+                code,
+                &p.verifier,
+                &p.nonce,
+                "run `wicket login` again",
+            )
+            .await?;
         let one_time = random_secret();
-        let mut issued = self
-            .inner
-            .loopbacks
-            .issued
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        make_room(
-            &mut issued,
-            |i| i.issued.elapsed() >= CODE_FOR,
-            |i| i.issued,
-        );
-        issued.insert(
+        admit(
+            &mut locked(&self.inner.loopbacks.issued),
             hash(&one_time),
             Issued {
                 who,
                 challenge: p.challenge.clone(),
                 issued: Instant::now(),
             },
+            |i| i.issued.elapsed() >= CODE_FOR,
+            |i| i.issued,
         );
         Ok(flow.back(&[("code", &one_time)]))
     }
@@ -223,13 +183,7 @@ impl Oidc {
     /// Trades the one-time `code` and the CLI's `verifier` for the person the provider
     /// vouched for. The code is spent by any attempt, right or wrong.
     pub fn loopback_redeem(&self, code: &str, verifier: &str) -> Result<Verified, Refusal> {
-        let issued = self
-            .inner
-            .loopbacks
-            .issued
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&hash(code));
+        let issued = locked(&self.inner.loopbacks.issued).remove(&hash(code));
         let Some(i) = issued else {
             return Err(Refusal::new(
                 "unknown_code",

@@ -217,6 +217,12 @@ pub async fn apply(
     {
         let name = &target.config.name;
         let list = |ps: &[&Privilege]| ps.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+        // An event of `kind` about `ps`, the privileges of `role` it reports.
+        let reported = |kind, ps: &[&Privilege]| {
+            report::event(kind, name, Some(user))
+                .detail("role", role.clone())
+                .detail("privileges", list(ps))
+        };
         let sql_for = |ps: &[&Privilege], grant: bool| {
             ps.iter()
                 .filter_map(|p| {
@@ -232,9 +238,7 @@ pub async fn apply(
             let mut sql = out.sql.clone();
             sql.extend(sql_for(&added, true));
             events.push(
-                report::event(EventKind::ProvisionGranted, name, Some(user))
-                    .detail("role", role.clone())
-                    .detail("privileges", list(&added))
+                reported(EventKind::ProvisionGranted, &added)
                     .detail("valid_until", valid_until.clone())
                     .detail("grants", out.desired.grants.clone())
                     .detail("sql", sql)
@@ -249,9 +253,7 @@ pub async fn apply(
             };
             sql.extend(sql_for(&revoked, false));
             events.push(
-                report::event(EventKind::ProvisionRevoked, name, Some(user))
-                    .detail("role", role.clone())
-                    .detail("privileges", list(&revoked))
+                reported(EventKind::ProvisionRevoked, &revoked)
                     .detail("login", if out.closed { "closed" } else { "open" })
                     .detail("sessions_ended", out.terminated)
                     .detail("sql", sql)
@@ -260,9 +262,7 @@ pub async fn apply(
         }
         if !drift.is_empty() {
             events.push(
-                report::event(EventKind::ProvisionDrift, name, Some(user))
-                    .detail("role", role.clone())
-                    .detail("privileges", list(&drift))
+                reported(EventKind::ProvisionDrift, &drift)
                     .detail("repaired", true)
                     .detail("sql", sql_for(&drift, false))
                     .build(),
@@ -271,9 +271,7 @@ pub async fn apply(
         if !stuck.is_empty() {
             let what = list(&stuck).join(", ");
             events.push(
-                report::event(EventKind::ProvisionDrift, name, Some(user))
-                    .detail("role", role.clone())
-                    .detail("privileges", list(&stuck))
+                reported(EventKind::ProvisionDrift, &stuck)
                     .detail("repaired", false)
                     .detail("sql", sql_for(&stuck, false))
                     .detail(
@@ -299,9 +297,7 @@ pub async fn apply(
         if !missing.is_empty() {
             let what = list(&missing).join(", ");
             events.push(
-                report::event(EventKind::ProvisionFailed, name, Some(user))
-                    .detail("role", role.clone())
-                    .detail("privileges", list(&missing))
+                reported(EventKind::ProvisionFailed, &missing)
                     .detail(
                         "reason",
                         "GRANT granted nothing: the admin needs the owning role or the privilege WITH GRANT OPTION",

@@ -75,11 +75,7 @@ pub async fn issue(app: &App, name: &str, user: &str) -> EngineResult<Credential
             "unknown_target",
             format!(
                 "no provisioning target `{name}`; targets: {}",
-                if names.is_empty() {
-                    "none".to_string()
-                } else {
-                    names.join(", ")
-                }
+                crate::error::names_or_none(&names)
             ),
         )
     })?;

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
 use super::mapping::Catalog;
@@ -70,61 +71,59 @@ pub async fn role(conn: &mut PgConnection, name: &str) -> Result<Option<RoleStat
     .transpose()
 }
 
+/// A role's direct privileges of one kind: the query, its `$1` the role's name, and how a row
+/// of it reads.
+type PrivilegeQuery = (&'static str, fn(&PgRow) -> Result<Privilege, sqlx::Error>);
+
+/// Database privileges, schema privileges, table privileges, memberships.
+const PRIVILEGE_QUERIES: [PrivilegeQuery; 4] = [
+    (
+        "SELECT a.privilege_type FROM pg_database d, aclexplode(d.datacl) a \
+         WHERE d.datname = current_database() \
+           AND a.grantee = (SELECT oid FROM pg_roles WHERE rolname = $1)",
+        |row| Ok(Privilege::Database(row.try_get(0)?)),
+    ),
+    (
+        "SELECT n.nspname, a.privilege_type FROM pg_namespace n, aclexplode(n.nspacl) a \
+         WHERE a.grantee = (SELECT oid FROM pg_roles WHERE rolname = $1)",
+        |row| {
+            Ok(Privilege::Schema {
+                schema: row.try_get(0)?,
+                privilege: row.try_get(1)?,
+            })
+        },
+    ),
+    (
+        "SELECT n.nspname, c.relname, a.privilege_type \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a \
+         WHERE c.relkind IN ('r','p','v','m','f') \
+           AND a.grantee = (SELECT oid FROM pg_roles WHERE rolname = $1)",
+        |row| {
+            Ok(Privilege::Table {
+                schema: row.try_get(0)?,
+                table: row.try_get(1)?,
+                privilege: row.try_get(2)?,
+            })
+        },
+    ),
+    (
+        "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid \
+         WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = $1)",
+        |row| Ok(Privilege::Member(row.try_get(0)?)),
+    ),
+];
+
 /// The privileges `role` holds directly in the connected database (any grantor).
 pub async fn privileges(
     conn: &mut PgConnection,
     role: &str,
 ) -> Result<BTreeSet<Privilege>, sqlx::Error> {
     let mut out = BTreeSet::new();
-    let database = sqlx::query(
-        "SELECT a.privilege_type FROM pg_database d, aclexplode(d.datacl) a \
-         WHERE d.datname = current_database() \
-           AND a.grantee = (SELECT oid FROM pg_roles WHERE rolname = $1)",
-    )
-    .bind(role)
-    .fetch_all(&mut *conn)
-    .await?;
-    for row in database {
-        out.insert(Privilege::Database(row.try_get(0)?));
-    }
-    let schemas = sqlx::query(
-        "SELECT n.nspname, a.privilege_type FROM pg_namespace n, aclexplode(n.nspacl) a \
-         WHERE a.grantee = (SELECT oid FROM pg_roles WHERE rolname = $1)",
-    )
-    .bind(role)
-    .fetch_all(&mut *conn)
-    .await?;
-    for row in schemas {
-        out.insert(Privilege::Schema {
-            schema: row.try_get(0)?,
-            privilege: row.try_get(1)?,
-        });
-    }
-    let tables = sqlx::query(
-        "SELECT n.nspname, c.relname, a.privilege_type \
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a \
-         WHERE c.relkind IN ('r','p','v','m','f') \
-           AND a.grantee = (SELECT oid FROM pg_roles WHERE rolname = $1)",
-    )
-    .bind(role)
-    .fetch_all(&mut *conn)
-    .await?;
-    for row in tables {
-        out.insert(Privilege::Table {
-            schema: row.try_get(0)?,
-            table: row.try_get(1)?,
-            privilege: row.try_get(2)?,
-        });
-    }
-    let members = sqlx::query(
-        "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid \
-         WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = $1)",
-    )
-    .bind(role)
-    .fetch_all(&mut *conn)
-    .await?;
-    for row in members {
-        out.insert(Privilege::Member(row.try_get(0)?));
+    for (sql, read) in PRIVILEGE_QUERIES {
+        let rows = sqlx::query(sql).bind(role).fetch_all(&mut *conn).await?;
+        for row in &rows {
+            out.insert(read(row)?);
+        }
     }
     Ok(out)
 }

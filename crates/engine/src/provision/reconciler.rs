@@ -120,8 +120,7 @@ async fn lead(
         return Ok(Some(Lost::Unreachable(e)));
     }
     let every = Duration::from_secs(target.config.reconcile_every.as_secs().unsigned_abs());
-    let mut reconcile = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    reconcile.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut reconcile = crate::ticker::every_from(tokio::time::Instant::now() + every, every);
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     loop {
         tokio::select! {

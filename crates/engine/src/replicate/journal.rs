@@ -197,7 +197,6 @@ impl Drop for Recording<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Utc};
     use wicket_core::Config;
 
     const CONFIG: &str = r#"
@@ -209,22 +208,9 @@ name = "reader"
 permissions = [{ actions = ["db:select"], resources = ["db/**"] }]
 "#;
 
+    /// Alice's grant `id` of role `reader`, for an hour from 2023-11-14T22:13:20Z.
     fn grant(id: &str) -> Grant {
-        let t0 = Utc
-            .timestamp_millis_opt(1_700_000_000_000)
-            .single()
-            .unwrap();
-        Grant {
-            id: id.into(),
-            user: "alice".into(),
-            role: "reader".into(),
-            request_id: "req_1".into(),
-            starts_at: t0,
-            expires_at: t0 + chrono::Duration::hours(1),
-            revoked_at: None,
-            revoked_by: None,
-            revoke_reason: None,
-        }
+        crate::testing::grant(id, "reader", 1_700_000_000, 1_700_003_600)
     }
 
     fn ids(index: &RwLock<Index>) -> Vec<String> {

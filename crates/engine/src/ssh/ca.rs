@@ -1,7 +1,6 @@
 //! The user certificate authority's key: an Ed25519 OpenSSH private key in a file outside
 //! the database (`[ssh] ca_key`), made by `wicket ssh keygen`.
 
-use std::io::Write;
 use std::path::Path;
 
 use rand::RngCore;
@@ -88,29 +87,9 @@ pub fn write_public(out: &Path, key: &PublicKey) -> Result<(), CaError> {
 }
 
 fn create_new(out: &Path, bytes: &[u8], mode: u32) -> Result<(), CaError> {
-    let file = out.display().to_string();
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(mode);
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut f = options.open(out).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::AlreadyExists {
-            CaError::Exists(file.clone())
-        } else {
-            CaError::Write {
-                file: file.clone(),
-                source,
-            }
-        }
-    })?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(|source| CaError::Write { file, source })
+    crate::new_file::create_new(out, bytes, mode, CaError::Exists, |file, source| {
+        CaError::Write { file, source }
+    })
 }
 
 /// The configured CA key, or why there is none.

@@ -466,25 +466,22 @@ mod tests {
         payloads(&out)
     }
 
-    #[test]
-    fn rows_split_across_messages_are_masked_whole() {
-        let text = CopyPlan {
-            columns: vec![None, Some(0)],
+    /// A plan for text of `columns`, tab-delimited, without a header, `null` standing for NULL.
+    fn text_plan(columns: Vec<Option<usize>>, null: &[u8]) -> CopyPlan {
+        CopyPlan {
+            columns,
             format: CopyFormat::Text {
                 delimiter: b'\t',
-                null: b"\\N".to_vec(),
+                null: null.to_vec(),
                 header: false,
             },
             masked: Vec::new(),
-        };
-        let data = b"a\\tb\tsecret\\\\\\t\nplain\t\\N\n";
-        for cut in [1, 3, 7, data.len()] {
-            assert_eq!(
-                through(&text, data, cut),
-                b"a\\tb\t******\\\\\\t\nplain\t\\N\n",
-                "{cut}"
-            );
         }
+    }
+
+    #[test]
+    fn rows_split_across_messages_are_masked_whole() {
+        let text = text_plan(vec![None, Some(0)], b"\\N");
         let csv = CopyPlan {
             columns: vec![Some(0), None],
             format: CopyFormat::Csv {
@@ -496,27 +493,33 @@ mod tests {
             },
             masked: Vec::new(),
         };
-        let data = b"a,b\n\"x\n,\"\"y\",\"p,\nq\"\n,\"\"\n";
-        for cut in [1, 2, 5, data.len()] {
-            assert_eq!(
-                through(&csv, data, cut),
+        // The plan, the data, the piece sizes to cut it into (beside its whole length), and
+        // what masking sends.
+        type Case<'a> = (&'a CopyPlan, &'a [u8], [usize; 3], &'a [u8]);
+        let cases: [Case; 2] = [
+            (
+                &text,
+                b"a\\tb\tsecret\\\\\\t\nplain\t\\N\n",
+                [1, 3, 7],
+                b"a\\tb\t******\\\\\\t\nplain\t\\N\n",
+            ),
+            (
+                &csv,
+                b"a,b\n\"x\n,\"\"y\",\"p,\nq\"\n,\"\"\n",
+                [1, 2, 5],
                 b"a,b\n\"***\"\"y\",\"p,\nq\"\n,\"\"\n",
-                "{cut}"
-            );
+            ),
+        ];
+        for (plan, data, cuts, expected) in cases {
+            for cut in cuts.into_iter().chain([data.len()]) {
+                assert_eq!(through(plan, data, cut), expected, "{cut}");
+            }
         }
     }
 
     #[test]
     fn a_masked_value_never_reads_as_null() {
-        let plan = CopyPlan {
-            columns: vec![Some(0)],
-            format: CopyFormat::Text {
-                delimiter: b'\t',
-                null: b"**".to_vec(),
-                header: false,
-            },
-            masked: Vec::new(),
-        };
+        let plan = text_plan(vec![Some(0)], b"**");
         let m = masking();
         let mut s = CopyStream::new(&plan, &[0, 0, 1, 0, 0]);
         let mut out = BytesMut::new();

@@ -66,15 +66,25 @@ impl<const TAG: u8> Named<TAG> {
 mod tests {
     use super::*;
 
+    /// `message` encoded under its own name decodes back to itself.
+    fn round_trip<const TAG: u8>(message: Named<TAG>) {
+        let mut out = BytesMut::new();
+        message.encode_as(&mut out, &message.name);
+        assert_eq!(out[0], TAG);
+        assert_eq!(Named::<TAG>::decode(&out[5..]), Ok(message));
+    }
+
+    /// `Describe` and `Close` (the same body under another tag).
     #[test]
     fn round_trips() {
-        let d = Describe {
+        round_trip(Describe {
             target: Target::Portal,
             name: "p1".into(),
-        };
-        let mut out = BytesMut::new();
-        d.encode_as(&mut out, "p1");
-        assert_eq!(Describe::decode(&out[5..]), Ok(d));
+        });
         assert!(Describe::decode(b"Xp1\0").is_err());
+        round_trip(crate::protocol::close::Close {
+            target: Target::Statement,
+            name: "s1".into(),
+        });
     }
 }

@@ -50,6 +50,16 @@ impl Names {
         format!("{RESERVED_PREFIX}{kind}{}", self.next)
     }
 
+    /// The upstream name for the client's `client` of `kind`: a fresh one, or none (the
+    /// empty name) for the unnamed statement or portal.
+    fn upstream_name(&mut self, client: &str, kind: char) -> String {
+        if client.is_empty() {
+            String::new()
+        } else {
+            self.fresh(kind)
+        }
+    }
+
     /// True when `client` names a live prepared statement, which a `Parse` may not reuse
     /// (the unnamed one it may).
     pub fn exists(&self, client: &str) -> bool {
@@ -58,11 +68,7 @@ impl Names {
 
     /// A `Parse` of `client`: its upstream name (the unnamed statement stays unnamed).
     pub fn parse(&mut self, client: &str, p: Arc<Prepared>) -> String {
-        let upstream = if client.is_empty() {
-            String::new()
-        } else {
-            self.fresh('s')
-        };
+        let upstream = self.upstream_name(client, 's');
         self.statements
             .insert(client.to_string(), (upstream.clone(), p));
         upstream
@@ -99,11 +105,7 @@ impl Names {
 
     /// A `Bind` of portal `client` to a statement that needs `p`: the portal's upstream name.
     pub fn bind(&mut self, client: &str, p: Arc<Prepared>) -> String {
-        let upstream = if client.is_empty() {
-            String::new()
-        } else {
-            self.fresh('p')
-        };
+        let upstream = self.upstream_name(client, 'p');
         self.portals
             .insert(client.to_string(), (upstream.clone(), p));
         upstream

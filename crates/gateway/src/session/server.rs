@@ -334,35 +334,32 @@ fn embeds_ascii(body: &[u8]) -> Option<bool> {
 /// Whether the `client_encoding` the server reported after authentication may hold ASCII
 /// bytes inside a multi-byte character.
 pub fn reported_ascii_unsafe(bytes: &[u8]) -> bool {
-    let mut found = false;
-    let mut at = 0;
-    while let Ok(Some(len)) = frame_len(&bytes[at..], MAX_MESSAGE) {
-        if bytes.len() < at + len {
-            break;
-        }
-        if bytes[at] == b'S' {
-            found = embeds_ascii(&bytes[at + 5..at + len]).unwrap_or(found);
-        }
-        at += len;
-    }
-    found
+    parameter_statuses(bytes).fold(false, |found, body| embeds_ascii(body).unwrap_or(found))
 }
 
 /// The last `standard_conforming_strings` among the `ParameterStatus` messages of `bytes`
 /// (what the server sent after authentication).
 pub fn reported_strings(bytes: &[u8]) -> Option<Strings> {
-    let mut found = None;
+    parameter_statuses(bytes).fold(None, |found, body| strings_of(body).or(found))
+}
+
+/// The bodies of the `ParameterStatus` messages among the whole messages at the start of
+/// `bytes`, in order.
+fn parameter_statuses(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut at = 0;
-    while let Ok(Some(len)) = frame_len(&bytes[at..], MAX_MESSAGE) {
-        if bytes.len() < at + len {
-            break;
+    std::iter::from_fn(move || {
+        while let Ok(Some(len)) = frame_len(&bytes[at..], MAX_MESSAGE) {
+            if bytes.len() < at + len {
+                return None;
+            }
+            let message = &bytes[at..at + len];
+            at += len;
+            if message[0] == b'S' {
+                return Some(&message[5..]);
+            }
         }
-        if bytes[at] == b'S' {
-            found = strings_of(&bytes[at + 5..at + len]).or(found);
-        }
-        at += len;
-    }
-    found
+        None
+    })
 }
 
 /// What a successful statement changes in the session: prepared statements and cursors

@@ -84,19 +84,12 @@ pub async fn connect(target: &Target, params: &[(&str, &str)]) -> Result<Upstrea
                         scram = Some(s);
                     }
                     AuthRequest::SaslContinue { data } => {
-                        let s = scram.as_mut().ok_or_else(|| {
-                            SessionError::Upstream("unexpected SASL message".into())
-                        })?;
-                        s.update(&data)
-                            .map_err(|e| SessionError::Upstream(format!("SCRAM: {e}")))?;
+                        let s = under_way(&mut scram)?;
+                        s.update(&data).map_err(scram_failed)?;
                         encode_sasl_response(&mut out, s.message());
                     }
                     AuthRequest::SaslFinal { data } => {
-                        let s = scram.as_mut().ok_or_else(|| {
-                            SessionError::Upstream("unexpected SASL message".into())
-                        })?;
-                        s.finish(&data)
-                            .map_err(|e| SessionError::Upstream(format!("SCRAM: {e}")))?;
+                        under_way(&mut scram)?.finish(&data).map_err(scram_failed)?;
                         continue;
                     }
                     AuthRequest::Other(code) => {
@@ -171,6 +164,18 @@ fn password(target: &Target) -> Result<&str, SessionError> {
     target.password.as_ref().map(|p| p.expose()).ok_or_else(|| {
         SessionError::Upstream("the server asks for a password and the target has no `password_env` or `password_file`".into())
     })
+}
+
+/// The SCRAM exchange under way; a SASL message without one is the server's mistake.
+fn under_way(scram: &mut Option<ScramSha256>) -> Result<&mut ScramSha256, SessionError> {
+    scram
+        .as_mut()
+        .ok_or_else(|| SessionError::Upstream("unexpected SASL message".into()))
+}
+
+/// A SCRAM step the server's message failed.
+fn scram_failed(e: std::io::Error) -> SessionError {
+    SessionError::Upstream(format!("SCRAM: {e}"))
 }
 
 async fn send(reader: &mut FrameReader<TcpStream>, bytes: &[u8]) -> Result<(), SessionError> {

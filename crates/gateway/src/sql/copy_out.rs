@@ -140,64 +140,55 @@ pub(super) fn copy_out(f: &Value) -> Option<CopyOut> {
             }
         }
     }
-    let byte = |s: Option<String>, default: u8| match s {
-        None => Some(default),
-        Some(s) if s.len() == 1 => Some(s.as_bytes()[0]),
-        Some(_) => None,
-    };
-    let format = match format.as_str() {
-        "text" => {
-            let Some(delimiter) = byte(delimiter, b'\t') else {
-                unsupported.get_or_insert_with(|| "DELIMITER".into());
-                return Some(CopyOut {
-                    table,
-                    columns,
-                    format: CopyFormat::Binary,
-                    unsupported,
-                });
-            };
-            CopyFormat::Text {
-                delimiter,
-                null: null.unwrap_or_else(|| "\\N".into()).into_bytes(),
-                header,
-            }
+    let format = match format_of(&format, delimiter, null, header, quote, escape) {
+        Ok(format) => format,
+        Err(option) => {
+            unsupported.get_or_insert_with(|| option.into());
+            CopyFormat::Binary
         }
-        "csv" => {
-            let delimiter = byte(delimiter, b',');
-            let quote = byte(quote, b'"');
-            let (Some(delimiter), Some(quote)) = (delimiter, quote) else {
-                unsupported.get_or_insert_with(|| "DELIMITER or QUOTE".into());
-                return Some(CopyOut {
-                    table,
-                    columns,
-                    format: CopyFormat::Binary,
-                    unsupported,
-                });
-            };
-            let Some(escape) = byte(escape, quote) else {
-                unsupported.get_or_insert_with(|| "ESCAPE".into());
-                return Some(CopyOut {
-                    table,
-                    columns,
-                    format: CopyFormat::Binary,
-                    unsupported,
-                });
-            };
-            CopyFormat::Csv {
-                delimiter,
-                null: null.unwrap_or_default().into_bytes(),
-                header,
-                quote,
-                escape,
-            }
-        }
-        _ => CopyFormat::Binary,
     };
     Some(CopyOut {
         table,
         columns,
         format,
         unsupported,
+    })
+}
+
+/// What `COPY ... TO STDOUT` sends in `format` with these options; an option masking cannot
+/// read (a delimiter, quote or escape that is not one byte) is named instead.
+fn format_of(
+    format: &str,
+    delimiter: Option<String>,
+    null: Option<String>,
+    header: bool,
+    quote: Option<String>,
+    escape: Option<String>,
+) -> Result<CopyFormat, &'static str> {
+    let byte = |s: Option<String>, default: u8| match s {
+        None => Some(default),
+        Some(s) if s.len() == 1 => Some(s.as_bytes()[0]),
+        Some(_) => None,
+    };
+    Ok(match format {
+        "text" => CopyFormat::Text {
+            delimiter: byte(delimiter, b'\t').ok_or("DELIMITER")?,
+            null: null.unwrap_or_else(|| "\\N".into()).into_bytes(),
+            header,
+        },
+        "csv" => {
+            let (Some(delimiter), Some(quote)) = (byte(delimiter, b','), byte(quote, b'"')) else {
+                return Err("DELIMITER or QUOTE");
+            };
+            CopyFormat::Csv {
+                delimiter,
+                null: null.unwrap_or_default().into_bytes(),
+                header,
+                quote,
+                escape: byte(escape, quote).ok_or("ESCAPE")?,
+            }
+        }
+        _ => CopyFormat::Binary,
     })
 }
 

@@ -6,14 +6,15 @@
 use super::*;
 
 /// Classifies as a session does that has just started: conforming strings, the pinned path.
-fn classify(sql: &str) -> Result<Vec<Statement>, SqlError> {
+pub(super) fn classify(sql: &str) -> Result<Vec<Statement>, SqlError> {
     let mut stmts = super::classify(sql, Strings::Conforming)?;
     resolve(&mut SearchPath::pinned("wicket_gw"), &mut stmts)?;
     Ok(stmts)
 }
 
-/// `action table` for each access of the single statement in `sql` (`-` for the database).
-fn acc(sql: &str) -> Vec<String> {
+/// `action table` for each access of the single statement in `sql` (`-` for the database),
+/// sorted.
+pub(super) fn acc(sql: &str) -> Vec<String> {
     let stmts = classify(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
     assert_eq!(stmts.len(), 1, "{sql}");
     let mut out: Vec<String> = stmts[0]
@@ -34,7 +35,7 @@ fn same(sql: &str, expected: &[&str]) {
     assert_eq!(acc(sql), expected, "{sql}");
 }
 
-fn kind(sql: &str) -> Action {
+pub(super) fn kind(sql: &str) -> Action {
     classify(sql).unwrap()[0].kind
 }
 

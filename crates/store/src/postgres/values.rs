@@ -7,7 +7,7 @@ use wicket_core::Time;
 use wicket_core::time::truncate;
 
 use crate::StoreError;
-use crate::sql::{Columns, Statement, Value};
+use crate::sql::{Columns, Statement, Value, columns_by};
 
 type Query<'q> = sqlx::query::Query<'q, sqlx::Postgres, PgArguments>;
 
@@ -33,25 +33,5 @@ pub(super) fn query<'q>(st: &'q Statement<'_>) -> Query<'q> {
 }
 
 impl Columns for PgRow {
-    fn int(&self, i: usize) -> Result<i64, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-    fn flag(&self, i: usize) -> Result<bool, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-    fn text(&self, i: usize) -> Result<String, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-    fn time(&self, i: usize) -> Result<Time, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-    fn opt_time(&self, i: usize) -> Result<Option<Time>, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-    fn list(&self, i: usize) -> Result<Vec<String>, StoreError> {
-        Ok(self.try_get(i)?)
-    }
+    columns_by!(try_get, all);
 }

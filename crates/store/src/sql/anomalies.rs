@@ -2,9 +2,9 @@
 
 use wicket_core::{Anomaly, Severity};
 
-use super::{Columns, Conn, Statement, Value, insert_row};
+use super::{Columns, Conn, Statement, Value, fetch_all_decoded, insert_new};
 use crate::StoreError;
-use crate::filter::{self, AnomalyFilter};
+use crate::filter::AnomalyFilter;
 
 /// The columns, in the order [`insert`] binds them and [`decode`] reads them.
 const COLUMNS: &str = "id, at, rule, severity, subject, request_id, grant_id, summary";
@@ -20,10 +20,7 @@ pub(crate) async fn insert<C: Conn>(conn: &mut C, a: &Anomaly) -> Result<(), Sto
         a.grant_id.as_deref().into(),
         a.summary.as_str().into(),
     ];
-    insert_row(conn, "anomalies", COLUMNS, values, || {
-        format!("anomaly `{}` already exists", a.id)
-    })
-    .await
+    insert_new(conn, "anomalies", COLUMNS, values, "anomaly", &a.id).await
 }
 
 /// Anomalies matching `f` (severity exactly, `since` inclusive), newest first.
@@ -31,28 +28,13 @@ pub(crate) async fn list<C: Conn>(
     conn: &mut C,
     f: &AnomalyFilter,
 ) -> Result<Vec<Anomaly>, StoreError> {
-    let mut st = Statement::new(
-        C::DIALECT,
-        format!("SELECT {COLUMNS} FROM anomalies WHERE true"),
-    );
-    if let Some(severity) = f.severity {
-        st.push(" AND severity = ").bind(severity.as_str());
-    }
-    if let Some(subject) = &f.subject {
-        st.push(" AND subject = ").bind(subject.as_str());
-    }
-    if let Some(grant_id) = &f.grant_id {
-        st.push(" AND grant_id = ").bind(grant_id.as_str());
-    }
-    if let Some(since) = f.since {
-        st.push(" AND at >= ").bind(since);
-    }
-    st.push(" ORDER BY at DESC, ")
-        .push(C::DIALECT.insertion_order())
-        .push(" DESC LIMIT ")
-        .bind(filter::limit(f.limit));
-    let rows = conn.fetch_all(&st).await?;
-    rows.iter().map(decode).collect()
+    let mut st = Statement::select(C::DIALECT, COLUMNS, "anomalies WHERE true");
+    st.and_if(" AND severity = ", f.severity.map(Severity::as_str))
+        .and_if(" AND subject = ", f.subject.as_deref())
+        .and_if(" AND grant_id = ", f.grant_id.as_deref())
+        .and_if(" AND at >= ", f.since)
+        .newest_first("at", f.limit);
+    fetch_all_decoded(conn, &st, decode).await
 }
 
 /// An anomaly from a row selected as [`COLUMNS`].

@@ -7,7 +7,7 @@ use wicket_core::audit::{GENESIS, seal};
 use wicket_core::time::truncate;
 use wicket_core::{AuditEvent, NewEvent};
 
-use super::{Columns, Conn, Dialect, Statement, Value, Work};
+use super::{Columns, Conn, Dialect, Statement, Value, Work, fetch_optional_decoded};
 use crate::StoreError;
 
 pub(crate) use list::{decode, list, list_statement};
@@ -46,10 +46,7 @@ pub(super) async fn seq_and_hash<C: Conn>(
     sql: &str,
 ) -> Result<Option<(i64, String)>, StoreError> {
     let st = Statement::new(C::DIALECT, sql);
-    match conn.fetch_optional(&st).await? {
-        Some(row) => Ok(Some((row.int(0)?, row.text(1)?))),
-        None => Ok(None),
-    }
+    fetch_optional_decoded(conn, &st, |row| Ok((row.int(0)?, row.text(1)?))).await
 }
 
 /// Seals `events` in order after the current head and inserts them, inside the caller's
@@ -88,10 +85,7 @@ pub(crate) fn seal_after(head: Option<(i64, String)>, events: Vec<NewEvent>) -> 
 
 /// One `INSERT` of `events`, a row each.
 pub(crate) fn insert(dialect: Dialect, events: &[AuditEvent]) -> Statement<'_> {
-    let mut st = Statement::new(
-        dialect,
-        format!("INSERT INTO audit_events ({COLUMNS}) VALUES "),
-    );
+    let mut st = Statement::insert_into(dialect, "audit_events", COLUMNS);
     for (i, e) in events.iter().enumerate() {
         if i > 0 {
             st.push(", ");

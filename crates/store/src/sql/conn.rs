@@ -44,6 +44,41 @@ pub(crate) trait Conn: Send {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
+/// The rows `st` selects, each read by `decode`.
+pub(crate) async fn fetch_all_decoded<C: Conn, T>(
+    conn: &mut C,
+    st: &Statement<'_>,
+    decode: impl Fn(&C::Row) -> Result<T, StoreError> + Send,
+) -> Result<Vec<T>, StoreError> {
+    conn.fetch_all(st).await?.iter().map(decode).collect()
+}
+
+/// The row `st` selects, if any, read by `decode`.
+pub(crate) async fn fetch_optional_decoded<C: Conn, T>(
+    conn: &mut C,
+    st: &Statement<'_>,
+    decode: impl Fn(&C::Row) -> Result<T, StoreError> + Send,
+) -> Result<Option<T>, StoreError> {
+    conn.fetch_optional(st)
+        .await?
+        .as_ref()
+        .map(decode)
+        .transpose()
+}
+
+/// Runs `st`, which changes one row or none; none is a [`StoreError::Conflict`] saying
+/// `message()` (the row is missing, or no longer as the statement's condition requires).
+pub(crate) async fn change_one<C: Conn>(
+    conn: &mut C,
+    st: &Statement<'_>,
+    message: impl FnOnce() -> String + Send,
+) -> Result<(), StoreError> {
+    if conn.execute(st).await? == 0 {
+        return Err(StoreError::Conflict(message()));
+    }
+    Ok(())
+}
+
 /// `Conflict(message())` if `err` is a unique violation; otherwise `err` itself.
 pub(crate) fn conflict_if_unique(err: StoreError, message: impl FnOnce() -> String) -> StoreError {
     match &err {
@@ -63,13 +98,26 @@ pub(crate) async fn insert_row<'a, C: Conn>(
     values: impl IntoIterator<Item = Value<'a>>,
     taken: impl FnOnce() -> String + Send,
 ) -> Result<(), StoreError> {
-    let mut st = Statement::new(
-        C::DIALECT,
-        format!("INSERT INTO {table} ({columns}) VALUES "),
-    );
+    let mut st = Statement::insert_into(C::DIALECT, table, columns);
     st.bind_row(values);
     conn.execute(&st)
         .await
         .map_err(|e| conflict_if_unique(e, taken))?;
     Ok(())
+}
+
+/// [`insert_row`] of a new record, `what` (such as "grant") with id `id`: an id already
+/// taken is a conflict saying "{what} `{id}` already exists".
+pub(crate) async fn insert_new<'a, C: Conn>(
+    conn: &mut C,
+    table: &str,
+    columns: &str,
+    values: impl IntoIterator<Item = Value<'a>>,
+    what: &str,
+    id: &str,
+) -> Result<(), StoreError> {
+    insert_row(conn, table, columns, values, || {
+        format!("{what} `{id}` already exists")
+    })
+    .await
 }

@@ -2,7 +2,7 @@
 
 use wicket_core::AuditEvent;
 
-use super::{Columns, Conn, Statement, Value, Work, chain, conflict_if_unique};
+use super::{Columns, Conn, Statement, Value, Work, chain, conflict_if_unique, fetch_all_decoded};
 use crate::StoreError;
 use crate::directory::{DirGroup, DirUser, Directory, DirectoryWrite};
 
@@ -15,26 +15,10 @@ const GROUP_COLUMNS: &str = "id, name, external_id, created_at, updated_at, vers
 
 /// Every user and group, sorted by name, with the groups' members.
 pub(crate) async fn read<C: Conn>(conn: &mut C) -> Result<Directory, StoreError> {
-    let st = Statement::new(
-        C::DIALECT,
-        format!("SELECT {USER_COLUMNS} FROM directory_users ORDER BY name"),
-    );
-    let users = conn
-        .fetch_all(&st)
-        .await?
-        .iter()
-        .map(decode_user)
-        .collect::<Result<Vec<_>, _>>()?;
-    let st = Statement::new(
-        C::DIALECT,
-        format!("SELECT {GROUP_COLUMNS} FROM directory_groups ORDER BY name"),
-    );
-    let mut groups = conn
-        .fetch_all(&st)
-        .await?
-        .iter()
-        .map(decode_group)
-        .collect::<Result<Vec<_>, _>>()?;
+    let st = Statement::select(C::DIALECT, USER_COLUMNS, "directory_users ORDER BY name");
+    let users = fetch_all_decoded(&mut *conn, &st, decode_user).await?;
+    let st = Statement::select(C::DIALECT, GROUP_COLUMNS, "directory_groups ORDER BY name");
+    let mut groups = fetch_all_decoded(&mut *conn, &st, decode_group).await?;
     let st = Statement::new(
         C::DIALECT,
         "SELECT group_id, user_id FROM directory_members ORDER BY group_id, user_id",
@@ -85,11 +69,7 @@ fn decode_group(row: &impl Columns) -> Result<DirGroup, StoreError> {
 async fn put_user<C: Conn>(conn: &mut C, u: &DirUser) -> Result<(), StoreError> {
     let groups = serde_json::to_string(&u.claim_groups)
         .map_err(|e| StoreError::Corrupt(format!("claim groups: {e}")))?;
-    let mut st = Statement::new(
-        C::DIALECT,
-        format!("INSERT INTO directory_users ({USER_COLUMNS}) VALUES "),
-    );
-    st.bind_row([
+    let values = [
         u.id.as_str().into(),
         u.name.as_str().into(),
         u.external_id.as_deref().into(),
@@ -100,58 +80,22 @@ async fn put_user<C: Conn>(conn: &mut C, u: &DirUser) -> Result<(), StoreError> 
         Value::Time(u.created_at),
         Value::Time(u.updated_at),
         u.version.into(),
-    ])
-    .push(
-        " ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
-         external_id = excluded.external_id, display_name = excluded.display_name, \
-         active = excluded.active, attributes = excluded.attributes, \
-         claim_groups = excluded.claim_groups, updated_at = excluded.updated_at, \
-         version = excluded.version \
-         WHERE directory_users.version = excluded.version - 1",
-    );
-    let written = conn
-        .execute(&st)
-        .await
-        .map_err(|e| conflict_if_unique(e, || format!("user name `{}` is taken", u.name)))?;
-    if written == 0 {
-        return Err(StoreError::Conflict(format!("user `{}` {STALE}", u.id)));
-    }
-    Ok(())
+    ];
+    put(conn, &USERS, &u.name, &u.id, values).await
 }
 
 /// Inserts `g`, or replaces the group with its id; its members are replaced too.
 async fn put_group<C: Conn>(conn: &mut C, g: &DirGroup) -> Result<(), StoreError> {
-    let mut st = Statement::new(
-        C::DIALECT,
-        format!("INSERT INTO directory_groups ({GROUP_COLUMNS}) VALUES "),
-    );
-    st.bind_row([
+    let values = [
         g.id.as_str().into(),
         g.name.as_str().into(),
         g.external_id.as_deref().into(),
         Value::Time(g.created_at),
         Value::Time(g.updated_at),
         g.version.into(),
-    ])
-    .push(
-        " ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
-         external_id = excluded.external_id, updated_at = excluded.updated_at, \
-         version = excluded.version \
-         WHERE directory_groups.version = excluded.version - 1",
-    );
-    let written = conn
-        .execute(&st)
-        .await
-        .map_err(|e| conflict_if_unique(e, || format!("group name `{}` is taken", g.name)))?;
-    if written == 0 {
-        return Err(StoreError::Conflict(format!("group `{}` {STALE}", g.id)));
-    }
-    let mut st = Statement::new(
-        C::DIALECT,
-        "DELETE FROM directory_members WHERE group_id = ",
-    );
-    st.bind(g.id.as_str());
-    conn.execute(&st).await?;
+    ];
+    put(&mut *conn, &GROUPS, &g.name, &g.id, values).await?;
+    delete(&mut *conn, "directory_members", "group_id", &g.id).await?;
     for member in &g.members {
         let mut st = Statement::new(
             C::DIALECT,
@@ -170,8 +114,74 @@ async fn put_group<C: Conn>(conn: &mut C, g: &DirGroup) -> Result<(), StoreError
     Ok(())
 }
 
-async fn delete<C: Conn>(conn: &mut C, table: &str, id: &str) -> Result<(), StoreError> {
-    let mut st = Statement::new(C::DIALECT, format!("DELETE FROM {table} WHERE id = "));
+/// Where [`put`] writes users or groups.
+struct Table {
+    name: &'static str,
+    /// The columns the values are of.
+    columns: &'static str,
+    /// What a row is, for messages.
+    what: &'static str,
+}
+
+const USERS: Table = Table {
+    name: "directory_users",
+    columns: USER_COLUMNS,
+    what: "user",
+};
+
+const GROUPS: Table = Table {
+    name: "directory_groups",
+    columns: GROUP_COLUMNS,
+    what: "group",
+};
+
+/// Inserts `values`, the row named `name` with id `id`, or replaces the row with that id if
+/// its version is one less than theirs: every column but `id` and `created_at`. A name
+/// another has is a conflict, and so is a stored version that moved meanwhile.
+async fn put<C: Conn, const N: usize>(
+    conn: &mut C,
+    table: &Table,
+    name: &str,
+    id: &str,
+    values: [Value<'_>; N],
+) -> Result<(), StoreError> {
+    let Table {
+        name: table,
+        columns,
+        what,
+    } = *table;
+    let mut st = Statement::insert_into(C::DIALECT, table, columns);
+    st.bind_row(values).push(" ON CONFLICT (id) DO UPDATE SET ");
+    let updated = columns
+        .split(", ")
+        .filter(|c| !matches!(*c, "id" | "created_at"));
+    for (i, column) in updated.enumerate() {
+        if i > 0 {
+            st.push(", ");
+        }
+        st.push(column).push(" = excluded.").push(column);
+    }
+    st.push(" WHERE ")
+        .push(table)
+        .push(".version = excluded.version - 1");
+    let written = conn
+        .execute(&st)
+        .await
+        .map_err(|e| conflict_if_unique(e, || format!("{what} name `{name}` is taken")))?;
+    if written == 0 {
+        return Err(StoreError::Conflict(format!("{what} `{id}` {STALE}")));
+    }
+    Ok(())
+}
+
+/// Deletes the rows of `table` whose `column` is `id`.
+async fn delete<C: Conn>(
+    conn: &mut C,
+    table: &str,
+    column: &str,
+    id: &str,
+) -> Result<(), StoreError> {
+    let mut st = Statement::new(C::DIALECT, format!("DELETE FROM {table} WHERE {column} = "));
     st.bind(id);
     conn.execute(&st).await?;
     Ok(())
@@ -196,15 +206,12 @@ impl Work for DirectoryWrite {
             put_group(&mut *conn, g).await?;
         }
         for id in &delete_groups {
-            delete(&mut *conn, "directory_groups", id).await?;
+            delete(&mut *conn, "directory_groups", "id", id).await?;
         }
         for id in &delete_users {
             // Explicitly, beside the foreign key's cascade, so both backends behave alike.
-            let mut st =
-                Statement::new(C::DIALECT, "DELETE FROM directory_members WHERE user_id = ");
-            st.bind(id.as_str());
-            conn.execute(&st).await?;
-            delete(&mut *conn, "directory_users", id).await?;
+            delete(&mut *conn, "directory_members", "user_id", id).await?;
+            delete(&mut *conn, "directory_users", "id", id).await?;
         }
         chain::append(conn, events).await
     }

@@ -5,9 +5,12 @@ mod due;
 use wicket_core::workflow::{Extension, NewGrant, Revocation};
 use wicket_core::{Grant, Time};
 
-use super::{Columns, Conn, Statement, Value, insert_row};
+use super::{
+    Columns, Conn, Statement, Value, change_one, fetch_all_decoded, fetch_optional_decoded,
+    insert_new,
+};
 use crate::StoreError;
-use crate::filter::{self, GrantFilter};
+use crate::filter::GrantFilter;
 
 pub(crate) use due::{Due, due, mark};
 
@@ -30,10 +33,7 @@ pub(crate) async fn insert<C: Conn>(conn: &mut C, new: &NewGrant) -> Result<(), 
         new.activation_recorded.into(),
     ];
     let columns = format!("{COLUMNS}, activation_recorded");
-    insert_row(conn, "grants", &columns, values, || {
-        format!("grant `{}` already exists", g.id)
-    })
-    .await
+    insert_new(conn, "grants", &columns, values, "grant", &g.id).await
 }
 
 /// Revokes a grant that is not revoked yet; a missing or already revoked grant is a conflict.
@@ -66,68 +66,44 @@ pub(crate) async fn extend<C: Conn>(conn: &mut C, e: &Extension) -> Result<(), S
         .bind(e.grant.id.as_str())
         .push(" AND revoked_at IS NULL AND expires_at = ")
         .bind(e.previous_expires_at);
-    if conn.execute(&st).await? == 1 {
-        return Ok(());
-    }
-    Err(StoreError::Conflict(format!(
-        "grant `{}` was revoked or changed meanwhile",
-        e.grant.id
-    )))
+    change_one(conn, &st, || {
+        format!("grant `{}` was revoked or changed meanwhile", e.grant.id)
+    })
+    .await
 }
 
 pub(crate) async fn get<C: Conn>(conn: &mut C, id: &str) -> Result<Option<Grant>, StoreError> {
-    let mut st = Statement::new(
-        C::DIALECT,
-        format!("SELECT {COLUMNS} FROM grants WHERE id = "),
-    );
+    let mut st = Statement::select(C::DIALECT, COLUMNS, "grants WHERE id = ");
     st.bind(id);
-    conn.fetch_optional(&st)
-        .await?
-        .as_ref()
-        .map(decode)
-        .transpose()
+    fetch_optional_decoded(conn, &st, decode).await
 }
 
 /// Grants matching `f`, newest (latest start) first.
 pub(crate) async fn list<C: Conn>(conn: &mut C, f: &GrantFilter) -> Result<Vec<Grant>, StoreError> {
-    let mut st = Statement::new(
-        C::DIALECT,
-        format!("SELECT {COLUMNS} FROM grants WHERE true"),
-    );
-    if let Some(user) = &f.user {
-        st.push(" AND user_name = ").bind(user.as_str());
-    }
-    if let Some(request_id) = &f.request_id {
-        st.push(" AND request_id = ").bind(request_id.as_str());
-    }
-    if let Some(at) = f.live_at {
-        st.push(" AND revoked_at IS NULL AND expires_at > ")
-            .bind(at);
-    }
-    if let Some(at) = f.revoked_live_at {
-        st.push(" AND revoked_at IS NOT NULL AND revoked_at < expires_at AND expires_at > ")
-            .bind(at);
-    }
-    st.push(" ORDER BY starts_at DESC, ")
-        .push(C::DIALECT.insertion_order())
-        .push(" DESC LIMIT ")
-        .bind(filter::limit(f.limit));
-    let rows = conn.fetch_all(&st).await?;
-    rows.iter().map(decode).collect()
+    let mut st = Statement::select(C::DIALECT, COLUMNS, "grants WHERE true");
+    st.and_if(" AND user_name = ", f.user.as_deref())
+        .and_if(" AND request_id = ", f.request_id.as_deref())
+        .and_if(" AND revoked_at IS NULL AND expires_at > ", f.live_at)
+        .and_if(
+            " AND revoked_at IS NOT NULL AND revoked_at < expires_at AND expires_at > ",
+            f.revoked_live_at,
+        )
+        .newest_first("starts_at", f.limit);
+    fetch_all_decoded(conn, &st, decode).await
 }
 
 /// Every unrevoked grant with `expires_at` after `now`, without a page limit. (SQLite reads
 /// them on its own connections instead, page by page: `sqlite::bulk`.)
 pub(crate) async fn live<C: Conn>(conn: &mut C, now: Time) -> Result<Vec<Grant>, StoreError> {
-    let mut st = Statement::new(
+    let mut st = Statement::select(
         C::DIALECT,
-        format!("SELECT {COLUMNS} FROM grants WHERE revoked_at IS NULL AND expires_at > "),
+        COLUMNS,
+        "grants WHERE revoked_at IS NULL AND expires_at > ",
     );
     st.bind(now)
         .push(" ORDER BY starts_at, ")
         .push(C::DIALECT.insertion_order());
-    let rows = conn.fetch_all(&st).await?;
-    rows.iter().map(decode).collect()
+    fetch_all_decoded(conn, &st, decode).await
 }
 
 /// A grant from a row selected as [`COLUMNS`].

@@ -6,16 +6,30 @@ mod reviews;
 use wicket_core::{Duration, Request, RequestState, Time};
 
 use super::columns::step;
-use super::{Columns, Conn, Statement, Value, insert_row};
+use super::{
+    Columns, Conn, Statement, Value, change_one, fetch_all_decoded, fetch_optional_decoded,
+    insert_new,
+};
 use crate::StoreError;
-use crate::filter::{self, RequestFilter};
+use crate::filter::RequestFilter;
 
 pub(crate) use reviews::insert as insert_review;
 
-/// Every column but `id`, in the order [`fields`] gives their values and [`decode`] reads them.
-const FIELDS: &str = "requester, roles, policy, reason, ticket, duration_secs, start_at, break_glass, \
-                      action, resource, state, step, created_at, pending_until, decided_at, version, \
-                      extends_grant";
+/// Every column but `id`, in the order [`fields`] gives their values and [`decode`] reads them
+/// (after `id`): [`FIELDS`], as a literal for [`COLUMNS`] to be written from.
+macro_rules! fields_literal {
+    () => {
+        "requester, roles, policy, reason, ticket, duration_secs, start_at, break_glass, \
+         action, resource, state, step, created_at, pending_until, decided_at, version, \
+         extends_grant"
+    };
+}
+
+/// Every column but `id`, in the order [`fields`] gives their values.
+const FIELDS: &str = fields_literal!();
+
+/// What a request is selected as: `id`, then [`FIELDS`].
+const COLUMNS: &str = concat!("id, ", fields_literal!());
 
 /// The values of [`FIELDS`] for `r`.
 fn fields(r: &Request) -> [Value<'_>; 17] {
@@ -43,10 +57,7 @@ fn fields(r: &Request) -> [Value<'_>; 17] {
 /// Inserts a new request (its reviews are written separately).
 pub(crate) async fn insert<C: Conn>(conn: &mut C, r: &Request) -> Result<(), StoreError> {
     let values = std::iter::once(r.id.as_str().into()).chain(fields(r));
-    insert_row(conn, "requests", &format!("id, {FIELDS}"), values, || {
-        format!("request `{}` already exists", r.id)
-    })
-    .await
+    insert_new(conn, "requests", COLUMNS, values, "request", &r.id).await
 }
 
 /// Writes `r` over the stored request only if that is still at `expected_version`.
@@ -71,27 +82,20 @@ pub(crate) async fn update<C: Conn>(
         .bind(r.id.as_str())
         .push(" AND version = ")
         .bind(expected_version);
-    if conn.execute(&st).await? == 0 {
-        return Err(StoreError::Conflict(format!(
-            "request `{}` changed meanwhile",
-            r.id
-        )));
-    }
-    Ok(())
+    change_one(conn, &st, || {
+        format!("request `{}` changed meanwhile", r.id)
+    })
+    .await
 }
 
 /// One request with its reviews (the caller runs both reads in one transaction, so that they
 /// see one snapshot).
 pub(crate) async fn get<C: Conn>(conn: &mut C, id: &str) -> Result<Option<Request>, StoreError> {
-    let mut st = Statement::new(
-        C::DIALECT,
-        format!("SELECT id, {FIELDS} FROM requests WHERE id = "),
-    );
+    let mut st = Statement::select(C::DIALECT, COLUMNS, "requests WHERE id = ");
     st.bind(id);
-    let Some(row) = conn.fetch_optional(&st).await? else {
+    let Some(mut request) = fetch_optional_decoded(&mut *conn, &st, decode).await? else {
         return Ok(None);
     };
-    let mut request = decode(&row)?;
     request.reviews = reviews::of(conn, &request.id).await?;
     Ok(Some(request))
 }
@@ -101,20 +105,10 @@ pub(crate) async fn list<C: Conn>(
     conn: &mut C,
     f: &RequestFilter,
 ) -> Result<Vec<Request>, StoreError> {
-    let mut st = Statement::new(
-        C::DIALECT,
-        format!("SELECT id, {FIELDS} FROM requests WHERE true"),
-    );
-    if let Some(state) = f.state {
-        st.push(" AND state = ").bind(state.as_str());
-    }
-    if let Some(requester) = &f.requester {
-        st.push(" AND requester = ").bind(requester.as_str());
-    }
-    st.push(" ORDER BY created_at DESC, ")
-        .push(C::DIALECT.insertion_order())
-        .push(" DESC LIMIT ")
-        .bind(filter::limit(f.limit));
+    let mut st = Statement::select(C::DIALECT, COLUMNS, "requests WHERE true");
+    st.and_if(" AND state = ", f.state.map(RequestState::as_str))
+        .and_if(" AND requester = ", f.requester.as_deref())
+        .newest_first("created_at", f.limit);
     with_reviews(conn, &st).await
 }
 
@@ -127,9 +121,10 @@ pub(crate) async fn due<C: Conn>(
     now: Time,
     limit: i64,
 ) -> Result<Vec<Request>, StoreError> {
-    let mut st = Statement::new(
+    let mut st = Statement::select(
         C::DIALECT,
-        format!("SELECT id, {FIELDS} FROM requests WHERE state = 'pending' AND pending_until <= "),
+        COLUMNS,
+        "requests WHERE state = 'pending' AND pending_until <= ",
     );
     st.bind(now)
         .push(" ORDER BY pending_until, ")
@@ -146,8 +141,7 @@ pub(crate) async fn count<C: Conn>(conn: &mut C) -> Result<Vec<(String, i64)>, S
         C::DIALECT,
         "SELECT state, COUNT(*) FROM requests GROUP BY state",
     );
-    let rows = conn.fetch_all(&st).await?;
-    rows.iter().map(|r| Ok((r.text(0)?, r.int(1)?))).collect()
+    fetch_all_decoded(conn, &st, |r| Ok((r.text(0)?, r.int(1)?))).await
 }
 
 /// The requests `st` selects, each with its reviews.
@@ -155,13 +149,12 @@ async fn with_reviews<C: Conn>(
     conn: &mut C,
     st: &Statement<'_>,
 ) -> Result<Vec<Request>, StoreError> {
-    let rows = conn.fetch_all(st).await?;
-    let mut requests = rows.iter().map(decode).collect::<Result<Vec<_>, _>>()?;
+    let mut requests = fetch_all_decoded(&mut *conn, st, decode).await?;
     reviews::attach(conn, &mut requests).await?;
     Ok(requests)
 }
 
-/// A request from a row selected as `id, {FIELDS}`, without its reviews.
+/// A request from a row selected as [`COLUMNS`], without its reviews.
 fn decode(row: &impl Columns) -> Result<Request, StoreError> {
     let id = row.text(0)?;
     let corrupt = |what: String| StoreError::Corrupt(format!("request `{id}`: {what}"));

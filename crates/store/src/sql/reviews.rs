@@ -4,7 +4,10 @@
 use wicket_core::AuditEvent;
 use wicket_core::review::{Campaign, ItemDecision, ItemKind, ReviewItem};
 
-use super::{Columns, Conn, Statement, Value, Work, chain, conflict_if_unique, grants};
+use super::{
+    Columns, Conn, Statement, Value, Work, chain, change_one, conflict_if_unique,
+    fetch_all_decoded, grants,
+};
 use crate::StoreError;
 use crate::reviews::{ReviewWrite, Suspension};
 
@@ -27,10 +30,7 @@ pub(crate) async fn campaigns<C: Conn>(
     conn: &mut C,
     which: Which<'_>,
 ) -> Result<Vec<Campaign>, StoreError> {
-    let mut st = Statement::new(
-        C::DIALECT,
-        format!("SELECT {CAMPAIGN_COLUMNS} FROM review_campaigns c WHERE "),
-    );
+    let mut st = Statement::select(C::DIALECT, CAMPAIGN_COLUMNS, "review_campaigns c WHERE ");
     match which {
         Which::All => st.push("true"),
         Which::Open => st.push("closed_at IS NULL"),
@@ -41,47 +41,36 @@ pub(crate) async fn campaigns<C: Conn>(
         ),
     };
     st.push(" ORDER BY started_at DESC, id DESC");
-    let mut out = conn
-        .fetch_all(&st)
-        .await?
-        .iter()
-        .map(decode_campaign)
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = fetch_all_decoded(&mut *conn, &st, decode_campaign).await?;
     for c in &mut out {
-        let mut st = Statement::new(
+        let mut st = Statement::select(
             C::DIALECT,
-            format!("SELECT {ITEM_COLUMNS} FROM review_items WHERE campaign_id = "),
+            ITEM_COLUMNS,
+            "review_items WHERE campaign_id = ",
         );
         st.bind(c.id.as_str()).push(" ORDER BY position");
-        c.items = conn
-            .fetch_all(&st)
-            .await?
-            .iter()
-            .map(decode_item)
-            .collect::<Result<Vec<_>, _>>()?;
+        c.items = fetch_all_decoded(&mut *conn, &st, decode_item).await?;
     }
     Ok(out)
 }
 
 pub(crate) async fn suspensions<C: Conn>(conn: &mut C) -> Result<Vec<Suspension>, StoreError> {
-    let st = Statement::new(
+    let st = Statement::select(
         C::DIALECT,
-        format!("SELECT {SUSPENSION_COLUMNS} FROM binding_suspensions ORDER BY subject, role"),
+        SUSPENSION_COLUMNS,
+        "binding_suspensions ORDER BY subject, role",
     );
-    conn.fetch_all(&st)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok(Suspension {
-                subject: row.text(0)?,
-                role: row.text(1)?,
-                campaign_id: row.text(2)?,
-                item_id: row.text(3)?,
-                at: row.time(4)?,
-                by: row.text(5)?,
-            })
+    fetch_all_decoded(conn, &st, |row| {
+        Ok(Suspension {
+            subject: row.text(0)?,
+            role: row.text(1)?,
+            campaign_id: row.text(2)?,
+            item_id: row.text(3)?,
+            at: row.time(4)?,
+            by: row.text(5)?,
         })
-        .collect()
+    })
+    .await
 }
 
 fn decode_campaign(row: &impl Columns) -> Result<Campaign, StoreError> {
@@ -118,10 +107,7 @@ fn decode_item(row: &impl Columns) -> Result<ReviewItem, StoreError> {
 }
 
 async fn insert_campaign<C: Conn>(conn: &mut C, c: &Campaign) -> Result<(), StoreError> {
-    let mut st = Statement::new(
-        C::DIALECT,
-        format!("INSERT INTO review_campaigns ({CAMPAIGN_COLUMNS}) VALUES "),
-    );
+    let mut st = Statement::insert_into(C::DIALECT, "review_campaigns", CAMPAIGN_COLUMNS);
     st.bind_row([
         c.id.as_str().into(),
         c.review.as_str().into(),
@@ -173,13 +159,10 @@ async fn decide<C: Conn>(conn: &mut C, i: &ReviewItem) -> Result<(), StoreError>
         .push(" WHERE id = ")
         .bind(i.id.as_str())
         .push(" AND decision = 'pending'");
-    if conn.execute(&st).await? == 1 {
-        return Ok(());
-    }
-    Err(StoreError::Conflict(format!(
-        "review item `{}` is unknown or decided already",
-        i.id
-    )))
+    change_one(conn, &st, || {
+        format!("review item `{}` is unknown or decided already", i.id)
+    })
+    .await
 }
 
 async fn close<C: Conn>(conn: &mut C, id: &str, at: wicket_core::Time) -> Result<(), StoreError> {
@@ -188,19 +171,14 @@ async fn close<C: Conn>(conn: &mut C, id: &str, at: wicket_core::Time) -> Result
         .push(" WHERE id = ")
         .bind(id)
         .push(" AND closed_at IS NULL");
-    if conn.execute(&st).await? == 1 {
-        return Ok(());
-    }
-    Err(StoreError::Conflict(format!(
-        "campaign `{id}` is unknown or closed already"
-    )))
+    change_one(conn, &st, || {
+        format!("campaign `{id}` is unknown or closed already")
+    })
+    .await
 }
 
 async fn suspend<C: Conn>(conn: &mut C, s: &Suspension) -> Result<(), StoreError> {
-    let mut st = Statement::new(
-        C::DIALECT,
-        format!("INSERT INTO binding_suspensions ({SUSPENSION_COLUMNS}) VALUES "),
-    );
+    let mut st = Statement::insert_into(C::DIALECT, "binding_suspensions", SUSPENSION_COLUMNS);
     st.bind_row([
         s.subject.as_str().into(),
         s.role.as_str().into(),

@@ -1,7 +1,7 @@
 //! Slack messages of requests: kept once (the first message posted for a request stays the
 //! one updated), read by request.
 
-use super::{Columns, Conn, Statement, Value, Work};
+use super::{Columns, Conn, Statement, Value, Work, fetch_optional_decoded};
 use crate::StoreError;
 use crate::slack::SlackMessage;
 
@@ -15,10 +15,7 @@ impl Work for PutMessage {
 
     async fn run<C: Conn>(self, conn: &mut C) -> Result<bool, StoreError> {
         let m = &self.0;
-        let mut st = Statement::new(
-            C::DIALECT,
-            format!("INSERT INTO slack_messages ({COLUMNS}) VALUES "),
-        );
+        let mut st = Statement::insert_into(C::DIALECT, "slack_messages", COLUMNS);
         st.bind_row([
             m.request_id.as_str().into(),
             m.channel.as_str().into(),
@@ -34,18 +31,15 @@ pub(crate) async fn get<C: Conn>(
     conn: &mut C,
     request_id: &str,
 ) -> Result<Option<SlackMessage>, StoreError> {
-    let mut st = Statement::new(
-        C::DIALECT,
-        format!("SELECT {COLUMNS} FROM slack_messages WHERE request_id = "),
-    );
+    let mut st = Statement::select(C::DIALECT, COLUMNS, "slack_messages WHERE request_id = ");
     st.bind(request_id);
-    let Some(row) = conn.fetch_optional(&st).await? else {
-        return Ok(None);
-    };
-    Ok(Some(SlackMessage {
-        request_id: row.text(0)?,
-        channel: row.text(1)?,
-        ts: row.text(2)?,
-        posted_at: row.time(3)?,
-    }))
+    fetch_optional_decoded(conn, &st, |row| {
+        Ok(SlackMessage {
+            request_id: row.text(0)?,
+            channel: row.text(1)?,
+            ts: row.text(2)?,
+            posted_at: row.time(3)?,
+        })
+    })
+    .await
 }

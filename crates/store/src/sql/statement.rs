@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use wicket_core::Time;
 
 use super::Dialect;
+use crate::filter;
 
 /// A value bound to a statement, before the backend encodes it.
 #[derive(Clone, Debug, PartialEq)]
@@ -85,6 +86,16 @@ impl<'a> Statement<'a> {
         }
     }
 
+    /// `SELECT {columns} FROM {rest}`: `rest` names the table and begins what follows it.
+    pub(crate) fn select(dialect: Dialect, columns: &str, rest: &str) -> Statement<'a> {
+        Statement::new(dialect, format!("SELECT {columns} FROM {rest}"))
+    }
+
+    /// `INSERT INTO {table} ({columns}) VALUES `, for [`Statement::bind_row`] to follow.
+    pub(crate) fn insert_into(dialect: Dialect, table: &str, columns: &str) -> Statement<'a> {
+        Statement::new(dialect, format!("INSERT INTO {table} ({columns}) VALUES "))
+    }
+
     /// Appends SQL text.
     pub(crate) fn push(&mut self, sql: &str) -> &mut Self {
         self.sql.push_str(sql);
@@ -102,6 +113,31 @@ impl<'a> Statement<'a> {
             }
         }
         self
+    }
+
+    /// Appends `condition` and a placeholder for `value`, when there is a value: one optional
+    /// condition of a filter, such as `" AND subject = "`.
+    pub(crate) fn and_if<V: Into<Value<'a>>>(
+        &mut self,
+        condition: &str,
+        value: Option<V>,
+    ) -> &mut Self {
+        if let Some(value) = value {
+            self.push(condition).bind(value);
+        }
+        self
+    }
+
+    /// Appends a listing's end: newest `column` first, rows of one instant in reverse
+    /// insertion order, at most [`filter::limit`]`(limit)` of them.
+    pub(crate) fn newest_first(&mut self, column: &str, limit: Option<i64>) -> &mut Self {
+        let order = self.dialect.insertion_order();
+        self.push(" ORDER BY ")
+            .push(column)
+            .push(" DESC, ")
+            .push(order)
+            .push(" DESC LIMIT ")
+            .bind(filter::limit(limit))
     }
 
     /// Appends `(p1, p2, ...)`, a row of placeholders for `values`.

@@ -2,7 +2,9 @@
 
 use wicket_core::{Time, TokenRecord};
 
-use super::{Columns, Conn, Statement, Value, insert_row};
+use super::{
+    Columns, Conn, Statement, Value, fetch_all_decoded, fetch_optional_decoded, insert_new,
+};
 use crate::StoreError;
 
 /// The columns, in the order [`insert`] binds them and [`decode`] reads them.
@@ -19,10 +21,7 @@ pub(crate) async fn insert<C: Conn>(conn: &mut C, t: &TokenRecord) -> Result<(),
         t.revoked_at.into(),
     ];
     // Names the id only: the hash is a credential's fingerprint and stays out of messages.
-    insert_row(conn, "tokens", COLUMNS, values, || {
-        format!("token `{}` already exists", t.id)
-    })
-    .await
+    insert_new(conn, "tokens", COLUMNS, values, "token", &t.id).await
 }
 
 /// Marks token `id` revoked at `at`, unless it already is (the first revocation stands).
@@ -55,12 +54,13 @@ pub(crate) async fn of_user<C: Conn>(
     conn: &mut C,
     user: &str,
 ) -> Result<Vec<TokenRecord>, StoreError> {
-    let mut st = Statement::new(
+    let mut st = Statement::select(
         C::DIALECT,
-        format!("SELECT {COLUMNS} FROM tokens WHERE revoked_at IS NULL AND user_name = "),
+        COLUMNS,
+        "tokens WHERE revoked_at IS NULL AND user_name = ",
     );
     st.bind(user).push(" ORDER BY created_at, id");
-    conn.fetch_all(&st).await?.iter().map(decode).collect()
+    fetch_all_decoded(conn, &st, decode).await
 }
 
 /// The token whose unique `column` is `value`.
@@ -74,11 +74,7 @@ async fn one<C: Conn>(
         format!("SELECT {COLUMNS} FROM tokens WHERE {column} = "),
     );
     st.bind(value);
-    conn.fetch_optional(&st)
-        .await?
-        .as_ref()
-        .map(decode)
-        .transpose()
+    fetch_optional_decoded(conn, &st, decode).await
 }
 
 /// A token from a row selected as [`COLUMNS`].

@@ -10,7 +10,7 @@ use wicket_core::Time;
 use wicket_core::time::from_millis;
 
 use crate::StoreError;
-use crate::sql::{Columns, Statement, Value};
+use crate::sql::{Columns, Statement, Value, columns_by};
 
 type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, SqliteArguments<'q>>;
 
@@ -48,18 +48,7 @@ fn names(text: &str) -> Result<Vec<String>, StoreError> {
 }
 
 impl Columns for SqliteRow {
-    fn int(&self, i: usize) -> Result<i64, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-    fn flag(&self, i: usize) -> Result<bool, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-    fn text(&self, i: usize) -> Result<String, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
-        Ok(self.try_get(i)?)
-    }
+    columns_by!(try_get);
     fn time(&self, i: usize) -> Result<Time, StoreError> {
         Ok(from_millis(self.try_get(i)?))
     }
@@ -73,18 +62,7 @@ impl Columns for SqliteRow {
 
 /// The rows of the direct connections (`bulk`), read where SQLite keeps them.
 impl Columns for rusqlite::Row<'_> {
-    fn int(&self, i: usize) -> Result<i64, StoreError> {
-        Ok(self.get(i)?)
-    }
-    fn flag(&self, i: usize) -> Result<bool, StoreError> {
-        Ok(self.get(i)?)
-    }
-    fn text(&self, i: usize) -> Result<String, StoreError> {
-        Ok(self.get(i)?)
-    }
-    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
-        Ok(self.get(i)?)
-    }
+    columns_by!(get);
     fn time(&self, i: usize) -> Result<Time, StoreError> {
         Ok(from_millis(self.get(i)?))
     }

@@ -96,6 +96,64 @@ pub fn request_event(kind: &str, r: &Request, at: Time) -> NewEvent {
         .build()
 }
 
+/// A token of `user` with hash `hash`, created by `created_by` at [`t0`], not expiring.
+pub fn token(id: &str, user: &str, hash: &str, created_by: &str) -> TokenRecord {
+    TokenRecord {
+        id: id.into(),
+        user: user.into(),
+        hash: hash.into(),
+        created_at: t0(),
+        expires_at: None,
+        created_by: created_by.into(),
+        revoked_at: None,
+    }
+}
+
+/// Grant `id` as stored; gone is an error.
+pub async fn stored_grant(
+    store: &dyn Store,
+    id: &str,
+) -> Result<Grant, Box<dyn Error + Send + Sync>> {
+    Ok(store.get_grant(id).await?.ok_or("grant vanished")?)
+}
+
+/// The changes that write `request` over the stored version `expected_version`.
+pub fn update(request: Request, expected_version: i64) -> Changes {
+    Changes {
+        request: Some(RequestWrite::Update {
+            request,
+            expected_version,
+        }),
+        ..Changes::default()
+    }
+}
+
+/// `grant`, its activation recorded already.
+pub fn activated(grant: Grant) -> NewGrant {
+    NewGrant {
+        grant,
+        activation_recorded: true,
+    }
+}
+
+/// The revocation of grant `grant_id` at `at` by `by`, saying `reason`.
+pub fn revocation(grant_id: &str, at: Time, by: &str, reason: &str) -> Revocation {
+    Revocation {
+        grant_id: grant_id.into(),
+        at,
+        by: by.into(),
+        reason: reason.into(),
+    }
+}
+
+/// The changes that make [`revocation`]`(grant_id, at, by, reason)`.
+pub fn revoke(grant_id: &str, at: Time, by: &str, reason: &str) -> Changes {
+    Changes {
+        revocation: Some(revocation(grant_id, at, by, reason)),
+        ..Changes::default()
+    }
+}
+
 /// Inserts `r` as pending, with a `request.created` event.
 pub async fn insert(store: &dyn Store, r: &Request) -> Result<Vec<AuditEvent>, StoreError> {
     store
@@ -166,6 +224,18 @@ fn pairs(v: &[(i64, &str)]) -> Vec<(i64, String)> {
         .collect()
 }
 
+/// Checks that `result` is a [`StoreError::Conflict`] whose message passes `says`; an `Ok` is
+/// an error saying what was `accepted`.
+pub fn refused<T>(
+    result: Result<T, StoreError>,
+    accepted: &str,
+    says: impl Fn(&str) -> bool,
+) -> TestResult {
+    let err = result.err().ok_or(accepted)?;
+    assert!(matches!(&err, StoreError::Conflict(m) if says(m)), "{err}");
+    Ok(())
+}
+
 fn is_conflict(r: &Result<Vec<AuditEvent>, StoreError>, needle: &str) -> bool {
     matches!(r, Err(StoreError::Conflict(m)) if m.contains(needle))
 }
@@ -193,13 +263,13 @@ pub async fn commit_insert_reads_back_equal(store: Shared) -> TestResult {
         summary: "`alice` used break-glass".into(),
     };
     let token = TokenRecord {
-        id: next_id("tok"),
-        user: "alice".into(),
-        hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
-        created_at: t0(),
         expires_at: Some(t0() + Span::days(1)),
-        created_by: "admin".into(),
-        revoked_at: None,
+        ..token(
+            &next_id("tok"),
+            "alice",
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "admin",
+        )
     };
     let events = vec![
         request_event("request.created", &r, t0()),
@@ -213,10 +283,7 @@ pub async fn commit_insert_reads_back_equal(store: Shared) -> TestResult {
         .commit(Changes {
             request: Some(RequestWrite::Insert(r.clone())),
             reviews: reviews.clone(),
-            grants: vec![NewGrant {
-                grant: g.clone(),
-                activation_recorded: true,
-            }],
+            grants: vec![activated(g.clone())],
             anomalies: vec![anomaly.clone()],
             tokens: vec![token.clone()],
             events: events.clone(),
@@ -272,13 +339,9 @@ pub async fn stale_update_is_a_conflict_and_writes_nothing(store: Shared) -> Tes
     v2.version = 2;
     store
         .commit(Changes {
-            request: Some(RequestWrite::Update {
-                request: v2.clone(),
-                expected_version: 1,
-            }),
             reviews: vec![review(&r, "bob", Verdict::Approve, t0())],
             events: vec![request_event("review.added", &r, t0())],
-            ..Changes::default()
+            ..update(v2.clone(), 1)
         })
         .await?;
     let head = store.audit_head().await?;
@@ -291,17 +354,10 @@ pub async fn stale_update_is_a_conflict_and_writes_nothing(store: Shared) -> Tes
     let g = grant(&r, "logs-read", t0(), t0() + Span::hours(1));
     let result = store
         .commit(Changes {
-            request: Some(RequestWrite::Update {
-                request: stale,
-                expected_version: 1,
-            }),
             reviews: vec![review(&r, "carol", Verdict::Approve, t0())],
-            grants: vec![NewGrant {
-                grant: g.clone(),
-                activation_recorded: true,
-            }],
+            grants: vec![activated(g.clone())],
             events: vec![request_event("request.cancelled", &r, t0())],
-            ..Changes::default()
+            ..update(stale, 1)
         })
         .await;
     assert!(
@@ -315,15 +371,7 @@ pub async fn stale_update_is_a_conflict_and_writes_nothing(store: Shared) -> Tes
 
     // An update of a request that does not exist is a conflict too.
     let ghost = request("alice", t0());
-    let result = store
-        .commit(Changes {
-            request: Some(RequestWrite::Update {
-                request: ghost,
-                expected_version: 1,
-            }),
-            ..Changes::default()
-        })
-        .await;
+    let result = store.commit(update(ghost, 1)).await;
     assert!(is_conflict(&result, "changed meanwhile"), "{result:?}");
     Ok(())
 }
@@ -335,12 +383,8 @@ pub async fn second_review_by_the_same_reviewer_is_a_conflict(store: Shared) -> 
     v2.version = 2;
     store
         .commit(Changes {
-            request: Some(RequestWrite::Update {
-                request: v2.clone(),
-                expected_version: 1,
-            }),
             reviews: vec![review(&r, "bob", Verdict::Approve, t0())],
-            ..Changes::default()
+            ..update(v2.clone(), 1)
         })
         .await?;
     let head = store.audit_head().await?;
@@ -348,13 +392,9 @@ pub async fn second_review_by_the_same_reviewer_is_a_conflict(store: Shared) -> 
     v3.version = 3;
     let result = store
         .commit(Changes {
-            request: Some(RequestWrite::Update {
-                request: v3,
-                expected_version: 2,
-            }),
             reviews: vec![review(&r, "bob", Verdict::Deny, t0() + Span::seconds(1))],
             events: vec![request_event("review.added", &r, t0())],
-            ..Changes::default()
+            ..update(v3, 2)
         })
         .await;
     assert!(
@@ -373,28 +413,22 @@ pub async fn second_revocation_is_a_conflict(store: Shared) -> TestResult {
     let r = request("alice", t0());
     let g = grant(&r, "orders-db-read", t0(), t0() + Span::hours(1));
     insert_with_grants(&*store, &r, std::slice::from_ref(&g)).await?;
-    let revoke = |by: &str, at: Time| Changes {
-        revocation: Some(Revocation {
-            grant_id: g.id.clone(),
-            at,
-            by: by.into(),
-            reason: format!("{by} says so"),
-        }),
+    let revoke_by = |by: &str, at: Time| Changes {
         events: vec![event("grant.revoked", by, at).grant(&g.id).build()],
-        ..Changes::default()
+        ..revoke(&g.id, at, by, &format!("{by} says so"))
     };
     let first_at = t0() + Span::minutes(10);
-    store.commit(revoke("security", first_at)).await?;
+    store.commit(revoke_by("security", first_at)).await?;
     let head = store.audit_head().await?;
     let result = store
-        .commit(revoke("alice", first_at + Span::minutes(1)))
+        .commit(revoke_by("alice", first_at + Span::minutes(1)))
         .await;
     assert!(
         is_conflict(&result, &format!("grant `{}` is already revoked", g.id)),
         "{result:?}"
     );
     assert_eq!(store.audit_head().await?, head);
-    let stored = store.get_grant(&g.id).await?.ok_or("grant vanished")?;
+    let stored = stored_grant(&*store, &g.id).await?;
     assert_eq!(
         (
             stored.revoked_at,
@@ -404,17 +438,7 @@ pub async fn second_revocation_is_a_conflict(store: Shared) -> TestResult {
         (Some(first_at), Some("security"), Some("security says so"))
     );
 
-    let missing = store
-        .commit(Changes {
-            revocation: Some(Revocation {
-                grant_id: "gr_missing".into(),
-                at: t0(),
-                by: "x".into(),
-                reason: "y".into(),
-            }),
-            ..Changes::default()
-        })
-        .await;
+    let missing = store.commit(revoke("gr_missing", t0(), "x", "y")).await;
     assert!(
         is_conflict(&missing, "grant `gr_missing` does not exist"),
         "{missing:?}"
@@ -441,14 +465,7 @@ pub async fn an_extension_moves_the_end_it_read_only(store: Shared) -> TestResul
     let end = g.expires_at;
     let later = end + Span::minutes(30);
     store.commit(extend(end, later)).await?;
-    assert_eq!(
-        store
-            .get_grant(&g.id)
-            .await?
-            .ok_or("grant vanished")?
-            .expires_at,
-        later
-    );
+    assert_eq!(stored_grant(&*store, &g.id).await?.expires_at, later);
     assert!(
         store
             .live_grants(later - Span::seconds(1))
@@ -466,29 +483,14 @@ pub async fn an_extension_moves_the_end_it_read_only(store: Shared) -> TestResul
     assert_eq!(store.audit_head().await?, head);
     // Revoked: a conflict too.
     store
-        .commit(Changes {
-            revocation: Some(Revocation {
-                grant_id: g.id.clone(),
-                at: t0() + Span::minutes(5),
-                by: "alice".into(),
-                reason: "done".into(),
-            }),
-            ..Changes::default()
-        })
+        .commit(revoke(&g.id, t0() + Span::minutes(5), "alice", "done"))
         .await?;
     let revoked = store.commit(extend(later, later + Span::hours(1))).await;
     assert!(
         is_conflict(&revoked, "revoked or changed meanwhile"),
         "{revoked:?}"
     );
-    assert_eq!(
-        store
-            .get_grant(&g.id)
-            .await?
-            .ok_or("grant vanished")?
-            .expires_at,
-        later
-    );
+    assert_eq!(stored_grant(&*store, &g.id).await?.expires_at, later);
     // The extension request's grant id reads back.
     let mut ext = request("alice", t0() + Span::minutes(1));
     ext.id = "req_extension".into();
@@ -961,15 +963,7 @@ pub async fn request_grant_and_anomaly_filters(store: Shared) -> TestResult {
     let mut cancelled = made[1].clone();
     cancelled.state = RequestState::Cancelled;
     cancelled.version = 2;
-    store
-        .commit(Changes {
-            request: Some(RequestWrite::Update {
-                request: cancelled,
-                expected_version: 1,
-            }),
-            ..Changes::default()
-        })
-        .await?;
+    store.commit(update(cancelled, 1)).await?;
     let only = store
         .list_requests(&RequestFilter {
             state: Some(RequestState::Cancelled),
@@ -1198,21 +1192,19 @@ pub async fn concurrent_updates_of_one_version_let_one_win(store: Shared) -> Tes
             next.version = 2;
             let result = store
                 .commit(Changes {
-                    request: Some(RequestWrite::Update {
-                        request: next,
-                        expected_version: 1,
-                    }),
                     reviews: vec![review(&r, &reviewer, Verdict::Approve, t0())],
-                    grants: vec![NewGrant {
-                        grant: grant(&r, "orders-db-read", t0(), t0() + Span::hours(1)),
-                        activation_recorded: true,
-                    }],
+                    grants: vec![activated(grant(
+                        &r,
+                        "orders-db-read",
+                        t0(),
+                        t0() + Span::hours(1),
+                    ))],
                     events: vec![
                         event("request.approved", &reviewer, t0())
                             .request(&r.id)
                             .build(),
                     ],
-                    ..Changes::default()
+                    ..update(next, 1)
                 })
                 .await;
             (reviewer, result)

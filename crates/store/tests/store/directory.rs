@@ -4,12 +4,11 @@
 use std::sync::Arc;
 
 use chrono::Duration as Span;
-use wicket_core::TokenRecord;
 use wicket_core::workflow::Changes;
-use wicket_store::{AuditFilter, DirGroup, DirUser, DirectoryWrite, Store, StoreError};
+use wicket_store::{AuditFilter, DirGroup, DirUser, DirectoryWrite, Store};
 
 use crate::TestResult;
-use crate::contract::{event, t0};
+use crate::contract::{event, refused, t0, token};
 
 pub fn dir_user(id: &str, name: &str) -> DirUser {
     DirUser {
@@ -137,46 +136,33 @@ pub async fn directory_names_are_unique_versions_current_and_members_real(
             "identity.user.created",
         ))
         .await?;
-    let err = store
-        .write_directory(write(
-            vec![dir_user("u2", "ann")],
-            vec![],
-            "identity.user.created",
-        ))
-        .await
-        .err()
-        .ok_or("a taken name was accepted")?;
-    assert!(
-        matches!(&err, StoreError::Conflict(m) if m.contains("`ann` is taken")),
-        "{err}"
-    );
-    // A write over a version that moved meanwhile (two providers' requests racing).
-    let err = store
-        .write_directory(write(
-            vec![dir_user("u1", "ann")],
-            vec![],
-            "identity.user.updated",
-        ))
-        .await
-        .err()
-        .ok_or("a stale version was written")?;
-    assert!(
-        matches!(&err, StoreError::Conflict(m) if m.ends_with(wicket_store::directory::STALE)),
-        "{err}"
-    );
-    let err = store
-        .write_directory(write(
-            vec![],
-            vec![dir_group("g1", "sre", &["u1", "nobody"])],
-            "identity.group.created",
-        ))
-        .await
-        .err()
-        .ok_or("a member that is no user was accepted")?;
-    assert!(
-        matches!(&err, StoreError::Conflict(m) if m.contains("`nobody` is no user")),
-        "{err}"
-    );
+    // A write, what it would mean had it been accepted, and what its conflict must say.
+    type Refusal = (DirectoryWrite, &'static str, fn(&str) -> bool);
+    let refusals: [Refusal; 3] = [
+        (
+            write(vec![dir_user("u2", "ann")], vec![], "identity.user.created"),
+            "a taken name was accepted",
+            |m| m.contains("`ann` is taken"),
+        ),
+        // A write over a version that moved meanwhile (two providers' requests racing).
+        (
+            write(vec![dir_user("u1", "ann")], vec![], "identity.user.updated"),
+            "a stale version was written",
+            |m| m.ends_with(wicket_store::directory::STALE),
+        ),
+        (
+            write(
+                vec![],
+                vec![dir_group("g1", "sre", &["u1", "nobody"])],
+                "identity.group.created",
+            ),
+            "a member that is no user was accepted",
+            |m| m.contains("`nobody` is no user"),
+        ),
+    ];
+    for (w, accepted, says) in refusals {
+        refused(store.write_directory(w).await, accepted, says)?;
+    }
     // Nothing of a refused write stays, its events included.
     let d = store.read_directory().await?;
     assert_eq!(d.users.len(), 1);
@@ -192,15 +178,7 @@ pub async fn directory_names_are_unique_versions_current_and_members_real(
 }
 
 pub async fn user_tokens_are_the_unrevoked_ones(store: Arc<dyn Store>) -> TestResult {
-    let token = |id: &str, user: &str| TokenRecord {
-        id: id.into(),
-        user: user.into(),
-        hash: format!("hash-{id}"),
-        created_at: t0(),
-        expires_at: None,
-        created_by: "oidc".into(),
-        revoked_at: None,
-    };
+    let token = |id: &str, user: &str| token(id, user, &format!("hash-{id}"), "oidc");
     store
         .commit(Changes {
             tokens: vec![token("t1", "ann"), token("t2", "ann"), token("t3", "bob")],

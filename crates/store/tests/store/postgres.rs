@@ -8,14 +8,16 @@ use std::time::Duration;
 
 use chrono::Duration as Span;
 use sqlx::{Connection, PgConnection};
-use wicket_core::workflow::{Changes, NewGrant, Revocation};
-use wicket_core::{Grant, TokenRecord};
+use wicket_core::workflow::Changes;
+use wicket_core::{Grant, Request};
 use wicket_store::postgres::PgStore;
 use wicket_store::{Change, ChangeFeed, Store};
 use wicket_testkit::TestDb;
 
 use crate::TestResult;
-use crate::contract::{self, event, grant, insert_with_grants, request, t0};
+use crate::contract::{
+    self, activated, event, grant, insert_with_grants, request, revocation, revoke, t0, token,
+};
 
 /// A fresh database and a store on it.
 pub struct Db {
@@ -50,22 +52,26 @@ async fn reopening_the_database_keeps_everything() -> TestResult {
     contract::check_sample(reopened, &written).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_stores_on_one_database_share_one_chain() -> TestResult {
+/// Runs `body` on a fresh database's store and a second store opened on it: two servers.
+async fn on_two_stores<F>(body: impl FnOnce(Arc<dyn Store>, Arc<dyn Store>) -> F) -> TestResult
+where
+    F: Future<Output = TestResult>,
+{
     let Some(db) = fresh().await? else {
         return Ok(());
     };
     let other: Arc<dyn Store> = Arc::new(PgStore::open(&db.url).await?);
-    contract::appends_from_two_handles_keep_one_chain(db.store.clone(), other).await
+    body(db.store.clone(), other).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_stores_on_one_database_share_one_chain() -> TestResult {
+    on_two_stores(contract::appends_from_two_handles_keep_one_chain).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_stores_on_one_database_record_each_expiry_once() -> TestResult {
-    let Some(db) = fresh().await? else {
-        return Ok(());
-    };
-    let other: Arc<dyn Store> = Arc::new(PgStore::open(&db.url).await?);
-    contract::sweeps_from_two_handles_record_each_expiry_once(db.store.clone(), other).await
+    on_two_stores(contract::sweeps_from_two_handles_record_each_expiry_once).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -119,6 +125,41 @@ async fn open_refuses_what_it_cannot_use() -> TestResult {
     Ok(())
 }
 
+/// A fresh database, and the feed of its store; `None` as for [`fresh`].
+async fn watched() -> Result<Option<(Db, Box<dyn ChangeFeed>)>, Box<dyn Error + Send + Sync>> {
+    let Some(db) = fresh().await? else {
+        return Ok(None);
+    };
+    let feed = db.store.watch().await?.ok_or("postgres has a feed")?;
+    Ok(Some((db, feed)))
+}
+
+/// Inserts `r` with grant `g` through `writer`, and checks that `feed` announces both.
+async fn insert_announced(
+    writer: &PgStore,
+    feed: &mut Box<dyn ChangeFeed>,
+    r: &Request,
+    g: &Grant,
+) -> TestResult {
+    insert_with_grants(writer, r, std::slice::from_ref(g)).await?;
+    let within = Duration::from_secs(30);
+    assert_eq!(
+        next(feed, within).await?,
+        Change::Request {
+            id: r.id.clone(),
+            version: 1
+        }
+    );
+    assert_eq!(
+        next(feed, within).await?,
+        Change::Grant {
+            id: g.id.clone(),
+            revoked: false
+        }
+    );
+    Ok(())
+}
+
 /// The next change, or an error after `wait`.
 async fn next(
     feed: &mut Box<dyn ChangeFeed>,
@@ -134,42 +175,19 @@ async fn quiet(feed: &mut Box<dyn ChangeFeed>, wait: Duration) -> bool {
 
 #[tokio::test]
 async fn the_feed_announces_committed_changes_by_id() -> TestResult {
-    let Some(db) = fresh().await? else {
+    let Some((db, mut feed)) = watched().await? else {
         return Ok(());
     };
-    let mut feed = db.store.watch().await?.ok_or("postgres has a feed")?;
     // The writes come through a second handle: another server.
     let writer = PgStore::open(&db.url).await?;
     let within = Duration::from_secs(30);
 
     let r = request("alice", t0());
     let g: Grant = grant(&r, "orders-db-read", t0(), t0() + Span::hours(1));
-    insert_with_grants(&writer, &r, std::slice::from_ref(&g)).await?;
-    assert_eq!(
-        next(&mut feed, within).await?,
-        Change::Request {
-            id: r.id.clone(),
-            version: 1
-        }
-    );
-    assert_eq!(
-        next(&mut feed, within).await?,
-        Change::Grant {
-            id: g.id.clone(),
-            revoked: false
-        }
-    );
+    insert_announced(&writer, &mut feed, &r, &g).await?;
 
     writer
-        .commit(Changes {
-            revocation: Some(Revocation {
-                grant_id: g.id.clone(),
-                at: t0() + Span::minutes(1),
-                by: "security".into(),
-                reason: "done".into(),
-            }),
-            ..Changes::default()
-        })
+        .commit(revoke(&g.id, t0() + Span::minutes(1), "security", "done"))
         .await?;
     assert_eq!(
         next(&mut feed, within).await?,
@@ -182,30 +200,19 @@ async fn the_feed_announces_committed_changes_by_id() -> TestResult {
     // A write that fails is rolled back, and announces nothing.
     let failed = writer
         .commit(Changes {
-            grants: vec![NewGrant {
-                grant: grant(&r, "logs-read", t0(), t0() + Span::hours(1)),
-                activation_recorded: true,
-            }],
-            revocation: Some(Revocation {
-                grant_id: g.id.clone(),
-                at: t0(),
-                by: "x".into(),
-                reason: "again".into(),
-            }),
+            grants: vec![activated(grant(
+                &r,
+                "logs-read",
+                t0(),
+                t0() + Span::hours(1),
+            ))],
+            revocation: Some(revocation(&g.id, t0(), "x", "again")),
             ..Changes::default()
         })
         .await;
     assert!(failed.is_err());
 
-    let token = TokenRecord {
-        id: "tok_feed".into(),
-        user: "alice".into(),
-        hash: "feedhash".into(),
-        created_at: t0(),
-        expires_at: None,
-        created_by: "admin".into(),
-        revoked_at: None,
-    };
+    let token = token("tok_feed", "alice", "feedhash", "admin");
     writer
         .commit(Changes {
             tokens: vec![token.clone()],
@@ -248,21 +255,7 @@ async fn the_feed_announces_committed_changes_by_id() -> TestResult {
         user: "bob".into(),
         ..ended
     };
-    insert_with_grants(&writer, &r2, std::slice::from_ref(&ended)).await?;
-    assert_eq!(
-        next(&mut feed, within).await?,
-        Change::Request {
-            id: r2.id.clone(),
-            version: 1
-        }
-    );
-    assert_eq!(
-        next(&mut feed, within).await?,
-        Change::Grant {
-            id: ended.id.clone(),
-            revoked: false
-        }
-    );
+    insert_announced(&writer, &mut feed, &r2, &ended).await?;
     assert_eq!(
         writer
             .record_expiries(t0() + Span::hours(1), 10)
@@ -277,10 +270,9 @@ async fn the_feed_announces_committed_changes_by_id() -> TestResult {
 
 #[tokio::test]
 async fn the_feed_announces_directory_changes() -> TestResult {
-    let Some(db) = fresh().await? else {
+    let Some((db, mut feed)) = watched().await? else {
         return Ok(());
     };
-    let mut feed = db.store.watch().await?.ok_or("postgres has a feed")?;
     let writer = PgStore::open(&db.url).await?;
     writer
         .write_directory(wicket_store::DirectoryWrite {
@@ -303,10 +295,9 @@ async fn the_feed_announces_directory_changes() -> TestResult {
 
 #[tokio::test]
 async fn the_feed_reports_missed_changes_after_losing_its_connection() -> TestResult {
-    let Some(db) = fresh().await? else {
+    let Some((db, mut feed)) = watched().await? else {
         return Ok(());
     };
-    let mut feed = db.store.watch().await?.ok_or("postgres has a feed")?;
     let mut admin = PgConnection::connect(&db.url).await?;
     let killed: Vec<bool> = sqlx::query_scalar(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \

@@ -6,6 +6,8 @@
 use wicket_core::time::from_millis;
 use wicket_core::{Config, Grant};
 
+use crate::testing::grant;
+
 use super::*;
 
 const CONFIG: &str = r#"
@@ -56,18 +58,17 @@ fn catalog() -> Catalog {
     }
 }
 
-fn grant(id: &str, role: &str, from: i64, to: i64) -> Grant {
-    Grant {
-        id: id.into(),
-        user: "alice".into(),
-        role: role.into(),
-        request_id: "r".into(),
-        starts_at: from_millis(from * 1000),
-        expires_at: from_millis(to * 1000),
-        revoked_at: None,
-        revoked_by: None,
-        revoke_reason: None,
-    }
+/// What alice should hold on the target `orders` with `grants`, at `at_ms`.
+fn desired_at(grants: &[Grant], at_ms: i64) -> Desired {
+    let c = config();
+    desired(
+        &c,
+        &c.provision.postgres[0],
+        "alice",
+        grants,
+        &catalog(),
+        from_millis(at_ms),
+    )
 }
 
 fn table(schema: &str, table: &str, p: &str) -> Privilege {
@@ -87,16 +88,7 @@ fn schema(s: &str, p: &str) -> Privilege {
 
 #[test]
 fn an_exact_table_maps_to_its_privilege_and_schema_usage() {
-    let c = config();
-    let t = &c.provision.postgres[0];
-    let d = desired(
-        &c,
-        t,
-        "alice",
-        &[grant("g1", "orders-read", 0, 100)],
-        &catalog(),
-        from_millis(50_000),
-    );
+    let d = desired_at(&[grant("g1", "orders-read", 0, 100)], 50_000);
     let want: BTreeSet<Privilege> = [
         Privilege::Database("CONNECT".into()),
         table("public", "orders", "SELECT"),
@@ -110,16 +102,7 @@ fn an_exact_table_maps_to_its_privilege_and_schema_usage() {
 
 #[test]
 fn wildcards_expand_to_existing_tables_and_guardrails_win() {
-    let c = config();
-    let t = &c.provision.postgres[0];
-    let d = desired(
-        &c,
-        t,
-        "alice",
-        &[grant("g", "everything", 0, 100)],
-        &catalog(),
-        from_millis(1),
-    );
+    let d = desired_at(&[grant("g", "everything", 0, 100)], 1);
     for (s, tb) in [
         ("public", "orders"),
         ("public", "customers"),
@@ -134,14 +117,7 @@ fn wildcards_expand_to_existing_tables_and_guardrails_win() {
     for s in ["public", "sales", "secrets"] {
         assert!(d.privileges.contains(&schema(s, "CREATE")), "{s}");
     }
-    let w = desired(
-        &c,
-        t,
-        "alice",
-        &[grant("g", "sales-write", 0, 100)],
-        &catalog(),
-        from_millis(1),
-    );
+    let w = desired_at(&[grant("g", "sales-write", 0, 100)], 1);
     assert!(w.privileges.contains(&table("sales", "leads", "INSERT")));
     assert!(w.privileges.contains(&table("sales", "leads", "UPDATE")));
     assert!(!w.privileges.contains(&table("public", "orders", "INSERT")));
@@ -154,8 +130,6 @@ fn wildcards_expand_to_existing_tables_and_guardrails_win() {
 
 #[test]
 fn only_live_grants_that_reach_the_target_count() {
-    let c = config();
-    let t = &c.provision.postgres[0];
     let grants = [
         grant("ended", "everything", 0, 10),
         grant("later", "everything", 100, 200),
@@ -167,13 +141,13 @@ fn only_live_grants_that_reach_the_target_count() {
     revoked.revoked_at = Some(from_millis(20_000));
     let mut all = grants.to_vec();
     all.push(revoked);
-    let d = desired(&c, t, "alice", &all, &catalog(), from_millis(50_000));
+    let d = desired_at(&all, 50_000);
     assert_eq!(d.grants, vec!["live".to_string(), "longer".to_string()]);
     assert_eq!(d.valid_until, Some(from_millis(90_000)));
     assert!(
         !d.privileges
             .contains(&table("public", "customers", "SELECT"))
     );
-    let none = desired(&c, t, "alice", &all, &catalog(), from_millis(95_000));
+    let none = desired_at(&all, 95_000);
     assert!(none.privileges.is_empty() && none.valid_until.is_none());
 }

@@ -4,30 +4,15 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use super::*;
-use crate::sql::{Cache, SearchPath, Strings, catalog, classify, resolve};
+use crate::sql::tests::{self, kind};
+use crate::sql::{Cache, SearchPath, Strings, catalog, resolve};
 
-/// `action table` for each access of the one statement in `sql`, as a fresh session reads it.
+/// `action table` for each access of the one statement in `sql`, as a fresh session reads it,
+/// each once.
 fn acc(sql: &str) -> Vec<String> {
-    let mut stmts = classify(sql, Strings::Conforming).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    resolve(&mut SearchPath::pinned("wicket_gw"), &mut stmts).unwrap();
-    assert_eq!(stmts.len(), 1, "{sql}");
-    let mut out: Vec<String> = stmts[0]
-        .accesses
-        .iter()
-        .map(|a| {
-            let t = a.table.as_ref().map_or("-".to_string(), |t| t.to_string());
-            format!("{} {t}", a.action.as_str().trim_start_matches("db:"))
-        })
-        .collect();
-    out.sort();
+    let mut out = tests::acc(sql);
     out.dedup();
     out
-}
-
-fn kind(sql: &str) -> Action {
-    let mut stmts = classify(sql, Strings::Conforming).unwrap();
-    resolve(&mut SearchPath::pinned("wicket_gw"), &mut stmts).unwrap();
-    stmts[0].kind
 }
 
 #[test]
@@ -296,8 +281,7 @@ fn functions_and_casts_that_read_the_catalog_need_metadata_wherever_they_are() {
         "select pg_typeof(1), pg_advisory_lock(1), pg_try_advisory_lock(2)",
         "SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL;",
     ] {
-        let mut stmts = classify(sql, Strings::Conforming).unwrap();
-        resolve(&mut SearchPath::pinned("wicket_gw"), &mut stmts).unwrap();
+        let stmts = tests::classify(sql).unwrap();
         assert!(
             stmts.iter().all(|s| s.kind == Action::Connect),
             "{sql}: {stmts:?}"

@@ -6,7 +6,7 @@ use wicket_core::AuditEvent;
 use super::COLUMNS;
 use crate::StoreError;
 use crate::filter::{self, AuditFilter};
-use crate::sql::{Columns, Conn, Dialect, Statement, Value};
+use crate::sql::{Columns, Conn, Dialect, Statement, Value, fetch_all_decoded};
 
 /// Events matching `f`, in `seq` order (descending when `f.newest_first`).
 pub(crate) async fn list<C: Conn>(
@@ -14,31 +14,17 @@ pub(crate) async fn list<C: Conn>(
     f: &AuditFilter,
 ) -> Result<Vec<AuditEvent>, StoreError> {
     let st = list_statement(C::DIALECT, f);
-    let rows = conn.fetch_all(&st).await?;
-    rows.iter().map(decode).collect()
+    fetch_all_decoded(conn, &st, decode).await
 }
 
 /// The `SELECT` of the events matching `f`, in `seq` order.
 pub(crate) fn list_statement(dialect: Dialect, f: &AuditFilter) -> Statement<'_> {
-    let mut st = Statement::new(
-        dialect,
-        format!("SELECT {COLUMNS} FROM audit_events WHERE true"),
-    );
-    if let Some(after) = f.after {
-        st.push(" AND seq > ").bind(after);
-    }
-    if let Some(before) = f.before {
-        st.push(" AND seq < ").bind(before);
-    }
-    if let Some(request_id) = &f.request_id {
-        st.push(" AND request_id = ").bind(request_id.as_str());
-    }
-    if let Some(grant_id) = &f.grant_id {
-        st.push(" AND grant_id = ").bind(grant_id.as_str());
-    }
-    if let Some(actor) = &f.actor {
-        st.push(" AND actor = ").bind(actor.as_str());
-    }
+    let mut st = Statement::select(dialect, COLUMNS, "audit_events WHERE true");
+    st.and_if(" AND seq > ", f.after)
+        .and_if(" AND seq < ", f.before)
+        .and_if(" AND request_id = ", f.request_id.as_deref())
+        .and_if(" AND grant_id = ", f.grant_id.as_deref())
+        .and_if(" AND actor = ", f.actor.as_deref());
     if let Some(kind) = &f.kind {
         // `kind` exactly, or every kind starting with the text before a final `*`, as a range
         // that the index on `kind` serves (both backends compare kinds by code point: SQLite
@@ -54,18 +40,14 @@ pub(crate) fn list_statement(dialect: Dialect, f: &AuditFilter) -> Statement<'_>
             }
         };
     }
-    if let Some(since) = f.since {
-        st.push(" AND at >= ").bind(Value::Bound(since));
-    }
-    if let Some(until) = f.until {
-        st.push(" AND at < ").bind(Value::Bound(until));
-    }
-    st.push(if f.newest_first {
-        " ORDER BY seq DESC LIMIT "
-    } else {
-        " ORDER BY seq LIMIT "
-    })
-    .bind(filter::limit(f.limit));
+    st.and_if(" AND at >= ", f.since.map(Value::Bound))
+        .and_if(" AND at < ", f.until.map(Value::Bound))
+        .push(if f.newest_first {
+            " ORDER BY seq DESC LIMIT "
+        } else {
+            " ORDER BY seq LIMIT "
+        })
+        .bind(filter::limit(f.limit));
     st
 }
 

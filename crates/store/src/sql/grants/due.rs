@@ -5,7 +5,7 @@ use wicket_core::{Grant, Time};
 
 use super::{COLUMNS, decode};
 use crate::StoreError;
-use crate::sql::{Conn, Statement};
+use crate::sql::{Conn, Statement, fetch_all_decoded};
 
 /// Grants marked per statement by [`mark`]: in SQLite one placeholder each, well under its
 /// limit of 32,766 (PostgreSQL binds them as one array). A sweep's batch is one statement.
@@ -67,8 +67,7 @@ pub(crate) async fn due<C: Conn>(
         .push(" LIMIT ")
         .bind(limit)
         .push(C::DIALECT.claim());
-    let rows = conn.fetch_all(&st).await?;
-    rows.iter().map(decode).collect()
+    fetch_all_decoded(conn, &st, decode).await
 }
 
 /// Marks `due` as recorded for the grants `ids`.

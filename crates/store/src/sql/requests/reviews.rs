@@ -6,7 +6,7 @@ use wicket_core::{Request, Review, Verdict};
 
 use crate::StoreError;
 use crate::sql::columns::step;
-use crate::sql::{Columns, Conn, Statement, Value, insert_row};
+use crate::sql::{Columns, Conn, Statement, Value, fetch_all_decoded, insert_row};
 
 /// The columns, in the order [`insert`] binds them and [`decode`] reads them.
 const COLUMNS: &str = "request_id, reviewer, step, decision, comment, at";
@@ -29,15 +29,11 @@ pub(crate) async fn insert<C: Conn>(conn: &mut C, r: &Review) -> Result<(), Stor
 
 /// The reviews of one request, by time, then in the order they were written.
 pub(super) async fn of<C: Conn>(conn: &mut C, request_id: &str) -> Result<Vec<Review>, StoreError> {
-    let mut st = Statement::new(
-        C::DIALECT,
-        format!("SELECT {COLUMNS} FROM reviews WHERE request_id = "),
-    );
+    let mut st = Statement::select(C::DIALECT, COLUMNS, "reviews WHERE request_id = ");
     st.bind(request_id)
         .push(" ORDER BY at, ")
         .push(C::DIALECT.insertion_order());
-    let rows = conn.fetch_all(&st).await?;
-    rows.iter().map(decode).collect()
+    fetch_all_decoded(conn, &st, decode).await
 }
 
 /// Fills in the reviews of every request in `requests` with one query.
@@ -48,7 +44,7 @@ pub(super) async fn attach<C: Conn>(
     if requests.is_empty() {
         return Ok(());
     }
-    let mut st = Statement::new(C::DIALECT, format!("SELECT {COLUMNS} FROM reviews WHERE "));
+    let mut st = Statement::select(C::DIALECT, COLUMNS, "reviews WHERE ");
     st.any_of(
         "request_id",
         requests.iter().map(|r| r.id.as_str()).collect(),
