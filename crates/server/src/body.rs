@@ -87,6 +87,12 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "request body is invalid: send a JSON object",
         ));
     }
+    // Read straight through first; only a body that fails is read again with its path tracked,
+    // to name the field (tracking costs every value of every good body a wrapper).
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    if let Ok(value) = T::deserialize(&mut *de).and_then(|value| de.end().map(|()| value)) {
+        return Ok(value);
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
@@ -294,6 +300,31 @@ mod tests {
             let e = read(json).unwrap_err();
             assert!(e.contains("invalid type"), "{json}: {e}");
         }
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Batch {
+        #[expect(dead_code, reason = "read only to be refused or accepted")]
+        pairs: Vec<Object<Pair>>,
+    }
+
+    fn message(json: &str) -> String {
+        parse::<Batch>(json.as_bytes()).unwrap_err().message
+    }
+
+    #[test]
+    fn a_good_body_is_read_and_a_bad_one_names_the_field() {
+        assert!(parse::<Batch>(br#"{"pairs": [{"a": "x"}]}"#).is_ok());
+        assert_eq!(
+            message(r#"{"pairs": [{"a": "x"}, {"a": 7}]}"#),
+            "field `pairs[1].a` is invalid: invalid type: integer `7`, expected a string at line 1 column 30"
+        );
+        assert!(message(r#"{"pairs": [{"a": "x", "c": 1}]}"#).starts_with("field `pairs[0]"));
+        assert!(message(r#"{"pairs": 1}"#).starts_with("field `pairs` is invalid"));
+        assert!(message(r#"{}"#).starts_with("request body is invalid: missing field `pairs`"));
+        assert!(message(r#"{"pairs": []} x"#).starts_with("request body is not valid JSON"));
+        assert!(message(r#"{"pairs": ["#).starts_with("request body is not valid JSON"));
     }
 
     #[test]
