@@ -192,6 +192,26 @@ pub struct AuditEvent {
     pub hash: String,
 }
 
+impl From<&AuditEvent> for NewEvent {
+    /// The event's hashed fields: what `audit::encode` and `audit::seal` take, so a stored
+    /// event can be encoded again or re-sealed.
+    fn from(e: &AuditEvent) -> NewEvent {
+        NewEvent {
+            id: e.id.clone(),
+            at: e.at,
+            actor: e.actor.clone(),
+            kind: e.kind.clone(),
+            subject: e.subject.clone(),
+            action: e.action.clone(),
+            resource: e.resource.clone(),
+            decision: e.decision.clone(),
+            request_id: e.request_id.clone(),
+            grant_id: e.grant_id.clone(),
+            details: e.details.clone(),
+        }
+    }
+}
+
 /// Writes stored details as JSON, not as a string holding JSON (a string if it is not JSON).
 fn details_as_json<S: serde::Serializer>(details: &str, s: S) -> Result<S::Ok, S::Error> {
     match serde_json::from_str::<serde_json::Value>(details) {
