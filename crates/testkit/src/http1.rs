@@ -48,7 +48,7 @@ fn frame(buf: &[u8]) -> Result<Option<(u16, usize, usize)>, Http1Error> {
     let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
         return Ok(None);
     };
-    let bad = |what: String| Http1Error::Response(what);
+    let bad = Http1Error::Response;
     let head = std::str::from_utf8(&buf[..end])
         .map_err(|_| bad("a response head that is not text".into()))?;
     let status = head
