@@ -101,6 +101,28 @@ pub struct Grant {
 }
 
 impl Grant {
+    /// Grant `id` of `role` to `user` over `[starts_at, expires_at)`, from request
+    /// `request_id`, not revoked.
+    pub fn new(
+        id: impl Into<String>,
+        user: impl Into<String>,
+        role: impl Into<String>,
+        request_id: impl Into<String>,
+        (starts_at, expires_at): (Time, Time),
+    ) -> Grant {
+        Grant {
+            id: id.into(),
+            user: user.into(),
+            role: role.into(),
+            request_id: request_id.into(),
+            starts_at,
+            expires_at,
+            revoked_at: None,
+            revoked_by: None,
+            revoke_reason: None,
+        }
+    }
+
     /// The status at `now`; revocation wins, then the window decides.
     pub fn status(&self, now: Time) -> GrantStatus {
         if self.revoked_at.is_some_and(|r| r <= now) {
