@@ -7,7 +7,7 @@ pub mod cedar;
 pub mod cedar_agent;
 pub mod chart;
 pub mod crosscheck;
-pub mod http1;
+pub use wicket_testkit::http1;
 pub mod load;
 pub mod reference;
 pub mod rng;

@@ -6,17 +6,6 @@
 use wicket_core::index::Standing;
 use wicket_core::{Action, Config, Decision, Index, Requestable, Resource, Time, Via};
 
-fn deny(reason: String) -> Decision {
-    Decision {
-        allowed: false,
-        reason,
-        via: None,
-        guardrail: None,
-        requestable: Vec::new(),
-        revoked: None,
-    }
-}
-
 pub fn decide(
     index: &Index,
     user: &str,
@@ -26,32 +15,26 @@ pub fn decide(
 ) -> Decision {
     let config = index.config();
     let Some(u) = config.user(user) else {
-        return deny(format!("unknown user `{user}`"));
+        return Decision::deny(format!("unknown user `{user}`"));
     };
     if let Some(g) = config
         .guardrails
         .iter()
         .find(|g| g.applies_to(user, &u.groups) && g.matches(action, resource))
     {
-        let mut d = deny(format!("denied by guardrail `{}`: {}", g.name, g.reason));
+        let mut d = Decision::deny(format!("denied by guardrail `{}`: {}", g.name, g.reason));
         d.guardrail = Some(g.name.clone());
         return d;
     }
     for s in index.standing_of(user) {
         if s.expires_at.is_none_or(|e| now < e) && config.roles[s.role].allows(action, resource) {
             let role = &config.roles[s.role].name;
-            return Decision {
-                allowed: true,
-                reason: format!("allowed by standing role `{role}`"),
-                via: Some(Via {
-                    role: role.clone(),
-                    grant_id: None,
-                    expires_at: s.expires_at,
-                }),
-                guardrail: None,
-                requestable: Vec::new(),
-                revoked: None,
+            let via = Via {
+                role: role.clone(),
+                grant_id: None,
+                expires_at: s.expires_at,
             };
+            return Decision::allow(format!("allowed by standing role `{role}`"), via);
         }
     }
     let best = index
@@ -65,20 +48,14 @@ pub fn decide(
         .max_by_key(|g| g.expires_at);
     if let Some(g) = best {
         let role = &config.roles[g.role].name;
-        return Decision {
-            allowed: true,
-            reason: format!("allowed by grant `{}` of role `{role}`", g.id),
-            via: Some(Via {
-                role: role.clone(),
-                grant_id: Some(g.id.clone()),
-                expires_at: Some(g.expires_at),
-            }),
-            guardrail: None,
-            requestable: Vec::new(),
-            revoked: None,
+        let via = Via {
+            role: role.clone(),
+            grant_id: Some(g.id.clone()),
+            expires_at: Some(g.expires_at),
         };
+        return Decision::allow(format!("allowed by grant `{}` of role `{role}`", g.id), via);
     }
-    let mut d = deny(format!(
+    let mut d = Decision::deny(format!(
         "no role of `{user}` allows `{action}` on `{resource}`"
     ));
     // The newest revocation of a grant whose window is still open and whose role allows this.
@@ -104,13 +81,7 @@ pub fn decide(
         if let Some(why) = &r.reason {
             d.reason.push_str(&format!(": {why}"));
         }
-        d.revoked = Some(wicket_core::decide::Revoked {
-            grant_id: r.id.clone(),
-            role: role.clone(),
-            revoked_at: r.revoked_at,
-            revoked_by: r.revoked_by.clone(),
-            reason: r.reason.clone(),
-        });
+        d.revoked = Some(wicket_core::decide::Revoked::of(r, role));
     }
     d.requestable = requestable(index, user, action, resource);
     if !d.requestable.is_empty() {

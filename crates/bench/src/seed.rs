@@ -45,17 +45,7 @@ pub fn grant(
     (starts_at, expires_at): (Time, Time),
 ) -> NewGrant {
     NewGrant {
-        grant: Grant {
-            id,
-            user: user.to_string(),
-            role: role.to_string(),
-            request_id: request_id.to_string(),
-            starts_at,
-            expires_at,
-            revoked_at: None,
-            revoked_by: None,
-            revoke_reason: None,
-        },
+        grant: Grant::new(id, user, role, request_id, (starts_at, expires_at)),
         activation_recorded: true,
     }
 }

@@ -103,16 +103,17 @@ pub fn config(w: &Workload) -> Result<Config> {
 pub fn grants(w: &Workload) -> Vec<Grant> {
     w.grants
         .iter()
-        .map(|g| Grant {
-            id: g.id.clone(),
-            user: w.users[g.user].name.clone(),
-            role: w.roles[g.role].name.clone(),
-            request_id: format!("rq-{}", g.id),
-            starts_at: time::from_millis(g.starts_at),
-            expires_at: time::from_millis(g.expires_at),
-            revoked_at: None,
-            revoked_by: None,
-            revoke_reason: None,
+        .map(|g| {
+            Grant::new(
+                g.id.clone(),
+                w.users[g.user].name.clone(),
+                w.roles[g.role].name.clone(),
+                format!("rq-{}", g.id),
+                (
+                    time::from_millis(g.starts_at),
+                    time::from_millis(g.expires_at),
+                ),
+            )
         })
         .collect()
 }

@@ -140,17 +140,13 @@ max_duration = "1h"
 "#;
 
 fn grant(id: &str, user: &str, role: &str, starts: &str, expires: &str) -> Grant {
-    Grant {
-        id: id.into(),
-        user: user.into(),
-        role: role.into(),
-        request_id: format!("rq-{id}"),
-        starts_at: time::parse(starts).unwrap(),
-        expires_at: time::parse(expires).unwrap(),
-        revoked_at: None,
-        revoked_by: None,
-        revoke_reason: None,
-    }
+    Grant::new(
+        id,
+        user,
+        role,
+        format!("rq-{id}"),
+        (time::parse(starts).unwrap(), time::parse(expires).unwrap()),
+    )
 }
 
 #[test]

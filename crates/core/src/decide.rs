@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::action::Action;
-use crate::index::{Index, Owner, Path, RoleSet};
+use crate::index::{Index, Owner, Path, RevokedGrant, RoleSet};
 use crate::resource::Resource;
 use crate::time::Time;
 
@@ -36,6 +36,19 @@ pub struct Revoked {
     pub reason: Option<String>,
 }
 
+impl Revoked {
+    /// What the denial says of the revoked grant `g`, whose role is named `role`.
+    pub fn of(g: &RevokedGrant, role: &str) -> Revoked {
+        Revoked {
+            grant_id: g.id.clone(),
+            role: role.to_string(),
+            revoked_at: g.revoked_at,
+            revoked_by: g.revoked_by.clone(),
+            reason: g.reason.clone(),
+        }
+    }
+}
+
 /// The verdict of [`decide`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Decision {
@@ -53,11 +66,24 @@ pub struct Decision {
 }
 
 impl Decision {
-    fn deny(reason: String) -> Decision {
+    /// A denial for `reason`, naming no guardrail, revocation or requestable role.
+    pub fn deny(reason: String) -> Decision {
         Decision {
             allowed: false,
             reason,
             via: None,
+            guardrail: None,
+            requestable: Vec::new(),
+            revoked: None,
+        }
+    }
+
+    /// An allow for `reason`, through the role (and grant) `via` names.
+    pub fn allow(reason: String, via: Via) -> Decision {
+        Decision {
+            allowed: true,
+            reason,
+            via: Some(via),
             guardrail: None,
             requestable: Vec::new(),
             revoked: None,
@@ -109,18 +135,12 @@ pub fn decide(
     let roles = found.finish();
     if let Some(s) = entry.first_standing(roles, now) {
         let role = &config.roles[s.role].name;
-        return Decision {
-            allowed: true,
-            reason: text(&["allowed by standing role `", role, "`"]),
-            via: Some(Via {
-                role: role.clone(),
-                grant_id: None,
-                expires_at: s.expires_at,
-            }),
-            guardrail: None,
-            requestable: Vec::new(),
-            revoked: None,
+        let via = Via {
+            role: role.clone(),
+            grant_id: None,
+            expires_at: s.expires_at,
         };
+        return Decision::allow(text(&["allowed by standing role `", role, "`"]), via);
     }
     // INVARIANT: only a grant whose window holds `now` allows; the longest-lasting one is named.
     let best = entry
@@ -134,18 +154,15 @@ pub fn decide(
         .max_by_key(|g| g.expires_at);
     if let Some(g) = best {
         let role = &config.roles[g.role].name;
-        return Decision {
-            allowed: true,
-            reason: text(&["allowed by grant `", &g.id, "` of role `", role, "`"]),
-            via: Some(Via {
-                role: role.clone(),
-                grant_id: Some(g.id.clone()),
-                expires_at: Some(g.expires_at),
-            }),
-            guardrail: None,
-            requestable: Vec::new(),
-            revoked: None,
+        let via = Via {
+            role: role.clone(),
+            grant_id: Some(g.id.clone()),
+            expires_at: Some(g.expires_at),
         };
+        return Decision::allow(
+            text(&["allowed by grant `", &g.id, "` of role `", role, "`"]),
+            via,
+        );
     }
     let mut d = Decision::deny(text(&[
         "no role of `",
@@ -184,13 +201,7 @@ pub fn decide(
             d.reason.push_str(": ");
             d.reason.push_str(why);
         }
-        d.revoked = Some(Revoked {
-            grant_id: r.id.clone(),
-            role: role.clone(),
-            revoked_at: r.revoked_at,
-            revoked_by: r.revoked_by.clone(),
-            reason: r.reason.clone(),
-        });
+        d.revoked = Some(Revoked::of(r, role));
     }
     d.requestable = offered(index, user, groups, roles);
     if !d.requestable.is_empty() {

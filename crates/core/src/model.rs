@@ -101,6 +101,28 @@ pub struct Grant {
 }
 
 impl Grant {
+    /// Grant `id` of `role` to `user` over `[starts_at, expires_at)`, from request
+    /// `request_id`, not revoked.
+    pub fn new(
+        id: impl Into<String>,
+        user: impl Into<String>,
+        role: impl Into<String>,
+        request_id: impl Into<String>,
+        (starts_at, expires_at): (Time, Time),
+    ) -> Grant {
+        Grant {
+            id: id.into(),
+            user: user.into(),
+            role: role.into(),
+            request_id: request_id.into(),
+            starts_at,
+            expires_at,
+            revoked_at: None,
+            revoked_by: None,
+            revoke_reason: None,
+        }
+    }
+
     /// The status at `now`; revocation wins, then the window decides.
     pub fn status(&self, now: Time) -> GrantStatus {
         if self.revoked_at.is_some_and(|r| r <= now) {
@@ -190,6 +212,26 @@ pub struct AuditEvent {
     pub details: String,
     pub prev_hash: String,
     pub hash: String,
+}
+
+impl From<&AuditEvent> for NewEvent {
+    /// The event's hashed fields: what `audit::encode` and `audit::seal` take, so a stored
+    /// event can be encoded again or re-sealed.
+    fn from(e: &AuditEvent) -> NewEvent {
+        NewEvent {
+            id: e.id.clone(),
+            at: e.at,
+            actor: e.actor.clone(),
+            kind: e.kind.clone(),
+            subject: e.subject.clone(),
+            action: e.action.clone(),
+            resource: e.resource.clone(),
+            decision: e.decision.clone(),
+            request_id: e.request_id.clone(),
+            grant_id: e.grant_id.clone(),
+            details: e.details.clone(),
+        }
+    }
 }
 
 /// Writes stored details as JSON, not as a string holding JSON (a string if it is not JSON).

@@ -202,17 +202,7 @@ pub(crate) fn grant(
     starts_at: Time,
     expires_at: Time,
 ) -> Grant {
-    Grant {
-        id: id.into(),
-        user: user.into(),
-        role: role.into(),
-        request_id: request_id.into(),
-        starts_at,
-        expires_at,
-        revoked_at: None,
-        revoked_by: None,
-        revoke_reason: None,
-    }
+    Grant::new(id, user, role, request_id, (starts_at, expires_at))
 }
 
 /// The tests' epoch: 2026-01-01T00:00:00Z.

@@ -129,17 +129,13 @@ fn approve(
     let expires_at = request.start_at.unwrap_or(starts_at) + request.duration.to_chrono();
     let mut grant_ids = Vec::new();
     for role in &request.roles {
-        let grant = Grant {
-            id: ids.next_id("gr"),
-            user: request.requester.clone(),
-            role: role.clone(),
-            request_id: request.id.clone(),
-            starts_at,
-            expires_at,
-            revoked_at: None,
-            revoked_by: None,
-            revoke_reason: None,
-        };
+        let grant = Grant::new(
+            ids.next_id("gr"),
+            &request.requester,
+            role,
+            &request.id,
+            (starts_at, expires_at),
+        );
         grant_ids.push(grant.id.clone());
         let active = grant.starts_at <= now;
         changes.grants.push(NewGrant {

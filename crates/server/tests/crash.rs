@@ -14,6 +14,8 @@
 mod call;
 #[path = "crash/client.rs"]
 mod client;
+#[path = "common/grants.rs"]
+mod grants;
 #[path = "crash/ledger.rs"]
 mod ledger;
 #[expect(

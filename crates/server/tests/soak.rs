@@ -6,8 +6,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "soak/http1.rs"]
-mod http1;
 #[path = "common/process.rs"]
 mod process;
 
@@ -16,8 +14,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use wicket_testkit::http1::{self, Conn};
 
-use http1::Conn;
 use process::Server;
 
 /// The configuration the server runs with: the API tests' own.
@@ -63,7 +61,7 @@ async fn timed(conn: &mut Conn, request: &[u8], want: u16, tally: &mut Tally) ->
             serde_json::from_slice(body).ok()
         }
         Err(e) => {
-            tally.errors.push(e);
+            tally.errors.push(e.to_string());
             None
         }
     }
@@ -76,7 +74,7 @@ async fn connection(
     t: Arc<Tokens>,
     stop: Arc<AtomicBool>,
 ) -> Tally {
-    let mut conn = Conn::connect(addr).await;
+    let mut conn = Conn::connect(addr).await.unwrap();
     let mut tally = Tally::default();
     let allowed = http1::post(
         "/v1/check",

@@ -10,7 +10,9 @@
 mod binaries;
 mod cluster;
 mod database;
+pub mod http1;
 mod own;
+mod readme_setup;
 mod run_as;
 mod server;
 

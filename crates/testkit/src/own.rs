@@ -33,6 +33,11 @@ impl OwnCluster {
         format!("postgres://postgres@127.0.0.1:{}/{name}", self.cluster.port)
     }
 
+    /// The port the cluster listens on (loopback).
+    pub fn port(&self) -> u16 {
+        self.cluster.port
+    }
+
     /// `pg_ctl stop -m fast`: connections are cut, new ones refused.
     pub fn stop(&self) -> Result<(), TestkitError> {
         self.cluster.stop_fast().map_err(TestkitError::Unavailable)

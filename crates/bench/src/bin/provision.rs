@@ -39,12 +39,15 @@ async fn main() -> Result<()> {
         .await
         .context("starting PostgreSQL")?;
     let superuser = cluster.url("orders");
-    let port: u16 = superuser
-        .rsplit_once(':')
-        .and_then(|(_, rest)| rest.split('/').next())
-        .context("no port")?
-        .parse()?;
-    prepare(&superuser).await?;
+    let port = cluster.port();
+    cluster
+        .readme_setup(
+            "orders",
+            ADMIN_PASSWORD,
+            "CREATE TABLE orders (id int); INSERT INTO orders VALUES (1), (2), (3); \
+             CREATE TABLE customers (id int);",
+        )
+        .await?;
     let dir = tempfile::tempdir()?;
     let secret = dir.path().join("admin-password");
     std::fs::write(&secret, ADMIN_PASSWORD)?;
@@ -185,38 +188,6 @@ fn report(what: &str, samples: &mut [StdDuration]) {
         ms(p(1.0)),
         samples.len()
     );
-}
-
-/// The README's setup: an owner role, `CONNECT` only by grant, SCRAM for everyone but the
-/// superuser, and an admin with `CREATEROLE`, the owner's role and `pg_signal_backend`.
-async fn prepare(superuser: &str) -> Result<()> {
-    let mut conn = PgConnection::connect(superuser).await?;
-    let hba: String = sqlx::query_scalar("SHOW hba_file")
-        .fetch_one(&mut conn)
-        .await?;
-    let text = std::fs::read_to_string(&hba)?;
-    std::fs::write(
-        &hba,
-        format!(
-            "host all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n{text}"
-        ),
-    )?;
-    sqlx::raw_sql(&format!(
-        "SELECT pg_reload_conf(); \
-         CREATE ROLE app_owner NOLOGIN; \
-         ALTER DATABASE orders OWNER TO app_owner; \
-         REVOKE CONNECT ON DATABASE orders FROM PUBLIC; \
-         CREATE ROLE wicket_admin LOGIN CREATEROLE PASSWORD '{ADMIN_PASSWORD}'; \
-         GRANT app_owner TO wicket_admin; \
-         GRANT pg_signal_backend TO wicket_admin; \
-         SET ROLE app_owner; \
-         CREATE TABLE orders (id int); INSERT INTO orders VALUES (1), (2), (3); \
-         CREATE TABLE customers (id int);"
-    ))
-    .execute(&mut conn)
-    .await?;
-    conn.close().await?;
-    Ok(())
 }
 
 fn config_text(port: u16, users: usize, secret: &str) -> String {

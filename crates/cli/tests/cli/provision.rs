@@ -37,43 +37,17 @@ impl Pg {
         let cluster = runtime
             .block_on(OwnCluster::start("orders"))
             .expect("a PostgreSQL cluster for the provisioning tests (initdb and pg_ctl)");
-        let url = cluster.url("orders");
-        let port: u16 = url
-            .rsplit_once(':')
-            .unwrap()
-            .1
-            .split('/')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
-        let pg = Pg { cluster, port };
-        let hba = pg.superuser("orders", "SHOW hba_file");
-        let text = std::fs::read_to_string(hba.trim()).unwrap();
-        std::fs::write(
-            hba.trim(),
-            format!(
-                "host all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n{text}"
-            ),
-        )
-        .unwrap();
-        pg.superuser("orders", "SELECT pg_reload_conf()");
-        pg.superuser(
-            "orders",
-            &format!(
-                "CREATE ROLE app_owner NOLOGIN; \
-                 ALTER DATABASE orders OWNER TO app_owner; \
-                 REVOKE CONNECT ON DATABASE orders FROM PUBLIC; \
-                 CREATE ROLE wicket_admin LOGIN CREATEROLE PASSWORD '{ADMIN_PASSWORD}'; \
-                 GRANT app_owner TO wicket_admin; \
-                 GRANT pg_signal_backend TO wicket_admin; \
-                 SET ROLE app_owner; \
-                 CREATE TABLE orders (id int); INSERT INTO orders VALUES (1), (2), (3); \
+        runtime
+            .block_on(cluster.readme_setup(
+                "orders",
+                ADMIN_PASSWORD,
+                "CREATE TABLE orders (id int); INSERT INTO orders VALUES (1), (2), (3); \
                  CREATE TABLE customers (id int, email text); \
-                 INSERT INTO customers VALUES (1, 'a@example.com');"
-            ),
-        );
-        pg
+                 INSERT INTO customers VALUES (1, 'a@example.com');",
+            ))
+            .expect("the README's provisioning setup on the test cluster");
+        let port = cluster.port();
+        Pg { cluster, port }
     }
 
     /// `psql -c SQL` as the superuser on `database`; panics with psql's words on failure.

@@ -131,17 +131,8 @@ async fn checkpoints_catch_a_consistent_rewrite_a_forged_signature_deleted_event
             prev.0,
             &prev.1,
             NewEvent {
-                id: e.id.clone(),
-                at: e.at,
                 actor,
-                kind: e.kind.clone(),
-                subject: e.subject.clone(),
-                action: e.action.clone(),
-                resource: e.resource.clone(),
-                decision: e.decision.clone(),
-                request_id: e.request_id.clone(),
-                grant_id: e.grant_id.clone(),
-                details: e.details.clone(),
+                ..NewEvent::from(e)
             },
         );
         prev = (sealed.seq, sealed.hash.clone());

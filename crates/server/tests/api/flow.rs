@@ -8,6 +8,9 @@ use serde_json::json;
 
 use crate::helpers::*;
 
+#[path = "../common/grants.rs"]
+mod grants;
+
 #[tokio::test]
 async fn multi_step_approval_grants_exactly_the_requested_role() {
     let app = spawn_app().await;
@@ -205,12 +208,7 @@ async fn concurrent_approvals_produce_one_approval_and_one_grant_per_role() {
     let (_, r) = app.get(&format!("/v1/requests/{id}"), &root).await;
     assert_eq!(r["state"], "approved");
     assert_eq!(r["reviews"].as_array().unwrap().len(), 1);
-    let mut roles: Vec<&str> = r["grants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["role"].as_str().unwrap())
-        .collect();
+    let mut roles = grants::of_grants(&r, "role");
     roles.sort();
     assert_eq!(roles, ["logs-read", "orders-db-read"]);
     let kinds = app.kinds(&root, &id).await;

@@ -9,6 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::call::call;
+use crate::grants::of_grants;
 use crate::ledger::Ledger;
 
 /// A pause between one worker's calls, so the ledger stays a size that can be checked in
@@ -77,11 +78,9 @@ impl Api {
 }
 
 fn grant_ids(request: &Value) -> Vec<String> {
-    request["grants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["id"].as_str().unwrap().to_string())
+    of_grants(request, "id")
+        .into_iter()
+        .map(String::from)
         .collect()
 }
 

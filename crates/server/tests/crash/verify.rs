@@ -7,6 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::client::Api;
+use crate::grants::of_grants;
 use crate::ledger::Ledger;
 
 /// Checks the ledger against the server, as `root` (who holds every power).
@@ -37,12 +38,7 @@ pub async fn everything_acknowledged_is_there(api: &Api, root: &str, ledger: &Le
                 state, "approved",
                 "request {id} was acknowledged approved: {r}"
             );
-            let grants: Vec<&str> = r["grants"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|g| g["id"].as_str().unwrap())
-                .collect();
+            let grants = of_grants(&r, "id");
             assert_eq!(grants, acked.grants, "request {id} lost its grants: {r}");
         } else {
             assert!(

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::grants::of_grants;
 use crate::harness::{Pair, pair};
 
 /// erin's request `body`, filed on replica `a`: its id, root's token, and the tokens of the
@@ -74,12 +75,7 @@ async fn twenty_concurrent_approvals_over_two_replicas_make_one_approval() {
         let (_, r) = p.get(replica, &format!("/v1/requests/{id}"), &root).await;
         assert_eq!(r["state"], "approved", "{r}");
         assert_eq!(r["reviews"].as_array().unwrap().len(), 1, "{r}");
-        let mut roles: Vec<&str> = r["grants"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|g| g["role"].as_str().unwrap())
-            .collect();
+        let mut roles = of_grants(&r, "role");
         roles.sort();
         assert_eq!(roles, ["logs-read", "orders-db-read"]);
     }

@@ -18,6 +18,8 @@ mod contention;
 mod drift;
 mod extension;
 mod failover;
+#[path = "../common/grants.rs"]
+mod grants;
 mod harness;
 #[expect(
     dead_code,

@@ -1,34 +1,13 @@
 //! The UI's sessions and forms over plain HTTP: cookie attributes, CSRF, sign-out, revoked
 //! tokens, and what a browser without a session gets.
 
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use reqwest::redirect::Policy;
-use reqwest::{Client, Response, StatusCode};
+use reqwest::header::{COOKIE, LOCATION};
+use reqwest::{Response, StatusCode};
 use serde_json::Value;
 
+pub(crate) use crate::cookies::client;
+use crate::cookies::set_cookie;
 use crate::harness::{Server, get_json, post_json, spawn_server};
-
-pub(crate) fn client() -> Client {
-    Client::builder()
-        .redirect(Policy::none())
-        .pool_idle_timeout(wicket_testkit::HTTP_IDLE)
-        .build()
-        .unwrap()
-}
-
-/// The `name=value` of cookie `name` among the response's `Set-Cookie` headers, and its
-/// whole header.
-fn set_cookie(resp: &Response, name: &str) -> Option<(String, String)> {
-    resp.headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| {
-            let pair = v.split(';').next()?.trim();
-            pair.starts_with(&format!("{name}="))
-                .then(|| (pair.to_string(), v.to_string()))
-        })
-}
 
 /// The first CSRF token in a page.
 fn csrf_in(html: &str) -> String {

@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod browser;
+#[path = "../common/cookies.rs"]
+mod cookies;
 mod harness;
 
 mod extend;

@@ -8,9 +8,9 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, spawn_with};
 
-/// Alice requests; bob approves step 1, carol step 2; each `p-*` user holds one wicket
-/// power and nothing else; erin is no one in particular.
-pub const CONFIG: &str = r#"
+/// Alice requests; bob approves step 1, carol step 2; erin is no one in particular. The
+/// `p-*` users of [`POWERS`] are added by [`config`].
+const BASE: &str = r#"
 [[users]]
 name = "alice"
 groups = ["sre"]
@@ -26,24 +26,6 @@ groups = ["security"]
 [[users]]
 name = "erin"
 
-[[users]]
-name = "p-audit"
-
-[[users]]
-name = "p-requests"
-
-[[users]]
-name = "p-revoke"
-
-[[users]]
-name = "p-check"
-
-[[users]]
-name = "p-tokens"
-
-[[users]]
-name = "p-policy"
-
 [[roles]]
 name = "orders-db-read"
 permissions = [{ actions = ["db:connect", "db:select"], resources = ["postgres/prod/orders/**"] }]
@@ -51,54 +33,6 @@ permissions = [{ actions = ["db:connect", "db:select"], resources = ["postgres/p
 [[roles]]
 name = "logs-read"
 permissions = [{ actions = ["logs:view"], resources = ["logs/prod/**"] }]
-
-[[roles]]
-name = "audit-read"
-permissions = [{ actions = ["wicket:audit.read"], resources = ["wicket"] }]
-
-[[roles]]
-name = "requests-read"
-permissions = [{ actions = ["wicket:requests.read"], resources = ["wicket"] }]
-
-[[roles]]
-name = "grants-revoke"
-permissions = [{ actions = ["wicket:grants.revoke"], resources = ["wicket"] }]
-
-[[roles]]
-name = "check-others"
-permissions = [{ actions = ["wicket:check.others"], resources = ["wicket"] }]
-
-[[roles]]
-name = "tokens-create"
-permissions = [{ actions = ["wicket:tokens.create"], resources = ["wicket"] }]
-
-[[roles]]
-name = "policy-write"
-permissions = [{ actions = ["wicket:policy.write"], resources = ["wicket"] }]
-
-[[bindings]]
-subjects = ["user:p-audit"]
-roles = ["audit-read"]
-
-[[bindings]]
-subjects = ["user:p-requests"]
-roles = ["requests-read"]
-
-[[bindings]]
-subjects = ["user:p-revoke"]
-roles = ["grants-revoke"]
-
-[[bindings]]
-subjects = ["user:p-check"]
-roles = ["check-others"]
-
-[[bindings]]
-subjects = ["user:p-tokens"]
-roles = ["tokens-create"]
-
-[[bindings]]
-subjects = ["user:p-policy"]
-roles = ["policy-write"]
 
 [[policies]]
 name = "sre-production"
@@ -118,6 +52,31 @@ roles = ["logs-read"]
 max_duration = "1h"
 require_reason = false
 "#;
+
+/// The callers that each hold one wicket power and nothing else, in the order of their
+/// columns: the user, the role that gives the power, and the power.
+const POWERS: [(&str, &str, &str); 6] = [
+    ("p-audit", "audit-read", "wicket:audit.read"),
+    ("p-requests", "requests-read", "wicket:requests.read"),
+    ("p-revoke", "grants-revoke", "wicket:grants.revoke"),
+    ("p-check", "check-others", "wicket:check.others"),
+    ("p-tokens", "tokens-create", "wicket:tokens.create"),
+    ("p-policy", "policy-write", "wicket:policy.write"),
+];
+
+/// [`BASE`] with each of [`POWERS`]: its user, its role and the binding of one to the other.
+fn config() -> String {
+    let mut text = BASE.to_string();
+    for (user, role, power) in POWERS {
+        text.push_str(&format!(
+            "\n[[users]]\nname = \"{user}\"\n\n\
+             [[roles]]\nname = \"{role}\"\n\
+             permissions = [{{ actions = [\"{power}\"], resources = [\"wicket\"] }}]\n\n\
+             [[bindings]]\nsubjects = [\"user:{user}\"]\nroles = [\"{role}\"]\n"
+        ));
+    }
+    text
+}
 
 /// The columns of the matrix, in order.
 pub const COLUMNS: [&str; 14] = [
@@ -144,7 +103,7 @@ pub struct Callers {
 }
 
 pub async fn setup() -> (TestApp, Callers) {
-    let app = spawn_with(CONFIG).await;
+    let app = spawn_with(&config()).await;
     let expired = wicket_engine::admin::create_token(
         &crate::helpers::config_path(&app.dir),
         Some(&app.db),
@@ -172,17 +131,8 @@ pub async fn setup() -> (TestApp, Callers) {
         Some(revoked),
         Some(alice.clone()),
     ];
-    for user in [
-        "carol",
-        "bob",
-        "p-audit",
-        "p-requests",
-        "p-revoke",
-        "p-check",
-        "p-tokens",
-        "p-policy",
-        "erin",
-    ] {
+    let powers = POWERS.map(|(user, _, _)| user);
+    for user in ["carol", "bob"].iter().chain(&powers).chain(&["erin"]) {
         tokens.push(Some(app.token(user).await));
     }
     assert_eq!(tokens.len(), COLUMNS.len());

@@ -6,13 +6,16 @@
 
 use std::collections::BTreeSet;
 
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use reqwest::redirect::Policy;
-use reqwest::{Client, Method, Response};
+use reqwest::header::{COOKIE, LOCATION};
+use reqwest::{Method, Response};
 
 use super::callers::{fixture, setup};
 use super::routes;
 use crate::helpers::TestApp;
+
+#[path = "../../common/cookies.rs"]
+mod cookies;
+use cookies::{client, set_cookie};
 
 const OK: u16 = 200;
 /// Sent to sign in.
@@ -21,24 +24,9 @@ const F: u16 = 403;
 /// A page fragment fetched by script: no redirect, just unauthenticated.
 const A: u16 = 401;
 
-fn client() -> Client {
-    Client::builder()
-        .redirect(Policy::none())
-        .pool_idle_timeout(wicket_testkit::HTTP_IDLE)
-        .build()
-        .unwrap()
-}
-
+/// The `name=value` of cookie `name` the response sets.
 fn cookie(resp: &Response, name: &str) -> Option<String> {
-    resp.headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| {
-            let pair = v.split(';').next()?.trim();
-            pair.starts_with(&format!("{name}="))
-                .then(|| pair.to_string())
-        })
+    set_cookie(resp, name).map(|(pair, _)| pair)
 }
 
 /// Signs in with `token` as a browser does; the session cookie.
