@@ -30,6 +30,7 @@ pub mod replicate;
 pub mod retention;
 pub mod reviews;
 pub mod run;
+pub mod secret;
 pub mod slack;
 pub mod ssh;
 pub mod tail;

@@ -14,10 +14,11 @@ mod sink;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use crate::error::{Context, EngineResult as Result};
+use crate::error::{Context, EngineError, EngineResult as Result};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use wicket_core::audit::EventBuilder;
+use wicket_core::config::PasswordSource;
 use wicket_core::config::notify::{SecretSource, Webhook};
 
 use crate::app::{App, now};
@@ -62,28 +63,20 @@ pub async fn start(app: App, stop: watch::Receiver<bool>) -> Result<JoinHandle<(
 
 /// A sink's secret from the file, the environment or the configuration itself.
 fn read_secret(hook: &Webhook) -> Result<Option<Vec<u8>>> {
-    let text = match &hook.secret {
+    let source = match &hook.secret {
         None => return Ok(None),
-        Some(SecretSource::Inline(s)) => s.clone(),
-        Some(SecretSource::Env(name)) => std::env::var(name).with_context(|| {
-            format!(
-                "webhook `{}`: environment variable `{name}` (its `secret_env`) is not set",
-                hook.name
-            )
-        })?,
-        Some(SecretSource::File(path)) => std::fs::read_to_string(path)
-            .with_context(|| {
-                format!(
-                    "webhook `{}`: reading its `secret_file` `{path}`",
-                    hook.name
-                )
-            })?
-            .trim_end_matches(['\r', '\n'])
-            .to_string(),
+        // The configuration refuses an empty inline secret.
+        Some(SecretSource::Inline(s)) => return Ok(Some(s.clone().into_bytes())),
+        Some(SecretSource::Env(name)) => PasswordSource::Env(name.clone()),
+        Some(SecretSource::File(path)) => PasswordSource::File(path.clone()),
     };
-    if text.is_empty() {
-        crate::bail!("webhook `{}`: its secret is empty", hook.name);
-    }
+    let text = crate::secret::read(&source).map_err(|e| {
+        EngineError::Setup(format!(
+            "webhook `{}`: `{}`: {e}",
+            hook.name,
+            source.setting("secret")
+        ))
+    })?;
     Ok(Some(text.into_bytes()))
 }
 

@@ -49,25 +49,12 @@ struct Inner {
 
 /// Reads the client secret from where the configuration says.
 fn read_secret(source: &PasswordSource) -> Result<String, EngineError> {
-    let text = match source {
-        PasswordSource::Env(name) => std::env::var(name).map_err(|_| {
-            EngineError::Setup(format!(
-                "`auth.oidc.client_secret_env`: the environment variable `{name}` is not set"
-            ))
-        })?,
-        PasswordSource::File(path) => std::fs::read_to_string(path).map_err(|e| {
-            EngineError::Setup(format!(
-                "`auth.oidc.client_secret_file`: cannot read `{path}`: {e}"
-            ))
-        })?,
-    };
-    let secret = text.trim().to_string();
-    if secret.is_empty() {
-        return Err(EngineError::Setup(
-            "`auth.oidc`: the client secret is empty".into(),
-        ));
-    }
-    Ok(secret)
+    crate::secret::read(source).map_err(|e| {
+        EngineError::Setup(format!(
+            "`{}`: {e}",
+            source.setting("auth.oidc.client_secret")
+        ))
+    })
 }
 
 impl Oidc {

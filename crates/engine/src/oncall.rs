@@ -8,7 +8,6 @@ mod pagerduty;
 
 use std::time::Duration;
 
-use wicket_core::config::PasswordSource;
 use wicket_core::config::oncall::{OnCallStep, Provider, ProviderApi};
 use wicket_core::workflow::{OnCallEvidence, oncall_approve, pending_oncall};
 use wicket_core::{Config, Request};
@@ -74,23 +73,10 @@ impl Ask<'_> {
 
 /// The token of `api`, read now (from the environment or a file).
 fn token(provider: Provider, api: &ProviderApi) -> Result<String, LookupError> {
-    let fail = |reason: String| LookupError::Token {
+    crate::secret::read(&api.token).map_err(|e| LookupError::Token {
         provider: provider.as_str(),
-        reason,
-    };
-    let text = match &api.token {
-        PasswordSource::Env(name) => {
-            std::env::var(name).map_err(|_| fail(format!("`{name}` is not set")))?
-        }
-        PasswordSource::File(path) => {
-            std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read `{path}`: {e}")))?
-        }
-    };
-    let text = text.trim().to_string();
-    if text.is_empty() {
-        return Err(fail("it is empty".into()));
-    }
-    Ok(text)
+        reason: e.to_string(),
+    })
 }
 
 /// Whether `email` is on call now for one of `step`'s schedules: the evidence if so.

@@ -24,16 +24,14 @@ pub use verify::Replays;
 pub const APPROVE: &str = "wicket.approve";
 pub const DENY: &str = "wicket.deny";
 
-fn secret(source: &PasswordSource, what: &str) -> EngineResult<String> {
-    let text = match source {
-        PasswordSource::Env(name) => std::env::var(name).map_err(|_| {
-            EngineError::Setup(format!("the Slack {what} variable `{name}` is not set"))
-        })?,
-        PasswordSource::File(path) => std::fs::read_to_string(path).map_err(|e| {
-            EngineError::Setup(format!("cannot read the Slack {what} from `{path}`: {e}"))
-        })?,
-    };
-    Ok(text.trim().to_string())
+/// The bot token or signing secret, `name` being its setting in `[slack]` less `_env`/`_file`.
+fn secret(source: &PasswordSource, name: &str) -> EngineResult<String> {
+    crate::secret::read(source).map_err(|e| {
+        EngineError::Setup(format!(
+            "`{}`: {e}",
+            source.setting(&format!("slack.{name}"))
+        ))
+    })
 }
 
 /// Calls Web API `method` with the bot token: `body` as JSON (POST) or as a query (GET).
@@ -43,7 +41,7 @@ async fn call(
     body: Option<&Value>,
     query: &[(&str, &str)],
 ) -> EngineResult<Value> {
-    let token = secret(&slack.bot_token, "bot token")?;
+    let token = secret(&slack.bot_token, "bot_token")?;
     let http = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
         .build()
@@ -250,7 +248,7 @@ pub async fn interaction(
             "Slack approvals are not configured",
         ));
     };
-    let signing = secret(&slack.signing_secret, "signing secret")?;
+    let signing = secret(&slack.signing_secret, "signing_secret")?;
     app.slack_replays.verify(
         &signing,
         timestamp,

@@ -193,15 +193,10 @@ impl Masking {
     }
 }
 
-/// A `hash` key from its environment variable or file (a file loses its final newline).
+/// A `hash` key from its environment variable or file (see [`wicket_engine::secret::read`]).
 fn read_key(source: &PasswordSource) -> Result<Vec<u8>, String> {
-    let key = match source {
-        PasswordSource::Env(name) => std::env::var(name)
-            .map_err(|_| format!("environment variable `{name}` (key_env) is not set"))?,
-        PasswordSource::File(path) => std::fs::read_to_string(path)
-            .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
-            .map_err(|e| format!("cannot read key_file `{path}`: {e}"))?,
-    };
+    let key = wicket_engine::secret::read(source)
+        .map_err(|e| format!("`{}`: {e}", source.setting("key")))?;
     if key.len() < 16 {
         return Err("a `hash` key needs at least 16 characters".into());
     }

@@ -15,17 +15,12 @@ impl Secret {
         &self.0
     }
 
-    /// Reads the password a target's configuration points at. Errors name the variable or
-    /// file, never the value.
+    /// Reads the password a target's configuration points at (see
+    /// [`wicket_engine::secret::read`]). Errors name the variable or file, never the value.
     pub fn load(source: &PasswordSource) -> Result<Secret, String> {
-        match source {
-            PasswordSource::Env(name) => std::env::var(name)
-                .map(Secret)
-                .map_err(|_| format!("environment variable `{name}` (password_env) is not set")),
-            PasswordSource::File(path) => std::fs::read_to_string(path)
-                .map(|s| Secret(s.trim_end_matches(['\n', '\r']).to_string()))
-                .map_err(|e| format!("cannot read password_file `{path}`: {e}")),
-        }
+        wicket_engine::secret::read(source)
+            .map(Secret)
+            .map_err(|e| format!("`{}`: {e}", source.setting("password")))
     }
 
     #[cfg(test)]
@@ -50,12 +45,17 @@ mod tests {
     }
 
     #[test]
-    fn a_file_loses_its_final_newline() {
+    fn a_file_loses_its_final_newline_and_may_not_be_empty() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pw");
+        let file = PasswordSource::File(path.display().to_string());
         std::fs::write(&path, "s3cret\n").unwrap();
-        let s = Secret::load(&PasswordSource::File(path.display().to_string())).unwrap();
-        assert_eq!(s.expose(), "s3cret");
+        assert_eq!(Secret::load(&file).unwrap().expose(), "s3cret");
+        std::fs::write(&path, "\n").unwrap();
+        assert_eq!(
+            Secret::load(&file).unwrap_err(),
+            format!("`password_file`: the file `{}` is empty", path.display())
+        );
         let e =
             Secret::load(&PasswordSource::Env("WICKET_GW_TEST_SURELY_UNSET".into())).unwrap_err();
         assert!(e.contains("WICKET_GW_TEST_SURELY_UNSET"));

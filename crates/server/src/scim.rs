@@ -206,14 +206,8 @@ fn configured_token(app: &App) -> ScimResult<String> {
 
 /// The token from where `[auth.scim]` says; an error naming the setting otherwise.
 pub fn read_token(source: &PasswordSource) -> Result<String, String> {
-    let text = match source {
-        PasswordSource::Env(name) => std::env::var(name).map_err(|_| {
-            format!("`auth.scim.token_env`: the environment variable `{name}` is not set")
-        })?,
-        PasswordSource::File(path) => std::fs::read_to_string(path)
-            .map_err(|e| format!("`auth.scim.token_file`: cannot read `{path}`: {e}"))?,
-    };
-    let token = text.trim().to_string();
+    let token = wicket_engine::secret::read(source)
+        .map_err(|e| format!("`{}`: {e}", source.setting("auth.scim.token")))?;
     if token.len() < 16 {
         return Err("`auth.scim`: the token is shorter than 16 characters".into());
     }

@@ -46,6 +46,17 @@ pub enum PasswordSource {
     File(String),
 }
 
+impl PasswordSource {
+    /// The setting that chose this source, for messages: `{stem}_env` or `{stem}_file`
+    /// (`setting("auth.scim.token")` is `auth.scim.token_file` for a file).
+    pub fn setting(&self, stem: &str) -> String {
+        match self {
+            PasswordSource::Env(_) => format!("{stem}_env"),
+            PasswordSource::File(_) => format!("{stem}_file"),
+        }
+    }
+}
+
 /// A certificate chain and private key (PEM files) for TLS with clients.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TlsFiles {

@@ -103,30 +103,14 @@ fn key(text: &str) -> i64 {
     i64::from_be_bytes(bytes)
 }
 
-/// The admin password from its environment variable or file (one trailing newline dropped).
+/// The admin password from its environment variable or file (see [`crate::secret::read`]).
 fn read_secret(target: &str, source: &PasswordSource) -> EngineResult<String> {
-    let text = match source {
-        PasswordSource::Env(var) => std::env::var(var).map_err(|_| {
-            EngineError::Setup(format!(
-                "provisioning target `{target}`: environment variable `{var}` (`password_env`) is not set"
-            ))
-        })?,
-        PasswordSource::File(file) => std::fs::read_to_string(file).map_err(|e| {
-            EngineError::Setup(format!(
-                "provisioning target `{target}`: cannot read `password_file` `{file}`: {e}"
-            ))
-        })?,
-    };
-    let text = text
-        .strip_suffix('\n')
-        .map(|t| t.strip_suffix('\r').unwrap_or(t))
-        .unwrap_or(&text);
-    if text.is_empty() {
-        return Err(EngineError::Setup(format!(
-            "provisioning target `{target}`: the admin password is empty"
-        )));
-    }
-    Ok(text.to_string())
+    crate::secret::read(source).map_err(|e| {
+        EngineError::Setup(format!(
+            "provisioning target `{target}`: `{}`: {e}",
+            source.setting("password")
+        ))
+    })
 }
 
 /// True when `e` says the target could not be reached (rather than refusing a statement).

@@ -306,3 +306,11 @@ fn bad_masking_rules_are_named() {
         rejected(&rule(body), key, reason);
     }
 }
+
+#[test]
+fn a_source_names_the_setting_that_chose_it() {
+    let env = PasswordSource::Env("PW".into());
+    let file = PasswordSource::File("/run/pw".into());
+    assert_eq!(env.setting("auth.scim.token"), "auth.scim.token_env");
+    assert_eq!(file.setting("password"), "password_file");
+}
