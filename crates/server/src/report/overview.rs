@@ -399,15 +399,14 @@ mod tests {
     fn a_grant_from_before_the_window_counts_while_it_lives() {
         let mut o = Overview::new(at("2026-12-01T00:00:00Z"), at("2026-12-02T12:00:00Z"));
         o.grant_before(&Grant {
-            id: "g0".into(),
-            user: "alice".into(),
-            role: "db-read".into(),
-            request_id: "r0".into(),
-            starts_at: at("2026-11-30T00:00:00Z"),
-            expires_at: at("2026-12-05T00:00:00Z"),
             revoked_at: Some(at("2026-12-01T06:00:00Z")),
-            revoked_by: None,
-            revoke_reason: None,
+            ..Grant::new(
+                "g0",
+                "alice",
+                "db-read",
+                "r0",
+                (at("2026-11-30T00:00:00Z"), at("2026-12-05T00:00:00Z")),
+            )
         });
         let r = o.finish(0);
         assert_eq!(

@@ -71,17 +71,13 @@ pub fn review(request: &Request, reviewer: &str, decision: Verdict, at: Time) ->
 }
 
 pub fn grant(request: &Request, role: &str, starts_at: Time, expires_at: Time) -> Grant {
-    Grant {
-        id: next_id("gr"),
-        user: request.requester.clone(),
-        role: role.into(),
-        request_id: request.id.clone(),
-        starts_at,
-        expires_at,
-        revoked_at: None,
-        revoked_by: None,
-        revoke_reason: None,
-    }
+    Grant::new(
+        next_id("gr"),
+        request.requester.clone(),
+        role,
+        request.id.clone(),
+        (starts_at, expires_at),
+    )
 }
 
 pub fn event(kind: &str, actor: &str, at: Time) -> EventBuilder {
