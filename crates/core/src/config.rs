@@ -269,6 +269,10 @@ impl Config {
     pub fn user(&self, name: &str) -> Option<&User> {
         self.user_index.get(name).map(|&i| &self.users[i])
     }
+    /// The position of user `name` in [`Config::users`].
+    pub fn user_position(&self, name: &str) -> Option<usize> {
+        self.user_index.get(name).copied()
+    }
     pub fn groups_of(&self, user: &str) -> &[String] {
         self.user(user).map_or(NO_GROUPS, |u| &u.groups)
     }

@@ -203,7 +203,7 @@ pub fn decide(
         }
         d.revoked = Some(Revoked::of(r, role));
     }
-    d.requestable = offered(index, user, groups, roles);
+    d.requestable = offered(index, user, Some(entry.user), roles);
     if !d.requestable.is_empty() {
         d.reason.push_str("; you may request `");
         for (i, r) in d.requestable.iter().enumerate() {
@@ -233,7 +233,8 @@ pub fn requestable(
                 found.push(r);
             }
         });
-    offered(index, user, index.config().groups_of(user), found.finish())
+    let position = index.user(user).map(|u| u.user);
+    offered(index, user, position, found.finish())
 }
 
 /// `parts` joined, without the formatting machinery (this is on every check's path).
@@ -246,8 +247,9 @@ fn text(parts: &[&str]) -> String {
 }
 
 /// Of `roles` (each allowing the check), those some policy covering `user` offers, smallest
-/// first, each with the first such policy in file order.
-fn offered(index: &Index, user: &str, groups: &[String], roles: &[u32]) -> Vec<Requestable> {
+/// first, each with the first such policy in file order. `position` is the user's position
+/// in the configuration, `None` for a user it does not have.
+fn offered(index: &Index, user: &str, position: Option<usize>, roles: &[u32]) -> Vec<Requestable> {
     let config = index.config();
     let offers = &index.rules().offers;
     let mut found: Vec<(u32, usize)> = roles
@@ -256,9 +258,8 @@ fn offered(index: &Index, user: &str, groups: &[String], roles: &[u32]) -> Vec<R
             let policy = offers
                 .offers(r)
                 .iter()
-                .map(|&p| p as usize)
-                .find(|&p| config.policies[p].covers_requester(user, groups))?;
-            Some((r, policy))
+                .find(|&&p| offers.covers(p, position, user))?;
+            Some((r, *policy as usize))
         })
         .collect();
     found.sort_by_key(|&(r, _)| offers.rank(r));
