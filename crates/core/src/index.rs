@@ -136,6 +136,21 @@ impl Index {
         next
     }
 
+    /// An index of `config` (which differs from this index's only in its users) with the
+    /// standing bindings in `suspended` giving nothing, keeping the grants of every user still
+    /// there: [`Index::with_users`] and [`Index::with_suspended`] in one build, so the grants
+    /// are copied once (a million of them at start, where two copies in turn doubled the
+    /// peak memory and left the heap fragmented).
+    pub fn with_users_and_suspended(
+        &self,
+        config: Arc<Config>,
+        suspended: Vec<(String, String)>,
+    ) -> Index {
+        let mut next = Index::build(config, Arc::from(suspended));
+        next.keep_grants_of(self);
+        next
+    }
+
     /// Takes the live (and revoked, remembered) grants of `previous`'s users that this index
     /// has too.
     fn keep_grants_of(&mut self, previous: &Index) {

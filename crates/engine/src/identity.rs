@@ -165,8 +165,7 @@ pub async fn refresh(app: &App) -> EngineResult<()> {
     let suspended = crate::reviews::suspended(&*app.store).await?;
     let mut next = app
         .index()
-        .with_users(loaded.config.clone())
-        .with_suspended(suspended);
+        .with_users_and_suspended(loaded.config.clone(), suspended);
     for user in loaded.added.iter().cloned() {
         let grants = app
             .store

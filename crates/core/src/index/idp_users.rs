@@ -53,3 +53,36 @@ fn a_suspended_binding_gives_nothing_and_survives_a_change_of_users() {
     let index = index.with_suspended(Vec::new());
     assert!(decide(&index, "ann", &read, &db, t(1)).allowed);
 }
+
+#[test]
+fn users_and_suspensions_change_in_one_build_as_in_two() {
+    let file = Arc::new(Config::parse("w.toml", CONFIG).unwrap());
+    let ann = || User {
+        name: "ann".into(),
+        groups: vec!["sre".into()],
+    };
+    let mut index = Index::new(file.clone());
+    index.upsert_grant(&grant("g1", "alice", "writer", "r1", t(0), t(100)));
+    let (read, write, db) = (action("db:read"), action("db:write"), resource("db/x"));
+    let suspend = || vec![("group:sre".to_string(), "reader".to_string())];
+    let with_ann = Arc::new(file.with_users([ann()]));
+    let one = index.with_users_and_suspended(with_ann.clone(), suspend());
+    let two = index.with_users(with_ann).with_suspended(suspend());
+    for (user, a) in [("ann", &read), ("alice", &write), ("alice", &read)] {
+        assert_eq!(
+            decide(&one, user, a, &db, t(1)),
+            decide(&two, user, a, &db, t(1)),
+            "{user} {a:?}"
+        );
+    }
+    // The suspension holds, ann is known, alice's grant survived.
+    assert!(!decide(&one, "ann", &read, &db, t(1)).allowed);
+    assert!(decide(&one, "alice", &write, &db, t(1)).allowed);
+    assert_eq!(one.suspended(), suspend().as_slice());
+    assert_eq!(one.grant_count(), 1);
+    // Back without ann and with nothing suspended.
+    let back = one.with_users_and_suspended(file, Vec::new());
+    assert!(decide(&back, "alice", &write, &db, t(1)).allowed);
+    assert!(!decide(&back, "ann", &read, &db, t(1)).allowed);
+    assert!(back.suspended().is_empty());
+}
