@@ -139,8 +139,8 @@ impl Index {
     /// An index of `config` (which differs from this index's only in its users) with the
     /// standing bindings in `suspended` giving nothing, keeping the grants of every user still
     /// there: [`Index::with_users`] and [`Index::with_suspended`] in one build, so the grants
-    /// are copied once (a million of them at start, where two copies in turn doubled the
-    /// peak memory and left the heap fragmented).
+    /// are copied once (a million of them at start, where two copies in turn raised the
+    /// peak memory and left the freed copies with the allocator).
     pub fn with_users_and_suspended(
         &self,
         config: Arc<Config>,
