@@ -70,13 +70,8 @@ fn read_secret(hook: &Webhook) -> Result<Option<Vec<u8>>> {
         Some(SecretSource::Env(name)) => PasswordSource::Env(name.clone()),
         Some(SecretSource::File(path)) => PasswordSource::File(path.clone()),
     };
-    let text = crate::secret::read(&source).map_err(|e| {
-        EngineError::Setup(format!(
-            "webhook `{}`: `{}`: {e}",
-            hook.name,
-            source.setting("secret")
-        ))
-    })?;
+    let text = crate::secret::read_setting(&source, "secret")
+        .map_err(|e| EngineError::Setup(format!("webhook `{}`: {e}", hook.name)))?;
     Ok(Some(text.into_bytes()))
 }
 

@@ -49,12 +49,7 @@ struct Inner {
 
 /// Reads the client secret from where the configuration says.
 fn read_secret(source: &PasswordSource) -> Result<String, EngineError> {
-    crate::secret::read(source).map_err(|e| {
-        EngineError::Setup(format!(
-            "`{}`: {e}",
-            source.setting("auth.oidc.client_secret")
-        ))
-    })
+    crate::secret::read_setting(source, "auth.oidc.client_secret").map_err(EngineError::Setup)
 }
 
 impl Oidc {

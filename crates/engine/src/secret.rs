@@ -33,6 +33,12 @@ pub fn read(source: &PasswordSource) -> Result<String, SecretError> {
     read_with(source, |name| std::env::var(name))
 }
 
+/// [`read`], its error naming the setting that chose `source` (`stem` less `_env`/`_file`,
+/// as `auth.scim.token`): "`auth.scim.token_file`: cannot read `…`: …".
+pub fn read_setting(source: &PasswordSource, stem: &str) -> Result<String, String> {
+    read(source).map_err(|e| format!("`{}`: {e}", source.setting(stem)))
+}
+
 /// [`read`], with the environment looked up through `var`.
 fn read_with(
     source: &PasswordSource,

@@ -26,12 +26,7 @@ pub const DENY: &str = "wicket.deny";
 
 /// The bot token or signing secret, `name` being its setting in `[slack]` less `_env`/`_file`.
 fn secret(source: &PasswordSource, name: &str) -> EngineResult<String> {
-    crate::secret::read(source).map_err(|e| {
-        EngineError::Setup(format!(
-            "`{}`: {e}",
-            source.setting(&format!("slack.{name}"))
-        ))
-    })
+    crate::secret::read_setting(source, &format!("slack.{name}")).map_err(EngineError::Setup)
 }
 
 /// Calls Web API `method` with the bot token: `body` as JSON (POST) or as a query (GET).

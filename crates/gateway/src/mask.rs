@@ -195,8 +195,7 @@ impl Masking {
 
 /// A `hash` key from its environment variable or file (see [`wicket_engine::secret::read`]).
 fn read_key(source: &PasswordSource) -> Result<Vec<u8>, String> {
-    let key = wicket_engine::secret::read(source)
-        .map_err(|e| format!("`{}`: {e}", source.setting("key")))?;
+    let key = wicket_engine::secret::read_setting(source, "key")?;
     if key.len() < 16 {
         return Err("a `hash` key needs at least 16 characters".into());
     }

@@ -18,9 +18,7 @@ impl Secret {
     /// Reads the password a target's configuration points at (see
     /// [`wicket_engine::secret::read`]). Errors name the variable or file, never the value.
     pub fn load(source: &PasswordSource) -> Result<Secret, String> {
-        wicket_engine::secret::read(source)
-            .map(Secret)
-            .map_err(|e| format!("`{}`: {e}", source.setting("password")))
+        wicket_engine::secret::read_setting(source, "password").map(Secret)
     }
 
     #[cfg(test)]

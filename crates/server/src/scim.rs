@@ -206,8 +206,7 @@ fn configured_token(app: &App) -> ScimResult<String> {
 
 /// The token from where `[auth.scim]` says; an error naming the setting otherwise.
 pub fn read_token(source: &PasswordSource) -> Result<String, String> {
-    let token = wicket_engine::secret::read(source)
-        .map_err(|e| format!("`{}`: {e}", source.setting("auth.scim.token")))?;
+    let token = wicket_engine::secret::read_setting(source, "auth.scim.token")?;
     if token.len() < 16 {
         return Err("`auth.scim`: the token is shorter than 16 characters".into());
     }

@@ -105,12 +105,8 @@ fn key(text: &str) -> i64 {
 
 /// The admin password from its environment variable or file (see [`crate::secret::read`]).
 fn read_secret(target: &str, source: &PasswordSource) -> EngineResult<String> {
-    crate::secret::read(source).map_err(|e| {
-        EngineError::Setup(format!(
-            "provisioning target `{target}`: `{}`: {e}",
-            source.setting("password")
-        ))
-    })
+    crate::secret::read_setting(source, "password")
+        .map_err(|e| EngineError::Setup(format!("provisioning target `{target}`: {e}")))
 }
 
 /// True when `e` says the target could not be reached (rather than refusing a statement).

@@ -107,3 +107,20 @@ fn no_message_holds_the_value() {
         assert!(!format!("{e:?}").contains(SECRET), "{e:?}");
     }
 }
+
+#[test]
+fn a_failure_names_the_setting_that_chose_the_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("absent");
+    let source = PasswordSource::File(missing.display().to_string());
+    let e = read_setting(&source, "auth.scim.token").unwrap_err();
+    assert!(
+        e.starts_with(&format!(
+            "`auth.scim.token_file`: cannot read `{}`: ",
+            missing.display()
+        )),
+        "{e}"
+    );
+    std::fs::write(&missing, "value\n").unwrap();
+    assert_eq!(read_setting(&source, "auth.scim.token").unwrap(), "value");
+}
