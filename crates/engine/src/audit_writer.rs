@@ -89,7 +89,7 @@ impl AuditWriter {
                 // A store known to be down is not waited for: the batch fails at once.
                 let result = match known.down() {
                     Some(why) => Err(format!("the audit log cannot be written: {why}")),
-                    None => store.append_events(events).await.map(|_| ()).map_err(|e| {
+                    None => store.append_events(events).await.map_err(|e| {
                         tracing::error!(error = %e, events = n, "audit append failed");
                         known.failed(&e);
                         match known.down() {
@@ -99,12 +99,12 @@ impl AuditWriter {
                     }),
                 };
                 flag.store(result.is_err(), Ordering::Relaxed);
-                if result.is_ok() {
+                let result = result.map(|sealed| {
                     metrics.audit_append(started.elapsed());
                     metrics.audit_events(n);
                     metrics.audit_batch();
-                    tail.wake();
-                }
+                    tail.committed(sealed);
+                });
                 for ack in acks.into_iter().flatten() {
                     let _ = ack.send(result.clone());
                 }

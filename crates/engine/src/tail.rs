@@ -4,8 +4,14 @@
 //! Each consumer keeps its own cursor (the last `seq` it handled) and reads the log itself, so
 //! a slow consumer never loses events and never holds up a fast one. Local commits wake the
 //! readers at once; a short poll picks up what other replicas sharing the database wrote.
+//!
+//! The audit writer's group commits also leave their sealed events here, the last
+//! [`RECENT`] of them: a reader whose next events are all there, without a gap in `seq`,
+//! takes them from memory instead of reading back from the store what was just written. Any
+//! gap (an event another write path or replica committed) sends it to the store.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
 use tokio::sync::Notify;
@@ -16,11 +22,14 @@ use wicket_store::{AuditFilter, Store, StoreError};
 pub const POLL_EVERY: StdDuration = StdDuration::from_millis(200);
 /// Events one read returns at most.
 const PAGE: i64 = 1000;
+/// Committed events kept in memory for the readers.
+pub const RECENT: usize = 2048;
 
 /// Shared by every clone of the app; cheap to clone.
 #[derive(Clone, Default)]
 pub struct Tail {
     wake: Arc<Notify>,
+    recent: Arc<Mutex<VecDeque<AuditEvent>>>,
 }
 
 impl Tail {
@@ -29,11 +38,29 @@ impl Tail {
         self.wake.notify_waiters();
     }
 
+    /// Keeps `events`, just committed in this order, for the readers, and wakes them.
+    pub fn committed(&self, events: Vec<AuditEvent>) {
+        {
+            let mut recent = lock(&self.recent);
+            // Kept in `seq` order only; anything else starts over (readers then use the store).
+            if let (Some(last), Some(first)) = (recent.back(), events.first())
+                && first.seq <= last.seq
+            {
+                recent.clear();
+            }
+            recent.extend(events);
+            let excess = recent.len().saturating_sub(RECENT);
+            recent.drain(..excess);
+        }
+        self.wake();
+    }
+
     /// A reader that starts after `seq` (use [`Tail::reader_at_head`] to skip history).
     pub fn reader(&self, store: Arc<dyn Store>, after: i64) -> TailReader {
         TailReader {
             store,
             wake: self.wake.clone(),
+            recent: self.recent.clone(),
             after,
         }
     }
@@ -49,7 +76,26 @@ impl Tail {
 pub struct TailReader {
     store: Arc<dyn Store>,
     wake: Arc<Notify>,
+    recent: Arc<Mutex<VecDeque<AuditEvent>>>,
     after: i64,
+}
+
+fn lock(recent: &Mutex<VecDeque<AuditEvent>>) -> std::sync::MutexGuard<'_, VecDeque<AuditEvent>> {
+    recent.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The events right after `after` that `recent` holds without a gap, at most `max`; empty
+/// when the next one is not there.
+fn following(recent: &VecDeque<AuditEvent>, after: i64, max: usize) -> Vec<AuditEvent> {
+    let start = recent.partition_point(|e| e.seq <= after);
+    let mut out = Vec::new();
+    for (next, e) in (after + 1..).zip(recent.range(start..).take(max)) {
+        if e.seq != next {
+            break;
+        }
+        out.push(e.clone());
+    }
+    out
 }
 
 impl TailReader {
@@ -65,6 +111,11 @@ impl TailReader {
             // Register for the wake-up before reading, so a commit between the read and the
             // wait is not missed.
             let woken = self.wake.notified();
+            let kept = following(&lock(&self.recent), self.after, PAGE as usize);
+            if let Some(last) = kept.last() {
+                self.after = last.seq;
+                return Ok(kept);
+            }
             let events = self
                 .store
                 .list_events(&AuditFilter {
@@ -81,3 +132,6 @@ impl TailReader {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

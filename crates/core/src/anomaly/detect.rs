@@ -112,8 +112,7 @@ pub(super) fn grant_flag(
     let e = f.event;
     let triggers = b.hit(grant, e.at, &e.id)?;
     let role = f
-        .role
-        .as_deref()
+        .role()
         .map(|r| format!(" of role `{r}`"))
         .unwrap_or_default();
     Some(flag(
@@ -121,7 +120,7 @@ pub(super) fn grant_flag(
         About {
             subject: f.subject(),
             grant_id: Some(grant.to_string()),
-            request_id: f.request_id.clone(),
+            request_id: f.request_id(),
             key: grant.to_string(),
             episode: e.id.clone(),
             triggers,

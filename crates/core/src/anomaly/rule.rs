@@ -47,10 +47,9 @@ pub struct Scope {
 impl Scope {
     pub(super) fn admits(&self, f: &Facts<'_>) -> bool {
         (self.users.is_empty() || f.user.is_some_and(|u| self.users.contains(u)))
-            && (self.roles.is_empty() || f.role.as_ref().is_some_and(|r| self.roles.contains(r)))
+            && (self.roles.is_empty() || f.role().is_some_and(|r| self.roles.contains(r)))
             && (self.resources.is_empty()
-                || f.resource
-                    .as_ref()
+                || f.resource()
                     .is_some_and(|r| self.resources.iter().any(|p| p.matches(r))))
     }
 }

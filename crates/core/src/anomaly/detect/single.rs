@@ -53,7 +53,7 @@ pub(super) fn destructive(
         About {
             subject: subject.clone(),
             grant_id: e.grant_id.clone(),
-            request_id: f.request_id.clone(),
+            request_id: f.request_id(),
             key: subject,
             episode: e.id.clone(),
             triggers,
@@ -142,7 +142,7 @@ impl BreakGlass {
                 let (Some(user), Some(grant)) = (f.user, e.grant_id.clone()) else {
                     return Vec::new();
                 };
-                let role = f.role.clone().unwrap_or_default();
+                let role = f.role().unwrap_or_default().to_string();
                 let mut out = flag(
                     rule,
                     About {

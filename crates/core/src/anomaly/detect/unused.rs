@@ -49,8 +49,8 @@ impl Unused {
                     grant.to_string(),
                     Watched {
                         user: f.user?.to_string(),
-                        role: f.role.clone().unwrap_or_default(),
-                        request_id: f.request_id.clone(),
+                        role: f.role().unwrap_or_default().to_string(),
+                        request_id: f.request_id(),
                         activated: e.id.clone(),
                         expires_at: f.detail_str("expires_at").and_then(|t| time::parse(t).ok()),
                         used: false,

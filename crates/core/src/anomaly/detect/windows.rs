@@ -70,7 +70,7 @@ pub(super) fn activations(
     if f.event.kind != EventKind::GrantActivated || !rule.scope.admits(f) {
         return None;
     }
-    let (user, role) = (f.user?, f.role.as_deref()?);
+    let (user, role) = (f.user?, f.role()?);
     let subject = f.subject();
     let key = format!("{subject} {role}");
     let triggers = b.hit(&key, f.event.at, &f.event.id)?;
@@ -79,7 +79,7 @@ pub(super) fn activations(
         About {
             subject,
             grant_id: f.event.grant_id.clone(),
-            request_id: f.request_id.clone(),
+            request_id: f.request_id(),
             key,
             episode: f.event.id.clone(),
             triggers,
