@@ -11,7 +11,7 @@ pub use kind::EventKind;
 pub use stretch::{Stretch, StretchVerifier, split};
 pub use verify::{Break, EventRef, Verifier};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use self::encode::Fields;
 use crate::model::{AuditEvent, NewEvent};
@@ -24,7 +24,9 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 #[derive(Clone, Debug)]
 pub struct EventBuilder {
     event: NewEvent,
-    details: Map<String, Value>,
+    /// As given: a later value for a key replaces an earlier one. Kept as a list, not a map,
+    /// so that an event (one per gateway statement) costs no key copies and no tree.
+    details: Vec<(&'static str, Value)>,
 }
 
 impl EventBuilder {
@@ -43,7 +45,7 @@ impl EventBuilder {
                 kind: kind.to_string(),
                 ..NewEvent::default()
             },
-            details: Map::new(),
+            details: Vec::new(),
         }
     }
     pub fn subject(mut self, s: impl Into<String>) -> Self {
@@ -70,13 +72,78 @@ impl EventBuilder {
         self.event.grant_id = Some(id.into());
         self
     }
-    pub fn detail(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.details.insert(key.to_string(), value.into());
+    pub fn detail(mut self, key: &'static str, value: impl Into<Value>) -> Self {
+        self.details.push((key, value.into()));
         self
     }
     pub fn build(mut self) -> NewEvent {
-        self.event.details = canonical_json(&Value::Object(self.details));
+        self.event.details = details_json(self.details);
         self.event
+    }
+}
+
+/// [`canonical_json`] of the object `details` make (the last value of a key wins), written
+/// without building the object.
+fn details_json(mut details: Vec<(&'static str, Value)>) -> String {
+    // Stable: of equal keys, the one given last stays last, and is the one written.
+    details.sort_by(|a, b| a.0.cmp(b.0));
+    let mut out = Vec::with_capacity(64 * details.len() + 2);
+    out.push(b'{');
+    let mut first = true;
+    for (i, (key, value)) in details.iter().enumerate() {
+        if details.get(i + 1).is_some_and(|next| next.0 == *key) {
+            continue;
+        }
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        write_json(&mut out, &Value::from(*key));
+        out.push(b':');
+        if is_sorted(value) {
+            write_json(&mut out, value);
+        } else {
+            write_json(&mut out, &sorted(value));
+        }
+    }
+    out.push(b'}');
+    // serde_json writes UTF-8 only.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Whether every object in `value` has its keys in order.
+fn is_sorted(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map.keys().is_sorted() && map.values().all(is_sorted),
+        Value::Array(items) => items.iter().all(is_sorted),
+        _ => true,
+    }
+}
+
+/// `value` with every object's keys in order.
+fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Compact JSON of `value` into `out`. (`to_string` of a `Value` goes through
+/// `fmt::Display`, a write call a token; writing into bytes is the same text at a fraction
+/// of the cost.)
+fn write_json(out: &mut Vec<u8>, value: &Value) {
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        out.extend_from_slice(value.to_string().as_bytes());
     }
 }
 
@@ -86,39 +153,14 @@ impl EventBuilder {
 /// turn on serde_json's `preserve_order` feature (cedar-policy does, in the benchmarks), and
 /// then the map keeps insertion order instead.
 pub fn canonical_json(value: &Value) -> String {
-    fn is_sorted(value: &Value) -> bool {
-        match value {
-            Value::Object(map) => map.keys().is_sorted() && map.values().all(is_sorted),
-            Value::Array(items) => items.iter().all(is_sorted),
-            _ => true,
-        }
-    }
-    fn sorted(value: &Value) -> Value {
-        match value {
-            Value::Object(map) => {
-                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-                entries.sort_by(|a, b| a.0.cmp(b.0));
-                Value::Object(
-                    entries
-                        .into_iter()
-                        .map(|(k, v)| (k.clone(), sorted(v)))
-                        .collect(),
-                )
-            }
-            Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
-            other => other.clone(),
-        }
-    }
-    // `to_string` of a `Value` goes through `fmt::Display`, a write call a token; writing
-    // into a byte buffer is the same compact text at a fraction of the cost.
-    fn text(value: &Value) -> String {
-        serde_json::to_string(value).unwrap_or_else(|_| value.to_string())
-    }
+    let mut out = Vec::new();
     if is_sorted(value) {
-        text(value)
+        write_json(&mut out, value);
     } else {
-        text(&sorted(value))
+        write_json(&mut out, &sorted(value));
     }
+    // serde_json writes UTF-8 only.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The canonical encoding: every stored field but the hash, length-prefixed, in a fixed order.
@@ -160,6 +202,7 @@ pub fn seal(prev_seq: i64, prev_hash: &str, event: NewEvent) -> AuditEvent {
 mod tests {
     use super::*;
     use crate::time::from_millis;
+    use serde_json::json;
 
     /// A sealed chain of `n` denied checks (shared with the stretch tests).
     pub(crate) fn chain(n: usize) -> Vec<AuditEvent> {
@@ -231,6 +274,57 @@ mod tests {
         let mut v = Verifier::default();
         let err = events.iter().try_for_each(|e| v.push(e)).unwrap_err();
         assert_eq!(err.seq, 3);
+    }
+
+    /// JSON values of every shape, objects with keys in any order.
+    fn any_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            "[a-z\\\"\u{0}-\u{1f}é☃]{0,6}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec(("[a-d]{1,2}", inner), 0..4)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    const KEYS: [&str; 6] = ["zeta", "alpha", "a", "b\"q", "é", "alpha_2"];
+
+    proptest::proptest! {
+        /// The builder writes what the map of its details, in canonical form, would be: keys
+        /// in order, the last value of a repeated key, nested objects sorted too.
+        #[test]
+        fn built_details_are_the_canonical_json_of_their_map(
+            details in proptest::collection::vec((0..KEYS.len(), any_value()), 0..8)
+        ) {
+            let mut builder = EventBuilder::named("x".into(), from_millis(0), "a", "k");
+            let mut map = serde_json::Map::new();
+            for (k, v) in details {
+                builder = builder.detail(KEYS[k], v.clone());
+                map.insert(KEYS[k].to_string(), v);
+            }
+            let built = builder.build().details;
+            proptest::prop_assert_eq!(built, canonical_json(&Value::Object(map)));
+        }
+    }
+
+    #[test]
+    fn a_repeated_detail_keeps_its_last_value() {
+        let e = EventBuilder::named("x".into(), from_millis(0), "a", "k")
+            .detail("b", 1)
+            .detail("a", json!({"y": 1, "x": [{"d": 0, "c": 1}]}))
+            .detail("b", 2)
+            .build();
+        assert_eq!(e.details, r#"{"a":{"x":[{"c":1,"d":0}],"y":1},"b":2}"#);
     }
 
     #[test]
