@@ -3,11 +3,11 @@
 //! covered catalog read on the target (or the relation), and a denial becomes an error that
 //! says what is missing and how to ask for it.
 
-use wicket_core::resource::segment;
 use wicket_core::{Action as CoreAction, Config, Decision, Resource, Time};
 use wicket_engine::App;
 
 use crate::protocol::error_response::{ErrorFields, code};
+use crate::resources::Resources;
 use crate::sql::{self, Access, Action, SqlError, Table};
 
 /// A denied statement: the error the client gets, and a short reason for the audit log.
@@ -17,26 +17,11 @@ pub struct Denial {
     pub reason: String,
 }
 
-/// The resource a table (or, for `None`, the database) is checked on. Schema and table are
-/// one segment each, whatever they hold ([`segment`]): `"reports/hr".salaries` is
-/// `RESOURCE/reports%2Fhr/salaries`, never under `RESOURCE/reports/**`.
-pub fn resource_of(target: &Resource, table: Option<&Table>) -> Result<Resource, String> {
-    match table {
-        None => Ok(target.clone()),
-        Some(t) => Resource::parse(&format!(
-            "{target}/{}/{}",
-            segment(&t.schema),
-            segment(&t.name)
-        ))
-        .map_err(|e| format!("table `{t}` cannot be named as a wicket resource: {e}")),
-    }
-}
-
 /// Checks every access for `user` at `now`; on success, the first grant that allowed one.
 pub fn check(
     app: &App,
     user: &str,
-    target: &Resource,
+    resources: &Resources,
     accesses: &[Access],
     now: Time,
 ) -> Result<Option<String>, Denial> {
@@ -48,9 +33,9 @@ pub fn check(
     for access in named.chain(unnamed) {
         let via = match (access.action, &access.table) {
             (Action::Connect | Action::Metadata, Some(table)) => {
-                catalog(app, user, target, access.action, table, now)?
+                catalog(app, user, resources, access.action, table, now)?
             }
-            _ => one(app, user, target, access, now)?,
+            _ => one(app, user, resources, access, now)?,
         };
         if grant.is_none() {
             grant = via;
@@ -63,13 +48,17 @@ pub fn check(
 fn one(
     app: &App,
     user: &str,
-    target: &Resource,
+    resources: &Resources,
     access: &Access,
     now: Time,
 ) -> Result<Option<String>, Denial> {
-    let resource = resource_of(target, access.table.as_ref()).map_err(unnamed)?;
+    let table = match &access.table {
+        Some(t) => Some(resources.of(t).map_err(unnamed)?),
+        None => None,
+    };
+    let resource = table.as_deref().unwrap_or(resources.target());
     let action = action_of(access.action)?;
-    let decision = app.decide(user, &action, &resource, now);
+    let decision = app.decide(user, &action, resource, now);
     if decision.allowed {
         return Ok(decision.via.and_then(|v| v.grant_id));
     }
@@ -81,7 +70,7 @@ fn one(
         &app.config,
         user,
         &action,
-        &resource,
+        resource,
         &decision,
         why.as_deref(),
     ))
@@ -92,17 +81,18 @@ fn one(
 fn catalog(
     app: &App,
     user: &str,
-    target: &Resource,
+    resources: &Resources,
     covering: Action,
     table: &Table,
     now: Time,
 ) -> Result<Option<String>, Denial> {
+    let target = resources.target();
     let action = action_of(covering)?;
     let decision = app.decide(user, &action, target, now);
     if decision.allowed {
         return Ok(decision.via.and_then(|v| v.grant_id));
     }
-    let resource = resource_of(target, Some(table)).map_err(unnamed)?;
+    let resource = resources.of(table).map_err(unnamed)?;
     let select = action_of(Action::Select)?;
     let explicit = app.decide(user, &select, &resource, now);
     if explicit.allowed {

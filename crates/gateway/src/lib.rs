@@ -11,6 +11,7 @@ pub mod mask;
 pub mod pool;
 pub mod protocol;
 pub mod readonly;
+pub mod resources;
 pub mod secret;
 pub mod session;
 pub mod sql;

@@ -4,6 +4,7 @@
 use wicket_core::config::PgTarget;
 
 use crate::mask::Masking;
+use crate::resources::Resources;
 use crate::secret::Secret;
 
 #[derive(Debug)]
@@ -12,6 +13,8 @@ pub struct Target {
     pub password: Option<Secret>,
     /// `None` when the target has no masking rules: its results pass as they are.
     pub masking: Option<Masking>,
+    /// The resources of the tables its statements read, named once.
+    pub resources: Resources,
 }
 
 impl Target {
@@ -20,6 +23,7 @@ impl Target {
         let password = config.password.as_ref().map(Secret::load).transpose()?;
         let masking = Masking::load(config.masking.clone())?;
         Ok(Target {
+            resources: Resources::new(config.resource.clone()),
             config,
             password,
             masking,

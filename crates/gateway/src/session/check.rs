@@ -82,13 +82,12 @@ pub(super) async fn authorize(
             let d = authorize::read_only(&s.app, &s.user, &s.target.config.resource, at);
             return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await);
         }
-        let grant =
-            match authorize::check(&s.app, &s.user, &s.target.config.resource, &accesses, at) {
-                Ok(grant) => grant,
-                Err(d) => {
-                    return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await);
-                }
-            };
+        let grant = match authorize::check(&s.app, &s.user, &s.target.resources, &accesses, at) {
+            Ok(grant) => grant,
+            Err(d) => {
+                return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await);
+            }
+        };
         let mut mask = match mask::statement(s, &accesses, opaque).await {
             Ok(m) => m,
             Err(d) => return Err(deny(s, state, &st.text, &accesses, Some(kind.as_str()), d).await),

@@ -9,7 +9,6 @@ use wicket_engine::ids::new_id;
 
 use super::Session;
 use super::inflight::{Done, Outcome};
-use crate::authorize::resource_of;
 use crate::sql::Access;
 use crate::target::Target;
 
@@ -39,12 +38,12 @@ fn base(s: &Session, kind: EventKind, at: Time) -> EventBuilder {
 
 /// The resource an event names: the first table's, else the target's.
 fn resource(s: &Session, accesses: &[Access]) -> String {
-    let target = &s.target.config.resource;
+    let resources = &s.target.resources;
     accesses
         .iter()
         .find_map(|a| a.table.as_ref())
-        .and_then(|t| resource_of(target, Some(t)).ok())
-        .map_or_else(|| target.to_string(), |r| r.to_string())
+        .and_then(|t| resources.of(t).ok())
+        .map_or_else(|| resources.target().to_string(), |r| r.to_string())
 }
 
 fn tables(accesses: &[Access]) -> Value {
