@@ -29,7 +29,7 @@ pub const RECENT: usize = 2048;
 #[derive(Clone, Default)]
 pub struct Tail {
     wake: Arc<Notify>,
-    recent: Arc<Mutex<VecDeque<AuditEvent>>>,
+    recent: Arc<Mutex<Recent>>,
 }
 
 impl Tail {
@@ -48,7 +48,7 @@ impl Tail {
             {
                 recent.clear();
             }
-            recent.extend(events);
+            recent.extend(events.into_iter().map(Arc::new));
             let excess = recent.len().saturating_sub(RECENT);
             recent.drain(..excess);
         }
@@ -76,17 +76,19 @@ impl Tail {
 pub struct TailReader {
     store: Arc<dyn Store>,
     wake: Arc<Notify>,
-    recent: Arc<Mutex<VecDeque<AuditEvent>>>,
+    recent: Arc<Mutex<Recent>>,
     after: i64,
 }
 
-fn lock(recent: &Mutex<VecDeque<AuditEvent>>) -> std::sync::MutexGuard<'_, VecDeque<AuditEvent>> {
+type Recent = VecDeque<Arc<AuditEvent>>;
+
+fn lock(recent: &Mutex<Recent>) -> std::sync::MutexGuard<'_, Recent> {
     recent.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The events right after `after` that `recent` holds without a gap, at most `max`; empty
 /// when the next one is not there.
-fn following(recent: &VecDeque<AuditEvent>, after: i64, max: usize) -> Vec<AuditEvent> {
+fn following(recent: &Recent, after: i64, max: usize) -> Vec<Arc<AuditEvent>> {
     let start = recent.partition_point(|e| e.seq <= after);
     let mut out = Vec::new();
     for (next, e) in (after + 1..).zip(recent.range(start..).take(max)) {
@@ -106,7 +108,7 @@ impl TailReader {
 
     /// The next events after the cursor, waiting (for a wake-up or [`POLL_EVERY`]) while
     /// there are none. Returns at most one page; the cursor moves past what is returned.
-    pub async fn next(&mut self) -> Result<Vec<AuditEvent>, StoreError> {
+    pub async fn next(&mut self) -> Result<Vec<Arc<AuditEvent>>, StoreError> {
         loop {
             // Register for the wake-up before reading, so a commit between the read and the
             // wait is not missed.
@@ -126,7 +128,7 @@ impl TailReader {
                 .await?;
             if let Some(last) = events.last() {
                 self.after = last.seq;
-                return Ok(events);
+                return Ok(events.into_iter().map(Arc::new).collect());
             }
             let _ = tokio::time::timeout(POLL_EVERY, woken).await;
         }

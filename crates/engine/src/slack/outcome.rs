@@ -5,6 +5,7 @@
 //! logged and never touches the decision, which is committed already.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
@@ -26,7 +27,7 @@ const NEWS: [EventKind; 5] = [
 ];
 
 /// The requests that `events` bring news of, each once, in the order first seen.
-fn touched(events: &[AuditEvent]) -> Vec<String> {
+fn touched(events: &[Arc<AuditEvent>]) -> Vec<String> {
     let mut seen = BTreeSet::new();
     events
         .iter()
@@ -134,7 +135,7 @@ async fn run(app: App, mut reader: TailReader, mut stop: watch::Receiver<bool>) 
 }
 
 /// Updates the messages of the requests `page` brings news of.
-async fn news(app: &App, page: &[AuditEvent]) {
+async fn news(app: &App, page: &[Arc<AuditEvent>]) {
     for id in touched(page) {
         let cancelled = page.iter().rev().find(|e| {
             e.request_id.as_deref() == Some(id.as_str())

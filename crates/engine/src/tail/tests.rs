@@ -38,7 +38,7 @@ async fn store()
     Ok((dir, store))
 }
 
-fn seqs(events: &[AuditEvent]) -> Vec<i64> {
+fn seqs<E: std::ops::Deref<Target = AuditEvent>>(events: &[E]) -> Vec<i64> {
     events.iter().map(|e| e.seq).collect()
 }
 
@@ -71,7 +71,7 @@ async fn a_gap_in_memory_sends_the_reader_to_the_store() -> TestResult {
     let mut reader = tail.reader(store.clone(), 3);
     let events = reader.next().await?;
     assert_eq!(seqs(&events), [4, 5, 6]);
-    assert_eq!(events, written[3..]);
+    assert!(events.iter().map(|e| &**e).eq(&written[3..]));
     // Behind everything memory holds, it reads the store too.
     let mut early = tail.reader(store, 0);
     assert_eq!(seqs(&early.next().await?), [1, 2, 3, 4, 5, 6]);
@@ -99,8 +99,8 @@ fn memory_keeps_the_last_events_in_order() {
 
 #[test]
 fn following_stops_at_a_gap() {
-    let mut recent: VecDeque<AuditEvent> = sealed(1..=3).into();
-    recent.extend(sealed(5..=6));
+    let mut recent: Recent = sealed(1..=3).into_iter().map(Arc::new).collect();
+    recent.extend(sealed(5..=6).into_iter().map(Arc::new));
     assert_eq!(seqs(&following(&recent, 0, 10)), [1, 2, 3]);
     assert_eq!(seqs(&following(&recent, 4, 10)), [5, 6]);
     assert!(following(&recent, 3, 10).is_empty());
