@@ -10,7 +10,9 @@
 #
 # Needs PostgreSQL's server binaries (initdb, pg_ctl), pgbench and pgbouncer (Debian:
 # postgresql, postgresql-contrib, pgbouncer). Prints a Markdown table of TPS and ratios to
-# direct; logs go to error level only, as the house style asks of benchmarks.
+# direct, with the CPU time (user and system, from /proc/PID/stat) that the whole `wicket
+# serve` process and PgBouncer used per transaction; logs go to error level only, as the house
+# style asks of benchmarks.
 set -euo pipefail
 
 DURATION=${DURATION:-30}
@@ -138,28 +140,41 @@ for port in "$GW_PORT" "$GW_FRESH_PORT" "$BOUNCER_PORT"; do
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 done
 
-# run PORT PASSWORD ARGS...: pgbench's TPS (without initial connection time) on database
-# $DB (bench unless set).
+# CPU time (user + system, in clock ticks) the process PID has used so far.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+# run PORT PASSWORD PID ARGS...: pgbench's TPS (without initial connection time) on database
+# $DB (bench unless set), then the CPU time process PID (the proxy; `-` for none) used per
+# transaction, in µs.
 run() {
-  local port=$1 password=$2; shift 2
-  PGPASSWORD=$password pgbench -n -h 127.0.0.1 -p "$port" -U bench "$@" "${DB:-bench}" 2>&1 |
-    sed -n 's/^tps = \([0-9.]*\) (.*$/\1/p'
+  local port=$1 password=$2 pid=$3; shift 3
+  local before=0 after=0 out
+  [ "$pid" != - ] && before=$(ticks "$pid")
+  out=$(PGPASSWORD=$password pgbench -n -h 127.0.0.1 -p "$port" -U bench "$@" "${DB:-bench}" 2>&1)
+  [ "$pid" != - ] && after=$(ticks "$pid")
+  local tps n
+  tps=$(sed -n 's/^tps = \([0-9.]*\) (.*$/\1/p' <<<"$out")
+  n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*$/\1/p' <<<"$out")
+  awk -v tps="${tps:-?}" -v n="${n:-0}" -v d=$((after - before)) -v hz="$HZ" -v pid="$pid" \
+    'BEGIN { if (pid == "-" || n == 0) print tps, "-"; else printf "%s %.1f\n", tps, d / hz * 1e6 / n }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 echo
-echo "| workload | clients | direct TPS | gateway TPS | gateway / direct | PgBouncer TPS | PgBouncer / direct |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
+wicket_pid=${pids[0]}
+bouncer_pid=$(cat "$work/pgbouncer.pid")
+echo "| workload | clients | direct TPS | gateway TPS | gateway / direct | PgBouncer TPS | PgBouncer / direct | gateway CPU µs/transaction | PgBouncer CPU µs/transaction |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for mode in select tpcb; do
   flags=(); [ "$mode" = select ] && flags=(-S)
   for clients in 1 10; do
     threads=$(( clients < 2 ? 1 : 2 ))
     args=("${flags[@]}" -c "$clients" -j "$threads" -T "$DURATION")
-    d=$(run "$PG_PORT" "$PASSWORD" "${args[@]}")
-    g=$(run "$GW_PORT" "$TOKEN" "${args[@]}")
-    b=$(run "$BOUNCER_PORT" "$PASSWORD" "${args[@]}")
+    read -r d _ < <(run "$PG_PORT" "$PASSWORD" - "${args[@]}")
+    read -r g gcpu < <(run "$GW_PORT" "$TOKEN" "$wicket_pid" "${args[@]}")
+    read -r b bcpu < <(run "$BOUNCER_PORT" "$PASSWORD" "$bouncer_pid" "${args[@]}")
     name=$([ "$mode" = select ] && echo "pgbench -S" || echo "pgbench (TPC-B-like)")
-    echo "| $name | $clients | ${d:-?} | ${g:-?} | $(ratio "${g:-0}" "${d:-0}") | ${b:-?} | $(ratio "${b:-0}" "${d:-0}") |"
+    echo "| $name | $clients | ${d:-?} | ${g:-?} | $(ratio "${g:-0}" "${d:-0}") | ${b:-?} | $(ratio "${b:-0}" "${d:-0}") | ${gcpu:-?} | ${bcpu:-?} |"
   done
 done
 
@@ -167,10 +182,10 @@ echo
 echo "| new connections (pgbench -C -S, 4 clients) | per second | ratio to direct |"
 echo "| --- | --- | --- |"
 cargs=(-C -S -c 4 -j 2 -T "$CONNECT_DURATION")
-d=$(run "$PG_PORT" "$PASSWORD" "${cargs[@]}")
-g=$(run "$GW_PORT" "$TOKEN" "${cargs[@]}")
-f=$(DB=bench_fresh run "$GW_FRESH_PORT" "$TOKEN" "${cargs[@]}")
-b=$(run "$BOUNCER_PORT" "$PASSWORD" "${cargs[@]}")
+read -r d _ < <(run "$PG_PORT" "$PASSWORD" - "${cargs[@]}")
+read -r g _ < <(run "$GW_PORT" "$TOKEN" - "${cargs[@]}")
+read -r f _ < <(DB=bench_fresh run "$GW_FRESH_PORT" "$TOKEN" - "${cargs[@]}")
+read -r b _ < <(run "$BOUNCER_PORT" "$PASSWORD" - "${cargs[@]}")
 echo "| direct | ${d:-?} | 1.00 |"
 echo "| gateway, upstream connections reused | ${g:-?} | $(ratio "${g:-0}" "${d:-0}") |"
 echo "| gateway, a new upstream connection per session | ${f:-?} | $(ratio "${f:-0}" "${d:-0}") |"
