@@ -64,41 +64,44 @@ fn actions(accesses: &[Access]) -> Value {
     Value::from(out)
 }
 
-/// A statement that ran (or was skipped after an earlier error).
-pub fn statement(s: &Session, done: &Done, at: Time) -> NewEvent {
-    let run = &done.run;
-    let (outcome, rows) = match &done.outcome {
-        Outcome::Ok { rows } => (
-            "ok".to_string(),
-            rows.map(Value::from).unwrap_or(Value::Null),
-        ),
-        Outcome::Error { code } => (format!("error {code}"), Value::Null),
-        Outcome::NotRun => ("not run".to_string(), Value::Null),
-        Outcome::Suspended => ("suspended".to_string(), Value::Null),
+/// A statement that ran (or was skipped after an earlier error). Takes `done`, whose text and
+/// names go into the event as they are.
+pub fn statement(s: &Session, done: Done, at: Time) -> NewEvent {
+    let Done {
+        run,
+        outcome,
+        elapsed,
+        masked,
+    } = done;
+    let (outcome, rows) = match outcome {
+        Outcome::Ok { rows } => (Value::from("ok"), rows.map_or(Value::Null, Value::from)),
+        Outcome::Error { code } => (Value::from(format!("error {code}")), Value::Null),
+        Outcome::NotRun => (Value::from("not run"), Value::Null),
+        Outcome::Suspended => (Value::from("suspended"), Value::Null),
     };
     let mut e = base(s, EventKind::GatewayStatement, at)
         .action(run.kind.as_str())
         .resource(resource(s, &run.accesses))
         .decision("allow")
-        .detail("statement", run.text.clone())
         .detail("statement_bytes", run.text_bytes)
         .detail("tables", tables(&run.accesses))
         .detail("actions", actions(&run.accesses))
+        .detail("statement", run.text)
         .detail("protocol", run.protocol)
         .detail("outcome", outcome)
         .detail("rows", rows)
-        .detail("duration_us", done.elapsed.as_micros() as u64);
-    if !run.shape.command.is_empty() {
-        e = e.detail("command", run.shape.command.clone());
-    }
+        .detail("duration_us", elapsed.as_micros() as u64);
     if matches!(run.shape.command.as_str(), "DELETE" | "UPDATE") {
         e = e.detail("unfiltered", run.shape.unfiltered);
     }
-    if !done.masked.is_empty() {
-        e = e.detail("masked", Value::from(done.masked.clone()));
+    if !run.shape.command.is_empty() {
+        e = e.detail("command", run.shape.command);
     }
-    if let Some(g) = &run.grant {
-        e = e.grant(g.clone());
+    if !masked.is_empty() {
+        e = e.detail("masked", Value::from(masked));
+    }
+    if let Some(g) = run.grant {
+        e = e.grant(g);
     }
     e.build()
 }

@@ -240,7 +240,7 @@ fn relay(
                 }
             }
             st.statements += 1;
-            events.push(events::statement(s, &d, stamp));
+            events.push(events::statement(s, d, stamp));
         }
         if tag == b'Z' && body.first() == Some(&b'I') {
             st.names.transaction_ended();
