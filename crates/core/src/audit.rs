@@ -98,17 +98,12 @@ fn details_json(mut details: Vec<(&'static str, Value)>) -> String {
             out.push(b',');
         }
         first = false;
-        write_json(&mut out, &Value::from(*key));
+        write_json(&mut out, *key);
         out.push(b':');
-        if is_sorted(value) {
-            write_json(&mut out, value);
-        } else {
-            write_json(&mut out, &sorted(value));
-        }
+        write_canonical(&mut out, value);
     }
     out.push(b'}');
-    // serde_json writes UTF-8 only.
-    String::from_utf8(out).unwrap_or_default()
+    text(out)
 }
 
 /// Whether every object in `value` has its keys in order.
@@ -138,13 +133,26 @@ fn sorted(value: &Value) -> Value {
     }
 }
 
-/// Compact JSON of `value` into `out`. (`to_string` of a `Value` goes through
-/// `fmt::Display`, a write call a token; writing into bytes is the same text at a fraction
-/// of the cost.)
-fn write_json(out: &mut Vec<u8>, value: &Value) {
-    if serde_json::to_writer(&mut *out, value).is_err() {
-        out.extend_from_slice(value.to_string().as_bytes());
+/// Compact JSON of `value` into `out`, through bytes: `to_string` of a `Value` goes through
+/// `fmt::Display`, a write call a token.
+fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    // serde_json fails only on its writer's error or a map key that is not a string: a `Vec`
+    // and the values written here (strings, `Value`s) have neither.
+    let _ = serde_json::to_writer(&mut *out, value);
+}
+
+/// `value` into `out` with every object's keys in order.
+fn write_canonical(out: &mut Vec<u8>, value: &Value) {
+    if is_sorted(value) {
+        write_json(out, value);
+    } else {
+        write_json(out, &sorted(value));
     }
+}
+
+/// The text serde_json wrote (UTF-8 only).
+fn text(out: Vec<u8>) -> String {
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// JSON text with object keys sorted and no whitespace.
@@ -154,13 +162,8 @@ fn write_json(out: &mut Vec<u8>, value: &Value) {
 /// then the map keeps insertion order instead.
 pub fn canonical_json(value: &Value) -> String {
     let mut out = Vec::new();
-    if is_sorted(value) {
-        write_json(&mut out, value);
-    } else {
-        write_json(&mut out, &sorted(value));
-    }
-    // serde_json writes UTF-8 only.
-    String::from_utf8(out).unwrap_or_default()
+    write_canonical(&mut out, value);
+    text(out)
 }
 
 /// The canonical encoding: every stored field but the hash, length-prefixed, in a fixed order.

@@ -52,10 +52,12 @@ fn one(
     access: &Access,
     now: Time,
 ) -> Result<Option<String>, Denial> {
-    let table = match &access.table {
-        Some(t) => Some(resources.of(t).map_err(unnamed)?),
-        None => None,
-    };
+    let table = access
+        .table
+        .as_ref()
+        .map(|t| resources.of(t))
+        .transpose()
+        .map_err(unnamed)?;
     let resource = table.as_deref().unwrap_or(resources.target());
     let action = action_of(access.action)?;
     let decision = app.decide(user, &action, resource, now);
