@@ -102,6 +102,12 @@ impl Index {
         Index::build(config, Arc::from([]))
     }
 
+    /// An index of `config` with the standing bindings in `suspended` giving nothing, and no
+    /// grants yet: [`Index::new`] then [`Index::with_suspended`] in one build.
+    pub fn new_suspended(config: Arc<Config>, suspended: Vec<(String, String)>) -> Index {
+        Index::build(config, Arc::from(suspended))
+    }
+
     /// This index with the standing bindings in `suspended` (`(subject, role)`, such as
     /// `("group:sre", "orders-db-read")`) giving nothing, keeping every grant.
     pub fn with_suspended(&self, suspended: Vec<(String, String)>) -> Index {

@@ -149,7 +149,7 @@ pub async fn load_index(
     at: Time,
 ) -> Result<Index, StoreError> {
     let suspended = crate::reviews::suspended(store).await?;
-    let mut index = Index::new(config).with_suspended(suspended);
+    let mut index = Index::new_suspended(config, suspended);
     store
         .live_grants_by_page(at, &mut |page| {
             page.iter().for_each(|g| index.upsert_grant(g));

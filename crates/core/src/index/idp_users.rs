@@ -55,6 +55,36 @@ fn a_suspended_binding_gives_nothing_and_survives_a_change_of_users() {
 }
 
 #[test]
+fn an_index_built_with_its_suspensions_decides_as_one_suspended_after() {
+    let file = Arc::new(Config::parse("w.toml", CONFIG).unwrap());
+    let ann = User {
+        name: "ann".into(),
+        groups: vec!["sre".into()],
+    };
+    let config = Arc::new(file.with_users([ann]));
+    let suspend = || vec![("group:sre".to_string(), "reader".to_string())];
+    let (read, db) = (action("db:read"), resource("db/x"));
+    let once = Index::new_suspended(config.clone(), suspend());
+    let twice = Index::new(config.clone()).with_suspended(suspend());
+    assert_eq!(once.suspended(), twice.suspended());
+    assert_eq!(
+        decide(&once, "ann", &read, &db, t(1)),
+        decide(&twice, "ann", &read, &db, t(1))
+    );
+    assert!(!decide(&once, "ann", &read, &db, t(1)).allowed);
+    assert!(
+        decide(
+            &Index::new_suspended(config, Vec::new()),
+            "ann",
+            &read,
+            &db,
+            t(1)
+        )
+        .allowed
+    );
+}
+
+#[test]
 fn users_and_suspensions_change_in_one_build_as_in_two() {
     let file = Arc::new(Config::parse("w.toml", CONFIG).unwrap());
     let ann = || User {
