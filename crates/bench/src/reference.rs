@@ -27,8 +27,10 @@ pub fn decide(
         return d;
     }
     for s in index.standing_of(user) {
-        if s.expires_at.is_none_or(|e| now < e) && config.roles[s.role].allows(action, resource) {
-            let role = &config.roles[s.role].name;
+        if s.expires_at.is_none_or(|e| now < e)
+            && config.roles[s.role as usize].allows(action, resource)
+        {
+            let role = &config.roles[s.role as usize].name;
             let via = Via {
                 role: role.clone(),
                 grant_id: None,
@@ -141,7 +143,7 @@ pub fn standing(config: &Config, user: &str) -> Vec<Standing> {
             for role in &binding.roles {
                 if let Some(role) = config.role_position(role) {
                     out.push(Standing {
-                        role,
+                        role: role as u32,
                         expires_at: binding.expires_at,
                     });
                 }

@@ -134,7 +134,7 @@ pub fn decide(
     }
     let roles = found.finish();
     if let Some(s) = entry.first_standing(roles, now) {
-        let role = &config.roles[s.role].name;
+        let role = &config.roles[s.role as usize].name;
         let via = Via {
             role: role.clone(),
             grant_id: None,

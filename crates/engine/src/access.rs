@@ -33,7 +33,7 @@ pub fn standing_roles(app: &App, user: &str, now: Time) -> Vec<StandingRole> {
         .iter()
         .filter(|s| s.expires_at.is_none_or(|e| now < e))
         .map(|s| StandingRole {
-            role: app.config.roles[s.role].name.clone(),
+            role: app.config.roles[s.role as usize].name.clone(),
             expires_at: s.expires_at,
         })
         .collect()

@@ -13,7 +13,7 @@ pub fn holds_write(index: &Index, user: &str, target: &Resource, now: Time) -> b
         .standing_of(user)
         .iter()
         .filter(|s| s.expires_at.is_none_or(|e| now < e))
-        .map(|s| s.role);
+        .map(|s| s.role as usize);
     let grants = index
         .grants_of(user)
         .iter()

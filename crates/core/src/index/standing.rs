@@ -59,7 +59,7 @@ pub(super) fn of_users(
                 }
                 last[u] = b + 1;
                 standing[u].extend(roles.iter().map(|&role| Standing {
-                    role,
+                    role: role as u32,
                     expires_at: binding.expires_at,
                 }));
             }

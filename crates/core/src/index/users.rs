@@ -74,7 +74,7 @@ impl Users {
                 .iter()
                 .enumerate()
                 .map(|(pos, s)| ByRole {
-                    role: s.role as u32,
+                    role: s.role,
                     pos: pos as u32,
                 })
                 .collect();

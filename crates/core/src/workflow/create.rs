@@ -138,7 +138,7 @@ fn already_standing(
 ) -> Result<(), WicketError> {
     let config = index.config();
     for s in index.standing_of(requester) {
-        let role = &config.roles[s.role].name;
+        let role = &config.roles[s.role as usize].name;
         if roles.contains(role) && s.expires_at.is_none_or(|e| now < e) {
             return Err(WicketError::conflict(
                 "already_held",

@@ -52,7 +52,7 @@ fn logins(app: &App, user: &str, at: Time) -> EngineResult<Vec<Login>> {
             .standing_of(user)
             .iter()
             .filter(|s| s.expires_at.is_none_or(|e| at < e))
-            .map(|s| s.role)
+            .map(|s| s.role as usize)
             .collect();
         roles.extend(
             index
