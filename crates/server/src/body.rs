@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::{DeserializeOwned, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -28,20 +28,18 @@ pub struct JsonBody<T>(pub T);
 /// A JSON body that may be left out: an empty one reads as `T::default()`.
 pub struct OptionalJsonBody<T>(pub T);
 
-/// True when `headers` label the body `application/json` (parameters such as `charset`
-/// allowed, any case).
-fn labelled_json(headers: &HeaderMap) -> bool {
-    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+/// True when `content_type` labels the body `application/json` (parameters such as
+/// `charset` allowed, any case).
+fn labelled_json(content_type: Option<&HeaderValue>) -> bool {
+    let Some(value) = content_type.and_then(|v| v.to_str().ok()) else {
         return false;
     };
     let essence = value.split(';').next().unwrap_or_default().trim();
     essence.eq_ignore_ascii_case("application/json")
 }
 
-fn unsupported_media_type(headers: &HeaderMap) -> ApiError {
-    let sent = headers
-        .get(CONTENT_TYPE)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+fn unsupported_media_type(content_type: Option<&HeaderValue>) -> ApiError {
+    let sent = content_type.map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     ApiError::new(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "unsupported_media_type",
@@ -120,7 +118,8 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 
 /// The body, or `None` when it is empty; a body that is not labelled JSON is a 415.
 async fn read(req: Request) -> Result<Option<Bytes>, ApiError> {
-    let headers = req.headers().clone();
+    // The one header needed after the body is taken (a shared buffer, not a copy).
+    let content_type = req.headers().get(CONTENT_TYPE).cloned();
     let bytes = Bytes::from_request(req, &()).await.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
@@ -135,8 +134,8 @@ async fn read(req: Request) -> Result<Option<Bytes>, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    if !labelled_json(&headers) {
-        return Err(unsupported_media_type(&headers));
+    if !labelled_json(content_type.as_ref()) {
+        return Err(unsupported_media_type(content_type.as_ref()));
     }
     Ok(Some(bytes))
 }
