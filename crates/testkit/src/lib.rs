@@ -19,8 +19,8 @@ mod server;
 pub use database::{TestDb, database};
 
 /// How long the suites' HTTP clients keep an idle connection for reuse: well under the
-/// server's header-read timeout (10 s), which also ends a keep-alive connection idle that
-/// long. A request sent on a connection just as the server ends it fails
+/// server's idle timeout (10 s, `crates/server/src/listen.rs`), which ends a keep-alive
+/// connection idle that long. A request sent on a connection just as the server ends it fails
 /// (`IncompleteMessage`), as whole-suite runs saw when a test paused near 10 s between two
 /// requests.
 pub const HTTP_IDLE: std::time::Duration = std::time::Duration::from_secs(4);
