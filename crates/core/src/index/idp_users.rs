@@ -12,18 +12,31 @@ const CONFIG: &str = "[[users]]\nname = \"alice\"\ngroups = [\"ops\"]\n\
     [auth.oidc]\nissuer = \"https://idp.example.com\"\nclient_id = \"w\"\n\
     redirect_uri = \"https://w.example.com/login/oidc/callback\"\n";
 
+fn file() -> Arc<Config> {
+    Arc::new(Config::parse("w.toml", CONFIG).unwrap())
+}
+
+/// A user only the identity provider knows, in group `sre`.
+fn ann() -> User {
+    User {
+        name: "ann".into(),
+        groups: vec!["sre".into()],
+    }
+}
+
+/// The binding of group `sre` to `reader`, suspended.
+fn suspend() -> Vec<(String, String)> {
+    vec![("group:sre".to_string(), "reader".to_string())]
+}
+
 #[test]
 fn idp_users_join_the_index_and_grants_survive_the_change() {
-    let file = Arc::new(Config::parse("w.toml", CONFIG).unwrap());
+    let file = file();
     let mut index = Index::new(file.clone());
     let (read, write, db) = (action("db:read"), action("db:write"), resource("db/x"));
     assert!(!decide(&index, "ann", &read, &db, t(0)).allowed);
     index.upsert_grant(&grant("g1", "alice", "writer", "r1", t(0), t(100)));
-    let ann = User {
-        name: "ann".into(),
-        groups: vec!["sre".into()],
-    };
-    let index = index.with_users(Arc::new(file.with_users([ann])));
+    let index = index.with_users(Arc::new(file.with_users([ann()])));
     let d = decide(&index, "ann", &read, &db, t(1));
     assert!(d.allowed, "{}", d.reason);
     assert!(decide(&index, "alice", &write, &db, t(1)).allowed);
@@ -38,17 +51,13 @@ fn idp_users_join_the_index_and_grants_survive_the_change() {
 
 #[test]
 fn a_suspended_binding_gives_nothing_and_survives_a_change_of_users() {
-    let file = Arc::new(Config::parse("w.toml", CONFIG).unwrap());
-    let ann = User {
-        name: "ann".into(),
-        groups: vec!["sre".into()],
-    };
-    let index = Index::new(file.clone()).with_users(Arc::new(file.with_users([ann.clone()])));
+    let file = file();
+    let index = Index::new(file.clone()).with_users(Arc::new(file.with_users([ann()])));
     let (read, db) = (action("db:read"), resource("db/x"));
     assert!(decide(&index, "ann", &read, &db, t(1)).allowed);
-    let index = index.with_suspended(vec![("group:sre".into(), "reader".into())]);
+    let index = index.with_suspended(suspend());
     assert!(!decide(&index, "ann", &read, &db, t(1)).allowed);
-    let index = index.with_users(Arc::new(file.with_users([ann])));
+    let index = index.with_users(Arc::new(file.with_users([ann()])));
     assert!(!decide(&index, "ann", &read, &db, t(1)).allowed);
     let index = index.with_suspended(Vec::new());
     assert!(decide(&index, "ann", &read, &db, t(1)).allowed);
@@ -56,13 +65,7 @@ fn a_suspended_binding_gives_nothing_and_survives_a_change_of_users() {
 
 #[test]
 fn an_index_built_with_its_suspensions_decides_as_one_suspended_after() {
-    let file = Arc::new(Config::parse("w.toml", CONFIG).unwrap());
-    let ann = User {
-        name: "ann".into(),
-        groups: vec!["sre".into()],
-    };
-    let config = Arc::new(file.with_users([ann]));
-    let suspend = || vec![("group:sre".to_string(), "reader".to_string())];
+    let config = Arc::new(file().with_users([ann()]));
     let (read, db) = (action("db:read"), resource("db/x"));
     let once = Index::new_suspended(config.clone(), suspend());
     let twice = Index::new(config.clone()).with_suspended(suspend());
@@ -72,29 +75,16 @@ fn an_index_built_with_its_suspensions_decides_as_one_suspended_after() {
         decide(&twice, "ann", &read, &db, t(1))
     );
     assert!(!decide(&once, "ann", &read, &db, t(1)).allowed);
-    assert!(
-        decide(
-            &Index::new_suspended(config, Vec::new()),
-            "ann",
-            &read,
-            &db,
-            t(1)
-        )
-        .allowed
-    );
+    let unsuspended = Index::new_suspended(config, Vec::new());
+    assert!(decide(&unsuspended, "ann", &read, &db, t(1)).allowed);
 }
 
 #[test]
 fn users_and_suspensions_change_in_one_build_as_in_two() {
-    let file = Arc::new(Config::parse("w.toml", CONFIG).unwrap());
-    let ann = || User {
-        name: "ann".into(),
-        groups: vec!["sre".into()],
-    };
+    let file = file();
     let mut index = Index::new(file.clone());
     index.upsert_grant(&grant("g1", "alice", "writer", "r1", t(0), t(100)));
     let (read, write, db) = (action("db:read"), action("db:write"), resource("db/x"));
-    let suspend = || vec![("group:sre".to_string(), "reader".to_string())];
     let with_ann = Arc::new(file.with_users([ann()]));
     let one = index.with_users_and_suspended(with_ann.clone(), suspend());
     let two = index.with_users(with_ann).with_suspended(suspend());

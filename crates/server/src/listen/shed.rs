@@ -130,24 +130,17 @@ impl Registry {
     /// before `timeout` and one more sweep.
     pub fn close_idle(&self, sweeps: u64) -> usize {
         let now = self.sweeps.fetch_add(1, Ordering::SeqCst) + 1;
-        let mut inner = self.lock();
-        let stale: Vec<u64> = inner
-            .1
-            .iter()
-            .filter(|(_, e)| {
-                e.idle() && now.saturating_sub(e.activity.since.load(Ordering::SeqCst)) > sweeps
-            })
-            .map(|(id, _)| *id)
-            .collect();
-        for id in &stale {
-            if let Some(Entry {
-                abort: Some(abort), ..
-            }) = inner.1.remove(id)
-            {
+        let mut closed = 0;
+        self.lock().1.retain(|_, e| {
+            let stale =
+                e.idle() && now.saturating_sub(e.activity.since.load(Ordering::SeqCst)) > sweeps;
+            if let (true, Some(abort)) = (stale, &e.abort) {
                 abort.abort();
+                closed += 1;
             }
-        }
-        stale.len()
+            !stale
+        });
+        closed
     }
 }
 

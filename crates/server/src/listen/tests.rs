@@ -69,6 +69,13 @@ fn read_until_closed(s: &mut TcpStream) -> String {
     }
 }
 
+/// Sends `request` on a fresh connection; what the server wrote until it closed it.
+fn exchange(addr: SocketAddr, request: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    read_until_closed(&mut s)
+}
+
 #[test]
 fn an_idle_connection_is_closed() {
     let (addr, _stop) = start();
@@ -81,10 +88,7 @@ fn an_idle_connection_is_closed() {
 #[test]
 fn a_keep_alive_connection_is_closed_once_idle_after_its_answer() {
     let (addr, _stop) = start();
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.write_all(b"GET / HTTP/1.1\r\nHost: wicket\r\n\r\n")
-        .unwrap();
-    let answer = read_until_closed(&mut s);
+    let answer = exchange(addr, "GET / HTTP/1.1\r\nHost: wicket\r\n\r\n");
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
     assert!(answer.ends_with("ok"), "{answer}");
 }
@@ -118,10 +122,7 @@ fn a_client_dripping_its_headers_is_closed() {
 #[test]
 fn a_response_written_for_longer_than_the_timeout_is_delivered_whole() {
     let (addr, _stop) = start();
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.write_all(b"GET /slow HTTP/1.1\r\nHost: wicket\r\n\r\n")
-        .unwrap();
-    let answer = read_until_closed(&mut s);
+    let answer = exchange(addr, "GET /slow HTTP/1.1\r\nHost: wicket\r\n\r\n");
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
     for page in ["page 0;", "page 1;", "page 2;", "page 3;"] {
         assert!(answer.contains(page), "{page} is missing: {answer}");
