@@ -54,9 +54,12 @@ impl Provider {
             dir.display()
         );
         let mut failures = Vec::new();
+        let before = signing_kid(keys_file);
         for attempt in 1..=ATTEMPTS {
-            // A retry after a rotation must not rotate again.
-            let rotate = rotate && attempt == 1;
+            // Rotate once: a retry rotates only when the attempt before was stopped before it
+            // wrote its new key (on a loaded machine Node can take a minute to load its
+            // modules, and the keys are made after that).
+            let rotate = rotate && signing_kid(keys_file) == before;
             match launch(
                 &dir,
                 keys_file,
@@ -98,6 +101,13 @@ impl Provider {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The id of the signing key stored in `keys_file` (its first), if there is one yet.
+fn signing_kid(keys_file: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(keys_file).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["keys"][0]["kid"].as_str().map(str::to_string)
 }
 
 /// How many times the provider is started before the test fails.
