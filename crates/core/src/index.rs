@@ -24,18 +24,13 @@ pub(crate) use matcher::Path;
 pub(crate) use roleset::RoleSet;
 pub(crate) use rules::{Owner, Rules};
 
-/// A standing role of a user, from a binding to the user or one of their groups: 16 bytes,
-/// and a member of a large group holds thousands.
+/// A standing role of a user, from a binding to the user or one of their groups.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Standing {
     /// The role's position in the configuration's roles.
     pub role: u32,
     pub expires_at: Option<Time>,
 }
-
-// Every user keeps one per standing role (with 8 bytes more, sorted by role): their size is
-// most of a large configuration's memory.
-const _: () = assert!(std::mem::size_of::<Standing>() == 16);
 
 /// A grant as the index keeps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -210,10 +205,11 @@ impl Index {
         })
     }
 
-    pub fn standing_of(&self, user: &str) -> &[Standing] {
+    /// The standing roles of `user`, in binding order, then role order within the binding.
+    pub fn standing_of(&self, user: &str) -> Vec<Standing> {
         self.id(user)
             .and_then(|u| self.users.entries.get(u))
-            .map_or(&[], |e| self.users.standing(e))
+            .map_or_else(Vec::new, |e| self.users.standing(e))
     }
 
     pub fn grants_of(&self, user: &str) -> &[LiveGrant] {

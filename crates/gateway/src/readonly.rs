@@ -9,8 +9,8 @@ use crate::sql::Action;
 /// `db:ddl`, `db:admin`) on `target` or any table under it.
 pub fn holds_write(index: &Index, user: &str, target: &Resource, now: Time) -> bool {
     let config = index.config();
-    let standing = index
-        .standing_of(user)
+    let standing = index.standing_of(user);
+    let standing = standing
         .iter()
         .filter(|s| s.expires_at.is_none_or(|e| now < e))
         .map(|s| s.role as usize);

@@ -106,3 +106,21 @@ fn users_and_suspensions_change_in_one_build_as_in_two() {
     assert!(!decide(&back, "ann", &read, &db, t(1)).allowed);
     assert!(back.suspended().is_empty());
 }
+
+#[test]
+fn a_suspension_of_a_group_keeps_the_role_of_a_member_the_binding_also_names() {
+    // One binding names the group first and one of its members after: suspending the group's
+    // binding leaves the member's own.
+    let text = CONFIG.replace("[\"group:sre\"]", "[\"group:sre\", \"user:ann\"]");
+    let config = Arc::new(Config::parse("w.toml", &text).unwrap().with_users([ann()]));
+    let (read, db) = (action("db:read"), resource("db/x"));
+    let index = Index::new_suspended(config.clone(), suspend());
+    let d = decide(&index, "ann", &read, &db, t(1));
+    assert!(d.allowed, "{}", d.reason);
+    assert_eq!(index.standing_of("ann").len(), 1);
+    // Suspending the member's own as well takes it away.
+    let both = [suspend(), vec![("user:ann".into(), "reader".into())]].concat();
+    let index = Index::new_suspended(config, both);
+    assert!(!decide(&index, "ann", &read, &db, t(1)).allowed);
+    assert!(index.standing_of("ann").is_empty());
+}

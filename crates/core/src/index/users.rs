@@ -1,7 +1,8 @@
 //! The users of the index, flat: one entry per configured user in one `Vec` indexed by the
-//! user's position in the configuration, found by name through one hash table, with every
-//! user's standing roles in two shared arrays (one in binding order, one sorted by role)
-//! rather than in allocations of their own.
+//! user's position in the configuration, found by name through one hash table. Standing
+//! roles are kept once per subject that a binding names (`standing.rs`): a user's entry
+//! names the lists it reads (its own and its groups'), so a group's roles are stored once
+//! however many members it has.
 //!
 //! Live grants stay in a `Vec` per user: they change at runtime, and adding one is then a
 //! push (a shared array would have to move every later user's grants).
@@ -11,25 +12,15 @@ use crate::time::Time;
 
 use super::interner::hash;
 use super::short::Short;
-use super::standing;
+use super::standing::{Held, Lists};
 use super::table::IdTable;
 use super::{LiveGrant, Standing};
-
-/// A standing role of a user, as a check looks it up: by role, with its place in binding
-/// order. Eight bytes: a member of a large group can hold thousands (5,000 users with 2,500
-/// roles each at 100k roles), and its end is read from `standing` only for a role that
-/// matched.
-#[derive(Clone, Copy, Debug)]
-struct ByRole {
-    role: u32,
-    pos: u32,
-}
 
 /// What the index holds for one configured user.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct UserEntry {
     key: Short,
-    /// This user's standing roles: `standing[start..end]` and `by_role[start..end]`.
+    /// The lists of this user's standing roles: `sources[start..end]`.
     start: u32,
     end: u32,
     pub(crate) grants: Vec<LiveGrant>,
@@ -39,10 +30,11 @@ pub(crate) struct UserEntry {
 pub(crate) struct Users {
     pub(crate) entries: Vec<UserEntry>,
     ids: IdTable,
-    /// Each user's in binding order, then role order within the binding.
-    standing: Vec<Standing>,
-    /// Each user's sorted by `(role, pos)`.
-    by_role: Vec<ByRole>,
+    /// Each user's lists, by position in `lists`.
+    sources: Vec<u32>,
+    /// Each list's entries: `held[start..end]`, sorted by role, then order.
+    lists: Vec<(u32, u32)>,
+    held: Vec<Held>,
 }
 
 impl Users {
@@ -64,25 +56,32 @@ impl Users {
                 users.ids.insert(h, i as u32);
             }
         }
-        let standing = standing::of_users(config, suspended, |name| users.id(config, name));
-        let total = standing.iter().map(Vec::len).sum();
-        users.standing.reserve_exact(total);
-        users.by_role.reserve_exact(total);
-        for (entry, own) in users.entries.iter_mut().zip(standing) {
-            let start = users.standing.len();
-            let mut by_role: Vec<ByRole> = own
-                .iter()
-                .enumerate()
-                .map(|(pos, s)| ByRole {
-                    role: s.role,
-                    pos: pos as u32,
-                })
-                .collect();
-            by_role.sort_unstable_by_key(|b| (b.role, b.pos));
-            users.by_role.extend(by_role);
-            users.standing.extend(own);
-            entry.start = start as u32;
-            entry.end = users.standing.len() as u32;
+        let Lists {
+            users: by_user,
+            groups: by_group,
+        } = Lists::new(config, suspended);
+        let mut add = |held: Vec<Held>| {
+            let start = users.held.len() as u32;
+            users.held.extend(held);
+            users.lists.push((start, users.held.len() as u32));
+            users.lists.len() as u32 - 1
+        };
+        let groups: std::collections::HashMap<String, u32> = by_group
+            .into_iter()
+            .map(|(group, held)| (group, add(held)))
+            .collect();
+        let own: std::collections::HashMap<String, u32> = by_user
+            .into_iter()
+            .map(|(user, held)| (user, add(held)))
+            .collect();
+        for (entry, u) in users.entries.iter_mut().zip(&config.users) {
+            entry.start = users.sources.len() as u32;
+            let mut lists: Vec<u32> = own.get(&u.name).into_iter().copied().collect();
+            lists.extend(u.groups.iter().filter_map(|g| groups.get(g).copied()));
+            lists.sort_unstable();
+            lists.dedup();
+            users.sources.extend(lists);
+            entry.end = users.sources.len() as u32;
         }
         users
     }
@@ -100,11 +99,30 @@ impl Users {
         Some(id as usize)
     }
 
-    /// The standing roles of entry `e`, in binding order.
-    pub(crate) fn standing(&self, e: &UserEntry) -> &[Standing] {
-        self.standing
-            .get(e.start as usize..e.end as usize)
-            .unwrap_or(&[])
+    /// The lists of entry `e`'s standing roles.
+    #[inline]
+    fn lists<'a>(&'a self, e: &UserEntry) -> impl Iterator<Item = &'a [Held]> + 'a {
+        let sources = self.sources.get(e.start as usize..e.end as usize);
+        sources.unwrap_or(&[]).iter().map(|&l| {
+            self.lists
+                .get(l as usize)
+                .and_then(|&(start, end)| self.held.get(start as usize..end as usize))
+                .unwrap_or(&[])
+        })
+    }
+
+    /// The standing roles of entry `e`, in binding order, then role order within the binding.
+    pub(crate) fn standing(&self, e: &UserEntry) -> Vec<Standing> {
+        let mut all: Vec<Held> = self.lists(e).flatten().copied().collect();
+        all.sort_unstable_by_key(|h| h.order);
+        // A binding that names the user directly and through a group gives its roles once.
+        all.dedup_by_key(|h| h.order);
+        all.into_iter()
+            .map(|h| Standing {
+                role: h.role,
+                expires_at: h.expires_at,
+            })
+            .collect()
     }
 
     /// Of entry `e`'s standing roles, the first (in binding order) that is one of `roles`
@@ -116,24 +134,23 @@ impl Users {
         roles: &[u32],
         now: Time,
     ) -> Option<Standing> {
-        let range = e.start as usize..e.end as usize;
-        let (own, standing) = (self.by_role.get(range.clone())?, self.standing.get(range)?);
-        let mut best: Option<u32> = None;
-        for &role in roles {
-            let start = own.partition_point(|b| b.role < role);
-            let live = own[start..]
-                .iter()
-                .take_while(|b| b.role == role)
-                .map(|b| b.pos)
-                .find(|&pos| {
-                    standing
-                        .get(pos as usize)
-                        .is_some_and(|s| s.expires_at.is_none_or(|e| now < e))
-                });
-            if let Some(pos) = live {
-                best = Some(best.map_or(pos, |b| b.min(pos)));
+        let mut best: Option<&Held> = None;
+        for list in self.lists(e) {
+            for &role in roles {
+                let start = list.partition_point(|h| h.role < role);
+                // In order within the role: the first live one is this list's for it.
+                let first = list[start..]
+                    .iter()
+                    .take_while(|h| h.role == role && best.is_none_or(|b| h.order < b.order))
+                    .find(|h| h.live(now));
+                if first.is_some() {
+                    best = first;
+                }
             }
         }
-        best.and_then(|pos| standing.get(pos as usize)).cloned()
+        best.map(|h| Standing {
+            role: h.role,
+            expires_at: h.expires_at,
+        })
     }
 }
