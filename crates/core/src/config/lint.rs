@@ -1,8 +1,9 @@
 //! `wicket policy check`: warnings about a configuration that is valid but likely wrong.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::{Config, Guardrail, Role};
+use crate::subject::Subject;
 
 /// One warning: which part of the configuration, and why it looks wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,26 +18,65 @@ fn pair_set(role: &Role) -> BTreeSet<(String, String)> {
         .collect()
 }
 
+/// The users of the file each subject stands for, found through a map of groups built once
+/// (`Config::users_of` reads every user for each subject: with a hundred thousand users and
+/// thousands of policies, the lints took hours).
+struct Members<'c> {
+    config: &'c Config,
+    groups: HashMap<&'c str, Vec<&'c str>>,
+}
+
+impl<'c> Members<'c> {
+    fn new(config: &'c Config) -> Members<'c> {
+        let mut groups: HashMap<&str, Vec<&str>> = HashMap::new();
+        for u in &config.users {
+            for g in &u.groups {
+                groups.entry(g).or_default().push(&u.name);
+            }
+        }
+        Members { config, groups }
+    }
+
+    fn of(&self, subject: &'c Subject) -> Vec<&'c str> {
+        match subject {
+            Subject::User(u) if self.config.user(u).is_some() => vec![u.as_str()],
+            Subject::User(_) => Vec::new(),
+            Subject::Group(g) => self.groups.get(g.as_str()).cloned().unwrap_or_default(),
+        }
+    }
+
+    fn of_all(&self, subjects: &'c [Subject]) -> BTreeSet<&'c str> {
+        subjects.iter().flat_map(|s| self.of(s)).collect()
+    }
+}
+
 /// Every warning for `config`, in file order.
 ///
 /// A role contained in another (read within write) is how least privilege is laid out, not a
 /// mistake, so only roles with the very same permissions are flagged.
 pub fn lint(config: &Config) -> Vec<Lint> {
     let mut out = Vec::new();
+    // Roles by their permissions, so each role is compared with its equals only.
+    let sets: Vec<BTreeSet<(String, String)>> = config.roles.iter().map(pair_set).collect();
+    let mut alike: HashMap<&BTreeSet<(String, String)>, Vec<usize>> = HashMap::new();
+    for (i, set) in sets.iter().enumerate() {
+        alike.entry(set).or_default().push(i);
+    }
     for (i, a) in config.roles.iter().enumerate() {
-        for b in &config.roles[i + 1..] {
-            if pair_set(a) == pair_set(b) {
-                out.push(Lint {
-                    key: format!("roles.{}", b.name),
-                    message: format!(
-                        "role `{}` has the same permissions as role `{}`",
-                        b.name, a.name
-                    ),
-                });
-            }
+        let same = &alike[&sets[i]];
+        for &j in same.iter().filter(|&&j| j > i) {
+            let b = &config.roles[j];
+            out.push(Lint {
+                key: format!("roles.{}", b.name),
+                message: format!(
+                    "role `{}` has the same permissions as role `{}`",
+                    b.name, a.name
+                ),
+            });
         }
     }
-    out.extend(useless_roles(config));
+    let members = Members::new(config);
+    out.extend(useless_roles(config, &members));
     // With an identity provider, requesters and approvers also come from it: who is there is
     // not known from the file, so the file cannot say a policy is unsatisfiable.
     let policies = if config.oidc.is_some() || config.scim.is_some() {
@@ -45,23 +85,23 @@ pub fn lint(config: &Config) -> Vec<Lint> {
         &config.policies[..]
     };
     for policy in policies {
-        let requesters: BTreeSet<&str> = policy
-            .requesters
+        let requesters = members.of_all(&policy.requesters);
+        // Each step's approvers, then all of them: a requester is taken out of each below.
+        let steps: Vec<BTreeSet<&str>> = policy
+            .steps
             .iter()
-            .flat_map(|s| config.users_of(s))
+            .map(|step| members.of_all(&step.approvers))
             .collect();
+        let reviewers: BTreeSet<&str> = steps.iter().flatten().copied().collect();
+        let needed: usize = policy.steps.iter().map(|s| s.min_approvals as usize).sum();
+        let others = |set: &BTreeSet<&str>, requester: &str| {
+            set.len() - usize::from(set.contains(requester))
+        };
         for requester in &requesters {
-            let mut all_reviewers = BTreeSet::new();
-            let mut needed = 0usize;
             let mut every_step_ok = true;
-            for (n, step) in policy.steps.iter().enumerate() {
-                let eligible: BTreeSet<&str> = step
-                    .approvers
-                    .iter()
-                    .flat_map(|s| config.users_of(s))
-                    .filter(|u| u != requester)
-                    .collect();
-                if eligible.len() < step.min_approvals as usize {
+            for (n, (step, approvers)) in policy.steps.iter().zip(&steps).enumerate() {
+                let eligible = others(approvers, requester);
+                if eligible < step.min_approvals as usize {
                     every_step_ok = false;
                     out.push(Lint {
                         key: format!("policies.{}.steps[{n}]", policy.name),
@@ -70,20 +110,18 @@ pub fn lint(config: &Config) -> Vec<Lint> {
                             policy.name,
                             n + 1,
                             step.min_approvals,
-                            eligible.len()
+                            eligible
                         ),
                     });
                 }
-                needed += step.min_approvals as usize;
-                all_reviewers.extend(eligible);
             }
-            if every_step_ok && all_reviewers.len() < needed {
+            let all_reviewers = others(&reviewers, requester);
+            if every_step_ok && all_reviewers < needed {
                 out.push(Lint {
                     key: format!("policies.{}", policy.name),
                     message: format!(
                         "policy `{}` cannot be satisfied when `{requester}` requests: its steps need {needed} distinct approvers and only {} exist (a person reviews a request once)",
-                        policy.name,
-                        all_reviewers.len()
+                        policy.name, all_reviewers
                     ),
                 });
             }
@@ -118,13 +156,20 @@ fn guardrails_text(names: &[&str]) -> String {
 
 /// Roles the guardrails leave nothing of: for everyone (guardrails without subjects, alone or
 /// together), or for the subjects a guardrail names, when those subjects could get the role.
-fn useless_roles(config: &Config) -> Vec<Lint> {
+fn useless_roles(config: &Config, members: &Members<'_>) -> Vec<Lint> {
     let mut out = Vec::new();
     let everyone: Vec<&Guardrail> = config
         .guardrails
         .iter()
         .filter(|g| g.subjects.is_empty())
         .collect();
+    let named: Vec<(&Guardrail, BTreeSet<&str>)> = config
+        .guardrails
+        .iter()
+        .filter(|g| !g.subjects.is_empty())
+        .map(|g| (g, members.of_all(&g.subjects)))
+        .collect();
+    let givers = Givers::new(config);
     for role in &config.roles {
         if let Some(names) = cancelling(role, &everyone) {
             out.push(Lint {
@@ -137,18 +182,17 @@ fn useless_roles(config: &Config) -> Vec<Lint> {
             });
             continue;
         }
-        for g in config.guardrails.iter().filter(|g| !g.subjects.is_empty()) {
+        for (g, subjects) in &named {
             let mut among = everyone.clone();
             among.push(g);
             let Some(names) = cancelling(role, &among) else {
                 continue;
             };
             // Only worth saying when someone the guardrail names could hold the role.
-            let affected: BTreeSet<&str> = g
-                .subjects
+            let affected: Vec<&str> = subjects
                 .iter()
-                .flat_map(|s| config.users_of(s))
-                .filter(|u| could_hold(config, u, &role.name))
+                .copied()
+                .filter(|u| givers.could_hold(config, u, &role.name))
                 .collect();
             if affected.is_empty() {
                 continue;
@@ -159,7 +203,7 @@ fn useless_roles(config: &Config) -> Vec<Lint> {
                     "{} everything role `{}` allows to `{}`, who may still be given it; the role is useless to them",
                     guardrails_text(&names),
                     role.name,
-                    affected.into_iter().collect::<Vec<_>>().join("`, `")
+                    affected.join("`, `")
                 ),
             });
         }
@@ -167,16 +211,35 @@ fn useless_roles(config: &Config) -> Vec<Lint> {
     out
 }
 
-/// True when `user` may request `role` under some policy or holds it through a binding.
-fn could_hold(config: &Config, user: &str, role: &str) -> bool {
-    let groups = config.groups_of(user);
-    config
-        .policies
-        .iter()
-        .any(|p| p.offers(role) && p.covers_requester(user, groups))
-        || config.bindings.iter().any(|b| {
-            b.roles.iter().any(|r| r == role) && b.subjects.iter().any(|s| s.covers(user, groups))
-        })
+/// For each role, the subjects who may get it: the requesters of the policies that offer it
+/// and the subjects of the bindings that name it.
+struct Givers<'c> {
+    by_role: HashMap<&'c str, Vec<&'c Subject>>,
+}
+
+impl<'c> Givers<'c> {
+    fn new(config: &'c Config) -> Givers<'c> {
+        let mut by_role: HashMap<&str, Vec<&Subject>> = HashMap::new();
+        for p in &config.policies {
+            for r in &p.roles {
+                by_role.entry(r).or_default().extend(&p.requesters);
+            }
+        }
+        for b in &config.bindings {
+            for r in &b.roles {
+                by_role.entry(r).or_default().extend(&b.subjects);
+            }
+        }
+        Givers { by_role }
+    }
+
+    /// True when `user` may request `role` under some policy or holds it through a binding.
+    fn could_hold(&self, config: &Config, user: &str, role: &str) -> bool {
+        let groups = config.groups_of(user);
+        self.by_role
+            .get(role)
+            .is_some_and(|subjects| subjects.iter().any(|s| s.covers(user, groups)))
+    }
 }
 
 /// Monitoring rules that can never do what they say.
