@@ -16,3 +16,15 @@ pub mod server;
 pub mod stats;
 pub mod wicket;
 pub mod workload;
+
+/// How a benchmark tool ends: on an error, the error and its causes on one line and exit
+/// status 1, never the backtrace `anyhow` prints from `main` when `RUST_BACKTRACE` is set.
+pub fn finish(result: anyhow::Result<()>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

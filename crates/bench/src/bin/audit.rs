@@ -90,7 +90,11 @@ async fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
+    wicket_bench::finish(body())
+}
+
+fn body() -> Result<()> {
     let args = Args::parse();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -212,7 +212,11 @@ async fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
+    wicket_bench::finish(body())
+}
+
+fn body() -> Result<()> {
     let args = Args::parse();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)

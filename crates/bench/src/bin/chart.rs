@@ -36,7 +36,11 @@ fn fmt_ns(ns: Option<f64>) -> String {
     }
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
+    wicket_bench::finish(body())
+}
+
+fn body() -> Result<()> {
     let args = Args::parse();
     let criterion = args.criterion.unwrap_or_else(|| {
         std::env::var_os("CARGO_TARGET_DIR")

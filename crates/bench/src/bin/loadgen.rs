@@ -231,7 +231,11 @@ async fn run(args: Args) -> Result<()> {
     server.stop()
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
+    wicket_bench::finish(body())
+}
+
+fn body() -> Result<()> {
     let args = Args::parse();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.threads.max(1))

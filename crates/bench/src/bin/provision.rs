@@ -33,7 +33,11 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() -> std::process::ExitCode {
+    wicket_bench::finish(body().await)
+}
+
+async fn body() -> Result<()> {
     let args = Args::parse();
     let cluster = OwnCluster::start("orders")
         .await
