@@ -231,6 +231,8 @@ pub struct Config {
     /// SHA-256 of the file's text, recorded with `policy.loaded`.
     pub hash: String,
     user_index: HashMap<String, usize>,
+    /// Each group's members: their positions in `users`, in file order, each once.
+    group_index: HashMap<String, Vec<usize>>,
     role_index: HashMap<String, usize>,
     policy_index: HashMap<String, usize>,
 }
@@ -295,18 +297,33 @@ impl Config {
                 continue;
             }
             next.user_index.insert(u.name.clone(), next.users.len());
+            add_member_groups(&mut next.group_index, next.users.len(), &u.groups);
             next.users.push(u);
         }
         next
     }
 
-    /// Every user a subject stands for.
+    /// Every user a subject stands for, in file order (users the identity provider vouched
+    /// for after the file's own).
     pub fn users_of(&self, subject: &Subject) -> Vec<&str> {
-        self.users
-            .iter()
-            .filter(|u| subject.covers(&u.name, &u.groups))
-            .map(|u| u.name.as_str())
-            .collect()
+        let name = |i: &usize| self.users[*i].name.as_str();
+        match subject {
+            Subject::User(u) => self.user_index.get(u).map(name).into_iter().collect(),
+            Subject::Group(g) => self
+                .group_index
+                .get(g)
+                .map_or_else(Vec::new, |members| members.iter().map(name).collect()),
+        }
+    }
+}
+
+/// Records user `position` as a member of each of `groups` (once, if a group is listed twice).
+fn add_member_groups(index: &mut HashMap<String, Vec<usize>>, position: usize, groups: &[String]) {
+    for g in groups {
+        let members = index.entry(g.clone()).or_default();
+        if members.last() != Some(&position) {
+            members.push(position);
+        }
     }
 }
 
@@ -502,6 +519,7 @@ impl Validator<'_> {
         // Users and the groups they define.
         let mut users = Vec::new();
         let mut user_index = HashMap::new();
+        let mut group_index = HashMap::new();
         let mut groups = BTreeSet::new();
         for (i, u) in raw.users.into_iter().enumerate() {
             let key = format!("users[{i}]");
@@ -524,6 +542,7 @@ impl Validator<'_> {
                     Err(e) => self.err(format!("{key}.groups[{j}]"), e),
                 }
             }
+            add_member_groups(&mut group_index, users.len(), &u.groups);
             users.push(User {
                 name: u.name,
                 groups: u.groups,
@@ -816,6 +835,7 @@ impl Validator<'_> {
             reviews,
             hash,
             user_index,
+            group_index,
             role_index,
             policy_index,
         }

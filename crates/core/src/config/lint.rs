@@ -18,36 +18,9 @@ fn pair_set(role: &Role) -> BTreeSet<(String, String)> {
         .collect()
 }
 
-/// The users of the file each subject stands for, found through a map of groups built once
-/// (`Config::users_of` reads every user for each subject: with a hundred thousand users and
-/// thousands of policies, the lints took hours).
-struct Members<'c> {
-    config: &'c Config,
-    groups: HashMap<&'c str, Vec<&'c str>>,
-}
-
-impl<'c> Members<'c> {
-    fn new(config: &'c Config) -> Members<'c> {
-        let mut groups: HashMap<&str, Vec<&str>> = HashMap::new();
-        for u in &config.users {
-            for g in &u.groups {
-                groups.entry(g).or_default().push(&u.name);
-            }
-        }
-        Members { config, groups }
-    }
-
-    fn of(&self, subject: &'c Subject) -> Vec<&'c str> {
-        match subject {
-            Subject::User(u) if self.config.user(u).is_some() => vec![u.as_str()],
-            Subject::User(_) => Vec::new(),
-            Subject::Group(g) => self.groups.get(g.as_str()).cloned().unwrap_or_default(),
-        }
-    }
-
-    fn of_all(&self, subjects: &'c [Subject]) -> BTreeSet<&'c str> {
-        subjects.iter().flat_map(|s| self.of(s)).collect()
-    }
+/// The users of the file that any of `subjects` stands for.
+fn members<'c>(config: &'c Config, subjects: &[Subject]) -> BTreeSet<&'c str> {
+    subjects.iter().flat_map(|s| config.users_of(s)).collect()
 }
 
 /// Every warning for `config`, in file order.
@@ -75,8 +48,7 @@ pub fn lint(config: &Config) -> Vec<Lint> {
             });
         }
     }
-    let members = Members::new(config);
-    out.extend(useless_roles(config, &members));
+    out.extend(useless_roles(config));
     // With an identity provider, requesters and approvers also come from it: who is there is
     // not known from the file, so the file cannot say a policy is unsatisfiable.
     let policies = if config.oidc.is_some() || config.scim.is_some() {
@@ -85,12 +57,12 @@ pub fn lint(config: &Config) -> Vec<Lint> {
         &config.policies[..]
     };
     for policy in policies {
-        let requesters = members.of_all(&policy.requesters);
+        let requesters = members(config, &policy.requesters);
         // Each step's approvers, then all of them: a requester is taken out of each below.
         let steps: Vec<BTreeSet<&str>> = policy
             .steps
             .iter()
-            .map(|step| members.of_all(&step.approvers))
+            .map(|step| members(config, &step.approvers))
             .collect();
         let reviewers: BTreeSet<&str> = steps.iter().flatten().copied().collect();
         let needed: usize = policy.steps.iter().map(|s| s.min_approvals as usize).sum();
@@ -156,7 +128,7 @@ fn guardrails_text(names: &[&str]) -> String {
 
 /// Roles the guardrails leave nothing of: for everyone (guardrails without subjects, alone or
 /// together), or for the subjects a guardrail names, when those subjects could get the role.
-fn useless_roles(config: &Config, members: &Members<'_>) -> Vec<Lint> {
+fn useless_roles(config: &Config) -> Vec<Lint> {
     let mut out = Vec::new();
     let everyone: Vec<&Guardrail> = config
         .guardrails
@@ -167,7 +139,7 @@ fn useless_roles(config: &Config, members: &Members<'_>) -> Vec<Lint> {
         .guardrails
         .iter()
         .filter(|g| !g.subjects.is_empty())
-        .map(|g| (g, members.of_all(&g.subjects)))
+        .map(|g| (g, members(config, &g.subjects)))
         .collect();
     let givers = Givers::new(config);
     for role in &config.roles {

@@ -136,6 +136,37 @@ fn a_full_config_parses_into_the_model() {
 }
 
 #[test]
+fn users_of_reads_each_group_once_in_file_order_and_follows_added_users() {
+    let text = mini(
+        "groups = [\"leads\"]",
+        "groups = [\"leads\", \"sre\", \"leads\"]",
+    );
+    let c = parse(&text).unwrap();
+    let sre = Subject::Group("sre".into());
+    let leads = Subject::Group("leads".into());
+    // bob lists `leads` twice and comes after alice in the file.
+    assert_eq!(c.users_of(&sre), ["alice", "bob"]);
+    assert_eq!(c.users_of(&leads), ["bob"]);
+    assert!(c.users_of(&Subject::Group("nobody".into())).is_empty());
+    assert!(c.users_of(&Subject::User("nobody".into())).is_empty());
+
+    let user = |name: &str, groups: &[&str]| User {
+        name: name.into(),
+        groups: groups.iter().map(|g| g.to_string()).collect(),
+    };
+    let more = c.with_users([
+        user("carol", &["leads", "new"]),
+        // A name the file declares keeps the file's groups.
+        user("alice", &["new"]),
+    ]);
+    assert_eq!(more.users_of(&leads), ["bob", "carol"]);
+    assert_eq!(more.users_of(&Subject::Group("new".into())), ["carol"]);
+    assert_eq!(more.users_of(&Subject::User("carol".into())), ["carol"]);
+    // The configuration it came from is unchanged.
+    assert_eq!(c.users_of(&leads), ["bob"]);
+}
+
+#[test]
 fn the_hash_is_the_sha256_of_the_text() {
     let a = parse(MINI).unwrap();
     let b = parse(&format!("{MINI}\n# a comment\n")).unwrap();

@@ -7,6 +7,8 @@
 //! Live grants stay in a `Vec` per user: they change at runtime, and adding one is then a
 //! push (a shared array would have to move every later user's grants).
 
+use std::collections::HashMap;
+
 use crate::config::Config;
 use crate::time::Time;
 
@@ -66,11 +68,11 @@ impl Users {
             users.lists.push((start, users.held.len() as u32));
             users.lists.len() as u32 - 1
         };
-        let groups: std::collections::HashMap<String, u32> = by_group
+        let groups: HashMap<String, u32> = by_group
             .into_iter()
             .map(|(group, held)| (group, add(held)))
             .collect();
-        let own: std::collections::HashMap<String, u32> = by_user
+        let own: HashMap<String, u32> = by_user
             .into_iter()
             .map(|(user, held)| (user, add(held)))
             .collect();
