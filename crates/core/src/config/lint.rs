@@ -29,21 +29,17 @@ fn members<'c>(config: &'c Config, subjects: &[Subject]) -> BTreeSet<&'c str> {
 /// mistake, so only roles with the very same permissions are flagged.
 pub fn lint(config: &Config) -> Vec<Lint> {
     let mut out = Vec::new();
-    // Roles by their permissions, so each role is compared with its equals only.
-    let sets: Vec<BTreeSet<(String, String)>> = config.roles.iter().map(pair_set).collect();
-    let mut alike: HashMap<&BTreeSet<(String, String)>, Vec<usize>> = HashMap::new();
-    for (i, set) in sets.iter().enumerate() {
-        alike.entry(set).or_default().push(i);
-    }
-    for (i, a) in config.roles.iter().enumerate() {
-        let same = &alike[&sets[i]];
-        for &j in same.iter().filter(|&&j| j > i) {
-            let b = &config.roles[j];
+    // Roles by their permissions: each role with the same permissions as one before it is
+    // flagged once, naming the first of them (not once for every pair of copies).
+    let mut first: HashMap<BTreeSet<(String, String)>, usize> = HashMap::new();
+    for (i, role) in config.roles.iter().enumerate() {
+        let &mut f = first.entry(pair_set(role)).or_insert(i);
+        if f != i {
             out.push(Lint {
-                key: format!("roles.{}", b.name),
+                key: format!("roles.{}", role.name),
                 message: format!(
                     "role `{}` has the same permissions as role `{}`",
-                    b.name, a.name
+                    role.name, config.roles[f].name
                 ),
             });
         }

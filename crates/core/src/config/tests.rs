@@ -668,6 +668,33 @@ fn identical_roles_are_flagged() {
 }
 
 #[test]
+fn each_copy_of_a_role_is_flagged_once_naming_the_first() {
+    let read = r#"[{ actions = ["db:select"], resources = ["postgres/prod/**"] }]"#;
+    let text = format!(
+        "{}\n[[roles]]\nname = \"copy-two\"\npermissions = {read}\n",
+        with_role("copy-one", read)
+    );
+    let lints = lints_of(&text);
+    let said: Vec<(&str, &str)> = lints
+        .iter()
+        .map(|l| (l.key.as_str(), l.message.as_str()))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            (
+                "roles.copy-one",
+                "role `copy-one` has the same permissions as role `db-read`"
+            ),
+            (
+                "roles.copy-two",
+                "role `copy-two` has the same permissions as role `db-read`"
+            ),
+        ]
+    );
+}
+
+#[test]
 fn a_contained_role_is_not_a_warning() {
     // Read within write is how least privilege is laid out.
     let text = with_role(
