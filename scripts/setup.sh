@@ -52,6 +52,8 @@ if [ "$what" != serve ]; then
   # The web UI is tested end to end in a real headless Chromium.
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+  # The HTTP benchmark can be driven by wrk; a test checks the requests it sends.
+  command -v wrk >/dev/null 2>&1 || missing+=(wrk)
   # The gateway's tests drive the real clients people use (crates/gateway/tests/gateway/clients):
   # pgx and pgjdbc as Debian packages, with Go and a JDK to build their test programs;
   # node-postgres from npm; psycopg, asyncpg and SQLAlchemy from PyPI in a virtual environment

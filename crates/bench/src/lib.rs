@@ -16,6 +16,7 @@ pub mod server;
 pub mod stats;
 pub mod wicket;
 pub mod workload;
+pub mod wrk;
 
 /// How a benchmark tool ends: on an error, the error and its causes on one line and exit
 /// status 1, never the backtrace `anyhow` prints from `main` when `RUST_BACKTRACE` is set.

@@ -1,6 +1,6 @@
 //! One load phase: `connections` keep-alive connections, each sending the next request of a
 //! pool as soon as the previous answer arrived, for a fixed time after a warm-up; every
-//! answer timed.
+//! answer timed. Sent by this crate's own load generator, or by `wrk` ([`Driver`]).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use crate::http1::Conn;
-use crate::stats::Percentiles;
+use crate::stats::{Percentiles, cpu_time};
 
 #[derive(Clone, Copy, Debug)]
 pub struct Phase {
@@ -100,4 +100,38 @@ pub async fn run(addr: SocketAddr, pool: Arc<Vec<Vec<u8>>>, phase: Phase) -> Res
     out.requests = all.len() as u64;
     out.latency = Percentiles::of(&mut all);
     Ok(out)
+}
+
+/// Who sends a phase's requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Driver {
+    /// This crate's load generator ([`run`]), in this process.
+    Builtin,
+    /// `wrk`, the C load generator ([`crate::wrk`]), as a child process.
+    Wrk,
+}
+
+/// Runs `phase` against `addr` with `driver`, cycling through `pool`; also returns the CPU
+/// time the driver used over the phase, warm-up included.
+pub async fn drive(
+    driver: Driver,
+    addr: SocketAddr,
+    pool: Arc<Vec<Vec<u8>>>,
+    phase: Phase,
+) -> Result<(Outcome, Option<Duration>)> {
+    match driver {
+        Driver::Builtin => {
+            let before = cpu_time(None);
+            let outcome = run(addr, pool, phase).await?;
+            let used = cpu_time(None)
+                .zip(before)
+                .map(|(after, before)| after.saturating_sub(before));
+            Ok((outcome, used))
+        }
+        Driver::Wrk => {
+            let (outcome, used) =
+                tokio::task::spawn_blocking(move || crate::wrk::run(addr, &pool, phase)).await??;
+            Ok((outcome, Some(used)))
+        }
+    }
 }

@@ -97,6 +97,16 @@ pub fn cpu_time(pid: Option<u32>) -> Option<std::time::Duration> {
     Some(std::time::Duration::from_millis(ticks * 10))
 }
 
+/// CPU time (user + system) this process's children have used, those it has waited for
+/// (`cutime` and `cstime` of `/proc/self/stat`, in the same ticks as [`cpu_time`]).
+pub fn children_cpu_time() -> Option<std::time::Duration> {
+    let text = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = fields.get(13)?.parse::<u64>().ok()? + fields.get(14)?.parse::<u64>().ok()?;
+    Some(std::time::Duration::from_millis(ticks * 10))
+}
+
 #[cfg(test)]
 mod tests {
     use super::Percentiles;

@@ -17,7 +17,7 @@ use clap::Parser;
 use serde_json::{Value, json};
 use wicket_bench::cedar_agent::{self, Agent};
 use wicket_bench::http1::{self, Conn};
-use wicket_bench::load::{self, Outcome, Phase};
+use wicket_bench::load::{self, Driver, Outcome, Phase};
 use wicket_bench::server::{Server, wicket_binary};
 use wicket_bench::stats::cpu_time;
 use wicket_bench::workload::{Spec, Workload};
@@ -46,6 +46,9 @@ struct Args {
     /// Checks both servers must agree on before timing
     #[arg(long, default_value_t = 500)]
     sample: usize,
+    /// Who sends the requests, to both servers: this crate's load generator, or `wrk`
+    #[arg(long, value_enum, default_value_t = Driver::Builtin)]
+    driver: Driver,
 }
 
 /// The bench user may ask about anyone, as a service calling `/v1/check` does.
@@ -129,13 +132,14 @@ fn row(server: &str, roles: usize, pool: &str, connections: usize, o: &Outcome, 
 
 /// One phase against `addr`, with the server's CPU per request.
 async fn measure(
+    driver: Driver,
     addr: std::net::SocketAddr,
     pid: u32,
     pool: Arc<Vec<Vec<u8>>>,
     phase: Phase,
 ) -> Result<(Outcome, f64)> {
     let before = cpu_time(Some(pid));
-    let outcome = load::run(addr, pool, phase).await?;
+    let (outcome, _) = load::drive(driver, addr, pool, phase).await?;
     let after = cpu_time(Some(pid));
     let sent = outcome.per_second() * (phase.warmup + phase.duration).as_secs_f64();
     let cpu = match (after, before) {
@@ -200,9 +204,23 @@ async fn run(args: Args) -> Result<()> {
                     warmup: Duration::from_secs(args.warmup),
                     duration: Duration::from_secs(args.duration),
                 };
-                let (o, cpu) = measure(server.addr, server.pid(), Arc::clone(&ours), phase).await?;
+                let (o, cpu) = measure(
+                    args.driver,
+                    server.addr,
+                    server.pid(),
+                    Arc::clone(&ours),
+                    phase,
+                )
+                .await?;
                 row("Wicket", roles, name, connections, &o, cpu);
-                let (o, cpu) = measure(agent.addr, agent.pid(), Arc::clone(&theirs), phase).await?;
+                let (o, cpu) = measure(
+                    args.driver,
+                    agent.addr,
+                    agent.pid(),
+                    Arc::clone(&theirs),
+                    phase,
+                )
+                .await?;
                 row("cedar-agent", roles, name, connections, &o, cpu);
             }
         }

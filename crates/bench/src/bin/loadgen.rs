@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use wicket_bench::http1::{self, Conn};
-use wicket_bench::load::{self, Outcome, Phase};
+use wicket_bench::load::{self, Driver, Outcome, Phase};
 use wicket_bench::server::{Server, wicket_binary};
 use wicket_bench::stats::cpu_time;
 use wicket_bench::workload::{Spec, Workload};
@@ -50,6 +50,9 @@ struct Args {
     /// Worker threads of the load generator (the server has its own process)
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Who sends the requests: this crate's load generator, or `wrk` (one thread)
+    #[arg(long, value_enum, default_value_t = Driver::Builtin)]
+    driver: Driver,
 }
 
 fn check(action: &str, resource: &str) -> String {
@@ -165,11 +168,12 @@ async fn run(args: Args) -> Result<()> {
     };
     let server = Server::start(&wicket, &config, &database)?;
     println!(
-        "wicket serve on {} (pid {}), up in {:.0?}; {} roles",
+        "wicket serve on {} (pid {}), up in {:.0?}; {} roles; requests sent by {:?}",
         server.addr,
         server.pid(),
         server.startup,
-        args.roles
+        args.roles,
+        args.driver
     );
 
     let mut admin = Conn::connect(server.addr).await?;
@@ -185,7 +189,7 @@ async fn run(args: Args) -> Result<()> {
     }
 
     println!(
-        "\n| scenario | connections | req/s | checks/s | p50 µs | p99 µs | max µs | CPU µs/request (server / loadgen) | 200s | audit |"
+        "\n| scenario | connections | req/s | checks/s | p50 µs | p99 µs | max µs | CPU µs/request (server / load generator) | 200s | audit |"
     );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for scenario in &args.scenarios {
@@ -205,11 +209,11 @@ async fn run(args: Args) -> Result<()> {
                 metric(server.addr, &tokens.bench, "wicket_audit_events_total").await?,
                 metric(server.addr, &tokens.bench, "wicket_audit_batches_total").await?,
             );
-            let cpu_before = (cpu_time(Some(server.pid())), cpu_time(None));
-            let outcome = load::run(server.addr, pool.clone(), phase)
+            let server_before = cpu_time(Some(server.pid()));
+            let (outcome, driver_cpu) = load::drive(args.driver, server.addr, pool.clone(), phase)
                 .await
                 .with_context(|| format!("{scenario} at {connections}"))?;
-            let cpu_after = (cpu_time(Some(server.pid())), cpu_time(None));
+            let server_after = cpu_time(Some(server.pid()));
             // CPU per request over the whole phase (warm-up included) at the measured rate.
             let sent = outcome.per_second() * (phase.warmup + phase.duration).as_secs_f64();
             let per = |a: Option<Duration>, b: Option<Duration>| match (a, b) {
@@ -217,8 +221,8 @@ async fn run(args: Args) -> Result<()> {
                 _ => f64::NAN,
             };
             let cpu = (
-                per(cpu_after.0, cpu_before.0),
-                per(cpu_after.1, cpu_before.1),
+                per(server_after, server_before),
+                per(driver_cpu, Some(Duration::ZERO)),
             );
             let after = (
                 metric(server.addr, &tokens.bench, "wicket_audit_events_total").await?,
