@@ -7,6 +7,7 @@
 #
 #   scripts/bench-cedar-agent.sh
 #   ROLES=100 CONNECTIONS=1,16 DURATION=5 scripts/bench-cedar-agent.sh
+#   DRIVER=wrk scripts/bench-cedar-agent.sh      # requests sent by wrk instead
 #
 # Prints a Markdown table. Each server runs only while it is measured; the benchmark stops
 # both however it ends.
@@ -23,4 +24,4 @@ fi
 (cd "$ROOT" && cargo build --release -p wicket-cli -p wicket-bench --bin wicket --bin cedar_http >&2)
 exec "$TARGET_DIR/release/cedar_http" --cedar-agent "$CEDAR_AGENT" \
   --roles "${ROLES:-100,1000}" --connections "${CONNECTIONS:-16}" \
-  --duration "${DURATION:-10}" --warmup "${WARMUP:-2}"
+  --duration "${DURATION:-10}" --warmup "${WARMUP:-2}" --driver "${DRIVER:-builtin}"
