@@ -76,6 +76,18 @@ pub struct Grant {
     pub revoke_reason: Option<String>,
 }
 
+/// A token that is not revoked (`GET /v1/tokens`); never the token itself.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Token {
+    pub id: String,
+    pub user: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub expires_at: Option<String>,
+    pub status: String,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct Standing {

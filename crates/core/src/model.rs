@@ -176,6 +176,24 @@ pub struct TokenRecord {
     pub revoked_at: Option<Time>,
 }
 
+impl TokenRecord {
+    /// Whether the token's lifetime has ended at `now` (it is refused from its expiry on).
+    pub fn is_expired(&self, now: Time) -> bool {
+        self.expires_at.is_some_and(|t| t <= now)
+    }
+
+    /// `revoked`, `expired` or `active` at `now`.
+    pub fn status(&self, now: Time) -> &'static str {
+        if self.revoked_at.is_some() {
+            "revoked"
+        } else if self.is_expired(now) {
+            "expired"
+        } else {
+            "active"
+        }
+    }
+}
+
 /// An audit event before the store gives it a place in the chain.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NewEvent {

@@ -94,6 +94,18 @@ pub async fn revoke_token(
     })
 }
 
+/// `wicket token list --offline`: the tokens not revoked, of `user` or of everyone, read
+/// straight from the database, oldest first.
+pub async fn list_tokens(
+    config_path: &Path,
+    database: Option<&str>,
+    user: Option<&str>,
+) -> Result<Vec<TokenRecord>> {
+    let config = load_config(config_path)?;
+    let store = open_store(&config, database).await?;
+    store.live_tokens(user).await.context("reading the tokens")
+}
+
 /// `wicket token create USER`: writes a token straight into the database and returns it.
 pub async fn create_token(
     config_path: &Path,

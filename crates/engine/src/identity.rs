@@ -293,7 +293,7 @@ pub async fn sign_in(app: &App, who: &Verified, via: &str) -> EngineResult<(Stri
         .ok_or_else(|| EngineError::Setup("no token was made".into()))?;
     let mut replaced = Vec::new();
     if via == "cli" {
-        for old in app.store.user_tokens(&who.user).await? {
+        for old in app.store.live_tokens(Some(&who.user)).await? {
             if old.created_by == CLI_TOKEN_BY && old.expires_at.is_none_or(|t| t > at) {
                 let revoked = revoke_changes(&old, &who.user, at, &mut RandomIds);
                 changes.token_revocations.extend(revoked.token_revocations);

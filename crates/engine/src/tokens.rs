@@ -115,7 +115,7 @@ pub async fn verify_hash(app: &App, hash: &str) -> Result<TokenRecord, EngineErr
             "the token has been revoked",
         ));
     }
-    if record.expires_at.is_some_and(|t| t <= now) {
+    if record.is_expired(now) {
         return Err(EngineError::unauthenticated(
             "token_expired",
             "the token has expired; create a new one with `wicket token create USER`",

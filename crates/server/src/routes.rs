@@ -55,7 +55,7 @@ pub fn api() -> OpenApiRouter<App> {
         .routes(routes!(audit::anomalies))
         .routes(routes!(crate::report::usage))
         .routes(routes!(crate::report::overview))
-        .routes(routes!(tokens::create))
+        .routes(routes!(tokens::create, tokens::list))
         .routes(routes!(tokens::revoke))
         .routes(routes!(tokens::delete))
         .routes(routes!(db::creds))

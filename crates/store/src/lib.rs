@@ -103,8 +103,9 @@ pub trait Store: Send + Sync + 'static {
     async fn find_token(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError>;
     async fn get_token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError>;
 
-    /// Every token of `user` that is not revoked (expired ones too), oldest first.
-    async fn user_tokens(&self, user: &str) -> Result<Vec<TokenRecord>, StoreError>;
+    /// Every token that is not revoked (expired ones too), of `user` or, with `None`, of
+    /// everyone; oldest first.
+    async fn live_tokens(&self, user: Option<&str>) -> Result<Vec<TokenRecord>, StoreError>;
 
     /// The whole user directory (see [`Directory`]), read on one snapshot.
     async fn read_directory(&self) -> Result<Directory, StoreError>;

@@ -48,7 +48,7 @@ macro_rules! contract_suite {
             time_filters_and_archiving,
             directory_reads_back_as_written,
             directory_names_are_unique_versions_current_and_members_real,
-            user_tokens_are_the_unrevoked_ones,
+            live_tokens_are_the_unrevoked_ones,
             access_reviews_read_back_decide_once_and_suspend,
             a_requests_slack_message_is_kept_once,
         );

@@ -226,3 +226,84 @@ fn an_offline_revocation_bites_while_the_token_is_cached() {
     }
     server.stop();
 }
+
+/// `wicket token list`: one's own tokens over HTTP, never the token itself; another user's take
+/// `wicket:tokens.create`; offline, everyone's; a revoked token is gone from both.
+#[test]
+fn token_list_shows_the_tokens_not_revoked_never_their_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = sqlite(dir.path());
+    let server = Server::start(&fixture("wicket.toml"), &database);
+    // bob's token is there for the offline list of everyone's.
+    let [alice, _bob] = server.tokens(["alice", "bob"]);
+    let created = json(
+        &server
+            .offline(&[
+                "token", "create", "alice", "--ttl", "1h", "--output", "json",
+            ])
+            .expect_code(0)
+            .stdout,
+    );
+    let second = created["id"].as_str().unwrap().to_string();
+
+    let mine = server.json(&alice, &["token", "list"]);
+    let items = mine["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{mine}");
+    assert!(items.iter().all(|t| t["user"] == "alice"), "{mine}");
+    assert!(items.iter().all(|t| t["status"] == "active"), "{mine}");
+    assert!(items.iter().all(|t| t["created_by"] == "wicket"), "{mine}");
+    assert_eq!(items[0]["expires_at"], serde_json::Value::Null, "{mine}");
+    assert_eq!(items[1]["id"], second.as_str(), "{mine}");
+    assert!(
+        !mine.to_string().contains(&alice),
+        "the token itself is listed: {mine}"
+    );
+
+    let table = server.wicket(&alice, &["token", "list"]).expect_code(0);
+    table.expect_stdout("ID");
+    table.expect_stdout(&second);
+    table.expect_stdout("never");
+    assert!(!table.stdout.contains(&alice), "{table:?}");
+
+    let out = server
+        .wicket(
+            &alice,
+            &["token", "list", "--user", "bob", "--output", "json"],
+        )
+        .expect_code(2);
+    out.expect_json_error("missing_power", "wicket:tokens.create");
+
+    // Offline: everyone's; then alice's second token revoked and gone.
+    let all = json(
+        &server
+            .offline(&["token", "list", "--offline", "--output", "json"])
+            .expect_code(0)
+            .stdout,
+    );
+    let users: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["user"].as_str().unwrap())
+        .collect();
+    assert_eq!(users, ["alice", "bob", "alice"], "{all}");
+    server
+        .offline(&["token", "revoke", &second, "--offline"])
+        .expect_code(0);
+    let out = server
+        .offline(&["token", "list", "--offline", "--user", "user:alice"])
+        .expect_code(0);
+    assert!(!out.stdout.contains(&second), "{out:?}");
+    assert_eq!(
+        server.json(&alice, &["token", "list"])["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    server
+        .offline(&["token", "list", "--offline", "--user", "group:sre"])
+        .expect_code(2)
+        .expect_stderr("tokens belong to users");
+    server.stop();
+}

@@ -45,7 +45,7 @@ pub async fn deprovision(app: &App, user: &str, why: &str) -> EngineResult<()> {
             }
         }
     }
-    let tokens = app.store.user_tokens(user).await?;
+    let tokens = app.store.live_tokens(Some(user)).await?;
     if !tokens.is_empty() {
         let at = now();
         let mut changes = workflow::Changes::default();

@@ -1,18 +1,21 @@
-//! Tokens over HTTP: mint one (own and short-lived, or for others with the power), revoke one
-//! (`POST /v1/tokens/{id}/revoke` or `DELETE /v1/tokens/{id}`: own, or any with the power).
+//! Tokens over HTTP: list those not revoked (own, or everyone's with the power), mint one
+//! (own and short-lived, or for others with the power), revoke one (`POST
+//! /v1/tokens/{id}/revoke` or `DELETE /v1/tokens/{id}`: own, or any with the power).
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use wicket_core::TokenRecord;
 use wicket_core::{Duration, Power, Time};
 
 use crate::auth::Caller;
-use crate::body::{OptionalJsonBody, PathParams};
+use crate::body::{OptionalJsonBody, PathParams, QueryParams};
 use crate::error::{ApiError, ApiResult};
 use crate::openapi::errors::ErrorBody;
 use crate::openapi::formats;
+use crate::view::Items;
 use wicket_engine::admin::{revoke_changes, token_changes};
 use wicket_engine::app::{App, now};
 use wicket_engine::ids::RandomIds;
@@ -55,6 +58,49 @@ pub struct Revoked {
     revoked_at: Time,
 }
 
+/// Whose tokens to list.
+#[derive(Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Only this user's tokens (another user's take `wicket:tokens.create`).
+    #[param(value_type = Option<formats::UserRef>)]
+    user: Option<String>,
+}
+
+/// A token that is not revoked: what it is for and until when, never the token itself.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Token)]
+#[serde(deny_unknown_fields)]
+pub struct TokenView {
+    id: String,
+    #[schema(value_type = formats::UserName)]
+    user: String,
+    #[schema(value_type = formats::Time)]
+    created_at: Time,
+    /// Who minted it: a user over the API; `wicket` on the server's host (`wicket token
+    /// create`); `oidc` or `oidc-cli` at a sign-in through the identity provider.
+    created_by: String,
+    #[schema(value_type = Option<formats::Time>, required = true)]
+    expires_at: Option<Time>,
+    /// `active`, or `expired` (refused, kept until revoked).
+    #[schema(pattern = "^(active|expired)$")]
+    status: &'static str,
+}
+
+impl TokenView {
+    fn new(t: TokenRecord, now: Time) -> TokenView {
+        TokenView {
+            status: t.status(now),
+            id: t.id,
+            user: t.user,
+            created_at: t.created_at,
+            created_by: t.created_by,
+            expires_at: t.expires_at,
+        }
+    }
+}
+
 /// The id in the path.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
@@ -62,6 +108,51 @@ pub struct TokenPath {
     /// A token id.
     #[param(value_type = formats::Id)]
     id: String,
+}
+
+/// Own tokens by default; everyone's (or another user's) with `wicket:tokens.create`.
+#[utoipa::path(
+    get,
+    path = "/v1/tokens",
+    operation_id = "list_tokens",
+    tag = "tokens",
+    summary = "list the tokens not revoked",
+    description = "Oldest first, expired ones included; never the tokens themselves. The caller's own by default; everyone's with `wicket:tokens.create`.",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "the tokens", body = Items<TokenView>),
+        (status = 400, description = "a bad value: `invalid_query`", body = ErrorBody),
+        (status = 403, description = "another user's without `wicket:tokens.create`: `missing_power`", body = ErrorBody),
+    )
+)]
+pub async fn list(
+    State(app): State<App>,
+    caller: Caller,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> ApiResult<Json<Items<TokenView>>> {
+    let all = app.has_power(&caller.user, Power::TokensCreate);
+    let user = match q.user.as_deref() {
+        None if all => None,
+        None => Some(caller.user.clone()),
+        Some(s) => {
+            let u = crate::params::user_ref(s).map_err(|e| {
+                ApiError::bad_request("invalid_query", format!("tokens belong to users: {e}"))
+            })?;
+            if u != caller.user {
+                app.require_power(&caller.user, Power::TokensCreate)?;
+            }
+            Some(u)
+        }
+    };
+    let now = now();
+    let items = app
+        .store
+        .live_tokens(user.as_deref())
+        .await?
+        .into_iter()
+        .map(|t| TokenView::new(t, now))
+        .collect();
+    Ok(Json(Items { items }))
 }
 
 #[utoipa::path(

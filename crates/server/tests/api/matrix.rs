@@ -89,6 +89,8 @@ fn table() -> Vec<Row> {
         row("GET", "/v1/anomalies", None,                       [A,  A,  A,  A,  F,  F,  F,  OK, F,  F,  F,  F,  F,  F]),
         row("GET", "/v1/reports/usage", None,                  [A,  A,  A,  A,  F,  F,  F,  OK, F,  F,  F,  F,  F,  F]),
         row("GET", "/v1/reports/overview", None,               [A,  A,  A,  A,  F,  OK, OK, OK, F,  F,  F,  F,  F,  F]),
+        row("GET", "/v1/tokens", None,                          [A,  A,  A,  A,  OK, OK, OK, OK, OK, OK, OK, OK, OK, OK]),
+        row("GET", "/v1/tokens?user=alice", None,               [A,  A,  A,  A,  OK, F,  F,  F,  F,  F,  F,  OK, F,  F]),
         row("POST", "/v1/tokens", Some(json!({})),              [A,  A,  A,  A,  NEW,NEW,NEW,NEW,NEW,NEW,NEW,NEW,NEW,NEW]),
         row("POST", "/v1/tokens", Some(json!({"user": "alice"})),
                                                                 [A,  A,  A,  A,  NEW,F,  F,  F,  F,  F,  F,  NEW,F,  F]),

@@ -43,6 +43,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/anomalies"),
     ("GET", "/v1/reports/usage"),
     ("GET", "/v1/reports/overview"),
+    ("GET", "/v1/tokens"),
     ("POST", "/v1/tokens"),
     ("POST", "/v1/tokens/{id}/revoke"),
     ("DELETE", "/v1/tokens/{id}"),

@@ -127,3 +127,89 @@ async fn expired_and_revoked_tokens_are_refused_at_once() {
         ]
     );
 }
+
+/// `GET /v1/tokens`: the caller's own tokens not revoked, expired ones marked; another user's,
+/// or everyone's, with `wicket:tokens.create`; never the token itself.
+#[tokio::test]
+async fn tokens_are_listed_to_their_owner_and_to_holders_of_the_power() {
+    let app = spawn_app().await;
+    let [alice, bob, root] = app.tokens(["alice", "bob", "root"]).await;
+    let store = app.running.as_ref().unwrap().app.store.clone();
+    let an_hour_ago = wicket_engine::app::now() - chrono::Duration::minutes(61);
+    let (expired, changes) = token_changes(
+        "alice",
+        "wicket",
+        Some(wicket_core::Duration::HOUR),
+        an_hour_ago,
+        &mut RandomIds,
+    );
+    let expired_id = changes.tokens[0].id.clone();
+    store.commit(changes).await.unwrap();
+    let (_, minted) = app.post("/v1/tokens", &alice, json!({"ttl": "2h"})).await;
+    let minted_id = minted["id"].as_str().unwrap().to_string();
+    let (_, gone) = app.post("/v1/tokens", &alice, json!({})).await;
+    let gone_id = gone["id"].as_str().unwrap();
+    let (s, _) = app
+        .post(&format!("/v1/tokens/{gone_id}/revoke"), &alice, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Alice: her three live tokens, oldest first (the expired one, minted an hour ago, first);
+    // the revoked one is not there.
+    let (s, mine) = app.get("/v1/tokens", &alice).await;
+    assert_eq!(s, StatusCode::OK, "{mine}");
+    let listed = ids(&mine);
+    assert_eq!(listed.len(), 3, "{mine}");
+    assert_eq!(listed[0], expired_id);
+    assert_eq!(listed[2], minted_id);
+    assert!(!listed.iter().any(|id| id == gone_id), "{mine}");
+    let items = mine["items"].as_array().unwrap();
+    assert_eq!(items[0]["status"], "expired", "{mine}");
+    assert_eq!(items[1]["status"], "active", "{mine}");
+    assert_eq!(items[1]["created_by"], "wicket", "{mine}");
+    assert!(items[1]["expires_at"].is_string(), "{mine}");
+    assert_eq!(items[2]["created_by"], "alice", "{mine}");
+    assert!(items[2]["expires_at"].is_string(), "{mine}");
+    assert!(
+        items
+            .iter()
+            .all(|t| t["user"] == "alice" && t.get("token").is_none() && t.get("hash").is_none())
+    );
+    assert!(!mine.to_string().contains(&alice) && !mine.to_string().contains(&expired));
+
+    // Bob sees his own, and may not read Alice's.
+    assert_eq!(ids(&app.get("/v1/tokens", &bob).await.1).len(), 1);
+    assert_error(
+        &app.get("/v1/tokens?user=alice", &bob).await,
+        403,
+        "missing_power",
+    );
+    assert_eq!(app.get("/v1/tokens?user=bob", &bob).await.0, StatusCode::OK);
+    // Root, who holds `wicket:tokens.create`, sees everyone's, or one user's.
+    let everyone = ids(&app.get("/v1/tokens", &root).await.1);
+    assert_eq!(everyone.len(), 5, "{everyone:?}");
+    assert_eq!(
+        ids(&app.get("/v1/tokens?user=user:alice", &root).await.1),
+        listed
+    );
+    assert!(ids(&app.get("/v1/tokens?user=nobody", &root).await.1).is_empty());
+    // Bad values name what was wrong.
+    assert_error(
+        &app.get("/v1/tokens?user=group:sre", &root).await,
+        400,
+        "invalid_query",
+    );
+    assert_error(
+        &app.get("/v1/tokens?owner=alice", &root).await,
+        400,
+        "invalid_query",
+    );
+}

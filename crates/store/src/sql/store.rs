@@ -111,8 +111,8 @@ impl<B: Backend> Store for B {
         tokens::get(&mut *self.pool().acquire().await?, id).await
     }
 
-    async fn user_tokens(&self, user: &str) -> Result<Vec<TokenRecord>, StoreError> {
-        tokens::of_user(&mut *self.pool().acquire().await?, user).await
+    async fn live_tokens(&self, user: Option<&str>) -> Result<Vec<TokenRecord>, StoreError> {
+        tokens::live(&mut *self.pool().acquire().await?, user).await
     }
 
     async fn read_directory(&self) -> Result<Directory, StoreError> {

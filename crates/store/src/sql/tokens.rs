@@ -49,17 +49,16 @@ pub(crate) async fn get<C: Conn>(
     one(conn, "id", id).await
 }
 
-/// Every token of `user` not revoked (expired ones included), oldest first.
-pub(crate) async fn of_user<C: Conn>(
+/// Every token not revoked (expired ones included), of `user` or of everyone, oldest first.
+pub(crate) async fn live<C: Conn>(
     conn: &mut C,
-    user: &str,
+    user: Option<&str>,
 ) -> Result<Vec<TokenRecord>, StoreError> {
-    let mut st = Statement::select(
-        C::DIALECT,
-        COLUMNS,
-        "tokens WHERE revoked_at IS NULL AND user_name = ",
-    );
-    st.bind(user).push(" ORDER BY created_at, id");
+    let mut st = Statement::select(C::DIALECT, COLUMNS, "tokens WHERE revoked_at IS NULL");
+    if let Some(user) = user {
+        st.push(" AND user_name = ").bind(user);
+    }
+    st.push(" ORDER BY created_at, id");
     fetch_all_decoded(conn, &st, decode).await
 }
 

@@ -18,7 +18,7 @@ use wicket_store::{AnomalyFilter, AuditFilter, GrantFilter, RequestFilter, Store
 
 pub use crate::directory::{
     directory_names_are_unique_versions_current_and_members_real, directory_reads_back_as_written,
-    user_tokens_are_the_unrevoked_ones,
+    live_tokens_are_the_unrevoked_ones,
 };
 pub use crate::reviews::access_reviews_read_back_decide_once_and_suspend;
 

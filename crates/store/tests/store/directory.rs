@@ -177,7 +177,7 @@ pub async fn directory_names_are_unique_versions_current_and_members_real(
     Ok(())
 }
 
-pub async fn user_tokens_are_the_unrevoked_ones(store: Arc<dyn Store>) -> TestResult {
+pub async fn live_tokens_are_the_unrevoked_ones(store: Arc<dyn Store>) -> TestResult {
     let token = |id: &str, user: &str| token(id, user, &format!("hash-{id}"), "oidc");
     store
         .commit(Changes {
@@ -191,13 +191,12 @@ pub async fn user_tokens_are_the_unrevoked_ones(store: Arc<dyn Store>) -> TestRe
             ..Changes::default()
         })
         .await?;
-    let ids: Vec<String> = store
-        .user_tokens("ann")
-        .await?
-        .into_iter()
-        .map(|t| t.id)
-        .collect();
-    assert_eq!(ids, ["t2"]);
-    assert!(store.user_tokens("nobody").await?.is_empty());
+    let ids = |tokens: Vec<wicket_core::TokenRecord>| -> Vec<String> {
+        tokens.into_iter().map(|t| t.id).collect()
+    };
+    assert_eq!(ids(store.live_tokens(Some("ann")).await?), ["t2"]);
+    assert!(store.live_tokens(Some("nobody")).await?.is_empty());
+    // Everyone's, oldest first.
+    assert_eq!(ids(store.live_tokens(None).await?), ["t2", "t3"]);
     Ok(())
 }
