@@ -7,24 +7,30 @@ use serde_json::json;
 use wicket_engine::admin::token_changes;
 use wicket_engine::ids::RandomIds;
 
-use crate::helpers::{assert_error, config_path, spawn_app};
+use crate::helpers::{TestApp, assert_error, config_path, spawn_app};
 
-#[tokio::test]
-async fn expired_and_revoked_tokens_are_refused_at_once() {
-    let app = spawn_app().await;
-    let [alice, bob, root] = app.tokens(["alice", "bob", "root"]).await;
+/// A token of `user`, minted an hour and a minute ago for an hour, stored straight in the
+/// database: the token and its id.
+async fn expired_token(app: &TestApp, user: &str) -> (String, String) {
     let store = app.running.as_ref().unwrap().app.store.clone();
-
-    // A token whose hour ended a minute ago.
     let an_hour_ago = wicket_engine::app::now() - chrono::Duration::minutes(61);
-    let (expired, changes) = token_changes(
-        "alice",
+    let (token, changes) = token_changes(
+        user,
         "wicket",
         Some(wicket_core::Duration::HOUR),
         an_hour_ago,
         &mut RandomIds,
     );
+    let id = changes.tokens[0].id.clone();
     store.commit(changes).await.unwrap();
+    (token, id)
+}
+
+#[tokio::test]
+async fn expired_and_revoked_tokens_are_refused_at_once() {
+    let app = spawn_app().await;
+    let [alice, bob, root] = app.tokens(["alice", "bob", "root"]).await;
+    let (expired, _) = expired_token(&app, "alice").await;
     assert_error(&app.get("/v1/whoami", &expired).await, 401, "token_expired");
 
     // Alice mints a token for herself, uses it (so it is cached), and revokes it with DELETE.
@@ -134,17 +140,7 @@ async fn expired_and_revoked_tokens_are_refused_at_once() {
 async fn tokens_are_listed_to_their_owner_and_to_holders_of_the_power() {
     let app = spawn_app().await;
     let [alice, bob, root] = app.tokens(["alice", "bob", "root"]).await;
-    let store = app.running.as_ref().unwrap().app.store.clone();
-    let an_hour_ago = wicket_engine::app::now() - chrono::Duration::minutes(61);
-    let (expired, changes) = token_changes(
-        "alice",
-        "wicket",
-        Some(wicket_core::Duration::HOUR),
-        an_hour_ago,
-        &mut RandomIds,
-    );
-    let expired_id = changes.tokens[0].id.clone();
-    store.commit(changes).await.unwrap();
+    let (expired, expired_id) = expired_token(&app, "alice").await;
     let (_, minted) = app.post("/v1/tokens", &alice, json!({"ttl": "2h"})).await;
     let minted_id = minted["id"].as_str().unwrap().to_string();
     let (_, gone) = app.post("/v1/tokens", &alice, json!({})).await;
