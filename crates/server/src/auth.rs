@@ -4,16 +4,45 @@
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use wicket_core::Power;
 use wicket_engine::App;
 use wicket_engine::tokens::verify_token;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 
 /// The authenticated user making a request.
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub user: String,
     pub token_id: String,
+}
+
+impl Caller {
+    /// Whose `items` a list shows: the user `asked` for (`user:NAME` or `NAME`), who must be
+    /// the caller unless `sees_all`, else `power` is required; with none asked, everyone's
+    /// (`None`) when `sees_all`, else the caller's own.
+    pub fn whose(
+        &self,
+        app: &App,
+        asked: Option<&str>,
+        sees_all: bool,
+        power: Power,
+        items: &str,
+    ) -> ApiResult<Option<String>> {
+        match asked {
+            None if sees_all => Ok(None),
+            None => Ok(Some(self.user.clone())),
+            Some(s) => {
+                let u = crate::params::user_ref(s).map_err(|e| {
+                    ApiError::bad_request("invalid_query", format!("{items} belong to users: {e}"))
+                })?;
+                if u != self.user && !sees_all {
+                    app.require_power(&self.user, power)?;
+                }
+                Ok(Some(u))
+            }
+        }
+    }
 }
 
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {

@@ -160,7 +160,7 @@ fn useless_roles(config: &Config) -> Vec<Lint> {
             let affected: Vec<&str> = subjects
                 .iter()
                 .copied()
-                .filter(|u| givers.could_hold(config, u, &role.name))
+                .filter(|u| givers.could_hold(u, &role.name))
                 .collect();
             if affected.is_empty() {
                 continue;
@@ -182,6 +182,7 @@ fn useless_roles(config: &Config) -> Vec<Lint> {
 /// For each role, the subjects who may get it: the requesters of the policies that offer it
 /// and the subjects of the bindings that name it.
 struct Givers<'c> {
+    config: &'c Config,
     by_role: HashMap<&'c str, Vec<&'c Subject>>,
 }
 
@@ -198,12 +199,12 @@ impl<'c> Givers<'c> {
                 by_role.entry(r).or_default().extend(&b.subjects);
             }
         }
-        Givers { by_role }
+        Givers { config, by_role }
     }
 
     /// True when `user` may request `role` under some policy or holds it through a binding.
-    fn could_hold(&self, config: &Config, user: &str, role: &str) -> bool {
-        let groups = config.groups_of(user);
+    fn could_hold(&self, user: &str, role: &str) -> bool {
+        let groups = self.config.groups_of(user);
         self.by_role
             .get(role)
             .is_some_and(|subjects| subjects.iter().any(|s| s.covers(user, groups)))

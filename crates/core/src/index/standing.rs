@@ -12,6 +12,8 @@ use crate::config::Config;
 use crate::subject::Subject;
 use crate::time::Time;
 
+use super::Standing;
+
 /// A standing role as a list keeps it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Held {
@@ -27,6 +29,14 @@ impl Held {
     #[inline]
     pub(super) fn live(&self, now: Time) -> bool {
         self.expires_at.is_none_or(|e| now < e)
+    }
+
+    /// The role as the index hands it out.
+    pub(super) fn standing(&self) -> Standing {
+        Standing {
+            role: self.role,
+            expires_at: self.expires_at,
+        }
     }
 }
 

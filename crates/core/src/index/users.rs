@@ -119,12 +119,7 @@ impl Users {
         all.sort_unstable_by_key(|h| h.order);
         // A binding that names the user directly and through a group gives its roles once.
         all.dedup_by_key(|h| h.order);
-        all.into_iter()
-            .map(|h| Standing {
-                role: h.role,
-                expires_at: h.expires_at,
-            })
-            .collect()
+        all.iter().map(Held::standing).collect()
     }
 
     /// Of entry `e`'s standing roles, the first (in binding order) that is one of `roles`
@@ -150,9 +145,6 @@ impl Users {
                 }
             }
         }
-        best.map(|h| Standing {
-            role: h.role,
-            expires_at: h.expires_at,
-        })
+        best.map(Held::standing)
     }
 }

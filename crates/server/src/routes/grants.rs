@@ -86,19 +86,13 @@ pub async fn list(
         crate::params::id("request_id", id)
             .map_err(|e| ApiError::bad_request("invalid_query", e))?;
     }
-    let user = match q.subject.as_deref() {
-        None if all => None,
-        None => Some(caller.user.clone()),
-        Some(s) => {
-            let u = crate::params::user_ref(s).map_err(|e| {
-                ApiError::bad_request("invalid_query", format!("grants belong to users: {e}"))
-            })?;
-            if u != caller.user && !all {
-                app.require_power(&caller.user, Power::RequestsRead)?;
-            }
-            Some(u)
-        }
-    };
+    let user = caller.whose(
+        &app,
+        q.subject.as_deref(),
+        all,
+        Power::RequestsRead,
+        "grants",
+    )?;
     let now = now();
     let live = matches!(status, Some(GrantStatus::Active | GrantStatus::Scheduled));
     let filter = GrantFilter {

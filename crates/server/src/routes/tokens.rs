@@ -131,19 +131,7 @@ pub async fn list(
     QueryParams(q): QueryParams<ListQuery>,
 ) -> ApiResult<Json<Items<TokenView>>> {
     let all = app.has_power(&caller.user, Power::TokensCreate);
-    let user = match q.user.as_deref() {
-        None if all => None,
-        None => Some(caller.user.clone()),
-        Some(s) => {
-            let u = crate::params::user_ref(s).map_err(|e| {
-                ApiError::bad_request("invalid_query", format!("tokens belong to users: {e}"))
-            })?;
-            if u != caller.user {
-                app.require_power(&caller.user, Power::TokensCreate)?;
-            }
-            Some(u)
-        }
-    };
+    let user = caller.whose(&app, q.user.as_deref(), all, Power::TokensCreate, "tokens")?;
     let now = now();
     let items = app
         .store
