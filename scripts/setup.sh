@@ -23,7 +23,7 @@ case "$what" in
 esac
 
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "cargo is missing: install Rust first (https://rustup.rs, or \`apt-get install cargo\` for Debian's)" >&2
+  echo "cargo is missing: install Rust 1.89 or newer first (https://rustup.rs; Debian's own is older)" >&2
   exit 1
 fi
 
